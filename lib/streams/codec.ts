@@ -1,0 +1,34 @@
+// How a batch of events of one partition is laid out in one stream entry, and how event cursors are
+// formed (entry id + index in the batch). Pure functions; no I/O.
+import type { CanonicalEvent } from '../events/event.js';
+
+/** Field holding the JSON array of events in a stream entry. */
+export const FIELD_EVENTS = 'e';
+
+export function encodeBatch(events: readonly CanonicalEvent[]): string {
+  return JSON.stringify(events);
+}
+
+export function decodeBatch(payload: string): CanonicalEvent[] {
+  const parsed: unknown = JSON.parse(payload);
+  if (!Array.isArray(parsed)) throw new TypeError('stream entry payload is not an array');
+  return parsed as CanonicalEvent[];
+}
+
+/** Reads the events out of a raw XREAD/XRANGE field list `[k1, v1, k2, v2, ...]`. */
+export function eventsOfEntry(fields: readonly string[]): CanonicalEvent[] {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === FIELD_EVENTS) return decodeBatch(fields[i + 1] as string);
+  }
+  return [];
+}
+
+/** Compares Redis stream ids (`ms-seq`) numerically. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const dm = Number(am) - Number(bm);
+  if (dm !== 0) return dm < 0 ? -1 : 1;
+  const ds = Number(as) - Number(bs);
+  return ds === 0 ? 0 : ds < 0 ? -1 : 1;
+}
