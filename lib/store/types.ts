@@ -1,0 +1,258 @@
+// The stored entities and query shapes shared by the store port, its adapters and the services.
+// Pure types; every entity carries its tenant, and every store call is scoped by tenant.
+import type { CanonicalEvent, EventKind, Labels } from '../events/event.js';
+import type { Scope } from '../auth/principal.js';
+
+export type TargetKind = 'heartbeat' | 'http' | 'metric' | 'log';
+
+export interface HeartbeatCheck {
+  intervalSec: number;
+  graceSec: number;
+  /** A `/start` without a finish within this many seconds → late. */
+  maxRunSec?: number;
+}
+
+export interface HttpCheck {
+  url: string;
+  method?: 'GET' | 'HEAD' | 'POST';
+  intervalSec: number;
+  timeoutMs: number;
+  retries: number;
+  retryBackoffMs: number;
+  expectedStatus?: number[];
+  /** Substring or /regex/ the body must match. */
+  bodyMatch?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Target {
+  id: string;
+  tenant: string;
+  name: string;
+  kind: TargetKind;
+  labels: Labels;
+  heartbeat?: HeartbeatCheck;
+  http?: HttpCheck;
+  /** SLA target as a percentage, e.g. 99.9. */
+  slaTarget?: number;
+  /** Notification channel ids; empty = the tenant's default channels. */
+  channels: string[];
+  /** Heartbeat token: a target can also be pinged by this opaque id. */
+  paused: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type RuleKind = 'heartbeat' | 'http' | 'threshold' | 'anomaly' | 'log_pattern';
+
+export interface Rule {
+  id: string;
+  tenant: string;
+  name: string;
+  kind: RuleKind;
+  /** Applies to one target (by id) or to every target whose labels match the selector. */
+  targetId?: string;
+  selector?: Labels;
+  /** Kind-specific settings (threshold: metric/op/value/forSec/keepFiringForSec; anomaly: metric or rate, k, window, forSec;
+   *  log_pattern: pattern, patternType regex|glob, field, count, windowSec, category, severity). Validated by the query service. */
+  params: Record<string, unknown>;
+  severity: 'info' | 'warning' | 'critical';
+  channels: string[];
+  enabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ChannelKind = 'webhook' | 'telegram' | 'slack';
+
+export interface Channel {
+  id: string;
+  tenant: string;
+  name: string;
+  kind: ChannelKind;
+  /** webhook: url, secret (HMAC), headers; telegram: botToken, chatId, apiBaseUrl; slack: webhookUrl. */
+  config: Record<string, unknown>;
+  /** Gets every incident of targets and rules that name no channel. */
+  isDefault: boolean;
+  /** Reminders while an incident stays open; 0 = none. */
+  repeatIntervalSec: number;
+  /** At most this many messages per minute to this channel. */
+  rateLimitPerMin: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Matcher {
+  /** A label name, or `target` / `rule` / `severity`. */
+  name: string;
+  value: string;
+  /** `=`, `!=`, `=~` (regex), `!~`. */
+  op: '=' | '!=' | '=~' | '!~';
+}
+
+export interface Silence {
+  id: string;
+  tenant: string;
+  matchers: Matcher[];
+  startsAt: number;
+  endsAt: number;
+  comment: string;
+  creator: string;
+  createdAt: number;
+}
+
+export interface Maintenance {
+  id: string;
+  tenant: string;
+  name: string;
+  /** Target ids, or a label selector; both empty = every target of the tenant. */
+  targetIds: string[];
+  selector?: Labels;
+  startsAt: number;
+  endsAt: number;
+  comment: string;
+  createdAt: number;
+}
+
+export type IncidentStatus = 'pending' | 'open' | 'acknowledged' | 'resolved';
+
+export interface TimelineEntry {
+  at: number;
+  /** opened, escalated, acknowledged, resolved, reopened, evidence, notified, notify_failed, reminder, ... */
+  type: string;
+  message: string;
+  /** Event ids (or short event summaries) that caused this entry. */
+  evidence?: unknown[];
+  actor?: string;
+  epoch?: number;
+}
+
+export interface Incident {
+  id: string;
+  tenant: string;
+  targetId: string;
+  ruleId: string;
+  status: IncidentStatus;
+  severity: 'info' | 'warning' | 'critical';
+  title: string;
+  openedAt: number;
+  acknowledgedAt?: number;
+  acknowledgedBy?: string;
+  resolvedAt?: number;
+  /** Times it relapsed into open within the relapse window (kept as one incident). */
+  reopenCount: number;
+  /** Fencing epoch of the last detector write; a write with a lower epoch is refused. */
+  epoch: number;
+  timeline: TimelineEntry[];
+  updatedAt: number;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface ApiKey {
+  id: string;
+  tenant: string;
+  name: string;
+  /** sha256 of the key; the key itself is shown once at creation and never stored. */
+  hash: string;
+  /** First characters of the key, to tell keys apart in listings. */
+  prefix: string;
+  scopes: Scope[];
+  createdAt: number;
+  revokedAt?: number;
+  lastUsedAt?: number;
+}
+
+export interface User {
+  id: string;
+  tenant: string;
+  email: string;
+  /** scrypt hash with its parameters and salt. */
+  passwordHash: string;
+  scopes: Scope[];
+  createdAt: number;
+}
+
+export interface ActorSnapshot {
+  tenant: string;
+  targetId: string;
+  partition: number;
+  /** The last stream entry id (and index in its batch) applied to this actor. */
+  appliedId: string;
+  snapshot: unknown;
+  epoch: number;
+  updatedAt: number;
+}
+
+/** One record per incident transition per channel: recorded before sending, so a replay never sends twice. */
+export interface NotificationRecord {
+  /** `${incidentId}:${transitionSeq}:${channelId}` */
+  key: string;
+  tenant: string;
+  incidentId: string;
+  channelId: string;
+  transition: string;
+  status: 'pending' | 'sent' | 'failed' | 'suppressed';
+  attempts: NotificationAttempt[];
+  epoch: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NotificationAttempt {
+  at: number;
+  ok: boolean;
+  status?: number;
+  error?: string;
+  durationMs: number;
+}
+
+export interface EventQuery {
+  tenant: string;
+  kind: EventKind;
+  target?: string;
+  labels?: Labels;
+  level?: string;
+  severity?: string;
+  category?: string;
+  status?: string;
+  /** Metric name. */
+  name?: string;
+  /** Case-insensitive substring of the message. */
+  text?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+  order: 'asc' | 'desc';
+  /** Opaque keyset cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface SeriesQuery {
+  tenant: string;
+  name: string;
+  target?: string;
+  labels?: Labels;
+  from: number;
+  to: number;
+  stepMs: number;
+}
+
+export interface SeriesPoint {
+  t: number;
+  avg: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+export type StoredEvent = CanonicalEvent;
