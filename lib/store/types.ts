@@ -37,7 +37,6 @@ export interface Target {
   slaTarget?: number;
   /** Notification channel ids; empty = the tenant's default channels. */
   channels: string[];
-  /** Heartbeat token: a target can also be pinged by this opaque id. */
   paused: boolean;
   createdAt: number;
   updatedAt: number;

@@ -1,0 +1,105 @@
+// The store port: only the operations the services call. Two adapters (SQLite, MongoDB) implement it and
+// pass one conformance suite. Every call is scoped by tenant; a tenant never reads another's rows.
+import type {
+  ActorSnapshot,
+  ApiKey,
+  Channel,
+  EventQuery,
+  Incident,
+  Maintenance,
+  NotificationAttempt,
+  NotificationRecord,
+  Page,
+  Rule,
+  SeriesPoint,
+  SeriesQuery,
+  Silence,
+  StoredEvent,
+  Target,
+  Tenant,
+  TimelineEntry,
+  User,
+} from './types.js';
+import type { EventKind } from '../events/event.js';
+
+/** CRUD over one tenant-scoped configuration collection. `create` throws `conflict` on a duplicate name. */
+export interface ConfigCollection<T extends { id: string; tenant: string }> {
+  list(tenant: string): Promise<T[]>;
+  get(tenant: string, id: string): Promise<T | null>;
+  create(item: T): Promise<T>;
+  /** Replaces the stored item; returns null when it does not exist for that tenant. */
+  update(item: T): Promise<T | null>;
+  delete(tenant: string, id: string): Promise<boolean>;
+}
+
+export interface IncidentFilter {
+  tenant: string;
+  status?: Incident['status'][];
+  targetId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'mongodb';
+
+  // Events -------------------------------------------------------------------------------------------
+  /** Idempotent by event id: a replayed batch inserts nothing new. Returns how many were new. */
+  appendEvents(events: readonly StoredEvent[]): Promise<{ inserted: number }>;
+  /** Keyset-paginated (ts, id) read; stable while new events arrive. */
+  queryEvents(query: EventQuery): Promise<Page<StoredEvent>>;
+  metricSeries(query: SeriesQuery): Promise<SeriesPoint[]>;
+  countEvents(tenant: string, kind?: EventKind): Promise<number>;
+  /** Deletes events older than `before` (epoch ms) of one kind; returns how many. */
+  deleteEventsBefore(kind: EventKind, before: number): Promise<number>;
+
+  // Configuration --------------------------------------------------------------------------------------
+  readonly targets: ConfigCollection<Target> & { getByName(tenant: string, name: string): Promise<Target | null>; listAll(): Promise<Target[]> };
+  readonly rules: ConfigCollection<Rule> & { listAll(): Promise<Rule[]> };
+  readonly channels: ConfigCollection<Channel>;
+  readonly silences: ConfigCollection<Silence>;
+  readonly maintenance: ConfigCollection<Maintenance>;
+
+  // Incidents ------------------------------------------------------------------------------------------
+  /**
+   * Creates or replaces an incident written by a detector holding fencing `epoch`; refused (returns false)
+   * when the stored incident carries a higher epoch, so a detector that lost its lease cannot write.
+   */
+  upsertIncident(incident: Incident): Promise<boolean>;
+  getIncident(tenant: string, id: string): Promise<Incident | null>;
+  listIncidents(filter: IncidentFilter): Promise<Page<Incident>>;
+  /** The open/pending/acknowledged incident of (target, rule), if any. */
+  findActiveIncident(tenant: string, targetId: string, ruleId: string): Promise<Incident | null>;
+  /** Appends to the timeline and applies `patch` (acknowledge from the API); null when not found. */
+  updateIncident(tenant: string, id: string, patch: Partial<Pick<Incident, 'status' | 'acknowledgedAt' | 'acknowledgedBy' | 'updatedAt'>>, entry: TimelineEntry): Promise<Incident | null>;
+  /** Incidents of a target overlapping [from, to), for uptime figures. */
+  incidentsInWindow(tenant: string, targetId: string, from: number, to: number): Promise<Incident[]>;
+
+  // Notifications ----------------------------------------------------------------------------------------
+  /** Records the intent to notify; false when the key exists already (someone sent or is sending it). */
+  claimNotification(record: NotificationRecord): Promise<boolean>;
+  recordNotificationAttempt(key: string, attempt: NotificationAttempt, status: NotificationRecord['status']): Promise<void>;
+  listNotifications(tenant: string, incidentId: string): Promise<NotificationRecord[]>;
+
+  // Detector state ------------------------------------------------------------------------------------------
+  saveSnapshots(snapshots: readonly ActorSnapshot[]): Promise<void>;
+  loadSnapshots(partition: number): Promise<ActorSnapshot[]>;
+
+  // Tenants, keys, users ----------------------------------------------------------------------------------------
+  createTenant(tenant: Tenant): Promise<Tenant>;
+  getTenant(id: string): Promise<Tenant | null>;
+  listTenants(): Promise<Tenant[]>;
+  createApiKey(key: ApiKey): Promise<ApiKey>;
+  findApiKeyByHash(hash: string): Promise<ApiKey | null>;
+  listApiKeys(tenant: string): Promise<ApiKey[]>;
+  revokeApiKey(tenant: string, id: string, at: number): Promise<boolean>;
+  createUser(user: User): Promise<User>;
+  findUserByEmail(email: string): Promise<User | null>;
+  listUsers(tenant: string): Promise<User[]>;
+  deleteUser(tenant: string, id: string): Promise<boolean>;
+
+  // Operations --------------------------------------------------------------------------------------------------
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
