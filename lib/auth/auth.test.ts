@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { createAuthenticator } from './authenticator.js';
+import { generateApiKey, hashApiKey } from './keys.js';
+import { issueToken, verifyToken } from './jwt.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import type { ApiKey } from '../store/types.js';
+
+const secret = new TextEncoder().encode('test-secret-test-secret-test-secret');
+
+describe('auth', () => {
+  it('hashes passwords slowly and verifies only the right one', async () => {
+    const h = await hashPassword('correct horse');
+    expect(h.startsWith('scrypt$')).toBe(true);
+    expect(await verifyPassword('correct horse', h)).toBe(true);
+    expect(await verifyPassword('wrong', h)).toBe(false);
+    expect(await verifyPassword('x', 'garbage')).toBe(false);
+  });
+
+  it('issues JWTs that verify to the principal and expire', async () => {
+    const now = Date.now();
+    const t = await issueToken({ userId: 'u1', tenant: 'acme', scopes: ['read'] }, secret, 60, now);
+    expect(await verifyToken(t, secret)).toEqual({ tenant: 'acme', scopes: ['read'], subject: 'user:u1' });
+    const old = await issueToken({ userId: 'u1', tenant: 'acme', scopes: ['read'] }, secret, 1, now - 10_000);
+    await expect(verifyToken(old, secret)).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(verifyToken(t, new TextEncoder().encode('another-secret-another-secret!!'))).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('authenticates keys by hash, caches them, and refuses revoked ones', async () => {
+    const g = generateApiKey();
+    expect(g.hash).toBe(hashApiKey(g.key));
+    let lookups = 0;
+    const rec: ApiKey = { id: 'k1', tenant: 'acme', name: 'agent', hash: g.hash, prefix: g.prefix, scopes: ['ingest'], createdAt: 0 };
+    let t = 0;
+    const auth = createAuthenticator({
+      store: { findApiKeyByHash: async (h) => (lookups++, h === rec.hash ? rec : null) },
+      jwtSecret: secret,
+      cacheTtlMs: 1000,
+      now: () => t,
+    });
+    expect(await auth(g.key)).toEqual({ tenant: 'acme', scopes: ['ingest'], subject: 'key:k1' });
+    await auth(g.key);
+    expect(lookups).toBe(1);
+    rec.revokedAt = 5;
+    t = 2000;
+    await expect(auth(g.key)).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(auth('lw_unknown')).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+});
