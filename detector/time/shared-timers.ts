@@ -1,0 +1,86 @@
+// Drives many actors' deadlines from ONE host `setTimeout`, re-armed to the earliest deadline, so 100k
+// actors cost 100k heap entries rather than 100k Node timers. Implements xstate's `clock` interface.
+import type { Clock, TimerClock, TimerHandle } from './clock.js';
+import { systemClock } from './clock.js';
+import { TimerHeap, type TimerEntry } from './heap.js';
+
+/** Node's timer limit: a longer delay would fire at once. */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
+
+export interface SharedTimers extends TimerClock {
+  /** Number of queued callbacks. */
+  readonly pending: number;
+  /** Cancels every queued callback and the host timer; later `setTimeout` calls are ignored. Idempotent. */
+  close(): void;
+}
+
+export interface SharedTimersOptions {
+  clock?: Clock;
+  /** Called with whatever a callback throws; the other due callbacks still run. */
+  onError?: (err: unknown) => void;
+}
+
+export function createSharedTimers(options: SharedTimersOptions = {}): SharedTimers {
+  const clock = options.clock ?? systemClock;
+  const onError = options.onError ?? ((err: unknown) => queueMicrotask(() => { throw err; }));
+  const heap = new TimerHeap();
+  let host: ReturnType<typeof setTimeout> | undefined;
+  let hostAt = Infinity;
+  let closed = false;
+
+  const arm = (): void => {
+    const top = heap.peek();
+    const at = top === undefined ? Infinity : top.at;
+    if (at === hostAt) return;
+    if (host !== undefined) clearTimeout(host);
+    host = undefined;
+    hostAt = at;
+    if (at === Infinity || closed) return;
+    host = setTimeout(fire, Math.min(MAX_HOST_DELAY, Math.max(0, at - clock.now())));
+  };
+
+  const fire = (): void => {
+    host = undefined;
+    hostAt = Infinity;
+    const now = clock.now();
+    // Run only what was due when we woke; callbacks that schedule "now" run on the next turn, so a
+    // self-rescheduling actor cannot starve the event loop.
+    let budget = heap.size;
+    for (let top = heap.peek(); top !== undefined && top.at <= now && budget-- > 0; top = heap.peek()) {
+      heap.pop();
+      const fn = top.fn;
+      top.fn = null;
+      try {
+        fn?.();
+      } catch (err) {
+        onError(err);
+      }
+    }
+    arm();
+  };
+
+  return {
+    now: () => clock.now(),
+    get pending() {
+      return heap.size;
+    },
+    setTimeout(fn: () => void, ms: number): TimerHandle {
+      const entry = heap.push(clock.now() + Math.max(0, Number.isFinite(ms) ? ms : 0), fn);
+      if (closed) heap.remove(entry);
+      else if (entry.at < hostAt) arm();
+      return entry;
+    },
+    clearTimeout(handle: TimerHandle | undefined): void {
+      if (handle === undefined) return;
+      const entry = handle as TimerEntry;
+      const wasTop = heap.peek() === entry;
+      entry.fn = null;
+      if (heap.remove(entry) && wasTop) arm();
+    },
+    close(): void {
+      closed = true;
+      heap.clear();
+      arm();
+    },
+  };
+}
