@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+import { ConfigError } from './env.js';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(8080);
+    expect(c.dataDir.endsWith('/data')).toBe(true);
+    expect(c.storeUrl.endsWith('/data/lightwatch.db')).toBe(true);
+    expect(c.redisUrl).toBeUndefined();
+    expect(c.partitions).toBe(16);
+    expect(c.ingest.maxBodyBytes).toBe(5 * 1024 * 1024);
+    expect(c.logLevel).toBe('info');
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.ingest)).toBe(true);
+  });
+
+  it('names every bad variable and the expected form', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', REDIS_URL: 'http://x', INGEST_ADDR: 'nohost', PARTITIONS: '0' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).toContain('PORT="eighty" is not valid: expected an integer from 0 to 65535');
+    expect(problems).toContain('LOG_LEVEL="loud" is not valid: expected one of fatal, error, warn, info, debug, trace, silent');
+    expect(problems).toContain('REDIS_URL="http://x" is not valid: expected a URL starting with redis:// or rediss://');
+    expect(problems).toContain('INGEST_ADDR="nohost" is not valid: expected host:port');
+    expect(problems).toContain('PARTITIONS="0" is not valid: expected an integer from 1 to 1024');
+    expect((err as ConfigError).problems).toHaveLength(5);
+  });
+
+  it('reads the contract variables', () => {
+    const c = loadConfig({ PORT: '9090', DATA_DIR: '/tmp/lwx', REDIS_URL: 'redis://h:6380', STORE_URL: 'mongodb://m/lw', BOOTSTRAP_API_KEY: 'lw_k', LOG_LEVEL: 'debug' });
+    expect(c).toMatchObject({ port: 9090, dataDir: '/tmp/lwx', redisUrl: 'redis://h:6380', storeUrl: 'mongodb://m/lw', bootstrapApiKey: 'lw_k', logLevel: 'debug' });
+  });
+});

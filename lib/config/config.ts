@@ -1,0 +1,115 @@
+// The process configuration: parsed once from the environment, typed, frozen. Variable names are a contract
+// (CONTRACTS.md, "Running it"); every one is listed in the README with its default.
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { envReader } from './env.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+export interface LightwatchConfig {
+  /** HTTP port of this process (all-in-one: every HTTP path; one service: its own paths and /healthz, /readyz, /metrics). */
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Unset: the all-in-one process starts its own redis-server under dataDir. */
+  redisUrl: string | undefined;
+  /** `mongodb://…` or a SQLite file path; default `<dataDir>/lightwatch.db`. */
+  storeUrl: string;
+  bootstrapApiKey: string | undefined;
+  logLevel: LogLevelName;
+  partitions: number;
+  streamPrefix: string;
+  replicaId: string;
+  /** gRPC port of ingest (default 50051) or query (default 50052) when run as one service. */
+  grpcPort: number | undefined;
+  ingestAddr: string | undefined;
+  queryAddr: string | undefined;
+  /** Unset in the all-in-one process: generated once and kept under dataDir. Required when services run apart. */
+  jwtSecret: string | undefined;
+  jwtTtlSec: number;
+  shutdownTimeoutMs: number;
+  ingest: {
+    maxBodyBytes: number;
+    maxItems: number;
+    maxLabels: number;
+    maxFutureSkewMs: number;
+    persistBacklogLimit: number;
+    streamRetentionMs: number;
+    idempotencyTtlMs: number;
+  };
+  detector: {
+    leaseMs: number;
+    checkConcurrency: number;
+    telegramApiUrl: string;
+  };
+  realtime: {
+    maxBufferBytes: number;
+    laggedGraceMs: number;
+    maxConnections: number;
+    maxConnectionsPerTenant: number;
+    maxClientMessageBytes: number;
+    clientMessagesPerSec: number;
+    idleTimeoutSec: number;
+  };
+  gateway: {
+    /** Requests per second per tenant at one gateway replica; 0 = unlimited. */
+    tenantRateLimit: number;
+  };
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Readonly<LightwatchConfig> {
+  const r = envReader(env);
+  const dataDir = resolve(r.str('DATA_DIR', './data'));
+  const config: LightwatchConfig = {
+    port: r.int('PORT', 8080, 0, 65535),
+    host: r.str('HOST', '0.0.0.0'),
+    dataDir,
+    redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    storeUrl: r.str('STORE_URL', join(dataDir, 'lightwatch.db')),
+    bootstrapApiKey: r.optionalStr('BOOTSTRAP_API_KEY'),
+    logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    partitions: r.int('PARTITIONS', 16, 1, 1024),
+    streamPrefix: r.str('STREAM_PREFIX', 'lw'),
+    replicaId: r.str('REPLICA_ID', `${hostname()}-${process.pid}`),
+    grpcPort: env.GRPC_PORT === undefined || env.GRPC_PORT.trim() === '' ? undefined : r.int('GRPC_PORT', 0, 0, 65535),
+    ingestAddr: r.hostPort('INGEST_ADDR'),
+    queryAddr: r.hostPort('QUERY_ADDR'),
+    jwtSecret: r.optionalStr('JWT_SECRET'),
+    jwtTtlSec: r.int('JWT_TTL_SEC', 3600, 60, 30 * 86400),
+    shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    ingest: {
+      maxBodyBytes: r.int('INGEST_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+      maxItems: r.int('INGEST_MAX_BATCH', 10_000, 1, 1_000_000),
+      maxLabels: r.int('INGEST_MAX_LABELS', 32, 1, 1024),
+      maxFutureSkewMs: r.int('INGEST_MAX_FUTURE_SKEW_MS', 5 * 60_000, 0, 7 * 86_400_000),
+      persistBacklogLimit: r.int('PERSIST_BACKLOG_LIMIT', 2_000_000, 1, 1_000_000_000),
+      streamRetentionMs: r.int('STREAM_RETENTION_MS', 60 * 60_000, 1_000, 30 * 86_400_000),
+      idempotencyTtlMs: r.int('IDEMPOTENCY_TTL_MS', 24 * 3_600_000, 1_000, 30 * 86_400_000),
+    },
+    detector: {
+      leaseMs: r.int('DETECTOR_LEASE_MS', 5_000, 500, 600_000),
+      checkConcurrency: r.int('CHECK_CONCURRENCY', 64, 1, 10_000),
+      telegramApiUrl: r.url('TELEGRAM_API_URL', ['http:', 'https:']) ?? 'https://api.telegram.org',
+    },
+    realtime: {
+      maxBufferBytes: r.int('WS_MAX_BUFFER_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      laggedGraceMs: r.int('WS_LAGGED_GRACE_MS', 10_000, 0, 600_000),
+      maxConnections: r.int('WS_MAX_CONNECTIONS', 50_000, 1, 10_000_000),
+      maxConnectionsPerTenant: r.int('WS_MAX_CONNECTIONS_PER_TENANT', 5_000, 1, 10_000_000),
+      maxClientMessageBytes: r.int('WS_MAX_CLIENT_MESSAGE_BYTES', 16 * 1024, 64, 16 * 1024 * 1024),
+      clientMessagesPerSec: r.int('WS_CLIENT_MESSAGES_PER_SEC', 50, 1, 100_000),
+      idleTimeoutSec: r.int('WS_IDLE_TIMEOUT_SEC', 120, 8, 3600),
+    },
+    gateway: {
+      tenantRateLimit: r.int('GATEWAY_TENANT_RATE_LIMIT', 0, 0, 10_000_000),
+    },
+  };
+  r.done();
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(o: T): Readonly<T> {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}

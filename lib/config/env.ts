@@ -1,0 +1,76 @@
+// Reading environment variables into typed values, collecting every problem instead of stopping at the
+// first, so a bad start-up names each bad variable and the form it expects.
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface EnvReader {
+  str(name: string, fallback: string): string;
+  optionalStr(name: string): string | undefined;
+  int(name: string, fallback: number, min: number, max: number): number;
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T;
+  url(name: string, protocols: readonly string[]): string | undefined;
+  hostPort(name: string): string | undefined;
+  /** Throws ConfigError listing every problem found so far. */
+  done(): void;
+}
+
+export function envReader(env: Readonly<Record<string, string | undefined>>): EnvReader {
+  const problems: string[] = [];
+  const raw = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+  return {
+    str: (name, fallback) => raw(name) ?? fallback,
+    optionalStr: (name) => raw(name),
+    int(name, fallback, min, max) {
+      const v = raw(name);
+      if (v === undefined) return fallback;
+      const n = Number(v);
+      if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+        problems.push(`${name}=${JSON.stringify(v)} is not valid: expected an integer from ${min} to ${max}`);
+        return fallback;
+      }
+      return n;
+    },
+    oneOf(name, values, fallback) {
+      const v = raw(name);
+      if (v === undefined) return fallback;
+      if (!(values as readonly string[]).includes(v)) {
+        problems.push(`${name}=${JSON.stringify(v)} is not valid: expected one of ${values.join(', ')}`);
+        return fallback;
+      }
+      return v as (typeof values)[number];
+    },
+    url(name, protocols) {
+      const v = raw(name);
+      if (v === undefined) return undefined;
+      try {
+        const u = new URL(v);
+        if (!protocols.includes(u.protocol)) throw new Error('protocol');
+        return v;
+      } catch {
+        problems.push(`${name}=${JSON.stringify(v)} is not valid: expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+        return undefined;
+      }
+    },
+    hostPort(name) {
+      const v = raw(name);
+      if (v === undefined) return undefined;
+      const m = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(v);
+      if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+        problems.push(`${name}=${JSON.stringify(v)} is not valid: expected host:port, e.g. ingest:50051`);
+        return undefined;
+      }
+      return v;
+    },
+    done() {
+      if (problems.length > 0) throw new ConfigError(problems);
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// Small uWebSockets.js helpers every HTTP edge uses: read a bounded body, answer JSON, answer errors in the
+// one JSON error shape. uWS responses must be written inside `cork` and never after `onAborted`.
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { asLightwatchError, LightwatchError, toErrorBody } from '../errors/errors.js';
+
+export interface ResponseState {
+  aborted: boolean;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: '200 OK', 201: '201 Created', 202: '202 Accepted', 204: '204 No Content', 400: '400 Bad Request',
+  401: '401 Unauthorized', 403: '403 Forbidden', 404: '404 Not Found', 405: '405 Method Not Allowed', 409: '409 Conflict',
+  413: '413 Payload Too Large', 415: '415 Unsupported Media Type', 422: '422 Unprocessable Entity', 429: '429 Too Many Requests',
+  500: '500 Internal Server Error', 503: '503 Service Unavailable',
+};
+
+export function statusLine(status: number): string {
+  return STATUS_TEXT[status] ?? `${status} Status`;
+}
+
+/** Marks the response aborted when the client goes away; call once, synchronously, in the handler. */
+export function trackAbort(res: HttpResponse): ResponseState {
+  const state: ResponseState = { aborted: false };
+  res.onAborted(() => {
+    state.aborted = true;
+  });
+  return state;
+}
+
+/** Copies the request headers we need (uWS HttpRequest is only valid synchronously inside the handler). */
+export function headersOf(req: HttpRequest): Record<string, string> {
+  const h: Record<string, string> = {};
+  req.forEach((k, v) => {
+    h[k] = v;
+  });
+  return h;
+}
+
+/**
+ * Reads the whole body up to `maxBytes`; rejects with 413 as soon as it passes the limit (checking
+ * Content-Length first when given) so a huge upload is refused without buffering it.
+ */
+export function readBody(res: HttpResponse, state: ResponseState, maxBytes: number, contentLength?: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = contentLength === undefined ? NaN : Number(contentLength);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      reject(new LightwatchError('payload_too_large', `request body of ${declared} bytes is over the limit of ${maxBytes} bytes`, { details: [{ at: 'body', message: `limit ${maxBytes} bytes` }] }));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    res.onData((chunk, isLast) => {
+      if (done) return;
+      size += chunk.byteLength;
+      if (size > maxBytes) {
+        done = true;
+        reject(new LightwatchError('payload_too_large', `request body is over the limit of ${maxBytes} bytes`, { details: [{ at: 'body', message: `limit ${maxBytes} bytes` }] }));
+        return;
+      }
+      // uWS reuses the chunk's memory after this callback: copy it.
+      chunks.push(Buffer.from(new Uint8Array(chunk)));
+      if (isLast) {
+        done = true;
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      }
+    });
+    // Aborted requests never call onData with isLast; the caller checks state.aborted.
+    void state;
+  });
+}
+
+export function send(res: HttpResponse, state: ResponseState, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
+  if (state.aborted) return;
+  res.cork(() => {
+    res.writeStatus(statusLine(status));
+    for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
+    res.end(body);
+  });
+}
+
+export function sendJson(res: HttpResponse, state: ResponseState, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  send(res, state, status, JSON.stringify(value), { 'content-type': 'application/json', ...headers });
+}
+
+export function sendError(res: HttpResponse, state: ResponseState, err: unknown, headers: Record<string, string> = {}): LightwatchError {
+  const e = asLightwatchError(err);
+  const extra: Record<string, string> = { ...headers };
+  if (e.retryAfterSec !== undefined) extra['retry-after'] = String(Math.max(1, Math.ceil(e.retryAfterSec)));
+  if (e.code === 'unauthenticated') extra['www-authenticate'] = 'Bearer realm="lightwatch"';
+  sendJson(res, state, e.httpStatus, toErrorBody(e), extra);
+  return e;
+}
