@@ -10,7 +10,7 @@ export default defineConfig({
     pool: 'forks',
     // 2 cores: tests that start processes and servers share them.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', ['json', { outputFile: '.tmp/vitest.json' }]],
     typecheck: { enabled: false },
   },
 });

@@ -15,6 +15,8 @@ export interface LocalRedisOptions {
   /** Extra `--name value` pairs. */
   extraArgs?: string[];
   startTimeoutMs?: number;
+  /** Stop the server when this process dies, however it dies (default true). */
+  dieWithParent?: boolean;
 }
 
 export interface LocalRedis {
@@ -99,6 +101,12 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`);
   }
+  // A watchdog shell holds a pipe from us: if this process dies, even by SIGKILL, the pipe closes, `read`
+  // returns and the watchdog stops redis-server, so no server is left behind.
+  const watchdog = options.dieWithParent === false || child.pid === undefined
+    ? undefined
+    : spawn('sh', ['-c', `read _; kill -TERM ${child.pid} 2>/dev/null`], { stdio: ['pipe', 'ignore', 'ignore'], detached: false });
+  watchdog?.on('error', () => undefined);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null) resolve();
     else child.once('exit', () => resolve());
@@ -110,6 +118,7 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
     pid: child.pid ?? -1,
     stop() {
       stopping ??= (async () => {
+        watchdog?.kill('SIGKILL');
         if (child.exitCode === null) {
           child.kill('SIGTERM');
           const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -120,6 +129,7 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
       return stopping;
     },
     async kill() {
+      watchdog?.kill('SIGKILL');
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
     },

@@ -1,0 +1,73 @@
+// /api/*: map the HTTP request to a QueryApi call with the shared route table (lib/api/routes.ts), forward the
+// caller's credential (the query service authenticates and authorizes), and answer JSON.
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { Logger } from 'pino';
+import { eventsPageToJson, seriesToJson } from '../lib/api/event-wire.js';
+import { apiCallFromHttp } from '../lib/api/routes.js';
+import { readBody, send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
+import type { QueryApi } from '../lib/rpc/apis.js';
+import type { GatewayMetrics } from './metrics.js';
+import { readRequest, type GatewayRequest } from './request.js';
+
+export interface ApiRouteDeps {
+  query: QueryApi;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  openApiDocument: unknown;
+  maxBodyBytes: number;
+}
+
+function paramsOf(query: URLSearchParams): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of query) (out[k] ??= []).push(v);
+  return out;
+}
+
+export function attachApiRoutes(app: TemplatedApp, deps: ApiRouteDeps): void {
+  const openApiJson = JSON.stringify(deps.openApiDocument);
+  const handle = (res: HttpResponse, req: GatewayRequest): void => {
+    const state = trackAbort(res);
+    const started = performance.now();
+    const headers = { 'x-request-id': req.requestId };
+    const ctx = { requestId: req.requestId, credential: req.credential };
+    let route = 'api_other';
+    void (async () => {
+      let status = 500;
+      try {
+        const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
+        const body = hasBody ? (await readBody(res, state, deps.maxBodyBytes, req.headers['content-length'])).toString('utf8') : '';
+        if (state.aborted) return;
+        const call = apiCallFromHttp(req.method, req.url, paramsOf(req.query), body);
+        route = call.type === 'events' ? `api_${call.collection}` : call.type === 'resource' ? `api_${call.request.resource}` : `api_${call.type}`;
+        switch (call.type) {
+          case 'openapi':
+            status = 200;
+            send(res, state, 200, openApiJson, { ...headers, 'content-type': 'application/json' });
+            return;
+          case 'events':
+            status = 200;
+            sendJson(res, state, 200, eventsPageToJson(await deps.query.queryEvents(call.request, ctx)), headers);
+            return;
+          case 'series':
+            status = 200;
+            sendJson(res, state, 200, seriesToJson(await deps.query.metricSeries(call.request, ctx)), headers);
+            return;
+          case 'resource': {
+            const out = await deps.query.resource(call.request, ctx);
+            status = out.httpStatus || 200;
+            send(res, state, status, out.bodyJson, { ...headers, 'content-type': 'application/json' });
+            return;
+          }
+        }
+      } catch (err) {
+        status = sendError(res, state, err, headers).httpStatus;
+        if (status >= 500) deps.logger.error({ err, requestId: req.requestId, url: req.url }, 'api request failed');
+      } finally {
+        deps.metrics.requests.inc({ route, status: String(status) });
+        deps.metrics.latency.observe({ route }, (performance.now() - started) / 1000);
+      }
+    })();
+  };
+  app.any('/api/*', (res, r) => handle(res, readRequest(r)));
+  app.any('/api', (res, r) => handle(res, readRequest(r)));
+}

@@ -1,0 +1,34 @@
+// The gateway: the public HTTP edge. Attaches /ingest/* and /api/* to a uWS app; the caller (one process or
+// the all-in-one) owns the app, the ops endpoints and the service clients.
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Authenticate } from '../lib/auth/principal.js';
+import type { IngestApi, QueryApi } from '../lib/rpc/apis.js';
+import { attachApiRoutes } from './api-routes.js';
+import { attachIngestRoutes } from './ingest-routes.js';
+import { createGatewayMetrics } from './metrics.js';
+import { createRateLimiter } from './rate-limit.js';
+
+export interface GatewayDeps {
+  ingest: IngestApi;
+  query: QueryApi;
+  authenticate: Authenticate;
+  logger: Logger;
+  registry: Registry;
+  openApiDocument: unknown;
+  config: { maxBodyBytes: number; tenantRateLimit: number };
+}
+
+export function attachGateway(app: TemplatedApp, deps: GatewayDeps): void {
+  const metrics = createGatewayMetrics(deps.registry);
+  attachIngestRoutes(app, {
+    ingest: deps.ingest,
+    authenticate: deps.authenticate,
+    logger: deps.logger,
+    metrics,
+    rateLimiter: createRateLimiter(deps.config.tenantRateLimit),
+    maxBodyBytes: deps.config.maxBodyBytes,
+  });
+  attachApiRoutes(app, { query: deps.query, logger: deps.logger, metrics, openApiDocument: deps.openApiDocument, maxBodyBytes: 1024 * 1024 });
+}

@@ -1,0 +1,131 @@
+// /ingest/*: authenticate, check the scope, read the bounded body, hand it to IngestApi.push, and answer in
+// the shape each protocol's clients expect (native 202 JSON; Prometheus/Loki 204; OTLP 200; ES bulk 200).
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { Logger } from 'pino';
+import { hasScope, type Authenticate } from '../lib/auth/principal.js';
+import { forbidden, rateLimited, unauthenticated } from '../lib/errors/errors.js';
+import { readBody, send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
+import type { IngestApi } from '../lib/rpc/apis.js';
+import type { PushResponse } from '../proto/gen/lightwatch/v1/ingest.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { RateLimiter } from './rate-limit.js';
+import { firstParams, readRequest, type GatewayRequest } from './request.js';
+
+export interface IngestRouteDeps {
+  ingest: IngestApi;
+  authenticate: Authenticate;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  rateLimiter: RateLimiter;
+  maxBodyBytes: number;
+}
+
+type Answer = (res: PushResponse, req: GatewayRequest) => { status: number; body: string; contentType: string };
+
+const native: Answer = (r) => ({
+  status: 202,
+  body: JSON.stringify({ accepted: r.accepted, rejected: r.rejected.map((x) => ({ index: x.index, error: x.error })), ...(r.replayed ? { replayed: true } : {}) }),
+  contentType: 'application/json',
+});
+const noContent: Answer = () => ({ status: 204, body: '', contentType: 'text/plain' });
+const compat: Answer = (r) => ({ status: 200, body: r.compatBodyJson || '{}', contentType: 'application/json' });
+const otlp: Answer = (r, req) =>
+  (req.headers['content-type'] ?? '').includes('protobuf')
+    ? // An empty protobuf message is a valid Export*ServiceResponse (full success); partial success is reported in JSON only.
+      { status: 200, body: '', contentType: 'application/x-protobuf' }
+    : { status: 200, body: r.compatBodyJson || '{}', contentType: 'application/json' };
+
+const ENDPOINTS: Array<{ path: string; endpoint: string; answer: Answer }> = [
+  { path: '/ingest/metrics', endpoint: 'metrics', answer: native },
+  { path: '/ingest/logs', endpoint: 'logs', answer: native },
+  { path: '/ingest/events', endpoint: 'events', answer: native },
+  { path: '/ingest/heartbeats', endpoint: 'heartbeats', answer: native },
+  { path: '/ingest/prometheus/write', endpoint: 'prometheus', answer: noContent },
+  { path: '/ingest/prometheus/api/v1/write', endpoint: 'prometheus', answer: noContent },
+  { path: '/ingest/loki/api/v1/push', endpoint: 'loki', answer: noContent },
+  { path: '/ingest/otlp/v1/logs', endpoint: 'otlp_logs', answer: otlp },
+  { path: '/ingest/otlp/v1/metrics', endpoint: 'otlp_metrics', answer: otlp },
+  { path: '/ingest/elasticsearch/_bulk', endpoint: 'elasticsearch', answer: compat },
+  { path: '/ingest/elasticsearch/:index/_bulk', endpoint: 'elasticsearch', answer: compat },
+];
+
+export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): void {
+  const handle = (res: HttpResponse, req: GatewayRequest, endpoint: string, answer: Answer, extra: { target?: string; suffix?: string }): void => {
+    const state = trackAbort(res);
+    const started = performance.now();
+    const headers = { 'x-request-id': req.requestId };
+    void (async () => {
+      let status = 500;
+      try {
+        if (!req.credential) throw unauthenticated('missing credential: send Authorization: Bearer <key>, X-API-Key, or the key as the Basic password');
+        const principal = await deps.authenticate(req.credential);
+        if (!hasScope(principal, 'ingest')) throw forbidden('this key lacks the ingest scope');
+        const wait = deps.rateLimiter.take(principal.tenant);
+        if (wait > 0) throw rateLimited(`tenant request rate over the limit; retry in ${wait}s`, wait);
+        const body = req.method === 'GET' ? Buffer.alloc(0) : await readBody(res, state, deps.maxBodyBytes, req.headers['content-length']);
+        if (state.aborted) return;
+        deps.metrics.requestBytes.observe({ endpoint }, body.byteLength);
+        const result = await deps.ingest.push(
+          {
+            endpoint,
+            contentType: req.headers['content-type'] ?? '',
+            contentEncoding: req.headers['content-encoding'] ?? '',
+            body,
+            params: firstParams(req.query),
+            idempotencyKey: req.headers['idempotency-key'] ?? '',
+            target: extra.target ?? '',
+            suffix: extra.suffix ?? '',
+          },
+          { requestId: req.requestId, credential: req.credential },
+        );
+        const out = answer(result, req);
+        status = out.status;
+        send(res, state, out.status, out.body, { ...headers, 'content-type': out.contentType });
+      } catch (err) {
+        status = sendError(res, state, err, headers).httpStatus;
+        if (status >= 500) deps.logger.error({ err, requestId: req.requestId, endpoint }, 'ingest request failed');
+      } finally {
+        deps.metrics.requests.inc({ route: `ingest_${endpoint}`, status: String(status) });
+        deps.metrics.latency.observe({ route: `ingest_${endpoint}` }, (performance.now() - started) / 1000);
+      }
+    })();
+  };
+
+  for (const { path, endpoint, answer } of ENDPOINTS) {
+    app.post(path, (res, r) => handle(res, readRequest(r), endpoint, answer, {}));
+  }
+  // Healthchecks.io-style pings: GET or POST, with optional /start, /fail or /<exit status>.
+  for (const method of ['get', 'post'] as const) {
+    app[method]('/ingest/heartbeat/:target', (res, r) => {
+      const target = decodeURIComponent(r.getParameter(0) ?? '');
+      handle(res, readRequest(r), 'heartbeat', native, { target, suffix: '' });
+    });
+    app[method]('/ingest/heartbeat/:target/:suffix', (res, r) => {
+      const target = decodeURIComponent(r.getParameter(0) ?? '');
+      const suffix = decodeURIComponent(r.getParameter(1) ?? '');
+      handle(res, readRequest(r), 'heartbeat', native, { target, suffix });
+    });
+  }
+  // Elasticsearch clients (Filebeat, Logstash) probe the cluster before shipping: answer like a cluster.
+  const esInfo = JSON.stringify({
+    name: 'lightwatch',
+    cluster_name: 'lightwatch',
+    version: { number: '8.11.0', build_flavor: 'default', lucene_version: '9.8.0', minimum_wire_compatibility_version: '7.17.0' },
+    tagline: 'You Know, for Search',
+  });
+  for (const path of ['/ingest/elasticsearch', '/ingest/elasticsearch/']) {
+    app.get(path, (res) => {
+      const state = trackAbort(res);
+      send(res, state, 200, esInfo, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
+    });
+    app.head(path, (res) => {
+      const state = trackAbort(res);
+      send(res, state, 200, '', { 'x-elastic-product': 'Elasticsearch' });
+    });
+  }
+  app.any('/ingest/*', (res, r) => {
+    const state = trackAbort(res);
+    const req = readRequest(r);
+    sendJson(res, state, 404, { error: { code: 'not_found', message: `no ingest endpoint ${req.method} ${req.url}`, details: [] } }, { 'x-request-id': req.requestId });
+  });
+}

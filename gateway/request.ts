@@ -1,0 +1,37 @@
+// What the gateway needs of an HTTP request, copied out of uWS's stack-allocated HttpRequest in the handler.
+import { randomUUID } from 'node:crypto';
+import type { HttpRequest } from 'uWebSockets.js';
+import { extractCredential } from '../lib/auth/credentials.js';
+import { headersOf } from '../lib/http/respond.js';
+
+export interface GatewayRequest {
+  method: string;
+  url: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  requestId: string;
+  credential: string | null;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function readRequest(req: HttpRequest): GatewayRequest {
+  const headers = headersOf(req);
+  const given = headers['x-request-id'];
+  const query = new URLSearchParams(req.getQuery() ?? '');
+  return {
+    method: req.getMethod().toUpperCase(),
+    url: req.getUrl(),
+    query,
+    headers,
+    requestId: given && REQUEST_ID.test(given) ? given : randomUUID(),
+    credential: extractCredential({ authorization: headers.authorization, apiKey: headers['x-api-key'] }),
+  };
+}
+
+/** First value of every query parameter (repeated keys keep the first; label filters are read separately). */
+export function firstParams(query: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of query) if (!(k in out)) out[k] = v;
+  return out;
+}
