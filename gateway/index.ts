@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { Authenticate } from '../lib/auth/principal.js';
 import type { IngestApi, QueryApi } from '../lib/rpc/apis.js';
 import { attachApiRoutes } from './api-routes.js';
+import { attachDashboard } from './dashboard.js';
 import { attachIngestRoutes } from './ingest-routes.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createRateLimiter } from './rate-limit.js';
@@ -30,5 +31,6 @@ export function attachGateway(app: TemplatedApp, deps: GatewayDeps): void {
     rateLimiter: createRateLimiter(deps.config.tenantRateLimit),
     maxBodyBytes: deps.config.maxBodyBytes,
   });
+  attachDashboard(app);
   attachApiRoutes(app, { query: deps.query, logger: deps.logger, metrics, openApiDocument: deps.openApiDocument, maxBodyBytes: 1024 * 1024 });
 }
