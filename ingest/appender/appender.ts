@@ -1,0 +1,99 @@
+// Appends normalized events to the partition streams: events are grouped by partition, each group goes in
+// as one entry (or a few, when it exceeds the entry size bound), and every XADD of a request is sent in one
+// pipeline. The returned promise resolves only once Redis has acknowledged every entry: that is the
+// durability point after which ingest answers 202.
+import type { Redis } from 'ioredis';
+import type { CanonicalEvent } from '../../lib/events/event.js';
+import { unavailable } from '../../lib/errors/errors.js';
+import { encodeBatch, FIELD_EVENTS } from '../../lib/streams/codec.js';
+import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
+
+/** Soft upper bound of one entry's payload (UTF-16 length of the JSON, about bytes for ASCII). */
+export const DEFAULT_MAX_ENTRY_CHARS = 1_000_000;
+
+export interface AppendResult {
+  /** Per event, in input order: `<entryId>:<index in the entry's batch>`. */
+  cursors: string[];
+  /** Entries written (one per partition, more when a partition's batch was split). */
+  entries: number;
+}
+
+export interface Appender {
+  append(events: readonly CanonicalEvent[]): Promise<AppendResult>;
+}
+
+export interface AppenderDeps {
+  redis: Redis;
+  names: StreamNames;
+  maxEntryChars?: number;
+}
+
+interface PlannedEntry {
+  stream: string;
+  payload: string;
+  /** Input positions of the entry's events, in batch order. */
+  positions: number[];
+}
+
+/**
+ * Splits one partition's events into entries no larger than `maxChars` (a single event larger than that stays
+ * alone: normalization bounds event size, so it cannot grow without limit).
+ */
+function planEntries(stream: string, events: readonly CanonicalEvent[], positions: number[], maxChars: number, out: PlannedEntry[]): void {
+  const payload = encodeBatch(events);
+  if (payload.length <= maxChars || events.length === 1) {
+    out.push({ stream, payload, positions });
+    return;
+  }
+  const parts = Math.min(events.length, Math.ceil(payload.length / maxChars) + 1);
+  const size = Math.ceil(events.length / parts);
+  for (let start = 0; start < events.length; start += size) {
+    planEntries(stream, events.slice(start, start + size), positions.slice(start, start + size), maxChars, out);
+  }
+}
+
+export function createAppender(deps: AppenderDeps): Appender {
+  const { redis, names } = deps;
+  const maxChars = deps.maxEntryChars ?? DEFAULT_MAX_ENTRY_CHARS;
+
+  return {
+    async append(events) {
+      if (events.length === 0) return { cursors: [], entries: 0 };
+      const byPartition = new Map<number, { events: CanonicalEvent[]; positions: number[] }>();
+      for (let i = 0; i < events.length; i++) {
+        const ev = events[i] as CanonicalEvent;
+        const p = partitionOf(ev.tenant, ev.target, names.partitions);
+        let group = byPartition.get(p);
+        if (!group) {
+          group = { events: [], positions: [] };
+          byPartition.set(p, group);
+        }
+        group.events.push(ev);
+        group.positions.push(i);
+      }
+      const planned: PlannedEntry[] = [];
+      for (const [p, group] of byPartition) planEntries(names.events(p), group.events, group.positions, maxChars, planned);
+
+      const pipeline = redis.pipeline();
+      for (const entry of planned) pipeline.xadd(entry.stream, '*', FIELD_EVENTS, entry.payload);
+      let results: [Error | null, unknown][] | null;
+      try {
+        results = await pipeline.exec();
+      } catch (err) {
+        throw unavailable('the event streams are unavailable; nothing was acknowledged, retry the request', 1, err);
+      }
+      const cursors = new Array<string>(events.length);
+      for (let e = 0; e < planned.length; e++) {
+        const [err, id] = results?.[e] ?? [new Error('no reply'), null];
+        if (err || typeof id !== 'string') {
+          // Some entries of this request may be in Redis already: the client retries the whole request, which
+          // the store absorbs when ids are derived (idempotency key / client ids).
+          throw unavailable('appending to the event streams failed; retry the request', 1, err ?? undefined);
+        }
+        const entry = planned[e] as PlannedEntry;
+        for (let k = 0; k < entry.positions.length; k++) cursors[entry.positions[k] as number] = `${id}:${k}`;
+      }
+      return { cursors, entries: planned.length };
+    },
+  };
+}
