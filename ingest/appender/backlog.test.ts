@@ -41,7 +41,8 @@ describe('backlog monitor', () => {
     expect((await monitor.sample()).entries).toBe(5);
 
     // Delivered but not acked still counts.
-    const [[stream, rows]] = (await redis.xreadgroup('GROUP', GROUP_PERSIST, 'c1', 'COUNT', 3, 'STREAMS', ...names.allEvents(), ...names.allEvents().map(() => '>'))) as [string, [string, string[]][]][];
+    const reply = (await redis.xreadgroup('GROUP', GROUP_PERSIST, 'c1', 'COUNT', 3, 'STREAMS', ...names.allEvents(), ...names.allEvents().map(() => '>'))) as [string, [string, string[]][]][];
+    const [stream, rows] = reply[0] ?? ['', []];
     expect(rows).toHaveLength(3);
     expect((await monitor.sample()).entries).toBe(5);
 

@@ -1,0 +1,73 @@
+// Turns XREADGROUP / XAUTOCLAIM replies into (stream, entry id, events) records. Pure.
+import type { CanonicalEvent } from '../../lib/events/event.js';
+import { eventsOfEntry } from '../../lib/streams/codec.js';
+
+export interface ReadEntry {
+  stream: string;
+  id: string;
+  /** Null when the entry is gone from the stream (deleted while pending). */
+  fields: string[] | null;
+}
+
+/** XREADGROUP reply: `[[stream, [[id, fields|null], ...]], ...]` or null on timeout. */
+export function entriesOfRead(reply: unknown): ReadEntry[] {
+  const out: ReadEntry[] = [];
+  if (!Array.isArray(reply)) return out;
+  for (const s of reply) {
+    if (!Array.isArray(s) || typeof s[0] !== 'string' || !Array.isArray(s[1])) continue;
+    for (const e of s[1] as unknown[]) {
+      if (!Array.isArray(e) || typeof e[0] !== 'string') continue;
+      out.push({ stream: s[0], id: e[0], fields: Array.isArray(e[1]) ? (e[1] as string[]) : null });
+    }
+  }
+  return out;
+}
+
+/** XAUTOCLAIM reply: `[nextCursor, [[id, fields|null], ...], [deletedIds...]]`. */
+export function entriesOfClaim(stream: string, reply: unknown): { next: string; entries: ReadEntry[] } {
+  if (!Array.isArray(reply)) return { next: '0-0', entries: [] };
+  const next = typeof reply[0] === 'string' ? reply[0] : '0-0';
+  const entries: ReadEntry[] = [];
+  for (const e of Array.isArray(reply[1]) ? (reply[1] as unknown[]) : []) {
+    if (!Array.isArray(e) || typeof e[0] !== 'string') continue;
+    entries.push({ stream, id: e[0], fields: Array.isArray(e[1]) ? (e[1] as string[]) : null });
+  }
+  return { next, entries };
+}
+
+export interface DecodedEntries {
+  events: CanonicalEvent[];
+  /** receivedAt of each entry's first event (entries hold one request's events), for the lag metric. */
+  receivedAts: number[];
+  /** Entries whose payload could not be decoded: acknowledged without a write, and reported. */
+  undecodable: { stream: string; id: string; error: string }[];
+}
+
+export function decodeEntries(entries: readonly ReadEntry[]): DecodedEntries {
+  const events: CanonicalEvent[] = [];
+  const receivedAts: number[] = [];
+  const undecodable: DecodedEntries['undecodable'] = [];
+  for (const entry of entries) {
+    if (!entry.fields) continue;
+    try {
+      const batch = eventsOfEntry(entry.fields);
+      const first = batch[0];
+      if (first) receivedAts.push(first.receivedAt);
+      for (const ev of batch) events.push(ev);
+    } catch (err) {
+      undecodable.push({ stream: entry.stream, id: entry.id, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return { events, receivedAts, undecodable };
+}
+
+/** Entry ids grouped by stream, for one XACK per stream. */
+export function idsByStream(entries: readonly ReadEntry[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const e of entries) {
+    let ids = m.get(e.stream);
+    if (!ids) m.set(e.stream, (ids = []));
+    ids.push(e.id);
+  }
+  return m;
+}

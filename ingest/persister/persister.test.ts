@@ -1,0 +1,162 @@
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../../test/support/redis.js';
+import { GROUP_PERSIST, streamNames, type StreamNames } from '../../lib/streams/partition.js';
+import { createAppender } from '../appender/appender.js';
+import { createBacklogMonitor } from '../appender/backlog.js';
+import { ensurePersistGroups } from '../appender/groups.js';
+import { logEvents } from '../test-events.js';
+import { openTestStore, type TestEventStore } from '../test-store.js';
+import { faultyStore } from './faulty-store.js';
+import { createPersister, type Persister, type PersisterConfig } from './persister.js';
+
+const logger = pino({ level: 'silent' });
+
+async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const baseConfig = (name: string): PersisterConfig => ({
+  consumerName: name,
+  batchMaxEvents: 500,
+  blockMs: 50,
+  claimIdleMs: 60_000,
+  retryBaseMs: 5,
+  retryMaxMs: 40,
+  streamRetentionMs: 60 * 60_000,
+});
+
+describe('persister', () => {
+  let redis: Redis;
+  let names: StreamNames;
+  let store: TestEventStore;
+  const persisters: Persister[] = [];
+
+  beforeAll(() => {
+    redis = newRedis();
+  });
+  afterEach(async () => {
+    for (const p of persisters.splice(0)) await p.close();
+    await store.close();
+    await deletePrefix(redis, names.prefix);
+  });
+  afterAll(() => {
+    redis.disconnect();
+  });
+
+  async function setup(partitions = 4): Promise<void> {
+    names = streamNames(uniquePrefix('per'), partitions);
+    store = await openTestStore();
+    await ensurePersistGroups(redis, names);
+  }
+  function persister(config: Partial<PersisterConfig> & { consumerName: string }, s: TestEventStore['appendEvents'] | undefined = undefined): Persister {
+    const p = createPersister({
+      redis,
+      redisUrl: testRedisUrl(),
+      names,
+      store: s ? { appendEvents: s } : store,
+      logger,
+      registry: new Registry(),
+      config: { ...baseConfig(config.consumerName), ...config },
+    });
+    persisters.push(p);
+    return p;
+  }
+  const backlog = async (): Promise<number> => (await createBacklogMonitor({ redis, names, limitEntries: 0 }).sample()).entries;
+
+  it('writes every appended event to the store once and acknowledges it, across all partitions', async () => {
+    await setup();
+    const appender = createAppender({ redis, names });
+    const events = [...logEvents(700), ...logEvents(300, { tenant: 'globex' })];
+    for (let i = 0; i < events.length; i += 100) await appender.append(events.slice(i, i + 100));
+    expect(await backlog()).toBeGreaterThan(0);
+
+    const p = persister({ consumerName: 'p1' });
+    await p.start();
+    await waitFor(async () => (await store.countEvents('acme')) === 700 && (await store.countEvents('globex')) === 300);
+    await waitFor(async () => (await backlog()) === 0);
+    expect(p.stats().persistedEvents).toBe(1000);
+    expect(new Set(store.ids('acme'))).toEqual(new Set(events.filter((e) => e.tenant === 'acme').map((e) => e.id)));
+
+    // Keeps following new appends.
+    await appender.append(logEvents(5));
+    await waitFor(async () => (await store.countEvents('acme')) === 705);
+  });
+
+  it('retries a failing store with backoff, acknowledging nothing until the write succeeds', async () => {
+    await setup(2);
+    const faulty = faultyStore(store);
+    faulty.failing = true;
+    const p = persister({ consumerName: 'p1' }, faulty.store.appendEvents);
+    await p.start();
+    const appender = createAppender({ redis, names });
+    for (let i = 0; i < 10; i++) await appender.append(logEvents(50));
+    await waitFor(() => faulty.failures >= 5);
+
+    // Nothing written, nothing acked: the entries are pending on p1 or not yet delivered.
+    expect(await store.countEvents('acme')).toBe(0);
+    expect(await backlog()).toBeGreaterThanOrEqual(10);
+    const pending = (await Promise.all(names.allEvents().map((s) => redis.xpending(s, GROUP_PERSIST)))).reduce((a, r) => a + Number(r[0]), 0);
+    expect(pending).toBeGreaterThan(0);
+    expect(p.stats().retrying).toBeGreaterThan(0);
+
+    faulty.failing = false;
+    await waitFor(async () => (await store.countEvents('acme')) === 500);
+    await waitFor(async () => (await backlog()) === 0);
+    expect(p.stats().retrying).toBe(0);
+  });
+
+  it('reclaims entries left pending by a dead consumer (XAUTOCLAIM) and persists them', async () => {
+    await setup(2);
+    const appender = createAppender({ redis, names });
+    await appender.append(logEvents(40));
+    // A consumer that read and died before writing.
+    const read = await redis.xreadgroup('GROUP', GROUP_PERSIST, 'dead', 'COUNT', 100, 'STREAMS', ...names.allEvents(), ...names.allEvents().map(() => '>'));
+    expect(read).not.toBeNull();
+    const p = persister({ consumerName: 'alive', claimIdleMs: 30 });
+    await p.start();
+    await waitFor(async () => (await store.countEvents('acme')) === 40);
+    await waitFor(async () => (await backlog()) === 0);
+    expect(p.stats().claimedEntries).toBeGreaterThan(0);
+  });
+
+  it('resumes its own pending entries after a restart under the same consumer name', async () => {
+    await setup(2);
+    await createAppender({ redis, names }).append(logEvents(30));
+    await redis.xreadgroup('GROUP', GROUP_PERSIST, 'same', 'COUNT', 100, 'STREAMS', ...names.allEvents(), ...names.allEvents().map(() => '>'));
+    const p = persister({ consumerName: 'same' }); // claimIdleMs is a minute: only the id-0 read can find them
+    await p.start();
+    await waitFor(async () => (await store.countEvents('acme')) === 30);
+    expect(p.stats().claimedEntries).toBe(0);
+  });
+
+  it('shares the work between replicas with different consumer names, each event stored once', async () => {
+    await setup(4);
+    const a = persister({ consumerName: 'a', batchMaxEvents: 50 });
+    const b = persister({ consumerName: 'b', batchMaxEvents: 50 });
+    await Promise.all([a.start(), b.start()]);
+    const appender = createAppender({ redis, names });
+    for (let i = 0; i < 40; i++) await appender.append(logEvents(25));
+    await waitFor(async () => (await store.countEvents('acme')) === 1000);
+    await waitFor(async () => (await backlog()) === 0);
+    expect(a.stats().persistedEvents + b.stats().persistedEvents).toBe(1000);
+  });
+
+  it('close() interrupts the blocking read at once and is idempotent', async () => {
+    await setup(2);
+    const p = persister({ consumerName: 'p1', blockMs: 10_000 });
+    await p.start();
+    await new Promise((r) => setTimeout(r, 30));
+    const t0 = Date.now();
+    await p.close();
+    await p.close();
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(p.stats().running).toBe(false);
+  });
+});

@@ -1,0 +1,302 @@
+// The persister: consumer group `persist` over every partition stream. It reads batches with one blocking
+// XREADGROUP across all partitions (on a connection of its own, so close() can interrupt the block), writes
+// them to the store (idempotent by event id), and acknowledges only after the write succeeded. A failing
+// store is retried with exponential backoff without acking, so nothing is lost and ingest keeps accepting
+// until its backlog bound answers 429. Entries left pending by a dead consumer are reclaimed with
+// XAUTOCLAIM; replicas share the work under different consumer names. Streams are trimmed behind it.
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { CanonicalEvent } from '../../lib/events/event.js';
+import { isLightwatchError } from '../../lib/errors/errors.js';
+import type { Store } from '../../lib/store/port.js';
+import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js';
+import { ensurePersistGroups } from '../appender/groups.js';
+import { persisterMetrics } from '../metrics.js';
+import { decodeEntries, entriesOfClaim, entriesOfRead, idsByStream, type ReadEntry } from './entries.js';
+import { trimPass } from './trim.js';
+
+export interface PersisterConfig {
+  /** Unique per replica (e.g. host name + pid); a restarted replica with the same name resumes its own pending entries. */
+  consumerName: string;
+  /** Upper bound of events per store write. */
+  batchMaxEvents: number;
+  /** XREADGROUP BLOCK timeout; also bounds how late the periodic claim and trim passes run. */
+  blockMs: number;
+  /** Entries pending on another consumer for longer than this are reclaimed. */
+  claimIdleMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Entries younger than this stay in the streams for realtime's resume window, persisted or not. */
+  streamRetentionMs: number;
+  /** How often to trim and measure the backlog (default 1000 ms). */
+  trimIntervalMs?: number;
+}
+
+export const DEFAULT_PERSISTER_CONFIG: Omit<PersisterConfig, 'consumerName'> = Object.freeze({
+  batchMaxEvents: 5_000,
+  blockMs: 1_000,
+  claimIdleMs: 30_000,
+  retryBaseMs: 100,
+  retryMaxMs: 10_000,
+  streamRetentionMs: 60 * 60 * 1000,
+  trimIntervalMs: 1_000,
+});
+
+/** Test seam for the crash test: runs between the store write and the XACK. */
+export interface PersisterHooks {
+  afterWrite?: (entries: readonly ReadEntry[]) => void | Promise<void>;
+}
+
+export interface PersisterDeps {
+  redis: Redis;
+  /** For the dedicated blocking connection; default: a duplicate of `redis`. */
+  redisUrl?: string;
+  names: StreamNames;
+  store: Pick<Store, 'appendEvents'>;
+  logger: Logger;
+  registry: Registry;
+  config: PersisterConfig;
+  now?: () => number;
+  hooks?: PersisterHooks;
+}
+
+export interface PersisterStats {
+  running: boolean;
+  /** Events written (replays counted again; the store dedups them). */
+  persistedEvents: number;
+  ackedEntries: number;
+  claimedEntries: number;
+  storeWrites: number;
+  failedWrites: number;
+  /** Consecutive failed attempts of the current write; 0 when the store is healthy. */
+  retrying: number;
+  lastError: string | null;
+  backlogEntries: number;
+}
+
+export interface Persister {
+  /** Creates the groups and starts the loop; resolves once it runs. Idempotent. */
+  start(): Promise<void>;
+  /** Stops reading, lets an in-flight write finish and be acked, closes its blocking connection. Idempotent. */
+  close(): Promise<void>;
+  stats(): PersisterStats;
+}
+
+class Closing extends Error {}
+
+export function createPersister(deps: PersisterDeps): Persister {
+  const { redis, names, store, logger } = deps;
+  const cfg = { ...DEFAULT_PERSISTER_CONFIG, ...deps.config };
+  const now = deps.now ?? Date.now;
+  const metrics = persisterMetrics(deps.registry);
+  const streams = names.allEvents();
+  const stats: PersisterStats = {
+    running: false,
+    persistedEvents: 0,
+    ackedEntries: 0,
+    claimedEntries: 0,
+    storeWrites: 0,
+    failedWrites: 0,
+    retrying: 0,
+    lastError: null,
+    backlogEntries: 0,
+  };
+
+  let blocking: Redis | undefined;
+  let loop: Promise<void> | undefined;
+  let starting: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  let stopped = false;
+  const wake = new AbortController();
+  // Average events per entry, to turn batchMaxEvents into an XREADGROUP COUNT (which counts entries).
+  let eventsPerEntry = 100;
+
+  function sleep(ms: number): Promise<void> {
+    if (stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        wake.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      wake.signal.addEventListener('abort', done);
+    });
+  }
+
+  function backoff(attempt: number): number {
+    const exp = Math.min(cfg.retryMaxMs, cfg.retryBaseMs * 2 ** Math.min(attempt, 30));
+    return Math.round(exp / 2 + Math.random() * (exp / 2));
+  }
+
+  /** A store that refuses a batch as invalid would refuse it forever: isolate the bad events instead. */
+  const isPermanent = (err: unknown): boolean =>
+    isLightwatchError(err) && !err.retryable && (err.code === 'bad_request' || err.code === 'unprocessable');
+
+  async function write(events: CanonicalEvent[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (stopped && attempt > 0) throw new Closing();
+      try {
+        await store.appendEvents(events);
+        stats.storeWrites++;
+        stats.retrying = 0;
+        metrics.batches.inc({ outcome: 'ok' });
+        return;
+      } catch (err) {
+        stats.failedWrites++;
+        stats.retrying = attempt + 1;
+        stats.lastError = err instanceof Error ? err.message : String(err);
+        metrics.batches.inc({ outcome: 'error' });
+        if (isPermanent(err)) {
+          if (events.length === 1) {
+            metrics.poison.inc();
+            logger.error({ err, eventId: events[0]?.id }, 'store refused an event as invalid; dropped it');
+            return;
+          }
+          const half = Math.ceil(events.length / 2);
+          await write(events.slice(0, half));
+          await write(events.slice(half));
+          return;
+        }
+        const delay = backoff(attempt);
+        logger.warn({ err, attempt: attempt + 1, retryInMs: delay, events: events.length }, 'store write failed; retrying, not acknowledging');
+        await sleep(delay);
+      }
+    }
+  }
+
+  async function persist(entries: ReadEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const decoded = decodeEntries(entries);
+    for (const bad of decoded.undecodable) {
+      metrics.poison.inc();
+      logger.error({ stream: bad.stream, entryId: bad.id, error: bad.error }, 'undecodable stream entry; acknowledging it without a write');
+    }
+    const { events } = decoded;
+    for (let i = 0; i < events.length; i += cfg.batchMaxEvents) {
+      await write(i === 0 && events.length <= cfg.batchMaxEvents ? events : events.slice(i, i + cfg.batchMaxEvents));
+    }
+    const writtenAt = now();
+    for (const t of decoded.receivedAts) metrics.lagSeconds.observe(Math.max(0, writtenAt - t) / 1000);
+    stats.persistedEvents += events.length;
+    metrics.persisted.inc(events.length);
+    if (entries.length > 0 && events.length > 0) eventsPerEntry = eventsPerEntry * 0.8 + (events.length / entries.length) * 0.2;
+
+    await deps.hooks?.afterWrite?.(entries);
+
+    const ack = redis.pipeline();
+    for (const [stream, ids] of idsByStream(entries)) ack.xack(stream, GROUP_PERSIST, ...ids);
+    const results = (await ack.exec()) ?? [];
+    for (const [err, n] of results) {
+      // A lost ack only means a replay later, which the store absorbs; the loop backs off and goes on.
+      if (err) throw err;
+      stats.ackedEntries += Number(n);
+    }
+  }
+
+  function readCount(): number {
+    return Math.max(1, Math.min(1_000, Math.round(cfg.batchMaxEvents / Math.max(1, eventsPerEntry))));
+  }
+
+  async function read(conn: Redis, ownPending: boolean): Promise<ReadEntry[]> {
+    const ids = streams.map(() => (ownPending ? '0' : '>'));
+    const reply = ownPending
+      ? await conn.xreadgroup('GROUP', GROUP_PERSIST, cfg.consumerName, 'COUNT', readCount(), 'STREAMS', ...streams, ...ids)
+      : await conn.xreadgroup('GROUP', GROUP_PERSIST, cfg.consumerName, 'COUNT', readCount(), 'BLOCK', cfg.blockMs, 'STREAMS', ...streams, ...ids);
+    return entriesOfRead(reply);
+  }
+
+  /** Takes over entries idle on other (dead) consumers and persists them. */
+  async function claimIdle(): Promise<void> {
+    for (const stream of streams) {
+      let cursor = '0-0';
+      // Bounded per pass so one huge backlog does not starve fresh reads.
+      for (let round = 0; round < 10 && !stopped; round++) {
+        const reply = await redis.xautoclaim(stream, GROUP_PERSIST, cfg.consumerName, cfg.claimIdleMs, cursor, 'COUNT', readCount());
+        const { next, entries } = entriesOfClaim(stream, reply);
+        if (entries.length > 0) {
+          stats.claimedEntries += entries.length;
+          metrics.claimed.inc(entries.length);
+          logger.info({ stream, entries: entries.length }, 'reclaimed entries from an idle consumer');
+          await persist(entries);
+        }
+        if (next === '0-0') break;
+        cursor = next;
+      }
+    }
+  }
+
+  async function trim(): Promise<void> {
+    const r = await trimPass(redis, names, cfg.streamRetentionMs, now());
+    stats.backlogEntries = r.backlogEntries;
+    metrics.backlogEntries.set(r.backlogEntries);
+  }
+
+  async function run(conn: Redis): Promise<void> {
+    // After a restart under the same name, our own pending entries come first (read with id 0).
+    let ownPending = true;
+    let nextClaimAt = 0;
+    let nextTrimAt = 0;
+    let failures = 0;
+    while (!stopped) {
+      try {
+        const t = now();
+        if (t >= nextClaimAt) {
+          nextClaimAt = t + Math.max(100, Math.floor(cfg.claimIdleMs / 2));
+          await claimIdle();
+        }
+        if (t >= nextTrimAt) {
+          nextTrimAt = t + (cfg.trimIntervalMs ?? 1_000);
+          await trim();
+        }
+        const entries = await read(conn, ownPending);
+        if (ownPending && entries.length === 0) ownPending = false;
+        await persist(entries);
+        failures = 0;
+      } catch (err) {
+        if (stopped || err instanceof Closing) break;
+        if (err instanceof Error && err.message.includes('NOGROUP')) {
+          // The streams were deleted under us (flush): recreate the groups and go on.
+          await ensurePersistGroups(redis, names).catch(() => undefined);
+          continue;
+        }
+        failures++;
+        stats.lastError = err instanceof Error ? err.message : String(err);
+        const delay = backoff(failures);
+        logger.warn({ err, retryInMs: delay }, 'persister loop error');
+        await sleep(delay);
+      }
+    }
+  }
+
+  return {
+    start() {
+      starting ??= (async () => {
+        if (stopped) return;
+        await ensurePersistGroups(redis, names);
+        blocking = deps.redisUrl ? new Redis(deps.redisUrl, { maxRetriesPerRequest: null }) : redis.duplicate();
+        // A blocking read rejects when close() disconnects; keep the error handler so it is not "unhandled".
+        blocking.on('error', (err: Error) => {
+          if (!stopped) logger.debug({ err }, 'persister blocking connection error');
+        });
+        stats.running = true;
+        loop = run(blocking).finally(() => {
+          stats.running = false;
+        });
+      })();
+      return starting;
+    },
+    close() {
+      closing ??= (async () => {
+        stopped = true;
+        wake.abort();
+        await starting?.catch(() => undefined);
+        blocking?.disconnect();
+        await loop;
+      })();
+      return closing;
+    },
+    stats: () => ({ ...stats }),
+  };
+}
