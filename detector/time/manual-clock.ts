@@ -35,7 +35,7 @@ export function createManualClock(start = 0): ManualClock {
       return heap.size;
     },
     setTimeout(fn: () => void, ms: number): TimerHandle {
-      return heap.push(now + Math.max(0, Number.isFinite(ms) ? ms : 0), fn);
+      return heap.push(Number.isFinite(ms) ? now + Math.max(0, ms) : Infinity, fn);
     },
     clearTimeout(handle: TimerHandle | undefined): void {
       if (handle === undefined) return;

@@ -65,7 +65,8 @@ export function createSharedTimers(options: SharedTimersOptions = {}): SharedTim
       return heap.size;
     },
     setTimeout(fn: () => void, ms: number): TimerHandle {
-      const entry = heap.push(clock.now() + Math.max(0, Number.isFinite(ms) ? ms : 0), fn);
+      // A non-finite delay means "never" (xstate may compute one for a state with nothing to wait for).
+      const entry = heap.push(Number.isFinite(ms) ? clock.now() + Math.max(0, ms) : Infinity, fn);
       if (closed) heap.remove(entry);
       else if (entry.at < hostAt) arm();
       return entry;

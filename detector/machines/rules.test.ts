@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { compileTargetRules } from '../rules/compile.js';
+import { globToRegExp } from '../rules/match.js';
+import { ev, rule, target, world } from './testing.js';
+
+describe('log pattern rule', () => {
+  it('fires when count matches fall within the window and clears when they age out', () => {
+    const w = world([target('api', { kind: 'log' })], [rule('errs', 'log_pattern', { pattern: 'timeout|refused', count: 3, windowSec: 80 })]);
+    const send = (dt: number, msg: string, extra = {}) => {
+      w.clock.advance(dt);
+      w.send('api', ev.log('api', w.clock.now(), msg, extra));
+    };
+    send(0, 'upstream timeout');
+    send(10_000, 'all good');
+    send(10_000, 'connection REFUSED');
+    expect(w.env.transitions()).toEqual([]);
+    send(70_000, 'timeout again'); // the first match is out of the window now
+    expect(w.env.transitions()).toEqual([]);
+    send(1_000, 'timeout 3');
+    expect(w.env.transitions()).toEqual(['opened']);
+    expect(w.env.incidents()[0]!.incident.timeline[0]!.evidence?.length).toBeGreaterThanOrEqual(3);
+    // last three matches at +20 s, +90 s, +91 s: the window of the oldest ends at +100 s
+    w.clock.advance(8_999);
+    expect(w.env.transitions()).toEqual(['opened']);
+    w.clock.advance(1);
+    expect(w.env.transitions()).toEqual(['opened', 'resolved']);
+  });
+
+  it('matches a glob on a structured field, and respects the minimum level', () => {
+    const w = world([target('api')], [rule('db', 'log_pattern', { pattern: 'db-*', patternType: 'glob', field: 'component', count: 1, level: 'error' })]);
+    w.send('api', ev.log('api', w.clock.now(), 'x', { level: 'warn', fields: { component: 'db-main' } }));
+    w.send('api', ev.log('api', w.clock.now(), 'x', { level: 'error', fields: { component: 'cache' } }));
+    expect(w.env.transitions()).toEqual([]);
+    w.send('api', ev.log('api', w.clock.now(), 'x', { level: 'fatal', fields: { component: 'db-replica' } }));
+    expect(w.env.transitions()).toEqual(['opened']);
+  });
+
+  it('counts security events of a category at or above a severity', () => {
+    const w = world([target('gw')], [rule('brute', 'log_pattern', { category: 'auth', severity: 'medium', count: 2, windowSec: 30 })]);
+    w.send('gw', ev.security('gw', w.clock.now(), { category: 'auth', severity: 'low' }));
+    w.send('gw', ev.security('gw', w.clock.now(), { category: 'net', severity: 'critical' }));
+    w.send('gw', ev.log('gw', w.clock.now(), 'auth failure'));
+    w.send('gw', ev.security('gw', w.clock.now(), { category: 'auth', severity: 'high' }));
+    expect(w.env.transitions()).toEqual([]);
+    w.send('gw', ev.security('gw', w.clock.now(), { category: 'auth', severity: 'critical' }));
+    expect(w.env.transitions()).toEqual(['opened']);
+  });
+});
+
+describe('anomaly rule', () => {
+  for (const method of ['ewma', 'rolling']) {
+    it(`${method}: opens when |z| > k and only after minSamples`, () => {
+      const w = world([target('db')], [rule('lat', 'anomaly', { metric: 'latency', k: 4, window: 20, minSamples: 10, method })]);
+      w.send('db', ev.metric('db', w.clock.now(), 'latency', 1000)); // first sample: no baseline, no alarm
+      for (let i = 0; i < 100; i++) w.send('db', ev.metric('db', w.clock.now(), 'latency', 100 + (i % 5)));
+      expect(w.env.transitions()).toEqual([]);
+      w.send('db', ev.metric('db', w.clock.now(), 'latency', 400));
+      expect(w.env.transitions()).toEqual(['opened']);
+      w.send('db', ev.metric('db', w.clock.now(), 'latency', 102));
+      expect(w.env.transitions()).toEqual(['opened', 'resolved']);
+    });
+  }
+
+  it('opens only when the anomaly lasts `for`', () => {
+    const w = world([target('db')], [rule('lat', 'anomaly', { metric: 'latency', k: 4, minSamples: 5, forSec: 30 })]);
+    for (let i = 0; i < 20; i++) w.send('db', ev.metric('db', w.clock.now(), 'latency', 100 + (i % 3)));
+    w.send('db', ev.metric('db', w.clock.now(), 'latency', 900));
+    w.clock.advance(10_000);
+    w.send('db', ev.metric('db', w.clock.now(), 'latency', 101));
+    w.clock.advance(60_000);
+    expect(w.env.transitions()).toEqual(['pending', 'cancelled']);
+  });
+
+  it('on an event rate: a burst in one bucket, and silence (empty buckets) as a drop', () => {
+    const w = world([target('api')], [rule('rate', 'anomaly', { rate: ['log'], bucketSec: 10, k: 4, minSamples: 8, method: 'rolling', window: 30 })]);
+    const bucket = (n: number) => {
+      for (let i = 0; i < n; i++) w.send('api', ev.log('api', w.clock.now(), 'x'));
+      w.clock.advance(10_000);
+    };
+    for (let i = 0; i < 12; i++) bucket(20 + (i % 3));
+    expect(w.env.transitions()).toEqual([]);
+    bucket(200);
+    w.clock.advance(0);
+    expect(w.env.transitions()).toEqual(['opened']);
+    bucket(21);
+    expect(w.env.transitions()).toEqual(['opened', 'resolved']);
+  });
+
+  it('on an event rate: silence (empty buckets closed by the timer) is a drop', () => {
+    const w = world([target('api')], [rule('rate', 'anomaly', { rate: ['log'], bucketSec: 10, k: 4, minSamples: 8 })]);
+    for (let b = 0; b < 12; b++) {
+      for (let i = 0; i < 20 + (b % 3); i++) w.send('api', ev.log('api', w.clock.now(), 'x'));
+      w.clock.advance(10_000);
+    }
+    expect(w.env.transitions()).toEqual([]);
+    w.clock.advance(10_000);
+    expect(w.env.transitions()).toEqual(['opened']);
+    expect(w.env.incidents()[0]!.incident.title).toContain('rate(log) = 0');
+  });
+});
+
+describe('http check rule', () => {
+  it('schedules a check on the interval and fires after `failures` consecutive failed results', () => {
+    const check = { url: 'http://127.0.0.1:1/', intervalSec: 30, timeoutMs: 1000, retries: 0, retryBackoffMs: 100 };
+    const w = world([target('site', { kind: 'http', http: check })], [rule('site-down', 'http', { failures: 2 }, { targetId: 'id-site' })]);
+    w.actor('site');
+    w.clock.advance(0);
+    w.clock.advance(60_000);
+    const due = w.env.effects.filter((e) => e.type === 'schedule-check');
+    expect(due.map((e) => e.type === 'schedule-check' && e.due - 1_000_000)).toEqual([0, 30_000, 60_000]);
+    w.send('site', ev.check('site', w.clock.now(), { ok: false, status: 503 }));
+    expect(w.env.transitions()).toEqual([]);
+    w.send('site', ev.check('site', w.clock.now(), { ok: false, error: 'timeout' }));
+    expect(w.env.transitions()).toEqual(['opened']);
+    expect(w.env.incidents()[0]!.incident.title).toContain('timeout');
+    w.send('site', ev.check('site', w.clock.now(), { ok: true, status: 200 }));
+    expect(w.env.transitions()).toEqual(['opened', 'resolved']);
+  });
+});
+
+describe('rule compilation', () => {
+  it('applies rules by target id and selector, adds built-ins, reports bad params without dropping the others', () => {
+    const t = target('web', { labels: { env: 'prod' }, heartbeat: { intervalSec: 60, graceSec: 5 } });
+    const { specs, problems } = compileTargetRules(t, [
+      rule('a', 'threshold', { metric: 'cpu', value: 1 }, { selector: { env: 'prod' } }),
+      rule('b', 'threshold', { metric: 'cpu', value: 1 }, { selector: { env: 'dev' } }),
+      rule('c', 'threshold', { metric: 'cpu' }, { targetId: 'id-web' }),
+      rule('d', 'threshold', { metric: 'cpu', value: 1 }, { targetId: 'id-other' }),
+      rule('e', 'threshold', { metric: 'cpu', value: 1 }, { enabled: false }),
+      rule('f', 'log_pattern', { pattern: '(' }),
+      { ...rule('g', 'threshold', { metric: 'cpu', value: 1 }), tenant: 'other' },
+    ]);
+    expect(specs.map((s) => s.id)).toEqual(['builtin:heartbeat', 'a']);
+    expect(problems.map((p) => p.ruleId)).toEqual(['c', 'f']);
+  });
+
+  it('globs match whole strings with * and ? and escape the rest', () => {
+    expect(globToRegExp('db-*.log').test('db-main.log')).toBe(true);
+    expect(globToRegExp('db-*.log').test('db-mainXlog')).toBe(false);
+    expect(globToRegExp('a?c').test('abc')).toBe(true);
+    expect(globToRegExp('a?c').test('xabc')).toBe(false);
+  });
+});

@@ -1,0 +1,63 @@
+// Silences (Alertmanager-style matchers over labels plus target/rule/severity) and maintenance windows
+// (target ids or a label selector) decide whether a notification is muted. Regexes are anchored like
+// Alertmanager's; an invalid one never matches, so a typo cannot mute everything. Pure.
+import type { Maintenance, Matcher, Silence } from '../../lib/store/types.js';
+import { selectorMatches } from '../rules/match.js';
+import type { SuppressQuery } from './env.js';
+
+function valuesOf(name: string, q: SuppressQuery): string[] {
+  switch (name) {
+    case 'target':
+      return [q.targetName, q.targetId];
+    case 'rule':
+      return [q.ruleName, q.ruleId];
+    case 'severity':
+      return [q.severity];
+    default:
+      return [q.labels[name] ?? ''];
+  }
+}
+
+function anchored(src: string): RegExp | null {
+  try {
+    return new RegExp(`^(?:${src})$`);
+  } catch {
+    return null;
+  }
+}
+
+export function matcherMatches(m: Matcher, q: SuppressQuery): boolean {
+  const values = valuesOf(m.name, q);
+  switch (m.op) {
+    case '=':
+      return values.includes(m.value);
+    case '!=':
+      return !values.includes(m.value);
+    case '=~': {
+      const re = anchored(m.value);
+      return re !== null && values.some((v) => re.test(v));
+    }
+    case '!~': {
+      const re = anchored(m.value);
+      return re !== null && !values.some((v) => re.test(v));
+    }
+  }
+}
+
+export function silenceMatches(s: Silence, q: SuppressQuery, at: number): boolean {
+  if (s.tenant !== q.tenant || at < s.startsAt || at >= s.endsAt || s.matchers.length === 0) return false;
+  return s.matchers.every((m) => matcherMatches(m, q));
+}
+
+export function maintenanceMatches(m: Maintenance, q: SuppressQuery, at: number): boolean {
+  if (m.tenant !== q.tenant || at < m.startsAt || at >= m.endsAt) return false;
+  const bySelector = m.selector !== undefined && Object.keys(m.selector).length > 0;
+  if (m.targetIds.length === 0 && !bySelector) return true;
+  return m.targetIds.includes(q.targetId) || (bySelector && selectorMatches(m.selector, q.labels));
+}
+
+export function suppressedBy(silences: readonly Silence[], maintenance: readonly Maintenance[], q: SuppressQuery, at: number): string | null {
+  for (const m of maintenance) if (maintenanceMatches(m, q, at)) return `maintenance:${m.id}`;
+  for (const s of silences) if (silenceMatches(s, q, at)) return `silence:${s.id}`;
+  return null;
+}

@@ -1,0 +1,185 @@
+// One actor per monitored target: holds the state of every rule evaluator that applies to it, feeds it the
+// target's events and timer ticks, and spawns one incident child per (target, rule) while an incident lives.
+// Its one timer is the earliest deadline of its evaluators (an absolute time in context); an event that moves
+// a deadline earlier re-arms it, a later one is picked up when the early tick finds nothing due. After a
+// restore the runtime sends `rearm`, which re-enters the waiting state here and in every incident child.
+import { enqueueActions, setup } from 'xstate';
+import type { CanonicalEvent } from '../../lib/events/event.js';
+import { RuleEngine, type EvalStates } from '../rules/engine.js';
+import type { RuleSpec, Signal } from '../rules/types.js';
+import type { DetectorEnv, TargetView } from './env.js';
+import { createIncidentMachine, type IncidentClosedEvent, type IncidentInput } from './incident.js';
+
+export interface TargetInput {
+  key: string;
+  tenant: string;
+  name: string;
+  partition: number;
+}
+
+export interface TargetContext extends TargetInput {
+  /** Evaluator states by rule id. */
+  ev: EvalStates;
+  /** Child actor id of the live incident of each rule. */
+  live: Record<string, string>;
+  /** When the pending tick is armed for (null: nothing to wait for). */
+  armedAt: number | null;
+}
+
+export type TargetEvent =
+  | { type: 'event'; e: CanonicalEvent }
+  | { type: 'tick.rearm' }
+  | { type: 'rearm' }
+  | { type: 'config' }
+  | { type: 'ack'; ruleId: string; at: number; by: string }
+  | IncidentClosedEvent;
+
+/** The part of xstate's action enqueuer the helpers below use (its full generic type does not narrow well). */
+interface Enqueue {
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  spawnChild: (...args: any[]) => void;
+  sendTo: (...args: any[]) => void;
+  raise: (...args: any[]) => void;
+  /* eslint-enable @typescript-eslint/no-explicit-any */
+}
+
+export function createTargetMachine(env: DetectorEnv) {
+  const incidentMachine = createIncidentMachine(env);
+  // Signals reported during one action; drained before the action returns (actions never nest).
+  const pending: Array<{ spec: RuleSpec; signal: Signal }> = [];
+  let checkTarget: TargetContext | null = null;
+  const engine = new RuleEngine({
+    signal: (spec, signal) => pending.push({ spec, signal }),
+    checkDue: (spec, due) => {
+      const c = checkTarget;
+      if (c === null || spec.kind !== 'http') return;
+      const t = env.target(c.key);
+      env.emit({ type: 'schedule-check', tenant: c.tenant, targetId: t?.id ?? c.name, targetName: c.name, ruleId: spec.id, check: spec.params.check, due });
+    },
+  });
+
+  const view = (c: TargetContext): TargetView => env.target(c.key) ?? { tenant: c.tenant, id: c.name, name: c.name, labels: {}, paused: false };
+
+  const spawnIncident = (enqueue: Enqueue, c: TargetContext, spec: RuleSpec, signal: Signal): void => {
+    const t = view(c);
+    const id = `inc:${spec.id}:${signal.at}`;
+    const input: IncidentInput = { tenant: c.tenant, targetId: t.id, targetName: c.name, labels: t.labels, ruleId: spec.id, ruleName: spec.name, severity: spec.severity, channels: spec.channels, lifecycle: spec.lifecycle, signal };
+    enqueue.spawnChild('incident', { id, input });
+    c.live[spec.id] = id;
+  };
+
+  const drainSignals = (enqueue: Enqueue, c: TargetContext): void => {
+    for (let i = 0; i < pending.length; i++) {
+      const { spec, signal } = pending[i] as { spec: RuleSpec; signal: Signal };
+      const child = c.live[spec.id];
+      if (child !== undefined) enqueue.sendTo(child, { type: 'cond', signal });
+      else if (signal.firing) spawnIncident(enqueue, c, spec, signal);
+    }
+    pending.length = 0;
+  };
+
+  const rearmIfEarlier = (enqueue: Enqueue, c: TargetContext, specs: readonly RuleSpec[]): void => {
+    const due = engine.due(c.ev, specs);
+    if (due !== null && (c.armedAt === null || due < c.armedAt)) enqueue.raise({ type: 'tick.rearm' });
+  };
+
+  return setup({
+    types: {
+      context: {} as TargetContext,
+      input: {} as TargetInput,
+      events: {} as TargetEvent,
+    },
+    actors: { incident: incidentMachine },
+    delays: {
+      untilDue: ({ context: c }) => (c.armedAt === null ? Infinity : Math.max(0, c.armedAt - env.now())),
+    },
+    guards: {
+      paused: ({ context: c }) => env.target(c.key)?.paused === true,
+      active: ({ context: c }) => env.target(c.key)?.paused !== true,
+    },
+    actions: {
+      apply: enqueueActions(({ context: c, event, enqueue }) => {
+        const specs = env.specs(c.key);
+        if (specs.length === 0) return;
+        engine.onEvent(c.ev, specs, (event as Extract<TargetEvent, { type: 'event' }>).e, env.now());
+        if (pending.length > 0) drainSignals(enqueue, c);
+        rearmIfEarlier(enqueue, c, specs);
+      }),
+      tick: enqueueActions(({ context: c, enqueue }) => {
+        const specs = env.specs(c.key);
+        checkTarget = c;
+        try {
+          engine.onTime(c.ev, specs, env.now());
+        } finally {
+          checkTarget = null;
+        }
+        if (pending.length > 0) drainSignals(enqueue, c);
+      }),
+      /** Reconciles evaluator states with the current rules and computes the deadline to wait for. */
+      arm: enqueueActions(({ context: c, enqueue }) => {
+        const specs = env.specs(c.key);
+        for (const ruleId of engine.reconcile(c.ev, specs, env.now())) {
+          // The rule no longer applies: its incident resolves as if the condition cleared.
+          const child = c.live[ruleId];
+          if (child !== undefined) enqueue.sendTo(child, { type: 'cond', signal: { firing: false, at: env.now(), reason: 'rule_removed', summary: 'rule no longer applies', evidence: [] } });
+        }
+        c.armedAt = engine.due(c.ev, specs);
+      }),
+      disarm: ({ context: c }) => {
+        c.armedAt = null;
+      },
+      rearmChildren: enqueueActions(({ context: c, enqueue }) => {
+        for (const id of Object.values(c.live)) enqueue.sendTo(id, { type: 'rearm' });
+      }),
+      forwardAck: enqueueActions(({ context: c, event, enqueue }) => {
+        const e = event as Extract<TargetEvent, { type: 'ack' }>;
+        const child = c.live[e.ruleId];
+        if (child !== undefined) enqueue.sendTo(child, { type: 'ack', at: e.at, by: e.by });
+      }),
+      closeIncident: enqueueActions(({ context: c, event, enqueue }) => {
+        const e = event as IncidentClosedEvent;
+        const child = c.live[e.ruleId];
+        if (child === undefined) return;
+        enqueue.stopChild(child);
+        delete c.live[e.ruleId];
+        if (e.refire) {
+          const spec = env.specs(c.key).find((s) => s.id === e.ruleId);
+          if (spec) spawnIncident(enqueue, c, spec, e.refire);
+        }
+      }),
+    },
+  }).createMachine({
+    id: 'target',
+    description: 'Watches one target: evaluates its rules on every event and deadline, and runs its incidents.',
+    context: ({ input }) => ({ ...input, ev: {}, live: {}, armedAt: null }),
+    initial: 'watching',
+    on: {
+      ack: { actions: 'forwardAck' },
+      'incident.closed': { actions: 'closeIncident' },
+    },
+    states: {
+      watching: {
+        description: 'Evaluating events; waits for the earliest evaluator deadline (heartbeat due, check due, window end).',
+        entry: 'arm',
+        always: { guard: 'paused', target: 'paused' },
+        after: { untilDue: { target: 'watching', reenter: true, actions: 'tick' } },
+        on: {
+          event: { actions: 'apply' },
+          'tick.rearm': { target: 'watching', reenter: true },
+          config: { target: 'watching', reenter: true },
+          rearm: { target: 'watching', reenter: true, actions: 'rearmChildren' },
+        },
+      },
+      paused: {
+        description: 'The target is paused: events are ignored and no deadline is watched.',
+        entry: 'disarm',
+        on: {
+          config: { guard: 'active', target: 'watching' },
+          rearm: { actions: 'rearmChildren' },
+        },
+      },
+    },
+  });
+}
+
+export type TargetMachine = ReturnType<typeof createTargetMachine>;

@@ -1,0 +1,142 @@
+// Heartbeat rule: no ping within interval + grace → missed; `/fail` or a non-zero exit → failed; `/start`
+// without a finish within maxRun → late; pings far too early (interval z-score below -k) or runs of unusual
+// length (|z| of durations above k) → anomaly. Any of these is the rule's one firing condition.
+import type { CanonicalEvent } from '../../lib/events/event.js';
+import { ewmaPush, newEwma, zScore, type Ewma } from './stats.js';
+import { pushEvidence, type EvalSink, type EvalStateBase, type Evaluator, type SpecOf } from './types.js';
+
+const ALPHA = 0.1;
+
+export interface HeartbeatState extends EvalStateBase {
+  lastPing: number | null;
+  /** When the next ping is due (interval + grace after the last one); null once missed. */
+  deadline: number | null;
+  runStart: number | null;
+  runDeadline: number | null;
+  missed: boolean;
+  failed: boolean;
+  late: boolean;
+  anomaly: string | null;
+  intervals: Ewma;
+  durations: Ewma;
+  reason: string;
+  evidence: string[];
+}
+
+type Spec = SpecOf<'heartbeat'>;
+
+function reasonOf(s: HeartbeatState): string {
+  if (s.failed) return 'failed';
+  if (s.missed) return 'missed';
+  if (s.late) return 'late';
+  return s.anomaly ?? '';
+}
+
+function summaryOf(s: HeartbeatState, spec: Spec): string {
+  switch (s.reason) {
+    case 'failed':
+      return 'job reported failure';
+    case 'missed':
+      return `no ping within ${Math.round((spec.params.intervalMs + spec.params.graceMs) / 1000)}s`;
+    case 'late':
+      return `run started but not finished within ${Math.round((spec.params.maxRunMs ?? 0) / 1000)}s`;
+    case 'anomaly:interval':
+      return 'pings far more often than learned';
+    case 'anomaly:duration':
+      return 'run duration far from learned';
+    default:
+      return 'heartbeat ok';
+  }
+}
+
+/** Reports a signal when the set of reasons changed (edge, or another reason while firing). */
+function settle(s: HeartbeatState, at: number, spec: Spec, sink: EvalSink): void {
+  const reason = reasonOf(s);
+  if (reason === s.reason) return;
+  s.reason = reason;
+  s.firing = reason !== '';
+  sink.signal({ firing: s.firing, at, reason: reason || 'ok', summary: summaryOf(s, spec), evidence: s.evidence.slice() });
+}
+
+export const heartbeatEvaluator: Evaluator<HeartbeatState, Spec> = {
+  init(spec, now) {
+    return {
+      v: spec.version,
+      firing: false,
+      lastPing: null,
+      // A target that never pings goes down one interval + grace after we started watching it.
+      deadline: now + spec.params.intervalMs + spec.params.graceMs,
+      runStart: null,
+      runDeadline: null,
+      missed: false,
+      failed: false,
+      late: false,
+      anomaly: null,
+      intervals: newEwma(),
+      durations: newEwma(),
+      reason: '',
+      evidence: [],
+    };
+  },
+
+  onEvent(s, ev: CanonicalEvent, spec, sink) {
+    if (ev.kind !== 'heartbeat') return;
+    const at = ev.receivedAt;
+    const p = spec.params;
+    pushEvidence(s.evidence, ev.id);
+    if (ev.body.status === 'start') {
+      s.runStart = at;
+      s.runDeadline = p.maxRunMs === null ? null : at + p.maxRunMs;
+      settle(s, at, spec, sink);
+      return;
+    }
+    // A finishing ping (ok or fail) is a sign of life: it moves the deadline.
+    const failed = ev.body.status === 'fail' || (ev.body.exitStatus !== undefined && ev.body.exitStatus !== 0);
+    s.anomaly = null;
+    if (s.lastPing !== null && at > s.lastPing) {
+      const interval = at - s.lastPing;
+      if (p.anomalyK > 0 && s.intervals.n >= p.minSamples && zScore(interval, s.intervals.mean, s.intervals.var) < -p.anomalyK) {
+        s.anomaly = 'anomaly:interval';
+      }
+      ewmaPush(s.intervals, interval, ALPHA);
+    }
+    if (s.runStart !== null) {
+      const duration = at - s.runStart;
+      if (p.anomalyK > 0 && s.durations.n >= p.minSamples && Math.abs(zScore(duration, s.durations.mean, s.durations.var)) > p.anomalyK) {
+        s.anomaly ??= 'anomaly:duration';
+      }
+      ewmaPush(s.durations, duration, ALPHA);
+      s.runStart = null;
+      s.runDeadline = null;
+    }
+    if (s.lastPing === null || at >= s.lastPing) {
+      s.lastPing = at;
+      s.deadline = at + p.intervalMs + p.graceMs;
+    }
+    s.missed = false;
+    s.late = false;
+    s.failed = failed;
+    settle(s, at, spec, sink);
+  },
+
+  onTime(s, now, spec, sink) {
+    let at = now;
+    if (s.deadline !== null && now >= s.deadline) {
+      at = s.deadline;
+      s.deadline = null;
+      s.missed = true;
+    }
+    if (s.runDeadline !== null && now >= s.runDeadline) {
+      at = Math.min(at, s.runDeadline);
+      s.runDeadline = null;
+      s.late = true;
+    }
+    settle(s, at, spec, sink);
+  },
+
+  due(s) {
+    if (s.deadline === null) return s.runDeadline;
+    if (s.runDeadline === null) return s.deadline;
+    return Math.min(s.deadline, s.runDeadline);
+  },
+};

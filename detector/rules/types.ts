@@ -1,0 +1,131 @@
+// The rule evaluator contract: each rule kind keeps a small JSON-serializable state per target (persisted in
+// the actor snapshot), updates it in place per event or timer tick, and reports condition edges as signals.
+// In-place updates keep the per-event path free of allocations; no I/O here.
+import type { CanonicalEvent } from '../../lib/events/event.js';
+import type { HttpCheck, RuleKind } from '../../lib/store/types.js';
+
+/** A change of a rule's condition for one target: firing (with why) or back to normal. */
+export interface Signal {
+  firing: boolean;
+  /** Event time (or deadline) at which the condition changed, epoch ms. */
+  at: number;
+  /** Short machine-readable cause, e.g. `missed`, `failed`, `late`, `threshold`, `anomaly:interval`. */
+  reason: string;
+  /** One line for people, e.g. `cpu 93.5 > 90`. */
+  summary: string;
+  /** Ids of the events behind the change (bounded). */
+  evidence: string[];
+}
+
+/** Incident lifecycle timing of one rule (all ms). */
+export interface LifecycleParams {
+  /** Condition must hold this long before the incident opens (pending until then). */
+  forMs: number;
+  /** After the condition clears, stay open this long (no flapping on recovery). */
+  keepFiringForMs: number;
+  /** An open incident lasts at least this long before it can resolve (flap damping). */
+  minStateMs: number;
+  /** A relapse within this window after resolving reopens the same incident. */
+  relapseMs: number;
+}
+
+export interface HeartbeatParams {
+  intervalMs: number;
+  graceMs: number;
+  maxRunMs: number | null;
+  /** |z| threshold on ping intervals (too early) and run durations; 0 turns anomaly detection off. */
+  anomalyK: number;
+  minSamples: number;
+}
+
+export interface HttpParams {
+  check: HttpCheck;
+  intervalMs: number;
+  /** Consecutive failed checks before the condition fires. */
+  failures: number;
+}
+
+export type CompareOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
+
+export interface ThresholdParams {
+  metric: string;
+  op: CompareOp;
+  value: number;
+  labels: Record<string, string>;
+}
+
+export interface AnomalyParams {
+  /** A metric name, or null to watch the rate of events of `rateKinds`. */
+  metric: string | null;
+  rateKinds: string[];
+  bucketMs: number;
+  method: 'ewma' | 'rolling';
+  k: number;
+  /** Rolling window length in samples; EWMA uses alpha = 2 / (window + 1). */
+  window: number;
+  minSamples: number;
+  labels: Record<string, string>;
+}
+
+export interface LogPatternParams {
+  kinds: Array<'log' | 'security'>;
+  /** Compiled from a regex or glob; null matches every event of `kinds` that passes the other filters. */
+  pattern: RegExp | null;
+  /** `message` (default) or a field name in log fields / security body. */
+  field: string;
+  count: number;
+  windowMs: number;
+  category: string | null;
+  minSeverity: number;
+  minLevel: number;
+}
+
+interface SpecBase {
+  /** Rule id, or `builtin:heartbeat` / `builtin:http` for the checks configured on the target itself. */
+  id: string;
+  name: string;
+  severity: 'info' | 'warning' | 'critical';
+  /** Changes whenever the rule is edited; an evaluator state of another version is reset. */
+  version: number;
+  lifecycle: LifecycleParams;
+  /** Channel ids named by the rule or the target; empty = the tenant's default channels. */
+  channels: string[];
+}
+
+/** A rule as it applies to one target, normalized and compiled (never persisted). */
+export type RuleSpec =
+  | (SpecBase & { kind: 'heartbeat'; params: HeartbeatParams })
+  | (SpecBase & { kind: 'http'; params: HttpParams })
+  | (SpecBase & { kind: 'threshold'; params: ThresholdParams })
+  | (SpecBase & { kind: 'anomaly'; params: AnomalyParams })
+  | (SpecBase & { kind: 'log_pattern'; params: LogPatternParams });
+
+export type SpecOf<K extends RuleKind> = Extract<RuleSpec, { kind: K }>;
+
+/** Where an evaluator reports: condition edges, and active checks that fell due. */
+export interface EvalSink {
+  signal(s: Signal): void;
+  checkDue(due: number): void;
+}
+
+/** Every evaluator state carries the spec version it was built for. */
+export interface EvalStateBase {
+  v: number;
+  firing: boolean;
+}
+
+export interface Evaluator<S extends EvalStateBase, Spec extends RuleSpec> {
+  init(spec: Spec, now: number): S;
+  onEvent(state: S, ev: CanonicalEvent, spec: Spec, sink: EvalSink): void;
+  onTime(state: S, now: number, spec: Spec, sink: EvalSink): void;
+  /** The next absolute time this state needs a tick, or null. */
+  due(state: S, spec: Spec): number | null;
+}
+
+export const MAX_EVIDENCE = 5;
+
+/** Keeps the last MAX_EVIDENCE ids (in place). */
+export function pushEvidence(list: string[], id: string): void {
+  if (list.length >= MAX_EVIDENCE) list.shift();
+  list.push(id);
+}
