@@ -1,0 +1,3 @@
+// Partition leases, detector membership and balanced assignment.
+export { createOwnership, membersKey, type Ownership, type OwnershipOptions, type PartitionHandler } from './ownership.js';
+export { preferenceOrder, quotaOf, releaseOrder } from './assign.js';

@@ -1,0 +1,189 @@
+// Partition ownership for one detector: registers it as a live member (TTL'd entry in a sorted set), holds
+// leases on its quota of partitions (SET NX PX, renewed by an owner-checking script, a fresh fencing epoch
+// per acquisition), gives extras back when a detector joins, and takes free partitions (a dead owner's lease
+// expires) on the next tick. One loop, ticking every min(lease/3, 500 ms).
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { StreamNames } from '../../lib/streams/partition.js';
+import { preferenceOrder, quotaOf, releaseOrder } from './assign.js';
+import { ACQUIRE_LUA, FENCE_LUA, MEMBERS_LUA, RELEASE_LUA, RENEW_LUA } from './scripts.js';
+
+export interface PartitionHandler {
+  /** The lease is ours with `epoch`: start working the partition. A rejection gives the lease back. */
+  acquired(partition: number, epoch: number): Promise<void>;
+  /** We are giving the lease up (rebalance, close): finish in-flight work and stop; released afterwards. */
+  releasing(partition: number): Promise<void>;
+  /** The lease is lost (expired or taken): stop at once and write nothing more. */
+  lost(partition: number): void;
+}
+
+export interface OwnershipOptions {
+  redis: Redis;
+  names: StreamNames;
+  replicaId: string;
+  leaseMs: number;
+  handler: PartitionHandler;
+  logger: Logger;
+  /** Default min(leaseMs / 3, 500). */
+  tickMs?: number;
+}
+
+export interface Ownership {
+  /** Unique per process: replica id plus a random suffix, so a restarted replica never inherits a lease. */
+  readonly token: string;
+  /** Runs the first tick, then keeps ticking until closed. */
+  start(): Promise<void>;
+  /** One round: heartbeat, renew, release extras, acquire up to quota. Exposed for tests. */
+  tick(): Promise<void>;
+  /** Owned partitions and their epochs. */
+  owned(): ReadonlyMap<number, number>;
+  /** Whether we still hold `partition` with `epoch` (checked in Redis, atomically). */
+  isCurrent(partition: number, epoch: number): Promise<boolean>;
+  /** Gives every lease back (after `releasing`) and leaves the member set. Idempotent. */
+  close(): Promise<void>;
+  /** Stops ticking without any cleanup, as a killed process would (fault tests). */
+  abandon(): void;
+}
+
+export function membersKey(names: StreamNames): string {
+  return names.key('detector', 'members');
+}
+
+export function createOwnership(options: OwnershipOptions): Ownership {
+  const { redis, names, leaseMs, handler, logger } = options;
+  const token = `${options.replicaId}:${randomBytes(4).toString('hex')}`;
+  const tickMs = options.tickMs ?? Math.min(Math.floor(leaseMs / 3), 500);
+  const owned = new Map<number, number>();
+  const renewedAt = new Map<number, number>();
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+
+  const evalNum = async (lua: string, keys: string[], args: (string | number)[]): Promise<number> =>
+    Number(await redis.eval(lua, keys.length, ...keys, ...args.map(String)));
+
+  const drop = (p: number, why: string): void => {
+    owned.delete(p);
+    renewedAt.delete(p);
+    logger.warn({ partition: p, why }, 'partition lease lost');
+    try {
+      handler.lost(p);
+    } catch (err) {
+      logger.error({ err, partition: p }, 'lost-partition handler failed');
+    }
+  };
+
+  const renewAll = async (): Promise<void> => {
+    if (owned.size === 0) return;
+    const parts = [...owned.keys()];
+    const pipe = redis.pipeline();
+    for (const p of parts) pipe.eval(RENEW_LUA, 1, names.lease(p), token, String(leaseMs));
+    const started = Date.now();
+    let results: Array<[Error | null, unknown]> | null = null;
+    try {
+      results = await pipe.exec();
+    } catch (err) {
+      logger.warn({ err }, 'lease renewal failed');
+    }
+    parts.forEach((p, i) => {
+      const r = results?.[i];
+      if (r && !r[0] && Number(r[1]) === 1) renewedAt.set(p, started);
+      else if (r && !r[0]) drop(p, 'taken or expired');
+      // Redis unreachable: once most of a lease may have passed we must assume another detector has it.
+      else if (started - (renewedAt.get(p) ?? 0) > leaseMs * 0.8) drop(p, 'renewal failing');
+    });
+  };
+
+  const acquire = async (p: number): Promise<boolean> => {
+    const epoch = await evalNum(ACQUIRE_LUA, [names.lease(p), names.epoch(p)], [token, leaseMs]);
+    if (epoch <= 0) return false;
+    owned.set(p, epoch);
+    renewedAt.set(p, Date.now());
+    logger.info({ partition: p, epoch }, 'partition acquired');
+    // Not awaited: restoring a partition may take longer than a tick, and renewals must go on meanwhile.
+    handler.acquired(p, epoch).catch(async (err: unknown) => {
+      logger.error({ err, partition: p }, 'starting partition failed; giving the lease back');
+      if (owned.get(p) === epoch) {
+        owned.delete(p);
+        renewedAt.delete(p);
+        handler.lost(p);
+        await evalNum(RELEASE_LUA, [names.lease(p)], [token]).catch(() => 0);
+      }
+    });
+    return true;
+  };
+
+  const release = async (p: number): Promise<void> => {
+    try {
+      await handler.releasing(p);
+    } catch (err) {
+      logger.error({ err, partition: p }, 'releasing partition failed');
+    }
+    owned.delete(p);
+    renewedAt.delete(p);
+    await evalNum(RELEASE_LUA, [names.lease(p)], [token]).catch(() => 0);
+    logger.info({ partition: p }, 'partition released');
+  };
+
+  const tick = async (): Promise<void> => {
+    if (stopped) return;
+    const members = ((await redis.eval(MEMBERS_LUA, 1, membersKey(names), token, String(leaseMs))) as string[]).slice().sort();
+    await renewAll();
+    if (stopped) return;
+    const quota = quotaOf(names.partitions, members, token);
+    for (const p of releaseOrder([...owned.keys()], names.partitions, members, token, quota)) {
+      if (stopped) return;
+      await release(p);
+    }
+    if (owned.size >= quota) return;
+    for (const p of preferenceOrder(names.partitions, members, token)) {
+      if (stopped || owned.size >= quota) break;
+      if (!owned.has(p)) await acquire(p);
+    }
+  };
+
+  const loop = (): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick()
+        .catch((err: unknown) => logger.warn({ err }, 'ownership tick failed'))
+        .finally(() => {
+          running = undefined;
+          loop();
+        });
+    }, tickMs);
+  };
+
+  return {
+    token,
+    async start() {
+      running = tick();
+      await running;
+      running = undefined;
+      loop();
+    },
+    tick,
+    owned: () => owned,
+    async isCurrent(partition, epoch) {
+      if (owned.get(partition) !== epoch) return false;
+      return (await evalNum(FENCE_LUA, [names.lease(partition), names.epoch(partition)], [token, epoch])) === 1;
+    },
+    close() {
+      closing ??= (async () => {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        await running?.catch(() => undefined);
+        for (const p of [...owned.keys()]) await release(p);
+        await redis.eval(MEMBERS_LUA, 1, membersKey(names), token, '0').catch(() => undefined);
+      })();
+      return closing;
+    },
+    abandon() {
+      // The map is kept: a frozen process still believes it owns its partitions, and only the fence says no.
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
