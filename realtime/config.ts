@@ -1,0 +1,28 @@
+// Defaults and validation of RealtimeConfig. Pure; the process wiring parses the environment and passes the result.
+import type { RealtimeConfig } from './types.js';
+
+export const DEFAULT_REALTIME_CONFIG: Readonly<Omit<RealtimeConfig, 'replicaId'>> = Object.freeze({
+  maxBufferBytes: 4 * 1024 * 1024,
+  laggedGraceMs: 15_000,
+  maxConnections: 20_000,
+  maxConnectionsPerTenant: 2_000,
+  maxClientMessageBytes: 16 * 1024,
+  clientMessagesPerSec: 50,
+  idleTimeoutSec: 60,
+});
+
+/** Throws a RangeError naming the field and the expected form. */
+export function validateRealtimeConfig(c: RealtimeConfig): RealtimeConfig {
+  if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(c.replicaId)) {
+    throw new RangeError(`realtime replicaId must be 1-100 characters of [A-Za-z0-9_.:-], got '${c.replicaId.slice(0, 100)}'`);
+  }
+  const positive = ['maxBufferBytes', 'laggedGraceMs', 'maxConnections', 'maxConnectionsPerTenant', 'maxClientMessageBytes', 'clientMessagesPerSec'] as const;
+  for (const k of positive) {
+    if (!Number.isInteger(c[k]) || c[k] <= 0) throw new RangeError(`realtime ${k} must be a positive integer, got ${c[k]}`);
+  }
+  // uWS rounds idle timeouts to its 4 s timer granularity and rejects values below 8 (except 0 = never).
+  if (!Number.isInteger(c.idleTimeoutSec) || (c.idleTimeoutSec !== 0 && c.idleTimeoutSec < 8) || c.idleTimeoutSec > 960) {
+    throw new RangeError(`realtime idleTimeoutSec must be 0 or an integer in 8..960, got ${c.idleTimeoutSec}`);
+  }
+  return Object.freeze({ ...c });
+}
