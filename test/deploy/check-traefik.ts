@@ -4,9 +4,9 @@
 // unrouted, retries only where idempotent, no buffering or in-flight caps on long-lived connections, and
 // compose runs Traefik with these files and ports.
 import { portOf, specOf, replicaNames, COMPOSE_FILE, type Ctx } from './context.js';
-import { grpcPattern, httpPaths, patternCovers, prefixOverlaps } from './manifest.js';
+import { grpcPattern, httpPaths, patternCovers, routeReaches } from './manifest.js';
 import { candidates, flatMiddlewares, localName, STATIC_FILE, typeIs, type LoadBalancer, type Router, type TraefikModel } from './traefik-model.js';
-import { matches, pathsOf } from './traefik-rule.js';
+import { matches, pathsOf, type RulePath } from './traefik-rule.js';
 import { at, dict, isDict, keyCI, list, str, strings } from './yaml-values.js';
 
 const MIDDLEWARE_TYPES = [
@@ -216,12 +216,12 @@ function checkRouter(ctx: Ctx, model: TraefikModel, r: Router): void {
   const served = grpc ? (spec.serves.grpc ?? []).map(grpcPattern) : httpPaths(ctx.m, spec).filter((p) => !ctx.m.common.http.includes(p));
   const paths = pathsOf(r.rule);
   for (const p of paths) {
-    if (!served.some((pattern) => prefixOverlaps(pattern, p))) {
-      ctx.report('path_not_served', r.file, `${where}.rule`, `router ${r.name} sends ${p} to ${lb.target.name}, which does not serve it${grpc ? ' over gRPC' : ''}`);
+    if (!served.some((pattern) => routeReaches(pattern, p))) {
+      ctx.report('path_not_served', r.file, `${where}.rule`, `router ${r.name} sends ${p.value} to ${lb.target.name}, which does not serve it${grpc ? ' over gRPC' : ''}`);
     }
   }
   const wsPatterns = spec.serves.ws ?? [];
-  const streaming = grpc || paths.some((p) => wsPatterns.some((pattern) => prefixOverlaps(pattern, p)));
+  const streaming = grpc || paths.some((p) => wsPatterns.some((pattern) => routeReaches(pattern, p)));
   const mws = flatMiddlewares(model, r.middlewares);
   checkRouterMiddlewares(ctx, r, where, mws, { grpc, streaming, paths });
   checkBodyLimits(ctx, r, where, mws, lb.target.name, paths);
@@ -233,7 +233,7 @@ function checkRouter(ctx: Ctx, model: TraefikModel, r: Router): void {
       }
     }
   }
-  const probes = paths.flatMap((path) => ['GET', 'POST'].map((method) => ({ method, path, tls: r.tls })));
+  const probes = paths.flatMap((p) => ['GET', 'POST'].map((method) => ({ method, path: p.value, tls: r.tls })));
   for (const probe of probes) {
     for (const ep of r.entryPoints) {
       const top = candidates(model, ep, probe);
@@ -249,14 +249,14 @@ function checkRouterMiddlewares(
   r: Router,
   where: string,
   mws: ReturnType<typeof flatMiddlewares>,
-  route: { grpc: boolean; streaming: boolean; paths: string[] },
+  route: { grpc: boolean; streaming: boolean; paths: RulePath[] },
 ): void {
   const rule = r.rule;
   if (!rule) return;
   for (const mw of mws) {
     if (typeIs(mw, 'retry')) {
-      const unsafe = route.paths.flatMap((path) => NON_IDEMPOTENT.filter((method) => matches(rule, { method, path })).map((m) => `${m} ${path}`));
-      const recording = route.paths.filter((p) => ctx.m.neverRetry.some((pattern) => prefixOverlaps(pattern, p)));
+      const unsafe = route.paths.flatMap((p) => NON_IDEMPOTENT.filter((method) => matches(rule, { method, path: p.value })).map((m) => `${m} ${p.value}`));
+      const recording = route.paths.filter((p) => ctx.m.neverRetry.some((pattern) => routeReaches(pattern, p))).map((p) => p.value);
       if (route.grpc || unsafe.length || recording.length || !route.paths.length) {
         const why = recording.length ? `${recording.join(', ')} records data on every request` : unsafe.length ? `it matches ${unsafe.join(', ')}` : 'it is not limited to idempotent requests';
         ctx.report('retry_not_idempotent', r.file, `${where}.middlewares`, `router ${r.name} retries through ${mw.name}, but ${why}: a retry could apply a request twice`);
@@ -271,9 +271,9 @@ function checkRouterMiddlewares(
   }
 }
 
-function checkBodyLimits(ctx: Ctx, r: Router, where: string, mws: ReturnType<typeof flatMiddlewares>, target: string, paths: string[]): void {
+function checkBodyLimits(ctx: Ctx, r: Router, where: string, mws: ReturnType<typeof flatMiddlewares>, target: string, paths: RulePath[]): void {
   for (const limit of specOf(ctx, target)?.bodyLimits ?? []) {
-    if (!paths.some((p) => limit.paths.some((pattern) => prefixOverlaps(pattern, p)))) continue;
+    if (!paths.some((p) => limit.paths.some((pattern) => routeReaches(pattern, p)))) continue;
     const appLimit = Number(ctx.compose.services.get(target)?.env[limit.env] ?? ctx.m.env[limit.env]?.default);
     const buffering = mws.filter((m) => typeIs(m, 'buffering'));
     if (!buffering.length) {

@@ -105,6 +105,12 @@ describe('routing', () => {
     }
   });
 
+  it('serves the dashboard page at / and nothing else through its router', () => {
+    expect(route('web', 'GET', '/')).toMatchObject({ router: 'dashboard', target: 'gateway' });
+    expect(route('websecure', 'GET', '/', true, tlsFiles)).toMatchObject({ router: 'dashboard-tls', target: 'gateway' });
+    expect(route('web', 'GET', '/index.html')).toBeUndefined();
+  });
+
   it('sends WebSockets to realtime without buffering or in-flight caps', () => {
     for (const path of ['/ws', '/ws/logs', '/ws/targets/t1']) {
       const r = route('web', 'GET', path);

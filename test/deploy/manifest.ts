@@ -81,5 +81,10 @@ export function prefixOverlaps(pattern: string, prefix: string): boolean {
   return base.startsWith(prefix) || prefix.startsWith(base);
 }
 
+/** Whether a router's Path (exact) or PathPrefix reaches something the pattern serves. */
+export function routeReaches(pattern: string, path: { value: string; prefix: boolean }): boolean {
+  return path.prefix ? prefixOverlaps(pattern, path.value) : patternCovers(pattern, path.value);
+}
+
 /** The path space of a gRPC service: `/<package>.<Service>/<Method>`. */
 export const grpcPattern = (service: string): string => `/${service}/*`;

@@ -28,7 +28,8 @@ describe('traefik rules', () => {
     const r = parseRule('Host(`{{ env "LIGHTWATCH_DOMAIN" }}`) && PathPrefix(`/ws`)');
     expect(matches(r, { method: 'GET', path: '/ws/logs' })).toBe(true);
     expect(matches(r, { method: 'GET', path: '/ws/logs', host: 'other.example' })).toBe(false);
-    expect(pathsOf(r)).toEqual(['/ws']);
+    expect(pathsOf(r)).toEqual([{ value: '/ws', prefix: true }]);
+    expect(pathsOf(parseRule('Path(`/`) || !PathPrefix(`/x`)'))).toEqual([{ value: '/', prefix: false }]);
   });
 
   it('rejects what it cannot evaluate, saying what', () => {

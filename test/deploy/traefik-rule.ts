@@ -127,8 +127,14 @@ export function matches(rule: Rule, probe: Probe): boolean {
   }
 }
 
-/** The path values a rule names (Path and PathPrefix), outside negations. */
-export function pathsOf(rule: Rule): string[] {
+export interface RulePath {
+  value: string;
+  /** PathPrefix (true) or an exact Path (false). */
+  prefix: boolean;
+}
+
+/** The paths a rule names (Path and PathPrefix), outside negations. */
+export function pathsOf(rule: Rule): RulePath[] {
   switch (rule.kind) {
     case 'not':
       return [];
@@ -136,6 +142,6 @@ export function pathsOf(rule: Rule): string[] {
     case 'or':
       return [...pathsOf(rule.left), ...pathsOf(rule.right)];
     case 'matcher':
-      return rule.name === 'Path' || rule.name === 'PathPrefix' ? [rule.value] : [];
+      return rule.name === 'Path' || rule.name === 'PathPrefix' ? [{ value: rule.value, prefix: rule.name === 'PathPrefix' }] : [];
   }
 }
