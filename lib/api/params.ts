@@ -33,9 +33,9 @@ export const KIND_FILTERS: Readonly<Record<EventKind, readonly ('level' | 'sever
   log: ['level', 'text'],
   metric: ['name'],
   security: ['severity', 'category', 'text'],
-  heartbeat: ['status'],
-  check: ['status'],
-  incident: ['status'],
+  heartbeat: ['status', 'text'],
+  check: ['status', 'text'],
+  incident: ['status', 'text'],
 };
 export const COMMON_EVENT_PARAMS = ['target', 'from', 'to', 'limit', 'order', 'cursor'] as const;
 export const SERIES_PARAMS = ['name', 'target', 'from', 'to', 'step'] as const;

@@ -1,0 +1,89 @@
+// The OpenAPI document, the router and the validators agree: every route the router accepts is documented
+// and every documented operation is accepted; every $ref resolves.
+import { describe, expect, it } from 'vitest';
+import { EVENT_COLLECTIONS } from './params.js';
+import { openApiDocument } from './openapi.js';
+import { apiCallFromHttp, RESOURCE_ROUTES, routePath } from './routes.js';
+
+type Json = Record<string, unknown>;
+const doc = openApiDocument as Json & { paths: Record<string, Record<string, Json>>; components: Json };
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+function documented(): Set<string> {
+  const out = new Set<string>();
+  for (const [path, item] of Object.entries(doc.paths)) for (const m of Object.keys(item)) if (METHODS.includes(m)) out.add(`${m.toUpperCase()} ${path}`);
+  return out;
+}
+
+describe('OpenAPI document', () => {
+  it('is OpenAPI 3.1 with the three security schemes and the error shape', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys((doc.components as { securitySchemes: Json }).securitySchemes).sort()).toEqual(['apiKeyHeader', 'basicAuth', 'bearerAuth']);
+    expect((doc.components as { schemas: Record<string, Json> }).schemas.Error).toMatchObject({ required: ['error'] });
+    expect(() => JSON.parse(JSON.stringify(doc))).not.toThrow();
+  });
+
+  it('documents exactly the routes the router accepts', () => {
+    const accepted = new Set<string>([
+      ...RESOURCE_ROUTES.map((r) => `${r.method} ${routePath(r)}`),
+      ...Object.keys(EVENT_COLLECTIONS).map((c) => `GET /api/${c}`),
+      'GET /api/metrics/series',
+      'GET /api/openapi.json',
+    ]);
+    expect([...documented()].sort()).toEqual([...accepted].sort());
+  });
+
+  it('has every documented operation accepted by the router, and the rest of each path refused', () => {
+    for (const [path, item] of Object.entries(doc.paths)) {
+      const concrete = path.replace('{id}', 'x1');
+      const params = path === '/api/metrics/series' ? { name: 'cpu' } : {};
+      for (const m of METHODS) {
+        const call = (): unknown => apiCallFromHttp(m.toUpperCase(), concrete, params, '');
+        if (item[m]) expect(call, `${m} ${path}`).not.toThrow();
+        else expect(call, `${m} ${path}`).toThrow(expect.objectContaining({ code: 'not_found' }));
+      }
+    }
+  });
+
+  it('says for each operation which scope it needs and how it fails', () => {
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [m, op] of Object.entries(item)) {
+        expect(['read', 'admin', 'public', undefined], `${m} ${path}`).toContain(op['x-lightwatch-scope']);
+        const responses = op.responses as Record<string, unknown>;
+        expect(Object.keys(responses).some((s) => s.startsWith('2')), `${m} ${path}`).toBe(true);
+        if (op['x-lightwatch-scope'] === 'read' || op['x-lightwatch-scope'] === 'admin') expect(Object.keys(responses)).toEqual(expect.arrayContaining(['401', '403']));
+      }
+    }
+    expect(doc.paths['/api/auth/login']?.post?.security).toEqual([]);
+    expect(doc.paths['/api/keys']?.get?.['x-lightwatch-scope']).toBe('admin');
+    expect(doc.paths['/api/targets']?.get?.['x-lightwatch-scope']).toBe('read');
+  });
+
+  it('resolves every $ref', () => {
+    const refs: string[] = [];
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) {
+          if (k === '$ref' && typeof x === 'string') refs.push(x);
+          else walk(x);
+        }
+      }
+    };
+    walk(doc);
+    expect(refs.length).toBeGreaterThan(50);
+    for (const r of new Set(refs)) {
+      let node: unknown = doc;
+      for (const part of r.replace(/^#\//, '').split('/')) node = (node as Json | undefined)?.[part];
+      expect(node, r).toBeTypeOf('object');
+    }
+  });
+
+  it('documents request bodies from the validators, strict and with defaults', () => {
+    const schemas = (doc.components as { schemas: Record<string, Json> }).schemas;
+    expect(schemas.TargetInput).toMatchObject({ additionalProperties: false, required: ['name', 'kind'] });
+    expect((schemas.RuleInput as { oneOf: unknown[] }).oneOf).toHaveLength(5);
+    expect(JSON.stringify(schemas.SilenceInput)).toContain('date-time');
+    expect(schemas.TargetPatch).not.toHaveProperty('required');
+  });
+});

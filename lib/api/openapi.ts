@@ -1,0 +1,371 @@
+// The OpenAPI 3.1 document of /api, served by the gateway at /api/openapi.json. Paths come from the route
+// table (routes.ts) and request bodies from the zod schemas the query service validates with (schemas.ts),
+// so a test can hold the document, the router and the validation to one another.
+import { z } from 'zod';
+import { LOG_LEVELS, SEVERITIES, HEARTBEAT_STATUSES } from '../events/event.js';
+import { SCOPES } from '../auth/principal.js';
+import { COMMON_EVENT_PARAMS, DEFAULT_LIMIT, EVENT_COLLECTIONS, KIND_FILTERS, MAX_LIMIT, MAX_SERIES_POINTS } from './params.js';
+import { OPENAPI_PATH, RESOURCE_ROUTES, routePath, SERIES_PATH, type ResourceRoute } from './routes.js';
+import { ackBody, channelBody, instantSchema, keyBody, loginBody, maintenanceBody, ruleBody, silenceBody, targetBody, tenantBody, userBody } from './schemas.js';
+
+type Json = Record<string, unknown>;
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+  const out = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    override: (c) => {
+      if (c.zodSchema !== instantSchema) return;
+      const js = c.jsonSchema as Json;
+      for (const k of Object.keys(js)) delete js[k];
+      Object.assign(
+        js,
+        io === 'input'
+          ? { anyOf: [{ type: 'integer', minimum: 0, description: 'epoch milliseconds' }, { type: 'string', format: 'date-time', description: 'RFC 3339' }] }
+          : { type: 'integer', description: 'epoch milliseconds' },
+      );
+    },
+  }) as Json;
+  delete out.$schema;
+  return out;
+}
+
+/** Adds stored fields (id, timestamps, ...) to an object schema or to each branch of a oneOf. */
+function withFields(schema: Json, props: Json, required: string[]): Json {
+  if (Array.isArray(schema.oneOf)) return { ...schema, oneOf: (schema.oneOf as Json[]).map((b) => withFields(b, props, required)) };
+  return { ...schema, properties: { ...(schema.properties as Json), ...props }, required: [...new Set([...((schema.required as string[] | undefined) ?? []), ...required])] };
+}
+
+/** The body of PATCH/PUT: any subset of the fields; `null` removes an optional field. */
+function partial(schema: Json): Json {
+  if (Array.isArray(schema.oneOf)) return { ...schema, oneOf: (schema.oneOf as Json[]).map(partial) };
+  const { required: _required, ...rest } = schema;
+  return rest;
+}
+
+const int = { type: 'integer' };
+const ms = { type: 'integer', description: 'epoch milliseconds' };
+const str = { type: 'string' };
+const labels = { type: 'object', additionalProperties: { type: 'string' } };
+const stored = { id: str, tenant: str, createdAt: ms };
+const storedUpdated = { ...stored, updatedAt: ms };
+const page = (item: Json): Json => ({ type: 'object', properties: { items: { type: 'array', items: item }, nextCursor: { type: ['string', 'null'] } }, required: ['items', 'nextCursor'] });
+
+const eventSchema: Json = {
+  type: 'object',
+  description: 'The canonical event. `body` depends on `kind`.',
+  properties: {
+    id: { type: 'string', description: 'ULID, time-ordered' },
+    tenant: str,
+    kind: { enum: ['metric', 'log', 'security', 'heartbeat', 'check', 'incident'] },
+    target: str,
+    ts: ms,
+    receivedAt: ms,
+    labels,
+    flags: { type: 'array', items: str },
+    body: {
+      oneOf: [
+        { title: 'metric', type: 'object', properties: { name: str, value: { type: 'number' }, type: { enum: ['gauge', 'counter', 'histogram', 'summary', 'untyped'] }, unit: str }, required: ['name', 'value', 'type'] },
+        { title: 'log', type: 'object', properties: { level: { enum: [...LOG_LEVELS] }, message: str, fields: { type: 'object' }, format: str }, required: ['level', 'message', 'fields', 'format'] },
+        { title: 'security', type: 'object', properties: { category: str, severity: { enum: [...SEVERITIES] }, actor: str, ip: str, outcome: { enum: ['success', 'failure', 'unknown'] }, message: str }, required: ['category', 'severity'] },
+        { title: 'heartbeat', type: 'object', properties: { status: { enum: [...HEARTBEAT_STATUSES] }, exitStatus: int, log: str }, required: ['status'] },
+        { title: 'check', type: 'object', properties: { ok: { type: 'boolean' }, status: int, latencyMs: { type: 'number' }, attempts: int, error: str }, required: ['ok', 'latencyMs', 'attempts'] },
+        { title: 'incident', type: 'object', properties: { incidentId: str, ruleId: str, state: str, transition: str, title: str, epoch: int }, required: ['incidentId', 'ruleId', 'state', 'transition', 'title', 'epoch'] },
+      ],
+    },
+  },
+  required: ['id', 'tenant', 'kind', 'target', 'ts', 'receivedAt', 'labels', 'body'],
+};
+
+const timelineEntry: Json = { type: 'object', properties: { at: ms, type: str, message: str, evidence: { type: 'array' }, actor: str, epoch: int }, required: ['at', 'type', 'message'] };
+const incidentProps: Json = {
+  ...stored,
+  targetId: str,
+  ruleId: str,
+  status: { enum: ['pending', 'open', 'acknowledged', 'resolved'] },
+  severity: { enum: ['info', 'warning', 'critical'] },
+  title: str,
+  openedAt: ms,
+  acknowledgedAt: ms,
+  acknowledgedBy: { type: 'string', description: '`key:<id>` or `user:<id>` of who acknowledged' },
+  resolvedAt: ms,
+  reopenCount: int,
+  epoch: int,
+  updatedAt: ms,
+};
+const incidentRequired = ['id', 'tenant', 'targetId', 'ruleId', 'status', 'severity', 'title', 'openedAt', 'reopenCount', 'updatedAt'];
+const notification: Json = {
+  type: 'object',
+  properties: {
+    key: str,
+    channelId: str,
+    transition: str,
+    status: { enum: ['pending', 'sent', 'failed', 'suppressed'] },
+    attempts: { type: 'array', items: { type: 'object', properties: { at: ms, ok: { type: 'boolean' }, status: int, error: str, durationMs: { type: 'number' } } } },
+    createdAt: ms,
+    updatedAt: ms,
+  },
+};
+const keyProps: Json = { ...stored, name: str, prefix: { type: 'string', description: 'First characters of the key, to tell keys apart' }, scopes: { type: 'array', items: { enum: [...SCOPES] } }, revokedAt: ms, lastUsedAt: ms };
+const keyOut: Json = { type: 'object', properties: keyProps, required: ['id', 'tenant', 'name', 'prefix', 'scopes', 'createdAt'] };
+const keyCreated: Json = { ...keyOut, properties: { ...keyProps, key: { type: 'string', description: 'The API key. Shown in this response only; store it now.' } }, required: [...(keyOut.required as string[]), 'key'] };
+
+const schemas: Record<string, Json> = {
+  Error: {
+    type: 'object',
+    properties: {
+      error: {
+        type: 'object',
+        properties: {
+          code: { type: 'string', description: 'snake_case: bad_request, invalid_parameter, malformed_json, unauthenticated, forbidden, not_found, conflict, unprocessable, ...' },
+          message: { type: 'string', description: 'What is wrong, and where' },
+          details: { type: 'array', items: { type: 'object', properties: { at: { type: 'string', description: 'JSON pointer into the body, or a query parameter' }, message: str, index: int }, required: ['message'] } },
+        },
+        required: ['code', 'message', 'details'],
+      },
+    },
+    required: ['error'],
+  },
+  Event: eventSchema,
+  EventPage: page(ref('Event')),
+  Series: {
+    type: 'object',
+    properties: { stepMs: int, points: { type: 'array', items: { type: 'object', properties: { t: ms, avg: { type: 'number' }, min: { type: 'number' }, max: { type: 'number' }, count: int }, required: ['t', 'avg', 'min', 'max', 'count'] } } },
+    required: ['stepMs', 'points'],
+  },
+  TargetInput: jsonSchema(targetBody, 'input'),
+  TargetPatch: partial(jsonSchema(targetBody, 'input')),
+  Target: withFields(jsonSchema(targetBody, 'output'), storedUpdated, ['id', 'tenant', 'createdAt', 'updatedAt']),
+  Uptime: {
+    type: 'object',
+    description: 'Downtime is the union of the non-pending, non-info incidents of the target; maintenance time is left out of downtime and of the monitored time. The window is clipped to the target creation and to now.',
+    properties: {
+      targetId: str,
+      name: str,
+      from: ms,
+      to: ms,
+      maintenanceMs: int,
+      monitoredMs: int,
+      downtimeMs: int,
+      uptimePercent: { type: ['number', 'null'] },
+      incidentCount: int,
+      mttrMs: { type: ['integer', 'null'], description: 'Mean open-to-resolved time of the resolved incidents counted' },
+      slaTarget: { type: ['number', 'null'] },
+      errorBudget: {
+        oneOf: [{ type: 'null' }, { type: 'object', properties: { allowedDowntimeMs: int, remainingMs: { type: 'integer', description: 'Negative when breached' }, remainingPercent: { type: ['number', 'null'] } } }],
+      },
+    },
+    required: ['targetId', 'from', 'to', 'monitoredMs', 'downtimeMs', 'uptimePercent', 'incidentCount', 'mttrMs', 'slaTarget', 'errorBudget'],
+  },
+  IncidentSummary: { type: 'object', properties: { ...incidentProps, timelineLength: int }, required: [...incidentRequired, 'timelineLength'] },
+  Incident: { type: 'object', properties: { ...incidentProps, timeline: { type: 'array', items: timelineEntry } }, required: [...incidentRequired, 'timeline'] },
+  IncidentDetail: { type: 'object', properties: { ...incidentProps, timeline: { type: 'array', items: timelineEntry }, notifications: { type: 'array', items: notification } }, required: [...incidentRequired, 'timeline', 'notifications'] },
+  AckInput: jsonSchema(ackBody, 'input'),
+  RuleInput: jsonSchema(ruleBody, 'input'),
+  RulePatch: partial(jsonSchema(ruleBody, 'input')),
+  Rule: withFields(jsonSchema(ruleBody, 'output'), storedUpdated, ['id', 'tenant', 'createdAt', 'updatedAt']),
+  ChannelInput: jsonSchema(channelBody, 'input'),
+  ChannelPatch: partial(jsonSchema(channelBody, 'input')),
+  Channel: {
+    ...withFields(jsonSchema(channelBody, 'output'), storedUpdated, ['id', 'tenant', 'createdAt', 'updatedAt']),
+    description: 'Secret config values (webhook secret and header values, telegram botToken, slack webhookUrl) are masked as `********` plus at most their last four characters. Sending a mask back in an update keeps the stored value.',
+  },
+  SilenceInput: jsonSchema(silenceBody, 'input'),
+  SilencePatch: partial(jsonSchema(silenceBody, 'input')),
+  Silence: withFields(jsonSchema(silenceBody, 'output'), { ...stored, startsAt: ms, creator: { type: 'string', description: '`key:<id>` or `user:<id>` of the credential that created it' } }, ['id', 'tenant', 'createdAt', 'startsAt', 'creator']),
+  MaintenanceInput: jsonSchema(maintenanceBody, 'input'),
+  MaintenancePatch: partial(jsonSchema(maintenanceBody, 'input')),
+  Maintenance: withFields(jsonSchema(maintenanceBody, 'output'), stored, ['id', 'tenant', 'createdAt']),
+  TenantInput: jsonSchema(tenantBody, 'input'),
+  Tenant: { type: 'object', properties: { id: str, name: str, createdAt: ms }, required: ['id', 'name', 'createdAt'] },
+  TenantCreated: { type: 'object', properties: { tenant: ref('Tenant'), adminKey: ref('ApiKeyCreated') }, required: ['tenant', 'adminKey'] },
+  ApiKeyInput: jsonSchema(keyBody, 'input'),
+  ApiKey: keyOut,
+  ApiKeyCreated: keyCreated,
+  UserInput: jsonSchema(userBody, 'input'),
+  User: { type: 'object', properties: { ...stored, email: str, scopes: { type: 'array', items: { enum: [...SCOPES] } } }, required: ['id', 'tenant', 'email', 'scopes', 'createdAt'] },
+  LoginInput: jsonSchema(loginBody, 'input'),
+  LoginResult: { type: 'object', properties: { token: { type: 'string', description: 'HS256 JWT; send as `Authorization: Bearer <token>`' }, tokenType: { const: 'Bearer' }, expiresAt: ms, tenant: str, scopes: { type: 'array', items: { enum: [...SCOPES] } } }, required: ['token', 'tokenType', 'expiresAt', 'tenant', 'scopes'] },
+  Deleted: { type: 'object', properties: { deleted: { const: true }, id: str }, required: ['deleted', 'id'] },
+};
+
+const ERROR_RESPONSES = {
+  '400': 'Bad request: unknown or invalid query parameter, or malformed JSON (`malformed_json`)',
+  '401': 'Missing or invalid credential',
+  '403': 'The credential lacks the scope this operation needs',
+  '404': "Not found. Another tenant's objects answer exactly like missing ones",
+  '409': 'Conflict: a duplicate name, or a state that forbids the operation',
+  '422': 'The body failed validation; `details` has one entry per problem with its JSON pointer',
+} as const;
+type ErrorStatus = keyof typeof ERROR_RESPONSES;
+const responses = Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([status, description]) => [`E${status}`, { description, content: { 'application/json': { schema: ref('Error') } } }]));
+const errs = (...statuses: ErrorStatus[]): Json => Object.fromEntries(statuses.map((s) => [s, { $ref: `#/components/responses/E${s}` }]));
+
+const param = (name: string, description: string, schema: Json = str, inPath = false): Json => ({ name, in: inPath ? 'path' : 'query', required: inPath, description, schema });
+const instantParam = (name: string, d: string): Json => param(name, `${d}: RFC 3339 or epoch milliseconds`, { type: 'string' });
+const EVENT_PARAM_DOCS: Record<string, Json> = {
+  target: param('target', 'Only events about this target (exact name)'),
+  from: instantParam('from', 'Events at or after this time'),
+  to: instantParam('to', 'Events before this time'),
+  limit: param('limit', `Page size, 1-${MAX_LIMIT} (default ${DEFAULT_LIMIT})`, { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT }),
+  order: param('order', 'Newest first (desc, default) or oldest first', { enum: ['asc', 'desc'], default: 'desc' }),
+  cursor: param('cursor', 'Opaque keyset cursor from the previous page (`nextCursor`); stable while new events arrive'),
+  level: param('level', 'Log level', { enum: [...LOG_LEVELS] }),
+  severity: param('severity', 'Security event severity', { enum: [...SEVERITIES] }),
+  category: param('category', 'Security event category'),
+  status: param('status', 'Heartbeat status (ok, start, fail) or check outcome (ok, fail)'),
+  name: param('name', 'Metric name'),
+  text: param('text', 'Case-insensitive substring of the message (logs, security events), the ping log (heartbeats), the error (checks)'),
+};
+const LABEL_NOTE = 'Label filters: `label.<name>=<value>` (at most 20), e.g. `label.env=prod`. Unknown parameters are a 400 that lists them.';
+
+const readSecurity = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { basicAuth: [] }];
+
+function eventPaths(): Json {
+  const out: Json = {};
+  for (const [collection, kind] of Object.entries(EVENT_COLLECTIONS)) {
+    out[`/api/${collection}`] = {
+      get: {
+        operationId: `list${collection[0]?.toUpperCase()}${collection.slice(1)}`,
+        tags: ['events'],
+        summary: `Read ${kind} events, newest first, one page at a time`,
+        description: `${LABEL_NOTE} Needs the read scope.`,
+        security: readSecurity,
+        'x-lightwatch-scope': 'read',
+        parameters: [...COMMON_EVENT_PARAMS, ...KIND_FILTERS[kind]].map((p) => EVENT_PARAM_DOCS[p]),
+        responses: { '200': { description: 'A page of events', content: { 'application/json': { schema: ref('EventPage') } } }, ...errs('400', '401', '403') },
+      },
+    };
+  }
+  out[SERIES_PATH] = {
+    get: {
+      operationId: 'metricSeries',
+      tags: ['events'],
+      summary: 'Aggregated points (avg/min/max/count per step) of one metric',
+      description: `${LABEL_NOTE} The window defaults to the last hour, the step to about 300 points; at most ${MAX_SERIES_POINTS} points. Needs the read scope.`,
+      security: readSecurity,
+      'x-lightwatch-scope': 'read',
+      parameters: [
+        param('name', 'Metric name', str),
+        EVENT_PARAM_DOCS.target,
+        EVENT_PARAM_DOCS.from,
+        EVENT_PARAM_DOCS.to,
+        param('step', 'Bucket width: `500ms`, `60s`, `5m`, `1h`, `1d` or milliseconds'),
+      ].map((p) => (p?.name === 'name' ? { ...p, required: true } : p)),
+      responses: { '200': { description: 'The series', content: { 'application/json': { schema: ref('Series') } } }, ...errs('400', '401', '403') },
+    },
+  };
+  out[OPENAPI_PATH] = {
+    get: { operationId: 'openApiDocument', tags: ['meta'], summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } } } },
+  };
+  return out;
+}
+
+const ENTITY: Record<string, { schema: string; input?: string; patch?: string }> = {
+  targets: { schema: 'Target', input: 'TargetInput', patch: 'TargetPatch' },
+  incidents: { schema: 'IncidentSummary' },
+  rules: { schema: 'Rule', input: 'RuleInput', patch: 'RulePatch' },
+  channels: { schema: 'Channel', input: 'ChannelInput', patch: 'ChannelPatch' },
+  silences: { schema: 'Silence', input: 'SilenceInput', patch: 'SilencePatch' },
+  maintenance: { schema: 'Maintenance', input: 'MaintenanceInput', patch: 'MaintenancePatch' },
+  tenants: { schema: 'Tenant', input: 'TenantInput' },
+  keys: { schema: 'ApiKey', input: 'ApiKeyInput' },
+  users: { schema: 'User', input: 'UserInput' },
+};
+
+/** Query parameters of resource routes besides none (every other one is a 400). */
+export const RESOURCE_PARAMS: Record<string, Json[]> = {
+  'incidents:list': [
+    param('status', 'Comma list of pending, open, acknowledged, resolved'),
+    param('target', 'A target id or name'),
+    EVENT_PARAM_DOCS.limit as Json,
+    param('cursor', 'Opaque cursor from the previous page'),
+  ],
+  'targets:action:uptime': [param('window', 'A named window ending now (default 24h)', { enum: ['24h', '7d', '30d', '90d'] }), instantParam('from', 'Window start, instead of window'), instantParam('to', 'Window end (default now)')],
+};
+
+const body = (schema: string): Json => ({ required: true, content: { 'application/json': { schema: ref(schema) } } });
+const okJson = (description: string, schema: Json, status = '200'): Json => ({ [status]: { description, content: { 'application/json': { schema } } } });
+
+function operation(r: ResourceRoute): Json {
+  const e = ENTITY[r.resource];
+  const key = r.verb === 'action' ? `${r.resource}:action:${r.action}` : `${r.resource}:${r.verb}`;
+  const op: Json = {
+    operationId: `${r.verb === 'action' ? r.action : r.verb}${r.resource[0]?.toUpperCase()}${r.resource.slice(1)}${r.method === 'PUT' ? 'Put' : ''}`,
+    tags: [r.resource],
+    summary: r.summary,
+    description: r.access === 'public' ? 'Needs no credential.' : `Needs the ${r.access} scope.`,
+    security: r.access === 'public' ? [] : readSecurity,
+    'x-lightwatch-scope': r.access,
+    parameters: [...(r.withId ? [param('id', 'Object id', str, true)] : []), ...(RESOURCE_PARAMS[key] ?? [])],
+  };
+  const auth = r.access === 'public' ? [] : (['401', '403'] as ErrorStatus[]);
+  const one = e ? ref(e.schema) : { type: 'object' };
+  switch (key) {
+    case 'targets:action:uptime':
+      return { ...op, responses: { ...okJson('Uptime figures', ref('Uptime')), ...errs('400', ...auth, '404') } };
+    case 'incidents:get':
+      return { ...op, responses: { ...okJson('The incident with its timeline and notification audit', ref('IncidentDetail')), ...errs('400', ...auth, '404') } };
+    case 'incidents:action:ack':
+      return { ...op, requestBody: { required: false, content: { 'application/json': { schema: ref('AckInput') } } }, responses: { ...okJson('The acknowledged incident', ref('Incident')), ...errs('400', ...auth, '404', '409', '422') } };
+    case 'keys:action:revoke':
+      return { ...op, responses: { ...okJson('The revoked key (revoking twice changes nothing)', ref('ApiKey')), ...errs('400', ...auth, '404') } };
+    case 'auth:action:login':
+      return { ...op, requestBody: body('LoginInput'), responses: { ...okJson('A JWT', ref('LoginResult')), ...errs('400', '401', '422') } };
+    case 'tenants:create':
+      return { ...op, requestBody: body('TenantInput'), responses: { ...okJson('The tenant and its first admin key (shown once)', ref('TenantCreated'), '201'), ...errs('400', ...auth, '409', '422') } };
+    case 'keys:create':
+      return { ...op, requestBody: body('ApiKeyInput'), responses: { ...okJson('The key record and the key itself (shown once)', ref('ApiKeyCreated'), '201'), ...errs('400', ...auth, '409', '422') } };
+  }
+  switch (r.verb) {
+    case 'list':
+      return { ...op, responses: { ...okJson('All of them', page(one)), ...errs('400', ...auth) } };
+    case 'get':
+      return { ...op, responses: { ...okJson('The object', one), ...errs('400', ...auth, '404') } };
+    case 'create':
+      return { ...op, requestBody: body(e?.input ?? 'Error'), responses: { ...okJson('Created', one, '201'), ...errs('400', ...auth, '409', '422') } };
+    case 'update':
+      return { ...op, requestBody: body(e?.patch ?? 'Error'), responses: { ...okJson('Updated', one), ...errs('400', ...auth, '404', '409', '422') } };
+    case 'delete':
+      return { ...op, responses: { ...okJson('Deleted', ref('Deleted')), ...errs('400', ...auth, '404', '409') } };
+    default:
+      throw new Error(`no OpenAPI operation for ${key}`);
+  }
+}
+
+function resourcePaths(): Json {
+  const out: Record<string, Json> = {};
+  for (const r of RESOURCE_ROUTES) (out[routePath(r)] ??= {})[r.method.toLowerCase()] = operation(r);
+  return out;
+}
+
+export function buildOpenApiDocument(): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Lightwatch API',
+      version: '1',
+      description: [
+        'Queries, configuration and administration of Lightwatch. JSON in and out; every error is `{"error": {"code", "message", "details"}}`.',
+        'Authenticate with `Authorization: Bearer <API key or JWT>`, `X-API-Key: <key>` or HTTP Basic with the key as password. The tenant always comes from the credential.',
+        'Scopes: GET of events, targets, uptime, incidents, rules, channels, silences and maintenance needs `read`; every write, and everything under tenants, keys and users, needs `admin` (which implies read). `ingest`-only keys get 403 here. Creating tenants needs admin in tenant `default`, whose admins also list every tenant. `POST /api/auth/login` needs no credential.',
+        "Another tenant's objects answer 404 exactly like missing ones. Updates (PATCH and PUT alike) replace the top-level fields given and remove those given as null; the result is validated as a whole.",
+      ].join('\n\n'),
+    },
+    servers: [{ url: '/' }],
+    tags: ['events', ...new Set(RESOURCE_ROUTES.map((r) => r.resource)), 'meta'].map((name) => ({ name })),
+    paths: { ...eventPaths(), ...resourcePaths() },
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (`lw_…`) or a JWT from /api/auth/login' },
+        apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        basicAuth: { type: 'http', scheme: 'basic', description: 'Any user name; the API key as password' },
+      },
+      schemas,
+      responses,
+    },
+  };
+}
+
+export const openApiDocument: Json = buildOpenApiDocument();
