@@ -1,0 +1,83 @@
+// The QueryApi implementation: authenticates every call (except login), authorizes it by the route's access
+// level, takes the tenant only from the principal, checks query parameters, and dispatches to the
+// resource handlers. gRPC (lib/rpc/grpc-server.ts) and the all-in-one process both serve this object.
+//
+// Access (documented in the OpenAPI document): GET of events, targets, uptime, incidents, rules, channels,
+// silences and maintenance needs `read`; every write, and anything under tenants, keys and users, needs
+// `admin` (admin implies read); `ingest`-only keys get 403 everywhere here. Creating tenants needs admin in
+// tenant `default`. POST /api/auth/login needs no credential.
+import type { Logger } from 'pino';
+import { ParamProblems, pickParams } from '../lib/api/params.js';
+import { findResourceRoute, type Access } from '../lib/api/routes.js';
+import { hasScope, type Authenticate, type Principal } from '../lib/auth/principal.js';
+import { createIdGenerator } from '../lib/events/ids.js';
+import { forbidden, notFound, unauthenticated } from '../lib/errors/errors.js';
+import type { CallContext, QueryApi } from '../lib/rpc/apis.js';
+import type { Store } from '../lib/store/port.js';
+import { adminHandlers } from './admin.js';
+import { channelHandlers } from './channels.js';
+import type { HandlerTable, ServiceContext } from './context.js';
+import { metricSeries, queryEvents } from './events.js';
+import { incidentHandlers } from './incidents.js';
+import { ruleHandlers } from './rules.js';
+import { targetHandlers } from './targets.js';
+import { windowHandlers } from './windows.js';
+
+export interface QueryApiDeps {
+  store: Store;
+  authenticate: Authenticate;
+  /** Signs login tokens; the same secret the authenticators verify with. */
+  jwtSecret: Uint8Array;
+  jwtTtlSec: number;
+  now?: () => number;
+  logger: Logger;
+}
+
+/** The principal of a public route: belongs to no tenant, holds no scope. */
+const ANONYMOUS: Principal = { tenant: '', scopes: [], subject: 'anonymous' };
+
+export function createQueryApi(deps: QueryApiDeps): QueryApi {
+  const now = deps.now ?? Date.now;
+  const ids = createIdGenerator();
+  const ctx: ServiceContext = { store: deps.store, now, newId: () => ids.next(now()), logger: deps.logger };
+  const handlers: HandlerTable = {
+    ...targetHandlers,
+    ...incidentHandlers,
+    ...ruleHandlers,
+    ...channelHandlers,
+    ...windowHandlers,
+    ...adminHandlers({ jwtSecret: deps.jwtSecret, jwtTtlSec: deps.jwtTtlSec }),
+  };
+
+  async function authorize(call: CallContext, access: Access): Promise<Principal> {
+    if (access === 'public') return ANONYMOUS;
+    if (!call.credential) throw unauthenticated();
+    const principal = await deps.authenticate(call.credential);
+    if (!hasScope(principal, access)) throw forbidden(`this operation needs the ${access} scope`);
+    return principal;
+  }
+
+  return {
+    async queryEvents(request, call) {
+      return queryEvents(ctx, await authorize(call, 'read'), request);
+    },
+
+    async metricSeries(request, call) {
+      return metricSeries(ctx, await authorize(call, 'read'), request);
+    },
+
+    async resource(request, call) {
+      const route = findResourceRoute(request.resource, request.verb, request.action);
+      const key = request.verb === 'action' ? `${request.resource}:action:${request.action}` : `${request.resource}:${request.verb}`;
+      const handler = Object.hasOwn(handlers, key) ? handlers[key] : undefined;
+      if (!route || !handler) throw notFound(`no API route for resource ${JSON.stringify(request.resource.slice(0, 40))} verb ${JSON.stringify(request.verb.slice(0, 20))}${request.action ? ` action ${JSON.stringify(request.action.slice(0, 40))}` : ''}`);
+      if (route.withId !== (request.id !== '')) throw notFound(`${route.withId ? 'an id is required' : 'no id is expected'} for ${request.resource} ${request.verb}`);
+      const principal = await authorize(call, route.access);
+      const problems = new ParamProblems();
+      pickParams(request.params, handler.params ?? [], problems);
+      problems.throwIfAny();
+      const reply = await handler.run(ctx, { principal, id: request.id, params: request.params, bodyJson: request.bodyJson, requestId: call.requestId });
+      return { bodyJson: JSON.stringify(reply.body), httpStatus: reply.status ?? 200 };
+    },
+  };
+}
