@@ -16,8 +16,17 @@ export function issuesToDetails(issues: readonly z.core.$ZodIssue[]): ErrorDetai
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) details.push({ at: pointer([...issue.path, key]), message: 'unknown field' });
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      // A union member's own problems say more than "no member matched": report the closest member's.
-      const closest = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      const typeOnly = issue.errors.every((branch) => branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0);
+      if (typeOnly) {
+        // Wrong type for every member (`true` for "ms or RFC 3339"): name all the accepted types at once.
+        const expected = [...new Set(issue.errors.map((branch) => (branch[0] as z.core.$ZodIssueInvalidType).expected))];
+        details.push({ at: pointer(issue.path), message: `expected ${expected.join(' or ')}` });
+        continue;
+      }
+      // Otherwise a member's own problems say more than "no member matched": report those of the closest
+      // member, one whose type matched (a string failing the RFC 3339 check) before one that did not.
+      const wrongType = (branch: readonly z.core.$ZodIssue[]): number => (branch.some((i) => i.code === 'invalid_type' && i.path.length === 0) ? 1 : 0);
+      const closest = [...issue.errors].sort((a, b) => wrongType(a) - wrongType(b) || a.length - b.length)[0] ?? [];
       details.push(...issuesToDetails(closest.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
     } else {
       details.push({ at: pointer(issue.path), message: issue.message });
