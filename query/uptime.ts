@@ -32,7 +32,15 @@ export function clip(intervals: readonly Interval[], window: Interval): Interval
 /** `a` minus `b`, both unions (sorted, disjoint). */
 export function subtract(a: readonly Interval[], b: readonly Interval[]): Interval[] {
   const out: Interval[] = [];
+  // Binary search for the first hole that can touch `a`: one incident against many maintenance windows.
   let j = 0;
+  let hi = b.length;
+  const first = a[0]?.start ?? 0;
+  while (j < hi) {
+    const mid = (j + hi) >>> 1;
+    if ((b[mid] as Interval).end <= first) j = mid + 1;
+    else hi = mid;
+  }
   for (const i of a) {
     let start = i.start;
     while (j < b.length && (b[j] as Interval).end <= start) j++;
