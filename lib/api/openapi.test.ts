@@ -59,6 +59,12 @@ describe('OpenAPI document', () => {
     expect(doc.paths['/api/targets']?.get?.['x-lightwatch-scope']).toBe('read');
   });
 
+  it('gives every operation a unique operationId', () => {
+    const opIds = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
+    expect(opIds.every((id) => typeof id === 'string')).toBe(true);
+    expect(new Set(opIds).size).toBe(opIds.length);
+  });
+
   it('resolves every $ref', () => {
     const refs: string[] = [];
     const walk = (v: unknown): void => {
