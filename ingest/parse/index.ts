@@ -1,0 +1,204 @@
+// The one entry point of the ingest parsers: an endpoint, a content type and a (decoded) body in, parsed
+// items and per-item rejections out. Whole-request problems (wrong content type, malformed body, too many
+// items) throw LightwatchError; nothing else is ever thrown. Pure; no I/O.
+import { asLightwatchError, badRequest } from '../../lib/errors/errors.js';
+import { assertUtf8Charset, bodyKindOf, parseContentType, unsupportedMediaType } from './content-type.js';
+import type { BodyKind } from './content-type.js';
+import { decodeUtf8 } from './decode.js';
+import { parseBulk } from './elasticsearch.js';
+import type { BulkActionMeta } from './elasticsearch.js';
+import { parseHeartbeatPing } from './heartbeat.js';
+import { parseLokiJson, parseLokiProtobuf } from './loki.js';
+import { parseNativeBody } from './native.js';
+import type { NativeKind } from './native.js';
+import { parseOtlpLogs } from './otlp/logs.js';
+import { parseOtlpMetrics } from './otlp/metrics.js';
+import { parsePrometheusWrite } from './prometheus.js';
+import { parseTextBody } from './text/text.js';
+import type { ParsedItem, Rejection } from './values.js';
+
+export { decodeBody, assertUtf8, decodeUtf8, snappyUncompress } from './decode.js';
+export { parseJson, tryParseJson, DEFAULT_MAX_DEPTH } from './json.js';
+export { parseHeartbeatPing } from './heartbeat.js';
+export type { HeartbeatPing } from './heartbeat.js';
+export { parseNativeItem } from './native.js';
+export { TEXT_FORMATS } from './text/text.js';
+export type { BulkActionMeta } from './elasticsearch.js';
+export type { ParsedItem, Rejection } from './values.js';
+export {
+  buildBulkResponse,
+  bulkOutcomes,
+  elasticsearchRootInfo,
+  lokiPushResponse,
+  otlpErrorResponse,
+  otlpExportResponse,
+  prometheusWriteResponse,
+} from './responses.js';
+export type { BulkItemOutcome, BulkResponse, CompatResponse, OtlpSignal } from './responses.js';
+
+export type IngestEndpoint = 'metrics' | 'logs' | 'events' | 'heartbeats' | 'heartbeat' | 'prometheus' | 'loki' | 'otlp_logs' | 'otlp_metrics' | 'elasticsearch';
+
+export const INGEST_ENDPOINTS: readonly IngestEndpoint[] = ['metrics', 'logs', 'events', 'heartbeats', 'heartbeat', 'prometheus', 'loki', 'otlp_logs', 'otlp_metrics', 'elasticsearch'];
+
+export interface ParseInput {
+  endpoint: IngestEndpoint;
+  contentType: string;
+  /** Already decoded by decodeBody (Content-Encoding undone, size bounded). */
+  body: Buffer;
+  /** Query parameters: `target` (default target), `format` (text logs), `index` (Elasticsearch). */
+  params: Readonly<Record<string, string>>;
+  /** Heartbeat ping target (path), or a default target for every other endpoint. */
+  target?: string;
+  /** Heartbeat ping suffix: '' | 'start' | 'fail' | exit status. */
+  suffix?: string;
+  method?: string;
+  /** Injected clock (RFC 3164 syslog has no year). */
+  now: number;
+}
+
+export interface ParseLimits {
+  maxItems: number;
+  maxDepth: number;
+  maxLineBytes: number;
+  /** Bound for snappy bodies Loki clients send without Content-Encoding (default 5 MiB). */
+  maxBodyBytes?: number;
+}
+
+export interface ParseResult {
+  /** Parsed drafts with the index of the item they came from (one item may give several drafts). */
+  items: ParsedItem[];
+  rejected: Rejection[];
+  /** Which parser produced it, for metrics: json, ndjson, text, prometheus, loki_json, otlp_protobuf, ... */
+  format: string;
+  /** Items deliberately not turned into events, by reason (Prometheus staleness markers, ...). */
+  skipped?: Record<string, number>;
+  /** Elasticsearch only: each action, for the bulk response (see bulkOutcomes). */
+  bulk?: BulkActionMeta[];
+}
+
+/** Media types each endpoint accepts (also the list a 415 names). Missing headers are sniffed. */
+export const ACCEPTED_CONTENT_TYPES: Readonly<Record<IngestEndpoint, readonly string[]>> = {
+  metrics: ['application/json', 'application/x-ndjson'],
+  logs: ['application/json', 'application/x-ndjson', 'text/plain'],
+  events: ['application/json', 'application/x-ndjson'],
+  heartbeats: ['application/json', 'application/x-ndjson'],
+  heartbeat: ['any'],
+  prometheus: ['application/x-protobuf'],
+  loki: ['application/json', 'application/x-protobuf'],
+  otlp_logs: ['application/json', 'application/x-protobuf'],
+  otlp_metrics: ['application/json', 'application/x-protobuf'],
+  elasticsearch: ['application/x-ndjson', 'application/json'],
+};
+
+const NATIVE: Partial<Record<IngestEndpoint, { kind: NativeKind; wrappers: readonly string[] }>> = {
+  metrics: { kind: 'metric', wrappers: ['metrics', 'items', 'data'] },
+  logs: { kind: 'log', wrappers: ['logs', 'items', 'data'] },
+  events: { kind: 'security', wrappers: ['events', 'items', 'data'] },
+  heartbeats: { kind: 'heartbeat', wrappers: ['heartbeats', 'items', 'data'] },
+};
+
+export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+export function parsePayload(input: ParseInput, limits: ParseLimits): ParseResult {
+  try {
+    return dispatch(input, limits);
+  } catch (err) {
+    throw asLightwatchError(err);
+  }
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s.trim() === '' ? undefined : s.trim();
+}
+
+/** The body's kind after sniffing: JSON-ish when it starts with `{`/`[`, else `otherwise`. */
+function sniff(body: Buffer, otherwise: BodyKind): BodyKind {
+  for (let i = 0; i < body.length && i < 64; i++) {
+    const c = body[i] as number;
+    if (c === 32 || c === 9 || c === 10 || c === 13) continue;
+    if (c === 0xef && body[i + 1] === 0xbb && body[i + 2] === 0xbf) {
+      i += 2;
+      continue;
+    }
+    return c === 123 || c === 91 ? 'json' : otherwise;
+  }
+  return body.length === 0 ? 'json' : otherwise;
+}
+
+function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
+  const { endpoint, body, params } = input;
+  const defaultTarget = nonEmpty(input.target) ?? nonEmpty(params.target);
+  const common = { maxItems: limits.maxItems, maxDepth: limits.maxDepth, defaultTarget };
+  if (endpoint === 'heartbeat') {
+    const item = parseHeartbeatPing({ target: input.target ?? params.target ?? '', suffix: input.suffix ?? '', method: input.method ?? 'POST', body });
+    return { items: [item], rejected: [], format: 'heartbeat_ping' };
+  }
+  const mt = parseContentType(input.contentType);
+  const declared = bodyKindOf(mt);
+  const refuse = (): never => {
+    throw unsupportedMediaType(`/ingest/${endpointPath(endpoint)}`, mt.type, ACCEPTED_CONTENT_TYPES[endpoint] ?? []);
+  };
+  if (declared === undefined) refuse();
+  const text = (): string => {
+    assertUtf8Charset(mt);
+    return decodeUtf8(body);
+  };
+  const native = NATIVE[endpoint];
+  if (native) {
+    let kind = declared as BodyKind;
+    const forcedFormat = nonEmpty(params.format);
+    if (kind === 'sniff') kind = endpoint === 'logs' && forcedFormat !== undefined ? 'text' : endpoint === 'logs' ? sniff(body, 'text') : 'json';
+    if (kind === 'protobuf' || (kind === 'text' && endpoint !== 'logs')) refuse();
+    if (kind === 'text') {
+      return parseTextBody(text(), { ...common, format: forcedFormat, maxLineBytes: limits.maxLineBytes, now: input.now });
+    }
+    return parseNativeBody(native.kind, text(), common, native.wrappers);
+  }
+  switch (endpoint) {
+    case 'prometheus': {
+      if (declared !== 'protobuf' && declared !== 'sniff') refuse();
+      const proto = mt.params.proto;
+      if (proto !== undefined && proto !== 'prometheus.WriteRequest') {
+        throw unsupportedMediaType('/ingest/prometheus/write', `${mt.type};proto=${proto}`, ['application/x-protobuf (remote_write 1.0, proto=prometheus.WriteRequest)']);
+      }
+      return parsePrometheusWrite(body, common);
+    }
+    case 'loki': {
+      const kind = declared === 'sniff' ? sniff(body, 'protobuf') : declared;
+      const opts = { ...common, maxBodyBytes: limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
+      if (kind === 'json') return parseLokiJson(text(), opts);
+      if (kind === 'protobuf') return parseLokiProtobuf(body, opts);
+      return refuse();
+    }
+    case 'otlp_logs':
+    case 'otlp_metrics': {
+      const kind = declared === 'sniff' ? sniff(body, 'protobuf') : declared;
+      const parse = endpoint === 'otlp_logs' ? parseOtlpLogs : parseOtlpMetrics;
+      if (kind === 'json') return parse(text(), common);
+      if (kind === 'protobuf') return parse(body, common);
+      return refuse();
+    }
+    case 'elasticsearch': {
+      if (declared === 'protobuf' || declared === 'text') refuse();
+      return parseBulk(text(), { ...common, defaultIndex: nonEmpty(params.index) });
+    }
+  }
+  throw badRequest(`unknown ingest endpoint "${String(endpoint).slice(0, 40)}"`, [{ at: 'endpoint', message: `one of ${INGEST_ENDPOINTS.join(', ')}` }], 'unknown_endpoint');
+}
+
+function endpointPath(e: IngestEndpoint): string {
+  switch (e) {
+    case 'prometheus':
+      return 'prometheus/write';
+    case 'loki':
+      return 'loki/api/v1/push';
+    case 'otlp_logs':
+      return 'otlp/v1/logs';
+    case 'otlp_metrics':
+      return 'otlp/v1/metrics';
+    case 'elasticsearch':
+      return 'elasticsearch/_bulk';
+    default:
+      return e;
+  }
+}

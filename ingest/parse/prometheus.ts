@@ -1,0 +1,162 @@
+// Prometheus remote_write 1.0: a (snappy-decoded) protobuf WriteRequest becomes one metric draft per sample.
+// `__name__` is the metric name, `instance` (else `job`) the target, other labels stay labels; NaN samples
+// (staleness markers) are skipped and counted. Native histograms become `_count` and `_sum`. Pure.
+import type { DraftEvent, MetricType } from '../../lib/events/event.js';
+import { badRequest } from '../../lib/errors/errors.js';
+import { WriteRequest } from '../../proto/gen/compat/prometheus/remote.js';
+import { MetricMetadata_MetricType } from '../../proto/gen/compat/prometheus/types.js';
+import type { TimeSeries } from '../../proto/gen/compat/prometheus/types.js';
+import { batchTooLarge } from './json.js';
+import type { ParsedItem, Rejection } from './values.js';
+
+export interface PrometheusResult {
+  items: ParsedItem[];
+  rejected: Rejection[];
+  format: 'prometheus';
+  skipped: Record<string, number>;
+}
+
+export function decodeWriteRequest(body: Uint8Array): WriteRequest {
+  try {
+    return WriteRequest.decode(body);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : 'corrupt data';
+    throw badRequest(`body is not a Prometheus remote_write WriteRequest (snappy-compressed protobuf): ${why}`, [{ at: 'body', message: why }], 'bad_protobuf');
+  }
+}
+
+const TYPE_OF: Partial<Record<MetricMetadata_MetricType, MetricType>> = {
+  [MetricMetadata_MetricType.COUNTER]: 'counter',
+  [MetricMetadata_MetricType.GAUGE]: 'gauge',
+  [MetricMetadata_MetricType.HISTOGRAM]: 'histogram',
+  [MetricMetadata_MetricType.GAUGEHISTOGRAM]: 'histogram',
+  [MetricMetadata_MetricType.SUMMARY]: 'summary',
+  [MetricMetadata_MetricType.INFO]: 'gauge',
+  [MetricMetadata_MetricType.STATESET]: 'gauge',
+};
+
+const SUFFIXES = ['_bucket', '_count', '_sum', '_total', '_created', '_info'];
+
+interface Family {
+  type: MetricType;
+  unit?: string;
+}
+
+/**
+ * Metric type of a series: from the request's metadata when it names the family (Prometheus sends metadata
+ * in separate requests, so usually it does not), else from naming conventions (`_total` counter,
+ * `_bucket` with `le` histogram, `quantile` label summary), else untyped.
+ */
+function familyOf(name: string, families: Map<string, Family>, hasLe: boolean, hasQuantile: boolean): Family {
+  const exact = families.get(name);
+  if (exact) return exact;
+  for (const suffix of SUFFIXES) {
+    if (name.endsWith(suffix)) {
+      const f = families.get(name.slice(0, -suffix.length));
+      if (f) return f;
+    }
+  }
+  if (name.endsWith('_total')) return { type: 'counter' };
+  if (hasLe && name.endsWith('_bucket')) return { type: 'histogram' };
+  if (hasQuantile) return { type: 'summary' };
+  return { type: 'untyped' };
+}
+
+export function parsePrometheusWrite(body: Uint8Array, opts: { maxItems: number; defaultTarget?: string }): PrometheusResult {
+  const req = decodeWriteRequest(body);
+  let total = 0;
+  for (const ts of req.timeseries) total += ts.samples.length + 2 * ts.histograms.length;
+  if (total > opts.maxItems) throw batchTooLarge(`${total} samples`, opts.maxItems);
+  const families = new Map<string, Family>();
+  for (const m of req.metadata) {
+    const type = TYPE_OF[m.type];
+    if (m.metricFamilyName !== '' && type !== undefined) families.set(m.metricFamilyName, m.unit === '' ? { type } : { type, unit: m.unit });
+  }
+  const items: ParsedItem[] = [];
+  const rejected: Rejection[] = [];
+  let stale = 0;
+  let index = 0;
+  for (const series of req.timeseries) {
+    const s = seriesInfo(series, opts.defaultTarget);
+    const count = series.samples.length + series.histograms.length;
+    if (typeof s === 'string') {
+      for (let k = 0; k < count; k++) rejected.push({ index: index++, error: s });
+      continue;
+    }
+    const fam = familyOf(s.name, families, s.hasLe, s.hasQuantile);
+    for (const sample of series.samples) {
+      const i = index++;
+      const value = sample.value;
+      if (Number.isNaN(value)) {
+        stale++;
+        continue;
+      }
+      if (!Number.isFinite(value)) {
+        rejected.push({ index: i, error: `sample value of ${s.name} is ${value}; only finite values are stored` });
+        continue;
+      }
+      const draft: DraftEvent = { kind: 'metric', ts: Number(sample.timestamp), labels: s.labels, body: fam.unit === undefined ? { name: s.name, value, type: fam.type } : { name: s.name, value, type: fam.type, unit: fam.unit } };
+      if (s.target !== undefined) draft.target = s.target;
+      items.push({ index: i, draft });
+    }
+    for (const h of series.histograms) {
+      const i = index++;
+      const count = h.count === undefined ? 0 : h.count.$case === 'countInt' ? Number(h.count.value) : h.count.value;
+      const ts = Number(h.timestamp);
+      for (const [suffix, value] of [['_count', count], ['_sum', h.sum]] as const) {
+        if (!Number.isFinite(value)) {
+          if (Number.isNaN(value)) stale++;
+          continue;
+        }
+        const draft: DraftEvent = { kind: 'metric', ts, labels: s.labels, body: { name: s.name + suffix, value, type: 'histogram' } };
+        if (s.target !== undefined) draft.target = s.target;
+        items.push({ index: i, draft });
+      }
+    }
+  }
+  return { items, rejected, format: 'prometheus', skipped: stale > 0 ? { stale_markers: stale } : {} };
+}
+
+interface SeriesInfo {
+  name: string;
+  target?: string;
+  labels: Record<string, string>;
+  hasLe: boolean;
+  hasQuantile: boolean;
+}
+
+function seriesInfo(series: TimeSeries, defaultTarget: string | undefined): SeriesInfo | string {
+  let name: string | undefined;
+  let instance: string | undefined;
+  let job: string | undefined;
+  const labels: Record<string, string> = {};
+  let hasLe = false;
+  let hasQuantile = false;
+  for (const l of series.labels) {
+    // An empty label value is the same as no label in Prometheus.
+    if (l.value === '') continue;
+    switch (l.name) {
+      case '__name__':
+        name = l.value;
+        continue;
+      case 'instance':
+        instance = l.value;
+        continue;
+      case 'job':
+        job = l.value;
+        break;
+      case 'le':
+        hasLe = true;
+        break;
+      case 'quantile':
+        hasQuantile = true;
+        break;
+      case '__proto__':
+        continue;
+    }
+    labels[l.name] = l.value;
+  }
+  if (name === undefined) return 'series has no __name__ label';
+  const target = instance ?? job ?? defaultTarget;
+  return target === undefined ? { name, labels, hasLe, hasQuantile } : { name, target, labels, hasLe, hasQuantile };
+}
