@@ -29,9 +29,10 @@ export const REJECTION_REASONS = [
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 const KNOWN_KINDS = new Set<string>(EVENT_KINDS);
+// The parsers' result formats (ParseResult.format), the forced text formats, and `grpc` for PushEvents.
 const KNOWN_FORMATS = new Set([
-  'json', 'ndjson', 'logfmt', 'rfc5424', 'rfc3164', 'clf', 'combined', 'plain', 'text', 'prometheus', 'loki',
-  'otlp', 'otlp_logs', 'otlp_metrics', 'elasticsearch', 'heartbeat', 'grpc', 'mixed',
+  'json', 'ndjson', 'text', 'logfmt', 'rfc5424', 'rfc3164', 'syslog', 'clf', 'combined', 'nginx', 'apache', 'plain',
+  'prometheus', 'loki_json', 'loki_protobuf', 'otlp_json', 'otlp_protobuf', 'elasticsearch_bulk', 'heartbeat_ping', 'grpc',
 ]);
 
 export const kindLabel = (kind: string): string => (KNOWN_KINDS.has(kind) ? kind : 'unknown');

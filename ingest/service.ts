@@ -1,0 +1,282 @@
+// The IngestApi implementation: authenticate, decode, parse, normalize, append, answer. The answer is sent
+// only after Redis acknowledged every entry of the request (the durability point); the persister writes
+// to the store later, and the backlog bound turns a persister that falls behind into 429s.
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { hasScope, type Authenticate, type Principal } from '../lib/auth/principal.js';
+import { createIdGenerator } from '../lib/events/ids.js';
+import { asLightwatchError, forbidden, LightwatchError, unauthenticated } from '../lib/errors/errors.js';
+import type { CallContext, IngestApi } from '../lib/rpc/apis.js';
+import type { Store } from '../lib/store/port.js';
+import type { StreamNames } from '../lib/streams/partition.js';
+import { PushEventsRequest, type PushRequest, type PushResponse } from '../proto/gen/lightwatch/v1/ingest.js';
+import { createAppender } from './appender/appender.js';
+import { createBacklogMonitor } from './appender/backlog.js';
+import { ensurePersistGroups } from './appender/groups.js';
+import { compatBody } from './compat.js';
+import type { IngestConfig } from './config.js';
+import { draftsFromProto } from './grpc-drafts.js';
+import { createIdempotencyStore, type StoredResponse } from './idempotency/idempotency.js';
+import { formatLabel, ingestMetrics, kindLabel, reasonLabel } from './metrics.js';
+import { normalize, type NormalizeItem } from './normalize/normalize.js';
+import { decodeBody, INGEST_ENDPOINTS, parsePayload, type IngestEndpoint, type ParseResult } from './parse/index.js';
+import { createTargetDirectory } from './targets.js';
+
+export interface IngestApiDeps {
+  redis: Redis;
+  names: StreamNames;
+  /** Targets, for the heartbeat existence check and `?create=1`. */
+  store: { targets: Pick<Store['targets'], 'getByName' | 'create'> };
+  authenticate: Authenticate;
+  logger: Logger;
+  registry: Registry;
+  config: IngestConfig;
+  now?: () => number;
+}
+
+export interface IngestService extends IngestApi {
+  /** Redis reachable and the backlog sampled recently. */
+  ready(): boolean;
+  /** Stops background sampling. Does not close the Redis connection (the caller owns it). Idempotent. */
+  close(): Promise<void>;
+}
+
+type Item = NormalizeItem;
+type Rejection = { index: number; error: string };
+
+interface Prepared {
+  items: Item[];
+  rejected: Rejection[];
+  format: string;
+  /** For `/ingest/heartbeat/{target}`: the target named in the path. */
+  defaultTarget?: string;
+  /** Whole-request 404 when a single ping names an unknown target (otherwise items are rejected). */
+  singlePing: boolean;
+  endpoint: IngestEndpoint | 'grpc';
+  /** Parser's view of the request, for compatibility answers. */
+  parsed?: ParseResult;
+}
+
+function fingerprintPush(r: PushRequest): string {
+  const h = createHash('sha256');
+  const params = Object.keys(r.params).sort().map((k) => `${k}=${r.params[k]}`).join('&');
+  for (const part of [r.endpoint, r.contentType, r.contentEncoding, r.target, r.suffix, params]) h.update(part).update('\u0000');
+  return h.update(r.body).digest('hex');
+}
+
+const unknownTarget = (name: string): LightwatchError =>
+  new LightwatchError('not_found', `unknown target "${name.slice(0, 200)}": create it first (POST /api/targets), or ping with ?create=1 using a key with the admin scope`, {
+    reason: 'unknown_target',
+    details: [{ at: 'target', message: 'no target of this name' }],
+  });
+
+export function createIngestApi(deps: IngestApiDeps): IngestService {
+  const { redis, names, config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const metrics = ingestMetrics(deps.registry);
+  const ids = createIdGenerator();
+  const appender = createAppender({ redis, names });
+  const backlog = createBacklogMonitor({
+    redis,
+    names,
+    limitEntries: config.persistBacklogLimit,
+    intervalMs: config.backlogSampleMs ?? 250,
+    now,
+    logger,
+    onSample: (s) => metrics.backlogEntries.set(s.entries),
+  });
+  const idempotency = createIdempotencyStore({ redis, names, ttlMs: config.idempotencyTtlMs });
+  const targets = createTargetDirectory({ store: deps.store, ids, now });
+  const parseLimits = { maxItems: config.maxItems, maxDepth: config.maxDepth, maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes };
+
+  // The persist groups must exist before the first entry, or the backlog of a fresh install is invisible.
+  let groups: Promise<void> | undefined;
+  const groupsReady = (): Promise<void> =>
+    (groups ??= ensurePersistGroups(redis, names).catch((err: unknown) => {
+      groups = undefined;
+      throw err;
+    }));
+  groupsReady().catch((err: unknown) => logger.warn({ err }, 'could not create the persist groups yet; retrying on the first request'));
+  backlog.start();
+
+  async function principalOf(ctx: CallContext): Promise<Principal> {
+    if (!ctx.credential) throw unauthenticated('missing credential: send Authorization: Bearer <key>, X-API-Key, or the key as the Basic password');
+    const principal = await deps.authenticate(ctx.credential);
+    if (!hasScope(principal, 'ingest')) throw forbidden('this key lacks the ingest scope');
+    return principal;
+  }
+
+  /** Heartbeats must name a known target; unknown ones are created (admin + create=1), refused (single ping) or rejected per item. */
+  async function checkHeartbeatTargets(p: Prepared, principal: Principal, create: boolean): Promise<void> {
+    const named = new Map<number, string>();
+    for (const it of p.items) {
+      if (it.draft.kind !== 'heartbeat') continue;
+      const t = it.draft.target ?? p.defaultTarget;
+      if (t) named.set(it.index, t);
+    }
+    if (named.size === 0) return;
+    const missing = await targets.missing(principal.tenant, named.values(), create && hasScope(principal, 'admin'));
+    if (missing.size === 0) return;
+    if (p.singlePing) throw unknownTarget([...missing][0] as string);
+    p.items = p.items.filter((it) => {
+      const t = named.get(it.index);
+      if (t === undefined || !missing.has(t)) return true;
+      p.rejected.push({ index: it.index, error: unknownTarget(t).message });
+      return false;
+    });
+  }
+
+  function countEvents(events: readonly { kind: string }[], format: string): void {
+    const byKind = new Map<string, number>();
+    for (const e of events) byKind.set(e.kind, (byKind.get(e.kind) ?? 0) + 1);
+    const f = formatLabel(format);
+    for (const [kind, n] of byKind) metrics.events.inc({ kind: kindLabel(kind), format: f, outcome: 'accepted' }, n);
+  }
+
+  /** The common tail of push and pushEvents: idempotency, admission, normalize, append, answer. */
+  async function ingest(
+    principal: Principal,
+    ctx: CallContext,
+    idempotencyKey: string,
+    fingerprint: () => string,
+    prepare: () => Prepared,
+    createTargets: boolean,
+  ): Promise<PushResponse> {
+    const started = performance.now();
+    const fp = idempotencyKey ? fingerprint() : '';
+    let receivedAt = now();
+    if (idempotencyKey) {
+      const begun = await idempotency.begin(principal.tenant, idempotencyKey, fp, receivedAt);
+      if (begun.state === 'done') return { ...begun.response, replayed: true };
+      // A retry of an attempt that may have appended reuses its receivedAt, hence its derived event ids.
+      receivedAt = begun.receivedAt;
+    }
+    let appending = false;
+    try {
+      backlog.admit();
+      const p = prepare();
+      metrics.batchSize.observe({ endpoint: p.endpoint }, p.items.length + p.rejected.length);
+      await checkHeartbeatTargets(p, principal, createTargets);
+      const norm = normalize(
+        p.items,
+        { tenant: principal.tenant, receivedAt, ids, ...(idempotencyKey ? { idempotencyKey } : {}), ...(p.defaultTarget ? { defaultTarget: p.defaultTarget } : {}) },
+        config.normalize,
+      );
+      await groupsReady();
+      const t0 = performance.now();
+      appending = true;
+      await appender.append(norm.events);
+      metrics.appendSeconds.observe((performance.now() - t0) / 1000);
+
+      const rejected = [...p.rejected, ...norm.rejected].sort((a, b) => a.index - b.index);
+      countEvents(norm.events, p.format);
+      if (rejected.length > 0) {
+        metrics.events.inc({ kind: 'unknown', format: formatLabel(p.format), outcome: 'rejected' }, rejected.length);
+        metrics.rejections.inc({ reason: 'invalid_item' }, rejected.length);
+      }
+      const accepted = norm.eventIndexes.map((index, k) => ({ index, id: (norm.events[k] as { id: string }).id }));
+      const response: StoredResponse = {
+        accepted: norm.events.length,
+        rejected,
+        compatBodyJson: compatBody(p.endpoint, p.parsed, accepted, rejected, performance.now() - started),
+      };
+      if (idempotencyKey) {
+        await idempotency.complete(principal.tenant, idempotencyKey, fp, response).catch((err: unknown) => {
+          // The events are in; a retry takes the record over after the lease and re-appends the same ids.
+          logger.warn({ err, requestId: ctx.requestId }, 'could not record the idempotent answer');
+        });
+      }
+      return { ...response, replayed: false };
+    } catch (err) {
+      if (idempotencyKey) {
+        // Some entries may be in Redis when the append failed: keep receivedAt for the retry. Otherwise forget.
+        const undo = appending ? idempotency.release(principal.tenant, idempotencyKey, fp) : idempotency.abort(principal.tenant, idempotencyKey, fp);
+        await undo.catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  async function guarded(ctx: CallContext, fn: () => Promise<PushResponse>): Promise<PushResponse> {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = asLightwatchError(err);
+      metrics.rejections.inc({ reason: reasonLabel(e.reason) });
+      if (e.code === 'internal') logger.error({ err, requestId: ctx.requestId }, 'ingest request failed');
+      throw e;
+    }
+  }
+
+  return {
+    push(request, ctx) {
+      return guarded(ctx, async () => {
+        const principal = await principalOf(ctx);
+        const endpoint = request.endpoint as IngestEndpoint;
+        if (!INGEST_ENDPOINTS.includes(endpoint)) {
+          throw new LightwatchError('bad_request', `unknown ingest endpoint "${request.endpoint.slice(0, 40)}"`, { reason: 'unknown_endpoint' });
+        }
+        metrics.requestBytes.observe({ endpoint }, request.body.byteLength);
+        return ingest(
+          principal,
+          ctx,
+          request.idempotencyKey,
+          () => fingerprintPush(request),
+          () => {
+            const body = decodeBody(request.body, request.contentEncoding, config.maxBodyBytes);
+            const parsed = parsePayload(
+              {
+                endpoint,
+                contentType: request.contentType,
+                body,
+                params: request.params,
+                ...(request.target ? { target: request.target } : {}),
+                ...(request.suffix ? { suffix: request.suffix } : {}),
+                now: now(),
+              },
+              parseLimits,
+            );
+            return {
+              items: parsed.items,
+              rejected: [...parsed.rejected],
+              format: parsed.format,
+              ...(endpoint === 'heartbeat' && request.target ? { defaultTarget: request.target } : {}),
+              singlePing: endpoint === 'heartbeat',
+              endpoint,
+              parsed,
+            };
+          },
+          request.params.create === '1' || request.params.create === 'true',
+        );
+      });
+    },
+
+    pushEvents(request, ctx) {
+      return guarded(ctx, async () => {
+        const principal = await principalOf(ctx);
+        if (request.events.length > config.maxItems) {
+          throw new LightwatchError('payload_too_large', `batch of ${request.events.length} events is over the limit of ${config.maxItems}`, {
+            reason: 'batch_too_large',
+            details: [{ at: 'events', message: `at most ${config.maxItems} events per request` }],
+          });
+        }
+        return ingest(
+          principal,
+          ctx,
+          request.idempotencyKey,
+          () => createHash('sha256').update(PushEventsRequest.encode(request).finish()).digest('hex'),
+          () => {
+            const mapped = draftsFromProto(request.events, config.maxLineBytes);
+            return { items: mapped.items, rejected: mapped.rejected, format: 'grpc', singlePing: false, endpoint: 'grpc' };
+          },
+          false,
+        );
+      });
+    },
+
+    ready: () => redis.status === 'ready' && backlog.healthy(),
+    close: () => backlog.close(),
+  };
+}
