@@ -7,6 +7,8 @@
 export const WHOLE = Number.MAX_SAFE_INTEGER;
 
 const VERSION = 1;
+/** Entry-id milliseconds above this (year 10889) are refused, which keeps zigzag deltas exact in doubles. */
+export const MAX_ID_MS = 2 ** 48;
 const MAX_CURSOR_CHARS = 8192;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
@@ -64,7 +66,7 @@ export class Vector {
   /** True when every position of this vector is at or after the same position of `other`. */
   covers(other: Vector): boolean {
     for (let p = 0; p < this.size; p++) {
-      if (this.compareAt(p, other.ms[p] as number, other.seq[p] as number, other.idx[p] as number) < 0) return false;
+      if (this.compareAt(p, other.ms[p] as number, other.seq[p] as number, other.idx[p] as number) > 0) return false;
     }
     return true;
   }
@@ -93,7 +95,7 @@ export function parseStreamId(id: string): [number, number] {
   const dash = id.indexOf('-');
   const ms = Number(dash < 0 ? id : id.slice(0, dash));
   const seq = dash < 0 ? 0 : Number(id.slice(dash + 1));
-  if (!Number.isSafeInteger(ms) || !Number.isSafeInteger(seq) || ms < 0 || seq < 0) {
+  if (!Number.isSafeInteger(ms) || !Number.isSafeInteger(seq) || ms < 0 || seq < 0 || ms >= MAX_ID_MS) {
     throw new CursorError(`not a stream id: ${id.slice(0, 40)}`);
   }
   return [ms, seq];
@@ -178,7 +180,7 @@ export function decodeVector(cursor: string, size: number): Vector {
   let prevMs = 0;
   for (let p = 0; p < size; p++) {
     const ms = prevMs + unzigzag(readVarint());
-    if (!Number.isSafeInteger(ms) || ms < 0) throw new CursorError('cursor holds an invalid stream id');
+    if (!Number.isSafeInteger(ms) || ms < 0 || ms >= MAX_ID_MS) throw new CursorError('cursor holds an invalid stream id');
     prevMs = ms;
     const seq = readVarint();
     const idx = readVarint();

@@ -340,7 +340,8 @@ export class Hub {
 
   // Backpressure --------------------------------------------------------------------------------------------
 
-  private tick(): void {
+  /** Runs from the timer: buffer checks, grace periods, metric counts (public so tests can drive it). */
+  tick(): void {
     if (this.bytesSinceCheck > 0) this.checkBuffers();
     this.flushCounts();
     const now = this.o.clock();

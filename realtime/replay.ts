@@ -15,7 +15,12 @@ export interface Position {
 export interface StreamPage {
   /** False when the stream key does not exist. */
   exists: boolean;
-  /** Highest id ever deleted (trimmed or XDEL'd); [0, 0] when none. */
+  length: number;
+  /** Entries ever added (trimmed and deleted ones included). */
+  entriesAdded: number;
+  /** Id of the first entry still there; [0, 0] when empty. */
+  firstId: [number, number];
+  /** Highest id deleted by XDEL ([0, 0] when none); trimming does not move it. */
   maxDeleted: [number, number];
   lastGenerated: [number, number];
   entries: StreamEntry[];
@@ -23,15 +28,25 @@ export interface StreamPage {
 
 export type PageVerdict = 'ok' | 'gap' | 'ahead';
 
-/** Whether a page read after `from` can be trusted: `gap` when entries after `from` were deleted. */
+/**
+ * Whether a page read after `from` can be trusted, or entries after `from` were removed (`gap`). Trimming removes
+ * a prefix of the stream, so once the first remaining entry is past `from`, the entry at `from` is gone and the
+ * ones after it may be too; without their ordinals that cannot be told apart, so it counts as a gap (a needless
+ * reset only when the trim stopped exactly at the client's position). XDEL is told by max-deleted-entry-id.
+ */
 export function pageVerdict(from: Position, page: StreamPage): PageVerdict {
   const atStart = from.ms === 0 && from.seq === 0;
   if (!page.exists) return atStart ? 'ok' : 'gap';
   if (compareIds(from.ms, from.seq, page.lastGenerated[0], page.lastGenerated[1]) > 0) return 'ahead';
-  const c = compareIds(page.maxDeleted[0], page.maxDeleted[1], from.ms, from.seq);
+  // Nothing was ever removed from this stream.
+  if (page.entriesAdded === page.length && page.maxDeleted[0] === 0 && page.maxDeleted[1] === 0) return 'ok';
+  if (atStart) return 'gap';
+  const deleted = compareIds(page.maxDeleted[0], page.maxDeleted[1], from.ms, from.seq);
   // A partly passed entry must itself still be there; a whole one may be gone.
-  if (c > 0 || (c === 0 && from.idx !== WHOLE && !atStart)) return 'gap';
-  return 'ok';
+  if (deleted > 0 || (deleted === 0 && from.idx !== WHOLE)) return 'gap';
+  if (page.length === 0) return compareIds(page.lastGenerated[0], page.lastGenerated[1], from.ms, from.seq) > 0 ? 'gap' : 'ok';
+  const first = compareIds(page.firstId[0], page.firstId[1], from.ms, from.seq);
+  return first > 0 ? 'gap' : 'ok';
 }
 
 /** XRANGE start for the entries at or after a position: inclusive when the entry was only partly passed. */
@@ -49,19 +64,28 @@ export async function readPage(redis: Redis, key: string, from: Position, count:
   if (!replies || replies.length < 2) throw new Error(`replay read of ${key} was aborted`);
   const [infoReply, rangeReply] = replies as [[Error | null, unknown], [Error | null, unknown]];
   if (infoReply[0]) {
-    if (/no such key/i.test(infoReply[0].message)) return { exists: false, maxDeleted: [0, 0], lastGenerated: [0, 0], entries: [] };
+    if (/no such key/i.test(infoReply[0].message)) {
+      return { exists: false, length: 0, entriesAdded: 0, firstId: [0, 0], maxDeleted: [0, 0], lastGenerated: [0, 0], entries: [] };
+    }
     throw infoReply[0];
   }
   if (rangeReply[0]) throw rangeReply[0];
   const info = infoReply[1] as unknown[];
   const maxDeleted = infoField(info, 'max-deleted-entry-id');
   const lastGenerated = infoField(info, 'last-generated-id');
-  if (typeof maxDeleted !== 'string' || typeof lastGenerated !== 'string') {
-    // Redis before 7.0 does not report deletions, so a resume could not tell a gap from no gap.
-    throw new Error('XINFO STREAM lacks max-deleted-entry-id: realtime resume needs Redis 7.0 or later');
+  const entriesAdded = infoField(info, 'entries-added');
+  const length = infoField(info, 'length');
+  if (typeof maxDeleted !== 'string' || typeof lastGenerated !== 'string' || typeof entriesAdded !== 'number' || typeof length !== 'number') {
+    // Redis before 7.0 reports neither deletions nor additions, so a resume could not tell a gap from no gap.
+    throw new Error('XINFO STREAM lacks max-deleted-entry-id/entries-added: realtime resume needs Redis 7.0 or later');
   }
+  const firstEntry = infoField(info, 'first-entry');
+  const firstId = Array.isArray(firstEntry) && typeof firstEntry[0] === 'string' ? parseStreamId(firstEntry[0]) : ([0, 0] as [number, number]);
   return {
     exists: true,
+    length,
+    entriesAdded,
+    firstId,
     maxDeleted: parseStreamId(maxDeleted),
     lastGenerated: parseStreamId(lastGenerated),
     entries: rangeReply[1] as StreamEntry[],

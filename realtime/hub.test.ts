@@ -1,0 +1,281 @@
+// The hub's seams, driven step by step: live events arriving while a resume replays from real Redis, buffer
+// overflow during a replay, lagging and resuming, and the grace period. The socket is a recording implementation
+// of the hub's narrow Socket port (uWS itself is exercised by the server tests); topic publishes reach the
+// sockets subscribed at the time, in order, as uWS does.
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import type { CanonicalEvent } from '../lib/events/event.js';
+import { encodeBatch, FIELD_EVENTS } from '../lib/streams/codec.js';
+import { streamNames, type StreamNames } from '../lib/streams/partition.js';
+import { deletePrefix, newRedis, uniquePrefix } from '../test/support/redis.js';
+import { decodeVector, type Vector } from './cursor.js';
+import { parseFilter } from './filter.js';
+import { realtimeStreams } from './groups.js';
+import { Hub } from './hub.js';
+import { createRealtimeMetrics } from './metrics.js';
+import type { StreamEntry } from './reader.js';
+import type { Conn, Socket, Sub } from './state.js';
+import { logEvent } from './testing/harness.js';
+
+class RecordingSocket implements Socket {
+  readonly log: Array<[string, string]> = [];
+  readonly topics = new Set<string>();
+  buffered = 0;
+  ended: { code: number; reason: string } | undefined;
+  onEnd: (() => void) | undefined;
+
+  send(message: string): number {
+    this.log.push(['send', message]);
+    return 1;
+  }
+  getBufferedAmount(): number {
+    return this.buffered;
+  }
+  subscribe(topic: string): boolean {
+    this.log.push(['subscribe', topic]);
+    this.topics.add(topic);
+    return true;
+  }
+  unsubscribe(topic: string): boolean {
+    this.log.push(['unsubscribe', topic]);
+    return this.topics.delete(topic);
+  }
+  end(code: number, reason: string): void {
+    this.ended = { code, reason };
+    this.onEnd?.();
+  }
+  cork(cb: () => void): void {
+    cb();
+  }
+  /** Every message this socket got, parsed, whether sent directly or published to one of its topics. */
+  messages(): Array<{ type: string; cursor?: string; data?: CanonicalEvent }> {
+    return this.log.filter(([k]) => k === 'send' || k === 'topic').map(([, m]) => JSON.parse(m));
+  }
+  eventIds(): string[] {
+    return this.messages()
+      .filter((m) => m.type === 'event')
+      .map((m) => m.data?.id ?? '');
+  }
+}
+
+const redis: Redis = newRedis();
+let prefix: string;
+let names: StreamNames;
+let streams: string[];
+let now: number;
+let hub: Hub;
+let sockets: RecordingSocket[];
+
+function newHub(over: Partial<ConstructorParameters<typeof Hub>[0]> = {}): Hub {
+  return new Hub({
+    redis,
+    streams,
+    logger: pino({ level: 'silent' }),
+    metrics: createRealtimeMetrics(new Registry()),
+    clock: () => now,
+    publish: (topic, message) => {
+      for (const s of sockets) if (s.topics.has(topic)) s.log.push(['topic', message]);
+    },
+    maxBufferBytes: 1000,
+    laggedGraceMs: 500,
+    clientMessagesPerSec: 100,
+    topicPrefix: 'test',
+    ...over,
+  });
+}
+
+function connect(h: Hub = hub): { conn: Conn; socket: RecordingSocket } {
+  const socket = new RecordingSocket();
+  sockets.push(socket);
+  const conn = h.openConn(socket, 'acme', 'logs');
+  socket.onEnd = () => h.closeConn(conn);
+  return { conn, socket };
+}
+
+/** XADDs one entry of events to partition 0 and returns it as the reader would hand it over. */
+async function add(events: CanonicalEvent[]): Promise<StreamEntry> {
+  const payload = encodeBatch(events);
+  const id = (await redis.xadd(names.events(0), '*', FIELD_EVENTS, payload)) as string;
+  return [id, [FIELD_EVENTS, payload]];
+}
+
+const logs = (n: number, tag: string): CanonicalEvent[] => Array.from({ length: n }, (_, i) => logEvent('acme', 'web', `${tag}${i}`));
+
+async function settle(sub: Sub, states: Array<Sub['state']>): Promise<void> {
+  await expect.poll(() => sub.state, { timeout: 5000, interval: 5 }).toSatisfy((s: Sub['state']) => states.includes(s));
+}
+
+beforeEach(() => {
+  prefix = uniquePrefix('rthub');
+  names = streamNames(prefix, 2);
+  streams = realtimeStreams(names);
+  now = 1_000_000;
+  sockets = [];
+  hub = newHub();
+});
+
+afterEach(async () => {
+  hub.stopTimers();
+  await deletePrefix(redis, prefix);
+});
+
+afterAll(() => redis.disconnect());
+
+describe('resume seam', () => {
+  it('replays from Redis, drops buffered live events already replayed, catches up, then goes live: each event once', async () => {
+    const e1 = await add(logs(1, 'a'));
+    hub.onEntries(0, [e1]); // the live reader is at e1
+    const since = hub.live.clone();
+    const e2events = logs(3, 'b');
+    const e2 = await add(e2events);
+    const e3events = logs(1, 'c');
+    const e3 = await add(e3events);
+    const { conn, socket } = connect();
+    const sub = hub.subscribe(conn, parseFilter('logs', []), since) as Sub;
+    expect(sub.state).toBe('replay');
+    hub.onEntries(0, [e2]); // arrives live while the replay reads: buffered, then dropped as replayed
+    hub.afterBatch();
+    await settle(sub, ['catchup', 'live']);
+    // The replay read e3, which the live reader has not reached: it waits for it without delivering it twice.
+    expect(sub.state).toBe('catchup');
+    hub.onEntries(0, [e3]);
+    hub.afterBatch();
+    expect(sub.state).toBe('live');
+    expect(socket.topics.size).toBe(1);
+    const e4events = logs(2, 'd');
+    const e4 = await add(e4events);
+    hub.onEntries(0, [e4]);
+    expect(socket.eventIds()).toEqual([...e2events, ...e3events, ...e4events].map((e) => e.id));
+    // Cursors never go back, and the last one is the last event of e4 (both its events passed).
+    const cursors = socket.messages().map((m) => decodeVector(m.cursor as string, streams.length));
+    for (let i = 1; i < cursors.length; i++) expect((cursors[i] as Vector).covers(cursors[i - 1] as Vector)).toBe(true);
+    const last = cursors.at(-1) as Vector;
+    expect([last.idAt(0), last.idx[0]]).toEqual([e4[0], 2]);
+  });
+
+  it('resumes inside an entry from a cursor that passed part of it', async () => {
+    const events = logs(4, 'p');
+    const entry = await add(events);
+    const { conn, socket } = connect();
+    const first = connect();
+    hub.subscribe(first.conn, parseFilter('logs', []));
+    hub.onEntries(0, [entry]);
+    const afterTwo = first.socket.messages()[1]?.cursor as string;
+    const sub = hub.subscribe(conn, parseFilter('logs', []), decodeVector(afterTwo, streams.length)) as Sub;
+    await settle(sub, ['live']);
+    expect(socket.eventIds()).toEqual(events.slice(2).map((e) => e.id));
+  });
+
+  it('re-reads from Redis when live events overflow the buffer during a replay', async () => {
+    hub = newHub({ maxBufferedLive: 2 });
+    const since = hub.live.clone();
+    const entries: StreamEntry[] = [];
+    const all: CanonicalEvent[] = [];
+    for (let i = 0; i < 4; i++) {
+      const ev = logs(1, `o${i}`);
+      all.push(...ev);
+      entries.push(await add(ev));
+    }
+    const { conn, socket } = connect();
+    const sub = hub.subscribe(conn, parseFilter('logs', []), since) as Sub;
+    hub.onEntries(0, entries.slice(0, 3)); // three live events: over the buffer's two
+    expect(sub.overflowed).toBe(true);
+    await settle(sub, ['catchup', 'live']);
+    hub.onEntries(0, entries.slice(3));
+    hub.afterBatch();
+    expect(sub.state).toBe('live');
+    expect(socket.eventIds()).toEqual(all.map((e) => e.id));
+  });
+
+  it('filters replayed events by tenant and filter', async () => {
+    const since = hub.live.clone();
+    const mine = logEvent('acme', 'web', 'mine', { level: 'error' });
+    await add([logEvent('bravo', 'web', 'theirs', { level: 'error' }), logEvent('acme', 'web', 'info'), mine]);
+    const { conn, socket } = connect();
+    const sub = hub.subscribe(conn, parseFilter('logs', [['level', 'error']]), since) as Sub;
+    await settle(sub, ['catchup', 'live']);
+    expect(socket.eventIds()).toEqual([mine.id]);
+  });
+});
+
+describe('backpressure', () => {
+  it('sends lagged before unsubscribing, delivers nothing while lagged, and resumes by replay on drain', async () => {
+    const { conn, socket } = connect();
+    const sub = hub.subscribe(conn, parseFilter('logs', []), undefined) as Sub;
+    const before = logs(2, 'x');
+    hub.onEntries(0, [await add(before)]);
+    socket.buffered = 5000;
+    hub.checkBuffers();
+    expect(sub.state).toBe('paused');
+    const kinds = socket.log.map(([k, m]) => (k === 'send' ? JSON.parse(m).type : k));
+    expect(kinds.slice(-2)).toEqual(['lagged', 'unsubscribe']);
+    const lagged = socket.messages().find((m) => m.type === 'lagged');
+    expect(lagged?.cursor).toBe(hub.live.encode());
+    const during = logs(3, 'y');
+    hub.onEntries(0, [await add(during)]);
+    expect(socket.eventIds()).toEqual(before.map((e) => e.id));
+    socket.buffered = 600; // drained, but not below half the bound: still lagged
+    hub.onDrain(conn);
+    expect(sub.state).toBe('paused');
+    socket.buffered = 0;
+    hub.onDrain(conn);
+    expect(sub.state).toBe('replay');
+    await settle(sub, ['catchup', 'live']);
+    expect(socket.eventIds()).toEqual([...before, ...during].map((e) => e.id));
+  });
+
+  it('closes with 1013 a client still lagged after the grace period, and not before', async () => {
+    const { conn, socket } = connect();
+    hub.subscribe(conn, parseFilter('logs', []));
+    hub.onEntries(0, [await add(logs(1, 'z'))]);
+    socket.buffered = 5000;
+    hub.checkBuffers();
+    now += 500;
+    hub.tick();
+    expect(socket.ended).toBeUndefined();
+    now += 1;
+    hub.tick();
+    expect(socket.ended).toEqual({ code: 1013, reason: expect.stringMatching(/too slow: more than 1000 bytes unread for over 500 ms/) });
+    expect(hub.connectionCount()).toBe(0);
+  });
+
+  it('throttles a replay to the client\'s pace and closes it with 1013 if it never drains', async () => {
+    hub = newHub({ replayPageEntries: 1 });
+    const since = hub.live.clone();
+    for (let i = 0; i < 3; i++) await add(logs(1, `t${i}`));
+    const { conn, socket } = connect();
+    socket.buffered = 800; // over half the bound: the replay waits after its first page
+    const sub = hub.subscribe(conn, parseFilter('logs', []), since) as Sub;
+    await expect.poll(() => conn.throttledSince).toBe(now);
+    expect(socket.eventIds()).toHaveLength(1);
+    socket.buffered = 0;
+    hub.onDrain(conn);
+    await settle(sub, ['catchup', 'live']);
+    expect(socket.eventIds()).toHaveLength(3);
+
+    const other = connect();
+    other.socket.buffered = 800;
+    const stuck = hub.subscribe(other.conn, parseFilter('logs', []), since) as Sub;
+    await expect.poll(() => other.conn.throttledSince).toBe(now);
+    now += 501;
+    hub.tick();
+    expect(other.socket.ended?.code).toBe(1013);
+    expect(stuck.state).toBe('paused');
+  });
+
+  it('leaves other clients alone when one lags', async () => {
+    const slow = connect();
+    const fast = connect();
+    hub.subscribe(slow.conn, parseFilter('logs', []));
+    hub.subscribe(fast.conn, parseFilter('logs', []));
+    slow.socket.buffered = 5000;
+    const events = logs(5, 'f');
+    hub.onEntries(0, [await add(events)]);
+    hub.checkBuffers();
+    hub.onEntries(0, [await add(logs(1, 'g'))]);
+    expect(fast.socket.eventIds()).toHaveLength(6);
+    expect(slow.socket.eventIds()).toHaveLength(5);
+  });
+});
