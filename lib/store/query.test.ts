@@ -39,7 +39,7 @@ describe('checkEventQuery', () => {
       [{ target: 'x'.repeat(2000) }, 'target'],
     ];
     for (const [over, at] of cases) {
-      const err = refusal(() => checkEventQuery({ ...base, ...over } as unknown as EventQuery));
+      const err = refusal(() => checkEventQuery({ ...base, ...over }));
       expect(err.code).toBe('bad_request');
       expect(err.details[0]?.at).toBe(at);
     }
