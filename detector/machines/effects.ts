@@ -8,6 +8,8 @@ export type Transition = 'pending' | 'opened' | 'cancelled' | 'evidence' | 'ackn
 export interface IncidentEffect {
   type: 'incident';
   incident: Incident;
+  /** The target's name as events carry it (the partition is derived from tenant and name). */
+  targetName: string;
   transition: Transition;
   /** Transition sequence number within the incident (1, 2, ...): deterministic across replays. */
   seq: number;

@@ -57,6 +57,8 @@ export interface IncidentContext {
 
 export type IncidentEvent =
   | { type: 'cond'; signal: Signal }
+  /** Event time has reached `at`: apply any deadline passed by then before the next `cond` (catch-up). */
+  | { type: 'time'; at: number }
   | { type: 'ack'; at: number; by: string }
   | { type: 'rearm' };
 
@@ -74,7 +76,7 @@ function titleOf(c: { ruleName: string; targetName: string }, summary: string): 
 
 export function createIncidentMachine(env: DetectorEnv) {
   const emitIncident = (c: IncidentContext, transition: Transition): void => {
-    env.emit({ type: 'incident', incident: { ...c.inc, timeline: c.inc.timeline.slice() }, transition, seq: c.seq });
+    env.emit({ type: 'incident', incident: { ...c.inc, timeline: c.inc.timeline.slice() }, targetName: c.targetName, transition, seq: c.seq });
   };
 
   const record = (c: IncidentContext, transition: Transition, at: number, message: string, evidence: unknown[] = []): void => {
@@ -144,6 +146,8 @@ export function createIncidentMachine(env: DetectorEnv) {
       isFiring: ({ context: c }) => c.firing,
       withinRelapse: ({ context: c, event }) => condEvent(event).firing && condEvent(event).at < (c.inc.resolvedAt ?? 0) + c.lc.relapseMs,
       hasReminder: ({ context: c }) => c.reminderAt !== null,
+      forElapsedBy: ({ context: c, event }) => event.type === 'time' && event.at >= c.stateSince + c.lc.forMs,
+      resolveDueBy: ({ context: c, event }) => event.type === 'time' && event.at >= resolveAt(c),
     },
     actions: {
       startPending: enqueueActions(({ context: c }) => {
@@ -260,6 +264,7 @@ export function createIncidentMachine(env: DetectorEnv) {
         after: { forElapsed: { target: 'open', actions: 'open' } },
         on: {
           cond: [{ guard: 'condClear', target: 'cancelled', actions: 'cancel' }, { actions: 'noteFiring' }],
+          time: { guard: 'forElapsedBy', target: 'open', actions: 'open' },
           rearm: { target: 'pending', reenter: true },
         },
       },
@@ -284,6 +289,7 @@ export function createIncidentMachine(env: DetectorEnv) {
             },
             on: {
               cond: [{ guard: 'condFiring', target: 'firing', actions: 'noteFiring' }],
+              time: { guard: 'resolveDueBy', target: '#incident.resolved', actions: 'resolve' },
               rearm: { target: 'clearing', reenter: true },
             },
           },
@@ -302,6 +308,7 @@ export function createIncidentMachine(env: DetectorEnv) {
             after: { resolveDue: { target: '#incident.resolved', actions: 'resolve' } },
             on: {
               cond: [{ guard: 'condFiring', target: 'firing', actions: 'noteFiring' }],
+              time: { guard: 'resolveDueBy', target: '#incident.resolved', actions: 'resolve' },
               rearm: { target: 'clearing', reenter: true },
             },
           },

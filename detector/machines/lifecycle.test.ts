@@ -302,3 +302,52 @@ describe('persistence: restore and re-arm', () => {
     expect(run()).toEqual(run());
   });
 });
+
+describe('outcome independent of batching (timers not yet run when later events arrive)', () => {
+  it('breach, recovery, breach in one batch: resolved then a new incident (relapse window 0)', () => {
+    const w = setup({ relapseWindowSec: 0 });
+    const a = w.actor('web');
+    const t = w.clock.now();
+    a.send({ type: 'event', e: ev.metric('web', t, 'cpu', 95) });
+    a.send({ type: 'event', e: ev.metric('web', t + 1_000, 'cpu', 10) });
+    a.send({ type: 'event', e: ev.metric('web', t + 2_000, 'cpu', 96) });
+    w.clock.advance(0);
+    expect(w.env.transitions()).toEqual(['opened', 'resolved', 'opened']);
+    const ids = w.env.incidents().map((e) => e.incident.id);
+    expect(ids[0]).toBe(ids[1]);
+    expect(ids[2]).not.toBe(ids[0]);
+  });
+
+  it('a ping long after the deadline, before the timer ran: missed at the deadline, then resolved', () => {
+    const w = world([target('job', { kind: 'heartbeat', heartbeat: { intervalSec: 60, graceSec: 10 } })], []);
+    const a = w.actor('job');
+    const t = w.clock.now();
+    a.send({ type: 'event', e: ev.heartbeat('job', t) });
+    a.send({ type: 'event', e: ev.heartbeat('job', t + 200_000) });
+    w.clock.advanceTo(t + 200_000);
+    expect(w.env.transitions()).toEqual(['opened', 'resolved']);
+    expect(w.env.incidents()[0]!.incident.openedAt).toBe(t + 70_000);
+    expect(w.env.incidents()[1]!.incident.resolvedAt).toBe(t + 200_000);
+  });
+
+  it('the same events in one batch or one by one give the same effects', () => {
+    const run = (batched: boolean) => {
+      const w = setup({ forSec: 5, keepFiringForSec: 3, relapseWindowSec: 10 });
+      const t = w.clock.now();
+      const values = [95, 96, 10, 97, 10, 10, 98, 99, 10, 10, 10, 95];
+      values.forEach((v, i) => {
+        const e = ev.metric('web', t + i * 2_000, 'cpu', v);
+        if (batched) w.actor('web').send({ type: 'event', e });
+        else {
+          w.clock.advanceTo(t + i * 2_000);
+          w.actor('web').send({ type: 'event', e });
+        }
+      });
+      w.clock.advanceTo(t + values.length * 2_000);
+      return w.env.effects.map((e) => (e.type === 'schedule-check' ? '' : `${e.incident.id}:${e.type}:${e.type === 'incident' ? e.seq : e.transitionSeq}:${e.incident.status}`));
+    };
+    const a = run(false);
+    expect(a.length).toBeGreaterThan(4);
+    expect(run(true)).toEqual(a);
+  });
+});

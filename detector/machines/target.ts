@@ -72,7 +72,11 @@ export function createTargetMachine(env: DetectorEnv) {
     for (let i = 0; i < pending.length; i++) {
       const { spec, signal } = pending[i] as { spec: RuleSpec; signal: Signal };
       const child = c.live[spec.id];
-      if (child !== undefined) enqueue.sendTo(child, { type: 'cond', signal });
+      if (child !== undefined) {
+        // Deadlines the incident passed by this signal's time apply first, whatever the batch boundaries.
+        enqueue.sendTo(child, { type: 'time', at: signal.at });
+        enqueue.sendTo(child, { type: 'cond', signal });
+      }
       else if (signal.firing) spawnIncident(enqueue, c, spec, signal);
     }
     pending.length = 0;
@@ -101,7 +105,18 @@ export function createTargetMachine(env: DetectorEnv) {
       apply: enqueueActions(({ context: c, event, enqueue }) => {
         const specs = env.specs(c.key);
         if (specs.length === 0) return;
-        engine.onEvent(c.ev, specs, (event as Extract<TargetEvent, { type: 'event' }>).e, env.now());
+        const e = (event as Extract<TargetEvent, { type: 'event' }>).e;
+        if (c.armedAt !== null && c.armedAt <= e.receivedAt) {
+          // A deadline passed before this event happened but its timer has not run yet (same read batch,
+          // replay after takeover): apply it first, at event time, so the outcome never depends on batching.
+          checkTarget = c;
+          try {
+            engine.onTime(c.ev, specs, e.receivedAt);
+          } finally {
+            checkTarget = null;
+          }
+        }
+        engine.onEvent(c.ev, specs, e, env.now());
         if (pending.length > 0) drainSignals(enqueue, c);
         rearmIfEarlier(enqueue, c, specs);
       }),

@@ -1,0 +1,100 @@
+// Runs the active checks that fell due on this detector's partitions: at most `concurrency` at a time across
+// all targets, never two of one target at once, each result written back as one `check` event to the
+// target's partition stream (the target's actor evaluates it like any event), latency in a histogram.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Histogram, type Registry } from 'prom-client';
+import type { CanonicalEvent } from '../../lib/events/event.js';
+import { createIdGenerator } from '../../lib/events/ids.js';
+import { encodeBatch, FIELD_EVENTS } from '../../lib/streams/codec.js';
+import type { StreamNames } from '../../lib/streams/partition.js';
+import type { ScheduleCheckEffect } from '../machines/effects.js';
+import type { Clock } from '../time/clock.js';
+import { probe } from './probe.js';
+
+export interface CheckerOptions {
+  redis: Redis;
+  names: StreamNames;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  concurrency: number;
+  /** Whether this detector still owns the partition (a result is only written by its owner). */
+  owns(partition: number): boolean;
+  /** Queued checks beyond this are dropped (logged): an overloaded detector must not grow without bound. */
+  maxQueued?: number;
+}
+
+export interface Checker {
+  run(effect: ScheduleCheckEffect, partition: number): void;
+  readonly active: number;
+  readonly queued: number;
+  close(): Promise<void>;
+}
+
+export function createChecker(o: CheckerOptions): Checker {
+  const ids = createIdGenerator();
+  const maxQueued = o.maxQueued ?? 10_000;
+  const queue: Array<{ effect: ScheduleCheckEffect; partition: number }> = [];
+  const running = new Set<string>();
+  const tasks = new Set<Promise<void>>();
+  const stop = new AbortController();
+  let closed = false;
+  const latency = new Histogram({
+    name: 'lightwatch_check_latency_seconds',
+    help: 'Latency of active HTTP checks (last attempt)',
+    labelNames: ['outcome'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [o.registry],
+  });
+
+  const execute = async (effect: ScheduleCheckEffect, partition: number): Promise<void> => {
+    const body = await probe(effect.check, stop.signal);
+    latency.observe({ outcome: body.ok ? 'ok' : 'fail' }, body.latencyMs / 1000);
+    if (stop.signal.aborted || !o.owns(partition)) return;
+    const now = o.clock.now();
+    const event: CanonicalEvent = { id: ids.next(now), tenant: effect.tenant, target: effect.targetName, ts: now, receivedAt: now, labels: {}, kind: 'check', body };
+    await o.redis.xadd(o.names.events(partition), '*', FIELD_EVENTS, encodeBatch([event]));
+  };
+
+  const pump = (): void => {
+    while (!closed && running.size < o.concurrency && queue.length > 0) {
+      const next = queue.shift() as { effect: ScheduleCheckEffect; partition: number };
+      const key = `${next.effect.tenant}\u0000${next.effect.targetId}`;
+      if (running.has(key)) continue; // the previous run of this target is still going: skip this one
+      running.add(key);
+      const t = execute(next.effect, next.partition)
+        .catch((err: unknown) => o.logger.warn({ err, target: next.effect.targetName }, 'check run failed'))
+        .finally(() => {
+          running.delete(key);
+          tasks.delete(t);
+          pump();
+        });
+      tasks.add(t);
+    }
+  };
+
+  return {
+    run(effect, partition) {
+      if (closed) return;
+      if (queue.length >= maxQueued) {
+        o.logger.warn({ target: effect.targetName }, 'check queue full; skipping this run');
+        return;
+      }
+      queue.push({ effect, partition });
+      pump();
+    },
+    get active() {
+      return running.size;
+    },
+    get queued() {
+      return queue.length;
+    },
+    async close() {
+      closed = true;
+      queue.length = 0;
+      stop.abort();
+      await Promise.all([...tasks]);
+    },
+  };
+}

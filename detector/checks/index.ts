@@ -1,0 +1,3 @@
+// Active HTTP checks run by the owner of the target's partition.
+export { createChecker, type Checker, type CheckerOptions } from './checker.js';
+export { bodyMatches, probe } from './probe.js';

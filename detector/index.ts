@@ -1,0 +1,149 @@
+// The detector service: wires time, ownership, the actor runtime, active checks and notifications into one
+// `createDetector(deps)`. The process entry (config, logging, CLI) builds the deps and calls start/close.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { Gauge } from 'prom-client';
+import type { Store } from '../lib/store/port.js';
+import type { StreamNames } from '../lib/streams/partition.js';
+import { createChecker } from './checks/checker.js';
+import { createNotifier } from './notify/notifier.js';
+import { createOwnership } from './ownership/ownership.js';
+import { ConfigCache, loadConfig } from './runtime/config.js';
+import { createRuntime } from './runtime/runtime.js';
+import type { Clock } from './time/clock.js';
+import { createSharedTimers } from './time/shared-timers.js';
+
+export interface DetectorConfig {
+  /** Unique per replica (e.g. host name); a random suffix is added per process. */
+  replicaId: string;
+  /** Partition lease time; a dead detector's partitions move within about this long. Default 5000. */
+  leaseMs?: number;
+  /** Active HTTP checks running at once, across all targets. Default 50. */
+  checkConcurrency?: number;
+  /** Telegram Bot API base URL (tests point it at a local server). Default https://api.telegram.org. */
+  telegramApiBaseUrl?: string;
+  /** Base URL for links in notifications; empty = none. */
+  publicBaseUrl?: string;
+  /** How often targets/rules/channels/silences are reloaded from the store. Default 5000. */
+  configRefreshMs?: number;
+  /** How often actor snapshots are stored (and entries acknowledged). Default 1000. */
+  flushIntervalMs?: number;
+  /** Stream entries per XREADGROUP. Default 1000. */
+  batchCount?: number;
+  /** XREADGROUP BLOCK time. Default 200. */
+  blockMs?: number;
+  notifyTimeoutMs?: number;
+  notifyRetries?: number;
+  notifyBackoffMs?: number;
+}
+
+export interface DetectorDeps {
+  redis: Redis;
+  store: Store;
+  names: StreamNames;
+  clock?: Clock;
+  logger: Logger;
+  registry: Registry;
+  config: DetectorConfig;
+}
+
+export interface Detector {
+  start(): Promise<void>;
+  /** Gives partitions back after storing snapshots, waits for notifications in flight. Idempotent. */
+  close(): Promise<void>;
+  ownedPartitions(): number[];
+  /** Stops at once without releasing leases or storing anything, as a killed process would (fault tests). */
+  kill(): void;
+  /** Reloads configuration now (also done periodically). */
+  refreshConfig(): Promise<void>;
+}
+
+export function createDetector(deps: DetectorDeps): Detector {
+  const { redis, store, names, logger, registry } = deps;
+  const cfg = deps.config;
+  const timers = createSharedTimers({ clock: deps.clock, onError: (err) => logger.error({ err }, 'timer callback failed') });
+  const config = new ConfigCache(logger);
+  const reader = redis.duplicate();
+  reader.on('error', () => undefined);
+
+  // Late-bound: the notifier fences with ownership, ownership hands partitions to the runtime.
+  const late: { ownership?: ReturnType<typeof createOwnership> } = {};
+  const notifier = createNotifier({
+    store,
+    channelsFor: (t, named) => config.channelsFor(t, named),
+    fence: (p, epoch) => late.ownership?.isCurrent(p, epoch) ?? Promise.resolve(false),
+    clock: timers,
+    logger,
+    registry,
+    telegramApiBaseUrl: cfg.telegramApiBaseUrl ?? 'https://api.telegram.org',
+    publicBaseUrl: cfg.publicBaseUrl ?? '',
+    timeoutMs: cfg.notifyTimeoutMs,
+    retries: cfg.notifyRetries,
+    backoffMs: cfg.notifyBackoffMs,
+  });
+  const checker = createChecker({ redis, names, clock: timers, logger, registry, concurrency: cfg.checkConcurrency ?? 50, owns: (p) => late.ownership?.owned().has(p) ?? false });
+  const runtime = createRuntime({
+    redis,
+    reader,
+    store,
+    names,
+    clock: timers,
+    logger,
+    registry,
+    config,
+    notifier,
+    checker,
+    consumer: cfg.replicaId,
+    batchCount: cfg.batchCount,
+    blockMs: cfg.blockMs,
+    flushIntervalMs: cfg.flushIntervalMs,
+  });
+  const ownership = createOwnership({ redis, names, replicaId: cfg.replicaId, leaseMs: cfg.leaseMs ?? 5000, handler: runtime, logger });
+  late.ownership = ownership;
+  new Gauge({ name: 'lightwatch_detector_owned_partitions', help: 'Partitions this detector holds leases on', registers: [registry], collect() {
+    this.set(ownership.owned().size);
+  } });
+
+  let refreshTimer: ReturnType<typeof setInterval> | undefined;
+  let closing: Promise<void> | undefined;
+  let killed = false;
+
+  const refreshConfig = async (): Promise<void> => {
+    const changed = config.apply(await loadConfig(store));
+    runtime.configChanged(changed);
+  };
+
+  return {
+    async start() {
+      await refreshConfig();
+      runtime.start();
+      await ownership.start();
+      refreshTimer = setInterval(() => {
+        refreshConfig().catch((err: unknown) => logger.warn({ err }, 'configuration refresh failed'));
+      }, cfg.configRefreshMs ?? 5000);
+    },
+    close() {
+      closing ??= (async () => {
+        if (refreshTimer) clearInterval(refreshTimer);
+        if (killed) return;
+        await ownership.close();
+        await runtime.close();
+        await checker.close();
+        await notifier.close();
+        timers.close();
+      })();
+      return closing;
+    },
+    ownedPartitions: () => [...ownership.owned().keys()].sort((a, b) => a - b),
+    kill() {
+      killed = true;
+      if (refreshTimer) clearInterval(refreshTimer);
+      ownership.abandon();
+      runtime.abandon();
+      timers.close();
+      void checker.close();
+    },
+    refreshConfig,
+  };
+}

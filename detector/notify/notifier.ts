@@ -1,0 +1,135 @@
+// Sends notifications exactly once per transition per channel across replicas, restarts and replays: the
+// holder of the partition's current epoch claims `${incidentId}:${transitionSeq}:${channelId}` in the store
+// before anything is sent, and whoever finds the claim taken sends nothing. Sending runs in the background
+// with retries (backoff on 5xx, 429, timeouts and network errors), a per-channel rate limit, and a record of
+// every attempt.
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { Store } from '../../lib/store/port.js';
+import type { Channel, NotificationRecord } from '../../lib/store/types.js';
+import type { Clock } from '../time/clock.js';
+import type { NotifyEffect } from '../machines/effects.js';
+import { buildRequest, type MessageOptions } from './message.js';
+import { RateLimiter } from './rate-limit.js';
+
+export interface NotifierOptions extends MessageOptions {
+  store: Store;
+  channelsFor(tenant: string, named: readonly string[]): Channel[];
+  /** Whether (partition, epoch) still holds the lease: checked before claiming. */
+  fence(partition: number, epoch: number): Promise<boolean>;
+  clock: Clock;
+  logger: Logger;
+  registry: Registry;
+  timeoutMs?: number;
+  /** Attempts after the first. */
+  retries?: number;
+  backoffMs?: number;
+}
+
+export interface Notifier {
+  /** Claims and starts sending; resolves once every claim is recorded (sending goes on in the background). */
+  dispatch(n: NotifyEffect, partition: number, epoch: number): Promise<void>;
+  /** Sends in flight. */
+  readonly inflight: number;
+  /** Waits for sends in flight (at most `graceMs`), then abandons retries. Idempotent. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+export function createNotifier(o: NotifierOptions): Notifier {
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const retries = o.retries ?? 4;
+  const backoffMs = o.backoffMs ?? 500;
+  const limiter = new RateLimiter();
+  const inflight = new Set<Promise<void>>();
+  const stop = new AbortController();
+  let closing: Promise<void> | undefined;
+  const sent = new Counter({ name: 'lightwatch_detector_notifications_total', help: 'Notification outcomes by channel kind', labelNames: ['kind', 'outcome'], registers: [o.registry] });
+
+  const attempt = async (n: NotifyEffect, ch: Channel, key: string): Promise<void> => {
+    let req;
+    try {
+      req = buildRequest(n, ch, key, o);
+    } catch (err) {
+      await o.store.recordNotificationAttempt(key, { at: o.clock.now(), ok: false, error: (err as Error).message, durationMs: 0 }, 'failed');
+      sent.inc({ kind: ch.kind, outcome: 'failed' });
+      return;
+    }
+    for (let i = 0; i <= retries && !stop.signal.aborted; i++) {
+      const wait = limiter.take(ch.id, ch.rateLimitPerMin, o.clock.now());
+      if (wait > 0) await sleep(wait, stop.signal);
+      const started = Date.now();
+      let status: number | undefined;
+      let error: string | undefined;
+      let retryAfterMs = 0;
+      try {
+        const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stop.signal]) });
+        status = res.status;
+        await res.arrayBuffer().catch(() => undefined);
+        if (status === 429) retryAfterMs = Math.min(60_000, Number(res.headers.get('retry-after') ?? 0) * 1000 || 0);
+      } catch (err) {
+        error = (err as Error).name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (err as Error).message;
+      }
+      const ok = status !== undefined && status >= 200 && status < 300;
+      const retryable = !ok && (status === undefined || status >= 500 || status === 429 || status === 408);
+      const last = ok || !retryable || i === retries;
+      const outcome: NotificationRecord['status'] = ok ? 'sent' : last ? 'failed' : 'pending';
+      await o.store
+        .recordNotificationAttempt(key, { at: o.clock.now(), ok, status, error, durationMs: Date.now() - started }, outcome)
+        .catch((err: unknown) => o.logger.warn({ err, key }, 'recording a notification attempt failed'));
+      if (last) {
+        sent.inc({ kind: ch.kind, outcome });
+        if (!ok) o.logger.warn({ key, status, error }, 'notification failed');
+        return;
+      }
+      await sleep(Math.max(retryAfterMs, backoffMs * 2 ** i), stop.signal);
+    }
+  };
+
+  const track = (p: Promise<void>): void => {
+    const t = p.catch((err: unknown) => o.logger.error({ err }, 'notification send crashed')).finally(() => inflight.delete(t));
+    inflight.add(t);
+  };
+
+  return {
+    get inflight() {
+      return inflight.size;
+    },
+    async dispatch(n, partition, epoch) {
+      const channels = o.channelsFor(n.incident.tenant, n.channels);
+      if (channels.length === 0) return;
+      if (!(await o.fence(partition, epoch))) {
+        o.logger.warn({ partition, epoch, incident: n.incident.id }, 'not notifying: partition lease no longer ours');
+        return;
+      }
+      const now = o.clock.now();
+      for (const ch of channels) {
+        const key = `${n.incident.id}:${n.transitionSeq}:${ch.id}`;
+        const record: NotificationRecord = { key, tenant: n.incident.tenant, incidentId: n.incident.id, channelId: ch.id, transition: n.transition, status: n.suppressedBy ? 'suppressed' : 'pending', attempts: [], epoch, createdAt: now, updatedAt: now };
+        if (!(await o.store.claimNotification(record))) continue; // sent (or being sent) by someone already
+        if (n.suppressedBy) {
+          sent.inc({ kind: ch.kind, outcome: 'suppressed' });
+          continue;
+        }
+        track(attempt(n, ch, key));
+      }
+    },
+    close(graceMs = 5_000) {
+      closing ??= (async () => {
+        const all = Promise.all([...inflight]);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+        if (timer) clearTimeout(timer);
+        stop.abort();
+        await all;
+      })();
+      return closing;
+    },
+  };
+}

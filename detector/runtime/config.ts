@@ -1,0 +1,143 @@
+// The detector's view of configuration: targets, rules, channels, silences and maintenance windows loaded
+// from the store and refreshed periodically, compiled per target into RuleSpecs on first use. It answers
+// the machines' environment questions (target, specs, suppression, reminder period) from memory.
+import type { Logger } from 'pino';
+import type { Channel, Maintenance, Rule, Silence, Target } from '../../lib/store/types.js';
+import type { Store } from '../../lib/store/port.js';
+import { targetKey, type SuppressQuery, type TargetView } from '../machines/env.js';
+import { suppressedBy } from '../machines/suppress.js';
+import { compileTargetRules } from '../rules/compile.js';
+import type { RuleSpec } from '../rules/types.js';
+
+const NO_SPECS: readonly RuleSpec[] = Object.freeze([]);
+
+export interface ConfigSnapshot {
+  targets: Target[];
+  rules: Rule[];
+  channels: Channel[];
+  silences: Silence[];
+  maintenance: Maintenance[];
+}
+
+export async function loadConfig(store: Store): Promise<ConfigSnapshot> {
+  const [targets, rules, tenants] = await Promise.all([store.targets.listAll(), store.rules.listAll(), store.listTenants()]);
+  const tenantIds = new Set([...tenants.map((t) => t.id), ...targets.map((t) => t.tenant), ...rules.map((r) => r.tenant)]);
+  const per = await Promise.all(
+    [...tenantIds].map(async (t) => {
+      const [channels, silences, maintenance] = await Promise.all([store.channels.list(t), store.silences.list(t), store.maintenance.list(t)]);
+      return { channels, silences, maintenance };
+    }),
+  );
+  return { targets, rules, channels: per.flatMap((x) => x.channels), silences: per.flatMap((x) => x.silences), maintenance: per.flatMap((x) => x.maintenance) };
+}
+
+export class ConfigCache {
+  private targets = new Map<string, Target>();
+  private rulesByTenant = new Map<string, Rule[]>();
+  private channels = new Map<string, Channel>();
+  private defaults = new Map<string, Channel[]>();
+  private silences = new Map<string, Silence[]>();
+  private maintenance = new Map<string, Maintenance[]>();
+  private compiled = new Map<string, readonly RuleSpec[]>();
+  private views = new Map<string, TargetView>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Replaces the configuration; returns the keys whose compiled rules or paused flag changed. */
+  apply(cfg: ConfigSnapshot): Set<string> {
+    const before = new Map<string, string>();
+    for (const key of this.compiled.keys()) before.set(key, this.signature(key));
+    this.targets = new Map(cfg.targets.map((t) => [targetKey(t.tenant, t.name), t]));
+    this.rulesByTenant = groupBy(cfg.rules, (r) => r.tenant);
+    this.channels = new Map(cfg.channels.map((c) => [c.id, c]));
+    this.defaults = groupBy(cfg.channels.filter((c) => c.isDefault), (c) => c.tenant);
+    this.silences = groupBy(cfg.silences, (s) => s.tenant);
+    this.maintenance = groupBy(cfg.maintenance, (m) => m.tenant);
+    this.compiled.clear();
+    this.views.clear();
+    const changed = new Set<string>();
+    for (const [key, sig] of before) if (this.signature(key) !== sig) changed.add(key);
+    return changed;
+  }
+
+  private signature(key: string): string {
+    const specs = this.specs(key);
+    return `${this.target(key)?.paused === true}|${specs.map((s) => `${s.id}@${s.version}`).join(',')}`;
+  }
+
+  configuredTargets(): Iterable<Target> {
+    return this.targets.values();
+  }
+
+  targetByKey(key: string): Target | undefined {
+    return this.targets.get(key);
+  }
+
+  target(key: string): TargetView | undefined {
+    let v = this.views.get(key);
+    if (v === undefined) {
+      const t = this.targets.get(key);
+      if (t === undefined) return undefined;
+      v = { tenant: t.tenant, id: t.id, name: t.name, labels: t.labels, paused: t.paused };
+      this.views.set(key, v);
+    }
+    return v;
+  }
+
+  specs(key: string): readonly RuleSpec[] {
+    let specs = this.compiled.get(key);
+    if (specs !== undefined) return specs;
+    let t = this.targets.get(key);
+    if (t === undefined) {
+      // A target seen only in events: rules without a target id whose selector is empty still apply to it.
+      const sep = key.indexOf('\u0000');
+      const tenant = key.slice(0, sep);
+      const name = key.slice(sep + 1);
+      const tenantRules = this.rulesByTenant.get(tenant);
+      if (tenantRules === undefined || tenantRules.length === 0) {
+        this.compiled.set(key, NO_SPECS);
+        return NO_SPECS;
+      }
+      t = { id: name, tenant, name, kind: 'log', labels: {}, channels: [], paused: false, createdAt: 0, updatedAt: 0 };
+    }
+    const { specs: compiled, problems } = compileTargetRules(t, this.rulesByTenant.get(t.tenant) ?? []);
+    for (const p of problems) this.logger.warn({ tenant: t.tenant, ruleId: p.ruleId }, `rule skipped: ${p.message}`);
+    specs = compiled.length === 0 ? NO_SPECS : compiled;
+    this.compiled.set(key, specs);
+    return specs;
+  }
+
+  suppressedBy(q: SuppressQuery, at: number): string | null {
+    return suppressedBy(this.silences.get(q.tenant) ?? [], this.maintenance.get(q.tenant) ?? [], q, at);
+  }
+
+  /** The channels a notification goes to: those named (that exist in the tenant), else the tenant's defaults. */
+  channelsFor(tenant: string, named: readonly string[]): Channel[] {
+    if (named.length > 0) {
+      const found = named.map((id) => this.channels.get(id)).filter((c): c is Channel => c !== undefined && c.tenant === tenant);
+      if (found.length > 0) return found;
+    }
+    return this.defaults.get(tenant) ?? [];
+  }
+
+  /** Smallest non-zero repeat interval among the routed channels (0 = no reminders). */
+  reminderMs(tenant: string, named: readonly string[]): number {
+    let min = 0;
+    for (const c of this.channelsFor(tenant, named)) {
+      const ms = c.repeatIntervalSec * 1000;
+      if (ms > 0 && (min === 0 || ms < min)) min = ms;
+    }
+    return min;
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = m.get(k);
+    if (list) list.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+}

@@ -1,0 +1,465 @@
+// The detector's I/O side for the partitions it owns: reads them through consumer group `detect` (one
+// blocking XREADGROUP over all owned streams), routes each event to its target's actor (hydrated on demand,
+// restored from its snapshot on takeover), executes the effects the actors emit (incident upserts with the
+// partition's fencing epoch, incident events for realtime, notifications, active checks), and periodically
+// stores the changed actors' snapshots with their last applied stream id before acknowledging the entries.
+// On takeover it restores snapshots, claims the group's pending entries and skips events already applied.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { CanonicalEvent } from '../../lib/events/event.js';
+import { derivedId } from '../../lib/events/ids.js';
+import type { Store } from '../../lib/store/port.js';
+import type { ActorSnapshot } from '../../lib/store/types.js';
+import { compareStreamIds, encodeBatch, eventsOfEntry, FIELD_EVENTS } from '../../lib/streams/codec.js';
+import { GROUP_DETECT, partitionOf, type StreamNames } from '../../lib/streams/partition.js';
+import type { Checker } from '../checks/checker.js';
+import type { Effect, IncidentEffect } from '../machines/effects.js';
+import { targetKey, type DetectorEnv } from '../machines/env.js';
+import { startTargetActor, type TargetActor } from '../machines/start.js';
+import { createTargetMachine } from '../machines/target.js';
+import type { Notifier } from '../notify/notifier.js';
+import type { PartitionHandler } from '../ownership/ownership.js';
+import type { TimerClock } from '../time/clock.js';
+import type { ConfigCache } from './config.js';
+import { EffectQueue } from './effect-queue.js';
+
+export interface RuntimeOptions {
+  redis: Redis;
+  /** A connection of its own for the blocking read. */
+  reader: Redis;
+  store: Store;
+  names: StreamNames;
+  clock: TimerClock;
+  logger: Logger;
+  registry: Registry;
+  config: ConfigCache;
+  notifier: Notifier;
+  checker: Checker;
+  /** Consumer name in group `detect` (one per detector process). */
+  consumer: string;
+  batchCount?: number;
+  blockMs?: number;
+  /** Snapshots are stored (and entries acknowledged) at least this often while there is something to store. */
+  flushIntervalMs?: number;
+  /** ...or as soon as a partition has this many unacknowledged entries. */
+  maxUnflushed?: number;
+  /** Length the incidents stream is trimmed to (approximately). */
+  incidentsMaxLen?: number;
+}
+
+type PartitionStatus = 'starting' | 'active' | 'releasing' | 'gone';
+
+interface ActorEntry {
+  key: string;
+  tenant: string;
+  name: string;
+  partition: number;
+  actor: TargetActor;
+  /** Last applied stream entry id and index in its batch (null: nothing applied yet). */
+  entryId: string | null;
+  index: number;
+}
+
+interface PartitionState {
+  p: number;
+  epoch: number;
+  status: PartitionStatus;
+  stream: string;
+  actors: Set<ActorEntry>;
+  dirty: Set<ActorEntry>;
+  acks: string[];
+}
+
+/** What is stored as ActorSnapshot.snapshot: the actor's name (its key) and xstate's persisted snapshot. */
+interface StoredActor {
+  v: 1;
+  name: string;
+  xs: unknown;
+}
+
+export interface Runtime extends PartitionHandler {
+  /** Starts the read loop. */
+  start(): void;
+  /** Applies fresh configuration: changed actors re-read their rules; new timer-driven targets get actors. */
+  configChanged(keys: Set<string>): void;
+  /** Stores every changed snapshot and acknowledges what they cover. */
+  flush(): Promise<void>;
+  /** Stops reading, flushes, stops actors. Idempotent. */
+  close(): Promise<void>;
+  /** Stops everything at once without writing (a killed process). */
+  abandon(): void;
+  readonly actorCount: number;
+  partitionStatus(p: number): PartitionStatus | undefined;
+}
+
+type ReadReply = Array<[string, Array<[string, string[]]>]>;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function createRuntime(o: RuntimeOptions): Runtime {
+  const { redis, reader, store, names, clock, logger, config } = o;
+  const batchCount = o.batchCount ?? 1000;
+  const blockMs = o.blockMs ?? 200;
+  const flushIntervalMs = o.flushIntervalMs ?? 1000;
+  const maxUnflushed = o.maxUnflushed ?? 5000;
+  const incidentsMaxLen = o.incidentsMaxLen ?? 100_000;
+  const parts = new Map<number, PartitionState>();
+  const byStream = new Map<string, PartitionState>();
+  const actors = new Map<string, ActorEntry>();
+  let stopped = false;
+  let loop: Promise<void> | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+  let lastFlush = Date.now();
+  let closing: Promise<void> | undefined;
+
+  const m = {
+    events: new Counter({ name: 'lightwatch_detector_events_total', help: 'Events applied to target actors', registers: [o.registry] }),
+    incidents: new Counter({ name: 'lightwatch_detector_incident_writes_total', help: 'Incident writes by outcome', labelNames: ['outcome'], registers: [o.registry] }),
+    actors: new Gauge({ name: 'lightwatch_detector_actors', help: 'Live target actors', registers: [o.registry], collect: () => undefined }),
+    flush: new Histogram({ name: 'lightwatch_detector_flush_seconds', help: 'Snapshot store + ack duration', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [o.registry] }),
+  };
+
+  // Effects ---------------------------------------------------------------------------------------------------
+  const partitionOfEffect = (e: Effect): number =>
+    partitionOf(e.type === 'schedule-check' ? e.tenant : e.incident.tenant, e.targetName, names.partitions);
+
+  const withRetry = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    for (let i = 0; ; i++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (i >= 4 || stopped) throw err;
+        logger.warn({ err, attempt: i + 1 }, `${what} failed; retrying`);
+        await sleep(100 * 2 ** i);
+      }
+    }
+  };
+
+  const writeIncident = async (e: IncidentEffect, part: PartitionState): Promise<void> => {
+    const incident = { ...e.incident, epoch: part.epoch };
+    const accepted = await withRetry('incident write', () => store.upsertIncident(incident));
+    m.incidents.inc({ outcome: accepted ? 'written' : 'refused' });
+    if (!accepted) {
+      logger.warn({ incident: incident.id, epoch: part.epoch }, 'incident write refused: a newer epoch wrote it');
+      return;
+    }
+    const at = incident.timeline.at(-1)?.at ?? incident.updatedAt;
+    const ev: CanonicalEvent = {
+      id: derivedId(at, incident.tenant, incident.id, String(e.seq)),
+      tenant: incident.tenant,
+      target: e.targetName,
+      ts: at,
+      receivedAt: clock.now(),
+      labels: {},
+      kind: 'incident',
+      body: { incidentId: incident.id, ruleId: incident.ruleId, state: incident.status, transition: e.transition, title: incident.title, epoch: part.epoch },
+    };
+    await withRetry('incident event', () => redis.xadd(names.incidents(), 'MAXLEN', '~', String(incidentsMaxLen), '*', FIELD_EVENTS, encodeBatch([ev])));
+  };
+
+  const execute = async (e: Effect): Promise<void> => {
+    const p = partitionOfEffect(e);
+    const part = parts.get(p);
+    if (part === undefined || part.status === 'gone') return; // not ours any more: the new owner redoes it
+    try {
+      if (e.type === 'schedule-check') o.checker.run(e, p);
+      else if (e.type === 'incident') await writeIncident(e, part);
+      else await o.notifier.dispatch(e, p, part.epoch);
+    } catch (err) {
+      logger.error({ err, effect: e.type }, 'effect failed');
+    }
+  };
+  const effects = new EffectQueue(execute);
+
+  // Actors ----------------------------------------------------------------------------------------------------
+  const env: DetectorEnv = {
+    now: () => clock.now(),
+    target: (k) => config.target(k),
+    specs: (k) => config.specs(k),
+    suppressedBy: (q, at) => config.suppressedBy(q, at),
+    reminderMs: (t, ch) => config.reminderMs(t, ch),
+    emit: (e) => {
+      if (stopped) return;
+      // A child incident's own timer changes the parent's persisted snapshot without a parent transition.
+      if (e.type !== 'schedule-check') {
+        const entry = actors.get(targetKey(e.incident.tenant, e.targetName));
+        if (entry) parts.get(entry.partition)?.dirty.add(entry);
+      }
+      effects.push(e);
+    },
+  };
+  const machine = createTargetMachine(env);
+
+  const hydrate = (part: PartitionState, tenant: string, name: string, stored?: ActorSnapshot): ActorEntry => {
+    const key = targetKey(tenant, name);
+    const onError = (err: unknown): void => logger.error({ err, tenant, target: name }, 'target actor failed');
+    const input = { key, tenant, name, partition: part.p };
+    let actor: TargetActor;
+    try {
+      actor = startTargetActor(machine, input, { clock, onError, ...(stored ? { snapshot: (stored.snapshot as StoredActor).xs } : {}) });
+    } catch (err) {
+      logger.error({ err, tenant, target: name }, 'snapshot could not be restored; starting the actor fresh');
+      actor = startTargetActor(machine, input, { clock, onError });
+    }
+    let entryId: string | null = null;
+    let index = 0;
+    if (stored) {
+      const cut = stored.appliedId.lastIndexOf(':');
+      entryId = stored.appliedId.slice(0, cut);
+      index = Number(stored.appliedId.slice(cut + 1));
+    }
+    const entry: ActorEntry = { key, tenant, name, partition: part.p, actor, entryId, index };
+    actor.subscribe({ next: () => part.dirty.add(entry), error: onError });
+    actors.set(key, entry);
+    part.actors.add(entry);
+    part.dirty.add(entry);
+    return entry;
+  };
+
+  /** Actors for configured targets of `part` whose rules need timers even without events. */
+  const hydrateTimed = (part: PartitionState): void => {
+    for (const t of config.configuredTargets()) {
+      if (!t.heartbeat && !t.http) continue;
+      if (partitionOf(t.tenant, t.name, names.partitions) !== part.p) continue;
+      if (actors.has(targetKey(t.tenant, t.name))) continue;
+      if (config.specs(targetKey(t.tenant, t.name)).length > 0) hydrate(part, t.tenant, t.name);
+    }
+  };
+
+  const dropActors = (part: PartitionState): void => {
+    for (const entry of part.actors) {
+      entry.actor.stop();
+      actors.delete(entry.key);
+    }
+    part.actors.clear();
+    part.dirty.clear();
+    part.acks = [];
+  };
+
+  // Reading -----------------------------------------------------------------------------------------------------
+  const applyEntries = (part: PartitionState, entries: Array<[string, string[]]>, replay: boolean): void => {
+    let n = 0;
+    for (const [id, fields] of entries) {
+      let events: CanonicalEvent[];
+      try {
+        events = eventsOfEntry(fields);
+      } catch (err) {
+        logger.warn({ err, id, partition: part.p }, 'skipping an unreadable stream entry');
+        part.acks.push(id);
+        continue;
+      }
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i] as CanonicalEvent;
+        const key = targetKey(e.tenant, e.target);
+        let entry = actors.get(key);
+        if (entry === undefined) {
+          if (config.specs(key).length === 0) continue; // nothing watches this target
+          entry = hydrate(part, e.tenant, e.target);
+        }
+        if (replay && entry.entryId !== null) {
+          const c = compareStreamIds(id, entry.entryId);
+          if (c < 0 || (c === 0 && i <= entry.index)) continue; // applied before the takeover
+        }
+        if (e.kind === 'incident') {
+          // Acknowledgements from the API travel through the target's partition stream.
+          if (e.body.state === 'acknowledged') entry.actor.send({ type: 'ack', ruleId: e.body.ruleId, at: e.receivedAt, by: e.labels.by ?? 'api' });
+        } else {
+          entry.actor.send({ type: 'event', e });
+        }
+        entry.entryId = id;
+        entry.index = i;
+        n++;
+      }
+      part.acks.push(id);
+    }
+    m.events.inc(n);
+  };
+
+  const ensureGroup = async (stream: string): Promise<void> => {
+    try {
+      await redis.xgroup('CREATE', stream, GROUP_DETECT, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+  };
+
+  /** Takes over the group's pending entries (delivered to a dead owner, never acknowledged) and applies them. */
+  const replayPending = async (part: PartitionState): Promise<void> => {
+    let cursor = '0-0';
+    do {
+      const res = (await redis.xautoclaim(part.stream, GROUP_DETECT, o.consumer, 0, cursor, 'COUNT', batchCount)) as [string, Array<[string, string[]] | null>, string[]?];
+      if (part.status !== 'starting') return;
+      cursor = res[0];
+      const entries = res[1].filter((x): x is [string, string[]] => x !== null);
+      applyEntries(part, entries, true);
+    } while (cursor !== '0-0');
+  };
+
+  const readLoop = async (): Promise<void> => {
+    while (!stopped) {
+      const active = [...parts.values()].filter((p) => p.status === 'active');
+      if (active.length === 0) {
+        await sleep(Math.min(50, blockMs));
+        await maybeFlush();
+        continue;
+      }
+      const streams = active.map((p) => p.stream);
+      let res: ReadReply | null;
+      try {
+        res = (await reader.xreadgroup('GROUP', GROUP_DETECT, o.consumer, 'COUNT', batchCount, 'BLOCK', blockMs, 'STREAMS', ...streams, ...streams.map(() => '>'))) as ReadReply | null;
+      } catch (err) {
+        if (stopped) break;
+        const msg = String((err as Error).message);
+        if (msg.includes('NOGROUP')) await Promise.all(streams.map(ensureGroup)).catch(() => undefined);
+        else logger.warn({ err }, 'reading partitions failed');
+        await sleep(200);
+        continue;
+      }
+      if (res) {
+        for (const [stream, entries] of res) {
+          const part = byStream.get(stream);
+          // Entries of a partition being released stay pending: its next owner claims them.
+          if (part && part.status === 'active') applyEntries(part, entries, false);
+        }
+      }
+      await maybeFlush();
+    }
+  };
+
+  // Persistence ---------------------------------------------------------------------------------------------------
+  const toStored = (part: PartitionState, entry: ActorEntry, now: number): ActorSnapshot => ({
+    tenant: entry.tenant,
+    targetId: config.target(entry.key)?.id ?? entry.name,
+    partition: part.p,
+    appliedId: `${entry.entryId ?? '0-0'}:${entry.index}`,
+    snapshot: { v: 1, name: entry.name, xs: entry.actor.getPersistedSnapshot() } satisfies StoredActor,
+    epoch: part.epoch,
+    updatedAt: now,
+  });
+
+  const flushPart = async (part: PartitionState): Promise<void> => {
+    if (part.dirty.size === 0 && part.acks.length === 0) return;
+    // Captured together, synchronously: the snapshots cover exactly the entries acknowledged below.
+    const now = clock.now();
+    const dirty = [...part.dirty];
+    part.dirty.clear();
+    const snaps = dirty.map((entry) => toStored(part, entry, now));
+    const acks = part.acks;
+    part.acks = [];
+    await effects.barrier();
+    if (part.status === 'gone') return;
+    try {
+      if (snaps.length > 0) await store.saveSnapshots(snaps);
+      for (let i = 0; i < acks.length; i += 5000) await redis.xack(part.stream, GROUP_DETECT, ...acks.slice(i, i + 5000));
+    } catch (err) {
+      for (const d of dirty) part.dirty.add(d);
+      part.acks = acks.concat(part.acks);
+      throw err;
+    }
+  };
+
+  const flushAll = (): Promise<void> => {
+    const run = flushing.then(async () => {
+      const end = m.flush.startTimer();
+      lastFlush = Date.now();
+      for (const part of [...parts.values()]) {
+        if (part.status === 'gone' || part.status === 'starting') continue;
+        try {
+          await flushPart(part);
+        } catch (err) {
+          logger.warn({ err, partition: part.p }, 'storing snapshots failed; will retry');
+        }
+      }
+      end();
+    });
+    flushing = run.catch(() => undefined);
+    return run;
+  };
+
+  const maybeFlush = async (): Promise<void> => {
+    let due = Date.now() - lastFlush >= flushIntervalMs;
+    if (!due) for (const p of parts.values()) if (p.acks.length >= maxUnflushed) due = true;
+    if (due) await flushAll();
+  };
+
+  // Partition handler -------------------------------------------------------------------------------------------------
+  const runtime: Runtime = {
+    async acquired(p, epoch) {
+      const part: PartitionState = { p, epoch, status: 'starting', stream: names.events(p), actors: new Set(), dirty: new Set(), acks: [] };
+      const previous = parts.get(p);
+      if (previous) {
+        previous.status = 'gone';
+        dropActors(previous);
+      }
+      parts.set(p, part);
+      byStream.set(part.stream, part);
+      await ensureGroup(part.stream);
+      const stored = await store.loadSnapshots(p);
+      if (part.status !== 'starting') return;
+      for (const s of stored) {
+        const name = (s.snapshot as StoredActor | null)?.name;
+        if (typeof name !== 'string' || actors.has(targetKey(s.tenant, name))) continue;
+        hydrate(part, s.tenant, name, s);
+      }
+      hydrateTimed(part);
+      await replayPending(part);
+      if (part.status !== 'starting') return;
+      part.status = 'active';
+      m.actors.set(actors.size);
+      logger.info({ partition: p, epoch, actors: part.actors.size }, 'partition started');
+    },
+    async releasing(p) {
+      const part = parts.get(p);
+      if (!part) return;
+      if (part.status === 'active') part.status = 'releasing';
+      await flushAll();
+      part.status = 'gone';
+      dropActors(part);
+      parts.delete(p);
+      byStream.delete(part.stream);
+      m.actors.set(actors.size);
+    },
+    lost(p) {
+      const part = parts.get(p);
+      if (!part) return;
+      part.status = 'gone';
+      dropActors(part);
+      parts.delete(p);
+      byStream.delete(part.stream);
+      m.actors.set(actors.size);
+    },
+    start() {
+      loop ??= readLoop().catch((err: unknown) => logger.error({ err }, 'read loop crashed'));
+    },
+    configChanged(keys) {
+      for (const key of keys) actors.get(key)?.actor.send({ type: 'config' });
+      for (const part of parts.values()) if (part.status === 'active') hydrateTimed(part);
+      m.actors.set(actors.size);
+    },
+    flush: () => flushAll(),
+    close() {
+      closing ??= (async () => {
+        stopped = true;
+        reader.disconnect();
+        await loop;
+        for (const part of parts.values()) if (part.status === 'active') part.status = 'releasing';
+        await flushAll();
+        effects.stop();
+        for (const part of [...parts.values()]) runtime.lost(part.p);
+      })();
+      return closing;
+    },
+    abandon() {
+      stopped = true;
+      effects.stop();
+      reader.disconnect();
+      for (const part of [...parts.values()]) runtime.lost(part.p);
+    },
+    get actorCount() {
+      return actors.size;
+    },
+    partitionStatus: (p) => parts.get(p)?.status,
+  };
+  return runtime;
+}
