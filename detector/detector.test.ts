@@ -1,0 +1,142 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { createHmac } from 'node:crypto';
+import { deletePrefix, newRedis, uniquePrefix } from '../test/support/redis.js';
+import { createSqliteStore } from '../lib/store/sqlite/store.js';
+import type { Store } from '../lib/store/port.js';
+import { eventsOfEntry } from '../lib/streams/codec.js';
+import { streamNames, type StreamNames } from '../lib/streams/partition.js';
+import type { Detector } from './index.js';
+import { checkResult, makeRule, makeTarget, ping, publish, seed, startReceiver, testDetector, until, webhookChannel, type Receiver } from './testing/harness.js';
+
+describe('detector against real Redis and SQLite', () => {
+  let redis: Redis;
+  let store: Store;
+  let names: StreamNames;
+  let prefix: string;
+  let receiver: Receiver;
+  const detectors: Detector[] = [];
+
+  beforeEach(async () => {
+    redis = newRedis();
+    prefix = uniquePrefix('det');
+    names = streamNames(prefix, 4);
+    store = await createSqliteStore({ path: ':memory:' });
+    receiver = await startReceiver();
+  });
+
+  afterEach(async () => {
+    for (const d of detectors.splice(0)) await d.close();
+    await receiver.close();
+    await store.close();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('a missed heartbeat opens an incident, notifies a signed webhook once, and a ping resolves it', async () => {
+    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('backup', { kind: 'heartbeat', heartbeat: { intervalSec: 1, graceSec: 0 } })] });
+    const d = testDetector(redis, store, names, 'solo');
+    detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000, 'all partitions owned');
+    await publish(redis, names, [ping('backup')]);
+    await until(() => receiver.received.length >= 1, 5_000, 'opened webhook');
+    const opened = receiver.received[0]!;
+    expect(opened.transition).toBe('opened');
+    expect(opened.body.target).toMatchObject({ id: 'tg-backup', name: 'backup' });
+    const raw = JSON.stringify(opened.body);
+    expect(opened.headers['x-lightwatch-signature']).toBe(`sha256=${createHmac('sha256', 's3cret').update(raw).digest('hex')}`);
+    expect(opened.key).toBe(`${opened.incidentId}:1:ch-hook`);
+
+    await publish(redis, names, [ping('backup')]);
+    await until(() => receiver.received.length >= 2, 5_000, 'resolved webhook');
+    expect(receiver.received.map((r) => r.transition)).toEqual(['opened', 'resolved']);
+    const inc = await store.getIncident('acme', opened.incidentId);
+    expect(inc).toMatchObject({ status: 'resolved', targetId: 'tg-backup', ruleId: 'builtin:heartbeat' });
+    expect(inc!.epoch).toBeGreaterThan(0);
+    const notes = await store.listNotifications('acme', opened.incidentId);
+    expect(notes.map((n) => n.status).sort()).toEqual(['sent', 'sent']);
+
+    // realtime sees the transitions on the incidents stream
+    const entries = (await redis.xrange(names.incidents(), '-', '+')) as Array<[string, string[]]>;
+    const transitions = entries.flatMap(([, f]) => eventsOfEntry(f)).map((e) => (e.kind === 'incident' ? e.body.transition : e.kind));
+    expect(transitions).toEqual(['opened', 'resolved']);
+  });
+
+  it('retries a webhook answering 500 and records every attempt', async () => {
+    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('svc')], rules: [makeRule('hb-fail', 'log_pattern', { pattern: 'boom', count: 1 })] });
+    receiver.respond = (_r, n) => (n < 2 ? 500 : 200);
+    const d = testDetector(redis, store, names, 'solo');
+    detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000);
+    await publish(redis, names, [{ ...ping('svc'), kind: 'log', body: { level: 'error', message: 'boom', fields: {}, format: 'plain' } }]);
+    await until(() => receiver.received.length === 1, 5_000, 'delivery after retries');
+    await until(async () => (await store.listNotifications('acme', receiver.received[0]!.incidentId))[0]?.status === 'sent', 2_000);
+    const [rec] = await store.listNotifications('acme', receiver.received[0]!.incidentId);
+    expect(rec!.attempts.map((a) => a.status)).toEqual([500, 500, 200]);
+  });
+
+  it('runs HTTP checks against a server that goes up, down and slow, and writes results back as events', async () => {
+    const site = await startReceiver();
+    let mode: 'up' | 'down' | 'slow' = 'up';
+    site.respond = async () => {
+      if (mode === 'slow') await new Promise((r) => setTimeout(r, 400));
+      return mode === 'down' ? 503 : 200;
+    };
+    try {
+      const http = { url: `${site.url}/health`, intervalSec: 0.2, timeoutMs: 150, retries: 1, retryBackoffMs: 20 };
+      await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('site', { kind: 'http', http })] });
+      const d = testDetector(redis, store, names, 'solo');
+      detectors.push(d);
+      await d.start();
+      await until(() => d.ownedPartitions().length === 4, 5_000);
+      await new Promise((r) => setTimeout(r, 800));
+      expect(receiver.received).toEqual([]);
+      mode = 'down';
+      await until(() => receiver.received.some((r) => r.transition === 'opened'), 5_000, 'down detected');
+      mode = 'up';
+      await until(() => receiver.received.some((r) => r.transition === 'resolved'), 5_000, 'recovery detected');
+      mode = 'slow';
+      await until(() => receiver.received.filter((r) => r.transition === 'reopened' || r.transition === 'opened').length === 2, 5_000, 'timeouts detected');
+      const stream = (await redis.xrange(names.events(0), '-', '+')).concat(await redis.xrange(names.events(1), '-', '+'), await redis.xrange(names.events(2), '-', '+'), await redis.xrange(names.events(3), '-', '+'));
+      const checks = stream.flatMap(([, f]) => eventsOfEntry(f)).filter((e) => e.kind === 'check');
+      expect(checks.some((e) => e.kind === 'check' && e.body.ok && e.body.status === 200)).toBe(true);
+      expect(checks.some((e) => e.kind === 'check' && !e.body.ok && e.body.status === 503 && e.body.attempts === 2)).toBe(true);
+      expect(checks.some((e) => e.kind === 'check' && !e.body.ok && /timeout/.test(e.body.error ?? ''))).toBe(true);
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('an acknowledgement event stops reminders; reminders repeat while open', async () => {
+    await seed(store, { channels: [webhookChannel(receiver.url, { repeatIntervalSec: 0.3 })], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
+    const d = testDetector(redis, store, names, 'solo');
+    detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000);
+    await publish(redis, names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
+    await until(() => receiver.received.filter((r) => r.transition === 'reminder').length >= 2, 5_000, 'reminders');
+    const incidentId = receiver.received[0]!.incidentId;
+    await publish(redis, names, [{ ...ping('db'), kind: 'incident', labels: { by: 'alice' }, body: { incidentId, ruleId: 'err', state: 'acknowledged', transition: 'acknowledge', title: '', epoch: 0 } }]);
+    await until(() => receiver.received.some((r) => r.transition === 'acknowledged'), 5_000, 'ack notice');
+    const count = receiver.received.length;
+    await new Promise((r) => setTimeout(r, 800));
+    expect(receiver.received.length).toBe(count);
+    expect((await store.getIncident('acme', incidentId))?.status).toBe('acknowledged');
+    expect(new Set(receiver.received.map((r) => r.key)).size).toBe(receiver.received.length);
+  });
+
+  it('a check result for a check target arrives through the stream like any event', async () => {
+    const http = { url: 'http://127.0.0.1:9/', intervalSec: 3600, timeoutMs: 100, retries: 0, retryBackoffMs: 10 };
+    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('api', { kind: 'http', http })] });
+    const d = testDetector(redis, store, names, 'solo');
+    detectors.push(d);
+    await d.start();
+    // the first scheduled check (port 9: refused) opens the incident; a later ok result resolves it
+    await until(() => receiver.received.length === 1, 5_000, 'opened');
+    await publish(redis, names, [checkResult('api', { ok: true, status: 200, latencyMs: 3, attempts: 1 })]);
+    await until(() => receiver.received.length === 2, 5_000, 'resolved');
+    expect(receiver.received.map((r) => r.transition)).toEqual(['opened', 'resolved']);
+  });
+});
