@@ -122,7 +122,7 @@ function sniff(body: Buffer, otherwise: BodyKind): BodyKind {
     }
     return c === 123 || c === 91 ? 'json' : otherwise;
   }
-  return body.length === 0 ? 'json' : otherwise;
+  return otherwise;
 }
 
 function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
@@ -143,12 +143,15 @@ function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
     assertUtf8Charset(mt);
     return decodeUtf8(body);
   };
+  // An empty batch is valid for every protocol (and some agents flush empty ones): nothing to parse.
+  const empty: ParseResult = { items: [], rejected: [], format: 'empty' };
   const native = NATIVE[endpoint];
   if (native) {
     let kind = declared as BodyKind;
     const forcedFormat = nonEmpty(params.format);
     if (kind === 'sniff') kind = endpoint === 'logs' && forcedFormat !== undefined ? 'text' : endpoint === 'logs' ? sniff(body, 'text') : 'json';
     if (kind === 'protobuf' || (kind === 'text' && endpoint !== 'logs')) refuse();
+    if (body.length === 0) return empty;
     if (kind === 'text') {
       return parseTextBody(text(), { ...common, format: forcedFormat, maxLineBytes: limits.maxLineBytes, now: input.now });
     }
@@ -161,26 +164,26 @@ function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
       if (proto !== undefined && proto !== 'prometheus.WriteRequest') {
         throw unsupportedMediaType('/ingest/prometheus/write', `${mt.type};proto=${proto}`, ['application/x-protobuf (remote_write 1.0, proto=prometheus.WriteRequest)']);
       }
-      return parsePrometheusWrite(body, common);
+      return body.length === 0 ? empty : parsePrometheusWrite(body, common);
     }
     case 'loki': {
       const kind = declared === 'sniff' ? sniff(body, 'protobuf') : declared;
+      if (kind !== 'json' && kind !== 'protobuf') return refuse();
+      if (body.length === 0) return empty;
       const opts = { ...common, maxBodyBytes: limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES };
-      if (kind === 'json') return parseLokiJson(text(), opts);
-      if (kind === 'protobuf') return parseLokiProtobuf(body, opts);
-      return refuse();
+      return kind === 'json' ? parseLokiJson(text(), opts) : parseLokiProtobuf(body, opts);
     }
     case 'otlp_logs':
     case 'otlp_metrics': {
       const kind = declared === 'sniff' ? sniff(body, 'protobuf') : declared;
+      if (kind !== 'json' && kind !== 'protobuf') return refuse();
+      if (body.length === 0) return empty;
       const parse = endpoint === 'otlp_logs' ? parseOtlpLogs : parseOtlpMetrics;
-      if (kind === 'json') return parse(text(), common);
-      if (kind === 'protobuf') return parse(body, common);
-      return refuse();
+      return kind === 'json' ? parse(text(), common) : parse(body, common);
     }
     case 'elasticsearch': {
       if (declared === 'protobuf' || declared === 'text') refuse();
-      return parseBulk(text(), { ...common, defaultIndex: nonEmpty(params.index) });
+      return body.length === 0 ? empty : parseBulk(text(), { ...common, defaultIndex: nonEmpty(params.index) });
     }
   }
   throw badRequest(`unknown ingest endpoint "${String(endpoint).slice(0, 40)}"`, [{ at: 'endpoint', message: `one of ${INGEST_ENDPOINTS.join(', ')}` }], 'unknown_endpoint');

@@ -1,0 +1,128 @@
+import { deflateSync, gzipSync } from 'node:zlib';
+import snappy from 'snappyjs';
+import { describe, expect, it } from 'vitest';
+import { LightwatchError } from '../../lib/errors/errors.js';
+import { assertUtf8, decodeBody, decodeUtf8, firstInvalidUtf8, snappyUncompress } from './decode.js';
+
+function caught(fn: () => unknown): LightwatchError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(LightwatchError);
+    return err as LightwatchError;
+  }
+  throw new Error('expected a LightwatchError');
+}
+
+const text = Buffer.from('{"message":"hello"}\n'.repeat(50));
+
+describe('decodeBody', () => {
+  it('passes identity bodies through, with or without the header', () => {
+    expect(decodeBody(text, '', 1e6)).toBe(text);
+    expect(decodeBody(text, 'identity', 1e6)).toBe(text);
+  });
+
+  it('refuses an identity body over the limit with 413', () => {
+    const e = caught(() => decodeBody(text, '', 10));
+    expect(e.httpStatus).toBe(413);
+    expect(e.reason).toBe('body_too_large');
+  });
+
+  it('inflates gzip (any case, x-gzip too) and deflate', () => {
+    expect(decodeBody(gzipSync(text), 'GZIP', 1e6).equals(text)).toBe(true);
+    expect(decodeBody(gzipSync(text), 'x-gzip', 1e6).equals(text)).toBe(true);
+    expect(decodeBody(deflateSync(text), 'deflate', 1e6).equals(text)).toBe(true);
+  });
+
+  it('stops a gzip bomb at the limit with 413 instead of inflating it', () => {
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(100 * 1024);
+    const e = caught(() => decodeBody(bomb, 'gzip', 1024 * 1024));
+    expect(e.httpStatus).toBe(413);
+  });
+
+  it('answers 400 bad_gzip for data that is not gzip, or truncated gzip', () => {
+    expect(caught(() => decodeBody(text, 'gzip', 1e6)).reason).toBe('bad_gzip');
+    const truncated = gzipSync(text).subarray(0, 20);
+    const e = caught(() => decodeBody(truncated, 'gzip', 1e6));
+    expect(e.httpStatus).toBe(400);
+    expect(e.reason).toBe('bad_gzip');
+  });
+
+  it('undoes a list of encodings in reverse order', () => {
+    expect(decodeBody(gzipSync(text), 'gzip, identity', 1e6).equals(text)).toBe(true);
+  });
+
+  it('answers 415 for an unknown encoding, naming the supported ones', () => {
+    const e = caught(() => decodeBody(text, 'br', 1e6));
+    expect(e.httpStatus).toBe(415);
+    expect(e.reason).toBe('unsupported_encoding');
+    expect(e.message).toContain('gzip');
+  });
+
+  it('decompresses snappy block format as Prometheus sends it', () => {
+    const compressed = Buffer.from(snappy.compress(text));
+    expect(decodeBody(compressed, 'snappy', 1e6).equals(text)).toBe(true);
+  });
+});
+
+describe('snappyUncompress', () => {
+  it('round-trips what snappyjs compresses, including long literals and overlapping copies', () => {
+    const samples = [Buffer.alloc(0), Buffer.from('a'), Buffer.from('ab'.repeat(10_000)), Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 251))];
+    for (const s of samples) expect(snappyUncompress(Buffer.from(snappy.compress(s)), 1e6).equals(s)).toBe(true);
+  });
+
+  it('checks the declared length against the limit before allocating', () => {
+    // Header declares 2^31 bytes, body has nothing: must fail on the header, not try to allocate 2 GiB.
+    const e = caught(() => snappyUncompress(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x08]), 1e6));
+    expect(e.httpStatus).toBe(413);
+  });
+
+  it('rejects output shorter than declared (snappyjs would zero-fill it)', () => {
+    const good = Buffer.from(snappy.compress(Buffer.from('hello world')));
+    const lying = Buffer.concat([Buffer.from([20]), good.subarray(1)]);
+    const e = caught(() => snappyUncompress(lying, 1e6));
+    expect(e.reason).toBe('bad_snappy');
+    expect(e.message).toMatch(/declares 20/);
+  });
+
+  it('rejects copies that reach before the start of the output', () => {
+    // length 4, then a copy (tag type 1) of 4 bytes at offset 1 with nothing written yet.
+    const e = caught(() => snappyUncompress(Buffer.from([4, 0x01, 0x01]), 1e6));
+    expect(e.reason).toBe('bad_snappy');
+  });
+
+  it('rejects truncated input and literals running past the end', () => {
+    expect(caught(() => snappyUncompress(Buffer.from([]), 1e6)).reason).toBe('bad_snappy');
+    expect(caught(() => snappyUncompress(Buffer.from([10, 0x24, 0x61]), 1e6)).reason).toBe('bad_snappy');
+  });
+
+  it('says so when given the framed format', () => {
+    const framed = Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59, 0x01]);
+    expect(caught(() => snappyUncompress(framed, 1e6)).message).toMatch(/framed/);
+  });
+});
+
+describe('UTF-8', () => {
+  it('decodes valid UTF-8 and drops a BOM', () => {
+    expect(decodeUtf8(Buffer.from('\ufeffhé ✓ 😀'))).toBe('hé ✓ 😀');
+    expect(() => assertUtf8(Buffer.from('ok'))).not.toThrow();
+  });
+
+  it('names the offset of the first invalid byte', () => {
+    const buf = Buffer.concat([Buffer.from('{"message":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const e = caught(() => decodeUtf8(buf));
+    expect(e.reason).toBe('invalid_utf8');
+    expect(e.message).toContain('byte offset 15');
+    expect(e.details[0]?.at).toBe('byte 15');
+    expect(caught(() => assertUtf8(buf)).reason).toBe('invalid_utf8');
+  });
+
+  it('finds overlong encodings, surrogates and truncated sequences', () => {
+    expect(firstInvalidUtf8(Buffer.from([0x61, 0xc0, 0x80]))).toBe(1);
+    expect(firstInvalidUtf8(Buffer.from([0x61, 0x62, 0xed, 0xa0, 0x80]))).toBe(2);
+    expect(firstInvalidUtf8(Buffer.from([0x61, 0xe2, 0x82]))).toBe(1);
+    expect(firstInvalidUtf8(Buffer.from([0xf4, 0x90, 0x80, 0x80]))).toBe(0);
+    expect(firstInvalidUtf8(Buffer.from('ok ✓'))).toBe(6);
+  });
+});
