@@ -67,7 +67,7 @@ export async function startTestServer(o: StartOptions): Promise<TestServer> {
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
     app.listen('127.0.0.1', 0, (ls) => (ls ? resolve(ls) : reject(new Error('uWS could not listen'))));
   });
-  const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+  const port = uWS.us_socket_local_port(listenSocket);
   if (!o.noStart) await realtime.start();
   let closing: Promise<void> | undefined;
   return {
