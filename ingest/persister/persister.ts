@@ -239,6 +239,9 @@ export function createPersister(deps: PersisterDeps): Persister {
     let nextClaimAt = 0;
     let nextTrimAt = 0;
     let failures = 0;
+    // Read-ahead: the next batch is requested before the current one is written, so the read's round trip
+    // overlaps the store write. Only for new entries ('>'): an id-0 read would return the unacked batch again.
+    let prefetch: Promise<ReadEntry[]> | undefined;
     while (!stopped) {
       try {
         const t = now();
@@ -250,8 +253,14 @@ export function createPersister(deps: PersisterDeps): Persister {
           nextTrimAt = t + (cfg.trimIntervalMs ?? 1_000);
           await trim();
         }
-        const entries = await read(conn, ownPending);
+        const pending = prefetch;
+        prefetch = undefined;
+        const entries = await (pending ?? read(conn, ownPending));
         if (ownPending && entries.length === 0) ownPending = false;
+        if (!ownPending && entries.length > 0 && !stopped) {
+          prefetch = read(conn, false);
+          prefetch.catch(() => undefined); // awaited on the next turn; this only marks it handled meanwhile
+        }
         await persist(entries);
         failures = 0;
       } catch (err) {
@@ -261,6 +270,9 @@ export function createPersister(deps: PersisterDeps): Persister {
           await ensurePersistGroups(redis, names).catch(() => undefined);
           continue;
         }
+        // Whatever was delivered to us and not acked (this batch, a prefetched one) is re-read by id 0.
+        ownPending = true;
+        prefetch = undefined;
         failures++;
         stats.lastError = err instanceof Error ? err.message : String(err);
         const delay = backoff(failures);
@@ -268,6 +280,7 @@ export function createPersister(deps: PersisterDeps): Persister {
         await sleep(delay);
       }
     }
+    await prefetch?.catch(() => undefined);
   }
 
   return {
