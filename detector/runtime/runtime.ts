@@ -117,6 +117,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     events: new Counter({ name: 'lightwatch_detector_events_total', help: 'Events applied to target actors', registers: [o.registry] }),
     incidents: new Counter({ name: 'lightwatch_detector_incident_writes_total', help: 'Incident writes by outcome', labelNames: ['outcome'], registers: [o.registry] }),
     actors: new Gauge({ name: 'lightwatch_detector_actors', help: 'Live target actors', registers: [o.registry], collect: () => undefined }),
+    replayed: new Counter({ name: 'lightwatch_detector_replayed_events_total', help: 'Events of claimed pending entries applied on takeover', registers: [o.registry] }),
+    skipped: new Counter({ name: 'lightwatch_detector_skipped_events_total', help: 'Replayed events skipped as already applied', registers: [o.registry] }),
     flush: new Histogram({ name: 'lightwatch_detector_flush_seconds', help: 'Snapshot store + ack duration', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [o.registry] }),
   };
 
@@ -240,6 +242,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   // Reading -----------------------------------------------------------------------------------------------------
   const applyEntries = (part: PartitionState, entries: Array<[string, string[]]>, replay: boolean): void => {
     let n = 0;
+    let skipped = 0;
     for (const [id, fields] of entries) {
       let events: CanonicalEvent[];
       try {
@@ -259,7 +262,10 @@ export function createRuntime(o: RuntimeOptions): Runtime {
         }
         if (replay && entry.entryId !== null) {
           const c = compareStreamIds(id, entry.entryId);
-          if (c < 0 || (c === 0 && i <= entry.index)) continue; // applied before the takeover
+          if (c < 0 || (c === 0 && i <= entry.index)) {
+            skipped++; // applied before the takeover
+            continue;
+          }
         }
         if (e.kind === 'incident') {
           // Acknowledgements from the API travel through the target's partition stream.
@@ -274,6 +280,10 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       part.acks.push(id);
     }
     m.events.inc(n);
+    if (replay) {
+      m.replayed.inc(n);
+      m.skipped.inc(skipped);
+    }
   };
 
   const ensureGroup = async (stream: string): Promise<void> => {

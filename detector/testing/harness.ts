@@ -46,7 +46,7 @@ export async function startReceiver(): Promise<Receiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      let body: Record<string, unknown> = {};
+      let body: Record<string, unknown>;
       try {
         body = JSON.parse(raw) as Record<string, unknown>;
       } catch {
@@ -114,15 +114,27 @@ export async function publish(redis: Redis, names: StreamNames, events: Canonica
 
 export const quietLogger: Logger = pino({ level: process.env.LW_TEST_LOG ?? 'silent' });
 
-export function testDetector(redis: Redis, store: Store, names: StreamNames, replicaId: string, config: Partial<DetectorConfig> = {}): Detector {
-  return createDetector({
+export type TestDetector = Detector & { registry: Registry };
+
+export function testDetector(redis: Redis, store: Store, names: StreamNames, replicaId: string, config: Partial<DetectorConfig> = {}): TestDetector {
+  const registry = new Registry();
+  const d = createDetector({
     redis,
     store,
     names,
     logger: quietLogger.child({ replica: replicaId }),
-    registry: new Registry(),
+    registry,
     config: { replicaId, leaseMs: 1000, flushIntervalMs: 100, configRefreshMs: 200, blockMs: 50, notifyBackoffMs: 50, notifyTimeoutMs: 2000, ...config },
   });
+  return Object.assign(d, { registry });
+}
+
+/** Current value of a counter or gauge without labels. */
+export async function metricValue(registry: Registry, name: string): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  if (!m) return 0;
+  const data = await m.get();
+  return data.values.reduce((s, v) => s + v.value, 0);
 }
 
 export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
