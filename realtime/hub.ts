@@ -38,6 +38,10 @@ export interface HubOptions {
   replayConcurrency?: number;
   /** Live events a replaying subscription keeps at most before it re-reads from the streams instead. */
   maxBufferedLive?: number;
+  /** Bytes published between yields to the event loop while consuming a read (default min(bound/4, 64 KiB)). */
+  sliceBytes?: number;
+  /** Longest the reader waits per slice for most clients to catch up (default 50 ms). */
+  maxPaceMs?: number;
 }
 
 interface TenantIndex {
@@ -65,7 +69,10 @@ export class Hub {
   private readonly log: Logger;
   private readonly pageEntries: number;
   private readonly maxBufferedLive: number;
+  private readonly sliceLimit: number;
+  private readonly maxPaceMs: number;
   private bytesSinceCheck = 0;
+  private sliceBytes = 0;
   private lastEntryMs = 0;
   private connSeq = 0;
   private groupSeq = 0;
@@ -79,6 +86,8 @@ export class Hub {
     this.log = o.logger;
     this.pageEntries = o.replayPageEntries ?? 32;
     this.maxBufferedLive = o.maxBufferedLive ?? 10_000;
+    this.sliceLimit = o.sliceBytes ?? Math.min(Math.floor(o.maxBufferBytes / 4), 64 * 1024);
+    this.maxPaceMs = o.maxPaceMs ?? 50;
   }
 
   // Thresholds: a client is lagged above the bound and resumed at half of it; replays pause at half and go on
@@ -209,34 +218,78 @@ export class Hub {
 
   // Live path -----------------------------------------------------------------------------------------------
 
-  /** Entries of stream `p` from the reader, in stream order. */
-  readonly onEntries = (p: number, entries: StreamEntry[]): void => {
-    const live = this.live;
-    let read = 0;
-    for (const [id, fields] of entries) {
-      const dash = id.indexOf('-');
-      const ms = Number(id.slice(0, dash));
-      const seq = Number(id.slice(dash + 1));
-      let events: CanonicalEvent[];
-      try {
-        events = fields ? eventsOfEntry(fields) : [];
-      } catch (err) {
-        this.log.warn({ stream: this.o.streams[p], id, err: (err as Error).message }, 'skipping unreadable stream entry');
-        events = [];
+  /**
+   * One read of the reader: streams with their entries, in stream order. Published bytes are sliced: between
+   * slices uWS gets the event loop to write them out, and when most live clients are still behind the reader
+   * waits a little (never long: a stuck minority gets lagged instead of holding everyone back).
+   */
+  readonly consume = async (batch: ReadonlyArray<readonly [number, StreamEntry[]]>): Promise<void> => {
+    for (const [p, entries] of batch) {
+      for (const entry of entries) {
+        this.processEntry(p, entry);
+        if (this.sliceBytes >= this.sliceLimit) await this.endSlice();
       }
-      for (let i = 0; i < events.length; i++) {
-        const ev = events[i] as CanonicalEvent;
-        live.set(p, ms, seq, i + 1);
-        if (typeof ev !== 'object' || ev === null) continue;
-        const t = this.tenants.get(ev.tenant);
-        if (t !== undefined) this.dispatch(t, p, ms, seq, i + 1, ev);
-      }
-      live.set(p, ms, seq, WHOLE);
-      read += events.length;
-      this.lastEntryMs = ms;
     }
-    if (read > 0) this.o.metrics.eventsRead.inc(read);
+    this.afterBatch();
   };
+
+  /** Entries of stream `p`, processed at once (tests; the reader goes through `consume`). */
+  readonly onEntries = (p: number, entries: StreamEntry[]): void => {
+    for (const entry of entries) this.processEntry(p, entry);
+  };
+
+  private processEntry(p: number, [id, fields]: StreamEntry): void {
+    const live = this.live;
+    const dash = id.indexOf('-');
+    const ms = Number(id.slice(0, dash));
+    const seq = Number(id.slice(dash + 1));
+    let events: CanonicalEvent[];
+    try {
+      events = fields ? eventsOfEntry(fields) : [];
+    } catch (err) {
+      this.log.warn({ stream: this.o.streams[p], id, err: (err as Error).message }, 'skipping unreadable stream entry');
+      events = [];
+    }
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i] as CanonicalEvent;
+      live.set(p, ms, seq, i + 1);
+      if (typeof ev !== 'object' || ev === null) continue;
+      const t = this.tenants.get(ev.tenant);
+      if (t === undefined) continue;
+      try {
+        this.dispatch(t, p, ms, seq, i + 1, ev);
+      } catch (err) {
+        // A bug here must not stop the reader (it would skip the rest of the read for everyone).
+        this.log.error({ err, stream: this.o.streams[p], id }, 'realtime dispatch failed');
+      }
+    }
+    live.set(p, ms, seq, WHOLE);
+    this.lastEntryMs = ms;
+    if (events.length > 0) this.o.metrics.eventsRead.inc(events.length);
+  }
+
+  private async endSlice(): Promise<void> {
+    this.sliceBytes = 0;
+    this.afterBatch();
+    await new Promise((resolve) => setImmediate(resolve));
+    // Wall time, not the injected clock: this is pacing, not behaviour.
+    const started = performance.now();
+    while (this.congested() && performance.now() - started < this.maxPaceMs) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  /** True when more than half of the clients taking live traffic hold more than a slice unsent. */
+  private congested(): boolean {
+    let n = 0;
+    let behind = 0;
+    for (const c of this.liveConns) {
+      if (c.closed || c.lagged) continue;
+      n++;
+      if (c.ws.getBufferedAmount() > this.sliceLimit) behind++;
+    }
+    return behind * 2 > n;
+  }
 
   readonly afterBatch = (): void => {
     for (const s of this.catchup) if (this.live.covers(s.floor)) this.goLive(s);
@@ -285,6 +338,7 @@ export class Hub {
     if (g.live > 0) {
       this.o.publish(g.topic, msg);
       this.bytesSinceCheck += msg.length;
+      this.sliceBytes += msg.length;
       this.delivered[g.channel] += g.live;
     }
     if (g.pending.size === 0) return;
@@ -313,6 +367,7 @@ export class Hub {
     const msg = eventMessage(s.group.channel, s.floor.encode(), data);
     s.conn.ws.send(msg);
     this.bytesSinceCheck += msg.length;
+    this.sliceBytes += msg.length;
     this.delivered[s.group.channel]++;
   }
 

@@ -16,10 +16,8 @@ export interface StreamReaderOptions {
   /** Entries per stream per read. */
   count?: number;
   blockMs?: number;
-  /** Called for each stream of a read with its entries, in order; `p` is the stream's vector index. */
-  onEntries(p: number, entries: StreamEntry[]): void;
-  /** Called after each read that returned entries (lag checks, catch-up switches). */
-  onBatchEnd(): void;
+  /** Called with each read that returned entries: (stream's vector index, its entries in order); awaited. */
+  onRead(batch: Array<[number, StreamEntry[]]>): Promise<void>;
   /** Called when a read timed out with nothing new (the reader is caught up). */
   onIdle?(): void;
 }
@@ -37,7 +35,7 @@ export function createStreamReader(o: StreamReaderOptions): StreamReader {
   const index = new Map(streams.map((key, p) => [key, p]));
   const group = realtimeGroup(o.replicaId);
   const consumer = o.replicaId;
-  const count = o.count ?? 200;
+  const count = o.count ?? 64;
   const blockMs = o.blockMs ?? 2000;
   const args: Array<string | number> = ['GROUP', group, consumer, 'COUNT', count, 'BLOCK', blockMs, 'NOACK', 'STREAMS', ...streams, ...streams.map(() => '>')];
   const conn = new Redis(o.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, connectionName: `lw-realtime-reader-${o.replicaId}` });
@@ -58,11 +56,12 @@ export function createStreamReader(o: StreamReaderOptions): StreamReader {
         backoff = 50;
         if (stopped) break;
         if (reply && reply.length > 0) {
+          const batch: Array<[number, StreamEntry[]]> = [];
           for (const [key, entries] of reply) {
             const p = index.get(key);
-            if (p !== undefined && entries.length > 0) o.onEntries(p, entries);
+            if (p !== undefined && entries.length > 0) batch.push([p, entries]);
           }
-          o.onBatchEnd();
+          await o.onRead(batch);
         } else {
           o.onIdle?.();
         }

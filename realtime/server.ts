@@ -75,8 +75,7 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
     names: deps.names,
     replicaId: config.replicaId,
     logger: log,
-    onEntries: hub.onEntries,
-    onBatchEnd: hub.afterBatch,
+    onRead: hub.consume,
     onIdle: hub.onIdle,
   });
   let starting: Promise<void> | undefined;
