@@ -3,7 +3,7 @@
 // ids assigned (derived from a client id or idempotency key so that a retried batch maps to the same ids).
 // One bad draft is rejected by index; the rest go on. Pure apart from the injected id generator.
 import type { CanonicalEvent, DraftEvent, JsonValue, Labels, LogBody } from '../../lib/events/event.js';
-import { HEARTBEAT_STATUSES, LOG_LEVELS, METRIC_TYPES, SEVERITIES } from '../../lib/events/event.js';
+import { EVENT_KINDS, HEARTBEAT_STATUSES, LOG_LEVELS, METRIC_TYPES, SEVERITIES } from '../../lib/events/event.js';
 import { derivedId } from '../../lib/events/ids.js';
 import type { IdGenerator } from '../../lib/events/ids.js';
 import { toEpochMs } from './time.js';
@@ -83,6 +83,7 @@ const LABEL_BAD_CHARS = /[^A-Za-z0-9_.:/-]/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
+const KIND_SET = new Set<string>(EVENT_KINDS);
 const METRIC_TYPE_SET = new Set<string>(METRIC_TYPES);
 const LOG_LEVEL_SET = new Set<string>(LOG_LEVELS);
 const SEVERITY_SET = new Set<string>(SEVERITIES);
@@ -153,6 +154,8 @@ export function normalize(items: readonly NormalizeItem[], ctx: NormalizeContext
 
 function normalizeOne(item: NormalizeItem, sub: number, ctx: NormalizeContext, limits: NormalizeLimits): CanonicalEvent {
   const { draft, index } = item;
+  if (typeof draft !== 'object' || draft === null || typeof draft.body !== 'object' || draft.body === null) throw new Reject('event has no body');
+  if (!KIND_SET.has(draft.kind)) throw new Reject(`unknown event kind "${String(draft.kind).slice(0, 40)}"`);
   const flags: string[] = item.flags ? [...item.flags] : [];
   const receivedAt = ctx.receivedAt;
 
@@ -242,9 +245,11 @@ function normalizeBody(draft: DraftEvent, limits: NormalizeLimits, flags: string
       }
       const out = { ...b };
       if (out.outcome !== undefined && out.outcome !== 'success' && out.outcome !== 'failure' && out.outcome !== 'unknown') out.outcome = 'unknown';
+      if (out.message === null) delete out.message;
       if (out.message !== undefined) {
-        const m = truncateUtf8(String(out.message), limits.maxStringBytes);
-        if (m.length !== out.message.length) flags.push('message_truncated');
+        const raw = String(out.message);
+        const m = truncateUtf8(raw, limits.maxStringBytes);
+        if (m.length !== raw.length) flags.push('message_truncated');
         out.message = m;
       }
       return out;
@@ -254,9 +259,14 @@ function normalizeBody(draft: DraftEvent, limits: NormalizeLimits, flags: string
       if (!HEARTBEAT_SET.has(b.status)) throw new Reject(`heartbeat status must be one of ${HEARTBEAT_STATUSES.join(', ')}`);
       if (b.exitStatus !== undefined && !(Number.isInteger(b.exitStatus) && b.exitStatus >= 0 && b.exitStatus <= 255)) throw new Reject('exitStatus must be an integer from 0 to 255');
       if (b.log === undefined) return b;
-      const log = truncateUtf8(String(b.log), HEARTBEAT_LOG_MAX_BYTES);
-      if (log.length === b.log.length) return b;
-      if (!flags.includes('log_truncated')) flags.push('log_truncated');
+      if (b.log === null) {
+        const { log: _drop, ...rest } = b;
+        return rest;
+      }
+      const raw = String(b.log);
+      const log = truncateUtf8(raw, HEARTBEAT_LOG_MAX_BYTES);
+      if (log === b.log) return b;
+      if (log.length !== raw.length && !flags.includes('log_truncated')) flags.push('log_truncated');
       return { ...b, log };
     }
     default:

@@ -129,8 +129,8 @@ export function parseIsoDate(s: string): number | null {
   }
   if (i !== s.length) return null;
   // Date.UTC reads years 0-99 as 1900-1999; shift by one 400-year Gregorian cycle (146097 days) instead.
-  const shift = year < 100 ? 400 : 0;
-  return Date.UTC(year + shift, month - 1, day, h, mi, sec, ms) - shift * 146097 * 86_400_000 - offsetMin * 60_000;
+  const shift = year < 100 ? 146097 * 86_400_000 : 0;
+  return Date.UTC(year < 100 ? year + 400 : year, month - 1, day, h, mi, sec, ms) - shift - offsetMin * 60_000;
 }
 
 function isLeap(y: number): boolean {
