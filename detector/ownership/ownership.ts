@@ -1,7 +1,9 @@
 // Partition ownership for one detector: registers it as a live member (TTL'd entry in a sorted set), holds
-// leases on its quota of partitions (SET NX PX, renewed by an owner-checking script, a fresh fencing epoch
-// per acquisition), gives extras back when a detector joins, and takes free partitions (a dead owner's lease
-// expires) on the next tick. One loop, ticking every min(lease/3, 500 ms).
+// leases on its quota of partitions (SET NX PX, renewed every lease/3 by an owner-checking script, a fresh
+// fencing epoch per acquisition), gives extras back when a detector joins, and takes free partitions (a dead
+// owner's lease expired) on the next poll. Membership entry and leases are refreshed in the same round, so a
+// dead detector leaves the member set when its leases expire; between renewals the loop only reads the set
+// and tries free partitions, every min(lease/20, 250 ms), so a takeover follows expiry closely.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -25,8 +27,10 @@ export interface OwnershipOptions {
   leaseMs: number;
   handler: PartitionHandler;
   logger: Logger;
-  /** Default min(leaseMs / 3, 500). */
-  tickMs?: number;
+  /** Default leaseMs / 3. */
+  renewEveryMs?: number;
+  /** How often membership is read and free partitions tried. Default min(leaseMs / 20, 250). */
+  pollMs?: number;
 }
 
 export interface Ownership {
@@ -53,7 +57,9 @@ export function membersKey(names: StreamNames): string {
 export function createOwnership(options: OwnershipOptions): Ownership {
   const { redis, names, leaseMs, handler, logger } = options;
   const token = `${options.replicaId}:${randomBytes(4).toString('hex')}`;
-  const tickMs = options.tickMs ?? Math.min(Math.floor(leaseMs / 3), 500);
+  const renewEveryMs = options.renewEveryMs ?? Math.floor(leaseMs / 3);
+  const pollMs = options.pollMs ?? Math.max(10, Math.min(Math.floor(leaseMs / 20), 250));
+  let lastRenew = -Infinity;
   const owned = new Map<number, number>();
   const renewedAt = new Map<number, number>();
   let stopped = false;
@@ -129,9 +135,13 @@ export function createOwnership(options: OwnershipOptions): Ownership {
 
   const tick = async (): Promise<void> => {
     if (stopped) return;
-    const members = ((await redis.eval(MEMBERS_LUA, 1, membersKey(names), token, String(leaseMs))) as string[]).slice().sort();
-    await renewAll();
+    const renewing = Date.now() - lastRenew >= renewEveryMs;
+    if (renewing) lastRenew = Date.now();
+    const members = ((await redis.eval(MEMBERS_LUA, 1, membersKey(names), token, renewing ? String(leaseMs) : '-1')) as string[]).slice().sort();
+    if (renewing) await renewAll();
     if (stopped) return;
+    // Until our own entry is written, we are no member and want nothing.
+    if (!members.includes(token)) return;
     const quota = quotaOf(names.partitions, members, token);
     for (const p of releaseOrder([...owned.keys()], names.partitions, members, token, quota)) {
       if (stopped) return;
@@ -153,7 +163,7 @@ export function createOwnership(options: OwnershipOptions): Ownership {
           running = undefined;
           loop();
         });
-    }, tickMs);
+    }, pollMs);
   };
 
   return {

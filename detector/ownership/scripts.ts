@@ -37,15 +37,16 @@ end
 return 0`;
 
 /**
- * KEYS[1] members sorted set; ARGV[1] member, ARGV[2] ttl ms (0 = leave).
+ * KEYS[1] members sorted set; ARGV[1] member, ARGV[2] ttl ms (0 = leave, -1 = only read).
  * Scores are expiry times from the Redis clock, so replicas with skewed clocks agree. Returns live members.
  */
 export const MEMBERS_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if tonumber(ARGV[2]) > 0 then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-else
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+elseif ttl == 0 then
   redis.call('ZREM', KEYS[1], ARGV[1])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
