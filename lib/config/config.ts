@@ -34,6 +34,7 @@ export interface LightwatchConfig {
     maxItems: number;
     maxLabels: number;
     maxFutureSkewMs: number;
+    /** Unpersisted stream entries (one entry = one request's events of one partition) past which ingest answers 429. */
     persistBacklogLimit: number;
     streamRetentionMs: number;
     idempotencyTtlMs: number;
@@ -52,6 +53,8 @@ export interface LightwatchConfig {
     clientMessagesPerSec: number;
     idleTimeoutSec: number;
   };
+  /** Base URL people reach Lightwatch at, for links in notifications (empty: no links). */
+  publicUrl: string;
   gateway: {
     /** Requests per second per tenant at one gateway replica; 0 = unlimited. */
     tenantRateLimit: number;
@@ -71,7 +74,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     partitions: r.int('PARTITIONS', 16, 1, 1024),
     streamPrefix: r.str('STREAM_PREFIX', 'lw'),
-    replicaId: r.str('REPLICA_ID', `${hostname()}-${process.pid}`),
+    replicaId: r.str('REPLICA_ID', hostname()),
     grpcPort: env.GRPC_PORT === undefined || env.GRPC_PORT.trim() === '' ? undefined : r.int('GRPC_PORT', 0, 0, 65535),
     ingestAddr: r.hostPort('INGEST_ADDR'),
     queryAddr: r.hostPort('QUERY_ADDR'),
@@ -83,7 +86,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxItems: r.int('INGEST_MAX_BATCH', 10_000, 1, 1_000_000),
       maxLabels: r.int('INGEST_MAX_LABELS', 32, 1, 1024),
       maxFutureSkewMs: r.int('INGEST_MAX_FUTURE_SKEW_MS', 5 * 60_000, 0, 7 * 86_400_000),
-      persistBacklogLimit: r.int('PERSIST_BACKLOG_LIMIT', 2_000_000, 1, 1_000_000_000),
+      persistBacklogLimit: r.int('PERSIST_BACKLOG_LIMIT', 20_000, 0, 100_000_000),
       streamRetentionMs: r.int('STREAM_RETENTION_MS', 60 * 60_000, 1_000, 30 * 86_400_000),
       idempotencyTtlMs: r.int('IDEMPOTENCY_TTL_MS', 24 * 3_600_000, 1_000, 30 * 86_400_000),
     },
@@ -101,6 +104,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       clientMessagesPerSec: r.int('WS_CLIENT_MESSAGES_PER_SEC', 50, 1, 100_000),
       idleTimeoutSec: r.int('WS_IDLE_TIMEOUT_SEC', 120, 8, 3600),
     },
+    publicUrl: r.url('PUBLIC_URL', ['http:', 'https:']) ?? '',
     gateway: {
       tenantRateLimit: r.int('GATEWAY_TENANT_RATE_LIMIT', 0, 0, 10_000_000),
     },

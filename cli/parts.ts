@@ -1,0 +1,118 @@
+// Builds each service part from the platform and registers its close step. Maps the process config onto each
+// part's own config type; no logic beyond that.
+import type { Redis } from 'ioredis';
+import type { TemplatedApp } from 'uWebSockets.js';
+import { createDetector } from '../detector/index.js';
+import { attachGateway } from '../gateway/index.js';
+import { createIngestApi, type IngestService } from '../ingest/service.js';
+import { createPersister, DEFAULT_PERSISTER_CONFIG } from '../ingest/persister/persister.js';
+import { openApiDocument } from '../lib/api/openapi.js';
+import type { Authenticate } from '../lib/auth/principal.js';
+import type { IngestApi, QueryApi } from '../lib/rpc/apis.js';
+import type { Store } from '../lib/store/port.js';
+import { ensureBootstrap } from '../query/bootstrap.js';
+import { createQueryApi } from '../query/service.js';
+import { attachRealtime, type Realtime } from '../realtime/index.js';
+import type { Platform } from './platform.js';
+
+const consumerName = (p: Platform): string => `${p.config.replicaId}-${process.pid}`;
+
+export async function buildQuery(p: Platform, deps: { store: Store; authenticate: Authenticate; jwtSecret: Uint8Array }): Promise<QueryApi> {
+  const boot = await ensureBootstrap(deps.store, { bootstrapApiKey: p.config.bootstrapApiKey, now: Date.now });
+  if (boot.createdKey) {
+    // Shown once: the key is stored only as a hash.
+    process.stdout.write(`\nLightwatch admin API key for tenant "default" (shown once, keep it): ${boot.createdKey}\n\n`);
+  }
+  return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger: p.logger.child({ part: 'query' }) });
+}
+
+export async function buildIngest(p: Platform, deps: { redis: Redis; redisUrl: string; store: Store; authenticate: Authenticate }): Promise<IngestService> {
+  const c = p.config.ingest;
+  const ingest = createIngestApi({
+    redis: deps.redis,
+    names: p.names,
+    store: deps.store,
+    authenticate: deps.authenticate,
+    logger: p.logger.child({ part: 'ingest' }),
+    registry: p.registry,
+    config: {
+      maxBodyBytes: c.maxBodyBytes,
+      maxItems: c.maxItems,
+      maxDepth: 32,
+      maxLineBytes: 1024 * 1024,
+      normalize: {
+        maxLabels: c.maxLabels,
+        maxLabelNameBytes: 128,
+        maxLabelValueBytes: 1024,
+        maxStringBytes: 64 * 1024,
+        maxFieldsBytes: 64 * 1024,
+        maxFutureSkewMs: c.maxFutureSkewMs,
+        maxTargetBytes: 256,
+      },
+      persistBacklogLimit: c.persistBacklogLimit,
+      streamRetentionMs: c.streamRetentionMs,
+      idempotencyTtlMs: c.idempotencyTtlMs,
+    },
+  });
+  p.lifecycle.onClose('ingest', () => ingest.close());
+  const persister = createPersister({
+    redis: deps.redis,
+    redisUrl: deps.redisUrl,
+    names: p.names,
+    store: deps.store,
+    logger: p.logger.child({ part: 'persister' }),
+    registry: p.registry,
+    config: { ...DEFAULT_PERSISTER_CONFIG, consumerName: consumerName(p), streamRetentionMs: c.streamRetentionMs },
+  });
+  await persister.start();
+  // Closed after the HTTP/gRPC edges stop (registered earlier, closed later): drains what was accepted.
+  p.lifecycle.onClose('persister', () => persister.close());
+  return ingest;
+}
+
+export async function buildDetector(p: Platform, deps: { redis: Redis; store: Store }): Promise<void> {
+  const c = p.config.detector;
+  const detector = createDetector({
+    redis: deps.redis,
+    store: deps.store,
+    names: p.names,
+    logger: p.logger.child({ part: 'detector' }),
+    registry: p.registry,
+    config: {
+      replicaId: consumerName(p),
+      leaseMs: c.leaseMs,
+      checkConcurrency: c.checkConcurrency,
+      telegramApiBaseUrl: c.telegramApiUrl,
+      publicBaseUrl: p.config.publicUrl,
+    },
+  });
+  await detector.start();
+  p.lifecycle.onClose('detector', () => detector.close());
+}
+
+export function buildGateway(p: Platform, app: TemplatedApp, deps: { ingest: IngestApi; query: QueryApi; authenticate: Authenticate }): void {
+  attachGateway(app, {
+    ingest: deps.ingest,
+    query: deps.query,
+    authenticate: deps.authenticate,
+    logger: p.logger.child({ part: 'gateway' }),
+    registry: p.registry,
+    openApiDocument,
+    config: { maxBodyBytes: p.config.ingest.maxBodyBytes, tenantRateLimit: p.config.gateway.tenantRateLimit },
+  });
+}
+
+export async function buildRealtime(p: Platform, app: TemplatedApp, deps: { redis: Redis; redisUrl: string; authenticate: Authenticate }): Promise<Realtime> {
+  const realtime = attachRealtime(app, {
+    redis: deps.redis,
+    redisUrl: deps.redisUrl,
+    names: p.names,
+    authenticate: deps.authenticate,
+    logger: p.logger.child({ part: 'realtime' }),
+    registry: p.registry,
+    config: { replicaId: p.config.replicaId, ...p.config.realtime },
+  });
+  await realtime.start();
+  p.lifecycle.onClose('realtime', () => realtime.close());
+  return realtime;
+}

@@ -1,0 +1,91 @@
+// What every process builds the same way: logger, metrics registry, lifecycle, Redis (or the all-in-one's own
+// redis-server), the store, the JWT secret, the authenticator, the ops endpoints and the HTTP listener.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { TemplatedApp } from 'uWebSockets.js';
+import { createAuthenticator } from '../lib/auth/authenticator.js';
+import type { Authenticate } from '../lib/auth/principal.js';
+import type { LightwatchConfig } from '../lib/config/config.js';
+import { attachOps, type ReadinessCheck } from '../lib/http/ops.js';
+import { createApp, listen, type HttpServer } from '../lib/http/server.js';
+import { Lifecycle } from '../lib/lifecycle/shutdown.js';
+import { createLogger, type Logger } from '../lib/logging/logger.js';
+import { createRegistry, type Registry } from '../lib/metrics/registry.js';
+import { connectRedis } from '../lib/redis/connect.js';
+import { startLocalRedis } from '../lib/redis/local-server.js';
+import { openStore } from '../lib/store/index.js';
+import type { Store } from '../lib/store/port.js';
+import { streamNames, type StreamNames } from '../lib/streams/partition.js';
+
+export interface Platform {
+  config: Readonly<LightwatchConfig>;
+  logger: Logger;
+  registry: Registry;
+  lifecycle: Lifecycle;
+  names: StreamNames;
+}
+
+export function createPlatform(config: Readonly<LightwatchConfig>, service: string): Platform {
+  const logger = createLogger({ level: config.logLevel, service });
+  const registry = createRegistry({ service });
+  const lifecycle = new Lifecycle(logger);
+  lifecycle.exitOnSignals(config.shutdownTimeoutMs);
+  return { config, logger, registry, lifecycle, names: streamNames(config.streamPrefix, config.partitions) };
+}
+
+/** REDIS_URL, or (all-in-one only) a redis-server of our own with AOF on under DATA_DIR, stopped on exit. */
+export async function redisUrlFor(p: Platform, allowLocal: boolean): Promise<string> {
+  if (p.config.redisUrl) return p.config.redisUrl;
+  if (!allowLocal) throw new Error('REDIS_URL is not set: a single service needs the shared Redis (e.g. REDIS_URL=redis://redis:6379)');
+  const local = await startLocalRedis({ dir: join(p.config.dataDir, 'redis'), appendOnly: true });
+  p.lifecycle.onClose('local redis-server', () => local.stop());
+  p.logger.info({ port: local.port, dir: join(p.config.dataDir, 'redis') }, 'started local redis-server (AOF on)');
+  return local.url;
+}
+
+export async function redisConnection(p: Platform, url: string, name: string): Promise<Redis> {
+  const redis = await connectRedis(url, { name: `lightwatch:${name}` });
+  p.lifecycle.onClose(`redis ${name}`, async () => {
+    await redis.quit().catch(() => redis.disconnect());
+  });
+  return redis;
+}
+
+export async function openStoreFor(p: Platform): Promise<Store> {
+  const store = await openStore(p.config.storeUrl);
+  p.lifecycle.onClose('store', () => store.close());
+  return store;
+}
+
+/** JWT_SECRET, or (all-in-one only) a secret generated once and kept under DATA_DIR with mode 0600. */
+export function jwtSecretFor(p: Platform, allowGenerated: boolean): Uint8Array {
+  if (p.config.jwtSecret) return new TextEncoder().encode(p.config.jwtSecret);
+  if (!allowGenerated) throw new Error('JWT_SECRET is not set: services run apart must share one (at least 32 characters)');
+  const file = join(p.config.dataDir, 'jwt-secret');
+  if (!existsSync(file)) {
+    mkdirSync(p.config.dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+}
+
+export function authenticatorFor(store: Store, jwtSecret: Uint8Array): Authenticate {
+  return createAuthenticator({ store, jwtSecret });
+}
+
+/** A uWS app with /healthz, /readyz and /metrics. */
+export function opsApp(p: Platform, readiness: Record<string, ReadinessCheck>): TemplatedApp {
+  const app = createApp();
+  attachOps(app, { registry: p.registry, readiness, accepting: () => p.lifecycle.accepting });
+  return app;
+}
+
+export async function listenHttp(p: Platform, app: TemplatedApp): Promise<HttpServer> {
+  const server = await listen(app, p.config.host, p.config.port);
+  // Registered last, so it closes first: stop taking requests before anything behind them goes away.
+  p.lifecycle.onClose('http listener', () => server.stopListening());
+  p.logger.info({ port: server.port }, 'listening');
+  return server;
+}

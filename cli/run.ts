@@ -1,0 +1,112 @@
+// Wiring only: which parts each command runs, in which order they start, and (through the lifecycle) the
+// reverse order in which they stop. No logic of its own.
+import type { LightwatchConfig } from '../lib/config/config.js';
+import { ingestApiClient, queryApiClient } from '../lib/rpc/grpc-clients.js';
+import { ingestBinding, queryBinding, startGrpcServer, type GrpcServiceBinding } from '../lib/rpc/grpc-server.js';
+import type { Command } from './usage.js';
+import { authenticatorFor, createPlatform, jwtSecretFor, listenHttp, openStoreFor, opsApp, redisConnection, redisUrlFor, type Platform } from './platform.js';
+import { buildDetector, buildGateway, buildIngest, buildQuery, buildRealtime } from './parts.js';
+
+const DEFAULT_GRPC_PORT = { ingest: 50051, query: 50052 } as const;
+
+async function serveGrpc(p: Platform, port: number, bindings: GrpcServiceBinding[]): Promise<void> {
+  const server = await startGrpcServer(p.config.host, port, bindings).catch((err: Error) => {
+    throw new Error(`cannot listen for gRPC on ${p.config.host}:${port}: ${err.message} (set GRPC_PORT to a free port)`);
+  });
+  p.lifecycle.onClose('grpc server', () => server.close(p.config.shutdownTimeoutMs / 2));
+  p.logger.info({ port: server.port }, 'gRPC listening');
+}
+
+function requireAddr(value: string | undefined, name: string): string {
+  if (!value) throw new Error(`${name} is not set: the gateway needs the address of that service (host:port)`);
+  return value;
+}
+
+/** Every service in one process on one HTTP port, calling each other in-process. */
+async function runAll(p: Platform): Promise<void> {
+  const redisUrl = await redisUrlFor(p, true);
+  const redis = await redisConnection(p, redisUrl, 'main');
+  const store = await openStoreFor(p);
+  const jwtSecret = jwtSecretFor(p, true);
+  const authenticate = authenticatorFor(store, jwtSecret);
+  const query = await buildQuery(p, { store, authenticate, jwtSecret });
+  const ingest = await buildIngest(p, { redis, redisUrl, store, authenticate });
+  await buildDetector(p, { redis, store });
+  const app = opsApp(p, { redis: async () => void (await redis.ping()), store: () => store.ping() });
+  buildGateway(p, app, { ingest, query, authenticate });
+  const realtime = await buildRealtime(p, app, { redis, redisUrl, authenticate });
+  await listenHttp(p, app);
+  await serveGrpc(p, p.config.grpcPort ?? DEFAULT_GRPC_PORT.ingest, [ingestBinding(ingest), queryBinding(query)]);
+  void realtime;
+}
+
+async function runGateway(p: Platform): Promise<void> {
+  const ingest = ingestApiClient(requireAddr(p.config.ingestAddr, 'INGEST_ADDR'));
+  const query = queryApiClient(requireAddr(p.config.queryAddr, 'QUERY_ADDR'));
+  p.lifecycle.onClose('grpc clients', () => {
+    ingest.close();
+    query.close();
+  });
+  // The gateway authenticates early (401/403 before reading a body) with the same store the services use.
+  const store = await openStoreFor(p);
+  const authenticate = authenticatorFor(store, jwtSecretFor(p, false));
+  const app = opsApp(p, { store: () => store.ping() });
+  buildGateway(p, app, { ingest, query, authenticate });
+  await listenHttp(p, app);
+}
+
+async function runIngest(p: Platform): Promise<void> {
+  const redisUrl = await redisUrlFor(p, false);
+  const redis = await redisConnection(p, redisUrl, 'main');
+  const store = await openStoreFor(p);
+  const authenticate = authenticatorFor(store, jwtSecretFor(p, false));
+  const ingest = await buildIngest(p, { redis, redisUrl, store, authenticate });
+  await listenHttp(p, opsApp(p, { redis: async () => void (await redis.ping()), store: () => store.ping() }));
+  await serveGrpc(p, p.config.grpcPort ?? DEFAULT_GRPC_PORT.ingest, [ingestBinding(ingest)]);
+}
+
+async function runQuery(p: Platform): Promise<void> {
+  const store = await openStoreFor(p);
+  const jwtSecret = jwtSecretFor(p, false);
+  const query = await buildQuery(p, { store, authenticate: authenticatorFor(store, jwtSecret), jwtSecret });
+  await listenHttp(p, opsApp(p, { store: () => store.ping() }));
+  await serveGrpc(p, p.config.grpcPort ?? DEFAULT_GRPC_PORT.query, [queryBinding(query)]);
+}
+
+async function runRealtime(p: Platform): Promise<void> {
+  const redisUrl = await redisUrlFor(p, false);
+  const redis = await redisConnection(p, redisUrl, 'main');
+  const store = await openStoreFor(p);
+  const authenticate = authenticatorFor(store, jwtSecretFor(p, false));
+  const app = opsApp(p, { redis: async () => void (await redis.ping()) });
+  await buildRealtime(p, app, { redis, redisUrl, authenticate });
+  await listenHttp(p, app);
+}
+
+async function runDetector(p: Platform): Promise<void> {
+  const redisUrl = await redisUrlFor(p, false);
+  const redis = await redisConnection(p, redisUrl, 'main');
+  const store = await openStoreFor(p);
+  await buildDetector(p, { redis, store });
+  await listenHttp(p, opsApp(p, { redis: async () => void (await redis.ping()), store: () => store.ping() }));
+}
+
+const RUNNERS: Record<Command, (p: Platform) => Promise<void>> = {
+  all: runAll,
+  gateway: runGateway,
+  ingest: runIngest,
+  query: runQuery,
+  realtime: runRealtime,
+  detector: runDetector,
+};
+
+export async function run(command: Command, config: Readonly<LightwatchConfig>): Promise<void> {
+  const p = createPlatform(config, command);
+  try {
+    await RUNNERS[command](p);
+  } catch (err) {
+    // Close whatever started (a local redis-server above all) before reporting the failure.
+    await p.lifecycle.close();
+    throw err;
+  }
+}
