@@ -8,7 +8,7 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { createAuthenticator } from '../lib/auth/authenticator.js';
 import type { Authenticate } from '../lib/auth/principal.js';
 import type { LightwatchConfig } from '../lib/config/config.js';
-import { attachOps, type ReadinessCheck } from '../lib/http/ops.js';
+import { attachNotFound, attachOps, type ReadinessCheck } from '../lib/http/ops.js';
 import { createApp, listen, type HttpServer } from '../lib/http/server.js';
 import { Lifecycle } from '../lib/lifecycle/shutdown.js';
 import { createLogger, type Logger } from '../lib/logging/logger.js';
@@ -79,6 +79,7 @@ export function authenticatorFor(store: Store, jwtSecret: Uint8Array): Authentic
 export function opsApp(p: Platform, readiness: Record<string, ReadinessCheck>): TemplatedApp {
   const app = createApp();
   attachOps(app, { registry: p.registry, readiness, accepting: () => p.lifecycle.accepting });
+  attachNotFound(app);
   return app;
 }
 

@@ -2,7 +2,7 @@
 // /metrics (prom-client). Readiness checks run concurrently with a timeout so a hung dependency answers 503.
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Registry } from 'prom-client';
-import { send, sendJson, trackAbort } from './respond.js';
+import { headersOf, send, sendJson, trackAbort } from './respond.js';
 
 export type ReadinessCheck = () => Promise<void> | void;
 
@@ -57,5 +57,16 @@ export function attachOps(app: TemplatedApp, options: OpsOptions): void {
       (text) => send(res, state, 200, text, { 'content-type': options.registry.contentType }),
       (err: unknown) => send(res, state, 500, String(err)),
     );
+  });
+}
+
+/** Any path no route serves: a JSON 404 (uWS prefers every specific route over this wildcard). */
+export function attachNotFound(app: TemplatedApp): void {
+  app.any('/*', (res, req) => {
+    const state = trackAbort(res);
+    const method = req.getMethod().toUpperCase();
+    const url = req.getUrl().slice(0, 200);
+    const rid = headersOf(req)['x-request-id'];
+    sendJson(res, state, 404, { error: { code: 'not_found', message: `nothing is served at ${method} ${url} by this process`, details: [] } }, rid ? { 'x-request-id': rid } : {});
   });
 }

@@ -18,19 +18,24 @@ export async function connectRedis(url: string, options: ConnectOptions): Promis
     maxRetriesPerRequest: options.blocking ? null : 20,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
   });
+  // Without a listener an 'error' event would crash the process; keep the last one for a clear message.
+  let lastError: Error | undefined;
+  redis.on('error', (err: Error) => {
+    lastError = err;
+  });
   const timeoutMs = options.connectTimeoutMs ?? 5_000;
   try {
     await Promise.race([
-      redis.connect(),
+      redis.connect().catch((err: unknown) => {
+        throw lastError ?? err;
+      }),
       new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref()),
     ]);
     await redis.ping();
   } catch (err) {
     redis.disconnect();
     const safe = url.replace(/\/\/[^@/]*@/, '//***@');
-    throw new Error(`cannot connect to Redis at ${safe}: ${(err as Error).message}`);
+    throw new Error(`cannot connect to Redis at ${safe}: ${(lastError ?? (err as Error)).message}`);
   }
-  // Reconnects are logged by whoever owns the connection; an unhandled 'error' event would crash the process.
-  redis.on('error', () => undefined);
   return redis;
 }
