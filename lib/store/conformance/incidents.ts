@@ -1,0 +1,178 @@
+// Conformance cases for incidents (epoch fencing, listing, active lookup, acknowledgement, uptime windows),
+// notification claims and detector snapshots.
+import { describe, expect, it } from 'vitest';
+import type { LightwatchError } from '../../errors/errors.js';
+import type { Store } from '../port.js';
+import type { ActorSnapshot, Incident, NotificationRecord } from '../types.js';
+import { incident, T0 } from './fixtures.js';
+
+type Get = () => Store;
+
+async function rejection(p: Promise<unknown>): Promise<LightwatchError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as LightwatchError;
+  }
+  throw new Error('expected the call to be refused');
+}
+
+const notification = (over: Partial<NotificationRecord> = {}): NotificationRecord => ({
+  key: 'inc-1:1:chan-1',
+  tenant: 'acme',
+  incidentId: 'inc-1',
+  channelId: 'chan-1',
+  transition: 'opened',
+  status: 'pending',
+  attempts: [],
+  epoch: 1,
+  createdAt: T0,
+  updatedAt: T0,
+  ...over,
+});
+
+const snapshot = (over: Partial<ActorSnapshot> = {}): ActorSnapshot => ({
+  tenant: 'acme',
+  targetId: 'target-1',
+  partition: 3,
+  appliedId: '1700000000000-0:4',
+  snapshot: { value: 'up', context: { deadline: T0 + 90_000, misses: 0 } },
+  epoch: 1,
+  updatedAt: T0,
+  ...over,
+});
+
+export function incidentCases(store: Get): void {
+  describe('incidents', () => {
+    it('upserts and reads back an incident with its timeline', async () => {
+      const inc = incident({ acknowledgedAt: undefined });
+      expect(await store().upsertIncident(inc)).toBe(true);
+      expect(await store().getIncident('acme', inc.id)).toEqual(inc);
+      const resolved = { ...inc, status: 'resolved' as const, resolvedAt: T0 + 60_000, timeline: [...inc.timeline, { at: T0 + 60_000, type: 'resolved', message: 'heartbeat back' }] };
+      expect(await store().upsertIncident(resolved)).toBe(true);
+      expect(await store().getIncident('acme', inc.id)).toEqual(resolved);
+    });
+
+    it('fences writes by epoch: an older epoch is refused, the same or a newer one is applied', async () => {
+      const inc = incident({ epoch: 5 });
+      expect(await store().upsertIncident(inc)).toBe(true);
+      expect(await store().upsertIncident({ ...inc, title: 'stale writer', epoch: 4 })).toBe(false);
+      expect((await store().getIncident('acme', inc.id))?.title).toBe(inc.title);
+      expect(await store().upsertIncident({ ...inc, title: 'same owner', epoch: 5 })).toBe(true);
+      expect(await store().upsertIncident({ ...inc, title: 'new owner', epoch: 6 })).toBe(true);
+      expect(await store().upsertIncident({ ...inc, title: 'old owner again', epoch: 5 })).toBe(false);
+      expect(await store().getIncident('acme', inc.id)).toEqual({ ...inc, title: 'new owner', epoch: 6 });
+    });
+
+    it('lists newest first with status and target filters and a stable cursor', async () => {
+      const incs: Incident[] = [];
+      for (let i = 0; i < 23; i++) {
+        incs.push(incident({ openedAt: T0 + Math.floor(i / 2) * 1000, status: i % 3 === 0 ? 'resolved' : i % 3 === 1 ? 'open' : 'acknowledged', targetId: i % 2 ? 't-a' : 't-b' }));
+      }
+      for (const i of incs) await store().upsertIncident(i);
+      await store().upsertIncident(incident({ tenant: 'other' }));
+      const order = (xs: Incident[]) => [...xs].sort((a, b) => b.openedAt - a.openedAt || (a.id < b.id ? 1 : -1)).map((i) => i.id);
+      const walk = async (filter: { status?: Incident['status'][]; targetId?: string }) => {
+        const out: string[] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await store().listIncidents({ tenant: 'acme', limit: 4, ...filter, ...(cursor ? { cursor } : {}) });
+          out.push(...page.items.map((i) => i.id));
+          if (!page.nextCursor) return out;
+          cursor = page.nextCursor;
+        }
+      };
+      expect(await walk({})).toEqual(order(incs));
+      expect(await walk({ status: ['open', 'acknowledged'] })).toEqual(order(incs.filter((i) => i.status !== 'resolved')));
+      expect(await walk({ targetId: 't-a', status: ['resolved'] })).toEqual(order(incs.filter((i) => i.targetId === 't-a' && i.status === 'resolved')));
+      const first = await store().listIncidents({ tenant: 'acme', limit: 2 });
+      const err = await rejection(store().listIncidents({ tenant: 'acme', limit: 2, status: ['open'], cursor: first.nextCursor as string }));
+      expect(err.reason).toBe('bad_cursor');
+      const other = await rejection(store().listIncidents({ tenant: 'other', limit: 2, cursor: first.nextCursor as string }));
+      expect(other.reason).toBe('bad_cursor');
+      expect((await rejection(store().listIncidents({ tenant: 'acme', limit: 2, status: ['closed' as Incident['status']] }))).code).toBe('bad_request');
+      expect((await rejection(store().listIncidents({ tenant: 'acme', limit: 2, targetId: { $ne: '' } as unknown as string }))).code).toBe('bad_request');
+    });
+
+    it('finds the active incident of a (target, rule), not a resolved one', async () => {
+      const resolved = incident({ status: 'resolved', resolvedAt: T0 + 10, openedAt: T0 });
+      const open = incident({ status: 'acknowledged', openedAt: T0 + 100 });
+      await store().upsertIncident(resolved);
+      expect(await store().findActiveIncident('acme', 'target-1', 'rule-1')).toBeNull();
+      await store().upsertIncident(open);
+      expect(await store().findActiveIncident('acme', 'target-1', 'rule-1')).toEqual(open);
+      expect(await store().findActiveIncident('acme', 'target-1', 'rule-2')).toBeNull();
+      expect(await store().findActiveIncident('other', 'target-1', 'rule-1')).toBeNull();
+    });
+
+    it('acknowledges: applies the patch, appends to the timeline, keeps the epoch; null for another tenant', async () => {
+      const inc = incident({ epoch: 7 });
+      await store().upsertIncident(inc);
+      const entry = { at: T0 + 5_000, type: 'acknowledged', message: 'on it', actor: 'user:42' };
+      expect(await store().updateIncident('other', inc.id, { status: 'acknowledged' }, entry)).toBeNull();
+      const updated = await store().updateIncident('acme', inc.id, { status: 'acknowledged', acknowledgedAt: T0 + 5_000, acknowledgedBy: 'user:42', updatedAt: T0 + 5_000 }, entry);
+      const expected = { ...inc, status: 'acknowledged', acknowledgedAt: T0 + 5_000, acknowledgedBy: 'user:42', updatedAt: T0 + 5_000, timeline: [...inc.timeline, entry] };
+      expect(updated).toEqual(expected);
+      expect(await store().getIncident('acme', inc.id)).toEqual(expected);
+      expect(await store().getIncident('other', inc.id)).toBeNull();
+      expect(await store().updateIncident('acme', 'missing', {}, entry)).toBeNull();
+    });
+
+    it('returns the incidents of a target overlapping a window', async () => {
+      const day = 86_400_000;
+      const before = incident({ openedAt: T0 - 2 * day, resolvedAt: T0 - day, status: 'resolved' });
+      const straddles = incident({ openedAt: T0 - day / 2, resolvedAt: T0 + day / 2, status: 'resolved' });
+      const inside = incident({ openedAt: T0 + day, resolvedAt: T0 + day + 60_000, status: 'resolved' });
+      const stillOpen = incident({ openedAt: T0 + 2 * day, status: 'open' });
+      const after = incident({ openedAt: T0 + 10 * day, status: 'open' });
+      const otherTarget = incident({ targetId: 'target-2', openedAt: T0 + day });
+      const otherTenant = incident({ tenant: 'other', openedAt: T0 + day });
+      for (const i of [before, straddles, inside, stillOpen, after, otherTarget, otherTenant]) await store().upsertIncident(i);
+      const got = await store().incidentsInWindow('acme', 'target-1', T0, T0 + 3 * day);
+      expect(got.map((i) => i.id)).toEqual([straddles.id, inside.id, stillOpen.id]);
+      expect(await store().incidentsInWindow('nobody', 'target-1', T0, T0 + 3 * day)).toEqual([]);
+    });
+  });
+
+  describe('notifications', () => {
+    it('claims a notification once; records attempts; lists within the tenant', async () => {
+      const rec = notification();
+      expect(await store().claimNotification(rec)).toBe(true);
+      expect(await store().claimNotification(rec)).toBe(false);
+      expect(await store().claimNotification({ ...rec, tenant: 'other' })).toBe(false);
+      await store().recordNotificationAttempt(rec.key, { at: T0 + 1, ok: false, status: 502, error: 'bad gateway', durationMs: 30 }, 'pending');
+      await store().recordNotificationAttempt(rec.key, { at: T0 + 2, ok: true, status: 200, durationMs: 20 }, 'sent');
+      const list = await store().listNotifications('acme', 'inc-1');
+      expect(list).toHaveLength(1);
+      expect(list[0]?.status).toBe('sent');
+      expect(list[0]?.attempts.map((a) => a.ok)).toEqual([false, true]);
+      expect(list[0]?.updatedAt).toBe(T0 + 2);
+      expect(await store().listNotifications('other', 'inc-1')).toEqual([]);
+      await store().recordNotificationAttempt('no-such-key', { at: T0, ok: true, durationMs: 1 }, 'sent');
+      const second = notification({ key: 'inc-1:2:chan-1', transition: 'resolved', createdAt: T0 + 10 });
+      expect(await store().claimNotification(second)).toBe(true);
+      expect((await store().listNotifications('acme', 'inc-1')).map((n) => n.key)).toEqual([rec.key, second.key]);
+    });
+  });
+
+  describe('snapshots', () => {
+    it('saves and loads by partition, replacing per (tenant, target), ignoring older epochs', async () => {
+      const a = snapshot();
+      const b = snapshot({ targetId: 'target-2' });
+      const c = snapshot({ tenant: 'other', partition: 4 });
+      await store().saveSnapshots([a, b, c]);
+      expect(await store().loadSnapshots(3)).toEqual([a, b]);
+      expect(await store().loadSnapshots(4)).toEqual([c]);
+      expect(await store().loadSnapshots(5)).toEqual([]);
+      const newer = { ...a, appliedId: '1700000000001-0:0', epoch: 2 };
+      const stale = { ...b, appliedId: '0-0:0', epoch: 0 };
+      await store().saveSnapshots([newer, stale]);
+      expect(await store().loadSnapshots(3)).toEqual([newer, b]);
+      const moved = { ...newer, partition: 9, epoch: 3 };
+      await store().saveSnapshots([moved]);
+      expect(await store().loadSnapshots(9)).toEqual([moved]);
+      expect(await store().loadSnapshots(3)).toEqual([b]);
+      await store().saveSnapshots([]);
+    });
+  });
+}

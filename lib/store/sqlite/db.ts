@@ -1,0 +1,88 @@
+// Opens the SQLite database with the settings the store relies on (WAL, synchronous=NORMAL, busy timeout,
+// a large page cache and memory map) and creates the schema. Also the small helpers every SQLite part shares.
+import Database from 'better-sqlite3';
+import { conflict, type LightwatchError } from '../../errors/errors.js';
+import { schemaDdl, SCHEMA_VERSION } from './schema.js';
+
+export type Db = Database.Database;
+export type Stmt = Database.Statement;
+
+export interface SqliteStoreOptions {
+  /** File path, or `:memory:` for tests. The parent folder must exist (openStore creates it). */
+  path: string;
+  /** Waits this long for another connection's write lock before failing with SQLITE_BUSY. Default 5000. */
+  busyTimeoutMs?: number;
+  /** Page cache of this connection, MiB. Default 256. */
+  cacheSizeMb?: number;
+  /** Memory-mapped I/O size, MiB (reads skip a copy). Default 1024; 0 disables. */
+  mmapSizeMb?: number;
+  /** WAL pages before an automatic checkpoint. Default 10000 (about 80 MB with 8 KiB pages). */
+  walAutocheckpointPages?: number;
+  /** Rows deleted per retention transaction, so the write lock is never held for long. Default 5000. */
+  retentionChunk?: number;
+}
+
+export function openDatabase(opts: SqliteStoreOptions): Db {
+  const db = new Database(opts.path);
+  try {
+    // Only takes effect on a new file, before the first table: larger pages keep ~300-byte clustered rows and
+    // wide keyset indexes shallow.
+    db.pragma('page_size = 8192');
+    if (opts.path !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    db.pragma(`cache_size = ${-Math.max(1, Math.floor(opts.cacheSizeMb ?? 256)) * 1024}`);
+    db.pragma(`mmap_size = ${Math.max(0, Math.floor(opts.mmapSizeMb ?? 1024)) * 1024 * 1024}`);
+    db.pragma(`wal_autocheckpoint = ${Math.max(100, Math.floor(opts.walAutocheckpointPages ?? 10_000))}`);
+    db.pragma('temp_store = MEMORY');
+    db.pragma('foreign_keys = OFF');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`${opts.path}: store schema version ${version} is newer than this build understands (${SCHEMA_VERSION})`);
+    }
+    db.exec(schemaDdl());
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** Runs `fn`, turning a unique-constraint failure into a 409; `message` may tell a duplicate id from a duplicate name. */
+export function withConflict<T>(fn: () => T, message: string | ((duplicateId: boolean) => string)): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const text = typeof message === 'string' ? message : message((err as { code: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+    throw conflictError(text, err);
+  }
+}
+
+function conflictError(message: string, cause: unknown): LightwatchError {
+  const e = conflict(message);
+  (e as { cause?: unknown }).cause = cause;
+  return e;
+}
+
+/** Prepared statements by SQL text: the dynamic queries have a bounded number of shapes. */
+export function statementCache(db: Db, max = 500): (sql: string) => Stmt {
+  const cache = new Map<string, Stmt>();
+  return (sql) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      if (cache.size >= max) cache.clear();
+      stmt = db.prepare(sql);
+      cache.set(sql, stmt);
+    }
+    return stmt;
+  };
+}
+
+export const parseDoc = <T>(row: { doc: string } | undefined): T | null => (row ? (JSON.parse(row.doc) as T) : null);

@@ -1,0 +1,128 @@
+// SQLite-specific behaviour the conformance suite cannot see: the file settings, query plans that walk an index
+// in keyset order (never a sort), retention that yields between chunks, and openStore's URL handling.
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isMongoUrl, mongoDbName, openStore } from '../index.js';
+import { checkEventQuery } from '../query.js';
+import type { EventQuery } from '../types.js';
+import { logEvent, metricEvent, T0 } from '../conformance/fixtures.js';
+import { pageSql } from './events.js';
+import { schemaDdl } from './schema.js';
+import { createSqliteStore } from './store.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lw-sqlite-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SQLite file store', () => {
+  it('opens in WAL mode with synchronous=NORMAL and keeps data across reopen', async () => {
+    const path = join(dir, 'lw.db');
+    const store = await createSqliteStore({ path });
+    await store.appendEvents([logEvent({ ts: T0 })]);
+    await store.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+    const again = await createSqliteStore({ path });
+    expect(await again.countEvents('acme')).toBe(1);
+    // A second connection (another process in the all-in-one) sees the same rows.
+    const reader = await createSqliteStore({ path });
+    expect(await reader.countEvents('acme', 'log')).toBe(1);
+    await reader.close();
+    await again.close();
+  });
+
+  it('refuses a file written by a newer schema', async () => {
+    const path = join(dir, 'future.db');
+    const raw = new Database(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    await expect(createSqliteStore({ path })).rejects.toThrow(/newer/);
+  });
+
+  it('retention deletes in chunks and lets other calls run in between', async () => {
+    const store = await createSqliteStore({ path: join(dir, 'ret.db'), retentionChunk: 100 });
+    const old = Array.from({ length: 1050 }, (_, i) => logEvent({ ts: T0 - 100_000 + i, tenant: i % 2 ? 'a' : 'b' }));
+    await store.appendEvents([...old, logEvent({ ts: T0 + 1, tenant: 'a' })]);
+    let finished = false;
+    let ranDuring = false;
+    const deleting = store.deleteEventsBefore('log', T0).then((n) => {
+      finished = true;
+      return n;
+    });
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        ranDuring = !finished;
+        resolve();
+      }),
+    );
+    expect(await deleting).toBe(1050);
+    expect(ranDuring).toBe(true);
+    expect(await store.countEvents('a')).toBe(1);
+    await store.close();
+  });
+});
+
+describe('SQLite query plans', () => {
+  const db = new Database(':memory:');
+  db.exec(schemaDdl());
+  const plan = (q: Partial<EventQuery>, after = false): string => {
+    const checked = checkEventQuery({ tenant: 'acme', kind: 'log', limit: 100, order: 'desc', ...q });
+    const { sql, params } = pageSql(checked.filter, checked.order, after ? { ts: 1, id: 'x' } : undefined);
+    const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params, 101) as Array<{ detail: string }>;
+    return rows.map((r) => r.detail).join(' | ');
+  };
+
+  const cases: Array<[Partial<EventQuery>, RegExp]> = [
+    [{}, /USING PRIMARY KEY \(tenant=\?/],
+    [{ target: 'api' }, /USING INDEX events_log_target \(tenant=\? AND target=\?/],
+    [{ level: 'error' }, /USING INDEX events_log_level \(tenant=\? AND level=\?/],
+    [{ level: 'info' }, /USING PRIMARY KEY \(tenant=\?/],
+    [{ target: 'api', level: 'error', labels: { env: 'prod' } }, /USING INDEX events_log_target/],
+    [{ labels: { env: 'prod' }, text: 'timeout' }, /USING PRIMARY KEY \(tenant=\?/],
+    [{ from: 1, to: 2e12 }, /USING PRIMARY KEY \(tenant=\? AND ts>\?/],
+    [{ from: 1, to: 2e12, order: 'asc' }, /USING PRIMARY KEY \(tenant=\? AND .*ts<\?/],
+    [{ target: 'api', from: 1, to: 2e12 }, /USING INDEX events_log_target \(tenant=\? AND target=\? AND ts>\?/],
+    [{ kind: 'metric', name: 'cpu' }, /USING INDEX events_metric_name \(tenant=\? AND name=\?/],
+    [{ kind: 'security', severity: 'high' }, /USING INDEX events_security_severity/],
+    [{ kind: 'security', category: 'auth', order: 'asc' }, /USING INDEX events_security_category/],
+  ];
+  for (const [q, expected] of cases) {
+    for (const after of [false, true]) {
+      it(`walks an index in keyset order for ${JSON.stringify(q)}${after ? ' after a cursor' : ''}`, () => {
+        const p = plan(q, after);
+        expect(p).toMatch(expected);
+        expect(p).not.toMatch(/TEMP B-TREE|SCAN/);
+        if (after) expect(p).toMatch(/\(ts,id\)[<>]\(\?,\?\)/);
+      });
+    }
+  }
+});
+
+describe('openStore', () => {
+  it('tells MongoDB URLs from file paths and reads the database name', () => {
+    expect(isMongoUrl('mongodb://h:27017/lw')).toBe(true);
+    expect(isMongoUrl('mongodb+srv://u:p@cluster.example/lw?retryWrites=true')).toBe(true);
+    expect(isMongoUrl('./data/lightwatch.db')).toBe(false);
+    expect(isMongoUrl('/var/lib/mongodb/file.db')).toBe(false);
+    expect(mongoDbName('mongodb://h:27017/observ?authSource=admin')).toBe('observ');
+    expect(mongoDbName('mongodb://h:27017')).toBe('lightwatch');
+    expect(mongoDbName('mongodb://h:27017/')).toBe('lightwatch');
+  });
+
+  it('opens a SQLite file, creating its folders', async () => {
+    const path = join(dir, 'nested', 'deeper', 'lightwatch.db');
+    const store = await openStore(path);
+    expect(store.kind).toBe('sqlite');
+    await store.appendEvents([metricEvent()]);
+    expect(await store.countEvents('acme', 'metric')).toBe(1);
+    await store.close();
+  });
+});

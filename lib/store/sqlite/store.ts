@@ -1,0 +1,49 @@
+// The SQLite store: the all-in-one default and the store the tests run against. better-sqlite3 is synchronous,
+// so every method does one short piece of work (one statement or one transaction) and the async signatures
+// just wrap it; long work (retention) is cut into chunks that yield to the event loop.
+import type { Store } from '../port.js';
+import type { Channel, Maintenance, Rule, Silence, Target } from '../types.js';
+import { createSqliteAuth } from './auth.js';
+import { createSqliteConfig } from './config.js';
+import { openDatabase, type SqliteStoreOptions } from './db.js';
+import { createSqliteEvents } from './events.js';
+import { createSqliteIncidents } from './incidents.js';
+
+export type { SqliteStoreOptions } from './db.js';
+
+export interface SqliteStore extends Store {
+  readonly kind: 'sqlite';
+  /** The file path (or `:memory:`). */
+  readonly path: string;
+}
+
+export async function createSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
+  const db = openDatabase(opts);
+  let closed = false;
+  const store: SqliteStore = {
+    kind: 'sqlite',
+    path: opts.path,
+    ...createSqliteEvents(db, { retentionChunk: opts.retentionChunk }),
+    targets: createSqliteConfig<Target>(db, 'cfg_targets', 'target', (t) => t.name),
+    rules: createSqliteConfig<Rule>(db, 'cfg_rules', 'rule', (r) => r.name),
+    channels: createSqliteConfig<Channel>(db, 'cfg_channels', 'channel', (c) => c.name),
+    silences: createSqliteConfig<Silence>(db, 'cfg_silences', 'silence'),
+    maintenance: createSqliteConfig<Maintenance>(db, 'cfg_maintenance', 'maintenance window', (m) => m.name),
+    ...createSqliteIncidents(db),
+    ...createSqliteAuth(db),
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        db.pragma('optimize');
+      } catch {
+        // best effort: a read-only or busy file must not keep the store from closing
+      }
+      db.close();
+    },
+  };
+  return store;
+}
