@@ -112,8 +112,8 @@ export function labelsFrom(v: unknown, what: string): Record<string, unknown> | 
       const colon = t.indexOf(':');
       const eq = t.indexOf('=');
       const cut = colon === -1 ? eq : eq === -1 ? colon : Math.min(colon, eq);
-      if (cut <= 0) out[t] = 'true';
-      else out[t.slice(0, cut)] = t.slice(cut + 1);
+      if (cut <= 0) setField(out, t, 'true');
+      else setField(out, t.slice(0, cut), t.slice(cut + 1));
     }
     return out;
   }
