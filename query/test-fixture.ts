@@ -1,0 +1,89 @@
+// Test fixture for the query service: a real SQLite store (in memory), the real authenticator, a bootstrapped
+// installation with two tenants and keys of every scope, a settable clock, and `http()` that goes through the
+// same route mapping as the gateway and answers what the gateway would (status and JSON body, errors included).
+import { pino } from 'pino';
+import { apiCallFromHttp } from '../lib/api/routes.js';
+import { createAuthenticator } from '../lib/auth/authenticator.js';
+import { asLightwatchError, toErrorBody } from '../lib/errors/errors.js';
+import type { CallContext, QueryApi } from '../lib/rpc/apis.js';
+import { createSqliteStore, type SqliteStore } from '../lib/store/sqlite/store.js';
+import { eventsPageToJson, seriesToJson } from '../lib/api/event-wire.js';
+import { ensureBootstrap } from './bootstrap.js';
+import { createQueryApi } from './service.js';
+
+export const OPERATOR_KEY = 'lw_test_operator_key_0123456789';
+export const JWT_SECRET = new TextEncoder().encode('test-secret-test-secret-test-secret!');
+export const T0 = Date.UTC(2026, 0, 1);
+
+export interface HttpAnswer {
+  status: number;
+  // Tests read arbitrary JSON answers.
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface Fixture {
+  store: SqliteStore;
+  api: QueryApi;
+  clock: { now: number };
+  /** Keys by name: operator (admin of default), adminA/readA/ingestA of tenant a, adminB/readB of tenant b. */
+  keys: Record<'operator' | 'adminA' | 'readA' | 'ingestA' | 'adminB' | 'readB', string>;
+  http(credential: string | null, method: string, path: string, opts?: { params?: Record<string, string | string[]>; body?: unknown }): Promise<HttpAnswer>;
+  close(): Promise<void>;
+}
+
+export async function callHttp(api: QueryApi, credential: string | null, method: string, path: string, opts: { params?: Record<string, string | string[]>; body?: unknown } = {}): Promise<HttpAnswer> {
+  const ctx: CallContext = { requestId: 'test', credential };
+  const body = opts.body === undefined ? '' : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  try {
+    const call = apiCallFromHttp(method, path, opts.params ?? {}, body);
+    switch (call.type) {
+      case 'events':
+        return { status: 200, body: eventsPageToJson(await api.queryEvents(call.request, ctx)) };
+      case 'series':
+        return { status: 200, body: seriesToJson(await api.metricSeries(call.request, ctx)) };
+      case 'resource': {
+        const res = await api.resource(call.request, ctx);
+        return { status: res.httpStatus, body: JSON.parse(res.bodyJson) };
+      }
+      case 'openapi':
+        return { status: 200, body: {} };
+    }
+  } catch (err) {
+    const e = asLightwatchError(err);
+    return { status: e.httpStatus, body: toErrorBody(e) };
+  }
+}
+
+export async function createFixture(): Promise<Fixture> {
+  const store = await createSqliteStore({ path: ':memory:' });
+  const clock = { now: T0 };
+  const now = (): number => clock.now;
+  await ensureBootstrap(store, { bootstrapApiKey: OPERATOR_KEY, now });
+  const api = createQueryApi({
+    store,
+    authenticate: createAuthenticator({ store, jwtSecret: JWT_SECRET, cacheTtlMs: 0, now }),
+    jwtSecret: JWT_SECRET,
+    jwtTtlSec: 3600,
+    now,
+    logger: pino({ level: 'silent' }),
+  });
+  const http: Fixture['http'] = (credential, method, path, opts) => callHttp(api, credential, method, path, opts);
+  const must = async (cred: string, path: string, body: unknown): Promise<HttpAnswer['body']> => {
+    const res = await http(cred, 'POST', path, { body });
+    if (res.status !== 201) throw new Error(`setup ${path} failed: ${JSON.stringify(res.body)}`);
+    return res.body;
+  };
+  const a = await must(OPERATOR_KEY, '/api/tenants', { id: 'a', name: 'Tenant A' });
+  const b = await must(OPERATOR_KEY, '/api/tenants', { id: 'b', name: 'Tenant B' });
+  const adminA = a.adminKey.key as string;
+  const adminB = b.adminKey.key as string;
+  const keys = {
+    operator: OPERATOR_KEY,
+    adminA,
+    adminB,
+    readA: (await must(adminA, '/api/keys', { name: 'reader', scopes: ['read'] })).key as string,
+    ingestA: (await must(adminA, '/api/keys', { name: 'agent', scopes: ['ingest'] })).key as string,
+    readB: (await must(adminB, '/api/keys', { name: 'reader', scopes: ['read'] })).key as string,
+  };
+  return { store, api, clock, keys, http, close: () => store.close() };
+}
