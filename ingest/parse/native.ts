@@ -2,6 +2,7 @@
 // JSON object, a JSON array, or NDJSON. Each item is validated on its own: good ones become DraftEvents, bad
 // ones are listed with what is wrong. Field names are accepted the way common agents spell them. Pure.
 import type { DraftEvent, HeartbeatStatus, MetricType } from '../../lib/events/event.js';
+import { HEARTBEAT_WORDS, lookup, METRIC_TYPE_WORDS, OUTCOME_WORDS } from './words.js';
 import { badRequest } from '../../lib/errors/errors.js';
 import { batchTooLarge, describeJsonProblem, firstNonSpace, jsonError, parseJson, splitLines, tryParseJson } from './json.js';
 import { normalizeLevel, normalizeSeverity } from './levels.js';
@@ -55,73 +56,6 @@ const heartbeatRoles = new KeyRoles({
   log: ['log', 'output', 'message', 'msg'],
 });
 const sampleRoles = new KeyRoles({ ts: TS, value: ['value'] });
-
-const METRIC_TYPE_WORDS: Record<string, MetricType> = {
-  gauge: 'gauge',
-  g: 'gauge',
-  counter: 'counter',
-  count: 'counter',
-  c: 'counter',
-  sum: 'counter',
-  histogram: 'histogram',
-  h: 'histogram',
-  timer: 'histogram',
-  ms: 'histogram',
-  distribution: 'histogram',
-  summary: 'summary',
-  untyped: 'untyped',
-  unknown: 'untyped',
-};
-
-const HEARTBEAT_WORDS: Record<string, HeartbeatStatus> = {
-  ok: 'ok',
-  up: 'ok',
-  success: 'ok',
-  succeeded: 'ok',
-  pass: 'ok',
-  passed: 'ok',
-  done: 'ok',
-  start: 'start',
-  started: 'start',
-  running: 'start',
-  run: 'start',
-  fail: 'fail',
-  failed: 'fail',
-  failure: 'fail',
-  error: 'fail',
-  down: 'fail',
-};
-
-const OUTCOME_WORDS: Record<string, 'success' | 'failure' | 'unknown'> = {
-  success: 'success',
-  succeeded: 'success',
-  successful: 'success',
-  ok: 'success',
-  allowed: 'success',
-  allow: 'success',
-  accepted: 'success',
-  accept: 'success',
-  pass: 'success',
-  true: 'success',
-  failure: 'failure',
-  failed: 'failure',
-  fail: 'failure',
-  denied: 'failure',
-  deny: 'failure',
-  blocked: 'failure',
-  block: 'failure',
-  rejected: 'failure',
-  reject: 'failure',
-  error: 'failure',
-  false: 'failure',
-  unknown: 'unknown',
-};
-
-function lookup<T>(table: Record<string, T>, v: string): T | undefined {
-  if (Object.prototype.hasOwnProperty.call(table, v)) return table[v];
-  const l = v.trim().toLowerCase();
-  return Object.prototype.hasOwnProperty.call(table, l) ? table[l] : undefined;
-}
 
 /** Parses a native endpoint's body (already UTF-8 text). Throws only for whole-request problems. */
 export function parseNativeBody(kind: NativeKind, text: string, opts: NativeOptions, wrapperKeys: readonly string[]): NativeResult {
