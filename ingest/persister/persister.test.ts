@@ -8,7 +8,7 @@ import { createAppender } from '../appender/appender.js';
 import { createBacklogMonitor } from '../appender/backlog.js';
 import { ensurePersistGroups } from '../appender/groups.js';
 import { logEvents } from '../test-events.js';
-import { openTestStore, type TestEventStore } from '../test-store.js';
+import { createSqliteStore, type SqliteStore } from '../../lib/store/sqlite/store.js';
 import { faultyStore } from './faulty-store.js';
 import { createPersister, type Persister, type PersisterConfig } from './persister.js';
 
@@ -35,7 +35,7 @@ const baseConfig = (name: string): PersisterConfig => ({
 describe('persister', () => {
   let redis: Redis;
   let names: StreamNames;
-  let store: TestEventStore;
+  let store: SqliteStore;
   const persisters: Persister[] = [];
 
   beforeAll(() => {
@@ -52,10 +52,10 @@ describe('persister', () => {
 
   async function setup(partitions = 4): Promise<void> {
     names = streamNames(uniquePrefix('per'), partitions);
-    store = await openTestStore();
+    store = await createSqliteStore({ path: ':memory:' });
     await ensurePersistGroups(redis, names);
   }
-  function persister(config: Partial<PersisterConfig> & { consumerName: string }, s: TestEventStore['appendEvents'] | undefined = undefined): Persister {
+  function persister(config: Partial<PersisterConfig> & { consumerName: string }, s: SqliteStore['appendEvents'] | undefined = undefined): Persister {
     const p = createPersister({
       redis,
       redisUrl: testRedisUrl(),
@@ -82,7 +82,8 @@ describe('persister', () => {
     await waitFor(async () => (await store.countEvents('acme')) === 700 && (await store.countEvents('globex')) === 300);
     await waitFor(async () => (await backlog()) === 0);
     expect(p.stats().persistedEvents).toBe(1000);
-    expect(new Set(store.ids('acme'))).toEqual(new Set(events.filter((e) => e.tenant === 'acme').map((e) => e.id)));
+    const stored = await store.queryEvents({ tenant: 'acme', kind: 'log', limit: 1000, order: 'asc' });
+    expect(new Set(stored.items.map((e) => e.id))).toEqual(new Set(events.filter((e) => e.tenant === 'acme').map((e) => e.id)));
 
     // Keeps following new appends.
     await appender.append(logEvents(5));

@@ -1,0 +1,555 @@
+// Ingest throughput benchmark (issue 3), one run on this machine, load generator included:
+//   (a) raw ceiling: pipelined XADD of the same events laid out as ingest lays them out (one entry per
+//       partition per 1000-event batch), from one Node process — pre-encoded payloads (a1) and with the
+//       batch encoding (a2, the appender alone);
+//   (b) Lightwatch ingest: createIngestApi(...).push in-process with a JSON array of 1000 logs per request,
+//       several requests in flight, the persister running in the same process into a SQLite file; and,
+//       when the all-in-one system starts, HTTP → gateway → ingest (b-http);
+//   (c) naive baseline: a node:http server doing one awaited XADD per event.
+// Prints events/s, p99 latency, the ratios (b)/(a) and (b)/(c), whether the persister kept up, and where
+// the CPU time of (b) went (inspector CPU profile, self time grouped by the nearest known frame).
+//
+//   node --import tsx bench/ingest.bench.ts            (REDIS_URL optional; otherwise a local redis-server, AOF on)
+//   BENCH_SECONDS=10 BENCH_CONCURRENCY=8 BENCH_HTTP=0 node --import tsx bench/ingest.bench.ts
+import http from 'node:http';
+import { Session } from 'node:inspector/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createAuthenticator } from '../lib/auth/authenticator.js';
+import { generateApiKey } from '../lib/auth/keys.js';
+import type { CanonicalEvent } from '../lib/events/event.js';
+import { createIdGenerator } from '../lib/events/ids.js';
+import { startLocalRedis, type LocalRedis } from '../lib/redis/local-server.js';
+import { encodeBatch, FIELD_EVENTS } from '../lib/streams/codec.js';
+import { partitionOf, streamNames, type StreamNames } from '../lib/streams/partition.js';
+import { createSqliteStore } from '../lib/store/sqlite/store.js';
+import type { PushRequest } from '../proto/gen/lightwatch/v1/ingest.js';
+import { createAppender } from '../ingest/appender/appender.js';
+import { createBacklogMonitor, type BacklogMonitor } from '../ingest/appender/backlog.js';
+import { ensurePersistGroups } from '../ingest/appender/groups.js';
+import { DEFAULT_NORMALIZE_LIMITS } from '../ingest/normalize/normalize.js';
+import { createPersister } from '../ingest/persister/persister.js';
+import { createIngestApi } from '../ingest/service.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1.5);
+/** Where (b)'s persister runs: `child` (its own process, as a separate replica would), `inprocess`, or `off`. */
+const PERSISTER = process.env.BENCH_PERSISTER ?? 'child';
+const HTTP = process.env.BENCH_HTTP !== '0';
+const SELF = fileURLToPath(import.meta.url);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const BATCH = 1000;
+const PARTITIONS = 16;
+const TENANT = 'bench';
+
+// ---------------------------------------------------------------------------------------------------------
+// Load: the same 1000 log events, as a JSON body (what agents send) and as canonical events (what ingest
+// appends). Each log is ~300 bytes of JSON.
+
+function logLine(i: number, now: number): Record<string, unknown> {
+  return {
+    ts: now - (i % 1000),
+    level: i % 10 === 0 ? 'warn' : 'info',
+    target: `svc-${i % 50}`,
+    message: `GET /api/v1/items/${100000 + i}?expand=owner,tags 200 12ms user=u${i % 997} ua="curl/8.5" trace=${(i * 2654435761).toString(16).padStart(8, '0')}`,
+    labels: { env: 'prod', region: 'eu-west-1', host: `web-${i % 20}` },
+    fields: { status: 200, duration_ms: 12 + (i % 50), bytes: 1200 + i },
+  };
+}
+
+const now0 = Date.now();
+const bodyJson = JSON.stringify(Array.from({ length: BATCH }, (_, i) => logLine(i, now0)));
+const body = Buffer.from(bodyJson);
+const ids = createIdGenerator();
+
+function canonicalBatch(): CanonicalEvent[] {
+  const t = Date.now();
+  return Array.from({ length: BATCH }, (_, i) => {
+    const l = logLine(i, t);
+    return {
+      id: ids.next(t),
+      tenant: TENANT,
+      kind: 'log' as const,
+      target: l.target as string,
+      ts: l.ts as number,
+      receivedAt: t,
+      labels: l.labels as Record<string, string>,
+      body: { level: l.level as 'info', message: l.message as string, fields: l.fields as Record<string, number>, format: 'json' },
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Measurement helpers.
+
+interface PhaseResult {
+  name: string;
+  events: number;
+  seconds: number;
+  eventsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Runs `op` from `concurrency` loops for `seconds`; each op carries `perOp` events. */
+async function closedLoop(name: string, seconds: number, concurrency: number, perOp: number, op: () => Promise<void>): Promise<PhaseResult> {
+  // Warm-up (JIT, connections), not measured.
+  const warmEnd = performance.now() + WARMUP_SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < warmEnd) await op();
+    }),
+  );
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: unknown;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        try {
+          await op();
+          latencies.push(performance.now() - t0);
+        } catch (err) {
+          errors++;
+          firstError ??= err;
+          if (errors > 100) throw err;
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  if (firstError) console.error(`  ${name}: ${errors} errors, first: ${String(firstError)}`);
+  latencies.sort((a, b) => a - b);
+  const events = latencies.length * perOp;
+  return { name, events, seconds: elapsed, eventsPerSec: events / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors };
+}
+
+function report(r: PhaseResult): void {
+  console.log(
+    `  ${r.name.padEnd(34)} ${Math.round(r.eventsPerSec).toLocaleString('en-US').padStart(10)} events/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   (${r.events.toLocaleString('en-US')} events in ${r.seconds.toFixed(1)} s${r.errors ? `, ${r.errors} errors` : ''})`,
+  );
+}
+
+async function clearStreams(redis: Redis, names: StreamNames): Promise<void> {
+  await redis.del(...names.allEvents());
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// (a) raw ceiling.
+
+async function rawCeiling(redis: Redis, names: StreamNames): Promise<{ a1: PhaseResult; a2: PhaseResult }> {
+  const events = canonicalBatch();
+  const byPartition = new Map<number, CanonicalEvent[]>();
+  for (const e of events) {
+    const p = partitionOf(e.tenant, e.target, PARTITIONS);
+    byPartition.set(p, [...(byPartition.get(p) ?? []), e]);
+  }
+  const entries = [...byPartition].map(([p, evs]) => ({ stream: names.events(p), payload: encodeBatch(evs) }));
+  const a1 = await closedLoop('(a1) XADD, pre-encoded entries', SECONDS, CONCURRENCY, BATCH, async () => {
+    const pl = redis.pipeline();
+    for (const e of entries) pl.xadd(e.stream, '*', FIELD_EVENTS, e.payload);
+    await pl.exec();
+  });
+  await clearStreams(redis, names);
+  const appender = createAppender({ redis, names });
+  const a2 = await closedLoop('(a2) appender: encode + XADD', SECONDS, CONCURRENCY, BATCH, async () => {
+    await appender.append(events);
+  });
+  await clearStreams(redis, names);
+  return { a1, a2 };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// (c) naive baseline: node:http, JSON.parse, one awaited XADD per event.
+
+async function naive(redis: Redis, names: StreamNames): Promise<PhaseResult> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const items = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>[];
+        for (const item of items) {
+          const target = String(item.target);
+          await redis.xadd(names.events(partitionOf(TENANT, target, PARTITIONS)), '*', FIELD_EVENTS, JSON.stringify([{ ...item, tenant: TENANT }]));
+        }
+        res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: items.length, rejected: [] }));
+      })().catch((err: unknown) => res.writeHead(500).end(String(err)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  try {
+    return await closedLoop('(c) naive: await XADD per event', SECONDS, CONCURRENCY, BATCH, () => post(agent, `http://127.0.0.1:${port}/ingest/logs`, body, {}));
+  } finally {
+    agent.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    await clearStreams(redis, names);
+  }
+}
+
+function post(agent: http.Agent, url: string, payload: Buffer, headers: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(payload.length), ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode && res.statusCode < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Keeping up: the persist backlog (unacked entries) sampled through a run, and events stored.
+
+interface BacklogTrace {
+  samples: { t: number; entries: number }[];
+  stop(): Promise<void>;
+}
+
+function traceBacklog(monitor: BacklogMonitor): BacklogTrace {
+  const samples: { t: number; entries: number }[] = [];
+  const t0 = performance.now();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const s = await monitor.sample().catch(() => undefined);
+      if (s) samples.push({ t: (performance.now() - t0) / 1000, entries: s.entries });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  return {
+    samples,
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+/** Kept up when the backlog at the end of the run is no larger than early on (plus one request's entries). */
+function keptUp(trace: BacklogTrace, slack: number): { ok: boolean; text: string } {
+  const s = trace.samples;
+  if (s.length < 4) return { ok: false, text: 'too few samples' };
+  const half = s.slice(Math.floor(s.length / 2));
+  const firstHalfMax = Math.max(...s.slice(0, Math.floor(s.length / 2)).map((x) => x.entries));
+  const lastHalfMax = Math.max(...half.map((x) => x.entries));
+  const last = (s[s.length - 1] as { entries: number }).entries;
+  const ok = last <= Math.max(firstHalfMax, slack) && lastHalfMax <= Math.max(2 * firstHalfMax, slack * 2);
+  const shown = s.filter((_, i) => i % Math.max(1, Math.floor(s.length / 10)) === 0).map((x) => x.entries).join(' ');
+  return { ok, text: `backlog (unacked entries, every 0.5 s): ${shown}; last ${last}` };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The persister, as a child process (`--persister`) or in-process.
+
+async function persisterRole(): Promise<void> {
+  const redis = new Redis(process.env.LW_REDIS_URL as string, { maxRetriesPerRequest: null });
+  const store = await createSqliteStore({ path: process.env.LW_DB_PATH as string });
+  const persister = createPersister({
+    redis,
+    redisUrl: process.env.LW_REDIS_URL,
+    names: streamNames(process.env.LW_PREFIX as string, PARTITIONS),
+    store,
+    logger: pino({ level: 'warn' }),
+    registry: new Registry(),
+    config: { consumerName: `bench-${process.pid}`, batchMaxEvents: 5_000, blockMs: 200, claimIdleMs: 30_000, retryBaseMs: 50, retryMaxMs: 2_000, streamRetentionMs: 60_000 },
+  });
+  await persister.start();
+  const report = setInterval(() => process.stdout.write(`${JSON.stringify(persister.stats())}\n`), 1000);
+  process.once('SIGTERM', () => {
+    clearInterval(report);
+    void persister.close().then(async () => {
+      process.stdout.write(`${JSON.stringify(persister.stats())}\n`);
+      await store.close();
+      redis.disconnect();
+      process.exit(0);
+    });
+  });
+}
+
+function startPersisterChild(redisUrl: string, prefix: string, dbPath: string): { child: ChildProcess; lastStats: () => { persistedEvents?: number } } {
+  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--persister'], {
+    env: { ...process.env, LW_REDIS_URL: redisUrl, LW_PREFIX: prefix, LW_DB_PATH: dbPath },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let last = {};
+  let buf = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const lines = buf.split('\n');
+    buf = lines.pop() ?? '';
+    for (const l of lines) {
+      try {
+        last = JSON.parse(l) as object;
+      } catch {
+        // not a stats line
+      }
+    }
+  });
+  return { child, lastStats: () => last };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// (b) Lightwatch ingest in-process, with a CPU profile.
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const CATEGORIES: Array<[string, RegExp]> = [
+  ['parse (ingest/parse)', /\/ingest\/parse\//],
+  ['normalize (ingest/normalize)', /\/ingest\/normalize\//],
+  ['encode (lib/streams/codec)', /\/lib\/streams\/codec/],
+  ['redis client (ioredis)', /node_modules\/(ioredis|redis-parser|denque|standard-as-callback|cluster-key-slot|@ioredis)/],
+  ['appender / backlog / idempotency', /\/ingest\/(appender|idempotency)\//],
+  ['persister + SQLite store', /\/ingest\/persister\/|\/lib\/store\/|better-sqlite3/],
+  ['ingest service glue', /\/ingest\/(service|compat|targets|metrics|grpc-drafts)\.ts/],
+  ['auth', /\/lib\/auth\//],
+  ['metrics (prom-client)', /node_modules\/prom-client/],
+  ['load generator (bench)', /\/bench\//],
+];
+
+function summarizeProfile(profile: CpuProfile): string {
+  const byId = new Map<number, ProfileNode>();
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) {
+    byId.set(n.id, n);
+    for (const c of n.children ?? []) parent.set(c, n.id);
+  }
+  const self = new Map<number, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    self.set(id, (self.get(id) ?? 0) + dt);
+    total += dt;
+  });
+  const categoryOf = (id: number): string => {
+    const n0 = byId.get(id);
+    const name = n0?.callFrame.functionName ?? '';
+    if (name === '(garbage collector)') return 'GC';
+    if (name === '(idle)') return 'idle (waiting for Redis/IO)';
+    if (name === '(program)') return 'V8/native other';
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const url = byId.get(cur)?.callFrame.url ?? '';
+      if (!url) continue;
+      for (const [cat, re] of CATEGORIES) if (re.test(url)) return cat;
+      if (url.startsWith('node:')) continue; // Node internals: attribute to the caller
+    }
+    return 'node internals / other';
+  };
+  const cats = new Map<string, number>();
+  const fns = new Map<string, number>();
+  for (const [id, us] of self) {
+    const c = categoryOf(id);
+    cats.set(c, (cats.get(c) ?? 0) + us);
+    const f = byId.get(id)?.callFrame;
+    const where = f?.url ? `${f.url.replace(/^.*\/(node_modules\/|work\/main\/)/, '')}:${(f.lineNumber ?? 0) + 1}` : '';
+    const key = `${f?.functionName || '(anonymous)'} ${where}`.trim();
+    fns.set(key, (fns.get(key) ?? 0) + us);
+  }
+  const pct = (us: number): string => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
+  const lines = ['  self time by area (a frame\'s self time goes to the nearest known caller: JSON.parse inside a parser counts as parse):'];
+  for (const [c, us] of [...cats].sort((a, b) => b[1] - a[1])) lines.push(`    ${pct(us)}  ${c}`);
+  lines.push('  top self-time functions:');
+  for (const [f, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 15)) lines.push(`    ${pct(us)}  ${f}`);
+  return lines.join('\n');
+}
+
+async function lightwatchInProcess(redis: Redis, redisUrl: string, dir: string): Promise<{ b: PhaseResult; kept: { ok: boolean; text: string }; profile: string; persisted: number | undefined }> {
+  const names = streamNames(`lwbenchb${process.pid}`, PARTITIONS);
+  const dbPath = join(dir, 'b.db');
+  const store = await createSqliteStore({ path: dbPath });
+  const key = generateApiKey();
+  await store.createApiKey({ id: 'bench', tenant: TENANT, name: 'bench', hash: key.hash, prefix: key.prefix, scopes: ['ingest'], createdAt: Date.now() });
+  await ensurePersistGroups(redis, names);
+  const registry = new Registry();
+  const logger = pino({ level: 'warn' });
+  const api = createIngestApi({
+    redis,
+    names,
+    store,
+    authenticate: createAuthenticator({ store, jwtSecret: new Uint8Array(32) }),
+    logger,
+    registry,
+    config: {
+      maxBodyBytes: 5 * 1024 * 1024,
+      maxItems: 10_000,
+      maxDepth: 32,
+      maxLineBytes: 64 * 1024,
+      normalize: { ...DEFAULT_NORMALIZE_LIMITS },
+      persistBacklogLimit: 0, // measure, do not refuse
+      streamRetentionMs: 60_000,
+      idempotencyTtlMs: 3_600_000,
+    },
+  });
+  let child: ReturnType<typeof startPersisterChild> | undefined;
+  let inproc: ReturnType<typeof createPersister> | undefined;
+  if (PERSISTER === 'child') child = startPersisterChild(redisUrl, names.prefix, dbPath);
+  if (PERSISTER === 'inprocess') {
+    inproc = createPersister({
+      redis,
+      redisUrl,
+      names,
+      store,
+      logger,
+      registry,
+      config: { consumerName: 'bench-inproc', batchMaxEvents: 5_000, blockMs: 200, claimIdleMs: 30_000, retryBaseMs: 50, retryMaxMs: 2_000, streamRetentionMs: 60_000 },
+    });
+    await inproc.start();
+  }
+  const request: PushRequest = { endpoint: 'logs', contentType: 'application/json', contentEncoding: '', body, params: {}, idempotencyKey: '', target: '', suffix: '' };
+  const ctx = { requestId: 'bench', credential: key.key };
+  const trace = traceBacklog(createBacklogMonitor({ redis, names, limitEntries: 0 }));
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  const b = await closedLoop('(b) Lightwatch push(), in-process', SECONDS, CONCURRENCY, BATCH, async () => {
+    const res = await api.push(request, ctx);
+    if (res.accepted !== BATCH) throw new Error(`accepted ${res.accepted} of ${BATCH}: ${JSON.stringify(res.rejected.slice(0, 2))}`);
+  });
+  // Profile a second run of the same load (the first one above is the measurement, unperturbed by the profiler).
+  await session.post('Profiler.start');
+  await closedLoop('(b) profiled run', Math.min(4, SECONDS), CONCURRENCY, BATCH, async () => void (await api.push(request, ctx)));
+  const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
+  session.disconnect();
+  const profilePath = join(tmpdir(), `lightwatch-ingest-${process.pid}.cpuprofile`);
+  writeFileSync(profilePath, JSON.stringify(profile));
+  // Let the persister drain what the run left, then judge.
+  await new Promise((r) => setTimeout(r, 1500));
+  await trace.stop();
+  const kept = keptUp(trace, 3 * PARTITIONS);
+  let persisted: number | undefined;
+  if (child) {
+    child.child.kill('SIGTERM');
+    await new Promise((r) => child?.child.once('exit', r));
+    persisted = child.lastStats().persistedEvents;
+  }
+  if (inproc) {
+    await inproc.close();
+    persisted = inproc.stats().persistedEvents;
+  }
+  await api.close();
+  await store.close();
+  await redis.del(...names.allEvents());
+  return { b, kept, profile: `${summarizeProfile(profile)}\n  (full profile: ${profilePath}, open in Chrome DevTools)`, persisted };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// (b-http) through HTTP → gateway → ingest: the all-in-one system as a child process.
+
+async function lightwatchHttp(redisUrl: string): Promise<{ r: PhaseResult; kept: { ok: boolean; text: string } } | string> {
+  let system;
+  try {
+    const { startSystem } = await import('../test/support/system.js');
+    system = await startSystem({ redisUrl, env: { LOG_LEVEL: 'warn', PERSIST_BACKLOG_LIMIT: '1000000000' } });
+  } catch (err) {
+    return `skipped: the all-in-one system did not start (${(err as Error).message.split('\n')[0]})`;
+  }
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const names = streamNames(system.streamPrefix, PARTITIONS);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const trace = traceBacklog(createBacklogMonitor({ redis, names, limitEntries: 0 }));
+  try {
+    const r = await closedLoop('(b-http) HTTP → gateway → ingest', SECONDS, CONCURRENCY, BATCH, () =>
+      post(agent, `${system.url}/ingest/logs`, body, { authorization: `Bearer ${system.apiKey}` }),
+    );
+    await new Promise((res) => setTimeout(res, 1500));
+    await trace.stop();
+    return { r, kept: keptUp(trace, 3 * PARTITIONS) };
+  } finally {
+    agent.destroy();
+    await system.stop();
+    await redis.del(...names.allEvents()).catch(() => undefined);
+    redis.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-bench-ingest-'));
+  let local: LocalRedis | undefined;
+  let url = process.env.REDIS_URL;
+  if (!url) {
+    local = await startLocalRedis({ dir: join(dir, 'redis'), appendOnly: true });
+    url = local.url;
+  }
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  const names = streamNames(`lwbench${process.pid}`, PARTITIONS);
+  console.log(
+    `ingest benchmark: ${BATCH} logs per request (~${Math.round(body.length / BATCH)} B of JSON each in the request, ~${Math.round(encodeBatch(canonicalBatch()).length / BATCH)} B as canonical events), ` +
+      `${CONCURRENCY} requests in flight, ${SECONDS} s per phase after ${WARMUP_SECONDS} s warm-up, ${PARTITIONS} partitions, ` +
+      `Redis: ${local ? 'local redis-server (AOF everysec)' : url}, persister: ${PERSISTER}`,
+  );
+  try {
+    const { a1, a2 } = await rawCeiling(redis, names);
+    report(a1);
+    report(a2);
+    const c = await naive(redis, names);
+    report(c);
+    const b = await lightwatchInProcess(redis, url, dir);
+    report(b.b);
+    console.log(`  persister (${PERSISTER}) kept up: ${b.kept.ok ? 'yes' : 'NO'} — ${b.kept.text}${b.persisted !== undefined ? `; ${b.persisted.toLocaleString('en-US')} events persisted` : ''}`);
+    let httpResult: Awaited<ReturnType<typeof lightwatchHttp>> | undefined;
+    if (HTTP) {
+      httpResult = await lightwatchHttp(url);
+      if (typeof httpResult === 'string') console.log(`  (b-http) ${httpResult}`);
+      else {
+        report(httpResult.r);
+        console.log(`  all-in-one persister kept up: ${httpResult.kept.ok ? 'yes' : 'NO'} — ${httpResult.kept.text}`);
+      }
+    }
+    const ratio = (x: number, y: number): string => (x / y).toFixed(2);
+    console.log('ratios:');
+    console.log(`  (b)/(a1) = ${ratio(b.b.eventsPerSec, a1.eventsPerSec)}   (goal ≥ 0.5)`);
+    console.log(`  (b)/(a2) = ${ratio(b.b.eventsPerSec, a2.eventsPerSec)}`);
+    console.log(`  (b)/(c)  = ${ratio(b.b.eventsPerSec, c.eventsPerSec)}   (goal ≥ 10)`);
+    if (httpResult && typeof httpResult !== 'string') {
+      console.log(`  (b-http)/(a1) = ${ratio(httpResult.r.eventsPerSec, a1.eventsPerSec)}   (b-http)/(c) = ${ratio(httpResult.r.eventsPerSec, c.eventsPerSec)}`);
+    }
+    console.log('CPU profile of (b), ingest process:');
+    console.log(b.profile);
+  } finally {
+    await clearStreams(redis, names).catch(() => undefined);
+    redis.disconnect();
+    await local?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--persister')) {
+  persisterRole().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+} else {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
