@@ -31,6 +31,12 @@ describe('Elasticsearch _bulk', () => {
     expect(r.items.map((i) => i.index)).toEqual([2]);
   });
 
+  it('counts the batch limit in actions', () => {
+    const body = nd(...Array.from({ length: 3 }, () => [{ index: {} }, { message: 'x' }]).flat());
+    expect(parseBulk(body, { ...OPTS, maxItems: 3 }).items).toHaveLength(3);
+    expect(() => parseBulk(body, { ...OPTS, maxItems: 2 })).toThrow(/more than 2 actions/);
+  });
+
   it('fails the whole request on a malformed action line or a missing document', () => {
     const reason = (body: string) => {
       try {

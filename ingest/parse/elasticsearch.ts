@@ -46,7 +46,13 @@ const docRoles = new KeyRoles({
 
 /** Item index = action ordinal (0-based), which is also the position in the bulk response's `items`. */
 export function parseBulk(text: string, opts: BulkOptions): BulkResult {
-  const lines = splitLines(text, opts.maxItems * 2 + 1);
+  let lines: { line: number; text: string }[];
+  try {
+    lines = splitLines(text, opts.maxItems * 2 + 1);
+  } catch {
+    // Two lines per action: say it in actions, the unit the limit is about.
+    throw batchTooLarge(`more than ${opts.maxItems} actions`, opts.maxItems);
+  }
   const items: ParsedItem[] = [];
   const rejected: Rejection[] = [];
   const bulk: BulkActionMeta[] = [];
