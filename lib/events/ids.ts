@@ -40,6 +40,7 @@ export interface IdGenerator {
 
 export function createIdGenerator(): IdGenerator {
   let lastMs = -1;
+  let lastTime = '';
   let last = new Uint8Array(10);
   return {
     next(ms: number): string {
@@ -51,12 +52,13 @@ export function createIdGenerator(): IdGenerator {
           last[i] = v & 0xff;
           if (v <= 0xff) break;
         }
-        return encodeTime(lastMs) + encodeRandom(last);
+        return lastTime + encodeRandom(last);
       }
       lastMs = t;
+      lastTime = encodeTime(t);
       last = new Uint8Array(randomBytes(10));
       last[0] = (last[0] as number) & 0x7f; // headroom so increments never overflow in practice
-      return encodeTime(t) + encodeRandom(last);
+      return lastTime + encodeRandom(last);
     },
   };
 }

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { createIdGenerator, derivedId, idTime } from './ids.js';
+
+describe('ids', () => {
+  it('are 26 Crockford base32 chars carrying their millisecond', () => {
+    const id = createIdGenerator().next(1_700_000_000_123);
+    expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(idTime(id)).toBe(1_700_000_000_123);
+  });
+
+  it('strictly increase within one generator, even in one millisecond or when time steps back', () => {
+    const g = createIdGenerator();
+    const ids = [g.next(1000), g.next(1000), g.next(1000), g.next(999), g.next(1001), g.next(1001)];
+    for (let i = 1; i < ids.length; i++) expect((ids[i] as string) > (ids[i - 1] as string)).toBe(true);
+    expect(idTime(ids[3] as string)).toBe(1000);
+  });
+
+  it('sort by time as strings', () => {
+    const g = createIdGenerator();
+    expect(g.next(2_000_000_000_000) > createIdGenerator().next(1_999_999_999_999)).toBe(true);
+  });
+
+  it('derive the same id from the same parts, and another from other parts', () => {
+    expect(derivedId(5, 'acme', 'c1')).toBe(derivedId(5, 'acme', 'c1'));
+    expect(derivedId(5, 'acme', 'c1')).not.toBe(derivedId(5, 'other', 'c1'));
+    expect(derivedId(5, 'a', 'bc')).not.toBe(derivedId(5, 'ab', 'c'));
+    expect(idTime(derivedId(123456, 'x'))).toBe(123456);
+  });
+});
