@@ -50,7 +50,7 @@ export interface Store {
   queryEvents(query: EventQuery): Promise<Page<StoredEvent>>;
   metricSeries(query: SeriesQuery): Promise<SeriesPoint[]>;
   countEvents(tenant: string, kind?: EventKind): Promise<number>;
-  /** Deletes events older than `before` (epoch ms) of one kind; returns how many. */
+  /** Deletes events older than `before` (epoch ms) of one kind, all tenants; returns how many. */
   deleteEventsBefore(kind: EventKind, before: number): Promise<number>;
 
   // Configuration --------------------------------------------------------------------------------------
@@ -82,6 +82,7 @@ export interface Store {
   listNotifications(tenant: string, incidentId: string): Promise<NotificationRecord[]>;
 
   // Detector state ------------------------------------------------------------------------------------------
+  /** Upserts per (tenant, targetId); a snapshot whose epoch is lower than the stored one is ignored (same fence as incidents). */
   saveSnapshots(snapshots: readonly ActorSnapshot[]): Promise<void>;
   loadSnapshots(partition: number): Promise<ActorSnapshot[]>;
 
@@ -90,10 +91,12 @@ export interface Store {
   getTenant(id: string): Promise<Tenant | null>;
   listTenants(): Promise<Tenant[]>;
   createApiKey(key: ApiKey): Promise<ApiKey>;
+  /** Also returns a revoked key (with `revokedAt`): the caller refuses it. */
   findApiKeyByHash(hash: string): Promise<ApiKey | null>;
   listApiKeys(tenant: string): Promise<ApiKey[]>;
   revokeApiKey(tenant: string, id: string, at: number): Promise<boolean>;
   createUser(user: User): Promise<User>;
+  /** E-mail addresses are unique across tenants (login happens before a tenant is known) and compared case-insensitively. */
   findUserByEmail(email: string): Promise<User | null>;
   listUsers(tenant: string): Promise<User[]>;
   deleteUser(tenant: string, id: string): Promise<boolean>;

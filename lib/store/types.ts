@@ -223,11 +223,13 @@ export interface EventQuery {
   name?: string;
   /** Case-insensitive substring of the message. */
   text?: string;
+  /** Inclusive lower bound on ts, epoch ms. */
   from?: number;
+  /** Exclusive upper bound on ts, epoch ms. */
   to?: number;
   limit: number;
   order: 'asc' | 'desc';
-  /** Opaque keyset cursor from a previous page. */
+  /** Opaque keyset cursor from a previous page; valid only with the same filter, order and tenant (else 400 bad_cursor). */
   cursor?: string;
 }
 
@@ -241,6 +243,7 @@ export interface SeriesQuery {
   name: string;
   target?: string;
   labels?: Labels;
+  /** [from, to) in epoch ms; points are buckets [from + k*stepMs, from + (k+1)*stepMs), empty buckets omitted. */
   from: number;
   to: number;
   stepMs: number;
