@@ -279,3 +279,23 @@ describe('backpressure', () => {
     expect(slow.socket.eventIds()).toHaveLength(5);
   });
 });
+
+describe('consuming reads', () => {
+  it('publishes a large read in slices and waits, boundedly, while most clients are behind', async () => {
+    hub = newHub({ maxBufferBytes: 1_000_000, sliceBytes: 2000, maxPaceMs: 20 });
+    const a = connect();
+    const b = connect();
+    hub.subscribe(a.conn, parseFilter('logs', []));
+    hub.subscribe(b.conn, parseFilter('logs', []));
+    a.socket.buffered = 10_000; // both behind by more than a slice: the reader paces itself
+    b.socket.buffered = 10_000;
+    const entries: StreamEntry[] = [];
+    for (let i = 0; i < 5; i++) entries.push(await add(logs(8, `s${i}`))); // ~8 messages of ~400 B per entry
+    const started = performance.now();
+    await hub.consume([[0, entries]]);
+    // About one slice per entry: at least four bounded waits of 20 ms, and still every event delivered.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(70);
+    expect(a.socket.eventIds()).toHaveLength(40);
+    expect(b.socket.eventIds()).toHaveLength(40);
+  });
+});

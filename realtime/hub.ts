@@ -8,15 +8,16 @@ import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../lib/events/event.js';
 import { eventsOfEntry } from '../lib/streams/codec.js';
 import { CHANNEL_OF_KIND, CHANNELS, type Channel } from './channels.js';
-import { Vector, WHOLE, decodeVector, lowerTo, parseStreamId } from './cursor.js';
-import { compileFilter, filterKey, type Filter } from './filter.js';
+import { Vector, WHOLE, lowerTo } from './cursor.js';
+import { filterKey, type Filter } from './filter.js';
 import { RESET_MESSAGE, eventMessage, laggedMessage } from './messages.js';
 import type { RealtimeMetrics } from './metrics.js';
 import { TokenBucket } from './rate-limit.js';
 import type { StreamEntry } from './reader.js';
-import { pageVerdict, readPage } from './replay.js';
-import { Conn, Group, Sub, type Socket } from './state.js';
+import { flushBuffered, replayPass, type ResumeContext } from './resume.js';
 import { Semaphore } from './semaphore.js';
+import { Conn, type Group, Sub, type Socket } from './state.js';
+import { GroupIndex, type TenantIndex } from './topics.js';
 
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 32;
 
@@ -44,19 +45,12 @@ export interface HubOptions {
   maxPaceMs?: number;
 }
 
-interface TenantIndex {
-  byChannel: Map<Channel, Group[]>;
-  byTarget: Map<string, Group[]>;
-}
-
-type PassOutcome = 'done' | 'reset' | 'aborted';
-
 export class Hub {
   /** Where the live reader stands: the cursor of the event being dispatched. */
   readonly live: Vector;
   private readonly size: number;
-  private readonly tenants = new Map<string, TenantIndex>();
-  private readonly groups = new Map<string, Group>();
+  private readonly index: GroupIndex;
+  private readonly resume: ResumeContext;
   private readonly conns = new Set<Conn>();
   private readonly tenantConns = new Map<string, number>();
   /** Connections that take live traffic and so are checked against the buffer bound. */
@@ -75,7 +69,6 @@ export class Hub {
   private sliceBytes = 0;
   private lastEntryMs = 0;
   private connSeq = 0;
-  private groupSeq = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: HubOptions) {
@@ -88,6 +81,16 @@ export class Hub {
     this.maxBufferedLive = o.maxBufferedLive ?? 10_000;
     this.sliceLimit = o.sliceBytes ?? Math.min(Math.floor(o.maxBufferBytes / 4), 64 * 1024);
     this.maxPaceMs = o.maxPaceMs ?? 50;
+    this.index = new GroupIndex(o.topicPrefix);
+    this.resume = {
+      redis: o.redis,
+      streams: o.streams,
+      log: this.log,
+      pageEntries: this.pageEntries,
+      throttleBytes: o.maxBufferBytes / 2,
+      send: (s, data) => this.sendEvent(s, data),
+      waitDrain: (c) => this.waitDrain(c),
+    };
   }
 
   // Thresholds: a client is lagged above the bound and resumed at half of it; replays pause at half and go on
@@ -152,7 +155,7 @@ export class Hub {
     const key = filterKey(filter);
     if (c.subs.has(key)) return 'already subscribed to this channel with this filter';
     if (c.subs.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) return `at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`;
-    const g = this.groupFor(c.tenant, key, filter);
+    const g = this.index.get(c.tenant, key, filter);
     const s = new Sub(c, g, since ?? this.live.clone());
     g.subs.add(s);
     c.subs.set(key, s);
@@ -182,38 +185,7 @@ export class Hub {
     this.catchup.delete(s);
     g.subs.delete(s);
     s.conn.subs.delete(g.key);
-    if (g.subs.size === 0) this.dropGroup(g);
-  }
-
-  private groupFor(tenant: string, key: string, filter: Filter): Group {
-    const id = `${tenant}\u0000${key}`;
-    let g = this.groups.get(id);
-    if (g) return g;
-    // Topic names carry no client text: uWS splits topics on '/' and treats '+'/'#' segments as wildcards.
-    g = new Group(tenant, key, `${this.o.topicPrefix}/${++this.groupSeq}`, filter, compileFilter(filter));
-    this.groups.set(id, g);
-    const t = this.tenants.get(tenant) ?? { byChannel: new Map(), byTarget: new Map() };
-    this.tenants.set(tenant, t);
-    // Copy on write: dispatch may be iterating the old list.
-    if (filter.channel === 'targets') {
-      const target = filter.target ?? '';
-      t.byTarget.set(target, [...(t.byTarget.get(target) ?? []), g]);
-    } else {
-      t.byChannel.set(filter.channel, [...(t.byChannel.get(filter.channel) ?? []), g]);
-    }
-    return g;
-  }
-
-  private dropGroup(g: Group): void {
-    this.groups.delete(`${g.tenant}\u0000${g.key}`);
-    const t = this.tenants.get(g.tenant);
-    if (!t) return;
-    const map: Map<string, Group[]> = g.channel === 'targets' ? t.byTarget : t.byChannel;
-    const k = g.channel === 'targets' ? (g.filter.target ?? '') : g.channel;
-    const rest = (map.get(k) ?? []).filter((x) => x !== g);
-    if (rest.length > 0) map.set(k, rest);
-    else map.delete(k);
-    if (t.byChannel.size === 0 && t.byTarget.size === 0) this.tenants.delete(g.tenant);
+    if (g.subs.size === 0) this.index.drop(g);
   }
 
   // Live path -----------------------------------------------------------------------------------------------
@@ -254,7 +226,7 @@ export class Hub {
       const ev = events[i] as CanonicalEvent;
       live.set(p, ms, seq, i + 1);
       if (typeof ev !== 'object' || ev === null) continue;
-      const t = this.tenants.get(ev.tenant);
+      const t = this.index.tenant(ev.tenant);
       if (t === undefined) continue;
       try {
         this.dispatch(t, p, ms, seq, i + 1, ev);
@@ -494,7 +466,7 @@ export class Hub {
     try {
       for (;;) {
         if (s.gen !== gen || s.conn.closed) return;
-        const outcome = await this.replayPass(s, gen);
+        const outcome = await replayPass(this.resume, s, gen);
         if (outcome === 'aborted') return;
         if (outcome === 'reset') {
           this.o.metrics.replays.inc({ outcome: 'reset' });
@@ -507,7 +479,7 @@ export class Hub {
           s.overflowed = false;
           continue;
         }
-        this.flush(s);
+        flushBuffered(this.resume, s);
         this.o.metrics.replays.inc({ outcome: 'done' });
         if (this.live.covers(s.floor)) {
           this.goLive(s);
@@ -527,75 +499,5 @@ export class Hub {
     } finally {
       release();
     }
-  }
-
-  /** Reads every stream after the subscription's floor to its end, delivering matches; rounds of one page each. */
-  private async replayPass(s: Sub, gen: number): Promise<PassOutcome> {
-    const { conn, group } = s;
-    const floor = s.floor;
-    let active = Array.from({ length: this.size }, (_, p) => p);
-    while (active.length > 0) {
-      const pages = await Promise.all(
-        active.map((p) =>
-          readPage(this.o.redis, this.o.streams[p] as string, { ms: floor.ms[p] as number, seq: floor.seq[p] as number, idx: floor.idx[p] as number }, this.pageEntries),
-        ),
-      );
-      if (s.gen !== gen || conn.closed) return 'aborted';
-      const next: number[] = [];
-      let outcome: PassOutcome = 'done';
-      conn.ws.cork(() => {
-        for (let k = 0; k < active.length && outcome === 'done'; k++) {
-          const p = active[k] as number;
-          const page = pages[k] as Awaited<ReturnType<typeof readPage>>;
-          const verdict = pageVerdict({ ms: floor.ms[p] as number, seq: floor.seq[p] as number, idx: floor.idx[p] as number }, page);
-          if (verdict !== 'ok') {
-            this.log.info({ conn: conn.id, stream: this.o.streams[p], verdict }, 'cursor position no longer retained; sending reset');
-            outcome = 'reset';
-            return;
-          }
-          for (const [id, fields] of page.entries) {
-            const [ms, seq] = parseStreamId(id);
-            // The first entry may be the partly passed one: skip the events already delivered.
-            const skip = floor.ms[p] === ms && floor.seq[p] === seq ? (floor.idx[p] as number) : 0;
-            let events: CanonicalEvent[];
-            try {
-              events = fields ? eventsOfEntry(fields) : [];
-            } catch {
-              events = [];
-            }
-            for (let i = skip; i < events.length; i++) {
-              const ev = events[i] as CanonicalEvent;
-              floor.set(p, ms, seq, i + 1);
-              if (typeof ev === 'object' && ev !== null && ev.tenant === group.tenant && group.match(ev)) this.sendEvent(s, JSON.stringify(ev));
-            }
-            floor.set(p, ms, seq, WHOLE);
-          }
-          if (page.entries.length >= this.pageEntries) next.push(p);
-        }
-      });
-      if (outcome !== 'done') return outcome;
-      active = next;
-      if (conn.ws.getBufferedAmount() > this.bound / 2) {
-        await this.waitDrain(conn);
-        if (s.gen !== gen || conn.closed) return 'aborted';
-      }
-    }
-    return 'done';
-  }
-
-  /** Delivers the live events buffered during a replay that the replay did not already deliver. */
-  private flush(s: Sub): void {
-    const buffered = s.buffer;
-    s.buffer = [];
-    s.bufferBytes = 0;
-    if (buffered.length === 0) return;
-    s.conn.ws.cork(() => {
-      for (const b of buffered) {
-        if (s.floor.compareAt(b.p, b.ms, b.seq, b.idx) <= 0) continue;
-        // Everything below the live cursor of that event has reached this client (replayed or flushed before).
-        s.floor.raiseTo(decodeVector(b.cursor, this.size));
-        this.sendEvent(s, b.data);
-      }
-    });
   }
 }

@@ -256,3 +256,18 @@ describe('/ws with subscribe messages', () => {
     expect(pongs()).toBe(6);
   });
 });
+
+describe('dead connections', () => {
+  it('pings clients and closes one that stops answering within the idle timeout (about 8 s)', async () => {
+    await server.close();
+    server = await startTestServer({ redis, redisUrl: testRedisUrl(), names, config: { idleTimeoutSec: 8 } });
+    const alive = await open('/ws/logs');
+    let pings = 0;
+    alive.ws.on('ping', () => pings++);
+    const dead = await open('/ws/logs');
+    dead.pauseReading(); // neither reads pings nor answers them
+    await expect.poll(() => server.realtime.connections(), { timeout: 15_000, interval: 250 }).toBe(1);
+    expect(pings).toBeGreaterThan(0);
+    expect(alive.ws.readyState).toBe(WebSocket.OPEN);
+  }, 20_000);
+});
