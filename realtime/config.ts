@@ -16,11 +16,14 @@ export function validateRealtimeConfig(c: RealtimeConfig): RealtimeConfig {
   if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(c.replicaId)) {
     throw new RangeError(`realtime replicaId must be 1-100 characters of [A-Za-z0-9_.:-], got '${c.replicaId.slice(0, 100)}'`);
   }
-  const positive = ['maxBufferBytes', 'laggedGraceMs', 'maxConnections', 'maxConnectionsPerTenant', 'maxClientMessageBytes', 'clientMessagesPerSec'] as const;
+  const positive = ['maxBufferBytes', 'maxConnections', 'maxConnectionsPerTenant', 'maxClientMessageBytes', 'clientMessagesPerSec'] as const;
   for (const k of positive) {
     if (!Number.isInteger(c[k]) || c[k] <= 0) throw new RangeError(`realtime ${k} must be a positive integer, got ${c[k]}`);
   }
-  // uWS rounds idle timeouts to its 4 s timer granularity and rejects values below 8 (except 0 = never).
+  // 0 closes a lagged client at the next check.
+  if (!Number.isInteger(c.laggedGraceMs) || c.laggedGraceMs < 0) throw new RangeError(`realtime laggedGraceMs must be an integer >= 0, got ${c.laggedGraceMs}`);
+  // uWS aborts the whole process (std::terminate, not an exception) on an idleTimeout below 8 (except 0 = never)
+  // or above 960 seconds, so this must fail first, with a message.
   if (!Number.isInteger(c.idleTimeoutSec) || (c.idleTimeoutSec !== 0 && c.idleTimeoutSec < 8) || c.idleTimeoutSec > 960) {
     throw new RangeError(`realtime idleTimeoutSec must be 0 or an integer in 8..960, got ${c.idleTimeoutSec}`);
   }
