@@ -10,7 +10,7 @@
 // the CPU time of (b) went (inspector CPU profile, self time grouped by the nearest known frame).
 //
 //   node --import tsx bench/ingest.bench.ts            (REDIS_URL optional; otherwise a local redis-server, AOF on)
-//   BENCH_SECONDS=10 BENCH_CONCURRENCY=8 BENCH_HTTP=0 node --import tsx bench/ingest.bench.ts
+//   BENCH_SECONDS=10 BENCH_CONCURRENCY=8 BENCH_PHASES=a,c,b BENCH_PERSISTER=child|inprocess|off node --import tsx bench/ingest.bench.ts
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,14 +34,15 @@ import { createAppender } from '../ingest/appender/appender.js';
 import { createBacklogMonitor, type BacklogMonitor } from '../ingest/appender/backlog.js';
 import { ensurePersistGroups } from '../ingest/appender/groups.js';
 import { DEFAULT_NORMALIZE_LIMITS } from '../ingest/normalize/normalize.js';
-import { createPersister } from '../ingest/persister/persister.js';
+import { createPersister, DEFAULT_PERSISTER_CONFIG } from '../ingest/persister/persister.js';
 import { createIngestApi } from '../ingest/service.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1.5);
 /** Where (b)'s persister runs: `child` (its own process, as a separate replica would), `inprocess`, or `off`. */
 const PERSISTER = process.env.BENCH_PERSISTER ?? 'child';
-const HTTP = process.env.BENCH_HTTP !== '0';
+/** Which phases to run: a (raw ceiling), c (naive), b (in-process ingest), d (persister drain), http. */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'a,c,b,d,http').split(',').map((x) => x.trim()));
 const SELF = fileURLToPath(import.meta.url);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const BATCH = 1000;
@@ -67,6 +68,8 @@ const now0 = Date.now();
 const bodyJson = JSON.stringify(Array.from({ length: BATCH }, (_, i) => logLine(i, now0)));
 const body = Buffer.from(bodyJson);
 const ids = createIdGenerator();
+/** Entries one request makes: one per partition its targets fall in. */
+const ENTRIES_PER_REQUEST = new Set(Array.from({ length: BATCH }, (_, i) => partitionOf(TENANT, `svc-${i % 50}`, PARTITIONS))).size;
 
 function canonicalBatch(): CanonicalEvent[] {
   const t = Date.now();
@@ -243,17 +246,23 @@ function traceBacklog(monitor: BacklogMonitor): BacklogTrace {
   };
 }
 
-/** Kept up when the backlog at the end of the run is no larger than early on (plus one request's entries). */
-function keptUp(trace: BacklogTrace, slack: number): { ok: boolean; text: string } {
+/**
+ * Kept up when the backlog did not grow over the loaded run: the least-squares slope of unacked entries over
+ * time, in entries/s, against what ingest appended (entries/s). Up to 5 % is noise (a batch in flight).
+ */
+function keptUp(trace: BacklogTrace, ingestEntriesPerSec: number): { ok: boolean; text: string } {
   const s = trace.samples;
   if (s.length < 4) return { ok: false, text: 'too few samples' };
-  const half = s.slice(Math.floor(s.length / 2));
-  const firstHalfMax = Math.max(...s.slice(0, Math.floor(s.length / 2)).map((x) => x.entries));
-  const lastHalfMax = Math.max(...half.map((x) => x.entries));
-  const last = (s[s.length - 1] as { entries: number }).entries;
-  const ok = last <= Math.max(firstHalfMax, slack) && lastHalfMax <= Math.max(2 * firstHalfMax, slack * 2);
-  const shown = s.filter((_, i) => i % Math.max(1, Math.floor(s.length / 10)) === 0).map((x) => x.entries).join(' ');
-  return { ok, text: `backlog (unacked entries, every 0.5 s): ${shown}; last ${last}` };
+  const n = s.length;
+  const mt = s.reduce((a, x) => a + x.t, 0) / n;
+  const me = s.reduce((a, x) => a + x.entries, 0) / n;
+  const slope = s.reduce((a, x) => a + (x.t - mt) * (x.entries - me), 0) / s.reduce((a, x) => a + (x.t - mt) ** 2, 0);
+  const ok = slope <= 0.05 * ingestEntriesPerSec;
+  const shown = s.filter((_, i) => i % Math.max(1, Math.floor(n / 12)) === 0).map((x) => x.entries).join(' ');
+  return {
+    ok,
+    text: `backlog growth ${slope >= 0 ? '+' : ''}${Math.round(slope)} entries/s while ingest appended ~${Math.round(ingestEntriesPerSec)} entries/s (unacked entries every 0.5 s: ${shown})`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -269,7 +278,7 @@ async function persisterRole(): Promise<void> {
     store,
     logger: pino({ level: 'warn' }),
     registry: new Registry(),
-    config: { consumerName: `bench-${process.pid}`, batchMaxEvents: 5_000, blockMs: 200, claimIdleMs: 30_000, retryBaseMs: 50, retryMaxMs: 2_000, streamRetentionMs: 60_000 },
+    config: { ...DEFAULT_PERSISTER_CONFIG, consumerName: `bench-${process.pid}`, streamRetentionMs: 60_000 },
   });
   await persister.start();
   const report = setInterval(() => process.stdout.write(`${JSON.stringify(persister.stats())}\n`), 1000);
@@ -323,10 +332,11 @@ interface CpuProfile {
 const CATEGORIES: Array<[string, RegExp]> = [
   ['parse (ingest/parse)', /\/ingest\/parse\//],
   ['normalize (ingest/normalize)', /\/ingest\/normalize\//],
-  ['encode (lib/streams/codec)', /\/lib\/streams\/codec/],
+  ['encode / decode (lib/streams/codec)', /\/lib\/streams\/codec/],
   ['redis client (ioredis)', /node_modules\/(ioredis|redis-parser|denque|standard-as-callback|cluster-key-slot|@ioredis)/],
   ['appender / backlog / idempotency', /\/ingest\/(appender|idempotency)\//],
-  ['persister + SQLite store', /\/ingest\/persister\/|\/lib\/store\/|better-sqlite3/],
+  ['SQLite store (lib/store, better-sqlite3)', /\/lib\/store\/|better-sqlite3/],
+  ['persister (ingest/persister)', /\/ingest\/persister\//],
   ['ingest service glue', /\/ingest\/(service|compat|targets|metrics|grpc-drafts)\.ts/],
   ['auth', /\/lib\/auth\//],
   ['metrics (prom-client)', /node_modules\/prom-client/],
@@ -367,7 +377,8 @@ function summarizeProfile(profile: CpuProfile): string {
     const c = categoryOf(id);
     cats.set(c, (cats.get(c) ?? 0) + us);
     const f = byId.get(id)?.callFrame;
-    const where = f?.url ? `${f.url.replace(/^.*\/(node_modules\/|work\/main\/)/, '')}:${(f.lineNumber ?? 0) + 1}` : '';
+    // Line numbers are those of tsx's transpiled output, so only the file is shown.
+    const where = f?.url ? f.url.replace(/^.*\/(node_modules\/|work\/main\/)/, '').replace(/^file:\/\//, '') : '';
     const key = `${f?.functionName || '(anonymous)'} ${where}`.trim();
     fns.set(key, (fns.get(key) ?? 0) + us);
   }
@@ -417,7 +428,7 @@ async function lightwatchInProcess(redis: Redis, redisUrl: string, dir: string):
       store,
       logger,
       registry,
-      config: { consumerName: 'bench-inproc', batchMaxEvents: 5_000, blockMs: 200, claimIdleMs: 30_000, retryBaseMs: 50, retryMaxMs: 2_000, streamRetentionMs: 60_000 },
+      config: { ...DEFAULT_PERSISTER_CONFIG, consumerName: 'bench-inproc', streamRetentionMs: 60_000 },
     });
     await inproc.start();
   }
@@ -432,6 +443,8 @@ async function lightwatchInProcess(redis: Redis, redisUrl: string, dir: string):
     const res = await api.push(request, ctx);
     if (res.accepted !== BATCH) throw new Error(`accepted ${res.accepted} of ${BATCH}: ${JSON.stringify(res.rejected.slice(0, 2))}`);
   });
+  await trace.stop();
+  const kept = keptUp(trace, (b.eventsPerSec / BATCH) * ENTRIES_PER_REQUEST);
   // Profile a second run of the same load (the first one above is the measurement, unperturbed by the profiler).
   await session.post('Profiler.start');
   await closedLoop('(b) profiled run', Math.min(4, SECONDS), CONCURRENCY, BATCH, async () => void (await api.push(request, ctx)));
@@ -439,10 +452,6 @@ async function lightwatchInProcess(redis: Redis, redisUrl: string, dir: string):
   session.disconnect();
   const profilePath = join(tmpdir(), `lightwatch-ingest-${process.pid}.cpuprofile`);
   writeFileSync(profilePath, JSON.stringify(profile));
-  // Let the persister drain what the run left, then judge.
-  await new Promise((r) => setTimeout(r, 1500));
-  await trace.stop();
-  const kept = keptUp(trace, 3 * PARTITIONS);
   let persisted: number | undefined;
   if (child) {
     child.child.kill('SIGTERM');
@@ -460,13 +469,51 @@ async function lightwatchInProcess(redis: Redis, redisUrl: string, dir: string):
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// (d) persister capacity: fill the streams with no persister running, then time one persister draining them.
+
+async function persisterDrain(redis: Redis, redisUrl: string, dir: string): Promise<{ eventsPerSec: number; events: number; seconds: number; profile: string }> {
+  const names = streamNames(`lwbenchd${process.pid}`, PARTITIONS);
+  await ensurePersistGroups(redis, names);
+  const appender = createAppender({ redis, names });
+  const total = Number(process.env.BENCH_DRAIN_EVENTS ?? 300_000);
+  for (let n = 0; n < total; n += BATCH) await appender.append(canonicalBatch());
+  const store = await createSqliteStore({ path: join(dir, 'd.db') });
+  const persister = createPersister({
+    redis,
+    redisUrl,
+    names,
+    store,
+    logger: pino({ level: 'warn' }),
+    registry: new Registry(),
+    config: { ...DEFAULT_PERSISTER_CONFIG, consumerName: 'drain', streamRetentionMs: 0 },
+  });
+  const monitor = createBacklogMonitor({ redis, names, limitEntries: 0 });
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  const t0 = performance.now();
+  await persister.start();
+  while ((await monitor.sample()).entries > 0) await new Promise((r) => setTimeout(r, 50));
+  const seconds = (performance.now() - t0) / 1000;
+  const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
+  session.disconnect();
+  const events = persister.stats().persistedEvents;
+  await persister.close();
+  await store.close();
+  await redis.del(...names.allEvents());
+  return { eventsPerSec: events / seconds, events, seconds, profile: summarizeProfile(profile) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // (b-http) through HTTP → gateway → ingest: the all-in-one system as a child process.
 
 async function lightwatchHttp(redisUrl: string): Promise<{ r: PhaseResult; kept: { ok: boolean; text: string } } | string> {
   let system;
   try {
     const { startSystem } = await import('../test/support/system.js');
-    system = await startSystem({ redisUrl, env: { LOG_LEVEL: 'warn', PERSIST_BACKLOG_LIMIT: '1000000000' } });
+    system = await startSystem({ redisUrl, env: { LOG_LEVEL: 'warn', PERSIST_BACKLOG_LIMIT: '0' } });
   } catch (err) {
     return `skipped: the all-in-one system did not start (${(err as Error).message.split('\n')[0]})`;
   }
@@ -478,9 +525,8 @@ async function lightwatchHttp(redisUrl: string): Promise<{ r: PhaseResult; kept:
     const r = await closedLoop('(b-http) HTTP → gateway → ingest', SECONDS, CONCURRENCY, BATCH, () =>
       post(agent, `${system.url}/ingest/logs`, body, { authorization: `Bearer ${system.apiKey}` }),
     );
-    await new Promise((res) => setTimeout(res, 1500));
     await trace.stop();
-    return { r, kept: keptUp(trace, 3 * PARTITIONS) };
+    return { r, kept: keptUp(trace, (r.eventsPerSec / BATCH) * ENTRIES_PER_REQUEST) };
   } finally {
     agent.destroy();
     await system.stop();
@@ -507,33 +553,42 @@ async function main(): Promise<void> {
       `Redis: ${local ? 'local redis-server (AOF everysec)' : url}, persister: ${PERSISTER}`,
   );
   try {
-    const { a1, a2 } = await rawCeiling(redis, names);
-    report(a1);
-    report(a2);
-    const c = await naive(redis, names);
-    report(c);
-    const b = await lightwatchInProcess(redis, url, dir);
-    report(b.b);
-    console.log(`  persister (${PERSISTER}) kept up: ${b.kept.ok ? 'yes' : 'NO'} — ${b.kept.text}${b.persisted !== undefined ? `; ${b.persisted.toLocaleString('en-US')} events persisted` : ''}`);
-    let httpResult: Awaited<ReturnType<typeof lightwatchHttp>> | undefined;
-    if (HTTP) {
-      httpResult = await lightwatchHttp(url);
-      if (typeof httpResult === 'string') console.log(`  (b-http) ${httpResult}`);
+    const ratio = (x: number, y: number | undefined): string => (y ? (x / y).toFixed(2) : 'n/a');
+    let a1: PhaseResult | undefined;
+    let c: PhaseResult | undefined;
+    const profiles: string[] = [];
+    if (PHASES.has('a')) {
+      const a = await rawCeiling(redis, names);
+      a1 = a.a1;
+      report(a.a1);
+      report(a.a2);
+    }
+    if (PHASES.has('c')) {
+      c = await naive(redis, names);
+      report(c);
+    }
+    if (PHASES.has('b')) {
+      const b = await lightwatchInProcess(redis, url, dir);
+      report(b.b);
+      console.log(`  persister (${PERSISTER}) kept up: ${b.kept.ok ? 'yes' : 'NO'}: ${b.kept.text}`);
+      console.log(`  (b)/(a1) = ${ratio(b.b.eventsPerSec, a1?.eventsPerSec)} (goal ≥ 0.5)   (b)/(c) = ${ratio(b.b.eventsPerSec, c?.eventsPerSec)} (goal ≥ 10)`);
+      profiles.push(`CPU profile of (b), the ingest process:\n${b.profile}`);
+    }
+    if (PHASES.has('d')) {
+      const d = await persisterDrain(redis, url, dir);
+      console.log(`  (d) persister alone, draining        ${Math.round(d.eventsPerSec).toLocaleString('en-US').padStart(10)} events/s   (${d.events.toLocaleString('en-US')} events into a SQLite file in ${d.seconds.toFixed(1)} s)`);
+      profiles.push(`CPU profile of (d), the persister draining:\n${d.profile}`);
+    }
+    if (PHASES.has('http')) {
+      const h = await lightwatchHttp(url);
+      if (typeof h === 'string') console.log(`  (b-http) ${h}`);
       else {
-        report(httpResult.r);
-        console.log(`  all-in-one persister kept up: ${httpResult.kept.ok ? 'yes' : 'NO'} — ${httpResult.kept.text}`);
+        report(h.r);
+        console.log(`  all-in-one persister kept up: ${h.kept.ok ? 'yes' : 'NO'}: ${h.kept.text}`);
+        console.log(`  (b-http)/(a1) = ${ratio(h.r.eventsPerSec, a1?.eventsPerSec)}   (b-http)/(c) = ${ratio(h.r.eventsPerSec, c?.eventsPerSec)}`);
       }
     }
-    const ratio = (x: number, y: number): string => (x / y).toFixed(2);
-    console.log('ratios:');
-    console.log(`  (b)/(a1) = ${ratio(b.b.eventsPerSec, a1.eventsPerSec)}   (goal ≥ 0.5)`);
-    console.log(`  (b)/(a2) = ${ratio(b.b.eventsPerSec, a2.eventsPerSec)}`);
-    console.log(`  (b)/(c)  = ${ratio(b.b.eventsPerSec, c.eventsPerSec)}   (goal ≥ 10)`);
-    if (httpResult && typeof httpResult !== 'string') {
-      console.log(`  (b-http)/(a1) = ${ratio(httpResult.r.eventsPerSec, a1.eventsPerSec)}   (b-http)/(c) = ${ratio(httpResult.r.eventsPerSec, c.eventsPerSec)}`);
-    }
-    console.log('CPU profile of (b), ingest process:');
-    console.log(b.profile);
+    for (const p of profiles) console.log(p);
   } finally {
     await clearStreams(redis, names).catch(() => undefined);
     redis.disconnect();

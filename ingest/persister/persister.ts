@@ -34,7 +34,9 @@ export interface PersisterConfig {
 }
 
 export const DEFAULT_PERSISTER_CONFIG: Omit<PersisterConfig, 'consumerName'> = Object.freeze({
-  batchMaxEvents: 5_000,
+  // With SQLite a write blocks the event loop it shares with ingest requests: ~2000 rows keeps a block short
+  // (tens of ms) while the per-transaction overhead stays small.
+  batchMaxEvents: 2_000,
   blockMs: 1_000,
   claimIdleMs: 30_000,
   retryBaseMs: 100,
@@ -109,8 +111,10 @@ export function createPersister(deps: PersisterDeps): Persister {
   let closing: Promise<void> | undefined;
   let stopped = false;
   const wake = new AbortController();
-  // Average events per entry, to turn batchMaxEvents into an XREADGROUP COUNT (which counts entries).
+  // XREADGROUP's COUNT counts entries per stream; a read should bring about batchMaxEvents events in all. So
+  // track the average events per entry and how many streams a read finds data in.
   let eventsPerEntry = 100;
+  let activeStreams = streams.length;
 
   function sleep(ms: number): Promise<void> {
     if (stopped) return Promise.resolve();
@@ -175,6 +179,9 @@ export function createPersister(deps: PersisterDeps): Persister {
     }
     const { events } = decoded;
     for (let i = 0; i < events.length; i += cfg.batchMaxEvents) {
+      // A synchronous store (better-sqlite3) blocks the event loop for the whole write: let other work (the
+      // ingest requests of this process) run between chunks.
+      if (i > 0) await new Promise((r) => setImmediate(r));
       await write(i === 0 && events.length <= cfg.batchMaxEvents ? events : events.slice(i, i + cfg.batchMaxEvents));
     }
     const writtenAt = now();
@@ -195,8 +202,10 @@ export function createPersister(deps: PersisterDeps): Persister {
     }
   }
 
-  function readCount(): number {
-    return Math.max(1, Math.min(1_000, Math.round(cfg.batchMaxEvents / Math.max(1, eventsPerEntry))));
+  /** Entries per stream for one read across all partitions (`perStream` for XAUTOCLAIM, which reads one). */
+  function readCount(perStream = false): number {
+    const entries = cfg.batchMaxEvents / Math.max(1, eventsPerEntry) / (perStream ? 1 : Math.max(1, activeStreams));
+    return Math.max(1, Math.min(1_000, Math.round(entries)));
   }
 
   async function read(conn: Redis, ownPending: boolean): Promise<ReadEntry[]> {
@@ -204,7 +213,9 @@ export function createPersister(deps: PersisterDeps): Persister {
     const reply = ownPending
       ? await conn.xreadgroup('GROUP', GROUP_PERSIST, cfg.consumerName, 'COUNT', readCount(), 'STREAMS', ...streams, ...ids)
       : await conn.xreadgroup('GROUP', GROUP_PERSIST, cfg.consumerName, 'COUNT', readCount(), 'BLOCK', cfg.blockMs, 'STREAMS', ...streams, ...ids);
-    return entriesOfRead(reply);
+    const entries = entriesOfRead(reply);
+    if (entries.length > 0) activeStreams = activeStreams * 0.7 + new Set(entries.map((e) => e.stream)).size * 0.3;
+    return entries;
   }
 
   /** Takes over entries idle on other (dead) consumers and persists them. */
@@ -213,7 +224,7 @@ export function createPersister(deps: PersisterDeps): Persister {
       let cursor = '0-0';
       // Bounded per pass so one huge backlog does not starve fresh reads.
       for (let round = 0; round < 10 && !stopped; round++) {
-        const reply = await redis.xautoclaim(stream, GROUP_PERSIST, cfg.consumerName, cfg.claimIdleMs, cursor, 'COUNT', readCount());
+        const reply = await redis.xautoclaim(stream, GROUP_PERSIST, cfg.consumerName, cfg.claimIdleMs, cursor, 'COUNT', readCount(true));
         const { next, entries } = entriesOfClaim(stream, reply);
         if (entries.length > 0) {
           stats.claimedEntries += entries.length;
