@@ -17,7 +17,7 @@ import { Hub } from './hub.js';
 import { createRealtimeMetrics } from './metrics.js';
 import type { StreamEntry } from './reader.js';
 import type { Conn, Socket, Sub } from './state.js';
-import { logEvent } from './testing/harness.js';
+import { logEvent, sleep } from './testing/harness.js';
 
 class RecordingSocket implements Socket {
   readonly log: Array<[string, string]> = [];
@@ -263,6 +263,26 @@ describe('backpressure', () => {
     hub.tick();
     expect(other.socket.ended?.code).toBe(1013);
     expect(stuck.state).toBe('paused');
+  });
+
+  it('frees the replay slot of a client that lags while its replay waits for it to drain', async () => {
+    hub = newHub({ replayConcurrency: 1, replayPageEntries: 1 });
+    const since = hub.live.clone();
+    for (let i = 0; i < 3; i++) await add(logs(1, `r${i}`));
+    const a = connect();
+    hub.subscribe(a.conn, parseFilter('logs', [['level', 'error']])); // live: puts the connection under the bound check
+    a.socket.buffered = 800;
+    const stuck = hub.subscribe(a.conn, parseFilter('logs', []), since) as Sub;
+    await expect.poll(() => a.conn.throttledSince).toBe(now);
+    const b = connect();
+    const waiting = hub.subscribe(b.conn, parseFilter('logs', []), since) as Sub;
+    await sleep(30);
+    expect(b.socket.eventIds()).toHaveLength(0); // the only slot is taken
+    a.socket.buffered = 5000;
+    hub.checkBuffers(); // a lags: its replay is abandoned and lets the slot go
+    expect(stuck.state).toBe('paused');
+    await settle(waiting, ['catchup', 'live']);
+    expect(b.socket.eventIds()).toHaveLength(3);
   });
 
   it('leaves other clients alone when one lags', async () => {

@@ -156,7 +156,8 @@ export class Hub {
     if (c.subs.has(key)) return 'already subscribed to this channel with this filter';
     if (c.subs.size >= MAX_SUBSCRIPTIONS_PER_CONNECTION) return `at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection`;
     const g = this.index.get(c.tenant, key, filter);
-    const s = new Sub(c, g, since ?? this.live.clone());
+    // The floor is the subscription's own: it moves as events are delivered.
+    const s = new Sub(c, g, (since ?? this.live).clone());
     g.subs.add(s);
     c.subs.set(key, s);
     if (c.lagged) s.state = 'paused'; // resumed with the others when the client drains
@@ -186,6 +187,7 @@ export class Hub {
     g.subs.delete(s);
     s.conn.subs.delete(g.key);
     if (g.subs.size === 0) this.index.drop(g);
+    if (!s.conn.closed) this.wakeDrainWaiters(s.conn);
   }
 
   // Live path -----------------------------------------------------------------------------------------------
@@ -426,6 +428,7 @@ export class Hub {
     // (so the cursor, which counts those as delivered, is right); unsubscribing first would drop them.
     c.ws.send(laggedMessage((cursor ?? this.live).encode()));
     for (const t of topics) c.ws.unsubscribe(t);
+    this.wakeDrainWaiters(c);
   }
 
   /** uWS `drain`: some buffered bytes went out. */
@@ -442,6 +445,11 @@ export class Hub {
 
   private releaseDrainWaiters(c: Conn): void {
     c.throttledSince = 0;
+    this.wakeDrainWaiters(c);
+  }
+
+  /** Lets waiting replays look again (an abandoned one then ends and frees its slot); the grace clock runs on. */
+  private wakeDrainWaiters(c: Conn): void {
     const waiters = c.drainWaiters;
     c.drainWaiters = [];
     for (const w of waiters) w();

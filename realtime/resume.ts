@@ -67,7 +67,8 @@ export async function replayPass(ctx: ResumeContext, s: Sub, gen: number): Promi
     });
     if (outcome !== 'done') return outcome;
     active = next;
-    if (conn.ws.getBufferedAmount() > ctx.throttleBytes) {
+    // Wake-ups may be early (another subscription of the connection changed): look again each time.
+    while (conn.ws.getBufferedAmount() > ctx.throttleBytes) {
       await ctx.waitDrain(conn);
       if (s.gen !== gen || conn.closed) return 'aborted';
     }
