@@ -8,6 +8,7 @@ import { encodeCursor } from '../cursor.js';
 import type { Store } from '../port.js';
 import { checkEventQuery, checkSeriesQuery, TEXT_FIELD, type EventFilter } from '../query.js';
 import type { Page, SeriesPoint, StoredEvent } from '../types.js';
+import { boundaryOf, mergeBoundary, type KeyedRow } from './keyset.js';
 import { eventCollection, METRICS } from './schema.js';
 import { containsCondition, countIgnoringDuplicates, eqString, labelCondition } from './util.js';
 
@@ -114,6 +115,30 @@ export function createMongoEvents(db: Db): EventsPart {
     }
   }
 
+  async function regularPage(kind: EventKind, and: Document[], order: 'asc' | 'desc', n: number): Promise<Document[]> {
+    const dir = order === 'desc' ? -1 : 1;
+    return coll(kind).find({ $and: and }).sort({ ts: dir, _id: dir }).limit(n).toArray();
+  }
+
+  /**
+   * The time series sorts on `ts` alone (so the sort uses the bucket index); the rows sharing the last page's
+   * boundary millisecond are then read in full and ordered by _id (keyset.ts), which keeps the (ts, id) keyset exact.
+   */
+  async function metricPage(and: Document[], order: 'asc' | 'desc', n: number): Promise<Document[]> {
+    const head = (await coll('metric').find({ $and: and }).sort({ ts: order === 'desc' ? -1 : 1 }).limit(n).toArray()) as Array<Document & KeyedRow>;
+    const boundary = boundaryOf(head, n);
+    // Scrapes put many samples in one millisecond: only the first n of them by _id can be on this page.
+    const ties =
+      boundary === undefined
+        ? []
+        : ((await coll('metric')
+            .find({ $and: [...and, { ts: { $eq: boundary } }] })
+            .sort({ _id: order === 'desc' ? -1 : 1 })
+            .limit(n)
+            .toArray()) as Array<Document & KeyedRow>);
+    return mergeBoundary(head, ties, n, order);
+  }
+
   return {
     async appendEvents(events) {
       if (!Array.isArray(events)) throw badRequest('events must be an array', [{ at: 'events', message: 'must be an array' }]);
@@ -137,12 +162,7 @@ export function createMongoEvents(db: Db): EventsPart {
         const op = q.order === 'desc' ? '$lt' : '$gt';
         and.push({ $or: [{ ts: { [op]: at } }, { ts: { $eq: at }, _id: { [op]: String(q.after.id) } }] });
       }
-      const dir = q.order === 'desc' ? -1 : 1;
-      const docs = await coll(q.filter.kind)
-        .find({ $and: and })
-        .sort({ ts: dir, _id: dir })
-        .limit(q.limit + 1)
-        .toArray();
+      const docs = q.filter.kind === 'metric' ? await metricPage(and, q.order, q.limit + 1) : await regularPage(q.filter.kind, and, q.order, q.limit + 1);
       const more = docs.length > q.limit;
       const items = (more ? docs.slice(0, q.limit) : docs).map((d) => fromDoc(q.filter.kind, d));
       const last = items[items.length - 1];

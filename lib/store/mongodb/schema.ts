@@ -41,10 +41,12 @@ const EVENT_INDEXES: Record<Exclude<EventKind, 'metric'>, IndexDescription[]> = 
   };
 })();
 
+/** Time-series indexes stop at the time field: buckets, not documents, are indexed, and a sort can use the index
+ *  (bounded sort) only when it is on the time field; ties within one millisecond are ordered by _id in events.ts. */
 const METRIC_INDEXES: IndexDescription[] = [
-  { key: { 'meta.tenant': 1, ts: -1, _id: -1 }, name: 'tenant_ts' },
-  { key: { 'meta.tenant': 1, 'meta.target': 1, ts: -1, _id: -1 }, name: 'tenant_target_ts' },
-  { key: { 'meta.tenant': 1, 'meta.name': 1, ts: -1, _id: -1 }, name: 'tenant_name_ts' },
+  { key: { 'meta.tenant': 1, ts: -1 }, name: 'tenant_ts' },
+  { key: { 'meta.tenant': 1, 'meta.target': 1, ts: -1 }, name: 'tenant_target_ts' },
+  { key: { 'meta.tenant': 1, 'meta.name': 1, ts: -1 }, name: 'tenant_name_ts' },
 ];
 
 const num = { bsonType: ['int', 'long', 'double'] };
