@@ -103,6 +103,8 @@ export interface Closed {
 
 export class TestClient {
   readonly messages: ServerMessage[] = [];
+  /** Epoch ms at which each message arrived (same index as `messages`), for latency measurements. */
+  readonly arrivals: number[] = [];
   readonly opened: Promise<void>;
   readonly closed: Promise<Closed>;
   private readonly waiters = new Set<() => void>();
@@ -125,6 +127,7 @@ export class TestClient {
     });
     ws.on('error', () => undefined);
     ws.on('message', (raw) => {
+      this.arrivals.push(Date.now());
       this.messages.push(JSON.parse(raw.toString()) as ServerMessage);
       this.wake();
     });
