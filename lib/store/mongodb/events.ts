@@ -160,7 +160,10 @@ export function createMongoEvents(db: Db): EventsPart {
       if (q.after) {
         const at = new Date(q.after.ts);
         const op = q.order === 'desc' ? '$lt' : '$gt';
-        and.push({ $or: [{ ts: { [op]: at } }, { ts: { $eq: at }, _id: { [op]: String(q.after.id) } }] });
+        // (ts, _id) beyond the cursor, written as a plain ts range (which bounds the index scan, intersected with
+        // from/to) plus an $or that only decides within the cursor's millisecond.
+        and.push({ ts: { [q.order === 'desc' ? '$lte' : '$gte']: at } });
+        and.push({ $or: [{ ts: { [op]: at } }, { _id: { [op]: String(q.after.id) } }] });
       }
       const docs = q.filter.kind === 'metric' ? await metricPage(and, q.order, q.limit + 1) : await regularPage(q.filter.kind, and, q.order, q.limit + 1);
       const more = docs.length > q.limit;

@@ -57,7 +57,10 @@ export function createMongoIncidents(db: Db): IncidentsPart {
       const and: Document[] = [{ tenant: eqString(f.tenant) }];
       if (f.targetId !== undefined) and.push({ targetId: eqString(f.targetId) });
       if (f.status !== undefined) and.push({ status: { $in: f.status.map(String) } });
-      if (f.after) and.push({ $or: [{ openedAt: { $lt: f.after.ts } }, { openedAt: { $eq: f.after.ts }, id: { $lt: String(f.after.id) } }] });
+      if (f.after) {
+        and.push({ openedAt: { $lte: f.after.ts } });
+        and.push({ $or: [{ openedAt: { $lt: f.after.ts } }, { id: { $lt: String(f.after.id) } }] });
+      }
       const docs = (await incidents
         .find({ $and: and }, HIDE_ID)
         .sort({ openedAt: -1, id: -1 })
