@@ -99,6 +99,8 @@ interface PhaseResult {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** CPU time of this process (user + system) per 1000 events: contention-proof cost of the Node side. */
+  cpuMsPer1000: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -118,6 +120,7 @@ async function closedLoop(name: string, seconds: number, concurrency: number, pe
   const latencies: number[] = [];
   let errors = 0;
   let firstError: unknown;
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -136,15 +139,18 @@ async function closedLoop(name: string, seconds: number, concurrency: number, pe
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   if (firstError) console.error(`  ${name}: ${errors} errors, first: ${String(firstError)}`);
   latencies.sort((a, b) => a - b);
   const events = latencies.length * perOp;
-  return { name, events, seconds: elapsed, eventsPerSec: events / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors };
+  const cpuMsPer1000 = events > 0 ? (cpu.user + cpu.system) / 1000 / (events / 1000) : NaN;
+  return { name, events, seconds: elapsed, eventsPerSec: events / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors, cpuMsPer1000 };
 }
 
 function report(r: PhaseResult): void {
   console.log(
-    `  ${r.name.padEnd(34)} ${Math.round(r.eventsPerSec).toLocaleString('en-US').padStart(10)} events/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   (${r.events.toLocaleString('en-US')} events in ${r.seconds.toFixed(1)} s${r.errors ? `, ${r.errors} errors` : ''})`,
+    `  ${r.name.padEnd(34)} ${Math.round(r.eventsPerSec).toLocaleString('en-US').padStart(10)} events/s   p50 ${r.p50Ms.toFixed(1).padStart(6)} ms   p99 ${r.p99Ms.toFixed(1).padStart(6)} ms   ` +
+      `bench-process CPU ${r.cpuMsPer1000.toFixed(2)} ms/1000 events   (${r.events.toLocaleString('en-US')} events in ${r.seconds.toFixed(1)} s${r.errors ? `, ${r.errors} errors` : ''})`,
   );
 }
 
