@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Maintenance, Silence } from '../../lib/store/types.js';
-import { ev, rule, target, TENANT, world, type World } from './testing.js';
+import { ev, rule, stopActor, target, TENANT, world, type World } from './testing.js';
 
 const cpu = (params: Record<string, unknown> = {}) => rule('cpu-high', 'threshold', { metric: 'cpu', op: '>', value: 90, ...params });
 const setup = (params: Record<string, unknown> = {}): World => world([target('web', { labels: { env: 'prod', team: 'a' } })], [cpu(params)]);
@@ -258,7 +258,7 @@ describe('persistence: restore and re-arm', () => {
     w.clock.advance(20_000);
     const snap = JSON.parse(JSON.stringify(w.actor('web').getPersistedSnapshot()));
     // the old actor is gone (crash); a new owner restores 10 s later
-    w.actor('web').stop();
+    stopActor(w.actor('web'));
     w.clock.set(t0 + 30_000);
     const pendingBefore = w.env.incidents().length;
     w.restore('web', snap);
@@ -281,7 +281,7 @@ describe('persistence: restore and re-arm', () => {
     const t0 = w.clock.now();
     w.send('job', ev.heartbeat('job', t0));
     const snap = JSON.parse(JSON.stringify(w.actor('job').getPersistedSnapshot()));
-    w.actor('job').stop();
+    stopActor(w.actor('job'));
     w.clock.set(t0 + 200_000);
     w.restore('job', snap);
     w.clock.advance(0);
@@ -349,5 +349,18 @@ describe('outcome independent of batching (timers not yet run when later events 
     const a = run(false);
     expect(a.length).toBeGreaterThan(4);
     expect(run(true)).toEqual(a);
+  });
+});
+
+describe('errors', () => {
+  it('an action that throws is reported through the host, not rethrown as an uncaught exception', async () => {
+    const w = setup();
+    w.env.emit = () => {
+      throw new Error('sink broke');
+    };
+    sample(w, 0, 95);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(w.errors).toHaveLength(1);
+    expect(String(w.errors[0])).toContain('sink broke');
   });
 });

@@ -7,9 +7,9 @@ import type { RuleSpec } from '../rules/types.js';
 import { createManualClock, type ManualClock } from '../time/manual-clock.js';
 import type { Effect, NotifyEffect, IncidentEffect } from './effects.js';
 import { targetKey, type DetectorEnv, type TargetView } from './env.js';
-import { startTargetActor, type TargetActor } from './start.js';
+import { createActorHost, startTargetActor, type TargetActor } from './start.js';
 import { suppressedBy } from './suppress.js';
-import { createTargetMachine, type TargetMachine } from './target.js';
+import { createTargetLogic, type TargetLogic, type TargetMachine } from './target.js';
 
 export const TENANT = 't1';
 
@@ -79,10 +79,16 @@ export class StaticEnv implements DetectorEnv {
   }
 }
 
+/** Stops a hosted actor (xstate refuses `stop()` on a non-root actor; this is its internal stop). */
+export function stopActor(a: TargetActor): void {
+  (a as unknown as { _stop(): void })._stop();
+}
+
 export interface World {
   clock: ManualClock;
   env: StaticEnv;
   machine: TargetMachine;
+  logic: TargetLogic;
   errors: unknown[];
   actor(name: string): TargetActor;
   restore(name: string, snapshot: unknown): TargetActor;
@@ -93,31 +99,36 @@ export function world(targets: Target[], rules: Rule[], start = 1_000_000): Worl
   const clock = createManualClock(start);
   const env = new StaticEnv(clock);
   env.setConfig(targets, rules);
-  const machine = createTargetMachine(env);
+  const logic = createTargetLogic(env);
+  const machine = logic.machine;
   const errors: unknown[] = [];
   const actors = new Map<string, TargetActor>();
+  const host = createActorHost(clock, (e) => errors.push(e));
   const input = (name: string) => ({ key: targetKey(TENANT, name), tenant: TENANT, name, partition: 0 });
   const w: World = {
     clock,
     env,
     machine,
+    logic,
     errors,
     actor(name) {
       let a = actors.get(name);
       if (!a) {
-        a = startTargetActor(machine, input(name), { clock, onError: (e) => errors.push(e) });
+        a = startTargetActor(machine, input(name), { host });
         actors.set(name, a);
       }
       return a;
     },
     restore(name, snapshot) {
-      actors.get(name)?.stop();
-      const a = startTargetActor(machine, input(name), { clock, snapshot, onError: (e) => errors.push(e) });
+      const old = actors.get(name);
+      if (old) stopActor(old);
+      const a = startTargetActor(machine, input(name), { host, snapshot });
       actors.set(name, a);
       return a;
     },
     send(name, e) {
-      w.actor(name).send({ type: 'event', e });
+      // The runtime's path: evaluator states updated in place, the machine entered only when needed.
+      logic.deliver(w.actor(name), e);
       // Zero-delay timers (e.g. resolving right away) fire on the next turn, as with the real timers.
       clock.advance(0);
     },

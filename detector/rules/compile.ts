@@ -110,3 +110,24 @@ export function compileTargetRules(target: Target, rules: readonly Rule[]): { sp
   }
   return { specs, problems };
 }
+
+/**
+ * Shares identical compiled spec lists between targets (most targets of a tenant get the same rules with the
+ * same settings), so 100k targets do not hold 100k copies of the same specs and regexes.
+ */
+export class SpecInterner {
+  private readonly lists = new Map<string, readonly RuleSpec[]>();
+
+  intern(specs: readonly RuleSpec[]): readonly RuleSpec[] {
+    const sig = JSON.stringify(specs, (_k, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v));
+    const found = this.lists.get(sig);
+    if (found) return found;
+    const frozen = Object.freeze(specs.slice());
+    this.lists.set(sig, frozen);
+    return frozen;
+  }
+
+  clear(): void {
+    this.lists.clear();
+  }
+}

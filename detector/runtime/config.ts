@@ -6,7 +6,7 @@ import type { Channel, Maintenance, Rule, Silence, Target } from '../../lib/stor
 import type { Store } from '../../lib/store/port.js';
 import { targetKey, type SuppressQuery, type TargetView } from '../machines/env.js';
 import { suppressedBy } from '../machines/suppress.js';
-import { compileTargetRules } from '../rules/compile.js';
+import { compileTargetRules, SpecInterner } from '../rules/compile.js';
 import type { RuleSpec } from '../rules/types.js';
 
 const NO_SPECS: readonly RuleSpec[] = Object.freeze([]);
@@ -40,6 +40,7 @@ export class ConfigCache {
   private maintenance = new Map<string, Maintenance[]>();
   private compiled = new Map<string, readonly RuleSpec[]>();
   private views = new Map<string, TargetView>();
+  private readonly interner = new SpecInterner();
 
   constructor(private readonly logger: Logger) {}
 
@@ -55,6 +56,7 @@ export class ConfigCache {
     this.maintenance = groupBy(cfg.maintenance, (m) => m.tenant);
     this.compiled.clear();
     this.views.clear();
+    this.interner.clear();
     const changed = new Set<string>();
     for (const [key, sig] of before) if (this.signature(key) !== sig) changed.add(key);
     return changed;
@@ -102,7 +104,7 @@ export class ConfigCache {
     }
     const { specs: compiled, problems } = compileTargetRules(t, this.rulesByTenant.get(t.tenant) ?? []);
     for (const p of problems) this.logger.warn({ tenant: t.tenant, ruleId: p.ruleId }, `rule skipped: ${p.message}`);
-    specs = compiled.length === 0 ? NO_SPECS : compiled;
+    specs = compiled.length === 0 ? NO_SPECS : this.interner.intern(compiled);
     this.compiled.set(key, specs);
     return specs;
   }

@@ -16,11 +16,11 @@ import { GROUP_DETECT, partitionOf, type StreamNames } from '../../lib/streams/p
 import type { Checker } from '../checks/checker.js';
 import type { Effect, IncidentEffect } from '../machines/effects.js';
 import { targetKey, type DetectorEnv } from '../machines/env.js';
-import { startTargetActor, type TargetActor } from '../machines/start.js';
-import { createTargetMachine } from '../machines/target.js';
+import { createActorHost, startTargetActor, type ActorHost, type TargetActor } from '../machines/start.js';
+import { createTargetLogic } from '../machines/target.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { PartitionHandler } from '../ownership/ownership.js';
-import type { TimerClock } from '../time/clock.js';
+import type { SharedTimers, TimerGroup } from '../time/shared-timers.js';
 import type { ConfigCache } from './config.js';
 import { EffectQueue } from './effect-queue.js';
 
@@ -30,7 +30,7 @@ export interface RuntimeOptions {
   reader: Redis;
   store: Store;
   names: StreamNames;
-  clock: TimerClock;
+  clock: SharedTimers;
   logger: Logger;
   registry: Registry;
   config: ConfigCache;
@@ -66,6 +66,10 @@ interface PartitionState {
   epoch: number;
   status: PartitionStatus;
   stream: string;
+  /** The partition's actors' timers: dropped at once when the partition goes. */
+  timers: TimerGroup;
+  /** Parent (and actor system) of the partition's target actors. */
+  host: ActorHost;
   actors: Set<ActorEntry>;
   dirty: Set<ActorEntry>;
   acks: string[];
@@ -107,6 +111,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   const parts = new Map<number, PartitionState>();
   const byStream = new Map<string, PartitionState>();
   const actors = new Map<string, ActorEntry>();
+  // tenant → name → actor: the per-event lookup without building a key string.
+  const byTenant = new Map<string, Map<string, ActorEntry>>();
   let stopped = false;
   let loop: Promise<void> | undefined;
   let flushing: Promise<void> = Promise.resolve();
@@ -183,26 +189,25 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     reminderMs: (t, ch) => config.reminderMs(t, ch),
     emit: (e) => {
       if (stopped) return;
-      // A child incident's own timer changes the parent's persisted snapshot without a parent transition.
-      if (e.type !== 'schedule-check') {
-        const entry = actors.get(targetKey(e.incident.tenant, e.targetName));
-        if (entry) parts.get(entry.partition)?.dirty.add(entry);
-      }
+      // Timer-driven changes (an incident child's deadline, a check falling due) reach the snapshot without an
+      // event from the stream: whatever emits an effect has changed, so store it at the next flush.
+      const entry = byTenant.get(e.type === 'schedule-check' ? e.tenant : e.incident.tenant)?.get(e.targetName);
+      if (entry) parts.get(entry.partition)?.dirty.add(entry);
       effects.push(e);
     },
   };
-  const machine = createTargetMachine(env);
+  const logic = createTargetLogic(env);
+  const machine = logic.machine;
 
   const hydrate = (part: PartitionState, tenant: string, name: string, stored?: ActorSnapshot): ActorEntry => {
     const key = targetKey(tenant, name);
-    const onError = (err: unknown): void => logger.error({ err, tenant, target: name }, 'target actor failed');
     const input = { key, tenant, name, partition: part.p };
     let actor: TargetActor;
     try {
-      actor = startTargetActor(machine, input, { clock, onError, ...(stored ? { snapshot: (stored.snapshot as StoredActor).xs } : {}) });
+      actor = startTargetActor(machine, input, { host: part.host, ...(stored ? { snapshot: (stored.snapshot as StoredActor).xs } : {}) });
     } catch (err) {
       logger.error({ err, tenant, target: name }, 'snapshot could not be restored; starting the actor fresh');
-      actor = startTargetActor(machine, input, { clock, onError });
+      actor = startTargetActor(machine, input, { host: part.host });
     }
     let entryId: string | null = null;
     let index = 0;
@@ -212,8 +217,10 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       index = Number(stored.appliedId.slice(cut + 1));
     }
     const entry: ActorEntry = { key, tenant, name, partition: part.p, actor, entryId, index };
-    actor.subscribe({ next: () => part.dirty.add(entry), error: onError });
     actors.set(key, entry);
+    let forTenant = byTenant.get(tenant);
+    if (!forTenant) byTenant.set(tenant, (forTenant = new Map()));
+    forTenant.set(name, entry);
     part.actors.add(entry);
     part.dirty.add(entry);
     return entry;
@@ -229,10 +236,12 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     }
   };
 
+  /** Forgets the partition's actors: their timers go with the group; host and actors are left to the GC. */
   const dropActors = (part: PartitionState): void => {
+    part.timers.close();
     for (const entry of part.actors) {
-      entry.actor.stop();
       actors.delete(entry.key);
+      byTenant.get(entry.tenant)?.delete(entry.name);
     }
     part.actors.clear();
     part.dirty.clear();
@@ -254,10 +263,9 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       }
       for (let i = 0; i < events.length; i++) {
         const e = events[i] as CanonicalEvent;
-        const key = targetKey(e.tenant, e.target);
-        let entry = actors.get(key);
+        let entry = byTenant.get(e.tenant)?.get(e.target);
         if (entry === undefined) {
-          if (config.specs(key).length === 0) continue; // nothing watches this target
+          if (config.specs(targetKey(e.tenant, e.target)).length === 0) continue; // nothing watches this target
           entry = hydrate(part, e.tenant, e.target);
         }
         if (replay && entry.entryId !== null) {
@@ -271,10 +279,11 @@ export function createRuntime(o: RuntimeOptions): Runtime {
           // Acknowledgements from the API travel through the target's partition stream.
           if (e.body.state === 'acknowledged') entry.actor.send({ type: 'ack', ruleId: e.body.ruleId, at: e.receivedAt, by: e.labels.by ?? 'api' });
         } else {
-          entry.actor.send({ type: 'event', e });
+          logic.deliver(entry.actor, e);
         }
         entry.entryId = id;
         entry.index = i;
+        part.dirty.add(entry);
         n++;
       }
       part.acks.push(id);
@@ -396,7 +405,9 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   // Partition handler -------------------------------------------------------------------------------------------------
   const runtime: Runtime = {
     async acquired(p, epoch) {
-      const part: PartitionState = { p, epoch, status: 'starting', stream: names.events(p), actors: new Set(), dirty: new Set(), acks: [] };
+      const timers = clock.group();
+      const host = createActorHost(timers, (err) => logger.error({ err, partition: p }, 'target actor failed'));
+      const part: PartitionState = { p, epoch, status: 'starting', stream: names.events(p), timers, host, actors: new Set(), dirty: new Set(), acks: [] };
       const previous = parts.get(p);
       if (previous) {
         previous.status = 'gone';

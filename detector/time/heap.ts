@@ -7,6 +7,8 @@ export interface TimerEntry {
   fn: (() => void) | null;
   /** Position in the heap array; -1 once fired or cancelled. */
   slot: number;
+  /** Timer group (0 = none), so a group's entries can be dropped at once. */
+  group: number;
 }
 
 export class TimerHeap {
@@ -21,8 +23,8 @@ export class TimerHeap {
     return this.items[0];
   }
 
-  push(at: number, fn: () => void): TimerEntry {
-    const entry: TimerEntry = { at, seq: this.seq++, fn, slot: this.items.length };
+  push(at: number, fn: () => void, group = 0): TimerEntry {
+    const entry: TimerEntry = { at, seq: this.seq++, fn, slot: this.items.length, group };
     this.items.push(entry);
     this.up(entry.slot);
     return entry;
@@ -41,6 +43,23 @@ export class TimerHeap {
     if (slot < 0 || this.items[slot] !== entry) return false;
     this.removeAt(slot);
     return true;
+  }
+
+  /** Removes every entry of `group` (O(n), for rare bulk drops). */
+  removeGroup(group: number): void {
+    const keep: TimerEntry[] = [];
+    for (const e of this.items) {
+      if (e.group === group) {
+        e.slot = -1;
+        e.fn = null;
+      } else keep.push(e);
+    }
+    this.items.length = 0;
+    for (const e of keep) {
+      e.slot = this.items.length;
+      this.items.push(e);
+      this.up(e.slot);
+    }
   }
 
   clear(): void {

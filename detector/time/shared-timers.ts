@@ -7,9 +7,16 @@ import { TimerHeap, type TimerEntry } from './heap.js';
 /** Node's timer limit: a longer delay would fire at once. */
 const MAX_HOST_DELAY = 2 ** 31 - 1;
 
+/** A view of the shared timers whose callbacks can all be dropped at once (one partition's actors). */
+export interface TimerGroup extends TimerClock {
+  /** Drops every queued callback of the group; later `setTimeout` calls are ignored. Idempotent. */
+  close(): void;
+}
+
 export interface SharedTimers extends TimerClock {
   /** Number of queued callbacks. */
   readonly pending: number;
+  group(): TimerGroup;
   /** Cancels every queued callback and the host timer; later `setTimeout` calls are ignored. Idempotent. */
   close(): void;
 }
@@ -27,6 +34,7 @@ export function createSharedTimers(options: SharedTimersOptions = {}): SharedTim
   let host: ReturnType<typeof setTimeout> | undefined;
   let hostAt = Infinity;
   let closed = false;
+  let groups = 0;
 
   const arm = (): void => {
     const top = heap.peek();
@@ -59,24 +67,45 @@ export function createSharedTimers(options: SharedTimersOptions = {}): SharedTim
     arm();
   };
 
+  const schedule = (fn: () => void, ms: number, group: number): TimerHandle => {
+    // A non-finite delay means "never" (xstate may compute one for a state with nothing to wait for).
+    const entry = heap.push(Number.isFinite(ms) ? clock.now() + Math.max(0, ms) : Infinity, fn, group);
+    if (closed) heap.remove(entry);
+    else if (entry.at < hostAt) arm();
+    return entry;
+  };
+  const cancel = (handle: TimerHandle | undefined): void => {
+    if (handle === undefined) return;
+    const entry = handle as TimerEntry;
+    const wasTop = heap.peek() === entry;
+    entry.fn = null;
+    if (heap.remove(entry) && wasTop) arm();
+  };
+
   return {
     now: () => clock.now(),
     get pending() {
       return heap.size;
     },
-    setTimeout(fn: () => void, ms: number): TimerHandle {
-      // A non-finite delay means "never" (xstate may compute one for a state with nothing to wait for).
-      const entry = heap.push(Number.isFinite(ms) ? clock.now() + Math.max(0, ms) : Infinity, fn);
-      if (closed) heap.remove(entry);
-      else if (entry.at < hostAt) arm();
-      return entry;
-    },
-    clearTimeout(handle: TimerHandle | undefined): void {
-      if (handle === undefined) return;
-      const entry = handle as TimerEntry;
-      const wasTop = heap.peek() === entry;
-      entry.fn = null;
-      if (heap.remove(entry) && wasTop) arm();
+    setTimeout: (fn: () => void, ms: number): TimerHandle => schedule(fn, ms, 0),
+    clearTimeout: cancel,
+    group(): TimerGroup {
+      const id = ++groups;
+      let dropped = false;
+      return {
+        now: () => clock.now(),
+        setTimeout(fn, ms) {
+          if (dropped) return { at: Infinity, seq: -1, fn: null, slot: -1, group: id } satisfies TimerEntry;
+          return schedule(fn, ms, id);
+        },
+        clearTimeout: cancel,
+        close() {
+          if (dropped) return;
+          dropped = true;
+          heap.removeGroup(id);
+          arm();
+        },
+      };
     },
     close(): void {
       closed = true;

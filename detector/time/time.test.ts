@@ -131,3 +131,24 @@ describe('SharedTimers', () => {
     timers.close();
   });
 });
+
+describe('SharedTimers groups', () => {
+  it('drops all of a group\'s callbacks at once and keeps the others in order', async () => {
+    const timers = createSharedTimers();
+    const a = timers.group();
+    const b = timers.group();
+    const fired: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      a.setTimeout(() => fired.push(`a${i}`), 5 + i);
+      b.setTimeout(() => fired.push(`b${i}`), 5 + i);
+    }
+    timers.setTimeout(() => fired.push('plain'), 1);
+    a.close();
+    a.close();
+    a.setTimeout(() => fired.push('late'), 1);
+    expect(timers.pending).toBe(51);
+    for (let i = 0; i < 100 && timers.pending > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(fired).toEqual(['plain', ...Array.from({ length: 50 }, (_, i) => `b${i}`)]);
+    timers.close();
+  });
+});
