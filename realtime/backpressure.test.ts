@@ -74,7 +74,7 @@ describe('slow clients', () => {
     expect(types.slice(at + 1)).toEqual([]);
     expect(slow.events.map((m) => m.data.id)).toEqual(fast.events.slice(0, at).map((m) => m.data.id));
     expect(await metric(srv.registry, 'lightwatch_realtime_lagged_total')).toBe(1);
-  });
+  }, 60_000);
 
   it('resumes a lagged client by replay once it drains: every event exactly once, in order per target', async () => {
     const srv = await start(15_000);
@@ -96,5 +96,5 @@ describe('slow clients', () => {
     expect(deliveryProblems(fast.events.map((m) => m.data), expected), 'fast').toEqual([]);
     expect(slow.messages.filter((m) => m.type === 'lagged')).toHaveLength(1);
     expect(await metric(srv.registry, 'lightwatch_realtime_closed_slow_total')).toBe(0);
-  });
+  }, 60_000);
 });
