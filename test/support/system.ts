@@ -20,6 +20,8 @@ export interface SystemOptions {
   /** Keep DATA_DIR after stop (for restart tests); default false. */
   keepData?: boolean;
   dataDir?: string;
+  /** Extra node flags, e.g. `--cpu-prof` for profiling a benchmark run. */
+  nodeArgs?: string[];
 }
 
 export interface RunningSystem {
@@ -56,7 +58,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   else delete env.REDIS_URL;
-  const child = spawn(process.execPath, [join(ROOT, 'bin/lightwatch.js'), options.command ?? 'all'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, 'bin/lightwatch.js'), options.command ?? 'all'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

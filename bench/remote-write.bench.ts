@@ -1,0 +1,138 @@
+// remote_write samples/s into Lightwatch vs into Prometheus's own remote-write receiver (Debian's
+// `prometheus --web.enable-remote-write-receiver`), the same generated load in the same run: pre-encoded
+// snappy WriteRequests of SERIES×SAMPLES samples, CONCURRENCY requests in flight, SECONDS each.
+// Installs nothing: when `prometheus` is missing it says how to get it and skips that row.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import snappy from 'snappyjs';
+import { WriteRequest } from '../proto/gen/compat/prometheus/remote.js';
+import { freePort, startLocalRedis } from '../lib/redis/local-server.js';
+import { startSystem } from '../test/support/system.js';
+import { reportFigures, type Figure } from './report.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const SERIES = Number(process.env.BENCH_SERIES ?? 500);
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 2);
+// Every request carries new, later timestamps: Prometheus refuses duplicate and out-of-order samples.
+const BODIES = Number(process.env.BENCH_BODIES ?? 1500);
+
+function makeBodies(count: number, job: string, worker: number): Buffer[] {
+  const start = Date.now() - 30 * 60_000;
+  return Array.from({ length: count }, (_, b) => {
+    const req = WriteRequest.fromPartial({
+      timeseries: Array.from({ length: SERIES }, (_, s) => ({
+        labels: [
+          { name: '__name__', value: `bench_metric_${s % 50}` },
+          { name: 'instance', value: `host-${s % 100}:9100` },
+          { name: 'job', value: job },
+          { name: 'series', value: String(s) },
+          { name: 'worker', value: String(worker) },
+        ],
+        samples: Array.from({ length: SAMPLES }, (_, k) => ({ value: Math.random() * 100, timestamp: String(start + b * SAMPLES + k) })),
+      })),
+    });
+    return Buffer.from(snappy.compress(WriteRequest.encode(req).finish()));
+  });
+}
+
+// One body list per worker: each worker's series are its own and its timestamps only grow, so no sample
+// arrives out of order however the workers interleave.
+async function drive(url: string, headers: Record<string, string>, perWorker: Buffer[][]): Promise<{ samplesPerSec: number; errors: number; p99Ms: number }> {
+  const deadline = performance.now() + SECONDS * 1000;
+  let sent = 0;
+  let errors = 0;
+  const latencies: number[] = [];
+  await Promise.all(
+    perWorker.map(async (bodies) => {
+      let i = 0;
+      while (performance.now() < deadline && i < bodies.length) {
+        const t0 = performance.now();
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0', ...headers },
+          body: bodies[i++],
+        });
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (res.status >= 200 && res.status < 300) sent += SERIES * SAMPLES;
+        else errors++;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const elapsed = Math.min(SECONDS, (performance.now() - (deadline - SECONDS * 1000)) / 1000);
+  return { samplesPerSec: sent / elapsed, errors, p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0 };
+}
+
+async function startPrometheus(): Promise<{ url: string; stop: () => Promise<void> } | undefined> {
+  if (spawnSync('prometheus', ['--version'], { stdio: 'ignore' }).status !== 0) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'lw-prom-'));
+  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\nscrape_configs: []\n');
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver', '--log.level=error'],
+    { stdio: 'ignore' },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/-/ready`)).ok) break;
+    } catch {
+      // starting
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const bodies = Array.from({ length: CONCURRENCY }, (_, w) => makeBodies(Math.ceil(BODIES / CONCURRENCY), 'node', w));
+  // Warm-up bodies are series of their own, so the measured ones are new samples for both systems.
+  const warm = [makeBodies(8, 'warmup', 0)];
+  const figures: Figure[] = [];
+  const redisDir = mkdtempSync(join(tmpdir(), 'lw-rwbench-redis-'));
+  const redis = await startLocalRedis({ dir: redisDir, appendOnly: true });
+  const sys = await startSystem({ redisUrl: redis.url, env: { PERSIST_BACKLOG_LIMIT: '0' } });
+  let lw;
+  try {
+    await drive(`${sys.url}/ingest/prometheus/write`, { authorization: `Bearer ${sys.apiKey}` }, warm);
+    lw = await drive(`${sys.url}/ingest/prometheus/write`, { authorization: `Bearer ${sys.apiKey}` }, bodies);
+  } finally {
+    await sys.stop();
+    await redis.stop();
+    rmSync(redisDir, { recursive: true, force: true });
+  }
+  console.log(`lightwatch: ${Math.round(lw.samplesPerSec).toLocaleString()} samples/s, p99 ${lw.p99Ms.toFixed(1)} ms, ${lw.errors} errors`);
+  figures.push({ name: 'remote_write into Lightwatch', value: lw.samplesPerSec, unit: 'samples/s' });
+  const prom = await startPrometheus();
+  if (!prom) {
+    console.log('prometheus: not installed — skipping that row (Debian/Ubuntu: `sudo apt-get install prometheus`, then stop its service: the benchmark starts its own)');
+  } else {
+    try {
+      await drive(`${prom.url}/api/v1/write`, {}, warm);
+      const p = await drive(`${prom.url}/api/v1/write`, {}, bodies);
+      console.log(`prometheus: ${Math.round(p.samplesPerSec).toLocaleString()} samples/s, p99 ${p.p99Ms.toFixed(1)} ms, ${p.errors} errors`);
+      figures.push({ name: 'remote_write into Prometheus receiver', value: p.samplesPerSec, unit: 'samples/s' });
+      figures.push({ name: 'Lightwatch / Prometheus', value: lw.samplesPerSec / p.samplesPerSec, unit: '×' });
+    } finally {
+      await prom.stop();
+    }
+  }
+  reportFigures('remote_write', figures);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
