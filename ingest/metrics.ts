@@ -103,6 +103,7 @@ export interface PersisterMetrics {
   persisted: Counter;
   batches: Counter<'outcome'>;
   lagSeconds: Histogram;
+  lagLastSeconds: Gauge;
   backlogEntries: Gauge;
   claimed: Counter;
   poison: Counter;
@@ -124,6 +125,9 @@ export function persisterMetrics(registry: Registry): PersisterMetrics {
         buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
         registers,
       }),
+    ),
+    lagLastSeconds: getOrCreate(registry, 'lightwatch_persist_lag_last_seconds', () =>
+      new Gauge({ name: 'lightwatch_persist_lag_last_seconds', help: 'Largest receivedAt-to-store-write delay of the last write (alert on this)', registers }),
     ),
     backlogEntries: getOrCreate(registry, 'lightwatch_persist_backlog_entries', () =>
       new Gauge({ name: 'lightwatch_persist_backlog_entries', help: 'Stream entries not yet acknowledged by the persist group, as seen by the persister', registers }),

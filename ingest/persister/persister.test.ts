@@ -55,14 +55,14 @@ describe('persister', () => {
     store = await createSqliteStore({ path: ':memory:' });
     await ensurePersistGroups(redis, names);
   }
-  function persister(config: Partial<PersisterConfig> & { consumerName: string }, s: SqliteStore['appendEvents'] | undefined = undefined): Persister {
+  function persister(config: Partial<PersisterConfig> & { consumerName: string }, s: SqliteStore['appendEvents'] | undefined = undefined, registry = new Registry()): Persister {
     const p = createPersister({
       redis,
       redisUrl: testRedisUrl(),
       names,
       store: s ? { appendEvents: s } : store,
       logger,
-      registry: new Registry(),
+      registry,
       config: { ...baseConfig(config.consumerName), ...config },
     });
     persisters.push(p);
@@ -77,11 +77,16 @@ describe('persister', () => {
     for (let i = 0; i < events.length; i += 100) await appender.append(events.slice(i, i + 100));
     expect(await backlog()).toBeGreaterThan(0);
 
-    const p = persister({ consumerName: 'p1' });
+    const registry = new Registry();
+    const p = persister({ consumerName: 'p1', trimIntervalMs: 20 }, undefined, registry);
     await p.start();
     await waitFor(async () => (await store.countEvents('acme')) === 700 && (await store.countEvents('globex')) === 300);
     await waitFor(async () => (await backlog()) === 0);
     expect(p.stats().persistedEvents).toBe(1000);
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/lightwatch_persist_events_total 1000/);
+    expect(metrics).toMatch(/lightwatch_persist_lag_seconds_count [1-9]/);
+    await waitFor(async () => /lightwatch_persist_backlog_entries 0/.test(await registry.metrics()));
     const stored = await store.queryEvents({ tenant: 'acme', kind: 'log', limit: 1000, order: 'asc' });
     expect(new Set(stored.items.map((e) => e.id))).toEqual(new Set(events.filter((e) => e.tenant === 'acme').map((e) => e.id)));
 

@@ -185,7 +185,13 @@ export function createPersister(deps: PersisterDeps): Persister {
       await write(i === 0 && events.length <= cfg.batchMaxEvents ? events : events.slice(i, i + cfg.batchMaxEvents));
     }
     const writtenAt = now();
-    for (const t of decoded.receivedAts) metrics.lagSeconds.observe(Math.max(0, writtenAt - t) / 1000);
+    let maxLag = 0;
+    for (const t of decoded.receivedAts) {
+      const lag = Math.max(0, writtenAt - t) / 1000;
+      metrics.lagSeconds.observe(lag);
+      if (lag > maxLag) maxLag = lag;
+    }
+    if (decoded.receivedAts.length > 0) metrics.lagLastSeconds.set(maxLag);
     stats.persistedEvents += events.length;
     metrics.persisted.inc(events.length);
     if (entries.length > 0 && events.length > 0) eventsPerEntry = eventsPerEntry * 0.8 + (events.length / entries.length) * 0.2;
