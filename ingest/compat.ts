@@ -12,10 +12,11 @@ export interface Accepted {
   id: string;
 }
 
-export function compatBody(endpoint: IngestEndpoint | 'grpc', parsed: ParseResult | undefined, accepted: readonly Accepted[], rejected: readonly Rejection[], tookMs: number): string {
+/** `accepted` is called only when the answer needs ids (Elasticsearch), to spare the hot path an array. */
+export function compatBody(endpoint: IngestEndpoint | 'grpc', parsed: ParseResult | undefined, accepted: () => readonly Accepted[], rejected: readonly Rejection[], tookMs: number): string {
   switch (endpoint) {
     case 'elasticsearch':
-      return JSON.stringify(buildBulkResponse(bulkOutcomes(parsed?.bulk ?? [], accepted, rejected), tookMs));
+      return JSON.stringify(buildBulkResponse(bulkOutcomes(parsed?.bulk ?? [], accepted(), rejected), tookMs));
     case 'otlp_logs':
     case 'otlp_metrics': {
       const r = otlpExportResponse(endpoint === 'otlp_logs' ? 'logs' : 'metrics', 'application/json', rejected);

@@ -176,11 +176,10 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
         metrics.events.inc({ kind: 'unknown', format: formatLabel(p.format), outcome: 'rejected' }, rejected.length);
         metrics.rejections.inc({ reason: 'invalid_item' }, rejected.length);
       }
-      const accepted = norm.eventIndexes.map((index, k) => ({ index, id: (norm.events[k] as { id: string }).id }));
       const response: StoredResponse = {
         accepted: norm.events.length,
         rejected,
-        compatBodyJson: compatBody(p.endpoint, p.parsed, accepted, rejected, performance.now() - started),
+        compatBodyJson: compatBody(p.endpoint, p.parsed, () => norm.eventIndexes.map((index, k) => ({ index, id: (norm.events[k] as { id: string }).id })), rejected, performance.now() - started),
       };
       if (idempotencyKey) {
         await idempotency.complete(principal.tenant, idempotencyKey, fp, response).catch((err: unknown) => {
