@@ -24,11 +24,15 @@ export interface NotifierOptions extends MessageOptions {
   /** Attempts after the first. */
   retries?: number;
   backoffMs?: number;
+  /** Requests in flight at once across all channels (a burst of incidents queues rather than timing out). */
+  concurrency?: number;
 }
 
 export interface Notifier {
   /** Claims and starts sending; resolves once every claim is recorded (sending goes on in the background). */
   dispatch(n: NotifyEffect, partition: number, epoch: number): Promise<void>;
+  /** The same for many, in order, checking each (partition, epoch) lease once. */
+  dispatchMany(list: ReadonlyArray<{ n: NotifyEffect; partition: number; epoch: number }>): Promise<void>;
   /** Sends in flight. */
   readonly inflight: number;
   /** Waits for sends in flight (at most `graceMs`), then abandons retries. Idempotent. */
@@ -47,6 +51,21 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const retries = o.retries ?? 4;
   const backoffMs = o.backoffMs ?? 500;
   const limiter = new RateLimiter();
+  const maxInFlight = o.concurrency ?? 32;
+  let inFlight = 0;
+  const slotWaiters: Array<() => void> = [];
+  const acquireSlot = async (): Promise<void> => {
+    if (inFlight < maxInFlight) {
+      inFlight++;
+      return;
+    }
+    await new Promise<void>((resolve) => slotWaiters.push(resolve));
+  };
+  const releaseSlot = (): void => {
+    const next = slotWaiters.shift();
+    if (next) next(); // the slot passes straight to the next waiter
+    else inFlight--;
+  };
   const inflight = new Set<Promise<void>>();
   const stop = new AbortController();
   let closing: Promise<void> | undefined;
@@ -64,10 +83,11 @@ export function createNotifier(o: NotifierOptions): Notifier {
     for (let i = 0; i <= retries && !stop.signal.aborted; i++) {
       const wait = limiter.take(ch.id, ch.rateLimitPerMin, o.clock.now());
       if (wait > 0) await sleep(wait, stop.signal);
-      const started = Date.now();
       let status: number | undefined;
       let error: string | undefined;
       let retryAfterMs = 0;
+      await acquireSlot();
+      const started = Date.now();
       try {
         const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stop.signal]) });
         status = res.status;
@@ -75,6 +95,8 @@ export function createNotifier(o: NotifierOptions): Notifier {
         if (status === 429) retryAfterMs = Math.min(60_000, Number(res.headers.get('retry-after') ?? 0) * 1000 || 0);
       } catch (err) {
         error = (err as Error).name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (err as Error).message;
+      } finally {
+        releaseSlot();
       }
       const ok = status !== undefined && status >= 200 && status < 300;
       const retryable = !ok && (status === undefined || status >= 500 || status === 429 || status === 408);
@@ -97,27 +119,36 @@ export function createNotifier(o: NotifierOptions): Notifier {
     inflight.add(t);
   };
 
-  return {
+  const notifier: Notifier = {
     get inflight() {
       return inflight.size;
     },
-    async dispatch(n, partition, epoch) {
-      const channels = o.channelsFor(n.incident.tenant, n.channels);
-      if (channels.length === 0) return;
-      if (!(await o.fence(partition, epoch))) {
-        o.logger.warn({ partition, epoch, incident: n.incident.id }, 'not notifying: partition lease no longer ours');
-        return;
-      }
-      const now = o.clock.now();
-      for (const ch of channels) {
-        const key = `${n.incident.id}:${n.transitionSeq}:${ch.id}`;
-        const record: NotificationRecord = { key, tenant: n.incident.tenant, incidentId: n.incident.id, channelId: ch.id, transition: n.transition, status: n.suppressedBy ? 'suppressed' : 'pending', attempts: [], epoch, createdAt: now, updatedAt: now };
-        if (!(await o.store.claimNotification(record))) continue; // sent (or being sent) by someone already
-        if (n.suppressedBy) {
-          sent.inc({ kind: ch.kind, outcome: 'suppressed' });
+    dispatch(n, partition, epoch) {
+      return notifier.dispatchMany([{ n, partition, epoch }]);
+    },
+    async dispatchMany(list) {
+      const fences = new Map<string, Promise<boolean>>();
+      for (const { n, partition, epoch } of list) {
+        const channels = o.channelsFor(n.incident.tenant, n.channels);
+        if (channels.length === 0) continue;
+        const fk = `${partition}:${epoch}`;
+        let fence = fences.get(fk);
+        if (!fence) fences.set(fk, (fence = o.fence(partition, epoch)));
+        if (!(await fence)) {
+          o.logger.warn({ partition, epoch, incident: n.incident.id }, 'not notifying: partition lease no longer ours');
           continue;
         }
-        track(attempt(n, ch, key));
+        const now = o.clock.now();
+        for (const ch of channels) {
+          const key = `${n.incident.id}:${n.transitionSeq}:${ch.id}`;
+          const record: NotificationRecord = { key, tenant: n.incident.tenant, incidentId: n.incident.id, channelId: ch.id, transition: n.transition, status: n.suppressedBy ? 'suppressed' : 'pending', attempts: [], epoch, createdAt: now, updatedAt: now };
+          if (!(await o.store.claimNotification(record))) continue; // sent (or being sent) by someone already
+          if (n.suppressedBy) {
+            sent.inc({ kind: ch.kind, outcome: 'suppressed' });
+            continue;
+          }
+          track(attempt(n, ch, key));
+        }
       }
     },
     close(graceMs = 5_000) {
@@ -132,4 +163,5 @@ export function createNotifier(o: NotifierOptions): Notifier {
       return closing;
     },
   };
+  return notifier;
 }

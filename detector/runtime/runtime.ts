@@ -14,7 +14,7 @@ import type { ActorSnapshot } from '../../lib/store/types.js';
 import { compareStreamIds, encodeBatch, eventsOfEntry, FIELD_EVENTS } from '../../lib/streams/codec.js';
 import { GROUP_DETECT, partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 import type { Checker } from '../checks/checker.js';
-import type { Effect, IncidentEffect } from '../machines/effects.js';
+import type { Effect, IncidentEffect, NotifyEffect } from '../machines/effects.js';
 import { targetKey, type DetectorEnv } from '../machines/env.js';
 import { createActorHost, startTargetActor, type ActorHost, type TargetActor } from '../machines/start.js';
 import { createTargetLogic } from '../machines/target.js';
@@ -144,16 +144,17 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     }
   };
 
-  const writeIncident = async (e: IncidentEffect, part: PartitionState): Promise<void> => {
+  /** Writes the incident with the partition's epoch; returns its event for the incidents stream (null if refused). */
+  const writeIncident = async (e: IncidentEffect, part: PartitionState): Promise<CanonicalEvent | null> => {
     const incident = { ...e.incident, epoch: part.epoch };
     const accepted = await withRetry('incident write', () => store.upsertIncident(incident));
     m.incidents.inc({ outcome: accepted ? 'written' : 'refused' });
     if (!accepted) {
       logger.warn({ incident: incident.id, epoch: part.epoch }, 'incident write refused: a newer epoch wrote it');
-      return;
+      return null;
     }
     const at = incident.timeline.at(-1)?.at ?? incident.updatedAt;
-    const ev: CanonicalEvent = {
+    return {
       id: derivedId(at, incident.tenant, incident.id, String(e.seq)),
       tenant: incident.tenant,
       target: e.targetName,
@@ -163,20 +164,36 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       kind: 'incident',
       body: { incidentId: incident.id, ruleId: incident.ruleId, state: incident.status, transition: e.transition, title: incident.title, epoch: part.epoch },
     };
-    await withRetry('incident event', () => redis.xadd(names.incidents(), 'MAXLEN', '~', String(incidentsMaxLen), '*', FIELD_EVENTS, encodeBatch([ev])));
   };
 
-  const execute = async (e: Effect): Promise<void> => {
-    const p = partitionOfEffect(e);
-    const part = parts.get(p);
-    if (part === undefined || part.status === 'gone') return; // not ours any more: the new owner redoes it
-    try {
-      if (e.type === 'schedule-check') o.checker.run(e, p);
-      else if (e.type === 'incident') await writeIncident(e, part);
-      else await o.notifier.dispatch(e, p, part.epoch);
-    } catch (err) {
-      logger.error({ err, effect: e.type }, 'effect failed');
+  /** One batch of effects, in order: incident writes, then their stream events (one pipeline), then claims. */
+  const execute = async (batch: Effect[]): Promise<void> => {
+    const published: CanonicalEvent[] = [];
+    const notes: Array<{ n: NotifyEffect; partition: number; epoch: number }> = [];
+    for (const e of batch) {
+      const p = partitionOfEffect(e);
+      const part = parts.get(p);
+      if (part === undefined || part.status === 'gone') continue; // not ours any more: the new owner redoes it
+      try {
+        if (e.type === 'schedule-check') o.checker.run(e, p);
+        else if (e.type === 'incident') {
+          const ev = await writeIncident(e, part);
+          if (ev) published.push(ev);
+        } else notes.push({ n: e, partition: p, epoch: part.epoch });
+      } catch (err) {
+        logger.error({ err, effect: e.type }, 'effect failed');
+      }
     }
+    if (published.length > 0) {
+      await withRetry('incident events', async () => {
+        const pipe = redis.pipeline();
+        for (const ev of published) pipe.xadd(names.incidents(), 'MAXLEN', '~', String(incidentsMaxLen), '*', FIELD_EVENTS, encodeBatch([ev]));
+        const res = await pipe.exec();
+        const failed = res?.find(([err]) => err !== null);
+        if (failed) throw failed[0];
+      }).catch((err: unknown) => logger.error({ err }, 'publishing incident events failed'));
+    }
+    if (notes.length > 0) await o.notifier.dispatchMany(notes).catch((err: unknown) => logger.error({ err }, 'claiming notifications failed'));
   };
   const effects = new EffectQueue(execute);
 
