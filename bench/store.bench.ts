@@ -3,7 +3,7 @@
 // figures with the goals (p99 <= 20 ms, 1000th page no slower than the first, >= 200k appended events/s).
 //
 //   node --import tsx bench/store.bench.ts [--events 10000000] [--batch 1000] [--runs 200] [--path file.db] [--keep]
-//        [--mix requests|random]
+//        [--mix requests|random] [--page-size 8192]
 //
 // Batches model what the persister writes: one stream partition's entries, each entry one agent request of
 // `--request` (default 100) events of one (tenant, target, kind). `--mix random` draws every event's target
@@ -26,10 +26,11 @@ interface Args {
   path: string | undefined;
   keep: boolean;
   mix: 'requests' | 'random';
+  pageSize: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, batch: 1000, request: 100, runs: 200, pages: 1000, path: undefined, keep: false, mix: 'requests' };
+  const a: Args = { events: 10_000_000, batch: 1000, request: 100, runs: 200, pages: 1000, path: undefined, keep: false, mix: 'requests', pageSize: 8192 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -44,6 +45,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--request') a.request = num();
     else if (k === '--runs') a.runs = num();
     else if (k === '--pages') a.pages = num();
+    else if (k === '--page-size') a.pageSize = num();
     else if (k === '--path') {
       a.path = v;
       i++;
@@ -180,7 +182,7 @@ async function main(): Promise<void> {
   const dir = args.path ? undefined : mkdtempSync(join(tmpdir(), 'lw-store-bench-'));
   const path = args.path ?? join(dir as string, 'bench.db');
   for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
-  const store = await createSqliteStore({ path, cacheSizeMb: 512, mmapSizeMb: 8192 });
+  const store = await createSqliteStore({ path, cacheSizeMb: 512, mmapSizeMb: 8192, pageSize: args.pageSize });
   const start = Date.UTC(2026, 0, 1);
   const gen = generator(args, start);
 

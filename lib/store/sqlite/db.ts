@@ -20,6 +20,8 @@ export interface SqliteStoreOptions {
   walAutocheckpointPages?: number;
   /** Rows deleted per retention transaction, so the write lock is never held for long. Default 5000. */
   retentionChunk?: number;
+  /** Page size of a new file (ignored for an existing one). Default 8192. */
+  pageSize?: number;
 }
 
 export function openDatabase(opts: SqliteStoreOptions): Db {
@@ -27,7 +29,7 @@ export function openDatabase(opts: SqliteStoreOptions): Db {
   try {
     // Only takes effect on a new file, before the first table: larger pages keep ~300-byte clustered rows and
     // wide keyset indexes shallow.
-    db.pragma('page_size = 8192');
+    db.pragma(`page_size = ${[1024, 2048, 4096, 8192, 16384, 32768, 65536].includes(opts.pageSize ?? 8192) ? (opts.pageSize ?? 8192) : 8192}`);
     if (opts.path !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
