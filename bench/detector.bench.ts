@@ -185,7 +185,7 @@ async function runtimeThroughput(redis: Redis, dir: string): Promise<Record<stri
     for (let i = 0; i < list.length; i += 1000) pipe.xadd(names.events(p), '*', FIELD_EVENTS, encodeBatch(list.slice(i, i + 1000)));
     await pipe.exec();
   }
-  const d = testDetector(redis, store, names, 'rt', { leaseMs: 5000, flushIntervalMs: 1000, batchCount: 200, blockMs: 100 });
+  const d = testDetector(redis, store, names, 'rt', { leaseMs: 5000, flushIntervalMs: 1000, batchCount: 200, blockMs: 100, configRefreshMs: 5000 });
   const start = performance.now();
   await d.start();
   const lagOf = async (): Promise<number> => {
@@ -275,13 +275,13 @@ async function takeover(redis: Redis, dir: string): Promise<Record<string, numbe
   const receiver = await startReceiver();
   const targets = Array.from({ length: 64 }, (_, i) => makeTarget(`svc-${i}`));
   await seed(store, { channels: [webhookChannel(receiver.url)], targets, rules: [makeRule('boom', 'log_pattern', { pattern: 'boom', count: 1, relapseWindowSec: 0 })] });
-  const survivor = testDetector(redis, store, names, 'survivor', { leaseMs: 5000 });
+  const survivor = testDetector(redis, store, names, 'survivor', { leaseMs: 5000, configRefreshMs: 5000 });
   await survivor.start();
   const leaseTimes: number[] = [];
   const used = new Set<string>();
   const e2eTimes: number[] = [];
   for (let round = 0; round < TAKEOVERS; round++) {
-    const victim: TestDetector = testDetector(redis, store, names, `victim${round}`, { leaseMs: 5000 });
+    const victim: TestDetector = testDetector(redis, store, names, `victim${round}`, { leaseMs: 5000, configRefreshMs: 5000 });
     await victim.start();
     await until(() => victim.ownedPartitions().length === 8 && survivor.ownedPartitions().length === 8, 30_000, 'rebalanced');
     await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1500)); // kill at a random point of the renewal cycle

@@ -41,19 +41,24 @@ export class ConfigCache {
   private compiled = new Map<string, readonly RuleSpec[]>();
   private views = new Map<string, TargetView>();
   private readonly interner = new SpecInterner();
+  private fingerprint = '';
 
   constructor(private readonly logger: Logger) {}
 
   /** Replaces the configuration; returns the keys whose compiled rules or paused flag changed. */
   apply(cfg: ConfigSnapshot): Set<string> {
-    const before = new Map<string, string>();
-    for (const key of this.compiled.keys()) before.set(key, this.signature(key));
-    this.targets = new Map(cfg.targets.map((t) => [targetKey(t.tenant, t.name), t]));
-    this.rulesByTenant = groupBy(cfg.rules, (r) => r.tenant);
     this.channels = new Map(cfg.channels.map((c) => [c.id, c]));
     this.defaults = groupBy(cfg.channels.filter((c) => c.isDefault), (c) => c.tenant);
     this.silences = groupBy(cfg.silences, (s) => s.tenant);
     this.maintenance = groupBy(cfg.maintenance, (m) => m.tenant);
+    // Recompiling every target's rules is the expensive part: only when targets or rules changed.
+    const fingerprint = [...cfg.targets.map((t) => `${t.id}@${t.updatedAt}`), '|', ...cfg.rules.map((r) => `${r.id}@${r.updatedAt}`)].join(',');
+    if (fingerprint === this.fingerprint) return new Set();
+    this.fingerprint = fingerprint;
+    const before = new Map<string, string>();
+    for (const key of this.compiled.keys()) before.set(key, this.signature(key));
+    this.targets = new Map(cfg.targets.map((t) => [targetKey(t.tenant, t.name), t]));
+    this.rulesByTenant = groupBy(cfg.rules, (r) => r.tenant);
     this.compiled.clear();
     this.views.clear();
     this.interner.clear();
