@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const services = ['gateway', 'ingest', 'query', 'realtime', 'detector'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'proto/gen/**', 'data/**', 'dist/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/**', 'proto/gen/**', 'data/**', 'dist/**', 'coverage/**', '.tmp/**', '**/*.js', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

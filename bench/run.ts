@@ -3,7 +3,7 @@
 // median and min–max over the runs. `--runs N` (default 3), `--only name,name`, `--soak 10m` (see soak.ts).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseResults, type Figure } from './report.js';
+import { parseResults } from './report.js';
 
 interface BenchSpec {
   name: string;
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
         break;
       }
       for (const { bench, figures } of results) {
-        for (const f of figures as Figure[]) {
+        for (const f of figures) {
           let row = rows.find((x) => x.bench === bench && x.name === f.name);
           if (!row) rows.push((row = { bench, name: f.name, unit: f.unit, goal: f.goal ?? '', values: [], met: 0 }));
           row.values.push(f.value);

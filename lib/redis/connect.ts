@@ -35,7 +35,7 @@ export async function connectRedis(url: string, options: ConnectOptions): Promis
   } catch (err) {
     redis.disconnect();
     const safe = url.replace(/\/\/[^@/]*@/, '//***@');
-    throw new Error(`cannot connect to Redis at ${safe}: ${(lastError ?? (err as Error)).message}`);
+    throw new Error(`cannot connect to Redis at ${safe}: ${(lastError ?? (err as Error)).message}`, { cause: err });
   }
   return redis;
 }

@@ -99,7 +99,7 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
     await waitForPing(port, child, options.startTimeoutMs ?? 10_000);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`);
+    throw new Error(`${(err as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: err });
   }
   // A watchdog shell holds a pipe from us: if this process dies, even by SIGKILL, the pipe closes, `read`
   // returns and the watchdog stops redis-server, so no server is left behind.

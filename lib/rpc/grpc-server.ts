@@ -83,12 +83,12 @@ export interface GrpcServiceBinding {
 }
 
 export const ingestBinding = (api: IngestApi): GrpcServiceBinding => ({
-  definition: IngestServiceService as unknown as ServiceDefinition,
+  definition: IngestServiceService,
   implementation: ingestServiceImplementation(api),
 });
 
 export const queryBinding = (api: QueryApi): GrpcServiceBinding => ({
-  definition: QueryServiceService as unknown as ServiceDefinition,
+  definition: QueryServiceService,
   implementation: queryServiceImplementation(api),
 });
 
