@@ -62,6 +62,10 @@ export function incidentCases(store: Get): void {
       expect(await store().upsertIncident({ ...inc, title: 'new owner', epoch: 6 })).toBe(true);
       expect(await store().upsertIncident({ ...inc, title: 'old owner again', epoch: 5 })).toBe(false);
       expect(await store().getIncident('acme', inc.id)).toEqual({ ...inc, title: 'new owner', epoch: 6 });
+      // Another tenant's incident with the same id is another incident: it neither sees nor moves this one's fence.
+      expect(await store().upsertIncident({ ...inc, tenant: 'other', title: 'theirs', epoch: 1 })).toBe(true);
+      expect(await store().getIncident('acme', inc.id)).toEqual({ ...inc, title: 'new owner', epoch: 6 });
+      expect((await store().getIncident('other', inc.id))?.title).toBe('theirs');
     });
 
     it('lists newest first with status and target filters and a stable cursor', async () => {

@@ -1,5 +1,5 @@
-// Runs the store conformance suite against SQLite (in memory, and one file-backed run of the same cases would
-// only repeat them: file-specific behaviour is tested in sqlite-file.test.ts).
+// Runs the store conformance suite against SQLite, a fresh in-memory database per test. File-backed behaviour
+// (WAL, reopen, chunked retention) and query plans are tested in sqlite-file.test.ts.
 import { runStoreConformance } from '../conformance.js';
 import { createSqliteStore } from './store.js';
 
