@@ -252,7 +252,7 @@ export function eventCases(store: Get): void {
 
     it('refuses bad limits, orders, kinds and times', async () => {
       const q: EventQuery = { tenant: 'acme', kind: 'log', limit: 10, order: 'desc' };
-      for (const bad of [{ limit: 0 }, { limit: 1001 }, { limit: 2.5 }, { order: 'up' }, { kind: 'trace' }, { from: 'yesterday' }, { from: 10, to: 5 }]) {
+      for (const bad of [{ limit: 0 }, { limit: 1001 }, { limit: 2.5 }, { order: 'up' }, { kind: 'trace' }, { kind: 'constructor' }, { from: 'yesterday' }, { from: 10, to: 5 }]) {
         const err = await rejection(store().queryEvents({ ...q, ...bad } as unknown as EventQuery));
         expect(err.code).toBe('bad_request');
       }
@@ -280,6 +280,12 @@ export function eventCases(store: Get): void {
       expect(series.code).toBe('bad_request');
       const count = await rejection(store().countEvents({ $ne: '' } as unknown as string));
       expect(count.code).toBe('bad_request');
+      const kind = await rejection(store().countEvents('acme', 'constructor' as unknown as 'log'));
+      expect(kind.code).toBe('bad_request');
+      const retention = await rejection(store().deleteEventsBefore('toString' as unknown as 'log', 0));
+      expect(retention.code).toBe('bad_request');
+      const append = await rejection(store().appendEvents([{ ...logEvent(), kind: 'constructor' } as unknown as CanonicalEvent]));
+      expect(append).toMatchObject({ code: 'bad_request', details: [{ at: 'kind', index: 0 }] });
     });
 
     it('takes injection-looking values and odd label names literally', async () => {

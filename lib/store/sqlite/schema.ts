@@ -76,6 +76,11 @@ export const KIND_TABLES: Readonly<Record<EventKind, KindTable>> = {
   incident: { table: 'events_incident', columns: [statusColumn], indexes: [] },
 };
 
+/** The table of a kind, or undefined for anything else (including inherited names such as `constructor`). */
+export function kindTable(kind: unknown): KindTable | undefined {
+  return typeof kind === 'string' && Object.hasOwn(KIND_TABLES, kind) ? KIND_TABLES[kind as EventKind] : undefined;
+}
+
 /** Index name for a filter column (`target` or a kind column) of an event table. */
 export const indexName = (table: string, column: string): string => `${table}_${column}`;
 
