@@ -102,7 +102,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxConnectionsPerTenant: r.int('WS_MAX_CONNECTIONS_PER_TENANT', 5_000, 1, 10_000_000),
       maxClientMessageBytes: r.int('WS_MAX_CLIENT_MESSAGE_BYTES', 16 * 1024, 64, 16 * 1024 * 1024),
       clientMessagesPerSec: r.int('WS_CLIENT_MESSAGES_PER_SEC', 50, 1, 100_000),
-      idleTimeoutSec: r.int('WS_IDLE_TIMEOUT_SEC', 120, 8, 3600),
+      idleTimeoutSec: r.int('WS_IDLE_TIMEOUT_SEC', 120, 8, 960),
     },
     publicUrl: r.url('PUBLIC_URL', ['http:', 'https:']) ?? '',
     gateway: {
