@@ -32,6 +32,7 @@ import { partitionOf, realtimeGroup, streamNames } from '../lib/streams/partitio
 import { Vector } from '../realtime/cursor.js';
 import { eventMessage } from '../realtime/messages.js';
 import { DEFAULT_REALTIME_CONFIG, attachRealtime, isNativeUws, removeReplicaGroups } from '../realtime/index.js';
+import { reportFigures } from './report.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
 const WS_MESSAGES = Number(process.env.BENCH_WS_MESSAGES ?? 1000);
@@ -431,6 +432,13 @@ async function main(): Promise<void> {
   const rt = by.get('realtime');
   if (ws && rt) console.log(`ratio realtime / ws loop:   ${(rt.perSec / ws.perSec).toFixed(1)} x   (goal >= 10 x)`);
   if (raw && rt) console.log(`ratio realtime / raw uWS:   ${(rt.perSec / raw.perSec).toFixed(2)} x  (goal >= 0.5 x)`);
+  reportFigures('realtime', [
+    ...(ws ? [{ name: 'fan-out ws loop, 1000 clients', value: ws.perSec, unit: 'deliveries/s' }] : []),
+    ...(raw ? [{ name: 'fan-out raw uWS publish, 1000 clients', value: raw.perSec, unit: 'deliveries/s' }] : []),
+    ...(rt ? [{ name: 'fan-out Lightwatch realtime, 1000 clients', value: rt.perSec, unit: 'deliveries/s' }] : []),
+    ...(ws && rt ? [{ name: 'realtime / ws loop', value: rt.perSec / ws.perSec, unit: '×', goal: '≥ 10×', met: rt.perSec / ws.perSec >= 10 }] : []),
+    ...(raw && rt ? [{ name: 'realtime / raw uWS', value: rt.perSec / raw.perSec, unit: '×', goal: '≥ 0.5×', met: rt.perSec / raw.perSec >= 0.5 }] : []),
+  ]);
   const load = loadavg()[0] ?? 0;
   console.log(`load average ${load.toFixed(1)} on ${cpus().length} cores${load > cpus().length ? ': the machine was busy with other work, figures are low and noisy' : ''}`);
 }
