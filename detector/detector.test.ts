@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { createHmac } from 'node:crypto';
 import { deletePrefix, newRedis, uniquePrefix } from '../test/support/redis.js';
+import { freePort } from '../lib/redis/local-server.js';
 import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { Store } from '../lib/store/port.js';
 import { eventsOfEntry } from '../lib/streams/codec.js';
@@ -128,12 +129,12 @@ describe('detector against real Redis and SQLite', () => {
   });
 
   it('a check result for a check target arrives through the stream like any event', async () => {
-    const http = { url: 'http://127.0.0.1:9/', intervalSec: 3600, timeoutMs: 100, retries: 0, retryBackoffMs: 10 };
+    const http = { url: `http://127.0.0.1:${await freePort()}/`, intervalSec: 3600, timeoutMs: 100, retries: 0, retryBackoffMs: 10 };
     await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('api', { kind: 'http', http })] });
     const d = testDetector(redis, store, names, 'solo');
     detectors.push(d);
     await d.start();
-    // the first scheduled check (port 9: refused) opens the incident; a later ok result resolves it
+    // the first scheduled check (nothing listens: refused) opens the incident; a later ok result resolves it
     await until(() => receiver.received.length === 1, 5_000, 'opened');
     await publish(redis, names, [checkResult('api', { ok: true, status: 200, latencyMs: 3, attempts: 1 })]);
     await until(() => receiver.received.length === 2, 5_000, 'resolved');
