@@ -35,15 +35,18 @@ describe('detector against real Redis and SQLite', () => {
   });
 
   it('a missed heartbeat opens an incident, notifies a signed webhook once, and a ping resolves it', async () => {
-    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('backup', { kind: 'heartbeat', heartbeat: { intervalSec: 1, graceSec: 0 } })] });
+    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('backup', { kind: 'heartbeat', heartbeat: { intervalSec: 2, graceSec: 0 } })] });
     const d = testDetector(redis, store, names, 'solo');
     detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000, 'all partitions owned');
-    await publish(redis, names, [ping('backup')]);
-    await until(() => receiver.received.length >= 1, 5_000, 'opened webhook');
+    const first = ping('backup');
+    await publish(redis, names, [first]);
+    await until(() => receiver.received.length >= 1, 8_000, 'opened webhook');
     const opened = receiver.received[0]!;
     expect(opened.transition).toBe('opened');
+    // missed exactly one interval after the ping
+    expect((opened.body.incident as { openedAt: number }).openedAt).toBe(first.receivedAt + 2_000);
     expect(opened.body.target).toMatchObject({ id: 'tg-backup', name: 'backup' });
     const raw = JSON.stringify(opened.body);
     expect(opened.headers['x-lightwatch-signature']).toBe(`sha256=${createHmac('sha256', 's3cret').update(raw).digest('hex')}`);
@@ -51,7 +54,7 @@ describe('detector against real Redis and SQLite', () => {
 
     await publish(redis, names, [ping('backup')]);
     await until(() => receiver.received.length >= 2, 5_000, 'resolved webhook');
-    expect(receiver.received.map((r) => r.transition)).toEqual(['opened', 'resolved']);
+    expect(receiver.received.map((r) => r.transition).slice(0, 2)).toEqual(['opened', 'resolved']);
     const inc = await store.getIncident('acme', opened.incidentId);
     expect(inc).toMatchObject({ status: 'resolved', targetId: 'tg-backup', ruleId: 'builtin:heartbeat' });
     expect(inc!.epoch).toBeGreaterThan(0);
@@ -61,7 +64,7 @@ describe('detector against real Redis and SQLite', () => {
     // realtime sees the transitions on the incidents stream
     const entries = (await redis.xrange(names.incidents(), '-', '+')) as Array<[string, string[]]>;
     const transitions = entries.flatMap(([, f]) => eventsOfEntry(f)).map((e) => (e.kind === 'incident' ? e.body.transition : e.kind));
-    expect(transitions).toEqual(['opened', 'resolved']);
+    expect(transitions.slice(0, 2)).toEqual(['opened', 'resolved']);
   });
 
   it('retries a webhook answering 500 and records every attempt', async () => {
