@@ -131,6 +131,24 @@ describe('detector against real Redis and SQLite', () => {
     expect(new Set(receiver.received.map((r) => r.key)).size).toBe(receiver.received.length);
   });
 
+  it('an acknowledgement made through the API (in the store) reaches the actor: reminders stop', async () => {
+    await seed(store, { channels: [webhookChannel(receiver.url, { repeatIntervalSec: 0.3 })], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
+    const d = testDetector(redis, store, names, 'solo');
+    detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000);
+    await publish(redis, names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
+    await until(() => receiver.received.some((r) => r.transition === 'reminder'), 5_000, 'a reminder');
+    const incidentId = receiver.received[0]!.incidentId;
+    const now = Date.now();
+    await store.updateIncident('acme', incidentId, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: 'bob', updatedAt: now }, { at: now, type: 'acknowledged', message: 'acknowledged by bob', actor: 'bob' });
+    await until(() => receiver.received.some((r) => r.transition === 'acknowledged'), 5_000, 'ack notice');
+    const count = receiver.received.length;
+    await new Promise((r) => setTimeout(r, 800));
+    expect(receiver.received.length).toBe(count);
+    expect(await store.getIncident('acme', incidentId)).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'bob' });
+  });
+
   it('a check result for a check target arrives through the stream like any event', async () => {
     const http = { url: `http://127.0.0.1:${await freePort()}/`, intervalSec: 3600, timeoutMs: 100, retries: 0, retryBackoffMs: 10 };
     await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('api', { kind: 'http', http })] });

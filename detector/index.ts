@@ -112,6 +112,11 @@ export function createDetector(deps: DetectorDeps): Detector {
   const refreshConfig = async (): Promise<void> => {
     const changed = config.apply(await loadConfig(store));
     runtime.configChanged(changed);
+    // The API acknowledges in the store; the actors learn of it here (and from ack events on the stream).
+    for (const tenant of config.tenants()) {
+      const page = await store.listIncidents({ tenant, status: ['acknowledged'], limit: 500 });
+      runtime.syncAcks(page.items);
+    }
   };
 
   return {

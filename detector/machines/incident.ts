@@ -59,7 +59,8 @@ export type IncidentEvent =
   | { type: 'cond'; signal: Signal }
   /** Event time has reached `at`: apply any deadline passed by then before the next `cond` (catch-up). */
   | { type: 'time'; at: number }
-  | { type: 'ack'; at: number; by: string }
+  /** Acknowledgement; ignored when `incidentId` names another (older) incident of the same rule. */
+  | { type: 'ack'; at: number; by: string; incidentId?: string }
   | { type: 'rearm' };
 
 /** What the parent receives when the incident is over (relapse window passed or pending cancelled). */
@@ -144,6 +145,8 @@ export function createIncidentMachine(env: DetectorEnv) {
       condFiring: ({ event }) => condEvent(event).firing,
       condClear: ({ event }) => !condEvent(event).firing,
       isFiring: ({ context: c }) => c.firing,
+      sameIncident: ({ context: c, event }) => event.type === 'ack' && (event.incidentId === undefined || event.incidentId === c.inc.id),
+      sameIncidentFiring: ({ context: c, event }) => event.type === 'ack' && (event.incidentId === undefined || event.incidentId === c.inc.id) && c.firing,
       withinRelapse: ({ context: c, event }) => condEvent(event).firing && condEvent(event).at < (c.inc.resolvedAt ?? 0) + c.lc.relapseMs,
       hasReminder: ({ context: c }) => c.reminderAt !== null,
       forElapsedBy: ({ context: c, event }) => event.type === 'time' && event.at >= c.stateSince + c.lc.forMs,
@@ -271,7 +274,12 @@ export function createIncidentMachine(env: DetectorEnv) {
       open: {
         description: 'Firing and not yet acknowledged; reminders go out every reminder period.',
         initial: 'firing',
-        on: { ack: [{ guard: 'isFiring', target: 'acknowledged.firing', actions: 'acknowledge' }, { target: 'acknowledged.clearing', actions: 'acknowledge' }] },
+        on: {
+          ack: [
+            { guard: 'sameIncidentFiring', target: 'acknowledged.firing', actions: 'acknowledge' },
+            { guard: 'sameIncident', target: 'acknowledged.clearing', actions: 'acknowledge' },
+          ],
+        },
         states: {
           firing: {
             description: 'The condition holds.',

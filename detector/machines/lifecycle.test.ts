@@ -155,6 +155,18 @@ describe('incident lifecycle: acknowledge and reminders', () => {
     expect(w.env.notified()).toEqual(['opened', 'reminder', 'reminder', 'acknowledged', 'resolved']);
   });
 
+  it('an ack naming another incident of the rule (an older one) is ignored', () => {
+    const w = setup();
+    sample(w, 0, 95);
+    w.actor('web').send({ type: 'ack', ruleId: 'cpu-high', at: w.clock.now(), by: 'eve', incidentId: 'someone-else' });
+    w.clock.advance(0);
+    expect(w.env.transitions()).toEqual(['opened']);
+    const id = w.env.incidents()[0]!.incident.id;
+    w.actor('web').send({ type: 'ack', ruleId: 'cpu-high', at: w.clock.now(), by: 'eve', incidentId: id });
+    w.clock.advance(0);
+    expect(w.env.transitions()).toEqual(['opened', 'acknowledged']);
+  });
+
   it('an ack of a cleared-but-not-yet-resolved incident still resolves on time', () => {
     const w = setup({ keepFiringForSec: 60 });
     sample(w, 0, 95);

@@ -33,6 +33,7 @@ export async function loadConfig(store: Store): Promise<ConfigSnapshot> {
 
 export class ConfigCache {
   private targets = new Map<string, Target>();
+  private byId = new Map<string, Target>();
   private rulesByTenant = new Map<string, Rule[]>();
   private channels = new Map<string, Channel>();
   private defaults = new Map<string, Channel[]>();
@@ -58,6 +59,7 @@ export class ConfigCache {
     const before = new Map<string, string>();
     for (const key of this.compiled.keys()) before.set(key, this.signature(key));
     this.targets = new Map(cfg.targets.map((t) => [targetKey(t.tenant, t.name), t]));
+    this.byId = new Map(cfg.targets.map((t) => [`${t.tenant}\u0000${t.id}`, t]));
     this.rulesByTenant = groupBy(cfg.rules, (r) => r.tenant);
     this.compiled.clear();
     this.views.clear();
@@ -70,6 +72,16 @@ export class ConfigCache {
   private signature(key: string): string {
     const specs = this.specs(key);
     return `${this.target(key)?.paused === true}|${specs.map((s) => `${s.id}@${s.version}`).join(',')}`;
+  }
+
+  /** Tenants with any configuration (for per-tenant reads such as acknowledged incidents). */
+  tenants(): string[] {
+    return [...new Set([...[...this.targets.values()].map((t) => t.tenant), ...this.rulesByTenant.keys()])];
+  }
+
+  /** The name events use for a target id (a target seen only in events has its name as id). */
+  targetName(tenant: string, id: string): string {
+    return this.byId.get(`${tenant}\u0000${id}`)?.name ?? id;
   }
 
   configuredTargets(): Iterable<Target> {

@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { derivedId } from '../../lib/events/ids.js';
 import type { Store } from '../../lib/store/port.js';
-import type { ActorSnapshot } from '../../lib/store/types.js';
+import type { ActorSnapshot, Incident } from '../../lib/store/types.js';
 import { compareStreamIds, encodeBatch, eventsOfEntry, FIELD_EVENTS } from '../../lib/streams/codec.js';
 import { GROUP_DETECT, partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 import type { Checker } from '../checks/checker.js';
@@ -87,6 +87,8 @@ export interface Runtime extends PartitionHandler {
   start(): void;
   /** Applies fresh configuration: changed actors re-read their rules; new timer-driven targets get actors. */
   configChanged(keys: Set<string>): void;
+  /** Feeds acknowledgements made through the API (stored incidents) to the actors holding those incidents. */
+  syncAcks(incidents: readonly Incident[]): void;
   /** Stores every changed snapshot and acknowledges what they cover. */
   flush(): Promise<void>;
   /** Stops reading, flushes, stops actors. Idempotent. */
@@ -294,7 +296,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
         }
         if (e.kind === 'incident') {
           // Acknowledgements from the API travel through the target's partition stream.
-          if (e.body.state === 'acknowledged') entry.actor.send({ type: 'ack', ruleId: e.body.ruleId, at: e.receivedAt, by: e.labels.by ?? 'api' });
+          if (e.body.state === 'acknowledged') entry.actor.send({ type: 'ack', ruleId: e.body.ruleId, at: e.receivedAt, by: e.labels.by ?? 'api', incidentId: e.body.incidentId });
         } else {
           logic.deliver(entry.actor, e);
         }
@@ -474,6 +476,16 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       for (const key of keys) actors.get(key)?.actor.send({ type: 'config' });
       for (const part of parts.values()) if (part.status === 'active') hydrateTimed(part);
       m.actors.set(actors.size);
+    },
+    syncAcks(incidents) {
+      for (const i of incidents) {
+        if (i.status !== 'acknowledged' || i.acknowledgedAt === undefined) continue;
+        const entry = byTenant.get(i.tenant)?.get(config.targetName(i.tenant, i.targetId));
+        const part = entry && parts.get(entry.partition);
+        if (!entry || part?.status !== 'active' || entry.actor.getSnapshot().context.live[i.ruleId] === undefined) continue;
+        // The incident child ignores it if it is acknowledged already or is another incident of the rule.
+        entry.actor.send({ type: 'ack', ruleId: i.ruleId, at: i.acknowledgedAt, by: i.acknowledgedBy ?? 'api', incidentId: i.id });
+      }
     },
     flush: () => flushAll(),
     close() {
