@@ -6,6 +6,7 @@ import { createDetector } from '../detector/index.js';
 import { attachGateway } from '../gateway/index.js';
 import { createIngestApi, type IngestService } from '../ingest/service.js';
 import { createPersister, DEFAULT_PERSISTER_CONFIG } from '../ingest/persister/persister.js';
+import { createRetentionLoop } from '../ingest/retention/retention.js';
 import { openApiDocument } from '../lib/api/openapi.js';
 import type { Authenticate } from '../lib/auth/principal.js';
 import type { IngestApi, QueryApi } from '../lib/rpc/apis.js';
@@ -67,6 +68,13 @@ export async function buildIngest(p: Platform, deps: { redis: Redis; redisUrl: s
   await persister.start();
   // Closed after the HTTP/gRPC edges stop (registered earlier, closed later): drains what was accepted.
   p.lifecycle.onClose('persister', () => persister.close());
+  const retention = createRetentionLoop({
+    redis: deps.redis,
+    store: deps.store,
+    logger: p.logger.child({ part: 'retention' }),
+    config: { days: p.config.retentionDays, intervalMs: p.config.retentionIntervalMs, lockKey: p.names.key('retention', 'lock'), owner: consumerName(p) },
+  });
+  p.lifecycle.onClose('retention', () => retention.close());
   return ingest;
 }
 

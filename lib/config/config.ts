@@ -2,7 +2,8 @@
 // (CONTRACTS.md, "Running it"); every one is listed in the README with its default.
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { envReader } from './env.js';
+import { EVENT_KINDS, type EventKind } from '../events/event.js';
+import { envReader, type EnvReader } from './env.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -53,6 +54,9 @@ export interface LightwatchConfig {
     clientMessagesPerSec: number;
     idleTimeoutSec: number;
   };
+  /** Days each event kind is kept in the store (0 = forever): RETENTION_DAYS, overridden by RETENTION_DAYS_<KIND>. */
+  retentionDays: Readonly<Record<EventKind, number>>;
+  retentionIntervalMs: number;
   /** Base URL people reach Lightwatch at, for links in notifications (empty: no links). */
   publicUrl: string;
   gateway: {
@@ -104,6 +108,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       clientMessagesPerSec: r.int('WS_CLIENT_MESSAGES_PER_SEC', 50, 1, 100_000),
       idleTimeoutSec: r.int('WS_IDLE_TIMEOUT_SEC', 120, 8, 960),
     },
+    retentionDays: retentionDays(r),
+    retentionIntervalMs: r.int('RETENTION_INTERVAL_MS', 10 * 60_000, 1_000, 86_400_000),
     publicUrl: r.url('PUBLIC_URL', ['http:', 'https:']) ?? '',
     gateway: {
       tenantRateLimit: r.int('GATEWAY_TENANT_RATE_LIMIT', 0, 0, 10_000_000),
@@ -111,6 +117,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   };
   r.done();
   return deepFreeze(config);
+}
+
+function retentionDays(r: EnvReader): Record<EventKind, number> {
+  const all = r.int('RETENTION_DAYS', 30, 0, 36_500);
+  const out = {} as Record<EventKind, number>;
+  for (const kind of EVENT_KINDS) out[kind] = r.int(`RETENTION_DAYS_${kind.toUpperCase()}`, all, 0, 36_500);
+  return out;
 }
 
 function deepFreeze<T extends object>(o: T): Readonly<T> {

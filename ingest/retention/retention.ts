@@ -1,0 +1,58 @@
+// Retention: deletes stored events older than each kind's retention, on an interval. Several ingest replicas
+// may run it; a Redis lock (SET NX PX) lets one of them work per round, since concurrent deletes would only
+// contend for the store. Stoppable; a failing round is logged and retried next round.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { EVENT_KINDS, type EventKind } from '../../lib/events/event.js';
+import type { Store } from '../../lib/store/port.js';
+
+export interface RetentionConfig {
+  /** Days to keep each kind; 0 keeps forever. */
+  days: Readonly<Record<EventKind, number>>;
+  intervalMs: number;
+  lockKey: string;
+  owner: string;
+}
+
+export interface RetentionLoop {
+  /** One round now (also what the interval runs); returns deleted counts by kind, or null when another replica holds the lock. */
+  runOnce(): Promise<Partial<Record<EventKind, number>> | null>;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+export function createRetentionLoop(deps: { redis: Redis; store: Pick<Store, 'deleteEventsBefore'>; logger: Logger; config: RetentionConfig; now?: () => number }): RetentionLoop {
+  const now = deps.now ?? Date.now;
+  const { config } = deps;
+  let running: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  async function runOnce(): Promise<Partial<Record<EventKind, number>> | null> {
+    const got = await deps.redis.set(config.lockKey, config.owner, 'PX', Math.max(1_000, config.intervalMs - 1_000), 'NX');
+    if (got !== 'OK') return null;
+    const deleted: Partial<Record<EventKind, number>> = {};
+    for (const kind of EVENT_KINDS) {
+      const days = config.days[kind];
+      if (!days || days <= 0 || closed) continue;
+      const n = await deps.store.deleteEventsBefore(kind, now() - days * DAY_MS);
+      if (n > 0) deleted[kind] = n;
+    }
+    if (Object.keys(deleted).length > 0) deps.logger.info({ deleted }, 'retention removed old events');
+    return deleted;
+  }
+
+  const timer = setInterval(() => {
+    running = runOnce().catch((err: unknown) => deps.logger.warn({ err }, 'retention round failed; retrying next round'));
+  }, config.intervalMs);
+  timer.unref();
+
+  return {
+    runOnce,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
