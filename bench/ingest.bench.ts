@@ -14,7 +14,7 @@
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -558,6 +558,9 @@ async function main(): Promise<void> {
       `${CONCURRENCY} requests in flight, ${SECONDS} s per phase after ${WARMUP_SECONDS} s warm-up, ${PARTITIONS} partitions, ` +
       `Redis: ${local ? 'local redis-server (AOF everysec)' : url}, persister: ${PERSISTER}`,
   );
+  // Other work on the machine moves every events/s figure; the CPU-per-1000-events figures move much less.
+  const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`machine: ${cpus().length} CPUs, load average at start ${load()}`);
   try {
     const ratio = (x: number, y: number | undefined): string => (y ? (x / y).toFixed(2) : 'n/a');
     let a1: PhaseResult | undefined;
@@ -594,6 +597,7 @@ async function main(): Promise<void> {
         console.log(`  (b-http)/(a1) = ${ratio(h.r.eventsPerSec, a1?.eventsPerSec)}   (b-http)/(c) = ${ratio(h.r.eventsPerSec, c?.eventsPerSec)}`);
       }
     }
+    console.log(`load average at end ${load()}`);
     for (const p of profiles) console.log(p);
   } finally {
     await clearStreams(redis, names).catch(() => undefined);
