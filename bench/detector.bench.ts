@@ -269,6 +269,18 @@ async function missedHeartbeatLatency(redis: Redis, dir: string, count: number, 
   const duplicates = all.length - new Set(all.map((r) => r.key)).size;
   const lat = (await opened()).map((r) => r.at - r.openedAt).sort((a, b) => a - b);
   const q = (x: number): number => lat[Math.min(lat.length - 1, Math.floor(x * lat.length))] as number;
+  if (process.env.BENCH_DEBUG) {
+    const claim: number[] = [];
+    const sent: number[] = [];
+    for (const r of (await opened()).slice(0, 1000)) {
+      const [rec] = await store.listNotifications(TENANT, r.incidentId);
+      if (!rec) continue;
+      claim.push(rec.createdAt - r.openedAt);
+      sent.push(r.at - rec.createdAt);
+    }
+    const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    console.error(`claim after deadline p50 ${med(claim)} ms; received after claim p50 ${med(sent)} ms`);
+  }
   await d.close();
   receiver.close();
   await store.close();

@@ -31,8 +31,11 @@ export interface NotifierOptions extends MessageOptions {
 export interface Notifier {
   /** Claims and starts sending; resolves once every claim is recorded (sending goes on in the background). */
   dispatch(n: NotifyEffect, partition: number, epoch: number): Promise<void>;
-  /** The same for many, in order, checking each (partition, epoch) lease once. */
-  dispatchMany(list: ReadonlyArray<{ n: NotifyEffect; partition: number; epoch: number }>): Promise<void>;
+  /**
+   * The same for many, in order, checking each (partition, epoch) lease once — once per `fences` map when one
+   * is passed (a batch of effects dispatched one by one shares it).
+   */
+  dispatchMany(list: ReadonlyArray<{ n: NotifyEffect; partition: number; epoch: number }>, fences?: Map<string, Promise<boolean>>): Promise<void>;
   /** Sends in flight. */
   readonly inflight: number;
   /** Waits for sends in flight (at most `graceMs`), then abandons retries. Idempotent. */
@@ -51,7 +54,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const retries = o.retries ?? 4;
   const backoffMs = o.backoffMs ?? 500;
   const limiter = new RateLimiter();
-  const maxInFlight = o.concurrency ?? 32;
+  const maxInFlight = o.concurrency ?? 128;
   let inFlight = 0;
   const slotWaiters: Array<() => void> = [];
   const acquireSlot = async (): Promise<void> => {
@@ -126,8 +129,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
     dispatch(n, partition, epoch) {
       return notifier.dispatchMany([{ n, partition, epoch }]);
     },
-    async dispatchMany(list) {
-      const fences = new Map<string, Promise<boolean>>();
+    async dispatchMany(list, fences = new Map<string, Promise<boolean>>()) {
       for (const { n, partition, epoch } of list) {
         const channels = o.channelsFor(n.incident.tenant, n.channels);
         if (channels.length === 0) continue;
