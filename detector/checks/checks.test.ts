@@ -89,15 +89,17 @@ describe('checker', () => {
     const registry = new Registry();
     const checker = createChecker({ redis, names, clock: systemClock, logger: pino({ level: 'silent' }), registry, concurrency: 2, owns: (p) => p === 1 });
     for (let i = 0; i < 6; i++) checker.run({ type: 'schedule-check', tenant: 't', targetId: `id${i}`, targetName: `site${i}`, ruleId: 'builtin:http', check: check(site.url), due: 0 }, i < 5 ? 1 : 0);
-    await until(async () => (await redis.xlen(names.events(1))) === 5, 5_000, 'five results');
+    const observed = async (): Promise<number> => {
+      const hist = await registry.getSingleMetric('lightwatch_check_latency_seconds')!.get();
+      return hist.values.find((v) => (v as { metricName?: string }).metricName === 'lightwatch_check_latency_seconds_count')?.value ?? 0;
+    };
+    await until(async () => (await redis.xlen(names.events(1))) === 5 && (await observed()) === 6, 5_000, 'six runs, five results written');
     await checker.close();
     expect(peak).toBe(2);
     expect(await redis.xlen(names.events(0))).toBe(0); // not our partition: run, but nothing written
     const events = (await redis.xrange(names.events(1), '-', '+')).flatMap(([, f]) => eventsOfEntry(f));
     expect(events.map((e) => e.kind)).toEqual(['check', 'check', 'check', 'check', 'check']);
     expect(events[0]).toMatchObject({ tenant: 't', body: { ok: true, status: 200, attempts: 1 } });
-    const hist = await registry.getSingleMetric('lightwatch_check_latency_seconds')!.get();
-    const count = hist.values.find((v) => (v as { metricName?: string }).metricName === 'lightwatch_check_latency_seconds_count');
-    expect(count?.value).toBe(6);
+    expect(await observed()).toBe(6);
   });
 });
