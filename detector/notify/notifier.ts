@@ -2,7 +2,9 @@
 // holder of the partition's current epoch claims `${incidentId}:${transitionSeq}:${channelId}` in the store
 // before anything is sent, and whoever finds the claim taken sends nothing. Sending runs in the background
 // with retries (backoff on 5xx, 429, timeouts and network errors), a per-channel rate limit, and a record of
-// every attempt.
+// every attempt. Each attempt first checks the lease, so a detector that lost its partition stops sending;
+// and a claim left `pending` by an older epoch (its owner died between claim and send) is taken over by the
+// new owner once any request of the old one would have finished (`recoveryGraceMs`).
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Store } from '../../lib/store/port.js';
@@ -26,6 +28,8 @@ export interface NotifierOptions extends MessageOptions {
   backoffMs?: number;
   /** Requests in flight at once across all channels (a burst of incidents queues rather than timing out). */
   concurrency?: number;
+  /** How long after finding an older epoch's unsent claim to send it ourselves. Default timeoutMs + 1000. */
+  recoveryGraceMs?: number;
 }
 
 export interface Notifier {
@@ -74,7 +78,10 @@ export function createNotifier(o: NotifierOptions): Notifier {
   let closing: Promise<void> | undefined;
   const sent = new Counter({ name: 'lightwatch_detector_notifications_total', help: 'Notification outcomes by channel kind', labelNames: ['kind', 'outcome'], registers: [o.registry] });
 
-  const attempt = async (n: NotifyEffect, ch: Channel, key: string): Promise<void> => {
+  const recoveryGraceMs = o.recoveryGraceMs ?? timeoutMs + 1000;
+  const recoveries = new Set<ReturnType<typeof setTimeout>>();
+
+  const attempt = async (n: NotifyEffect, ch: Channel, key: string, partition: number, epoch: number): Promise<void> => {
     let req;
     try {
       req = buildRequest(n, ch, key, o);
@@ -86,6 +93,11 @@ export function createNotifier(o: NotifierOptions): Notifier {
     for (let i = 0; i <= retries && !stop.signal.aborted; i++) {
       const wait = limiter.take(ch.id, ch.rateLimitPerMin, o.clock.now());
       if (wait > 0) await sleep(wait, stop.signal);
+      // Lost the lease meanwhile: the new owner takes this claim over; sending too could deliver it twice.
+      if (!(await o.fence(partition, epoch).catch(() => false))) {
+        o.logger.warn({ key, partition, epoch }, 'stopped sending: partition lease no longer ours');
+        return;
+      }
       let status: number | undefined;
       let error: string | undefined;
       let retryAfterMs = 0;
@@ -117,6 +129,24 @@ export function createNotifier(o: NotifierOptions): Notifier {
     }
   };
 
+  /** After the grace period: a claim of an older epoch still pending with no attempt is sent by us. */
+  const recoverLater = (n: NotifyEffect, ch: Channel, key: string, partition: number, epoch: number): void => {
+    if (stop.signal.aborted) return;
+    const timer = setTimeout(() => {
+      recoveries.delete(timer);
+      const check = async (): Promise<void> => {
+        if (stop.signal.aborted || !(await o.fence(partition, epoch))) return;
+        const rec = (await o.store.listNotifications(n.incident.tenant, n.incident.id)).find((r) => r.key === key);
+        if (!rec || rec.epoch >= epoch || rec.status !== 'pending' || rec.attempts.some((a) => a.ok)) return;
+        o.logger.warn({ key, claimedBy: rec.epoch, epoch }, 'sending a notification claimed by a previous owner that never sent it');
+        await attempt(n, ch, key, partition, epoch);
+      };
+      track(check());
+    }, recoveryGraceMs);
+    timer.unref();
+    recoveries.add(timer);
+  };
+
   const track = (p: Promise<void>): void => {
     const t = p.catch((err: unknown) => o.logger.error({ err }, 'notification send crashed')).finally(() => inflight.delete(t));
     inflight.add(t);
@@ -144,12 +174,16 @@ export function createNotifier(o: NotifierOptions): Notifier {
         for (const ch of channels) {
           const key = `${n.incident.id}:${n.transitionSeq}:${ch.id}`;
           const record: NotificationRecord = { key, tenant: n.incident.tenant, incidentId: n.incident.id, channelId: ch.id, transition: n.transition, status: n.suppressedBy ? 'suppressed' : 'pending', attempts: [], epoch, createdAt: now, updatedAt: now };
-          if (!(await o.store.claimNotification(record))) continue; // sent (or being sent) by someone already
+          if (!(await o.store.claimNotification(record))) {
+            // Sent, or being sent, by someone already — unless that someone died between claim and send.
+            if (!n.suppressedBy) recoverLater(n, ch, key, partition, epoch);
+            continue;
+          }
           if (n.suppressedBy) {
             sent.inc({ kind: ch.kind, outcome: 'suppressed' });
             continue;
           }
-          track(attempt(n, ch, key));
+          track(attempt(n, ch, key, partition, epoch));
         }
       }
     },
@@ -159,6 +193,8 @@ export function createNotifier(o: NotifierOptions): Notifier {
         let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
         if (timer) clearTimeout(timer);
+        for (const r of recoveries) clearTimeout(r);
+        recoveries.clear();
         stop.abort();
         await all;
       })();

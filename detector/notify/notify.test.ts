@@ -103,6 +103,31 @@ describe('notifier against a local server and SQLite', () => {
     expect(await store.listNotifications(TENANT, 'inc1')).toEqual([]);
   });
 
+  it('a claim left pending by a dead older owner is sent by the new owner after the grace period, once', async () => {
+    const stale = { key: 'inc1:1:ch-hook', tenant: TENANT, incidentId: 'inc1', channelId: 'ch-hook', transition: 'opened', status: 'pending' as const, attempts: [], epoch: 2, createdAt: 1, updatedAt: 1 };
+    await store.claimNotification(stale);
+    await store.claimNotification({ ...stale, key: 'inc1:2:ch-hook', status: 'sent' });
+    const n = make([webhookChannel(rx.url)], { recoveryGraceMs: 100 });
+    await n.dispatch(effect(), 0, 3);
+    await n.dispatch(effect({ transitionSeq: '2', transition: 'resolved' }), 0, 3);
+    await n.dispatch(effect(), 0, 2); // the same epoch as the claim: not a dead owner's, nothing to recover
+    expect(rx.received).toEqual([]);
+    await new Promise((r) => setTimeout(r, 400));
+    await n.close();
+    expect(rx.received.map((r) => r.key)).toEqual(['inc1:1:ch-hook']);
+    const [rec] = (await store.listNotifications(TENANT, 'inc1')).filter((r) => r.key === 'inc1:1:ch-hook');
+    expect(rec).toMatchObject({ status: 'sent' });
+  });
+
+  it('an owner that loses its lease between claim and send stops sending', async () => {
+    let checks = 0;
+    const n = make([webhookChannel(rx.url)], { fence: async () => ++checks === 1 });
+    await n.dispatch(effect(), 0, 3);
+    await n.close();
+    expect(rx.received).toEqual([]);
+    expect((await store.listNotifications(TENANT, 'inc1')).map((r) => r.status)).toEqual(['pending']);
+  });
+
   it('does not retry a 4xx, retries timeouts, and gives up after the retries', async () => {
     rx.respond = () => 404;
     const n = make([webhookChannel(rx.url)], { retries: 3 });
