@@ -85,11 +85,12 @@ describe('detector against real Redis and SQLite', () => {
     const site = await startReceiver();
     let mode: 'up' | 'down' | 'slow' = 'up';
     site.respond = async () => {
-      if (mode === 'slow') await new Promise((r) => setTimeout(r, 400));
+      if (mode === 'slow') await new Promise((r) => setTimeout(r, 2_500));
       return mode === 'down' ? 503 : 200;
     };
     try {
-      const http = { url: `${site.url}/health`, intervalSec: 0.2, timeoutMs: 150, retries: 1, retryBackoffMs: 20 };
+      // A generous timeout so a loaded machine does not fail the 'up' checks; 'slow' is far beyond it.
+      const http = { url: `${site.url}/health`, intervalSec: 0.2, timeoutMs: 1_000, retries: 1, retryBackoffMs: 20 };
       await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('site', { kind: 'http', http })] });
       const d = testDetector(redis, store, names, 'solo');
       detectors.push(d);
@@ -102,7 +103,7 @@ describe('detector against real Redis and SQLite', () => {
       mode = 'up';
       await until(() => receiver.received.some((r) => r.transition === 'resolved'), 5_000, 'recovery detected');
       mode = 'slow';
-      await until(() => receiver.received.filter((r) => r.transition === 'reopened' || r.transition === 'opened').length === 2, 5_000, 'timeouts detected');
+      await until(() => receiver.received.filter((r) => r.transition === 'reopened' || r.transition === 'opened').length === 2, 10_000, 'timeouts detected');
       const stream = (await redis.xrange(names.events(0), '-', '+')).concat(await redis.xrange(names.events(1), '-', '+'), await redis.xrange(names.events(2), '-', '+'), await redis.xrange(names.events(3), '-', '+'));
       const checks = stream.flatMap(([, f]) => eventsOfEntry(f)).filter((e) => e.kind === 'check');
       expect(checks.some((e) => e.kind === 'check' && e.body.ok && e.body.status === 200)).toBe(true);

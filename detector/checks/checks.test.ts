@@ -12,7 +12,7 @@ import { systemClock } from '../time/clock.js';
 import { createChecker } from './checker.js';
 import { bodyMatches, probe } from './probe.js';
 
-const check = (url: string, over: Partial<HttpCheck> = {}): HttpCheck => ({ url, intervalSec: 60, timeoutMs: 200, retries: 0, retryBackoffMs: 10, ...over });
+const check = (url: string, over: Partial<HttpCheck> = {}): HttpCheck => ({ url, intervalSec: 60, timeoutMs: 3000, retries: 0, retryBackoffMs: 10, ...over });
 
 describe('probe', () => {
   let site: Receiver;
