@@ -96,7 +96,7 @@ describe('ownership against real Redis', () => {
     dead.abandon();
     await until(() => sizes([os[0]!, os[1]!]).every((n) => n === 6) && disjointCover([os[0]!, os[1]!], 12));
     const took = Date.now() - t0;
-    expect(took).toBeLessThan(600 + 500);
+    expect(took).toBeLessThan(600 + 300); // within the lease time, with room for a loaded machine
     for (const [p, oldEpoch] of theirs) {
       const owner = os[0]!.owned().has(p) ? os[0]! : os[1]!;
       expect(owner.owned().get(p)).toBeGreaterThan(oldEpoch);

@@ -24,6 +24,10 @@ export interface OwnershipOptions {
   redis: Redis;
   names: StreamNames;
   replicaId: string;
+  /**
+   * Bound on how long a dead detector's partitions stay unowned. The lease keys live a little less (leaseMs
+   * minus two polls), so that expiry plus the survivor's next poll still falls within it.
+   */
   leaseMs: number;
   handler: PartitionHandler;
   logger: Logger;
@@ -59,6 +63,7 @@ export function createOwnership(options: OwnershipOptions): Ownership {
   const token = `${options.replicaId}:${randomBytes(4).toString('hex')}`;
   const renewEveryMs = options.renewEveryMs ?? Math.floor(leaseMs / 3);
   const pollMs = options.pollMs ?? Math.max(10, Math.min(Math.floor(leaseMs / 20), 250));
+  const keyTtlMs = Math.max(pollMs, leaseMs - 2 * pollMs);
   let lastRenew = -Infinity;
   const owned = new Map<number, number>();
   const renewedAt = new Map<number, number>();
@@ -85,7 +90,7 @@ export function createOwnership(options: OwnershipOptions): Ownership {
     if (owned.size === 0) return;
     const parts = [...owned.keys()];
     const pipe = redis.pipeline();
-    for (const p of parts) pipe.eval(RENEW_LUA, 1, names.lease(p), token, String(leaseMs));
+    for (const p of parts) pipe.eval(RENEW_LUA, 1, names.lease(p), token, String(keyTtlMs));
     const started = Date.now();
     let results: Array<[Error | null, unknown]> | null = null;
     try {
@@ -98,12 +103,12 @@ export function createOwnership(options: OwnershipOptions): Ownership {
       if (r && !r[0] && Number(r[1]) === 1) renewedAt.set(p, started);
       else if (r && !r[0]) drop(p, 'taken or expired');
       // Redis unreachable: once most of a lease may have passed we must assume another detector has it.
-      else if (started - (renewedAt.get(p) ?? 0) > leaseMs * 0.8) drop(p, 'renewal failing');
+      else if (started - (renewedAt.get(p) ?? 0) > keyTtlMs * 0.8) drop(p, 'renewal failing');
     });
   };
 
   const acquire = async (p: number): Promise<boolean> => {
-    const epoch = await evalNum(ACQUIRE_LUA, [names.lease(p), names.epoch(p)], [token, leaseMs]);
+    const epoch = await evalNum(ACQUIRE_LUA, [names.lease(p), names.epoch(p)], [token, keyTtlMs]);
     if (epoch <= 0) return false;
     owned.set(p, epoch);
     renewedAt.set(p, Date.now());
@@ -137,7 +142,7 @@ export function createOwnership(options: OwnershipOptions): Ownership {
     if (stopped) return;
     const renewing = Date.now() - lastRenew >= renewEveryMs;
     if (renewing) lastRenew = Date.now();
-    const members = ((await redis.eval(MEMBERS_LUA, 1, membersKey(names), token, renewing ? String(leaseMs) : '-1')) as string[]).slice().sort();
+    const members = ((await redis.eval(MEMBERS_LUA, 1, membersKey(names), token, renewing ? String(keyTtlMs) : '-1')) as string[]).slice().sort();
     if (renewing) await renewAll();
     if (stopped) return;
     // Until our own entry is written, we are no member and want nothing.

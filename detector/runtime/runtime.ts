@@ -371,7 +371,9 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     targetId: config.target(entry.key)?.id ?? entry.name,
     partition: part.p,
     appliedId: `${entry.entryId ?? '0-0'}:${entry.index}`,
-    snapshot: { v: 1, name: entry.name, xs: entry.actor.getPersistedSnapshot() } satisfies StoredActor,
+    // A copy, taken now: xstate's persisted snapshot shares the live context, which later events would
+    // change before the store serializes it, putting the state ahead of `appliedId`.
+    snapshot: { v: 1, name: entry.name, xs: JSON.parse(JSON.stringify(entry.actor.getPersistedSnapshot())) } satisfies StoredActor,
     epoch: part.epoch,
     updatedAt: now,
   });
