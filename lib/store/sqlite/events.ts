@@ -18,7 +18,7 @@ import type { Store } from '../port.js';
 import { checkEventQuery, checkSeriesQuery, TEXT_FIELD, type EventFilter } from '../query.js';
 import type { EventQuery, Page, SeriesPoint, SeriesQuery, StoredEvent } from '../types.js';
 import { statementCache, type Db, type Stmt } from './db.js';
-import { indexFor, indexName, KIND_TABLES, kindTable, type KindTable } from './schema.js';
+import { indexFor, indexName, KIND_TABLES, kindTable, type KindColumn, type KindTable } from './schema.js';
 
 type EventsPart = Pick<Store, 'appendEvents' | 'queryEvents' | 'metricSeries' | 'countEvents' | 'deleteEventsBefore'>;
 
@@ -47,16 +47,18 @@ function hasKeys(o: object): boolean {
   return false;
 }
 
-function checkEvent(e: StoredEvent, index: number): KindTable {
-  const table = kindTable(e?.kind);
-  const bad = (at: string, message: string) => badRequest(`event ${index}: ${at} ${message}`, [{ at, message, index }]);
-  if (!table) throw bad('kind', `must be one of ${EVENT_KINDS.join(', ')}`);
-  if (typeof e.id !== 'string' || e.id.length === 0) throw bad('id', 'must be a non-empty string');
-  if (typeof e.tenant !== 'string' || e.tenant.length === 0) throw bad('tenant', 'must be a non-empty string');
-  if (typeof e.target !== 'string') throw bad('target', 'must be a string');
-  if (!Number.isSafeInteger(e.ts)) throw bad('ts', 'must be an integer epoch-milliseconds time');
-  if (!Number.isSafeInteger(e.receivedAt)) throw bad('receivedAt', 'must be an integer epoch-milliseconds time');
-  return table;
+const badEvent = (index: number, at: string, message: string) => badRequest(`event ${index}: ${at} ${message}`, [{ at, message, index }]);
+
+/** The event's kind index in EVENT_KINDS; throws a 400 naming the first bad field. Allocates nothing when valid. */
+function checkEvent(e: StoredEvent, index: number): number {
+  const kind = kindTable(e?.kind) ? EVENT_KINDS.indexOf(e.kind) : -1;
+  if (kind < 0) throw badEvent(index, 'kind', `must be one of ${EVENT_KINDS.join(', ')}`);
+  if (typeof e.id !== 'string' || e.id.length === 0) throw badEvent(index, 'id', 'must be a non-empty string');
+  if (typeof e.tenant !== 'string' || e.tenant.length === 0) throw badEvent(index, 'tenant', 'must be a non-empty string');
+  if (typeof e.target !== 'string') throw badEvent(index, 'target', 'must be a string');
+  if (!Number.isSafeInteger(e.ts)) throw badEvent(index, 'ts', 'must be an integer epoch-milliseconds time');
+  if (!Number.isSafeInteger(e.receivedAt)) throw badEvent(index, 'receivedAt', 'must be an integer epoch-milliseconds time');
+  return kind;
 }
 
 function rowToEvent(kind: EventKind, r: EventRow): StoredEvent {
@@ -155,30 +157,39 @@ export function createSqliteEvents(db: Db, opts: { retentionChunk?: number } = {
   );
 
   // Rows go in ROWS_PER_INSERT at a time (one multi-row INSERT per group, about a fifth cheaper per row than
-  // one statement each); OR IGNORE still applies row by row and `changes` counts only the new rows.
+  // one statement each); the rows left over per kind go in one statement of their exact count (prepared on first
+  // use, at most ROWS_PER_INSERT - 1 shapes per kind). OR IGNORE still applies row by row and `changes` counts
+  // only the new rows.
   interface KindInsert {
-    one: Stmt;
-    many: Stmt;
+    table: KindTable;
     width: number;
+    many: Stmt;
+    rows: (n: number) => Stmt;
   }
-  const inserts = new Map<EventKind, KindInsert>();
-  for (const kind of EVENT_KINDS) {
+  const inserts: KindInsert[] = EVENT_KINDS.map((kind) => {
     const t = KIND_TABLES[kind];
     const cols = [ROW_COLUMNS, ...t.columns.map((c) => c.name)].join(', ');
     const width = 8 + t.columns.length;
     const row = `(${new Array(width).fill('?').join(', ')})`;
     const sql = (rows: number) => `INSERT OR IGNORE INTO ${t.table} (${cols}) VALUES ${new Array(rows).fill(row).join(', ')}`;
-    inserts.set(kind, { one: db.prepare(sql(1)), many: db.prepare(sql(ROWS_PER_INSERT)), width });
-  }
+    const byRows = new Map<number, Stmt>();
+    const rows = (n: number): Stmt => {
+      let st = byRows.get(n);
+      if (!st) byRows.set(n, (st = db.prepare(sql(n))));
+      return st;
+    };
+    return { table: t, width, many: rows(ROWS_PER_INSERT), rows };
+  });
 
   const appendTx = db.transaction((events: readonly StoredEvent[]): number => {
     let inserted = 0;
-    const pending = new Map<EventKind, unknown[]>();
+    // Pending parameters per kind (indexed like EVENT_KINDS), flushed every ROWS_PER_INSERT rows.
+    const pending: unknown[][] = EVENT_KINDS.map(() => []);
     for (let i = 0; i < events.length; i++) {
       const e = events[i] as StoredEvent;
-      const table = checkEvent(e, i);
-      let args = pending.get(e.kind);
-      if (!args) pending.set(e.kind, (args = []));
+      const kind = checkEvent(e, i);
+      const ins = inserts[kind] as KindInsert;
+      const args = pending[kind] as unknown[];
       args.push(
         e.tenant,
         e.ts,
@@ -189,16 +200,18 @@ export function createSqliteEvents(db: Db, opts: { retentionChunk?: number } = {
         e.flags && e.flags.length > 0 ? JSON.stringify(e.flags) : null,
         JSON.stringify(e.body),
       );
-      for (const c of table.columns) args.push(c.get(e));
-      const ins = inserts.get(e.kind) as KindInsert;
+      const columns = ins.table.columns;
+      for (let c = 0; c < columns.length; c++) args.push((columns[c] as KindColumn).get(e));
       if (args.length === ins.width * ROWS_PER_INSERT) {
         inserted += ins.many.run(args).changes;
         args.length = 0;
       }
     }
-    for (const [kind, args] of pending) {
-      const ins = inserts.get(kind) as KindInsert;
-      for (let at = 0; at < args.length; at += ins.width) inserted += ins.one.run(args.slice(at, at + ins.width)).changes;
+    for (let kind = 0; kind < inserts.length; kind++) {
+      const args = pending[kind] as unknown[];
+      if (args.length === 0) continue;
+      const ins = inserts[kind] as KindInsert;
+      inserted += ins.rows(args.length / ins.width).run(args).changes;
     }
     return inserted;
   });
