@@ -161,7 +161,9 @@ export function createNotifier(o: NotifierOptions): Notifier {
     },
     async dispatchMany(list, fences = new Map<string, Promise<boolean>>()) {
       for (const { n, partition, epoch } of list) {
-        const channels = o.channelsFor(n.incident.tenant, n.channels);
+        const routed = o.channelsFor(n.incident.tenant, n.channels);
+        // Reminders go only to the channels that asked for them.
+        const channels = n.transition === 'reminder' ? routed.filter((c) => c.repeatIntervalSec > 0) : routed;
         if (channels.length === 0) continue;
         const fk = `${partition}:${epoch}`;
         let fence = fences.get(fk);

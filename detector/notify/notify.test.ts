@@ -86,6 +86,13 @@ describe('notifier against a local server and SQLite', () => {
     expect(recs.map((r) => r.status)).toEqual(['sent', 'sent']);
   });
 
+  it('sends reminders only to channels with a repeat interval', async () => {
+    const n = make([webhookChannel(rx.url), { ...webhookChannel(rx.url), id: 'ch-remind', repeatIntervalSec: 60 }]);
+    await n.dispatch(effect({ transition: 'reminder', transitionSeq: '1.r1' }), 0, 3);
+    await n.close();
+    expect(rx.received.map((r) => r.key)).toEqual(['inc1:1.r1:ch-remind']);
+  });
+
   it('records a muted notification as suppressed and sends nothing', async () => {
     const n = make([webhookChannel(rx.url)]);
     await n.dispatch(effect({ suppressedBy: 'silence:s1' }), 0, 3);
