@@ -114,7 +114,8 @@ export function deliveryProblems(client: ResumingClient, truth: ReadonlyMap<stri
     if (have.length !== want.length || have.some((id, i) => id !== want[i])) {
       const i = have.findIndex((id, k) => id !== want[k]);
       const at = i < 0 ? Math.min(have.length, want.length) : i;
-      problems.push(`${target}: got ${have.length} events, the stream holds ${want.length}; first difference at #${at} (got ${have[at]}, want ${want[at]})`);
+      const missing = want.filter((id) => !have.includes(id)).length;
+      problems.push(`${client.label} ${target}: got ${have.length} events, the stream holds ${want.length} (${missing} missing); first difference at #${at} (got ${have[at]}, want ${want[at]}); connections ${JSON.stringify(client.connections.map((c) => [c.replica, c.at]))}; drops ${JSON.stringify(client.drops.map((d) => [d.replica, d.at, d.code]))}; notices ${JSON.stringify(client.notices.map((n) => [n.replica, n.at, (n.message as { type?: string }).type]))}`);
     }
   }
   for (const target of got.keys()) if (!truth.has(target)) problems.push(`${target}: events of a target not in the run`);

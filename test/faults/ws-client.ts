@@ -48,6 +48,10 @@ export class ResumingClient {
     return c;
   }
 
+  get label(): string {
+    return this.o.label;
+  }
+
   get lastCursor(): string | null {
     return this.cursor;
   }
@@ -65,15 +69,18 @@ export class ResumingClient {
       if (this.closed) return;
       const ws = new WebSocket(this.url(), { perMessageDeflate: false });
       const since = this.cursor;
+      // Listening before `open`: the server may send a resume's replay in the same read as the upgrade answer,
+      // and `ws` emits those messages in the tick of `open`, before an awaiting caller could attach a listener.
+      const closed = this.listen(ws);
       const ok = await new Promise<boolean>((resolve) => {
         ws.once('open', () => resolve(true));
         ws.once('error', () => resolve(false));
-        ws.once('close', () => resolve(false));
+        void closed.then(() => resolve(false));
       });
       if (ok) {
         this.ws = ws;
         this.connections.push({ at: Date.now(), replica: this.replica, since });
-        this.attach(ws);
+        void closed.then(({ code, reason }) => this.dropped(ws, code, reason));
         await this.sync();
         return;
       }
@@ -84,7 +91,8 @@ export class ResumingClient {
     }
   }
 
-  private attach(ws: WebSocket): void {
+  /** Records every message of `ws`; resolves when it closes. */
+  private listen(ws: WebSocket): Promise<{ code: number; reason: string }> {
     const replica = this.replica;
     ws.on('error', () => undefined);
     ws.on('message', (raw) => {
@@ -97,15 +105,17 @@ export class ResumingClient {
       }
       for (const w of [...this.waiters]) w();
     });
-    ws.on('close', (code, reason) => {
-      if (this.ws !== ws) return;
-      this.ws = undefined;
-      this.drops.push({ at: Date.now(), replica, code, reason: reason.toString() });
-      if (this.closed) return;
-      if (this.o.onDrop === 'failover') this.replica = (this.replica + 1) % this.o.replicas.length;
-      this.reconnecting = this.connect(120_000).catch((err: unknown) => {
-        this.notices.push({ at: Date.now(), replica: this.replica, message: { type: 'reconnect_failed', error: String(err) } });
-      });
+    return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  }
+
+  private dropped(ws: WebSocket, code: number, reason: string): void {
+    if (this.ws !== ws) return;
+    this.ws = undefined;
+    this.drops.push({ at: Date.now(), replica: this.replica, code, reason });
+    if (this.closed) return;
+    if (this.o.onDrop === 'failover') this.replica = (this.replica + 1) % this.o.replicas.length;
+    this.reconnecting = this.connect(120_000).catch((err: unknown) => {
+      this.notices.push({ at: Date.now(), replica: this.replica, message: { type: 'reconnect_failed', error: String(err) } });
     });
   }
 
