@@ -11,6 +11,7 @@ import type { Store } from '../../lib/store/port.js';
 import type { Channel, NotificationRecord } from '../../lib/store/types.js';
 import type { Clock } from '../time/clock.js';
 import type { NotifyEffect } from '../machines/effects.js';
+import { post } from './http-post.js';
 import { buildRequest, type MessageOptions } from './message.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -104,12 +105,11 @@ export function createNotifier(o: NotifierOptions): Notifier {
       await acquireSlot();
       const started = Date.now();
       try {
-        const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), stop.signal]) });
+        const res = await post(req.url, req.headers, req.body, timeoutMs, stop.signal);
         status = res.status;
-        await res.arrayBuffer().catch(() => undefined);
-        if (status === 429) retryAfterMs = Math.min(60_000, Number(res.headers.get('retry-after') ?? 0) * 1000 || 0);
+        if (status === 429) retryAfterMs = res.retryAfterMs;
       } catch (err) {
-        error = (err as Error).name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (err as Error).message;
+        error = (err as Error).message;
       } finally {
         releaseSlot();
       }
