@@ -89,6 +89,12 @@ describe('logs', () => {
     expect(one('log', { message: 'x', clientId: '' })).toMatch(/clientId/);
   });
 
+  it('takes a `fields` object as the fields themselves, top-level keys winning', () => {
+    const r = parseNativeBody('log', JSON.stringify({ message: 'm', fields: { user: 'bob', code: 7 }, code: 9 }), { maxItems: 10, maxDepth: 32 }, []);
+    expect(r.items[0]?.draft.body).toMatchObject({ fields: { code: 9, user: 'bob' } });
+    expect((r.items[0]?.draft.body as { fields: Record<string, unknown> }).fields).not.toHaveProperty('fields');
+  });
+
   it('does not let a __proto__ key touch the prototype of the fields', () => {
     const obj = JSON.parse('{"message":"x","__proto__":{"polluted":true}}') as Record<string, unknown>;
     const [d] = drafts('log', obj);

@@ -262,6 +262,12 @@ function logItem(obj: JsonObject, index: number, opts: NativeOptions, out: Parse
   const v = logRoles.pick(obj, fields);
   const env = envelope(v, opts.defaultTarget);
   if (typeof env === 'string') return env;
+  // Our own shape sends structured data under `fields`: it is the fields, not one field named `fields`.
+  const nested = fields.fields;
+  if (isObject(nested)) {
+    delete fields.fields;
+    for (const [k, val] of Object.entries(nested)) if (!Object.hasOwn(fields, k)) setField(fields, k, val);
+  }
   let message: string | undefined;
   const m = v[5];
   if (m !== undefined) {
