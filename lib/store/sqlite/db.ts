@@ -16,8 +16,16 @@ export interface SqliteStoreOptions {
   cacheSizeMb?: number;
   /** Memory-mapped I/O size, MiB (reads skip a copy). Default 1024; 0 disables. */
   mmapSizeMb?: number;
-  /** WAL pages before an automatic checkpoint. Default 10000 (about 80 MB with 8 KiB pages). */
+  /**
+   * WAL pages before an automatic checkpoint. Default 10000 (about 80 MB with 8 KiB pages). With the checkpoint
+   * worker on, the writing connection checkpoints only at four times this (a safety net if the worker lags).
+   */
   walAutocheckpointPages?: number;
+  /**
+   * Interval of the checkpoint worker thread (PASSIVE checkpoints on its own connection, off the main thread),
+   * ms. Default 500; 0 turns the worker off and leaves checkpoints to the writer. Never used for `:memory:`.
+   */
+  checkpointIntervalMs?: number;
   /** Rows deleted per retention transaction, so the write lock is never held for long. Default 5000. */
   retentionChunk?: number;
   /** Page size of a new file (ignored for an existing one). Default 8192. */
@@ -35,7 +43,8 @@ export function openDatabase(opts: SqliteStoreOptions): Db {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
     db.pragma(`cache_size = ${-Math.max(1, Math.floor(opts.cacheSizeMb ?? 256)) * 1024}`);
     db.pragma(`mmap_size = ${Math.max(0, Math.floor(opts.mmapSizeMb ?? 1024)) * 1024 * 1024}`);
-    db.pragma(`wal_autocheckpoint = ${Math.max(100, Math.floor(opts.walAutocheckpointPages ?? 10_000))}`);
+    const autocheckpoint = Math.max(100, Math.floor(opts.walAutocheckpointPages ?? 10_000));
+    db.pragma(`wal_autocheckpoint = ${checkpointWorkerWanted(opts) ? autocheckpoint * 4 : autocheckpoint}`);
     db.pragma('temp_store = MEMORY');
     db.pragma('foreign_keys = OFF');
     const version = db.pragma('user_version', { simple: true }) as number;
@@ -49,6 +58,11 @@ export function openDatabase(opts: SqliteStoreOptions): Db {
     db.close();
     throw err;
   }
+}
+
+/** Whether this store runs its checkpoints on a worker thread (a file database with the worker not turned off). */
+export function checkpointWorkerWanted(opts: SqliteStoreOptions): boolean {
+  return opts.path !== ':memory:' && (opts.checkpointIntervalMs ?? 500) > 0;
 }
 
 export function isUniqueViolation(err: unknown): boolean {

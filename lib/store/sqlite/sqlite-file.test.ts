@@ -1,7 +1,7 @@
 // SQLite-specific behaviour the conformance suite cannot see: the file settings, query plans that walk an index
 // in keyset order (never a sort), retention that yields between chunks, and openStore's URL handling.
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -45,6 +45,33 @@ describe('SQLite file store', () => {
     raw.pragma('user_version = 99');
     raw.close();
     await expect(createSqliteStore({ path })).rejects.toThrow(/newer/);
+  });
+
+  it('checkpoints the WAL into the database file from its worker thread, not from the writer', async () => {
+    const many = (tenant: string) => Array.from({ length: 2000 }, (_, i) => logEvent({ ts: T0 + i, tenant }));
+    // Worker off: the writer's own automatic checkpoint (10000 pages) is far away, so the file does not grow.
+    const offPath = join(dir, 'off.db');
+    const off = await createSqliteStore({ path: offPath, checkpointIntervalMs: 0 });
+    const offSize = statSync(offPath).size;
+    await off.appendEvents(many('a'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(statSync(offPath).size).toBe(offSize);
+    await off.close();
+
+    const path = join(dir, 'ckpt.db');
+    const store = await createSqliteStore({ path, checkpointIntervalMs: 20 });
+    const before = statSync(path).size;
+    await store.appendEvents(many('a'));
+    const deadline = Date.now() + 5000;
+    while (statSync(path).size < before + 200_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(statSync(path).size).toBeGreaterThanOrEqual(before + 200_000);
+    // Writes go on while the worker checkpoints, and close stops it (twice is fine).
+    await store.appendEvents(many('b'));
+    expect(await store.countEvents('b')).toBe(2000);
+    await Promise.all([store.close(), store.close()]);
+    const again = await createSqliteStore({ path });
+    expect(await again.countEvents('a')).toBe(2000);
+    await again.close();
   });
 
   it('retention deletes in chunks and lets other calls run in between', async () => {

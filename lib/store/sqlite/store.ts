@@ -5,7 +5,8 @@ import type { Store } from '../port.js';
 import type { Channel, Maintenance, Rule, Silence, Target } from '../types.js';
 import { createSqliteAuth } from './auth.js';
 import { createSqliteConfig } from './config.js';
-import { openDatabase, type SqliteStoreOptions } from './db.js';
+import { startCheckpointer } from './checkpointer.js';
+import { checkpointWorkerWanted, openDatabase, type SqliteStoreOptions } from './db.js';
 import { createSqliteEvents } from './events.js';
 import { createSqliteIncidents } from './incidents.js';
 
@@ -19,6 +20,7 @@ export interface SqliteStore extends Store {
 
 export async function createSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
   const db = openDatabase(opts);
+  const checkpointer = checkpointWorkerWanted(opts) ? startCheckpointer(opts.path, opts.checkpointIntervalMs ?? 500) : undefined;
   let closed = false;
   const store: SqliteStore = {
     kind: 'sqlite',
@@ -37,6 +39,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Sqlit
     async close() {
       if (closed) return;
       closed = true;
+      await checkpointer?.close();
       try {
         db.pragma('optimize');
       } catch {
