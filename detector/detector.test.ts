@@ -150,6 +150,35 @@ describe('detector against real Redis and SQLite', () => {
     expect(await store.getIncident('acme', incidentId)).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'bob' });
   });
 
+  it('a store that refuses writes for a while delays the incident and its notice but loses neither', async () => {
+    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('job', { kind: 'heartbeat', heartbeat: { intervalSec: 60, graceSec: 0 } })] });
+    // The real store, with its writes failing (as SQLITE_BUSY would) until `locked` is cleared.
+    let locked = false;
+    const busy = () => Promise.reject(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+    const flaky: Store = Object.assign(Object.create(store) as Store, {
+      upsertIncident: (i: Parameters<Store['upsertIncident']>[0]) => (locked ? busy() : store.upsertIncident(i)),
+      claimNotification: (r: Parameters<Store['claimNotification']>[0]) => (locked ? busy() : store.claimNotification(r)),
+      saveSnapshots: (s: Parameters<Store['saveSnapshots']>[0]) => (locked ? busy() : store.saveSnapshots(s)),
+    });
+    const d = testDetector(redis, flaky, names, 'solo');
+    detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000);
+    locked = true;
+    await publish(redis, names, [ping('job', { status: 'fail' })]);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(receiver.received).toEqual([]);
+    // nothing acknowledged while the transition could not be written
+    const pending = await Promise.all([0, 1, 2, 3].map(async (p) => Number(((await redis.xpending(names.events(p), 'detect')) as [number])[0])));
+    expect(pending.reduce((a, b) => a + b, 0)).toBe(1);
+    locked = false;
+    await until(() => receiver.received.length === 1, 10_000, 'notice after the store is back');
+    expect(receiver.received[0]!.transition).toBe('opened');
+    expect(await store.getIncident('acme', receiver.received[0]!.incidentId)).toMatchObject({ status: 'open' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('a check result for a check target arrives through the stream like any event', async () => {
     const http = { url: `http://127.0.0.1:${await freePort()}/`, intervalSec: 3600, timeoutMs: 100, retries: 0, retryBackoffMs: 10 };
     await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('api', { kind: 'http', http })] });

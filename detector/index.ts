@@ -95,6 +95,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     notifier,
     checker,
     consumer: cfg.replicaId,
+    fence: (p, epoch) => late.ownership?.isCurrent(p, epoch) ?? Promise.resolve(false),
     batchCount: cfg.batchCount,
     blockMs: cfg.blockMs,
     flushIntervalMs: cfg.flushIntervalMs,

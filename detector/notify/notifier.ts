@@ -33,14 +33,23 @@ export interface NotifierOptions extends MessageOptions {
   recoveryGraceMs?: number;
 }
 
+export interface DispatchResult {
+  /** Partitions whose lease check answered "not yours": their notifications were not claimed. */
+  refused: number[];
+}
+
+/**
+ * A store or Redis failure rejects `dispatch`/`dispatchMany`: the caller retries (claims already made are
+ * kept and not sent twice) rather than losing the notification.
+ */
 export interface Notifier {
   /** Claims and starts sending; resolves once every claim is recorded (sending goes on in the background). */
-  dispatch(n: NotifyEffect, partition: number, epoch: number): Promise<void>;
+  dispatch(n: NotifyEffect, partition: number, epoch: number): Promise<DispatchResult>;
   /**
    * The same for many, in order, checking each (partition, epoch) lease once — once per `fences` map when one
    * is passed (a batch of effects dispatched one by one shares it).
    */
-  dispatchMany(list: ReadonlyArray<{ n: NotifyEffect; partition: number; epoch: number }>, fences?: Map<string, Promise<boolean>>): Promise<void>;
+  dispatchMany(list: ReadonlyArray<{ n: NotifyEffect; partition: number; epoch: number }>, fences?: Map<string, Promise<boolean>>): Promise<DispatchResult>;
   /** Sends in flight. */
   readonly inflight: number;
   /** Waits for sends in flight (at most `graceMs`), then abandons retries. Idempotent. */
@@ -82,6 +91,18 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const recoveryGraceMs = o.recoveryGraceMs ?? timeoutMs + 1000;
   const recoveries = new Set<ReturnType<typeof setTimeout>>();
 
+  /** The lease check's answer, asking again (with backoff) while Redis gives none; false once closing. */
+  const fenceAnswer = async (partition: number, epoch: number): Promise<boolean> => {
+    for (let i = 0; !stop.signal.aborted; i++) {
+      try {
+        return await o.fence(partition, epoch);
+      } catch {
+        await sleep(Math.min(2_000, 100 * 2 ** i), stop.signal);
+      }
+    }
+    return false;
+  };
+
   const attempt = async (n: NotifyEffect, ch: Channel, key: string, partition: number, epoch: number): Promise<void> => {
     let req;
     try {
@@ -95,7 +116,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
       const wait = limiter.take(ch.id, ch.rateLimitPerMin, o.clock.now());
       if (wait > 0) await sleep(wait, stop.signal);
       // Lost the lease meanwhile: the new owner takes this claim over; sending too could deliver it twice.
-      if (!(await o.fence(partition, epoch).catch(() => false))) {
+      if (!(await fenceAnswer(partition, epoch))) {
         o.logger.warn({ key, partition, epoch }, 'stopped sending: partition lease no longer ours');
         return;
       }
@@ -135,13 +156,14 @@ export function createNotifier(o: NotifierOptions): Notifier {
     const timer = setTimeout(() => {
       recoveries.delete(timer);
       const check = async (): Promise<void> => {
-        if (stop.signal.aborted || !(await o.fence(partition, epoch))) return;
+        if (stop.signal.aborted || !(await fenceAnswer(partition, epoch))) return;
         const rec = (await o.store.listNotifications(n.incident.tenant, n.incident.id)).find((r) => r.key === key);
         if (!rec || rec.epoch >= epoch || rec.status !== 'pending' || rec.attempts.some((a) => a.ok)) return;
         o.logger.warn({ key, claimedBy: rec.epoch, epoch }, 'sending a notification claimed by a previous owner that never sent it');
         await attempt(n, ch, key, partition, epoch);
       };
-      track(check());
+      // The store could not answer: look again after another grace period.
+      track(check().catch(() => recoverLater(n, ch, key, partition, epoch)));
     }, recoveryGraceMs);
     timer.unref();
     recoveries.add(timer);
@@ -160,6 +182,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
       return notifier.dispatchMany([{ n, partition, epoch }]);
     },
     async dispatchMany(list, fences = new Map<string, Promise<boolean>>()) {
+      const refused = new Set<number>();
       for (const { n, partition, epoch } of list) {
         const routed = o.channelsFor(n.incident.tenant, n.channels);
         // Reminders go only to the channels that asked for them.
@@ -167,9 +190,14 @@ export function createNotifier(o: NotifierOptions): Notifier {
         if (channels.length === 0) continue;
         const fk = `${partition}:${epoch}`;
         let fence = fences.get(fk);
-        if (!fence) fences.set(fk, (fence = o.fence(partition, epoch)));
+        if (!fence) {
+          fence = o.fence(partition, epoch);
+          fences.set(fk, fence);
+          fence.catch(() => fences.delete(fk)); // an error is no answer: ask again on the retry
+        }
         if (!(await fence)) {
           o.logger.warn({ partition, epoch, incident: n.incident.id }, 'not notifying: partition lease no longer ours');
+          refused.add(partition);
           continue;
         }
         const now = o.clock.now();
@@ -188,6 +216,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
           track(attempt(n, ch, key, partition, epoch));
         }
       }
+      return { refused: [...refused] };
     },
     close(graceMs = 5_000) {
       closing ??= (async () => {

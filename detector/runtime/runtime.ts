@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   config: ConfigCache;
   notifier: Notifier;
   checker: Checker;
+  /** Whether (partition, epoch) still holds its lease; rejects when Redis cannot say. */
+  fence(partition: number, epoch: number): Promise<boolean>;
   /** Consumer name in group `detect` (one per detector process). */
   consumer: string;
   batchCount?: number;
@@ -134,14 +136,20 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   const partitionOfEffect = (e: Effect): number =>
     partitionOf(e.type === 'schedule-check' ? e.tenant : e.incident.tenant, e.targetName, names.partitions);
 
-  const withRetry = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+  /**
+   * Retries a failing write (store locked, Redis away) for as long as the partition is ours. Giving up would
+   * lose the transition: the flush after it would store the actor's state and acknowledge its entries. While
+   * this waits, the flush waits too (its barrier), so nothing is acknowledged past the failed effect; if the
+   * partition is lost meanwhile, its next owner replays the unacknowledged entries and redoes it.
+   */
+  const retryWhileOwned = async <T>(part: PartitionState | null, what: string, fn: () => Promise<T>): Promise<T> => {
     for (let i = 0; ; i++) {
       try {
         return await fn();
       } catch (err) {
-        if (i >= 4 || stopped) throw err;
-        logger.warn({ err, attempt: i + 1 }, `${what} failed; retrying`);
-        await sleep(100 * 2 ** i);
+        if (stopped || part?.status === 'gone') throw err;
+        if (i % 10 === 0) logger.warn({ err, attempt: i + 1, partition: part?.p }, `${what} failed; retrying`);
+        await sleep(Math.min(2_000, 50 * 2 ** Math.min(i, 6)));
       }
     }
   };
@@ -149,7 +157,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   /** Writes the incident with the partition's epoch; returns its event for the incidents stream (null if refused). */
   const writeIncident = async (e: IncidentEffect, part: PartitionState): Promise<CanonicalEvent | null> => {
     const incident = { ...e.incident, epoch: part.epoch };
-    const accepted = await withRetry('incident write', () => store.upsertIncident(incident));
+    const accepted = await retryWhileOwned(part, 'incident write', () => store.upsertIncident(incident));
     m.incidents.inc({ outcome: accepted ? 'written' : 'refused' });
     if (!accepted) {
       logger.warn({ incident: incident.id, epoch: part.epoch }, 'incident write refused: a newer epoch wrote it');
@@ -187,7 +195,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       }
     }
     if (published.length > 0) {
-      await withRetry('incident events', async () => {
+      await retryWhileOwned(null, 'incident events', async () => {
         const pipe = redis.pipeline();
         for (const ev of published) pipe.xadd(names.incidents(), 'MAXLEN', '~', String(incidentsMaxLen), '*', FIELD_EVENTS, encodeBatch([ev]));
         const res = await pipe.exec();
@@ -195,7 +203,20 @@ export function createRuntime(o: RuntimeOptions): Runtime {
         if (failed) throw failed[0];
       }).catch((err: unknown) => logger.error({ err }, 'publishing incident events failed'));
     }
-    if (notes.length > 0) await o.notifier.dispatchMany(notes).catch((err: unknown) => logger.error({ err }, 'claiming notifications failed'));
+    if (notes.length > 0) {
+      const fences = new Map<string, Promise<boolean>>();
+      for (const note of notes) {
+        const part = parts.get(note.partition);
+        if (!part || part.status === 'gone') continue;
+        try {
+          const { refused } = await retryWhileOwned(part, 'notification claim', () => o.notifier.dispatchMany([note], fences));
+          // Someone else holds the lease: stop here, before a flush stores and acknowledges this transition.
+          for (const p of refused) runtime.lost(p);
+        } catch (err) {
+          logger.error({ err }, 'claiming a notification failed');
+        }
+      }
+    }
   };
   const effects = new EffectQueue(execute);
 
@@ -390,6 +411,13 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     await effects.barrier();
     if (part.status === 'gone') return;
     try {
+      // Only the lease holder stores and acknowledges: a stale owner would otherwise mark as applied what its
+      // successor must replay.
+      if (!(await o.fence(part.p, part.epoch))) {
+        logger.warn({ partition: part.p, epoch: part.epoch }, 'not storing snapshots: partition lease no longer ours');
+        runtime.lost(part.p);
+        return;
+      }
       if (snaps.length > 0) await store.saveSnapshots(snaps);
       for (let i = 0; i < acks.length; i += 5000) await redis.xack(part.stream, GROUP_DETECT, ...acks.slice(i, i + 5000));
     } catch (err) {
