@@ -5,7 +5,8 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { createDetector } from '../detector/index.js';
 import { attachGateway } from '../gateway/index.js';
 import { createIngestApi, type IngestService } from '../ingest/service.js';
-import { createPersister, DEFAULT_PERSISTER_CONFIG } from '../ingest/persister/persister.js';
+import { DEFAULT_PERSISTER_CONFIG } from '../ingest/persister/persister.js';
+import { startPersisterWorker } from '../ingest/persister/worker.js';
 import { createRetentionLoop } from '../ingest/retention/retention.js';
 import { openApiDocument } from '../lib/api/openapi.js';
 import type { Authenticate } from '../lib/auth/principal.js';
@@ -56,16 +57,26 @@ export async function buildIngest(p: Platform, deps: { redis: Redis; redisUrl: s
     },
   });
   p.lifecycle.onClose('ingest', () => ingest.close());
-  const persister = createPersister({
-    redis: deps.redis,
-    redisUrl: deps.redisUrl,
-    names: p.names,
-    store: deps.store,
-    logger: p.logger.child({ part: 'persister' }),
-    registry: p.registry,
-    config: { ...DEFAULT_PERSISTER_CONFIG, consumerName: consumerName(p), streamRetentionMs: c.streamRetentionMs },
-  });
-  await persister.start();
+  // The persister runs in a worker thread: synchronous SQLite writes there do not stall this thread's HTTP
+  // edge and WebSocket fan-out, and it gets the second core.
+  const persister = await startPersisterWorker(
+    {
+      redisUrl: deps.redisUrl,
+      storeUrl: p.config.storeUrl,
+      streamPrefix: p.config.streamPrefix,
+      partitions: p.config.partitions,
+      logLevel: p.config.logLevel,
+      service: p.logger.bindings().service as string,
+      config: { ...DEFAULT_PERSISTER_CONFIG, consumerName: consumerName(p), streamRetentionMs: c.streamRetentionMs },
+    },
+    (code) => {
+      // Accepted events stay in the streams (trimming never passes the persist group), so nothing is lost;
+      // exit so a supervisor restarts the process and another consumer reclaims the pending entries.
+      p.logger.fatal({ code }, 'persister worker exited; stopping');
+      void p.lifecycle.close().then(() => process.exit(1));
+    },
+  );
+  p.extraMetrics.push(() => persister.metrics());
   // Closed after the HTTP/gRPC edges stop (registered earlier, closed later): drains what was accepted.
   p.lifecycle.onClose('persister', () => persister.close());
   const retention = createRetentionLoop({

@@ -25,6 +25,8 @@ export interface Platform {
   registry: Registry;
   lifecycle: Lifecycle;
   names: StreamNames;
+  /** Metrics of worker threads, appended to /metrics. */
+  extraMetrics: Array<() => Promise<string>>;
 }
 
 export function createPlatform(config: Readonly<LightwatchConfig>, service: string): Platform {
@@ -32,7 +34,7 @@ export function createPlatform(config: Readonly<LightwatchConfig>, service: stri
   const registry = createRegistry({ service });
   const lifecycle = new Lifecycle(logger);
   lifecycle.exitOnSignals(config.shutdownTimeoutMs);
-  return { config, logger, registry, lifecycle, names: streamNames(config.streamPrefix, config.partitions) };
+  return { config, logger, registry, lifecycle, names: streamNames(config.streamPrefix, config.partitions), extraMetrics: [] };
 }
 
 /** REDIS_URL, or (all-in-one only) a redis-server of our own with AOF on under DATA_DIR, stopped on exit. */
@@ -78,7 +80,7 @@ export function authenticatorFor(store: Store, jwtSecret: Uint8Array): Authentic
 /** A uWS app with /healthz, /readyz and /metrics. */
 export function opsApp(p: Platform, readiness: Record<string, ReadinessCheck>): TemplatedApp {
   const app = createApp();
-  attachOps(app, { registry: p.registry, readiness, accepting: () => p.lifecycle.accepting });
+  attachOps(app, { registry: p.registry, readiness, accepting: () => p.lifecycle.accepting, extraMetrics: () => Promise.all(p.extraMetrics.map((m) => m())) });
   attachNotFound(app);
   return app;
 }

@@ -13,6 +13,8 @@ export interface OpsOptions {
   /** False while draining: /readyz answers 503 so load balancers stop sending. */
   accepting: () => boolean;
   checkTimeoutMs?: number;
+  /** More metrics text to append (e.g. from worker threads, which have registries of their own). */
+  extraMetrics?: () => Promise<string[]>;
 }
 
 async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<string | null> {
@@ -53,8 +55,8 @@ export function attachOps(app: TemplatedApp, options: OpsOptions): void {
   });
   app.get('/metrics', (res) => {
     const state = trackAbort(res);
-    options.registry.metrics().then(
-      (text) => send(res, state, 200, text, { 'content-type': options.registry.contentType }),
+    Promise.all([options.registry.metrics(), options.extraMetrics?.() ?? []]).then(
+      ([text, extra]) => send(res, state, 200, [text, ...extra].join('\n'), { 'content-type': options.registry.contentType }),
       (err: unknown) => send(res, state, 500, String(err)),
     );
   });

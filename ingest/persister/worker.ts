@@ -1,0 +1,68 @@
+// The parent side of the persister worker thread: start it, read its metrics for /metrics, close it (drain,
+// then the thread exits). If the thread dies, the process's readiness says so.
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, PersisterWorkerData, ToWorker } from './worker-entry.js';
+
+export type { PersisterWorkerData };
+
+export interface PersisterWorker {
+  /** The worker's metrics in Prometheus text format. */
+  metrics(): Promise<string>;
+  /** False once the thread has exited unexpectedly. */
+  alive(): boolean;
+  close(): Promise<void>;
+}
+
+// The worker runs the TypeScript sources too: a small bootstrap registers tsx in it, then loads the entry.
+const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
+const ENTRY = new URL('./worker-entry.ts', import.meta.url).href;
+
+export async function startPersisterWorker(data: PersisterWorkerData, onExit: (code: number) => void): Promise<PersisterWorker> {
+  const worker = new Worker(BOOTSTRAP, { workerData: { ...data, entry: ENTRY } });
+  let alive = true;
+  let closing = false;
+  let nextId = 0;
+  const pending = new Map<number, (text: string) => void>();
+  let closed: (() => void) | undefined;
+  const started = new Promise<void>((resolve, reject) => {
+    worker.on('message', (msg: FromWorker) => {
+      if (msg.type === 'started') resolve();
+      else if (msg.type === 'failed') reject(new Error(`persister worker failed to start: ${msg.message}`));
+      else if (msg.type === 'metrics') {
+        pending.get(msg.id)?.(msg.text);
+        pending.delete(msg.id);
+      } else if (msg.type === 'closed') closed?.();
+    });
+    worker.on('error', reject);
+  });
+  const exited = new Promise<void>((resolve) => {
+    worker.once('exit', (code) => {
+      alive = false;
+      for (const r of pending.values()) r('');
+      pending.clear();
+      if (!closing) onExit(code);
+      resolve();
+    });
+  });
+  await started;
+  return {
+    metrics() {
+      if (!alive) return Promise.resolve('');
+      const id = nextId++;
+      return new Promise((resolve) => {
+        pending.set(id, resolve);
+        worker.postMessage({ type: 'metrics', id } satisfies ToWorker);
+      });
+    },
+    alive: () => alive,
+    async close() {
+      if (closing || !alive) return exited;
+      closing = true;
+      const done = new Promise<void>((resolve) => (closed = resolve));
+      worker.postMessage({ type: 'close' } satisfies ToWorker);
+      await Promise.race([done, exited]);
+      await worker.terminate();
+      await exited;
+    },
+  };
+}
