@@ -119,6 +119,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   const byTenant = new Map<string, Map<string, ActorEntry>>();
   let stopped = false;
   let loop: Promise<void> | undefined;
+  /** The blocking read in flight, if any (a release waits for it). */
+  let reading: Promise<unknown> | undefined;
   let flushing: Promise<void> = Promise.resolve();
   let lastFlush = Date.now();
   let closing: Promise<void> | undefined;
@@ -366,7 +368,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       const streams = active.map((p) => p.stream);
       let res: ReadReply | null;
       try {
-        res = (await reader.xreadgroup('GROUP', GROUP_DETECT, o.consumer, 'COUNT', batchCount, 'BLOCK', blockMs, 'STREAMS', ...streams, ...streams.map(() => '>'))) as ReadReply | null;
+        reading = reader.xreadgroup('GROUP', GROUP_DETECT, o.consumer, 'COUNT', batchCount, 'BLOCK', blockMs, 'STREAMS', ...streams, ...streams.map(() => '>'));
+        res = (await reading) as ReadReply | null;
       } catch (err) {
         if (stopped) break;
         const msg = String((err as Error).message);
@@ -483,6 +486,11 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       const part = parts.get(p);
       if (!part) return;
       if (part.status === 'active') part.status = 'releasing';
+      // A read issued while the partition was active may still be blocked on its stream. What it delivers must be
+      // pending on us before the lease goes back: the next owner claims pending entries once, when it takes over,
+      // and its own reads ('>') never see an entry delivered to us after that, so the entry would be lost. The
+      // wait is at most one read's BLOCK time, far below the lease.
+      await reading?.catch(() => undefined);
       await flushAll();
       part.status = 'gone';
       dropActors(part);
