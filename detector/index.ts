@@ -96,6 +96,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     checker,
     consumer: cfg.replicaId,
     fence: (p, epoch) => late.ownership?.isCurrent(p, epoch) ?? Promise.resolve(false),
+    mayRead: (p) => late.ownership?.fresh(p) ?? false,
     batchCount: cfg.batchCount,
     blockMs: cfg.blockMs,
     flushIntervalMs: cfg.flushIntervalMs,

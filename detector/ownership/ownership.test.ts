@@ -130,6 +130,17 @@ describe('ownership against real Redis', () => {
     expect(Date.now() - t0).toBeLessThan(2_000);
   });
 
+  it('a frozen owner knows on resuming, without Redis, that it may no longer read its partitions', async () => {
+    const a = make('a');
+    await a.start();
+    await until(() => a.owned().size === 12);
+    expect(a.fresh(0)).toBe(true);
+    a.abandon(); // no more renewals, as when the process is stopped
+    await new Promise((r) => setTimeout(r, 600));
+    expect(a.owned().size).toBe(12); // it still believes it owns them...
+    expect(a.fresh(0)).toBe(false); // ...but knows its last renewal is too old to read on
+  });
+
   it('a lease taken by someone else is reported lost on the next renewal', async () => {
     const a = make('a');
     await a.start();

@@ -46,6 +46,11 @@ export interface Ownership {
   tick(): Promise<void>;
   /** Owned partitions and their epochs. */
   owned(): ReadonlyMap<number, number>;
+  /**
+   * Whether our last renewal of `partition` is recent enough that the lease cannot have lapsed (local clock
+   * only, no Redis). False after the process was frozen past its lease, before any tick noticed.
+   */
+  fresh(partition: number): boolean;
   /** Whether we still hold `partition` with `epoch` (checked in Redis, atomically). */
   isCurrent(partition: number, epoch: number): Promise<boolean>;
   /** Gives every lease back (after `releasing`) and leaves the member set. Idempotent. */
@@ -181,6 +186,10 @@ export function createOwnership(options: OwnershipOptions): Ownership {
     },
     tick,
     owned: () => owned,
+    fresh(partition) {
+      const at = renewedAt.get(partition);
+      return owned.has(partition) && at !== undefined && Date.now() - at < keyTtlMs * 0.8;
+    },
     async isCurrent(partition, epoch) {
       if (owned.get(partition) !== epoch) return false;
       return (await evalNum(FENCE_LUA, [names.lease(partition), names.epoch(partition)], [token, epoch])) === 1;

@@ -38,6 +38,12 @@ export interface RuntimeOptions {
   checker: Checker;
   /** Whether (partition, epoch) still holds its lease; rejects when Redis cannot say. */
   fence(partition: number, epoch: number): Promise<boolean>;
+  /**
+   * Whether the lease of `partition` was renewed recently enough to read it (local check). A process frozen
+   * past its lease must not read on resuming: what it reads would be delivered to it, pending on a consumer
+   * its successor no longer claims from. Default: always.
+   */
+  mayRead?(partition: number): boolean;
   /** Consumer name in group `detect` (one per detector process). */
   consumer: string;
   batchCount?: number;
@@ -359,7 +365,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
 
   const readLoop = async (): Promise<void> => {
     while (!stopped) {
-      const active = [...parts.values()].filter((p) => p.status === 'active');
+      const active = [...parts.values()].filter((p) => p.status === 'active' && (o.mayRead?.(p.p) ?? true));
       if (active.length === 0) {
         await sleep(Math.min(50, blockMs));
         await maybeFlush();
