@@ -5,6 +5,7 @@
 // every attempt. Each attempt first checks the lease, so a detector that lost its partition stops sending;
 // and a claim left `pending` by an older epoch (its owner died between claim and send) is taken over by the
 // new owner once any request of the old one would have finished (`recoveryGraceMs`).
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Store } from '../../lib/store/port.js';
@@ -85,6 +86,8 @@ export function createNotifier(o: NotifierOptions): Notifier {
   };
   const inflight = new Set<Promise<void>>();
   const stop = new AbortController();
+  // Every request and backoff in flight listens on it: hundreds at once in a burst are expected.
+  setMaxListeners(0, stop.signal);
   let closing: Promise<void> | undefined;
   const sent = new Counter({ name: 'lightwatch_detector_notifications_total', help: 'Notification outcomes by channel kind', labelNames: ['kind', 'outcome'], registers: [o.registry] });
 
