@@ -3,7 +3,7 @@
 // the fault itself, then everything the checks need: what the load got, what the store holds, what the
 // streams hold, what each client received, the notifications, and the recovery time.
 import { Redis } from 'ioredis';
-import { partitionOf, streamNames, type StreamNames } from '../../lib/streams/partition.js';
+import { GROUP_DETECT, partitionOf, streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import type { Cluster, Notification, ServiceProcess } from '../support/cluster.js';
 import { startLoad, type LoadGenerator, type LoadSummary } from './load.js';
 import { incidentsOf, notificationsOf, readRun, streamMark, streamTruth, tally, until, waitForDelivery, waitPersisted, type FaultRow, type IncidentSummary, type StoreTally, type StoredLog } from './verify.js';
@@ -157,7 +157,12 @@ export async function runScenario(cluster: Cluster, s: Scenario, shared: { redis
   if (s.down === 'before') {
     if ((await ping('fail')) !== 202) throw new Error(`${heartbeat}/fail was refused`);
     await until(() => transitions().includes('opened'), 60_000, `${heartbeat} opened before the fault`).catch(async (err: Error) => {
-      throw new Error(`${err.message}; incidents of ${heartbeat}: ${JSON.stringify(await incidentsOf(cluster, heartbeat))}; notifications: ${JSON.stringify(cluster.webhook.received.map((n) => [n.target, n.transition]))}`);
+      const p = partitionOf(TENANT, heartbeat, names.partitions);
+      const pending = await redis.xpending(names.events(p), GROUP_DETECT, '-', '+', 20);
+      throw new Error(
+        `${err.message}; incidents of ${heartbeat}: ${JSON.stringify(await incidentsOf(cluster, heartbeat))}; notifications: ${JSON.stringify(cluster.webhook.received.map((n) => [n.target, n.transition]))}; ` +
+          `partition ${p} leased by ${await redis.get(names.lease(p))}, pending in detect: ${JSON.stringify(pending)}`,
+      );
     });
   }
   const load = startLoad({ gateways: cluster.gateways.map((g) => g.url), apiKey: cluster.apiKey, run, targets: spreadTargets(run, s.targets ?? 4, cluster.partitions), batchesPerSec: s.batchesPerSec ?? 10 });
