@@ -67,6 +67,20 @@ describe('detector against real Redis and SQLite', () => {
     expect(transitions.slice(0, 2)).toEqual(['opened', 'resolved']);
   });
 
+  it('a heartbeat target created while running is watched from the next configuration refresh', async () => {
+    await seed(store, { channels: [webhookChannel(receiver.url)] });
+    const d = testDetector(redis, store, names, 'solo');
+    detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000);
+    const created = Date.now();
+    await store.targets.create(makeTarget('nightly', { kind: 'heartbeat', heartbeat: { intervalSec: 1, graceSec: 0 } }));
+    // never pings: down one interval after the detector started watching it
+    await until(() => receiver.received.length === 1, 5_000, 'missed heartbeat of the new target');
+    expect(receiver.received[0]).toMatchObject({ transition: 'opened' });
+    expect(receiver.received[0]!.at - created).toBeGreaterThanOrEqual(1_000);
+  });
+
   it('retries a webhook answering 500 and records every attempt', async () => {
     await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('svc')], rules: [makeRule('hb-fail', 'log_pattern', { pattern: 'boom', count: 1 })] });
     receiver.respond = (_r, n) => (n < 2 ? 500 : 200);

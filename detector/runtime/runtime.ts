@@ -275,11 +275,13 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   };
 
   /** Actors for configured targets of `part` whose rules need timers even without events. */
-  const hydrateTimed = (part: PartitionState): void => {
+  const hydrateTimed = (only?: PartitionState): void => {
+    // One pass over the configured targets whatever the number of partitions.
     for (const t of config.configuredTargets()) {
       if (!t.heartbeat && !t.http) continue;
-      if (partitionOf(t.tenant, t.name, names.partitions) !== part.p) continue;
-      if (actors.has(targetKey(t.tenant, t.name))) continue;
+      const part = parts.get(partitionOf(t.tenant, t.name, names.partitions));
+      if (!part || (only ? part !== only : part.status !== 'active')) continue;
+      if (byTenant.get(t.tenant)?.has(t.name)) continue;
       if (config.specs(targetKey(t.tenant, t.name)).length > 0) hydrate(part, t.tenant, t.name);
     }
   };
@@ -518,7 +520,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     },
     configChanged(keys) {
       for (const key of keys) actors.get(key)?.actor.send({ type: 'config' });
-      for (const part of parts.values()) if (part.status === 'active') hydrateTimed(part);
+      hydrateTimed();
       m.actors.set(actors.size);
     },
     syncAcks(incidents) {
