@@ -60,6 +60,16 @@ export interface LoadSummary {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The JSON body of one batch: logs with seqs [firstSeq, firstSeq + size), labelled with the run. */
+export function batchBody(run: string, targets: readonly string[], firstSeq: number, size: number): string {
+  const logs = [];
+  for (let i = 0; i < size; i++) {
+    const seq = firstSeq + i;
+    logs.push({ target: targets[seq % targets.length], level: 'info', message: `${run} event ${seq}`, seq, labels: { run } });
+  }
+  return JSON.stringify(logs);
+}
+
 export interface LoadGenerator {
   readonly batches: readonly Batch[];
   /** Resolves once `n` more batches created from now on have been accepted (the system is serving). */
@@ -81,14 +91,7 @@ export function startLoad(o: LoadOptions): LoadGenerator {
   let gw = 0;
   let stopped = false;
 
-  const bodyOf = (b: Batch): string => {
-    const logs = [];
-    for (let i = 0; i < b.size; i++) {
-      const seq = b.firstSeq + i;
-      logs.push({ target: o.targets[seq % o.targets.length], level: 'info', message: `${o.run} event ${seq}`, seq, labels: { run: o.run } });
-    }
-    return JSON.stringify(logs);
-  };
+  const bodyOf = (b: Batch): string => batchBody(o.run, o.targets, b.firstSeq, b.size);
 
   async function send(b: Batch): Promise<void> {
     const body = bodyOf(b);

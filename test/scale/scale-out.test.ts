@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { StreamNames } from '../../lib/streams/partition.js';
 import { startCluster, type Cluster, type ServiceProcess } from '../support/cluster.js';
-import { startLoad } from '../faults/load.js';
+import { batchBody, startLoad } from '../faults/load.js';
 import { clusterRedis, evenlySpread, leaseSpread, spreadTargets } from '../faults/scenario.js';
 import { deliveryProblems, readRun, streamMark, streamTruth, tally, until, waitForDelivery, waitPersisted } from '../faults/verify.js';
 import { ResumingClient } from '../faults/ws-client.js';
@@ -47,7 +47,8 @@ describe('scale-out: 2 gateways, 2 ingests, 2 queries, 2 realtimes, 3 detectors'
       }
     }
     try {
-      const load = startLoad({ gateways: cluster.gateways.map((g) => g.url), apiKey: cluster.apiKey, run, targets: spreadTargets(run, 8, cluster.partitions), batchesPerSec: 20 });
+      const targets = spreadTargets(run, 8, cluster.partitions);
+      const load = startLoad({ gateways: cluster.gateways.map((g) => g.url), apiKey: cluster.apiKey, run, targets, batchesPerSec: 20 });
       await load.waitAccepted(60);
       const summary = await load.stop();
       // A healthy cluster takes every batch at the first attempt.
@@ -60,11 +61,7 @@ describe('scale-out: 2 gateways, 2 ingests, 2 queries, 2 realtimes, 3 detectors'
       const again = await fetch(`${cluster.gateways[1]?.url}/ingest/logs`, {
         method: 'POST',
         headers: { authorization: `Bearer ${cluster.apiKey}`, 'content-type': 'application/json', 'idempotency-key': first.key },
-        body: JSON.stringify(Array.from({ length: first.size }, (_, i) => {
-          const seq = first.firstSeq + i;
-          const targets = spreadTargets(run, 8, cluster.partitions);
-          return { target: targets[seq % targets.length], level: 'info', message: `${run} event ${seq}`, seq, labels: { run } };
-        })),
+        body: batchBody(run, targets, first.firstSeq, first.size),
       });
       expect(again.status).toBe(202);
       expect(await again.json()).toMatchObject({ accepted: first.size, replayed: true });
