@@ -303,6 +303,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     detector: options.detectors ?? 1,
   };
   const dataDir = mkdtempSync(join(tmpdir(), 'lw-cluster-'));
+  // Removes the directory if this process dies without stop() (the children's own watchdogs kill them first).
+  const dirGuard = spawn('sh', ['-c', `read _; sleep 3; rm -rf '${dataDir}'`], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  dirGuard.on('error', () => undefined);
+  dirGuard.stdin?.on('error', () => undefined);
+  dirGuard.unref();
+  (dirGuard.stdin as { unref?: () => void } | null)?.unref?.();
   const storePath = join(dataDir, 'store', 'lightwatch.db');
   mkdirSync(join(dataDir, 'store'), { recursive: true });
   const partitions = options.partitions ?? 16;
@@ -328,6 +334,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await redis?.stop().catch(() => undefined);
       await webhook?.close().catch(() => undefined);
       rmSync(dataDir, { recursive: true, force: true });
+      dirGuard.kill('SIGKILL');
     })());
 
   try {
