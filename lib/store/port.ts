@@ -106,3 +106,25 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The tenants, keys and users slice of the port, as each adapter builds it. */
+export type StoreAuthPart = Pick<
+  Store,
+  'createTenant' | 'getTenant' | 'listTenants' | 'createApiKey' | 'findApiKeyByHash' | 'listApiKeys' | 'revokeApiKey' | 'createUser' | 'findUserByEmail' | 'listUsers' | 'deleteUser'
+>;
+
+/** The incidents, notifications and detector-state slice of the port, as each adapter builds it. */
+export type StoreIncidentsPart = Pick<
+  Store,
+  | 'upsertIncident'
+  | 'getIncident'
+  | 'listIncidents'
+  | 'findActiveIncident'
+  | 'updateIncident'
+  | 'incidentsInWindow'
+  | 'claimNotification'
+  | 'recordNotificationAttempt'
+  | 'listNotifications'
+  | 'saveSnapshots'
+  | 'loadSnapshots'
+>;

@@ -1,26 +1,11 @@
 // Tenants, API keys and users on MongoDB. Key hashes and e-mail addresses (lower-cased in `emailLower`, never
 // returned) are unique across tenants because authentication looks them up before a tenant is known.
 import type { Db, Document } from 'mongodb';
-import type { Store } from '../port.js';
+import type { StoreAuthPart } from '../port.js';
 import { requireInteger, requireString } from '../query.js';
 import type { ApiKey, Tenant, User } from '../types.js';
 import { COLLECTIONS } from './schema.js';
 import { conflictFrom, duplicateKeyFields, eqString, isDuplicateKey } from './util.js';
-
-type AuthPart = Pick<
-  Store,
-  | 'createTenant'
-  | 'getTenant'
-  | 'listTenants'
-  | 'createApiKey'
-  | 'findApiKeyByHash'
-  | 'listApiKeys'
-  | 'revokeApiKey'
-  | 'createUser'
-  | 'findUserByEmail'
-  | 'listUsers'
-  | 'deleteUser'
->;
 
 const HIDE_ID = { projection: { _id: 0 } } as const;
 const HIDE_USER = { projection: { _id: 0, emailLower: 0 } } as const;
@@ -34,7 +19,7 @@ async function insertOr409(insert: () => Promise<unknown>, message: (fields: str
   }
 }
 
-export function createMongoAuth(db: Db): AuthPart {
+export function createMongoAuth(db: Db): StoreAuthPart {
   const tenants = db.collection<Document>(COLLECTIONS.tenants);
   const keys = db.collection<Document>(COLLECTIONS.apiKeys);
   const users = db.collection<Document>(COLLECTIONS.users);

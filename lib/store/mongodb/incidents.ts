@@ -4,31 +4,16 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Db, type Document } from 'mongodb';
 import { badRequest } from '../../errors/errors.js';
 import { encodeCursor } from '../cursor.js';
-import type { Store } from '../port.js';
+import type { StoreIncidentsPart } from '../port.js';
 import { checkIncidentFilter, requireInteger, requireString } from '../query.js';
 import type { ActorSnapshot, Incident, NotificationRecord } from '../types.js';
 import { COLLECTIONS } from './schema.js';
 import { countIgnoringDuplicates, eqString, isDuplicateKey } from './util.js';
 
-type IncidentsPart = Pick<
-  Store,
-  | 'upsertIncident'
-  | 'getIncident'
-  | 'listIncidents'
-  | 'findActiveIncident'
-  | 'updateIncident'
-  | 'incidentsInWindow'
-  | 'claimNotification'
-  | 'recordNotificationAttempt'
-  | 'listNotifications'
-  | 'saveSnapshots'
-  | 'loadSnapshots'
->;
-
 const HIDE_ID = { projection: { _id: 0 } } as const;
 const STATES = ['pending', 'open', 'acknowledged', 'resolved'];
 
-export function createMongoIncidents(db: Db): IncidentsPart {
+export function createMongoIncidents(db: Db): StoreIncidentsPart {
   const incidents = db.collection<Document>(COLLECTIONS.incidents);
   const notifications = db.collection<Document>(COLLECTIONS.notifications);
   const snapshots = db.collection<Document>(COLLECTIONS.snapshots);

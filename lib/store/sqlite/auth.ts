@@ -1,29 +1,14 @@
 // Tenants, API keys (stored by hash) and users on SQLite. Key hashes and e-mail addresses are unique across
 // tenants because authentication looks them up before any tenant is known.
-import type { Store } from '../port.js';
+import type { StoreAuthPart } from '../port.js';
 import { requireInteger, requireString } from '../query.js';
 import type { ApiKey, Tenant, User } from '../types.js';
 import { parseDoc, withConflict, type Db } from './db.js';
 
-type AuthPart = Pick<
-  Store,
-  | 'createTenant'
-  | 'getTenant'
-  | 'listTenants'
-  | 'createApiKey'
-  | 'findApiKeyByHash'
-  | 'listApiKeys'
-  | 'revokeApiKey'
-  | 'createUser'
-  | 'findUserByEmail'
-  | 'listUsers'
-  | 'deleteUser'
->;
-
 type DocRow = { doc: string } | undefined;
 const docs = <T>(rows: unknown[]): T[] => (rows as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as T);
 
-export function createSqliteAuth(db: Db): AuthPart {
+export function createSqliteAuth(db: Db): StoreAuthPart {
   const insertTenant = db.prepare('INSERT INTO tenants (id, name, doc) VALUES (?, ?, ?)');
   const getTenant = db.prepare('SELECT doc FROM tenants WHERE id = ?');
   const listTenants = db.prepare('SELECT doc FROM tenants ORDER BY id');

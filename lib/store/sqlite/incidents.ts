@@ -2,30 +2,15 @@
 // snapshots on SQLite.
 import { badRequest } from '../../errors/errors.js';
 import { encodeCursor } from '../cursor.js';
-import type { Store } from '../port.js';
+import type { StoreIncidentsPart } from '../port.js';
 import { checkIncidentFilter, requireInteger, requireString } from '../query.js';
 import type { ActorSnapshot, Incident, NotificationRecord } from '../types.js';
 import { parseDoc, statementCache, type Db } from './db.js';
 
-type IncidentsPart = Pick<
-  Store,
-  | 'upsertIncident'
-  | 'getIncident'
-  | 'listIncidents'
-  | 'findActiveIncident'
-  | 'updateIncident'
-  | 'incidentsInWindow'
-  | 'claimNotification'
-  | 'recordNotificationAttempt'
-  | 'listNotifications'
-  | 'saveSnapshots'
-  | 'loadSnapshots'
->;
-
 const ACTIVE = ['pending', 'open', 'acknowledged'];
 
 
-export function createSqliteIncidents(db: Db): IncidentsPart {
+export function createSqliteIncidents(db: Db): StoreIncidentsPart {
   const prepare = statementCache(db);
   // The DO UPDATE's WHERE is the fence: a write from an older epoch changes nothing and reports 0 changes.
   const upsert = db.prepare(
