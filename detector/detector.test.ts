@@ -58,6 +58,8 @@ describe('detector against real Redis and SQLite', () => {
     const inc = await store.getIncident('acme', opened.incidentId);
     expect(inc).toMatchObject({ status: 'resolved', targetId: 'tg-backup', ruleId: 'builtin:heartbeat' });
     expect(inc!.epoch).toBeGreaterThan(0);
+    // The webhook names the fencing epoch it was sent under, the same as the stored incident's.
+    expect((opened.body.incident as { epoch: number }).epoch).toBe(inc!.epoch);
     const notes = await store.listNotifications('acme', opened.incidentId);
     expect(notes.map((n) => n.status).sort()).toEqual(['sent', 'sent']);
 

@@ -109,7 +109,8 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const attempt = async (n: NotifyEffect, ch: Channel, key: string, partition: number, epoch: number): Promise<void> => {
     let req;
     try {
-      req = buildRequest(n, ch, key, o);
+      // The domain builds incidents without the fencing epoch; the body carries the one this send holds.
+      req = buildRequest(n.incident.epoch >= epoch ? n : { ...n, incident: { ...n.incident, epoch } }, ch, key, o);
     } catch (err) {
       await o.store.recordNotificationAttempt(key, { at: o.clock.now(), ok: false, error: (err as Error).message, durationMs: 0 }, 'failed');
       sent.inc({ kind: ch.kind, outcome: 'failed' });
