@@ -36,6 +36,7 @@ import { compileTargetRules, SpecInterner } from '../detector/rules/compile.js';
 import type { RuleSpec } from '../detector/rules/types.js';
 import { createSharedTimers } from '../detector/time/shared-timers.js';
 import { makeRule, makeTarget, ping, publish, seed, startReceiver, testDetector, TENANT, until, webhookChannel, type TestDetector } from '../detector/testing/harness.js';
+import { reportFigures, type Figure } from './report.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -373,6 +374,12 @@ async function main(): Promise<void> {
   console.log(`  RSS with 100k actors ≤ 1 GiB     ${rss <= 1024 ? 'met' : 'MISSED'} (${rss.toFixed(0)} MiB)`);
   console.log(`  missed heartbeat p99 ≤ 1 s       ${p99 <= 1000 ? 'met' : 'MISSED'} (${p99} ms)`);
   console.log(`  takeover ≤ 5 s                   ${to <= 5000 ? 'met' : 'MISSED'} (${to} ms)`);
+  reportFigures('detector', [
+    { name: 'events/s through actors', value: a, unit: 'events/s', goal: '≥ 100k', met: a >= 100_000 },
+    { name: 'RSS with 100k actors', value: rss, unit: 'MiB', goal: '≤ 1024', met: rss <= 1024 },
+    { name: 'missed heartbeat → webhook p99', value: p99, unit: 'ms', goal: '≤ 1000', met: p99 <= 1000 },
+    { name: 'takeover after kill', value: to, unit: 'ms', goal: '≤ 5000', met: to <= 5000 },
+  ] satisfies Figure[]);
 }
 
 main().catch((err: unknown) => {

@@ -36,6 +36,7 @@ import { ensurePersistGroups } from '../ingest/appender/groups.js';
 import { DEFAULT_NORMALIZE_LIMITS } from '../ingest/normalize/normalize.js';
 import { createPersister, DEFAULT_PERSISTER_CONFIG } from '../ingest/persister/persister.js';
 import { createIngestApi } from '../ingest/service.js';
+import { reportFigures, type Figure } from './report.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1.5);
@@ -565,6 +566,7 @@ async function main(): Promise<void> {
     const ratio = (x: number, y: number | undefined): string => (y ? (x / y).toFixed(2) : 'n/a');
     let a1: PhaseResult | undefined;
     let c: PhaseResult | undefined;
+    const figures: Figure[] = [];
     const profiles: string[] = [];
     if (PHASES.has('a')) {
       const a = await rawCeiling(redis, names);
@@ -581,6 +583,10 @@ async function main(): Promise<void> {
       report(b.b);
       console.log(`  persister (${PERSISTER}) kept up: ${b.kept.ok ? 'yes' : 'NO'}: ${b.kept.text}`);
       console.log(`  (b)/(a1) = ${ratio(b.b.eventsPerSec, a1?.eventsPerSec)} (goal ≥ 0.5)   (b)/(c) = ${ratio(b.b.eventsPerSec, c?.eventsPerSec)} (goal ≥ 10)`);
+      figures.push({ name: '(b) push() in-process', value: b.b.eventsPerSec, unit: 'events/s' });
+      if (a1) figures.push({ name: '(b)/(a1) vs raw XADD', value: b.b.eventsPerSec / a1.eventsPerSec, unit: '×', goal: '≥ 0.5', met: b.b.eventsPerSec / a1.eventsPerSec >= 0.5 });
+      if (c) figures.push({ name: '(b)/(c) vs naive', value: b.b.eventsPerSec / c.eventsPerSec, unit: '×', goal: '≥ 10', met: b.b.eventsPerSec / c.eventsPerSec >= 10 });
+      figures.push({ name: 'persister kept up with (b)', value: b.kept.ok ? 1 : 0, unit: 'yes=1', goal: '= 1', met: b.kept.ok });
       profiles.push(`CPU profile of (b), the ingest process:\n${b.profile}`);
     }
     if (PHASES.has('d')) {
@@ -593,10 +599,14 @@ async function main(): Promise<void> {
       if (typeof h === 'string') console.log(`  (b-http) ${h}`);
       else {
         report(h.r);
+        figures.push({ name: '(b-http) through HTTP, all-in-one', value: h.r.eventsPerSec, unit: 'events/s' });
         console.log(`  all-in-one persister kept up: ${h.kept.ok ? 'yes' : 'NO'}: ${h.kept.text}`);
         console.log(`  (b-http)/(a1) = ${ratio(h.r.eventsPerSec, a1?.eventsPerSec)}   (b-http)/(c) = ${ratio(h.r.eventsPerSec, c?.eventsPerSec)}`);
       }
     }
+    if (a1) figures.unshift({ name: '(a1) raw pipelined XADD', value: a1.eventsPerSec, unit: 'events/s' });
+    if (c) figures.push({ name: '(c) naive await per XADD', value: c.eventsPerSec, unit: 'events/s' });
+    reportFigures('ingest', figures);
     console.log(`load average at end ${load()}`);
     for (const p of profiles) console.log(p);
   } finally {

@@ -15,7 +15,7 @@ interface BenchSpec {
 const BENCHES: BenchSpec[] = [
   { name: 'parse', file: 'parse.bench.ts' },
   { name: 'ingest', file: 'ingest.bench.ts', env: { BENCH_SECONDS: '5' } },
-  { name: 'store', file: 'store.bench.ts', args: ['--events', process.env.BENCH_STORE_EVENTS ?? '2000000', '--runs', '100'] },
+  { name: 'store', file: 'store.bench.ts', args: ['--events', process.env.BENCH_STORE_EVENTS ?? '2000000', '--runs', '100', '--pages', '300'] },
   { name: 'detector', file: 'detector.bench.ts' },
   { name: 'realtime', file: 'realtime.bench.ts' },
   { name: 'latency', file: 'latency.bench.ts' },

@@ -16,6 +16,7 @@ import { createIdGenerator } from '../lib/events/ids.js';
 import type { Store } from '../lib/store/port.js';
 import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { EventQuery, Incident } from '../lib/store/types.js';
+import { reportFigures } from './report.js';
 
 interface Args {
   events: number;
@@ -296,6 +297,15 @@ async function main(): Promise<void> {
   console.log(line(['figure', 'value', 'goal', 'ratio (goal / value; >= 1 meets it)']));
   console.log(line(['---', '---', '---', '---']));
   console.log(line(['append throughput, whole build', `${Math.round(appendRate).toLocaleString('en')} ev/s`, '>= 200,000 ev/s', fmt(appendRate / 200_000)]));
+  reportFigures('store', [
+    { name: 'append throughput', value: appendRate, unit: 'events/s', goal: '≥ 200k', met: appendRate >= 200_000 },
+    { name: 'append per CPU-second', value: appendCpuRate, unit: 'events/s' },
+    { name: '90-day incident window p99', value: uptime.p99, unit: 'ms' },
+    ...pageRows.flatMap((p) => [
+      { name: `${p.query}: first page p99`, value: p.firstP99 as number, unit: 'ms', goal: '≤ 20', met: (p.firstP99 as number) <= 20 },
+      { name: `${p.query}: page ${args.pages} p99`, value: p.deepP99 as number, unit: 'ms', goal: '≤ 20', met: (p.deepP99 as number) <= 20 },
+    ]),
+  ]);
   console.log(line(['append throughput per CPU-second of this process', `${Math.round(appendCpuRate).toLocaleString('en')} ev/s`, '>= 200,000 ev/s', fmt(appendCpuRate / 200_000)]));
   if (appendMainCpuRate !== undefined) console.log(line(['append throughput per CPU-second of the main thread (the persister\'s)', `${Math.round(appendMainCpuRate).toLocaleString('en')} ev/s`, '>= 200,000 ev/s', fmt(appendMainCpuRate / 200_000)]));
   if (otherThreadsCpuSec !== undefined) console.log(line(['CPU of other threads during the build (checkpoint worker, GC helpers)', `${otherThreadsCpuSec.toFixed(1)} s`, '-', '-']));
