@@ -86,19 +86,22 @@ export function createBacklogMonitor(deps: BacklogMonitorDeps): BacklogMonitor {
     return s;
   }
 
+  /** One sample, then the next one `interval` later; a failed sample is logged and the loop goes on. */
+  function sampleThenSchedule(): void {
+    running = sample()
+      .then(
+        () => undefined,
+        (err: unknown) => deps.logger?.warn({ err }, 'backlog sample failed'),
+      )
+      .finally(() => {
+        running = undefined;
+        schedule();
+      });
+  }
+
   function schedule(): void {
     if (closed) return;
-    timer = setTimeout(() => {
-      running = sample()
-        .then(
-          () => undefined,
-          (err: unknown) => deps.logger?.warn({ err }, 'backlog sample failed'),
-        )
-        .finally(() => {
-          running = undefined;
-          schedule();
-        });
-    }, interval);
+    timer = setTimeout(sampleThenSchedule, interval);
     timer.unref();
   }
 
@@ -115,15 +118,7 @@ export function createBacklogMonitor(deps: BacklogMonitorDeps): BacklogMonitor {
   return {
     start() {
       if (closed || timer || running) return;
-      running = sample()
-        .then(
-          () => undefined,
-          (err: unknown) => deps.logger?.warn({ err }, 'backlog sample failed'),
-        )
-        .finally(() => {
-          running = undefined;
-          schedule();
-        });
+      sampleThenSchedule();
     },
     sample,
     current: () => last,
