@@ -164,6 +164,25 @@ describe('JSON reading', () => {
     );
   });
 
+  it('past the pre-scanned prefix, the depth is still checked exactly and the error says where', () => {
+    const depthOf = (v: unknown): number => (typeof v === 'object' && v !== null ? 1 + Math.max(0, ...Object.values(v).map(depthOf)) : 0);
+    const pad = `"${'x'.repeat(5000)}"`;
+    fc.assert(
+      fc.property(fc.json({ maxDepth: 8 }), fc.integer({ min: 1, max: 10 }), fc.boolean(), (s, limit, broken) => {
+        // Long enough that the nesting is found after parsing, not by the scan before it.
+        const text = `[${pad},${s}${broken ? ',' : ''}]`;
+        const depth = 1 + depthOf(JSON.parse(s));
+        const r = tryParseJson(text, limit);
+        const deep = findTooDeep(text, limit);
+        expect(deep === -1).toBe(depth <= limit);
+        if (deep !== -1) expect(r).toEqual({ ok: false, problem: { offset: deep, message: `nested deeper than ${limit} levels` } });
+        else if (broken) expect(r).toEqual({ ok: false, problem: locateJsonError(text) });
+        else expect(r.ok).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('native bodies and bulk bodies never throw past the request level', () => {
     const ndjson = fc.array(jsonText, { maxLength: 30 }).map((a) => a.join('\n'));
     fc.assert(
