@@ -75,7 +75,9 @@ export function createAppender(deps: AppenderDeps): Appender {
       for (const [p, group] of byPartition) planEntries(names.events(p), group.events, group.positions, maxChars, planned);
 
       const pipeline = redis.pipeline();
-      for (const entry of planned) pipeline.xadd(entry.stream, '*', FIELD_EVENTS, entry.payload);
+      // As a Buffer: ioredis writes a pipeline of strings as one concatenated string, which costs a flatten,
+      // a UTF-8 encode and ~4x the system time of writing the same bytes from Buffers (ingest bench, 2 cores).
+      for (const entry of planned) pipeline.xadd(entry.stream, '*', FIELD_EVENTS, Buffer.from(entry.payload, 'utf8'));
       let results: [Error | null, unknown][] | null;
       try {
         results = await pipeline.exec();
