@@ -1,4 +1,5 @@
 import { deflateSync, gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import snappy from 'snappyjs';
 import { describe, expect, it } from 'vitest';
 import { LightwatchError } from '../../lib/errors/errors.js';
@@ -116,6 +117,29 @@ describe('UTF-8', () => {
     expect(e.message).toContain('byte offset 15');
     expect(e.details[0]?.at).toBe('byte 15');
     expect(caught(() => assertUtf8(buf)).reason).toBe('invalid_utf8');
+  });
+
+  it('decodes exactly as a fatal TextDecoder does (BOM dropped), and refuses exactly what it refuses', () => {
+    const reference = new TextDecoder('utf-8', { fatal: true });
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.string({ unit: 'binary', maxLength: 32 }).map((s) => new Uint8Array(Buffer.from(s))),
+      fc.string({ unit: 'grapheme-ascii', maxLength: 32 }).map((s) => new Uint8Array(Buffer.from(`\ufeff${s}`))),
+    );
+    fc.assert(
+      fc.property(bytes, fc.boolean(), (raw, asBuffer) => {
+        const input = asBuffer ? Buffer.from(raw) : raw;
+        let expected: string | undefined;
+        try {
+          expected = reference.decode(raw);
+        } catch {
+          expected = undefined;
+        }
+        if (expected === undefined) expect(caught(() => decodeUtf8(input)).reason).toBe('invalid_utf8');
+        else expect(decodeUtf8(input)).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('finds overlong encodings, surrogates and truncated sequences', () => {
