@@ -1,7 +1,7 @@
 // Request body decoding before any parser sees it: Content-Encoding (identity, gzip, deflate, snappy block)
 // with the inflated size bounded, and UTF-8 validation that names the offending byte. Pure; no I/O.
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isUtf8 } from 'node:buffer';
 import { badRequest, LightwatchError } from '../../lib/errors/errors.js';
 
 /** Encodings decodeBody understands (after lower-casing; `x-gzip` is gzip). */
@@ -142,18 +142,19 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number): Buffer {
   return out;
 }
 
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * The body as a string, or 400 `invalid_utf8` naming the first bad byte. A leading BOM is dropped (some
  * Windows agents send one). Validation is SIMD (`isUtf8`); the slow offset search only runs on failure.
- * Once validated, the bytes are copied without a second check: as Latin-1 when they are all ASCII (the
- * usual case, and the cheapest copy), else as UTF-8, which cannot meet a bad sequence any more.
  */
 export function decodeUtf8(buf: Uint8Array, what = 'body'): string {
   if (!isUtf8(buf)) throw invalidUtf8(buf, what);
-  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (isAscii(b)) return b.toString('latin1');
-  const bom = b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
-  return b.toString('utf8', bom);
+  try {
+    return fatalUtf8.decode(buf);
+  } catch {
+    throw invalidUtf8(buf, what);
+  }
 }
 
 /** Throws 400 `invalid_utf8` (with the byte offset) unless `buf` is valid UTF-8. */
