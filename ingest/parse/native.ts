@@ -258,15 +258,20 @@ function metricItem(obj: JsonObject, index: number, opts: NativeOptions, out: Pa
 }
 
 function logItem(obj: JsonObject, index: number, opts: NativeOptions, out: ParsedItem[]): string | undefined {
-  const fields: JsonObject = {};
+  let fields: JsonObject = {};
   const v = logRoles.pick(obj, fields);
   const env = envelope(v, opts.defaultTarget);
   if (typeof env === 'string') return env;
   // Our own shape sends structured data under `fields`: it is the fields, not one field named `fields`.
   const nested = fields.fields;
   if (isObject(nested)) {
-    delete fields.fields;
-    for (const [k, val] of Object.entries(nested)) if (!Object.hasOwn(fields, k)) setField(fields, k, val);
+    if (hasOnlyKey(fields, 'fields')) {
+      // Nothing to merge it with (our agents' shape): the parsed object is the fields, uncopied.
+      fields = nested;
+    } else {
+      delete fields.fields;
+      for (const [k, val] of Object.entries(nested)) if (!Object.hasOwn(fields, k)) setField(fields, k, val);
+    }
   }
   let message: string | undefined;
   const m = v[5];
@@ -279,6 +284,12 @@ function logItem(obj: JsonObject, index: number, opts: NativeOptions, out: Parse
   const level = v[4] === undefined ? 'info' : normalizeLevel(v[4]);
   out.push({ index, draft: withEnvelope<DraftEvent>({ kind: 'log', body: { level, message: message === undefined ? '' : trimNewline(message), fields: fields as never, format: 'json' } }, env) });
   return undefined;
+}
+
+function hasOnlyKey(o: JsonObject, key: string): boolean {
+  let n = 0;
+  for (const k in o) if (++n > 1 || k !== key) return false;
+  return n === 1;
 }
 
 function securityItem(obj: JsonObject, index: number, opts: NativeOptions, out: ParsedItem[]): string | undefined {

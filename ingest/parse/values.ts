@@ -41,6 +41,9 @@ export function typeName(v: unknown): string {
  */
 export class KeyRoles<R extends string> {
   private readonly table = new Map<string, number>();
+  /** Scratch for pick (rank and spelling of each role's value so far): only read for roles set in the same call. */
+  private readonly ranks: number[] = [];
+  private readonly keys: string[] = [];
   readonly roles: readonly R[];
 
   constructor(spec: Record<R, readonly string[]>) {
@@ -56,8 +59,7 @@ export class KeyRoles<R extends string> {
    */
   pick(obj: JsonObject, rest: JsonObject): unknown[] {
     const values: unknown[] = new Array(this.roles.length);
-    const ranks: number[] = [];
-    const keys: string[] = [];
+    const { ranks, keys } = this;
     for (const key in obj) {
       const v = obj[key];
       const code = this.table.get(key);
