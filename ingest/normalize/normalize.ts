@@ -192,9 +192,23 @@ function normalizeOne(item: NormalizeItem, sub: number, ctx: NormalizeContext, l
   return event;
 }
 
+/** Labels that are already what normalizeLabels would make of them (a plain object of valid names → strings). */
+function alreadyNormal(src: object, limits: NormalizeLimits): boolean {
+  if (Object.getPrototypeOf(src) !== Object.prototype) return false;
+  let count = 0;
+  for (const key in src) {
+    const v: unknown = (src as Record<string, unknown>)[key];
+    if (typeof v !== 'string' || key === '__proto__' || !LABEL_NAME.test(key)) return false;
+    if (tooLong(key, limits.maxLabelNameBytes) || tooLong(v, limits.maxLabelValueBytes) || ++count > limits.maxLabels) return false;
+  }
+  return true;
+}
+
 function normalizeLabels(src: Record<string, unknown> | undefined, limits: NormalizeLimits): Labels {
+  if (src === undefined || src === null || typeof src !== 'object') return {};
+  // The usual case keeps the parsed object instead of copying it (the draft is not used after normalization).
+  if (alreadyNormal(src, limits)) return src as Labels;
   const out: Labels = {};
-  if (src === undefined || src === null || typeof src !== 'object') return out;
   let count = 0;
   for (const key in src) {
     const v = src[key];

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createIdGenerator, derivedId, idTime } from './ids.js';
 
@@ -18,6 +20,24 @@ describe('ids', () => {
   it('sort by time as strings', () => {
     const g = createIdGenerator();
     expect(g.next(2_000_000_000_000) > createIdGenerator().next(1_999_999_999_999)).toBe(true);
+  });
+
+  it('spell the time and the 80 bits in Crockford base32, most significant bit first', () => {
+    // Reference: the bits one at a time.
+    const spell = (ms: number, bytes: Uint8Array): string => {
+      const bits = ms.toString(2).padStart(50, '0') + [...bytes].map((b) => b.toString(2).padStart(8, '0')).join('');
+      return Array.from({ length: 26 }, (_, i) => '0123456789ABCDEFGHJKMNPQRSTVWXYZ'[parseInt(bits.slice(i * 5, i * 5 + 5), 2)]).join('');
+    };
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.string({ maxLength: 20 }), (ms, part) => {
+        const id = derivedId(ms, part);
+        expect(idTime(id)).toBe(ms);
+        // The random part of a derived id is the first 10 bytes of the hash of its parts.
+        const h = createHash('sha256').update(part).update('\u0000').digest().subarray(0, 10);
+        expect(id).toBe(spell(ms, h));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('derive the same id from the same parts, and another from other parts', () => {

@@ -6,31 +6,36 @@ import { createHash, randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const MAX_TIME = 2 ** 48 - 1;
 
-function encodeTime(ms: number): string {
+/** Character codes of ALPHABET. */
+const CODE = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+
+/** The 10 character codes of the 48-bit time part, most significant first. */
+function timeCodes(ms: number): number[] {
   let t = Math.max(0, Math.min(MAX_TIME, Math.floor(ms)));
-  let out = '';
-  for (let i = 0; i < 10; i++) {
-    out = ALPHABET[t % 32] + out;
+  const out = new Array<number>(10);
+  for (let i = 9; i >= 0; i--) {
+    out[i] = CODE[t % 32] as number;
     t = Math.floor(t / 32);
   }
   return out;
 }
 
-/** 80 bits (10 bytes) as 16 base32 chars. */
-function encodeRandom(bytes: Uint8Array): string {
-  let out = '';
-  let acc = 0;
-  let bits = 0;
-  for (const b of bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += ALPHABET[(acc >>> bits) & 31];
-    }
-    acc &= (1 << bits) - 1;
-  }
-  return out;
+/**
+ * The id for a time part and 80 bits (10 bytes, as 16 base32 chars): built as one flat string, since ids are
+ * written out (JSON, SQLite) right away and a concatenated one would be copied flat on every write.
+ */
+function idOf(time: readonly number[], r: Uint8Array): string {
+  const [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9] = r as unknown as number[];
+  const c = CODE;
+  // Each 5 bytes (40 bits) are 8 chars.
+  return String.fromCharCode(
+    time[0] as number, time[1] as number, time[2] as number, time[3] as number, time[4] as number,
+    time[5] as number, time[6] as number, time[7] as number, time[8] as number, time[9] as number,
+    c[b0 >> 3] as number, c[((b0 & 7) << 2) | (b1 >> 6)] as number, c[(b1 >> 1) & 31] as number, c[((b1 & 1) << 4) | (b2 >> 4)] as number,
+    c[((b2 & 15) << 1) | (b3 >> 7)] as number, c[(b3 >> 2) & 31] as number, c[((b3 & 3) << 3) | (b4 >> 5)] as number, c[b4 & 31] as number,
+    c[b5 >> 3] as number, c[((b5 & 7) << 2) | (b6 >> 6)] as number, c[(b6 >> 1) & 31] as number, c[((b6 & 1) << 4) | (b7 >> 4)] as number,
+    c[((b7 & 15) << 1) | (b8 >> 7)] as number, c[(b8 >> 2) & 31] as number, c[((b8 & 3) << 3) | (b9 >> 5)] as number, c[b9 & 31] as number,
+  );
 }
 
 export interface IdGenerator {
@@ -40,7 +45,7 @@ export interface IdGenerator {
 
 export function createIdGenerator(): IdGenerator {
   let lastMs = -1;
-  let lastTime = '';
+  let lastTime: number[] = [];
   let last = new Uint8Array(10);
   return {
     next(ms: number): string {
@@ -52,13 +57,13 @@ export function createIdGenerator(): IdGenerator {
           last[i] = v & 0xff;
           if (v <= 0xff) break;
         }
-        return lastTime + encodeRandom(last);
+        return idOf(lastTime, last);
       }
       lastMs = t;
-      lastTime = encodeTime(t);
+      lastTime = timeCodes(t);
       last = new Uint8Array(randomBytes(10));
       last[0] = (last[0] as number) & 0x7f; // headroom so increments never overflow in practice
-      return lastTime + encodeRandom(last);
+      return idOf(lastTime, last);
     },
   };
 }
@@ -67,7 +72,7 @@ export function createIdGenerator(): IdGenerator {
 export function derivedId(ms: number, ...parts: string[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(p).update('\u0000');
-  return encodeTime(ms) + encodeRandom(h.digest().subarray(0, 10));
+  return idOf(timeCodes(ms), h.digest().subarray(0, 10));
 }
 
 /** Epoch ms encoded in an id's time part. */
