@@ -20,12 +20,14 @@ function timeCodes(ms: number): number[] {
   return out;
 }
 
+type Bytes10 = [number, number, number, number, number, number, number, number, number, number];
+
 /**
  * The id for a time part and 80 bits (10 bytes, as 16 base32 chars): built as one flat string, since ids are
  * written out (JSON, SQLite) right away and a concatenated one would be copied flat on every write.
  */
 function idOf(time: readonly number[], r: Uint8Array): string {
-  const [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9] = r as unknown as number[];
+  const [b0, b1, b2, b3, b4, b5, b6, b7, b8, b9] = r as unknown as Bytes10;
   const c = CODE;
   // Each 5 bytes (40 bits) are 8 chars.
   return String.fromCharCode(
