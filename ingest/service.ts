@@ -12,10 +12,10 @@ import type { CallContext, IngestApi } from '../lib/rpc/apis.js';
 import type { Store } from '../lib/store/port.js';
 import type { StreamNames } from '../lib/streams/partition.js';
 import { PushEventsRequest, type PushRequest, type PushResponse } from '../proto/gen/lightwatch/v1/ingest.js';
-import { createAppender } from './appender/appender.js';
+import { createAppender, type EncodedAppend } from './appender/appender.js';
 import { createBacklogMonitor } from './appender/backlog.js';
 import { ensurePersistGroups } from './appender/groups.js';
-import { compatBody } from './compat.js';
+import { compatBody, type Accepted } from './compat.js';
 import type { IngestConfig } from './config.js';
 import { draftsFromProto } from './grpc-drafts.js';
 import { createIdempotencyStore, type StoredResponse } from './idempotency/idempotency.js';
@@ -45,6 +45,19 @@ export interface IngestService extends IngestApi {
 
 type Item = NormalizeItem;
 type Rejection = { index: number; error: string };
+
+/** A request ready to be written, and what its answer needs (see stage). */
+interface Staged {
+  encoded: EncodedAppend;
+  accepted: number;
+  byKind: Map<string, number>;
+  rejected: Rejection[];
+  format: string;
+  endpoint: IngestEndpoint | 'grpc';
+  /** Elasticsearch only: the parse result (bulk actions) and the id of each accepted item. */
+  parsed?: ParseResult;
+  ids?: Accepted[];
+}
 
 interface Prepared {
   items: Item[];
@@ -128,11 +141,41 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     });
   }
 
-  function countEvents(events: readonly { kind: string }[], format: string): void {
+  function kindCounts(events: readonly { kind: string }[]): Map<string, number> {
     const byKind = new Map<string, number>();
     for (const e of events) byKind.set(e.kind, (byKind.get(e.kind) ?? 0) + 1);
-    const f = formatLabel(format);
-    for (const [kind, n] of byKind) metrics.events.inc({ kind: kindLabel(kind), format: f, outcome: 'accepted' }, n);
+    return byKind;
+  }
+
+  /**
+   * Parse, check, normalize and encode: the request's events as stream entries, and what the answer needs once
+   * Redis has them. The drafts and events stay behind in this frame, so nothing of them is kept alive while
+   * the request waits for Redis (with several requests in flight, whatever is kept across that wait survives
+   * young-generation collections, which then cost most of the GC time).
+   */
+  async function stage(principal: Principal, receivedAt: number, idempotencyKey: string, prepare: () => Prepared, createTargets: boolean): Promise<Staged> {
+    const p = prepare();
+    metrics.batchSize.observe({ endpoint: p.endpoint }, p.items.length + p.rejected.length);
+    await checkHeartbeatTargets(p, principal, createTargets);
+    const norm = normalize(
+      p.items,
+      { tenant: principal.tenant, receivedAt, ids, ...(idempotencyKey ? { idempotencyKey } : {}), ...(p.defaultTarget ? { defaultTarget: p.defaultTarget } : {}) },
+      config.normalize,
+    );
+    const staged: Staged = {
+      encoded: appender.encode(norm.events),
+      accepted: norm.events.length,
+      byKind: kindCounts(norm.events),
+      rejected: [...p.rejected, ...norm.rejected].sort((a, b) => a.index - b.index),
+      format: p.format,
+      endpoint: p.endpoint,
+    };
+    // Only the Elasticsearch answer names ids and actions.
+    if (p.endpoint === 'elasticsearch') {
+      staged.parsed = p.parsed;
+      staged.ids = norm.eventIndexes.map((index, k) => ({ index, id: (norm.events[k] as { id: string }).id }));
+    }
+    return staged;
   }
 
   /** The common tail of push and pushEvents: idempotency, admission, normalize, append, answer. */
@@ -156,30 +199,24 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     let appending = false;
     try {
       backlog.admit();
-      const p = prepare();
-      metrics.batchSize.observe({ endpoint: p.endpoint }, p.items.length + p.rejected.length);
-      await checkHeartbeatTargets(p, principal, createTargets);
-      const norm = normalize(
-        p.items,
-        { tenant: principal.tenant, receivedAt, ids, ...(idempotencyKey ? { idempotencyKey } : {}), ...(p.defaultTarget ? { defaultTarget: p.defaultTarget } : {}) },
-        config.normalize,
-      );
+      const staged = await stage(principal, receivedAt, idempotencyKey, prepare, createTargets);
       await groupsReady();
       const t0 = performance.now();
       appending = true;
-      await appender.append(norm.events);
+      await appender.write(staged.encoded);
       metrics.appendSeconds.observe((performance.now() - t0) / 1000);
 
-      const rejected = [...p.rejected, ...norm.rejected].sort((a, b) => a.index - b.index);
-      countEvents(norm.events, p.format);
+      const { rejected, format } = staged;
+      const f = formatLabel(format);
+      for (const [kind, n] of staged.byKind) metrics.events.inc({ kind: kindLabel(kind), format: f, outcome: 'accepted' }, n);
       if (rejected.length > 0) {
-        metrics.events.inc({ kind: 'unknown', format: formatLabel(p.format), outcome: 'rejected' }, rejected.length);
+        metrics.events.inc({ kind: 'unknown', format: f, outcome: 'rejected' }, rejected.length);
         metrics.rejections.inc({ reason: 'invalid_item' }, rejected.length);
       }
       const response: StoredResponse = {
-        accepted: norm.events.length,
+        accepted: staged.accepted,
         rejected,
-        compatBodyJson: compatBody(p.endpoint, p.parsed, () => norm.eventIndexes.map((index, k) => ({ index, id: (norm.events[k] as { id: string }).id })), rejected, performance.now() - started),
+        compatBodyJson: compatBody(staged.endpoint, staged.parsed, () => staged.ids ?? [], rejected, performance.now() - started),
       };
       if (idempotencyKey) {
         await idempotency.complete(principal.tenant, idempotencyKey, fp, response).catch((err: unknown) => {
