@@ -121,15 +121,19 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     return principal;
   }
 
-  /** Heartbeats must name a known target; unknown ones are created (admin + create=1), refused (single ping) or rejected per item. */
-  async function checkHeartbeatTargets(p: Prepared, principal: Principal, create: boolean): Promise<void> {
+  /** Target named by each heartbeat item, by item index (empty for a request without heartbeats). */
+  function heartbeatTargets(p: Prepared): Map<number, string> {
     const named = new Map<number, string>();
     for (const it of p.items) {
       if (it.draft.kind !== 'heartbeat') continue;
       const t = it.draft.target ?? p.defaultTarget;
       if (t) named.set(it.index, t);
     }
-    if (named.size === 0) return;
+    return named;
+  }
+
+  /** Heartbeats must name a known target; unknown ones are created (admin + create=1), refused (single ping) or rejected per item. */
+  async function checkHeartbeatTargets(p: Prepared, named: Map<number, string>, principal: Principal, create: boolean): Promise<void> {
     const missing = await targets.missing(principal.tenant, named.values(), create && hasScope(principal, 'admin'));
     if (missing.size === 0) return;
     if (p.singlePing) throw unknownTarget([...missing][0] as string);
@@ -156,7 +160,9 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
   async function stage(principal: Principal, receivedAt: number, idempotencyKey: string, prepare: () => Prepared, createTargets: boolean): Promise<Staged> {
     const p = prepare();
     metrics.batchSize.observe({ endpoint: p.endpoint }, p.items.length + p.rejected.length);
-    await checkHeartbeatTargets(p, principal, createTargets);
+    const named = heartbeatTargets(p);
+    // Only awaited when there is something to check: a request without heartbeats is staged in one go.
+    if (named.size > 0) await checkHeartbeatTargets(p, named, principal, createTargets);
     const norm = normalize(
       p.items,
       { tenant: principal.tenant, receivedAt, ids, ...(idempotencyKey ? { idempotencyKey } : {}), ...(p.defaultTarget ? { defaultTarget: p.defaultTarget } : {}) },
