@@ -2,10 +2,11 @@
 // then times the first and the 1000th page of filtered queries and a 90-day incidentsInWindow, and compares the
 // figures with the goals (p99 <= 20 ms, 1000th page no slower than the first, >= 200k appended events/s).
 //
-//   node --import tsx bench/store.bench.ts [--events 10000000] [--batch 1000] [--runs 200] [--path file.db] [--keep]
+//   node --max-semi-space-size=64 --import tsx bench/store.bench.ts [--events 10000000] [--batch 10000] [--runs 200] [--path file.db] [--keep]
 //        [--mix requests|random] [--page-size 8192] [--cache-mb 512]
 //
-// Batches model what the persister writes: one stream partition's entries, each entry one agent request of
+// Batches model what the persister writes (default: its batchMaxEvents; --max-semi-space-size=64 gives this
+// thread the young generation the persister's worker thread gets): stream entries, each entry one agent request of
 // `--request` (default 100) events of one (tenant, target, kind). `--mix random` draws every event's target
 // independently instead (the worst case for index locality).
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { createIdGenerator } from '../lib/events/ids.js';
 import type { Store } from '../lib/store/port.js';
 import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { EventQuery, Incident } from '../lib/store/types.js';
+import { DEFAULT_PERSISTER_CONFIG } from '../ingest/persister/persister.js';
 import { reportFigures } from './report.js';
 
 interface Args {
@@ -32,7 +34,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, batch: 1000, request: 100, runs: 200, pages: 1000, path: undefined, keep: false, mix: 'requests', pageSize: 8192, cacheMb: 512 };
+  const a: Args = { events: 10_000_000, batch: DEFAULT_PERSISTER_CONFIG.batchMaxEvents, request: 100, runs: 200, pages: 1000, path: undefined, keep: false, mix: 'requests', pageSize: 8192, cacheMb: 512 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
