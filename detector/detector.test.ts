@@ -158,12 +158,17 @@ describe('detector against real Redis and SQLite', () => {
     await until(() => receiver.received.some((r) => r.transition === 'reminder'), 5_000, 'a reminder');
     const incidentId = receiver.received[0]!.incidentId;
     const now = Date.now();
-    await store.updateIncident('acme', incidentId, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: 'bob', updatedAt: now }, { at: now, type: 'acknowledged', message: 'acknowledged by bob', actor: 'bob' });
+    const said = 'acknowledged by bob: failing over to the replica';
+    await store.updateIncident('acme', incidentId, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: 'bob', updatedAt: now }, { at: now, type: 'acknowledged', message: said, actor: 'bob' });
     await until(() => receiver.received.some((r) => r.transition === 'acknowledged'), 5_000, 'ack notice');
     const count = receiver.received.length;
     await new Promise((r) => setTimeout(r, 800));
     expect(receiver.received.length).toBe(count);
-    expect(await store.getIncident('acme', incidentId)).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'bob' });
+    const stored = await store.getIncident('acme', incidentId);
+    expect(stored).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'bob' });
+    // The detector's write replaced the stored incident: the acknowledger's comment is still on its timeline, once.
+    const acks = stored?.timeline.filter((t) => t.type === 'acknowledged') ?? [];
+    expect(acks).toEqual([expect.objectContaining({ at: now, message: said, actor: 'bob' })]);
   });
 
   it('a store that refuses writes for a while delays the incident and its notice but loses neither', async () => {

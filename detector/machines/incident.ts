@@ -60,7 +60,7 @@ export type IncidentEvent =
   /** Event time has reached `at`: apply any deadline passed by then before the next `cond` (catch-up). */
   | { type: 'time'; at: number }
   /** Acknowledgement; ignored when `incidentId` names another (older) incident of the same rule. */
-  | { type: 'ack'; at: number; by: string; incidentId?: string }
+  | { type: 'ack'; at: number; by: string; incidentId?: string; /** The acknowledger's timeline text (with their comment), kept as written. */ message?: string }
   | { type: 'rearm' };
 
 /** What the parent receives when the incident is over (relapse window passed or pending cancelled). */
@@ -80,11 +80,11 @@ export function createIncidentMachine(env: DetectorEnv) {
     env.emit({ type: 'incident', incident: { ...c.inc, timeline: c.inc.timeline.slice() }, targetName: c.targetName, transition, seq: c.seq });
   };
 
-  const record = (c: IncidentContext, transition: Transition, at: number, message: string, evidence: unknown[] = []): void => {
+  const record = (c: IncidentContext, transition: Transition, at: number, message: string, evidence: unknown[] = [], actor?: string): void => {
     c.seq++;
     const tl = c.inc.timeline;
     if (tl.length >= MAX_TIMELINE) tl.shift();
-    tl.push({ at, type: transition, message, evidence });
+    tl.push(actor === undefined ? { at, type: transition, message, evidence } : { at, type: transition, message, evidence, actor });
     c.inc.updatedAt = Math.max(c.inc.updatedAt, at);
     emitIncident(c, transition);
   };
@@ -188,7 +188,8 @@ export function createIncidentMachine(env: DetectorEnv) {
         c.inc.acknowledgedAt = e.at;
         c.inc.acknowledgedBy = e.by;
         c.reminderAt = null;
-        record(c, 'acknowledged', e.at, `acknowledged by ${e.by}`);
+        // The stored incident is replaced by this one on the next write: keep the acknowledger's own words.
+        record(c, 'acknowledged', e.at, e.message ?? `acknowledged by ${e.by}`, [], e.by);
         if (c.notifiedOpen) notify(c, 'acknowledged', String(c.seq), suppression(c, e.at));
       }),
       resolve: enqueueActions(({ context: c }) => {

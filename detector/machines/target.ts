@@ -42,7 +42,7 @@ export type TargetEvent =
   | { type: 'tick.rearm' }
   | { type: 'rearm' }
   | { type: 'config' }
-  | { type: 'ack'; ruleId: string; at: number; by: string; incidentId?: string }
+  | { type: 'ack'; ruleId: string; at: number; by: string; incidentId?: string; message?: string }
   | IncidentClosedEvent;
 
 /** The part of xstate's action enqueuer the helpers below use (its full generic type does not narrow well). */
@@ -164,7 +164,7 @@ export function createTargetLogic(env: DetectorEnv) {
       forwardAck: enqueueActions(({ context: c, event, enqueue }) => {
         const e = event as Extract<TargetEvent, { type: 'ack' }>;
         const child = c.live[e.ruleId];
-        if (child !== undefined) enqueue.sendTo(child, { type: 'ack', at: e.at, by: e.by, incidentId: e.incidentId });
+        if (child !== undefined) enqueue.sendTo(child, { type: 'ack', at: e.at, by: e.by, incidentId: e.incidentId, message: e.message });
       }),
       closeIncident: enqueueActions(({ context: c, event, enqueue }) => {
         const e = event as IncidentClosedEvent;

@@ -530,7 +530,10 @@ export function createRuntime(o: RuntimeOptions): Runtime {
         const part = entry && parts.get(entry.partition);
         if (!entry || part?.status !== 'active' || entry.actor.getSnapshot().context.live[i.ruleId] === undefined) continue;
         // The incident child ignores it if it is acknowledged already or is another incident of the rule.
-        entry.actor.send({ type: 'ack', ruleId: i.ruleId, at: i.acknowledgedAt, by: i.acknowledgedBy ?? 'api', incidentId: i.id });
+        // The API's timeline entry carries the acknowledger's comment; the actor's write replaces the stored
+        // incident, so the actor records that same text.
+        const note = i.timeline.findLast((t) => t.type === 'acknowledged' && t.at === i.acknowledgedAt)?.message;
+        entry.actor.send({ type: 'ack', ruleId: i.ruleId, at: i.acknowledgedAt, by: i.acknowledgedBy ?? 'api', incidentId: i.id, message: note });
       }
     },
     flush: () => flushAll(),
