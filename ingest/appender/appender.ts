@@ -28,10 +28,11 @@ export interface EncodedAppend {
 }
 
 export interface Appender {
-  /** encode + write. */
+  /** encode + write, with a cursor per event. */
   append(events: readonly CanonicalEvent[]): Promise<AppendResult>;
   encode(events: readonly CanonicalEvent[]): EncodedAppend;
-  write(encoded: EncodedAppend): Promise<AppendResult>;
+  /** Writes the entries; resolves with their ids (in `encoded.entries` order) once Redis acknowledged them all. */
+  write(encoded: EncodedAppend): Promise<string[]>;
 }
 
 export interface AppenderDeps {
@@ -90,9 +91,9 @@ export function createAppender(deps: AppenderDeps): Appender {
     return { entries: planned, events: events.length };
   }
 
-  async function write(encoded: EncodedAppend): Promise<AppendResult> {
+  async function write(encoded: EncodedAppend): Promise<string[]> {
     const planned = encoded.entries;
-    if (planned.length === 0) return { cursors: [], entries: 0 };
+    if (planned.length === 0) return [];
     const pipeline = redis.pipeline();
     for (const entry of planned) pipeline.xadd(entry.stream, '*', FIELD_EVENTS, entry.payload);
     let results: [Error | null, unknown][] | null;
@@ -101,7 +102,7 @@ export function createAppender(deps: AppenderDeps): Appender {
     } catch (err) {
       throw unavailable('the event streams are unavailable; nothing was acknowledged, retry the request', 1, err);
     }
-    const cursors = new Array<string>(encoded.events);
+    const ids = new Array<string>(planned.length);
     for (let e = 0; e < planned.length; e++) {
       const [err, id] = results?.[e] ?? [new Error('no reply'), null];
       if (err || typeof id !== 'string') {
@@ -109,14 +110,22 @@ export function createAppender(deps: AppenderDeps): Appender {
         // the store absorbs when ids are derived (idempotency key / client ids).
         throw unavailable('appending to the event streams failed; retry the request', 1, err ?? undefined);
       }
-      const entry = planned[e] as PlannedEntry;
-      for (let k = 0; k < entry.positions.length; k++) cursors[entry.positions[k] as number] = `${id}:${k}`;
+      ids[e] = id;
     }
-    return { cursors, entries: planned.length };
+    return ids;
   }
 
   return {
-    append: (events) => write(encode(events)),
+    async append(events) {
+      const encoded = encode(events);
+      const ids = await write(encoded);
+      const cursors = new Array<string>(encoded.events);
+      for (let e = 0; e < ids.length; e++) {
+        const entry = encoded.entries[e] as PlannedEntry;
+        for (let k = 0; k < entry.positions.length; k++) cursors[entry.positions[k] as number] = `${ids[e] as string}:${k}`;
+      }
+      return { cursors, entries: ids.length };
+    },
     encode,
     write,
   };
