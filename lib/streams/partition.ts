@@ -5,12 +5,11 @@ export const DEFAULT_PARTITIONS = 16;
 
 /** FNV-1a 32-bit over `tenant \0 target`: stable across processes and versions (a contract with stored data). */
 export function partitionOf(tenant: string, target: string, partitions: number): number {
+  // The two parts are hashed in turn rather than joined: ingest calls this once per event.
   let h = 0x811c9dc5;
-  const s = `${tenant}\u0000${target}`;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  for (let i = 0; i < tenant.length; i++) h = Math.imul(h ^ tenant.charCodeAt(i), 0x01000193);
+  h = Math.imul(h, 0x01000193); // the \0 separator (h ^ 0 === h)
+  for (let i = 0; i < target.length; i++) h = Math.imul(h ^ target.charCodeAt(i), 0x01000193);
   return (h >>> 0) % partitions;
 }
 
