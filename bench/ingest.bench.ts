@@ -1,7 +1,9 @@
 // Ingest throughput benchmark (issue 3), one run on this machine, load generator included:
-//   (a) raw ceiling: pipelined XADD of the same events laid out as ingest lays them out (one entry per
-//       partition per 1000-event batch), from one Node process — pre-encoded payloads (a1) and with the
-//       batch encoding (a2, the appender alone);
+//   (a) raw ceiling: pipelined XADD of the same events, pre-encoded, from one Node process — read two ways:
+//       (a0) one entry per event, the literal reading (1000 XADDs pipelined per request, no await between);
+//       (a1) laid out as ingest lays them out, one entry per partition per 1000-event batch (16 XADDs per
+//       request): a stricter ceiling, since Redis then does per-request rather than per-event work;
+//       (a2) the appender alone (batch encoding + XADD);
 //   (b) Lightwatch ingest: createIngestApi(...).push in-process with a JSON array of 1000 logs per request,
 //       several requests in flight, the persister running in the same process into a SQLite file; and,
 //       when the all-in-one system starts, HTTP → gateway → ingest (b-http);
@@ -162,8 +164,15 @@ async function clearStreams(redis: Redis, names: StreamNames): Promise<void> {
 // ---------------------------------------------------------------------------------------------------------
 // (a) raw ceiling.
 
-async function rawCeiling(redis: Redis, names: StreamNames): Promise<{ a1: PhaseResult; a2: PhaseResult }> {
+async function rawCeiling(redis: Redis, names: StreamNames): Promise<{ a0: PhaseResult; a1: PhaseResult; a2: PhaseResult }> {
   const events = canonicalBatch();
+  const single = events.map((e) => ({ stream: names.events(partitionOf(e.tenant, e.target, PARTITIONS)), payload: encodeBatch([e]) }));
+  const a0 = await closedLoop('(a0) XADD per event, pipelined', SECONDS, CONCURRENCY, BATCH, async () => {
+    const pl = redis.pipeline();
+    for (const e of single) pl.xadd(e.stream, '*', FIELD_EVENTS, e.payload);
+    await pl.exec();
+  });
+  await clearStreams(redis, names);
   const byPartition = new Map<number, CanonicalEvent[]>();
   for (const e of events) {
     const p = partitionOf(e.tenant, e.target, PARTITIONS);
@@ -181,7 +190,7 @@ async function rawCeiling(redis: Redis, names: StreamNames): Promise<{ a1: Phase
     await appender.append(events);
   });
   await clearStreams(redis, names);
-  return { a1, a2 };
+  return { a0, a1, a2 };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -564,13 +573,16 @@ async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} CPUs, load average at start ${load()}`);
   try {
     const ratio = (x: number, y: number | undefined): string => (y ? (x / y).toFixed(2) : 'n/a');
+    let a0: PhaseResult | undefined;
     let a1: PhaseResult | undefined;
     let c: PhaseResult | undefined;
     const figures: Figure[] = [];
     const profiles: string[] = [];
     if (PHASES.has('a')) {
       const a = await rawCeiling(redis, names);
+      a0 = a.a0;
       a1 = a.a1;
+      report(a.a0);
       report(a.a1);
       report(a.a2);
     }
@@ -582,9 +594,10 @@ async function main(): Promise<void> {
       const b = await lightwatchInProcess(redis, url, dir);
       report(b.b);
       console.log(`  persister (${PERSISTER}) kept up: ${b.kept.ok ? 'yes' : 'NO'}: ${b.kept.text}`);
-      console.log(`  (b)/(a1) = ${ratio(b.b.eventsPerSec, a1?.eventsPerSec)} (goal ≥ 0.5)   (b)/(c) = ${ratio(b.b.eventsPerSec, c?.eventsPerSec)} (goal ≥ 10)`);
+      console.log(`  (b)/(a0) = ${ratio(b.b.eventsPerSec, a0?.eventsPerSec)} (goal ≥ 0.5)   (b)/(a1) = ${ratio(b.b.eventsPerSec, a1?.eventsPerSec)} (goal ≥ 0.5, stricter reading)   (b)/(c) = ${ratio(b.b.eventsPerSec, c?.eventsPerSec)} (goal ≥ 10)`);
       figures.push({ name: '(b) push() in-process', value: b.b.eventsPerSec, unit: 'events/s' });
-      if (a1) figures.push({ name: '(b)/(a1) vs raw XADD', value: b.b.eventsPerSec / a1.eventsPerSec, unit: '×', goal: '≥ 0.5', met: b.b.eventsPerSec / a1.eventsPerSec >= 0.5 });
+      if (a0) figures.push({ name: '(b)/(a0) vs pipelined XADD per event', value: b.b.eventsPerSec / a0.eventsPerSec, unit: '×', goal: '≥ 0.5', met: b.b.eventsPerSec / a0.eventsPerSec >= 0.5 });
+      if (a1) figures.push({ name: '(b)/(a1) vs XADD of ingest-shaped entries', value: b.b.eventsPerSec / a1.eventsPerSec, unit: '×', goal: '≥ 0.5', met: b.b.eventsPerSec / a1.eventsPerSec >= 0.5 });
       if (c) figures.push({ name: '(b)/(c) vs naive', value: b.b.eventsPerSec / c.eventsPerSec, unit: '×', goal: '≥ 10', met: b.b.eventsPerSec / c.eventsPerSec >= 10 });
       figures.push({ name: 'persister kept up with (b)', value: b.kept.ok ? 1 : 0, unit: 'yes=1', goal: '= 1', met: b.kept.ok });
       profiles.push(`CPU profile of (b), the ingest process:\n${b.profile}`);
@@ -601,10 +614,11 @@ async function main(): Promise<void> {
         report(h.r);
         figures.push({ name: '(b-http) through HTTP, all-in-one', value: h.r.eventsPerSec, unit: 'events/s' });
         console.log(`  all-in-one persister kept up: ${h.kept.ok ? 'yes' : 'NO'}: ${h.kept.text}`);
-        console.log(`  (b-http)/(a1) = ${ratio(h.r.eventsPerSec, a1?.eventsPerSec)}   (b-http)/(c) = ${ratio(h.r.eventsPerSec, c?.eventsPerSec)}`);
+        console.log(`  (b-http)/(a0) = ${ratio(h.r.eventsPerSec, a0?.eventsPerSec)}   (b-http)/(a1) = ${ratio(h.r.eventsPerSec, a1?.eventsPerSec)}   (b-http)/(c) = ${ratio(h.r.eventsPerSec, c?.eventsPerSec)}`);
       }
     }
-    if (a1) figures.unshift({ name: '(a1) raw pipelined XADD', value: a1.eventsPerSec, unit: 'events/s' });
+    if (a1) figures.unshift({ name: '(a1) pipelined XADD, ingest-shaped entries', value: a1.eventsPerSec, unit: 'events/s' });
+    if (a0) figures.unshift({ name: '(a0) pipelined XADD, one entry per event', value: a0.eventsPerSec, unit: 'events/s' });
     if (c) figures.push({ name: '(c) naive await per XADD', value: c.eventsPerSec, unit: 'events/s' });
     reportFigures('ingest', figures);
     console.log(`load average at end ${load()}`);
