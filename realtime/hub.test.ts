@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { CanonicalEvent } from '../lib/events/event.js';
-import { encodeBatch, FIELD_EVENTS } from '../lib/streams/codec.js';
+import { encodeBatch, FIELD_EVENTS, FIELD_TENANT } from '../lib/streams/codec.js';
 import { streamNames, type StreamNames } from '../lib/streams/partition.js';
 import { deletePrefix, newRedis, uniquePrefix } from '../test/support/redis.js';
 import { decodeVector, type Vector } from './cursor.js';
@@ -197,6 +197,46 @@ describe('resume seam', () => {
     const sub = hub.subscribe(conn, parseFilter('logs', [['level', 'error']]), since) as Sub;
     await settle(sub, ['catchup', 'live']);
     expect(socket.eventIds()).toEqual([mine.id]);
+  });
+
+  it('passes over, undecoded, the entries of a tenant nobody subscribes to, live and in a replay', async () => {
+    const metrics = createRealtimeMetrics(new Registry());
+    hub.stopTimers();
+    hub = newHub({ metrics });
+    const since = hub.live.clone();
+    // Not JSON: decoding it would be an unreadable entry, which the hub would log and count nowhere.
+    const foreign = async (): Promise<StreamEntry> => {
+      const id = (await redis.xadd(names.events(0), '*', FIELD_EVENTS, 'not json', FIELD_TENANT, 'bravo')) as string;
+      return [id, [FIELD_EVENTS, 'not json', FIELD_TENANT, 'bravo']];
+    };
+    const mine = async (tag: string): Promise<{ entry: StreamEntry; event: CanonicalEvent }> => {
+      const event = logEvent('acme', 'web', tag);
+      const payload = encodeBatch([event]);
+      const id = (await redis.xadd(names.events(0), '*', FIELD_EVENTS, payload, FIELD_TENANT, 'acme')) as string;
+      return { entry: [id, [FIELD_EVENTS, payload, FIELD_TENANT, 'acme']], event };
+    };
+    const f1 = await foreign();
+    const m1 = await mine('one');
+    const f2 = await foreign();
+    // Replay across foreign entries.
+    const { conn, socket } = connect();
+    const sub = hub.subscribe(conn, parseFilter('logs', []), since) as Sub;
+    await settle(sub, ['catchup', 'live']);
+    hub.onEntries(0, [f1, m1.entry, f2]);
+    hub.afterBatch();
+    await settle(sub, ['live']);
+    // Live: acme has a subscriber, bravo has none.
+    const f3 = await foreign();
+    const m2 = await mine('two');
+    hub.onEntries(0, [f3, m2.entry]);
+    hub.afterBatch();
+    expect(socket.eventIds()).toEqual([m1.event.id, m2.event.id]);
+    expect((await metrics.entriesSkipped.get()).values[0]?.value).toBeGreaterThanOrEqual(3);
+    // The live position passed the foreign entries too: a resume from it has nothing left to replay.
+    const again = connect();
+    const resumed = hub.subscribe(again.conn, parseFilter('logs', []), hub.live.clone()) as Sub;
+    await settle(resumed, ['catchup', 'live']);
+    expect(again.socket.eventIds()).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../lib/events/event.js';
-import { eventsOfEntry } from '../lib/streams/codec.js';
+import { eventsOfEntry, tenantOfEntry } from '../lib/streams/codec.js';
 import { CHANNEL_OF_KIND, CHANNELS, type Channel } from './channels.js';
 import { Vector, WHOLE, lowerTo } from './cursor.js';
 import { filterKey, type Filter } from './filter.js';
@@ -217,6 +217,14 @@ export class Hub {
     const dash = id.indexOf('-');
     const ms = Number(id.slice(0, dash));
     const seq = Number(id.slice(dash + 1));
+    // An entry of one tenant that nobody here subscribes to is passed over without decoding it.
+    const tenant = fields ? tenantOfEntry(fields) : undefined;
+    if (tenant !== undefined && this.index.tenant(tenant) === undefined) {
+      live.set(p, ms, seq, WHOLE);
+      this.lastEntryMs = ms;
+      this.o.metrics.entriesSkipped.inc();
+      return;
+    }
     let events: CanonicalEvent[];
     try {
       events = fields ? eventsOfEntry(fields) : [];

@@ -5,6 +5,7 @@ export interface RealtimeMetrics {
   connections: Gauge<'channel'>;
   delivered: Counter<'channel'>;
   eventsRead: Counter;
+  entriesSkipped: Counter;
   lagged: Counter;
   closedSlow: Counter;
   rejected: Counter<'code'>;
@@ -18,6 +19,11 @@ export function createRealtimeMetrics(registry: Registry): RealtimeMetrics {
     connections: new Gauge({ name: 'lightwatch_realtime_connections', help: 'Open WebSocket connections by channel (multi = /ws).', labelNames: ['channel'], registers }),
     delivered: new Counter({ name: 'lightwatch_realtime_messages_delivered_total', help: 'Event messages handed to WebSocket clients, by channel.', labelNames: ['channel'], registers }),
     eventsRead: new Counter({ name: 'lightwatch_realtime_events_read_total', help: 'Events read from the streams by this replica.', registers }),
+    entriesSkipped: new Counter({
+      name: 'lightwatch_realtime_entries_skipped_total',
+      help: 'Stream entries passed over undecoded: their tenant had no subscriber on this replica.',
+      registers,
+    }),
     lagged: new Counter({ name: 'lightwatch_realtime_lagged_total', help: 'Times a client went over its buffer bound and was paused.', registers }),
     closedSlow: new Counter({ name: 'lightwatch_realtime_closed_slow_total', help: 'Clients closed with 1013 for staying over their buffer bound.', registers }),
     rejected: new Counter({ name: 'lightwatch_realtime_rejected_total', help: 'Connections closed at open, by close code.', labelNames: ['code'], registers }),

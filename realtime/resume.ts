@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../lib/events/event.js';
-import { eventsOfEntry } from '../lib/streams/codec.js';
+import { eventsOfEntry, tenantOfEntry } from '../lib/streams/codec.js';
 import { WHOLE, decodeVector, parseStreamId } from './cursor.js';
 import { pageVerdict, readPage, type StreamPage } from './replay.js';
 import type { Conn, Sub } from './state.js';
@@ -48,6 +48,12 @@ export async function replayPass(ctx: ResumeContext, s: Sub, gen: number): Promi
           const [ms, seq] = parseStreamId(id);
           // The first entry may be the partly passed one: skip the events already delivered.
           const skip = floor.ms[p] === ms && floor.seq[p] === seq ? (floor.idx[p] as number) : 0;
+          // Another tenant's entry (when it says whose it is) holds nothing for this subscription.
+          const tenant = fields ? tenantOfEntry(fields) : undefined;
+          if (tenant !== undefined && tenant !== group.tenant) {
+            floor.set(p, ms, seq, WHOLE);
+            continue;
+          }
           let events: CanonicalEvent[];
           try {
             events = fields ? eventsOfEntry(fields) : [];

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { Histogram, type Registry } from 'prom-client';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { createIdGenerator } from '../../lib/events/ids.js';
-import { encodeBatch, FIELD_EVENTS } from '../../lib/streams/codec.js';
+import { encodeBatch, FIELD_EVENTS, FIELD_TENANT } from '../../lib/streams/codec.js';
 import type { StreamNames } from '../../lib/streams/partition.js';
 import type { ScheduleCheckEffect } from '../machines/effects.js';
 import type { Clock } from '../time/clock.js';
@@ -54,7 +54,7 @@ export function createChecker(o: CheckerOptions): Checker {
     if (stop.signal.aborted || !o.owns(partition)) return;
     const now = o.clock.now();
     const event: CanonicalEvent = { id: ids.next(now), tenant: effect.tenant, target: effect.targetName, ts: now, receivedAt: now, labels: {}, kind: 'check', body };
-    await o.redis.xadd(o.names.events(partition), '*', FIELD_EVENTS, encodeBatch([event]));
+    await o.redis.xadd(o.names.events(partition), '*', FIELD_EVENTS, encodeBatch([event]), FIELD_TENANT, event.tenant);
   };
 
   const pump = (): void => {

@@ -31,6 +31,18 @@ describe('ConfigCache', () => {
     expect(c.target(key('web'))?.paused).toBe(true);
   });
 
+  it('watches a tenant once it has a target or a rule, and no other', () => {
+    const c = new ConfigCache(logger);
+    c.apply(cfg({ targets: [], rules: [] }));
+    expect(c.watchesTenant(TENANT)).toBe(false);
+    c.apply(cfg({ targets: [makeTarget('web')], rules: [] }));
+    expect(c.watchesTenant(TENANT)).toBe(true);
+    expect(c.watchesTenant('someone-else')).toBe(false);
+    c.apply(cfg({ targets: [], rules: [makeRule('cpu', 'threshold', { metric: 'cpu', value: 90 }, { updatedAt: 5 })] }));
+    expect(c.watchesTenant(TENANT)).toBe(true);
+    expect(c.tenants()).toEqual([TENANT]);
+  });
+
   it('shares one compiled list between targets with the same rules', () => {
     const c = new ConfigCache(logger);
     c.apply(cfg({ targets: [makeTarget('a', { labels: { env: 'prod' } }), makeTarget('b', { labels: { env: 'prod' } })] }));

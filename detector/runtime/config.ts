@@ -43,6 +43,8 @@ export class ConfigCache {
   private views = new Map<string, TargetView>();
   private readonly interner = new SpecInterner();
   private fingerprint = '';
+  /** Tenants with a target or a rule: only their events can reach an actor. */
+  private watched = new Set<string>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -61,6 +63,7 @@ export class ConfigCache {
     this.targets = new Map(cfg.targets.map((t) => [targetKey(t.tenant, t.name), t]));
     this.byId = new Map(cfg.targets.map((t) => [`${t.tenant}\u0000${t.id}`, t]));
     this.rulesByTenant = groupBy(cfg.rules, (r) => r.tenant);
+    this.watched = new Set([...cfg.targets.map((t) => t.tenant), ...cfg.rules.map((r) => r.tenant)]);
     this.compiled.clear();
     this.views.clear();
     this.interner.clear();
@@ -76,7 +79,12 @@ export class ConfigCache {
 
   /** Tenants with any configuration (for per-tenant reads such as acknowledged incidents). */
   tenants(): string[] {
-    return [...new Set([...[...this.targets.values()].map((t) => t.tenant), ...this.rulesByTenant.keys()])];
+    return [...this.watched];
+  }
+
+  /** Whether any target or rule of `tenant` exists: without one, none of its events has anything to drive. */
+  watchesTenant(tenant: string): boolean {
+    return this.watched.has(tenant);
   }
 
   /** The name events use for a target id (a target seen only in events has its name as id). */

@@ -11,7 +11,7 @@ import type { CanonicalEvent } from '../../lib/events/event.js';
 import { derivedId } from '../../lib/events/ids.js';
 import type { Store } from '../../lib/store/port.js';
 import type { ActorSnapshot, Incident } from '../../lib/store/types.js';
-import { compareStreamIds, encodeBatch, eventsOfEntry, FIELD_EVENTS } from '../../lib/streams/codec.js';
+import { compareStreamIds, encodeBatch, eventsOfEntry, FIELD_EVENTS, tenantOfEntry } from '../../lib/streams/codec.js';
 import { GROUP_DETECT, partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 import type { Checker } from '../checks/checker.js';
 import type { Effect, IncidentEffect, NotifyEffect } from '../machines/effects.js';
@@ -303,6 +303,12 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     let n = 0;
     let skipped = 0;
     for (const [id, fields] of entries) {
+      // A tenant with no target and no rule has nothing here to drive: its entries are not even decoded.
+      const tenant = tenantOfEntry(fields);
+      if (tenant !== undefined && !config.watchesTenant(tenant)) {
+        part.acks.push(id);
+        continue;
+      }
       let events: CanonicalEvent[];
       try {
         events = eventsOfEntry(fields);

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deletePrefix, newRedis, uniquePrefix } from '../../test/support/redis.js';
-import { eventsOfEntry } from '../../lib/streams/codec.js';
+import { eventsOfEntry, tenantOfEntry } from '../../lib/streams/codec.js';
 import { partitionOf, streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import { logEvents } from '../test-events.js';
 import { createAppender } from './appender.js';
@@ -34,7 +34,11 @@ describe('appender', () => {
     // (entry ids are per stream, so the same id may exist on two partitions).
     const byStreamEntry = new Map<string, ReturnType<typeof eventsOfEntry>>();
     for (let p = 0; p < 4; p++) {
-      for (const [id, fields] of await redis.xrange(names.events(p), '-', '+')) byStreamEntry.set(`${p}/${id}`, eventsOfEntry(fields));
+      for (const [id, fields] of await redis.xrange(names.events(p), '-', '+')) {
+        byStreamEntry.set(`${p}/${id}`, eventsOfEntry(fields));
+        // One request is one tenant's: each entry says whose it is, so readers may skip it undecoded.
+        expect(tenantOfEntry(fields)).toBe(events[0]?.tenant);
+      }
     }
     events.forEach((ev, i) => {
       const m = /^(\d+-\d+):(\d+)$/.exec(cursors[i] as string);
@@ -83,6 +87,15 @@ describe('appender', () => {
     await redis.set(names.events(0), 'not a stream');
     await redis.set(names.events(1), 'not a stream');
     await expect(createAppender({ redis, names }).append(logEvents(10))).rejects.toMatchObject({ code: 'unavailable', retryable: true });
+  });
+
+  it('names no tenant on an entry whose events belong to several', async () => {
+    names = streamNames(uniquePrefix('app'), 1);
+    const [a, b] = logEvents(2);
+    await createAppender({ redis, names }).append([a!, { ...b!, tenant: 'other' }]);
+    const [[, fields]] = (await redis.xrange(names.events(0), '-', '+')) as [[string, string[]]];
+    expect(eventsOfEntry(fields).map((e) => e.tenant)).toEqual([a!.tenant, 'other']);
+    expect(tenantOfEntry(fields)).toBeUndefined();
   });
 
   it('appends nothing for an empty batch', async () => {

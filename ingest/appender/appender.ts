@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { unavailable } from '../../lib/errors/errors.js';
-import { encodeBatch, FIELD_EVENTS } from '../../lib/streams/codec.js';
+import { encodeBatch, FIELD_EVENTS, FIELD_TENANT, sharedTenant } from '../../lib/streams/codec.js';
 import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 
 /** Soft upper bound of one entry's payload (UTF-16 length of the JSON, about bytes for ASCII). */
@@ -48,6 +48,8 @@ interface PlannedEntry {
    * costs a flatten, a UTF-8 encode and ~4x the system time of writing the same bytes from Buffers.
    */
   payload: Buffer;
+  /** FIELD_TENANT: the tenant of all the entry's events, when they share one. */
+  tenant: string | undefined;
   /** Input positions of the entry's events, in batch order. */
   positions: number[];
 }
@@ -59,7 +61,7 @@ interface PlannedEntry {
 function planEntries(stream: string, events: readonly CanonicalEvent[], positions: number[], maxChars: number, out: PlannedEntry[]): void {
   const payload = encodeBatch(events);
   if (payload.length <= maxChars || events.length === 1) {
-    out.push({ stream, payload: Buffer.from(payload, 'utf8'), positions });
+    out.push({ stream, payload: Buffer.from(payload, 'utf8'), tenant: sharedTenant(events), positions });
     return;
   }
   const parts = Math.min(events.length, Math.ceil(payload.length / maxChars) + 1);
@@ -95,7 +97,10 @@ export function createAppender(deps: AppenderDeps): Appender {
     const planned = encoded.entries;
     if (planned.length === 0) return [];
     const pipeline = redis.pipeline();
-    for (const entry of planned) pipeline.xadd(entry.stream, '*', FIELD_EVENTS, entry.payload);
+    for (const entry of planned) {
+      if (entry.tenant === undefined) pipeline.xadd(entry.stream, '*', FIELD_EVENTS, entry.payload);
+      else pipeline.xadd(entry.stream, '*', FIELD_EVENTS, entry.payload, FIELD_TENANT, entry.tenant);
+    }
     let results: [Error | null, unknown][] | null;
     try {
       results = await pipeline.exec();

@@ -5,6 +5,29 @@ import type { CanonicalEvent } from '../events/event.js';
 /** Field holding the JSON array of events in a stream entry. */
 export const FIELD_EVENTS = 'e';
 
+/**
+ * Field holding the tenant of every event of the entry, written when they share one (always, for ingest's
+ * entries: a request is one tenant's). Readers that serve only some tenants (realtime with no subscriber of
+ * the tenant, the detector with no target or rule of it) skip such an entry without decoding it. Absent on
+ * entries that mix tenants or were written before it existed: those are decoded and checked event by event.
+ */
+export const FIELD_TENANT = 't';
+
+/** The tenant all events of `events` share, or undefined when they do not (or there are none). */
+export function sharedTenant(events: readonly CanonicalEvent[]): string | undefined {
+  const first = events[0]?.tenant;
+  for (let i = 1; i < events.length; i++) if ((events[i] as CanonicalEvent).tenant !== first) return undefined;
+  return first;
+}
+
+/** The entry's FIELD_TENANT from a raw field list `[k1, v1, ...]`, or undefined. */
+export function tenantOfEntry(fields: readonly string[]): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === FIELD_TENANT) return fields[i + 1];
+  }
+  return undefined;
+}
+
 export function encodeBatch(events: readonly CanonicalEvent[]): string {
   return JSON.stringify(events);
 }
