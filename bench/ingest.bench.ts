@@ -529,7 +529,9 @@ async function lightwatchHttp(redisUrl: string): Promise<{ r: PhaseResult; kept:
   let system;
   try {
     const { startSystem } = await import('../test/support/system.js');
-    system = await startSystem({ redisUrl, env: { LOG_LEVEL: 'warn', PERSIST_BACKLOG_LIMIT: '0' } });
+    // BENCH_SYSTEM_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the all-in-one (a file per thread).
+    const nodeArgs = (process.env.BENCH_SYSTEM_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    system = await startSystem({ redisUrl, nodeArgs, env: { LOG_LEVEL: 'warn', PERSIST_BACKLOG_LIMIT: '0' } });
   } catch (err) {
     return `skipped: the all-in-one system did not start (${(err as Error).message.split('\n')[0]})`;
   }
