@@ -5,10 +5,10 @@ import { deletePrefix, newRedis, uniquePrefix } from '../test/support/redis.js';
 import { freePort } from '../lib/redis/local-server.js';
 import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { Store } from '../lib/store/port.js';
-import { eventsOfEntry } from '../lib/streams/codec.js';
-import { streamNames, type StreamNames } from '../lib/streams/partition.js';
+import { eventsOfEntry, FIELD_EVENTS, FIELD_TENANT } from '../lib/streams/codec.js';
+import { GROUP_DETECT, streamNames, type StreamNames } from '../lib/streams/partition.js';
 import type { Detector } from './index.js';
-import { checkResult, makeRule, makeTarget, ping, publish, seed, startReceiver, testDetector, until, webhookChannel, type Receiver } from './testing/harness.js';
+import { checkResult, makeRule, makeTarget, metricValue, ping, publish, seed, startReceiver, testDetector, until, webhookChannel, type Receiver } from './testing/harness.js';
 
 describe('detector against real Redis and SQLite', () => {
   let redis: Redis;
@@ -128,6 +128,25 @@ describe('detector against real Redis and SQLite', () => {
     } finally {
       await site.close();
     }
+  });
+
+  it('acknowledges, undecoded, the entries of a tenant with no target and no rule, and still applies the others', async () => {
+    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
+    const d = testDetector(redis, store, names, 'solo');
+    detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000);
+    // Not JSON: decoded, each would be logged as unreadable; passed over, each is counted and acknowledged.
+    for (let p = 0; p < 4; p++) await redis.xadd(names.events(p), '*', FIELD_EVENTS, 'not json', FIELD_TENANT, 'nobody');
+    await publish(redis, names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
+    await until(() => receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the watched tenant\'s incident');
+    expect(await metricValue(d.registry, 'lightwatch_detector_entries_passed_over_total')).toBe(4);
+    const pending = async (): Promise<number> => {
+      let n = 0;
+      for (let p = 0; p < 4; p++) n += ((await redis.xpending(names.events(p), GROUP_DETECT)) as [number])[0];
+      return n;
+    };
+    await until(async () => (await pending()) === 0, 5_000, 'every entry acknowledged');
   });
 
   it('an acknowledgement event stops reminders; reminders repeat while open', async () => {

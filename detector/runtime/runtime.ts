@@ -137,6 +137,11 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     actors: new Gauge({ name: 'lightwatch_detector_actors', help: 'Live target actors', registers: [o.registry], collect: () => undefined }),
     replayed: new Counter({ name: 'lightwatch_detector_replayed_events_total', help: 'Events of claimed pending entries applied on takeover', registers: [o.registry] }),
     skipped: new Counter({ name: 'lightwatch_detector_skipped_events_total', help: 'Replayed events skipped as already applied', registers: [o.registry] }),
+    passedOver: new Counter({
+      name: 'lightwatch_detector_entries_passed_over_total',
+      help: 'Stream entries acknowledged undecoded: their tenant had no target and no rule',
+      registers: [o.registry],
+    }),
     flush: new Histogram({ name: 'lightwatch_detector_flush_seconds', help: 'Snapshot store + ack duration', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [o.registry] }),
   };
 
@@ -307,6 +312,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       const tenant = tenantOfEntry(fields);
       if (tenant !== undefined && !config.watchesTenant(tenant)) {
         part.acks.push(id);
+        m.passedOver.inc();
         continue;
       }
       let events: CanonicalEvent[];
