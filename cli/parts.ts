@@ -67,7 +67,12 @@ export async function buildIngest(p: Platform, deps: { redis: Redis; redisUrl: s
       partitions: p.config.partitions,
       logLevel: p.config.logLevel,
       service: p.logger.bindings().service as string,
-      config: { ...DEFAULT_PERSISTER_CONFIG, consumerName: consumerName(p), streamRetentionMs: c.streamRetentionMs },
+      config: {
+        ...DEFAULT_PERSISTER_CONFIG,
+        consumerName: consumerName(p),
+        streamRetentionMs: c.streamRetentionMs,
+        streamRetentionMaxBytes: c.streamRetentionMaxMb * 1024 * 1024,
+      },
     },
     (code) => {
       // Accepted events stay in the streams (trimming never passes the persist group), so nothing is lost;

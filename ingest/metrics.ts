@@ -105,6 +105,7 @@ export interface PersisterMetrics {
   lagSeconds: Histogram;
   lagLastSeconds: Gauge;
   backlogEntries: Gauge;
+  retentionWindowSeconds: Gauge;
   claimed: Counter;
   poison: Counter;
 }
@@ -131,6 +132,13 @@ export function persisterMetrics(registry: Registry): PersisterMetrics {
     ),
     backlogEntries: getOrCreate(registry, 'lightwatch_persist_backlog_entries', () =>
       new Gauge({ name: 'lightwatch_persist_backlog_entries', help: 'Stream entries not yet acknowledged by the persist group, as seen by the persister', registers }),
+    ),
+    retentionWindowSeconds: getOrCreate(registry, 'lightwatch_persist_stream_retention_seconds', () =>
+      new Gauge({
+        name: 'lightwatch_persist_stream_retention_seconds',
+        help: 'How long persisted entries stay in the streams (the WebSocket resume window): STREAM_RETENTION_MS, less while Redis is over STREAM_RETENTION_MAX_MB',
+        registers,
+      }),
     ),
     claimed: getOrCreate(registry, 'lightwatch_persist_claimed_entries_total', () =>
       new Counter({ name: 'lightwatch_persist_claimed_entries_total', help: 'Entries reclaimed from idle consumers (XAUTOCLAIM)', registers }),

@@ -95,6 +95,49 @@ describe('persister', () => {
     await waitFor(async () => (await store.countEvents('acme')) === 705);
   });
 
+  it('trims persisted entries before their retention while Redis is over its memory budget, and never unpersisted ones', async () => {
+    await setup(1);
+    const appender = createAppender({ redis, names });
+    const len = () => redis.xlen(names.events(0));
+    // Approximate trimming drops whole stream nodes (100 entries): enough entries for a few of them.
+    const fill = async (): Promise<void> => {
+      for (let i = 0; i < 250; i++) await appender.append(logEvents(2));
+    };
+    await fill();
+    // A store that refuses every write: over budget or not, nothing unpersisted leaves the stream.
+    const faulty = faultyStore(store);
+    faulty.failing = true;
+    const stuck = persister({ consumerName: 'stuck', trimIntervalMs: 10, streamRetentionMaxBytes: 1 }, faulty.store.appendEvents);
+    await stuck.start();
+    await waitFor(() => faulty.failures >= 3);
+    await new Promise((r) => setTimeout(r, 300)); // ~30 trim passes, the window long since 0
+    expect(await len()).toBe(250);
+    await stuck.close();
+
+    // Persisted, under a budget Redis is always over: the hour of retention gives way.
+    const registry = new Registry();
+    // (It takes over what the stuck consumer left pending once that has been idle for 50 ms.)
+    const p = persister({ consumerName: 'p1', trimIntervalMs: 10, claimIdleMs: 50, streamRetentionMaxBytes: 1 }, undefined, registry);
+    await p.start();
+    await waitFor(async () => (await store.countEvents('acme')) === 500);
+    await waitFor(async () => (await len()) < 100);
+    await waitFor(async () => /lightwatch_persist_stream_retention_seconds 0\n/.test(await registry.metrics()));
+  });
+
+  it('keeps persisted entries for the whole retention when Redis memory is not bounded', async () => {
+    await setup(1);
+    const appender = createAppender({ redis, names });
+    for (let i = 0; i < 250; i++) await appender.append(logEvents(2));
+    const registry = new Registry();
+    const p = persister({ consumerName: 'p1', trimIntervalMs: 10, streamRetentionMaxBytes: 0 }, undefined, registry);
+    await p.start();
+    await waitFor(async () => (await store.countEvents('acme')) === 500);
+    await waitFor(async () => (await backlog()) === 0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await redis.xlen(names.events(0))).toBe(250);
+    expect(await registry.metrics()).toMatch(/lightwatch_persist_stream_retention_seconds 3600\n/);
+  });
+
   it('retries a failing store with backoff, acknowledging nothing until the write succeeds', async () => {
     await setup(2);
     const faulty = faultyStore(store);

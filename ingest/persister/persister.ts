@@ -14,6 +14,7 @@ import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js'
 import { ensurePersistGroups } from '../appender/groups.js';
 import { persisterMetrics } from '../metrics.js';
 import { decodeEntries, entriesOfClaim, entriesOfRead, idsByStream, type ReadEntry } from './entries.js';
+import { nextRetentionWindow, usedMemoryOf } from './retention-window.js';
 import { trimPass } from './trim.js';
 
 export interface PersisterConfig {
@@ -29,6 +30,11 @@ export interface PersisterConfig {
   retryMaxMs: number;
   /** Entries younger than this stay in the streams for realtime's resume window, persisted or not. */
   streamRetentionMs: number;
+  /**
+   * Redis memory (used_memory, bytes) over which persisted entries are trimmed sooner than streamRetentionMs
+   * (retention-window.ts); unpersisted entries are never trimmed. 0 or absent: no bound.
+   */
+  streamRetentionMaxBytes?: number;
   /** How often to trim and measure the backlog (default 1000 ms). */
   trimIntervalMs?: number;
 }
@@ -249,8 +255,19 @@ export function createPersister(deps: PersisterDeps): Persister {
     }
   }
 
+  let retentionMs = cfg.streamRetentionMs;
   async function trim(): Promise<void> {
-    const r = await trimPass(redis, names, cfg.streamRetentionMs, now());
+    const budget = cfg.streamRetentionMaxBytes ?? 0;
+    const used = budget > 0 ? usedMemoryOf(await redis.info('memory').catch(() => '')) : undefined;
+    const next = nextRetentionWindow({ currentMs: retentionMs, configuredMs: cfg.streamRetentionMs, usedBytes: used, budgetBytes: budget });
+    if (next < retentionMs && retentionMs === cfg.streamRetentionMs) {
+      logger.warn({ usedBytes: used, budgetBytes: budget }, 'Redis is over its memory budget: persisted entries leave the streams sooner (shorter WebSocket resume window)');
+    } else if (next === cfg.streamRetentionMs && retentionMs < cfg.streamRetentionMs) {
+      logger.info({ retentionMs: next }, 'Redis is back under its memory budget: stream retention restored');
+    }
+    retentionMs = next;
+    metrics.retentionWindowSeconds.set(retentionMs / 1000);
+    const r = await trimPass(redis, names, retentionMs, now());
     stats.backlogEntries = r.backlogEntries;
     metrics.backlogEntries.set(r.backlogEntries);
   }
