@@ -17,9 +17,14 @@ export function parseDuration(text: string): number {
   return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
 }
 
-function rssMiB(pid: number): number {
+/**
+ * Resident memory of a process, MiB (Linux /proc). `field` RssAnon is the heap and other private memory, where
+ * a leak shows; VmRSS also counts file-backed pages, which include SQLite's memory-mapped database (it grows
+ * with the file up to mmap_size and the kernel can drop those pages at any time).
+ */
+function rssMiB(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : NaN;
   } catch {
     return NaN;
@@ -56,7 +61,7 @@ export async function runSoak(durationText: string): Promise<void> {
     }
   })();
   console.log(`soak: ${RATE} events/s for ${durationText}; sampling every 10 s`);
-  console.log(['elapsed', 'sent', 'failed req', 'lightwatch RSS MiB', 'redis RSS MiB', 'mean persist lag s', 'backlog entries', 'realtime lag s'].join('\t'));
+  console.log(['elapsed', 'sent', 'failed req', 'lightwatch RSS MiB', 'of it anon MiB', 'redis RSS MiB', 'mean persist lag s', 'backlog entries', 'realtime lag s'].join('\t'));
   try {
     while (Date.now() - started < durationMs) {
       await new Promise((r) => setTimeout(r, Math.min(10_000, durationMs - (Date.now() - started))));
@@ -67,6 +72,7 @@ export async function runSoak(durationText: string): Promise<void> {
           sent,
           failed,
           rssMiB(sys.process.pid ?? 0).toFixed(0),
+          rssMiB(sys.process.pid ?? 0, 'RssAnon').toFixed(0),
           rssMiB(redis.pid).toFixed(0),
           (gauge(metrics, 'lightwatch_persist_lag_seconds_sum') / Math.max(1, gauge(metrics, 'lightwatch_persist_lag_seconds_count'))).toFixed(3),
           gauge(metrics, 'lightwatch_persist_backlog_entries'),
