@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Store } from './port.js';
-import { createSqliteStore } from './sqlite/store.js';
+import { createSqliteStore, type SqliteStoreOptions } from './sqlite/store.js';
 
 export type { Store } from './port.js';
 
@@ -17,12 +17,13 @@ export function mongoDbName(storeUrl: string): string {
   return m?.[1] ? decodeURIComponent(m[1]) : 'lightwatch';
 }
 
-export async function openStore(storeUrl: string): Promise<Store> {
+/** `sqlite`: connection settings used when the URL names a SQLite file (ignored for MongoDB). */
+export async function openStore(storeUrl: string, opts: { sqlite?: Omit<SqliteStoreOptions, 'path'> } = {}): Promise<Store> {
   if (typeof storeUrl !== 'string' || storeUrl.trim() === '') throw new Error('STORE_URL must be a mongodb:// URL or a SQLite file path');
   if (isMongoUrl(storeUrl)) {
     const { createMongoStore } = await import('./mongodb/store.js');
     return createMongoStore({ url: storeUrl, dbName: mongoDbName(storeUrl) });
   }
   if (storeUrl !== ':memory:') mkdirSync(dirname(storeUrl), { recursive: true });
-  return createSqliteStore({ path: storeUrl });
+  return createSqliteStore({ ...opts.sqlite, path: storeUrl });
 }
