@@ -3,12 +3,16 @@
 // figures with the goals (p99 <= 20 ms, 1000th page no slower than the first, >= 200k appended events/s).
 //
 //   node --max-semi-space-size=64 --import tsx bench/store.bench.ts [--events 10000000] [--batch 10000] [--runs 200] [--path file.db] [--keep]
-//        [--mix requests|random] [--page-size 8192] [--cache-mb 512]
+//        [--mix requests|random] [--page-size 8192] [--write-cache-mb 32] [--cache-mb 256]
 //
 // Batches model what the persister writes (default: its batchMaxEvents; --max-semi-space-size=64 gives this
 // thread the young generation the persister's worker thread gets): stream entries, each entry one agent request of
 // `--request` (default 100) events of one (tenant, target, kind). `--mix random` draws every event's target
 // independently instead (the worst case for index locality).
+//
+// Two connections, as in a deployment: appends go through one opened like the persister's (its page cache,
+// PERSISTER_SQLITE_CACHE_MB, unless --write-cache-mb), reads and incidents through another opened like the query
+// service's (the store's defaults, or --cache-mb).
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +21,7 @@ import { createIdGenerator } from '../lib/events/ids.js';
 import type { Store } from '../lib/store/port.js';
 import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { EventQuery, Incident } from '../lib/store/types.js';
-import { DEFAULT_PERSISTER_CONFIG } from '../ingest/persister/persister.js';
+import { DEFAULT_PERSISTER_CONFIG, PERSISTER_SQLITE_CACHE_MB } from '../ingest/persister/persister.js';
 import { reportFigures } from './report.js';
 
 interface Args {
@@ -30,11 +34,12 @@ interface Args {
   keep: boolean;
   mix: 'requests' | 'random';
   pageSize: number;
-  cacheMb: number;
+  writeCacheMb: number;
+  cacheMb: number | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { events: 10_000_000, batch: DEFAULT_PERSISTER_CONFIG.batchMaxEvents, request: 100, runs: 200, pages: 1000, path: undefined, keep: false, mix: 'requests', pageSize: 8192, cacheMb: 512 };
+  const a: Args = { events: 10_000_000, batch: DEFAULT_PERSISTER_CONFIG.batchMaxEvents, request: 100, runs: 200, pages: 1000, path: undefined, keep: false, mix: 'requests', pageSize: 8192, writeCacheMb: PERSISTER_SQLITE_CACHE_MB, cacheMb: undefined };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -51,6 +56,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--pages') a.pages = num();
     else if (k === '--page-size') a.pageSize = num();
     else if (k === '--cache-mb') a.cacheMb = num();
+    else if (k === '--write-cache-mb') a.writeCacheMb = num();
     else if (k === '--path') {
       a.path = v;
       i++;
@@ -201,7 +207,9 @@ async function main(): Promise<void> {
   const dir = args.path ? undefined : mkdtempSync(join(tmpdir(), 'lw-store-bench-'));
   const path = args.path ?? join(dir as string, 'bench.db');
   for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
-  const store = await createSqliteStore({ path, cacheSizeMb: args.cacheMb, mmapSizeMb: 8192, pageSize: args.pageSize });
+  const writer = await createSqliteStore({ path, cacheSizeMb: args.writeCacheMb, pageSize: args.pageSize });
+  // Checkpoints are the writer's store's job (its worker thread), as the persister's store does them in a deployment.
+  const store = await createSqliteStore({ path, checkpointIntervalMs: 0, ...(args.cacheMb === undefined ? {} : { cacheSizeMb: args.cacheMb }) });
   const start = Date.UTC(2026, 0, 1);
   const gen = generator(args, start);
 
@@ -224,7 +232,7 @@ async function main(): Promise<void> {
     const m0 = mainThreadCpuMs();
     const c0 = process.cpuUsage();
     const s = performance.now();
-    const { inserted } = await store.appendEvents(batch);
+    const { inserted } = await writer.appendEvents(batch);
     const dt = performance.now() - s;
     const cpu = process.cpuUsage(c0);
     const m1 = mainThreadCpuMs();
@@ -247,7 +255,8 @@ async function main(): Promise<void> {
   const buildMain1 = mainThreadCpuMs();
   const otherThreadsCpuSec = buildMain0 === undefined || buildMain1 === undefined ? undefined : ((buildCpu.user + buildCpu.system) / 1000 - (buildMain1 - buildMain0)) / 1000;
   const load1 = loadavg()[0] as number;
-  const replay = (await store.appendEvents(firstBatch ?? [])).inserted;
+  const replay = (await writer.appendEvents(firstBatch ?? [])).inserted;
+  await writer.close();
 
   // 2. Pages: first and `pages`-th of filtered queries, limit 100.
   const base: EventQuery = { tenant: 'tenant-0', kind: 'log', limit: 100, order: 'desc' };
@@ -295,7 +304,7 @@ async function main(): Promise<void> {
 
   const fmt = (n: number) => n.toFixed(2);
   const line = (cells: Array<string | number>) => `| ${cells.map(String).join(' | ')} |`;
-  console.log(`\nSQLite store, ${appended.toLocaleString('en')} events (${args.mix} batches of ${args.batch}), file ${sizeMb.toFixed(0)} MB`);
+  console.log(`\nSQLite store, ${appended.toLocaleString('en')} events (${args.mix} batches of ${args.batch}), file ${sizeMb.toFixed(0)} MB, page cache ${args.writeCacheMb} MiB appending / ${args.cacheMb ?? 'default'} reading`);
   console.log(line(['figure', 'value', 'goal', 'ratio (goal / value; >= 1 meets it)']));
   console.log(line(['---', '---', '---', '---']));
   console.log(line(['append throughput, whole build', `${Math.round(appendRate).toLocaleString('en')} ev/s`, '>= 200,000 ev/s', fmt(appendRate / 200_000)]));
@@ -330,6 +339,8 @@ async function main(): Promise<void> {
       events: appended,
       mix: args.mix,
       batch: args.batch,
+      writeCacheMb: args.writeCacheMb,
+      readCacheMb: args.cacheMb ?? null,
       fileMb: Math.round(sizeMb),
       appendEventsPerSec: Math.round(appendRate),
       appendEventsPerCpuSec: Math.round(appendCpuRate),

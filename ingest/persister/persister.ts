@@ -56,6 +56,14 @@ export const DEFAULT_PERSISTER_CONFIG: Omit<PersisterConfig, 'consumerName'> = O
   trimIntervalMs: 1_000,
 });
 
+/**
+ * Page cache of the persister's own store connection, MiB (SQLite stores only). The connection only appends, so
+ * its cache holds the pages it wrote, which nobody reads through it; and below 1 GiB of file every commit walks
+ * the whole cache (see batchMaxEvents). A 10-minute soak at 5k events/s: all-in-one anonymous RSS ~300 MiB
+ * instead of ~545 with 256. Store bench at 10M events: 142k events/s against 116k with 512.
+ */
+export const PERSISTER_SQLITE_CACHE_MB = 32;
+
 /** Test seam for the crash test: runs between the store write and the XACK. */
 export interface PersisterHooks {
   afterWrite?: (entries: readonly ReadEntry[]) => void | Promise<void>;

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { connectRedis } from '../../lib/redis/connect.js';
 import { openStore } from '../../lib/store/index.js';
 import { streamNames } from '../../lib/streams/partition.js';
-import { createPersister, type PersisterConfig } from './persister.js';
+import { createPersister, PERSISTER_SQLITE_CACHE_MB, type PersisterConfig } from './persister.js';
 
 export interface PersisterWorkerData {
   redisUrl: string;
@@ -32,11 +32,7 @@ async function main(): Promise<void> {
   const registry = new Registry();
   registry.setDefaultLabels({ service: data.service });
   const redis = await connectRedis(data.redisUrl, { name: 'lightwatch:persister' });
-  // This connection only appends: its page cache holds the pages it wrote, which nobody reads through it.
-  // 32 MiB instead of the default 256: in a 10-minute soak at 5k events/s the all-in-one's anonymous RSS levelled
-  // at ~300 MiB instead of ~545, with the same persist lag; writes are no slower (store bench at 1M events:
-  // 16 MiB 128k, 256 MiB 123k events/s).
-  const store = await openStore(data.storeUrl, { sqlite: { cacheSizeMb: 32 } });
+  const store = await openStore(data.storeUrl, { sqlite: { cacheSizeMb: PERSISTER_SQLITE_CACHE_MB } });
   const persister = createPersister({ redis, redisUrl: data.redisUrl, names: streamNames(data.streamPrefix, data.partitions), store, logger, registry, config: data.config });
   await persister.start();
   port.on('message', (msg: ToWorker) => {
