@@ -18,7 +18,7 @@ import { ensurePersistGroups } from './appender/groups.js';
 import { compatBody, type Accepted } from './compat.js';
 import type { IngestConfig } from './config.js';
 import { draftsFromProto } from './grpc-drafts.js';
-import { createIdempotencyStore, type StoredResponse } from './idempotency/idempotency.js';
+import { createIdempotencyStore, holdLease, type StoredResponse } from './idempotency/idempotency.js';
 import { formatLabel, ingestMetrics, kindLabel, reasonLabel } from './metrics.js';
 import { normalize, type NormalizeItem } from './normalize/normalize.js';
 import { decodeBody, INGEST_ENDPOINTS, parsePayload, type IngestEndpoint, type ParseResult } from './parse/index.js';
@@ -196,11 +196,16 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     const started = performance.now();
     const fp = idempotencyKey ? fingerprint() : '';
     let receivedAt = now();
+    let releaseLease: (() => void) | undefined;
     if (idempotencyKey) {
       const begun = await idempotency.begin(principal.tenant, idempotencyKey, fp, receivedAt);
       if (begun.state === 'done') return { ...begun.response, replayed: true };
       // A retry of an attempt that may have appended reuses its receivedAt, hence its derived event ids.
       receivedAt = begun.receivedAt;
+      // Held for as long as this attempt runs (a slow append under load outlives one lease); a crash lets a
+      // retry in after one lease at most.
+      const holder = begun.holder;
+      releaseLease = holdLease(() => idempotency.renew(principal.tenant, idempotencyKey, fp, holder, now()), idempotency.leaseMs / 3);
     }
     let appending = false;
     try {
@@ -238,6 +243,8 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
         await undo.catch(() => undefined);
       }
       throw err;
+    } finally {
+      releaseLease?.();
     }
   }
 

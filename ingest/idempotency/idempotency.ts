@@ -2,7 +2,9 @@
 // response instead of being appended again.
 //
 // The record lives for the whole TTL (24 h) from the first attempt. While that attempt runs it holds a
-// short lease (a concurrent duplicate gets 409); the record also keeps the attempt's receivedAt. Event ids
+// short lease (a concurrent duplicate gets 409, with Retry-After saying when the lease ends), renewed while it
+// runs (renew), so a crashed attempt blocks retries for at most one lease (default 10 s) whatever a request's
+// normal duration; the record also keeps the attempt's receivedAt. Event ids
 // are derived from (tenant, key, item index) with the event time, which is receivedAt for events that carry
 // no time of their own: a retry after a crash (lease expired) or after a failed append (lease released)
 // takes the record over WITH THE SAME receivedAt, so it produces the very same ids and the store absorbs
@@ -10,9 +12,10 @@
 // body, 429, ...) deletes its record, so a corrected retry with the same key is processed normally.
 //
 // Keys: `<prefix>:idem:<tenant>:<sha256(key)>`: the raw key never lands in Redis, and one tenant's key never
-// matches another's. Values: `P|<fingerprint>|<receivedAt>|<leaseUntil>` while pending,
+// matches another's. Values: `P|<fingerprint>|<receivedAt>|<leaseUntil>|<holder>` while pending (holder: a
+// token of the attempt holding the lease; records written before it existed have none),
 // `D|<fingerprint>|<response JSON>` once answered.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LightwatchError } from '../../lib/errors/errors.js';
 import type { StreamNames } from '../../lib/streams/partition.js';
@@ -24,16 +27,27 @@ export interface StoredResponse {
 }
 
 export type BeginResult =
-  /** Go ahead, with this receivedAt (the first attempt's when this takes over an unfinished one). */
-  | { state: 'new'; receivedAt: number }
+  /**
+   * Go ahead, with this receivedAt (the first attempt's when this takes over an unfinished one); `holder`
+   * identifies this attempt's lease for renew.
+   */
+  | { state: 'new'; receivedAt: number; holder: string }
   | { state: 'done'; response: StoredResponse };
 
 export interface IdempotencyStore {
+  /** How long an attempt's lease lasts unless renewed, ms. */
+  readonly leaseMs: number;
   /**
    * Claims `key` for this request, or returns the earlier answer. Throws 409 `idempotency_in_progress` while
-   * another attempt holds the lease, 422 `idempotency_key_reused` when the key came with another request.
+   * another attempt holds the lease (Retry-After: until it ends), 422 `idempotency_key_reused` when the key
+   * came with another request.
    */
   begin(tenant: string, key: string, fingerprint: string, now: number): Promise<BeginResult>;
+  /**
+   * Extends the lease of the attempt `holder` to now + lease; false when it no longer holds it (completed,
+   * released, aborted, or taken over after it lapsed). Call every leaseMs / 3 while the attempt runs.
+   */
+  renew(tenant: string, key: string, fingerprint: string, holder: string, now: number): Promise<boolean>;
   complete(tenant: string, key: string, fingerprint: string, response: StoredResponse): Promise<void>;
   /** The attempt may have appended events: keep the record (and its receivedAt) but let a retry take over now. */
   release(tenant: string, key: string, fingerprint: string): Promise<void>;
@@ -46,15 +60,17 @@ export interface IdempotencyDeps {
   names: StreamNames;
   /** How long a key is remembered (default 24 h). */
   ttlMs?: number;
-  /** How long an attempt holds the key before a retry may take over (default 60 s). */
+  /** How long an attempt holds the key, unless renewed, before a retry may take over (default 10 s). */
   leaseMs?: number;
 }
+
+export const DEFAULT_IDEMPOTENCY_LEASE_MS = 10_000;
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
 export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
-// KEYS[1] the record; ARGV[1] fingerprint, ARGV[2] now (ms), ARGV[3] lease (ms), ARGV[4] TTL (ms).
+// KEYS[1] the record; ARGV[1] fingerprint, ARGV[2] now (ms), ARGV[3] lease (ms), ARGV[4] TTL (ms), ARGV[5] holder.
 // Returns {'new', receivedAt} when the caller may proceed (fresh, or taking over an expired/released
 // lease of the same request), else {'existing', value}.
 const BEGIN = `
@@ -62,17 +78,27 @@ local v = redis.call('GET', KEYS[1])
 local now = tonumber(ARGV[2])
 local leaseUntil = tostring(now + tonumber(ARGV[3]))
 if not v then
-  redis.call('SET', KEYS[1], 'P|' .. ARGV[1] .. '|' .. ARGV[2] .. '|' .. leaseUntil, 'PX', ARGV[4])
+  redis.call('SET', KEYS[1], 'P|' .. ARGV[1] .. '|' .. ARGV[2] .. '|' .. leaseUntil .. '|' .. ARGV[5], 'PX', ARGV[4])
   return {'new', ARGV[2]}
 end
 if string.sub(v, 1, 2) == 'P|' then
-  local fp, recv, lease = string.match(v, '^P|([^|]*)|([^|]*)|([^|]*)$')
+  local fp, recv, lease = string.match(v, '^P|([^|]*)|([^|]*)|([^|]*)')
   if fp == ARGV[1] and tonumber(lease) <= now then
-    redis.call('SET', KEYS[1], 'P|' .. fp .. '|' .. recv .. '|' .. leaseUntil, 'KEEPTTL')
+    redis.call('SET', KEYS[1], 'P|' .. fp .. '|' .. recv .. '|' .. leaseUntil .. '|' .. ARGV[5], 'KEEPTTL')
     return {'new', recv}
   end
 end
 return {'existing', v}`;
+
+// KEYS[1] the record; ARGV[1] fingerprint, ARGV[2] holder, ARGV[3] now (ms), ARGV[4] lease (ms). Moves the
+// lease end of a pending record held by `holder` to now + lease; 1 if it did.
+const RENEW = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local fp, recv, holder = string.match(v, '^P|([^|]*)|([^|]*)|[^|]*|([^|]*)$')
+if fp ~= ARGV[1] or holder ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], 'P|' .. fp .. '|' .. recv .. '|' .. tostring(tonumber(ARGV[3]) + tonumber(ARGV[4])) .. '|' .. holder, 'KEEPTTL')
+return 1`;
 
 // KEYS[1] the record; ARGV[1] 'P|<fingerprint>|'. Sets the lease of our pending record to 0 (KEEPTTL).
 const RELEASE = `
@@ -90,10 +116,11 @@ local v = redis.call('GET', KEYS[1])
 if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-const inProgress = (): LightwatchError =>
+/** 409 for a key whose lease runs until `leaseUntil`: Retry-After is when a retry can take over if it lapses. */
+const inProgress = (leaseUntil: number, now: number): LightwatchError =>
   new LightwatchError('conflict', 'a request with this Idempotency-Key is still being processed; retry shortly', {
     reason: 'idempotency_in_progress',
-    retryAfterSec: 1,
+    retryAfterSec: Number.isFinite(leaseUntil) ? Math.max(1, Math.ceil((leaseUntil - now) / 1000)) : 1,
     retryable: true,
   });
 
@@ -106,7 +133,7 @@ const reused = (): LightwatchError =>
 export function createIdempotencyStore(deps: IdempotencyDeps): IdempotencyStore {
   const { redis, names } = deps;
   const ttl = deps.ttlMs ?? 24 * 60 * 60 * 1000;
-  const lease = Math.min(ttl, deps.leaseMs ?? 60_000);
+  const lease = Math.min(ttl, deps.leaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS);
   const recordKey = (tenant: string, key: string): string => names.key('idem', tenant, sha256Hex(key));
 
   function check(key: string): void {
@@ -119,14 +146,19 @@ export function createIdempotencyStore(deps: IdempotencyDeps): IdempotencyStore 
   }
 
   return {
+    leaseMs: lease,
     async begin(tenant, key, fingerprint, now) {
       check(key);
-      const [state, value] = (await redis.eval(BEGIN, 1, recordKey(tenant, key), fingerprint, String(now), String(lease), String(ttl))) as [string, string];
-      if (state === 'new') return { state: 'new', receivedAt: Number(value) };
+      const holder = randomBytes(9).toString('base64url');
+      const [state, value] = (await redis.eval(BEGIN, 1, recordKey(tenant, key), fingerprint, String(now), String(lease), String(ttl), holder)) as [string, string];
+      if (state === 'new') return { state: 'new', receivedAt: Number(value), holder };
       const fp = value.slice(2, 2 + fingerprint.length);
       if (fp !== fingerprint || value[2 + fingerprint.length] !== '|') throw reused();
-      if (value.startsWith('P|')) throw inProgress();
+      if (value.startsWith('P|')) throw inProgress(Number(value.split('|')[3]), now);
       return { state: 'done', response: JSON.parse(value.slice(3 + fingerprint.length)) as StoredResponse };
+    },
+    async renew(tenant, key, fingerprint, holder, now) {
+      return (await redis.eval(RENEW, 1, recordKey(tenant, key), fingerprint, holder, String(now), String(lease))) === 1;
     },
     async complete(tenant, key, fingerprint, response) {
       await redis.set(recordKey(tenant, key), `D|${fingerprint}|${JSON.stringify(response)}`, 'PX', ttl);
@@ -138,4 +170,26 @@ export function createIdempotencyStore(deps: IdempotencyDeps): IdempotencyStore 
       await redis.eval(ABORT, 1, recordKey(tenant, key), `P|${fingerprint}|`);
     },
   };
+}
+
+/**
+ * Keeps an attempt's lease: calls `renew` every `everyMs` until the returned function is called or a renewal
+ * reports the lease lost. A failed renewal (Redis away) is retried on the next tick; if the lease lapses
+ * meanwhile, a retry takes over with the same receivedAt and ids, which the store absorbs. The timer never
+ * keeps the process alive.
+ */
+export function holdLease(renew: () => Promise<boolean>, everyMs: number): () => void {
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(timer);
+  };
+  const timer = setInterval(() => {
+    renew().then((held) => {
+      if (!held) stop();
+    }, () => undefined);
+  }, Math.max(1, Math.floor(everyMs)));
+  timer.unref();
+  return stop;
 }
