@@ -2,12 +2,22 @@
 // thread of the all-in-one process; with SQLite's automatic checkpoint, every ~10000th page committed stops that
 // thread while the WAL is copied into the database file and fsync'ed (A/B: ~5% of the append CPU and up to a fifth
 // of its wall time on a loaded machine). A worker thread with its own connection runs PASSIVE checkpoints on an
-// interval instead: they never block writers or readers. The writing connection keeps a much larger automatic
+// interval, and right after each commit of the writer (nudge) instead: they never block writers or readers.
+// Why after each commit: SQLite restarts the WAL from its start only when a write transaction begins with every
+// frame already checkpointed. A checkpoint of one commit's frames finishes in the gap before the next commit,
+// so the WAL stays small and is reused; on a timer alone a checkpoint of ~500 ms of writes rarely finishes in
+// such a gap, the WAL only grows, and the writer's own safety-net checkpoint (copy + fsync on the writing
+// thread) runs instead. Store bench, 1M events: 150k events/s against 142k. The writing connection keeps a much larger automatic
 // checkpoint as a safety net, so the WAL stays bounded even if the worker stops or falls behind.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 export interface Checkpointer {
+  /**
+   * Asks for a checkpoint now (the writer calls it after each commit); requests arriving while one runs fold
+   * into one more. Cheap: one message to the worker.
+   */
+  nudge(): void;
   /** Stops the worker (after one last checkpoint attempt). Idempotent. */
   close(): Promise<void>;
 }
@@ -32,7 +42,17 @@ function checkpoint() {
   }
 }
 const timer = setInterval(checkpoint, workerData.intervalMs);
+let nudged = false;
 parentPort.on('message', (m) => {
+  if (m === 'now') {
+    if (nudged) return;
+    nudged = true;
+    setImmediate(() => {
+      nudged = false;
+      checkpoint();
+    });
+    return;
+  }
   if (m !== 'close') return;
   clearInterval(timer);
   checkpoint();
@@ -60,6 +80,9 @@ export function startCheckpointer(path: string, intervalMs: number): Checkpointe
   worker.on('message', () => {});
   let closing: Promise<void> | undefined;
   return {
+    nudge() {
+      if (!exited && !closing) worker.postMessage('now');
+    },
     close() {
       closing ??= (async () => {
         if (exited) return;

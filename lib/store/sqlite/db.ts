@@ -28,7 +28,8 @@ export interface SqliteStoreOptions {
   walAutocheckpointPages?: number;
   /**
    * Interval of the checkpoint worker thread (PASSIVE checkpoints on its own connection, off the main thread),
-   * ms. Default 500; 0 turns the worker off and leaves checkpoints to the writer. Never used for `:memory:`.
+   * ms, besides the one it runs after each append's commit. Default 500; 0 turns the worker off and leaves
+   * checkpoints to the writer. Never used for `:memory:`.
    */
   checkpointIntervalMs?: number;
   /** Rows deleted per retention transaction, so the write lock is never held for long. Default 5000. */

@@ -147,7 +147,7 @@ export function pageSql(f: EventFilter, order: 'asc' | 'desc', after: { ts: numb
   return { sql, params };
 }
 
-export function createSqliteEvents(db: Db, opts: { retentionChunk?: number } = {}): EventsPart {
+export function createSqliteEvents(db: Db, opts: { retentionChunk?: number; afterAppend?: () => void } = {}): EventsPart {
   const prepare = statementCache(db);
   const chunk = Math.max(100, Math.floor(opts.retentionChunk ?? 5000));
 
@@ -241,7 +241,9 @@ export function createSqliteEvents(db: Db, opts: { retentionChunk?: number } = {
         order[i] = i;
       }
       order.sort(byKey(events));
-      return { inserted: appendTx(events, kinds, order) };
+      const inserted = appendTx(events, kinds, order);
+      if (inserted > 0) opts.afterAppend?.();
+      return { inserted };
     },
 
     async queryEvents(query: EventQuery): Promise<Page<StoredEvent>> {

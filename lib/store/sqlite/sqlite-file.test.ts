@@ -1,7 +1,7 @@
 // SQLite-specific behaviour the conformance suite cannot see: the file settings, query plans that walk an index
 // in keyset order (never a sort), retention that yields between chunks, and openStore's URL handling.
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -72,6 +72,40 @@ describe('SQLite file store', () => {
     const again = await createSqliteStore({ path });
     expect(await again.countEvents('a')).toBe(2000);
     await again.close();
+  });
+
+  it('checkpoints right after each commit, so the next commit reuses the WAL from its start', async () => {
+    const many = (tenant: string) => Array.from({ length: 2000 }, (_, i) => logEvent({ ts: T0 + i, tenant }));
+    const path = join(dir, 'nudge.db');
+    // The interval is an hour: only the writer's nudge can start a checkpoint within this test.
+    const store = await createSqliteStore({ path, checkpointIntervalMs: 3_600_000 });
+    // The wal-index header (https://www.sqlite.org/walformat.html): mxFrame, the last valid WAL frame, at byte
+    // 16; nBackfill, the frames already copied into the database file, at byte 96 (native byte order).
+    const walIndex = (): { mxFrame: number; nBackfill: number } => {
+      const shm = readFileSync(`${path}-shm`);
+      return { mxFrame: shm.readUInt32LE(16), nBackfill: shm.readUInt32LE(96) };
+    };
+    const checkpointed = async (): Promise<void> => {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const w = walIndex();
+        if (w.mxFrame > 0 && w.nBackfill === w.mxFrame) return;
+        if (Date.now() > deadline) throw new Error(`no checkpoint after the commit: ${JSON.stringify(w)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    await store.appendEvents(many('a'));
+    const framesOfOneCommit = walIndex().mxFrame;
+    await checkpointed();
+    const walBytes = statSync(`${path}-wal`).size;
+    // The next commit starts at frame 1 again: the WAL file does not grow for a commit of the same size.
+    await store.appendEvents(many('b'));
+    expect(walIndex().mxFrame).toBeLessThanOrEqual(framesOfOneCommit * 1.5);
+    await checkpointed();
+    await store.appendEvents(many('c'));
+    expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(walBytes * 1.5);
+    expect(await store.countEvents('c')).toBe(2000);
+    await store.close();
   });
 
   it('retention deletes in chunks and lets other calls run in between', async () => {

@@ -25,7 +25,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Sqlit
   const store: SqliteStore = {
     kind: 'sqlite',
     path: opts.path,
-    ...createSqliteEvents(db, { retentionChunk: opts.retentionChunk }),
+    ...createSqliteEvents(db, { retentionChunk: opts.retentionChunk, ...(checkpointer ? { afterAppend: () => checkpointer.nudge() } : {}) }),
     targets: createSqliteConfig<Target>(db, 'cfg_targets', 'target', (t) => t.name),
     rules: createSqliteConfig<Rule>(db, 'cfg_rules', 'rule', (r) => r.name),
     channels: createSqliteConfig<Channel>(db, 'cfg_channels', 'channel', (c) => c.name),
