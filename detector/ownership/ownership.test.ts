@@ -130,6 +130,41 @@ describe('ownership against real Redis', () => {
     expect(Date.now() - t0).toBeLessThan(2_000);
   });
 
+  it('close hands all partitions over together, not one after another', async () => {
+    // Each hand-over waits for the partition's in-flight stream read (up to the BLOCK time): one after another,
+    // a detector owning 64 partitions would need 64 of those to stop, past the shutdown timeout.
+    const waiting: number[] = [];
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const o = createOwnership({
+      redis,
+      names,
+      replicaId: 'solo',
+      leaseMs: 60_000,
+      logger,
+      handler: {
+        acquired: async () => undefined,
+        releasing: async (p) => {
+          waiting.push(p);
+          await gate;
+        },
+        lost: () => undefined,
+      },
+    });
+    await o.start();
+    await until(() => o.owned().size === 12);
+    const closed = o.close();
+    try {
+      await until(() => waiting.length === 12);
+      expect(o.owned().size).toBe(12);
+    } finally {
+      openGate();
+    }
+    await closed;
+    expect(o.owned().size).toBe(0);
+    expect(await redis.exists(...Array.from({ length: 12 }, (_, p) => names.lease(p)))).toBe(0);
+  });
+
   it('a frozen owner knows on resuming, without Redis, that it may no longer read its partitions', async () => {
     const a = make('a');
     await a.start();
