@@ -5,8 +5,8 @@ import { deletePrefix, newRedis, uniquePrefix } from '../test/support/redis.js';
 import { freePort } from '../lib/redis/local-server.js';
 import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { Store } from '../lib/store/port.js';
-import { eventsOfEntry, FIELD_EVENTS, FIELD_TENANT } from '../lib/streams/codec.js';
-import { GROUP_DETECT, streamNames, type StreamNames } from '../lib/streams/partition.js';
+import { encodeBatch, eventsOfEntry, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_TENANT } from '../lib/streams/codec.js';
+import { GROUP_DETECT, partitionOf, streamNames, type StreamNames } from '../lib/streams/partition.js';
 import type { Detector } from './index.js';
 import { checkResult, makeRule, makeTarget, metricValue, ping, publish, seed, startReceiver, testDetector, until, webhookChannel, type Receiver } from './testing/harness.js';
 
@@ -147,6 +147,32 @@ describe('detector against real Redis and SQLite', () => {
       return n;
     };
     await until(async () => (await pending()) === 0, 5_000, 'every entry acknowledged');
+  });
+
+  it('reloads the configuration before applying an entry whose request created its target', async () => {
+    // A cron job's first run, auto-creating its target (?create=1), fails: that ping must open the incident,
+    // not wait for the periodic reload (an hour here) and then turn into a "missed heartbeat" later.
+    await seed(store, { channels: [webhookChannel(receiver.url)] });
+    const d = testDetector(redis, store, names, 'solo', { configRefreshMs: 3_600_000 });
+    detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000);
+    const add = async (target: string, marked: boolean): Promise<void> => {
+      // As ingest does it: the target is in the store before the entry is in the stream.
+      await store.targets.create(makeTarget(target, { kind: 'heartbeat', heartbeat: { intervalSec: 3600, graceSec: 0 } }));
+      const fields = [FIELD_EVENTS, encodeBatch([ping(target, { status: 'fail', exitStatus: 2 })]), FIELD_TENANT, 'acme'];
+      if (marked) fields.push(FIELD_CONFIG_CHANGED, '1');
+      await redis.xadd(names.events(partitionOf('acme', target, names.partitions)), '*', ...fields);
+    };
+    // Unmarked: the tenant has no target the detector knows of yet, so the entry is passed over.
+    await add('weekly', false);
+    await until(async () => (await metricValue(d.registry, 'lightwatch_detector_entries_passed_over_total')) === 1, 5_000, 'the unmarked entry passed over');
+    await add('nightly', true);
+    await until(() => receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the created target\'s incident');
+    const opened = receiver.received.filter((r) => r.transition === 'opened');
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.body.target).toMatchObject({ name: 'nightly' });
+    expect((opened[0]!.body.incident as { title: string }).title).toContain('reported failure');
   });
 
   it('an acknowledgement event stops reminders; reminders repeat while open', async () => {

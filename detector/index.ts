@@ -84,6 +84,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   });
   const checker = createChecker({ redis, names, clock: timers, logger, registry, concurrency: cfg.checkConcurrency ?? 50, owns: (p) => late.ownership?.owned().has(p) ?? false });
   const runtime = createRuntime({
+    reloadConfig: () => reloadConfig(),
     redis,
     reader,
     store,
@@ -111,6 +112,26 @@ export function createDetector(deps: DetectorDeps): Detector {
   let closing: Promise<void> | undefined;
   let killed = false;
 
+  // One reload at a time. A caller wants one that starts after its call (what it needs loaded is in the store
+  // by then): while one runs, callers share the single reload queued after it.
+  let reloading: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  const reloadConfig = (): Promise<void> => {
+    if (!reloading) {
+      reloading = refreshConfig().finally(() => {
+        reloading = undefined;
+      });
+      return reloading;
+    }
+    queued ??= reloading
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return reloadConfig();
+      });
+    return queued;
+  };
+
   const refreshConfig = async (): Promise<void> => {
     const changed = config.apply(await loadConfig(store));
     runtime.configChanged(changed);
@@ -123,11 +144,11 @@ export function createDetector(deps: DetectorDeps): Detector {
 
   return {
     async start() {
-      await refreshConfig();
+      await reloadConfig();
       runtime.start();
       await ownership.start();
       refreshTimer = setInterval(() => {
-        refreshConfig().catch((err: unknown) => logger.warn({ err }, 'configuration refresh failed'));
+        reloadConfig().catch((err: unknown) => logger.warn({ err }, 'configuration refresh failed'));
       }, cfg.configRefreshMs ?? 5000);
     },
     close() {
@@ -151,6 +172,6 @@ export function createDetector(deps: DetectorDeps): Detector {
       timers.close();
       void checker.close();
     },
-    refreshConfig,
+    refreshConfig: reloadConfig,
   };
 }

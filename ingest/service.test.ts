@@ -11,8 +11,8 @@ import { isLightwatchError } from '../lib/errors/errors.js';
 import type { CallContext } from '../lib/rpc/apis.js';
 import { ingestApiClient } from '../lib/rpc/grpc-clients.js';
 import { ingestBinding, startGrpcServer } from '../lib/rpc/grpc-server.js';
-import { eventsOfEntry } from '../lib/streams/codec.js';
-import { streamNames, type StreamNames } from '../lib/streams/partition.js';
+import { changesConfig, eventsOfEntry } from '../lib/streams/codec.js';
+import { partitionOf, streamNames, type StreamNames } from '../lib/streams/partition.js';
 import { createSqliteStore, type SqliteStore } from '../lib/store/sqlite/store.js';
 import type { PushEventsRequest, PushRequest } from '../proto/gen/lightwatch/v1/ingest.js';
 import type { IngestConfig } from './config.js';
@@ -280,6 +280,11 @@ describe('ingest API', () => {
     const created = await store.targets.getByName('acme', 'nightly-backup');
     expect(created).toMatchObject({ kind: 'heartbeat', heartbeat: { intervalSec: 60, graceSec: 60 } });
     expect((await a.push(ping('nightly-backup'), ctx())).accepted).toBe(1);
+    // The ping that created the target is marked, so the detector loads the target before applying it; the
+    // next ping (the target existed already) is not.
+    const stream = names.events(partitionOf('acme', 'nightly-backup', names.partitions));
+    const marks = (await redis.xrange(stream, '-', '+')).map(([, f]) => changesConfig(f));
+    expect(marks).toEqual([true, false]);
     // Another tenant does not see acme's target.
     expect((await rejection(a.push(ping('nightly-backup'), ctx('globex')))).reason).toBe('unknown_target');
 

@@ -133,9 +133,10 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
   }
 
   /** Heartbeats must name a known target; unknown ones are created (admin + create=1), refused (single ping) or rejected per item. */
-  async function checkHeartbeatTargets(p: Prepared, named: Map<number, string>, principal: Principal, create: boolean): Promise<void> {
-    const missing = await targets.missing(principal.tenant, named.values(), create && hasScope(principal, 'admin'));
-    if (missing.size === 0) return;
+  /** Drops the pings of unknown targets (or creates them); true when a target was created. */
+  async function checkHeartbeatTargets(p: Prepared, named: Map<number, string>, principal: Principal, create: boolean): Promise<boolean> {
+    const { missing, created } = await targets.resolve(principal.tenant, named.values(), create && hasScope(principal, 'admin'));
+    if (missing.size === 0) return created;
     if (p.singlePing) throw unknownTarget([...missing][0] as string);
     p.items = p.items.filter((it) => {
       const t = named.get(it.index);
@@ -143,6 +144,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
       p.rejected.push({ index: it.index, error: unknownTarget(t).message });
       return false;
     });
+    return created;
   }
 
   function kindCounts(events: readonly { kind: string }[]): Map<string, number> {
@@ -162,14 +164,15 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     metrics.batchSize.observe({ endpoint: p.endpoint }, p.items.length + p.rejected.length);
     const named = heartbeatTargets(p);
     // Only awaited when there is something to check: a request without heartbeats is staged in one go.
-    if (named.size > 0) await checkHeartbeatTargets(p, named, principal, createTargets);
+    const configChanged = named.size > 0 && (await checkHeartbeatTargets(p, named, principal, createTargets));
     const norm = normalize(
       p.items,
       { tenant: principal.tenant, receivedAt, ids, ...(idempotencyKey ? { idempotencyKey } : {}), ...(p.defaultTarget ? { defaultTarget: p.defaultTarget } : {}) },
       config.normalize,
     );
     const staged: Staged = {
-      encoded: appender.encode(norm.events),
+      // A created target is marked on the entries, so the detector loads it before applying them.
+      encoded: appender.encode(norm.events, { configChanged }),
       accepted: norm.events.length,
       byKind: kindCounts(norm.events),
       rejected: [...p.rejected, ...norm.rejected].sort((a, b) => a.index - b.index),

@@ -29,28 +29,31 @@ describe('heartbeat target directory', () => {
   it('caches found targets for a minute and missing ones for a second (injected clock)', async () => {
     const dir = createTargetDirectory({ store: counting(), ids: createIdGenerator(), now: () => t });
     await store.targets.create({ id: 't1', tenant: 'acme', name: 'backup', kind: 'heartbeat', labels: {}, channels: [], paused: false, createdAt: t, updatedAt: t });
-    expect(await dir.missing('acme', ['backup', 'typo'], false)).toEqual(new Set(['typo']));
+    expect((await dir.resolve('acme', ['backup', 'typo'], false)).missing).toEqual(new Set(['typo']));
     expect(lookups).toBe(2);
-    expect(await dir.missing('acme', ['backup', 'typo'], false)).toEqual(new Set(['typo']));
+    expect((await dir.resolve('acme', ['backup', 'typo'], false)).missing).toEqual(new Set(['typo']));
     expect(lookups).toBe(2);
 
     t += 1_001; // the miss expires, the hit does not
     await store.targets.create({ id: 't2', tenant: 'acme', name: 'typo', kind: 'heartbeat', labels: {}, channels: [], paused: false, createdAt: t, updatedAt: t });
-    expect(await dir.missing('acme', ['backup', 'typo'], false)).toEqual(new Set());
+    expect(await dir.resolve('acme', ['backup', 'typo'], false)).toEqual({ missing: new Set(), created: false });
     expect(lookups).toBe(3);
     t += 60_001;
-    await dir.missing('acme', ['backup'], false);
+    await dir.resolve('acme', ['backup'], false);
     expect(lookups).toBe(4);
   });
 
   it('creates missing targets when allowed, tolerating a concurrent creation of the same name', async () => {
     const a = createTargetDirectory({ store: counting(), ids: createIdGenerator(), now: () => t });
     const b = createTargetDirectory({ store: counting(), ids: createIdGenerator(), now: () => t });
-    const [ra, rb] = await Promise.all([a.missing('acme', ['nightly'], true), b.missing('acme', ['nightly'], true)]);
-    expect(ra.size + rb.size).toBe(0);
+    const [ra, rb] = await Promise.all([a.resolve('acme', ['nightly'], true), b.resolve('acme', ['nightly'], true)]);
+    expect(ra.missing.size + rb.missing.size).toBe(0);
+    // Both report the change, the one whose insert lost the race too: each request marks its own entries.
+    expect([ra.created, rb.created]).toEqual([true, true]);
+    expect((await a.resolve('acme', ['nightly'], true)).created).toBe(false);
     const created = await store.targets.list('acme');
     expect(created.map((x) => [x.name, x.kind, x.heartbeat])).toEqual([['nightly', 'heartbeat', { intervalSec: 60, graceSec: 60 }]]);
     // Per tenant: another tenant still misses it.
-    expect(await a.missing('globex', ['nightly'], false)).toEqual(new Set(['nightly']));
+    expect(await a.resolve('globex', ['nightly'], false)).toEqual({ missing: new Set(['nightly']), created: false });
   });
 });

@@ -19,12 +19,16 @@ export interface TargetDirectoryDeps {
   maxEntries?: number;
 }
 
+export interface TargetLookup {
+  /** The names that do not exist for the tenant (none when creating was allowed). */
+  missing: Set<string>;
+  /** Whether this call created a target (or raced another request creating it): the configuration changed. */
+  created: boolean;
+}
+
 export interface TargetDirectory {
-  /**
-   * Returns the names among `names` that do not exist for `tenant`. When `create` is true, missing names are
-   * created first (and so never returned).
-   */
-  missing(tenant: string, names: Iterable<string>, create: boolean): Promise<Set<string>>;
+  /** Looks `names` up for `tenant`; when `create` is true, missing names are created first. */
+  resolve(tenant: string, names: Iterable<string>, create: boolean): Promise<TargetLookup>;
 }
 
 export function createTargetDirectory(deps: TargetDirectoryDeps): TargetDirectory {
@@ -75,14 +79,19 @@ export function createTargetDirectory(deps: TargetDirectoryDeps): TargetDirector
   }
 
   return {
-    async missing(tenant, names, allowCreate) {
-      const out = new Set<string>();
+    async resolve(tenant, names, allowCreate) {
+      const missing = new Set<string>();
+      let created = false;
       for (const name of new Set(names)) {
         if (await exists(tenant, name)) continue;
-        if (allowCreate) await create(tenant, name);
-        else out.add(name);
+        if (allowCreate) {
+          await create(tenant, name);
+          created = true;
+        } else {
+          missing.add(name);
+        }
       }
-      return out;
+      return { missing, created };
     },
   };
 }

@@ -11,7 +11,7 @@ import type { CanonicalEvent } from '../../lib/events/event.js';
 import { derivedId } from '../../lib/events/ids.js';
 import type { Store } from '../../lib/store/port.js';
 import type { ActorSnapshot, Incident } from '../../lib/store/types.js';
-import { compareStreamIds, encodeBatch, eventsOfEntry, FIELD_EVENTS, tenantOfEntry } from '../../lib/streams/codec.js';
+import { changesConfig, compareStreamIds, encodeBatch, eventsOfEntry, FIELD_EVENTS, tenantOfEntry } from '../../lib/streams/codec.js';
 import { GROUP_DETECT, partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 import type { Checker } from '../checks/checker.js';
 import type { Effect, IncidentEffect, NotifyEffect } from '../machines/effects.js';
@@ -54,6 +54,11 @@ export interface RuntimeOptions {
   maxUnflushed?: number;
   /** Length the incidents stream is trimmed to (approximately). */
   incidentsMaxLen?: number;
+  /**
+   * Reloads the configuration (a reload that starts after the call). Run before applying entries marked
+   * FIELD_CONFIG_CHANGED: their request created a target, and the events must meet it.
+   */
+  reloadConfig?: () => Promise<void>;
 }
 
 type PartitionStatus = 'starting' | 'active' | 'releasing' | 'gone';
@@ -366,6 +371,19 @@ export function createRuntime(o: RuntimeOptions): Runtime {
   };
 
   /** Takes over the group's pending entries (delivered to a dead owner, never acknowledged) and applies them. */
+  const marked = (entries: ReadonlyArray<[string, string[]]>): boolean => entries.some(([, fields]) => changesConfig(fields));
+
+  /** Reloads the configuration first when `changed` (an entry's request created a target: FIELD_CONFIG_CHANGED). */
+  const configBefore = async (changed: boolean): Promise<void> => {
+    if (!changed || !o.reloadConfig) return;
+    try {
+      await o.reloadConfig();
+    } catch (err) {
+      // Applied anyway: the next periodic reload picks the target up, as it did before the mark existed.
+      logger.warn({ err }, 'reloading the configuration for a created target failed');
+    }
+  };
+
   const replayPending = async (part: PartitionState): Promise<void> => {
     let cursor = '0-0';
     do {
@@ -373,6 +391,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       if (part.status !== 'starting') return;
       cursor = res[0];
       const entries = res[1].filter((x): x is [string, string[]] => x !== null);
+      await configBefore(marked(entries));
+      if (part.status !== 'starting') return;
       applyEntries(part, entries, true);
     } while (cursor !== '0-0');
   };
@@ -399,6 +419,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
         continue;
       }
       if (res) {
+        await configBefore(res.some(([, entries]) => marked(entries)));
         for (const [stream, entries] of res) {
           const part = byStream.get(stream);
           // Entries of a partition being released stay pending: its next owner claims them.

@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { unavailable } from '../../lib/errors/errors.js';
-import { encodeBatch, FIELD_EVENTS, FIELD_TENANT, sharedTenant } from '../../lib/streams/codec.js';
+import { encodeBatch, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_TENANT, sharedTenant } from '../../lib/streams/codec.js';
 import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 
 /** Soft upper bound of one entry's payload (UTF-16 length of the JSON, about bytes for ASCII). */
@@ -25,12 +25,19 @@ export interface EncodedAppend {
   readonly entries: readonly PlannedEntry[];
   /** Events encoded. */
   readonly events: number;
+  /** Every entry is written with FIELD_CONFIG_CHANGED. */
+  readonly configChanged: boolean;
+}
+
+export interface EncodeOptions {
+  /** The request changed its tenant's configuration (created a target): mark its entries (FIELD_CONFIG_CHANGED). */
+  configChanged?: boolean;
 }
 
 export interface Appender {
   /** encode + write, with a cursor per event. */
   append(events: readonly CanonicalEvent[]): Promise<AppendResult>;
-  encode(events: readonly CanonicalEvent[]): EncodedAppend;
+  encode(events: readonly CanonicalEvent[], opts?: EncodeOptions): EncodedAppend;
   /** Writes the entries; resolves with their ids (in `encoded.entries` order) once Redis acknowledged them all. */
   write(encoded: EncodedAppend): Promise<string[]>;
 }
@@ -75,7 +82,7 @@ export function createAppender(deps: AppenderDeps): Appender {
   const { redis, names } = deps;
   const maxChars = deps.maxEntryChars ?? DEFAULT_MAX_ENTRY_CHARS;
 
-  function encode(events: readonly CanonicalEvent[]): EncodedAppend {
+  function encode(events: readonly CanonicalEvent[], opts: EncodeOptions = {}): EncodedAppend {
     const byPartition = new Map<number, { events: CanonicalEvent[]; positions: number[] }>();
     for (let i = 0; i < events.length; i++) {
       const ev = events[i] as CanonicalEvent;
@@ -90,7 +97,7 @@ export function createAppender(deps: AppenderDeps): Appender {
     }
     const planned: PlannedEntry[] = [];
     for (const [p, group] of byPartition) planEntries(names.events(p), group.events, group.positions, maxChars, planned);
-    return { entries: planned, events: events.length };
+    return { entries: planned, events: events.length, configChanged: opts.configChanged === true };
   }
 
   async function write(encoded: EncodedAppend): Promise<string[]> {
@@ -98,8 +105,10 @@ export function createAppender(deps: AppenderDeps): Appender {
     if (planned.length === 0) return [];
     const pipeline = redis.pipeline();
     for (const entry of planned) {
-      if (entry.tenant === undefined) pipeline.xadd(entry.stream, '*', FIELD_EVENTS, entry.payload);
-      else pipeline.xadd(entry.stream, '*', FIELD_EVENTS, entry.payload, FIELD_TENANT, entry.tenant);
+      const fields: Array<string | Buffer> = [FIELD_EVENTS, entry.payload];
+      if (entry.tenant !== undefined) fields.push(FIELD_TENANT, entry.tenant);
+      if (encoded.configChanged) fields.push(FIELD_CONFIG_CHANGED, '1');
+      pipeline.xadd(entry.stream, '*', ...fields);
     }
     let results: [Error | null, unknown][] | null;
     try {

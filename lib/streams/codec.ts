@@ -13,6 +13,23 @@ export const FIELD_EVENTS = 'e';
  */
 export const FIELD_TENANT = 't';
 
+/**
+ * Field present (value `1`) on the entries of a request that changed its tenant's configuration just before
+ * they were written: a heartbeat with `?create=1` that created its target. A reader that caches configuration
+ * (the detector) reloads it before applying such an entry; otherwise the creating ping, and any other event of
+ * the new target until the next periodic reload, would meet no target and be passed over. The change is in the
+ * store before the entry is in the stream, so a reload started after reading the entry sees it.
+ */
+export const FIELD_CONFIG_CHANGED = 'c';
+
+/** Whether a raw field list `[k1, v1, ...]` carries FIELD_CONFIG_CHANGED. */
+export function changesConfig(fields: readonly string[]): boolean {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === FIELD_CONFIG_CHANGED) return true;
+  }
+  return false;
+}
+
 /** The tenant all events of `events` share, or undefined when they do not (or there are none). */
 export function sharedTenant(events: readonly CanonicalEvent[]): string | undefined {
   const first = events[0]?.tenant;
