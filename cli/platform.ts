@@ -14,7 +14,7 @@ import { Lifecycle } from '../lib/lifecycle/shutdown.js';
 import { createLogger, type Logger } from '../lib/logging/logger.js';
 import { createRegistry, type Registry } from '../lib/metrics/registry.js';
 import { connectRedis } from '../lib/redis/connect.js';
-import { startLocalRedis } from '../lib/redis/local-server.js';
+import { superviseLocalRedis } from '../lib/redis/local-server.js';
 import { openStore } from '../lib/store/index.js';
 import type { Store } from '../lib/store/port.js';
 import { streamNames, type StreamNames } from '../lib/streams/partition.js';
@@ -37,13 +37,19 @@ export function createPlatform(config: Readonly<LightwatchConfig>, service: stri
   return { config, logger, registry, lifecycle, names: streamNames(config.streamPrefix, config.partitions), extraMetrics: [] };
 }
 
-/** REDIS_URL, or (all-in-one only) a redis-server of our own with AOF on under DATA_DIR, stopped on exit. */
+/** REDIS_URL, or (all-in-one only) a redis-server of our own with AOF on under DATA_DIR, restarted if it dies, stopped on exit. */
 export async function redisUrlFor(p: Platform, allowLocal: boolean): Promise<string> {
   if (p.config.redisUrl) return p.config.redisUrl;
   if (!allowLocal) throw new Error('REDIS_URL is not set: a single service needs the shared Redis (e.g. REDIS_URL=redis://redis:6379)');
-  const local = await startLocalRedis({ dir: join(p.config.dataDir, 'redis'), appendOnly: true });
+  const log = p.logger.child({ part: 'local-redis' });
+  // Nothing else would bring our own Redis back: restarted on the same port from its AOF whenever it dies.
+  const local = await superviseLocalRedis({ dir: join(p.config.dataDir, 'redis'), appendOnly: true }, {
+    died: (redisPid, restartInMs) => log.error({ redisPid, restartInMs }, 'local redis-server died; restarting it'),
+    restarted: (redisPid, attempt) => log.warn({ redisPid, attempt }, 'local redis-server restarted'),
+    restartFailed: (err, attempt, retryInMs) => log.error({ err, attempt, retryInMs }, 'restarting local redis-server failed'),
+  });
   p.lifecycle.onClose('local redis-server', () => local.stop());
-  p.logger.info({ port: local.port, dir: join(p.config.dataDir, 'redis') }, 'started local redis-server (AOF on)');
+  p.logger.info({ port: local.port, dir: join(p.config.dataDir, 'redis') }, 'started local redis-server (AOF on, restarted if it dies)');
   return local.url;
 }
 

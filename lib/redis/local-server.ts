@@ -27,6 +27,8 @@ export interface LocalRedis {
   stop(): Promise<void>;
   /** Kills it with SIGKILL at once (fault tests). */
   kill(): Promise<void>;
+  /** Settles when the server process has exited, for whatever reason. */
+  readonly exited: Promise<void>;
 }
 
 export function redisServerAvailable(): boolean {
@@ -64,6 +66,8 @@ async function waitForPing(port: number, child: ChildProcess, timeoutMs: number)
         }
       });
       sock.on('error', () => resolve(false));
+      // Closed without an answer (something else holds the port and hung up): not Redis, try again.
+      sock.on('close', () => resolve(false));
       sock.on('timeout', () => {
         sock.destroy();
         resolve(false);
@@ -111,11 +115,14 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
     if (child.exitCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+  // The watchdog has nothing left to do once the server is gone (it would otherwise live as long as we do).
+  void exited.then(() => watchdog?.kill('SIGKILL'));
   let stopping: Promise<void> | undefined;
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     pid: child.pid ?? -1,
+    exited,
     stop() {
       stopping ??= (async () => {
         watchdog?.kill('SIGKILL');
@@ -132,6 +139,89 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
       watchdog?.kill('SIGKILL');
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
+    },
+  };
+}
+
+export interface SupervisorEvents {
+  /** The server died without being asked to (`restartInMs`: when the next start is tried). */
+  died(pid: number, restartInMs: number): void;
+  restarted(pid: number, attempt: number): void;
+  restartFailed(err: unknown, attempt: number, retryInMs: number): void;
+}
+
+/**
+ * A local redis-server that is started again, on the same port and from the same AOF, whenever it dies
+ * without being stopped: the all-in-one's own Redis, which nothing else would bring back. Clients keep their
+ * URL and reconnect by themselves. Restarts back off from 100 ms to 5 s and never give up; stop() ends them.
+ */
+export async function superviseLocalRedis(options: LocalRedisOptions, events: SupervisorEvents): Promise<LocalRedis> {
+  const port = options.port && options.port > 0 ? options.port : await freePort();
+  const start = () => startLocalRedis({ ...options, port });
+  let current = await start();
+  let stopped = false;
+  const wake = new AbortController();
+  let restarting: Promise<void> = Promise.resolve();
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        wake.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      wake.signal.addEventListener('abort', done);
+    });
+  const backoff = (attempt: number): number => Math.min(5_000, 100 * 2 ** Math.min(attempt, 10));
+
+  const watch = (server: LocalRedis): void => {
+    void server.exited.then(() => {
+      if (stopped) return;
+      restarting = (async () => {
+        events.died(server.pid, backoff(0));
+        for (let attempt = 0; !stopped; attempt++) {
+          await pause(backoff(attempt));
+          if (stopped) return;
+          try {
+            const next = await start();
+            if (stopped) {
+              await next.stop();
+              return;
+            }
+            current = next;
+            events.restarted(next.pid, attempt + 1);
+            watch(next);
+            return;
+          } catch (err) {
+            events.restartFailed(err, attempt + 1, backoff(attempt + 1));
+          }
+        }
+      })();
+    });
+  };
+  watch(current);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return current.pid;
+    },
+    get exited() {
+      return current.exited;
+    },
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        wake.abort();
+        await restarting;
+        await current.stop();
+      })();
+      return stopping;
+    },
+    async kill() {
+      await current.kill();
     },
   };
 }
