@@ -6,7 +6,7 @@ import { createDetector } from '../detector/index.js';
 import { attachGateway } from '../gateway/index.js';
 import { createIngestApi, type IngestService } from '../ingest/service.js';
 import { DEFAULT_PERSISTER_CONFIG } from '../ingest/persister/persister.js';
-import { startPersisterWorker } from '../ingest/persister/worker.js';
+import { supervisePersisterWorker } from '../ingest/persister/worker.js';
 import { createRetentionLoop } from '../ingest/retention/retention.js';
 import { openApiDocument } from '../lib/api/openapi.js';
 import type { Authenticate } from '../lib/auth/principal.js';
@@ -59,7 +59,7 @@ export async function buildIngest(p: Platform, deps: { redis: Redis; redisUrl: s
   p.lifecycle.onClose('ingest', () => ingest.close());
   // The persister runs in a worker thread: synchronous SQLite writes there do not stall this thread's HTTP
   // edge and WebSocket fan-out, and it gets the second core.
-  const persister = await startPersisterWorker(
+  const persister = await supervisePersisterWorker(
     {
       redisUrl: deps.redisUrl,
       storeUrl: p.config.storeUrl,
@@ -74,11 +74,12 @@ export async function buildIngest(p: Platform, deps: { redis: Redis; redisUrl: s
         streamRetentionMaxBytes: c.streamRetentionMaxMb * 1024 * 1024,
       },
     },
-    (code) => {
-      // Accepted events stay in the streams (trimming never passes the persist group), so nothing is lost;
-      // exit so a supervisor restarts the process and another consumer reclaims the pending entries.
-      p.logger.fatal({ code }, 'persister worker exited; stopping');
-      void p.lifecycle.close().then(() => process.exit(1));
+    {
+      // Accepted events stay in the streams (trimming never passes the persist group): nothing is lost while
+      // the thread is down, and the new one reads its pending entries first.
+      died: (code, restartInMs) => p.logger.error({ code, restartInMs }, 'persister worker exited; starting a new one'),
+      restarted: (attempt) => p.logger.warn({ attempt }, 'persister worker restarted'),
+      restartFailed: (err, attempt, retryInMs) => p.logger.error({ err, attempt, retryInMs }, 'starting the persister worker failed'),
     },
   );
   p.extraMetrics.push(() => persister.metrics());

@@ -1,5 +1,5 @@
 // The parent side of the persister worker thread: start it, read its metrics for /metrics, close it (drain,
-// then the thread exits). If the thread dies, the process's readiness says so.
+// then the thread exits), and start it again if it dies (supervisePersisterWorker).
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, PersisterWorkerData, ToWorker } from './worker-entry.js';
 
@@ -11,6 +11,8 @@ export interface PersisterWorker {
   /** False once the thread has exited unexpectedly. */
   alive(): boolean;
   close(): Promise<void>;
+  /** Stops the thread at once, without draining, as a crash would (fault tests). */
+  kill(): Promise<void>;
 }
 
 // The worker runs the TypeScript sources too: a small bootstrap registers tsx in it, then loads the entry.
@@ -59,6 +61,10 @@ export async function startPersisterWorker(data: PersisterWorkerData, onExit: (c
       });
     },
     alive: () => alive,
+    async kill() {
+      await worker.terminate();
+      await exited;
+    },
     async close() {
       if (closing || !alive) return exited;
       closing = true;
@@ -67,6 +73,74 @@ export async function startPersisterWorker(data: PersisterWorkerData, onExit: (c
       await Promise.race([done, exited]);
       await worker.terminate();
       await exited;
+    },
+  };
+}
+
+export interface PersisterSupervisorEvents {
+  /** The thread exited without being asked to (`restartInMs`: when a new one is started). */
+  died(code: number, restartInMs: number): void;
+  restarted(attempt: number): void;
+  restartFailed(err: unknown, attempt: number, retryInMs: number): void;
+}
+
+/**
+ * The persister thread, started again whenever it exits without being closed (an uncaught error, running out of
+ * memory): nothing accepted is lost meanwhile, since unpersisted entries stay in the streams, and the new thread
+ * reads its consumer's pending entries first (same consumer name). Restarts back off from 500 ms to 30 s and
+ * never give up; ingest's backlog bound answers 429 if the outage lasts. close() ends them.
+ */
+export async function supervisePersisterWorker(data: PersisterWorkerData, events: PersisterSupervisorEvents): Promise<PersisterWorker> {
+  const backoff = (attempt: number): number => Math.min(30_000, 500 * 2 ** Math.min(attempt, 10));
+  let stopped = false;
+  const wake = new AbortController();
+  let restarting: Promise<void> = Promise.resolve();
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        wake.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      wake.signal.addEventListener('abort', done);
+    });
+  let current: PersisterWorker | undefined;
+  const onExit = (code: number): void => {
+    if (stopped) return;
+    current = undefined;
+    restarting = (async () => {
+      events.died(code, backoff(0));
+      for (let attempt = 0; !stopped; attempt++) {
+        await pause(backoff(attempt));
+        if (stopped) return;
+        try {
+          const next = await startPersisterWorker(data, onExit);
+          if (stopped) {
+            await next.close();
+            return;
+          }
+          current = next;
+          events.restarted(attempt + 1);
+          return;
+        } catch (err) {
+          events.restartFailed(err, attempt + 1, backoff(attempt + 1));
+        }
+      }
+    })();
+  };
+  current = await startPersisterWorker(data, onExit);
+  return {
+    metrics: () => current?.metrics() ?? Promise.resolve(''),
+    alive: () => current?.alive() ?? false,
+    async kill() {
+      await current?.kill();
+    },
+    async close() {
+      stopped = true;
+      wake.abort();
+      await restarting;
+      await current?.close();
     },
   };
 }
