@@ -36,7 +36,7 @@ import { createAppender } from '../ingest/appender/appender.js';
 import { createBacklogMonitor, type BacklogMonitor } from '../ingest/appender/backlog.js';
 import { ensurePersistGroups } from '../ingest/appender/groups.js';
 import { DEFAULT_NORMALIZE_LIMITS } from '../ingest/normalize/normalize.js';
-import { createPersister, DEFAULT_PERSISTER_CONFIG } from '../ingest/persister/persister.js';
+import { createPersister, DEFAULT_PERSISTER_CONFIG, PERSISTER_SQLITE_CACHE_MB } from '../ingest/persister/persister.js';
 import { createIngestApi } from '../ingest/service.js';
 import { reportFigures, type Figure } from './report.js';
 
@@ -286,7 +286,8 @@ function keptUp(trace: BacklogTrace, ingestEntriesPerSec: number): { ok: boolean
 
 async function persisterRole(): Promise<void> {
   const redis = new Redis(process.env.LW_REDIS_URL as string, { maxRetriesPerRequest: null });
-  const store = await createSqliteStore({ path: process.env.LW_DB_PATH as string });
+  // Opened as the persister's worker opens its store.
+  const store = await createSqliteStore({ path: process.env.LW_DB_PATH as string, cacheSizeMb: PERSISTER_SQLITE_CACHE_MB });
   const persister = createPersister({
     redis,
     redisUrl: process.env.LW_REDIS_URL,
@@ -493,7 +494,7 @@ async function persisterDrain(redis: Redis, redisUrl: string, dir: string): Prom
   const appender = createAppender({ redis, names });
   const total = Number(process.env.BENCH_DRAIN_EVENTS ?? 300_000);
   for (let n = 0; n < total; n += BATCH) await appender.append(canonicalBatch());
-  const store = await createSqliteStore({ path: join(dir, 'd.db') });
+  const store = await createSqliteStore({ path: join(dir, 'd.db'), cacheSizeMb: PERSISTER_SQLITE_CACHE_MB });
   const persister = createPersister({
     redis,
     redisUrl,
