@@ -1,6 +1,7 @@
 // The parent side of the persister worker thread: start it, read its metrics for /metrics, close it (drain,
 // then the thread exits), and start it again if it dies (supervisePersisterWorker).
 import { Worker } from 'node:worker_threads';
+import { createRestarter, doubling } from '../../lib/lifecycle/restarter.js';
 import type { FromWorker, PersisterWorkerData, ToWorker } from './worker-entry.js';
 
 export type { PersisterWorkerData };
@@ -91,44 +92,24 @@ export interface PersisterSupervisorEvents {
  * never give up; ingest's backlog bound answers 429 if the outage lasts. close() ends them.
  */
 export async function supervisePersisterWorker(data: PersisterWorkerData, events: PersisterSupervisorEvents): Promise<PersisterWorker> {
-  const backoff = (attempt: number): number => Math.min(30_000, 500 * 2 ** Math.min(attempt, 10));
-  let stopped = false;
-  const wake = new AbortController();
-  let restarting: Promise<void> = Promise.resolve();
-  const pause = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        wake.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      wake.signal.addEventListener('abort', done);
-    });
+  const backoffMs = doubling(500, 30_000);
   let current: PersisterWorker | undefined;
   const onExit = (code: number): void => {
-    if (stopped) return;
+    if (restarter.stopped) return;
     current = undefined;
-    restarting = (async () => {
-      events.died(code, backoff(0));
-      for (let attempt = 0; !stopped; attempt++) {
-        await pause(backoff(attempt));
-        if (stopped) return;
-        try {
-          const next = await startPersisterWorker(data, onExit);
-          if (stopped) {
-            await next.close();
-            return;
-          }
-          current = next;
-          events.restarted(attempt + 1);
-          return;
-        } catch (err) {
-          events.restartFailed(err, attempt + 1, backoff(attempt + 1));
-        }
-      }
-    })();
+    events.died(code, backoffMs(0));
+    void restarter.restart();
   };
+  const restarter = createRestarter<PersisterWorker>({
+    start: () => startPersisterWorker(data, onExit),
+    backoffMs,
+    started: (next, attempt) => {
+      current = next;
+      events.restarted(attempt);
+    },
+    failed: (err, attempt, retryInMs) => events.restartFailed(err, attempt, retryInMs),
+    discard: (worker) => worker.close(),
+  });
   current = await startPersisterWorker(data, onExit);
   return {
     metrics: () => current?.metrics() ?? Promise.resolve(''),
@@ -137,9 +118,7 @@ export async function supervisePersisterWorker(data: PersisterWorkerData, events
       await current?.kill();
     },
     async close() {
-      stopped = true;
-      wake.abort();
-      await restarting;
+      await restarter.stop();
       await current?.close();
     },
   };

@@ -3,6 +3,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
+import { createRestarter, doubling } from '../lifecycle/restarter.js';
 
 export const REDIS_INSTALL_HINT =
   'redis-server was not found on PATH. Install it (Debian/Ubuntu: `sudo apt-get install -y redis-server`), or set REDIS_URL to an existing Redis 7.';
@@ -158,47 +159,26 @@ export interface SupervisorEvents {
 export async function superviseLocalRedis(options: LocalRedisOptions, events: SupervisorEvents): Promise<LocalRedis> {
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const start = () => startLocalRedis({ ...options, port });
+  const backoffMs = doubling(100, 5_000);
   let current = await start();
-  let stopped = false;
-  const wake = new AbortController();
-  let restarting: Promise<void> = Promise.resolve();
-  const pause = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        wake.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      wake.signal.addEventListener('abort', done);
-    });
-  const backoff = (attempt: number): number => Math.min(5_000, 100 * 2 ** Math.min(attempt, 10));
-
-  const watch = (server: LocalRedis): void => {
+  const restarter = createRestarter<LocalRedis>({
+    start,
+    backoffMs,
+    started: (next, attempt) => {
+      current = next;
+      events.restarted(next.pid, attempt);
+      watch(next);
+    },
+    failed: (err, attempt, retryInMs) => events.restartFailed(err, attempt, retryInMs),
+    discard: (server) => server.stop(),
+  });
+  function watch(server: LocalRedis): void {
     void server.exited.then(() => {
-      if (stopped) return;
-      restarting = (async () => {
-        events.died(server.pid, backoff(0));
-        for (let attempt = 0; !stopped; attempt++) {
-          await pause(backoff(attempt));
-          if (stopped) return;
-          try {
-            const next = await start();
-            if (stopped) {
-              await next.stop();
-              return;
-            }
-            current = next;
-            events.restarted(next.pid, attempt + 1);
-            watch(next);
-            return;
-          } catch (err) {
-            events.restartFailed(err, attempt + 1, backoff(attempt + 1));
-          }
-        }
-      })();
+      if (restarter.stopped) return;
+      events.died(server.pid, backoffMs(0));
+      void restarter.restart();
     });
-  };
+  }
   watch(current);
 
   let stopping: Promise<void> | undefined;
@@ -213,9 +193,7 @@ export async function superviseLocalRedis(options: LocalRedisOptions, events: Su
     },
     stop() {
       stopping ??= (async () => {
-        stopped = true;
-        wake.abort();
-        await restarting;
+        await restarter.stop();
         await current.stop();
       })();
       return stopping;
