@@ -21,10 +21,10 @@ const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 const ENTRY = new URL('./worker-entry.ts', import.meta.url).href;
 
 export async function startPersisterWorker(data: PersisterWorkerData, onExit: (code: number) => void): Promise<PersisterWorker> {
-  // A read of up to 10000 events is alive for the whole write that follows it: with V8's default young
-  // generation (32 MB of new space here) most of it survives a scavenge and is promoted, to be collected again
-  // by the old generation. 192 MB (128 MB of new space) lets a batch die young; on the store bench it cut the GC
-  // helper threads' CPU by about a third.
+  // A read of up to batchMaxEvents (20000) events is alive for the whole write that follows it: with V8's
+  // default young generation (32 MB of new space here) most of it survives a scavenge and is promoted, to be
+  // collected again by the old generation. 192 MB (128 MB of new space) lets a batch die young; on the store
+  // bench it cut the GC helper threads' CPU by about a third.
   const worker = new Worker(BOOTSTRAP, { workerData: { ...data, entry: ENTRY }, resourceLimits: { maxYoungGenerationSizeMb: 192 } });
   let alive = true;
   let closing = false;
