@@ -8,6 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { sleep } from '../../lib/lifecycle/sleep.js';
 import type { Store } from '../../lib/store/port.js';
 import type { Channel, NotificationRecord } from '../../lib/store/types.js';
 import type { Clock } from '../time/clock.js';
@@ -56,13 +57,6 @@ export interface Notifier {
   /** Waits for sends in flight (at most `graceMs`), then abandons retries. Idempotent. */
   close(graceMs?: number): Promise<void>;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 
 export function createNotifier(o: NotifierOptions): Notifier {
   const timeoutMs = o.timeoutMs ?? 10_000;

@@ -14,6 +14,7 @@ import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js'
 import { ensurePersistGroups } from '../appender/groups.js';
 import { persisterMetrics } from '../metrics.js';
 import { decodeEntries, entriesOfClaim, entriesOfRead, idsByStream, type ReadEntry } from './entries.js';
+import { sleep } from '../../lib/lifecycle/sleep.js';
 import { nextRetentionWindow, usedMemoryOf } from './retention-window.js';
 import { trimPass } from './trim.js';
 
@@ -140,18 +141,7 @@ export function createPersister(deps: PersisterDeps): Persister {
   let eventsPerEntry = 100;
   let activeStreams = streams.length;
 
-  function sleep(ms: number): Promise<void> {
-    if (stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(t);
-        wake.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      wake.signal.addEventListener('abort', done);
-    });
-  }
+  const pause = (ms: number): Promise<void> => sleep(ms, wake.signal);
 
   function backoff(attempt: number): number {
     const exp = Math.min(cfg.retryMaxMs, cfg.retryBaseMs * 2 ** Math.min(attempt, 30));
@@ -189,7 +179,7 @@ export function createPersister(deps: PersisterDeps): Persister {
         }
         const delay = backoff(attempt);
         logger.warn({ err, attempt: attempt + 1, retryInMs: delay, events: events.length }, 'store write failed; retrying, not acknowledging');
-        await sleep(delay);
+        await pause(delay);
       }
     }
   }
@@ -329,7 +319,7 @@ export function createPersister(deps: PersisterDeps): Persister {
         stats.lastError = err instanceof Error ? err.message : String(err);
         const delay = backoff(failures);
         logger.warn({ err, retryInMs: delay }, 'persister loop error');
-        await sleep(delay);
+        await pause(delay);
       }
     }
     await prefetch?.catch(() => undefined);

@@ -1,5 +1,6 @@
 // Starting something again after it died: try `start` after a backoff, again and again until it succeeds or
 // stop() is called. Shared by the supervisors of the all-in-one's own redis-server and of its persister thread.
+import { sleep } from './sleep.js';
 
 export interface RestarterOptions<T> {
   start(): Promise<T>;
@@ -29,20 +30,9 @@ export function createRestarter<T>(o: RestarterOptions<T>): Restarter {
   const wake = new AbortController();
   let running: Promise<void> | undefined;
 
-  const pause = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        wake.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      wake.signal.addEventListener('abort', done);
-    });
-
   const loop = async (): Promise<void> => {
     for (let attempt = 0; !stopped; attempt++) {
-      await pause(o.backoffMs(attempt));
+      await sleep(o.backoffMs(attempt), wake.signal);
       if (stopped) return;
       try {
         const value = await o.start();
