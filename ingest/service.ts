@@ -132,8 +132,10 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     return named;
   }
 
-  /** Heartbeats must name a known target; unknown ones are created (admin + create=1), refused (single ping) or rejected per item. */
-  /** Drops the pings of unknown targets (or creates them); true when a target was created. */
+  /**
+   * Heartbeats must name a known target; unknown ones are created (admin + create=1), refused (single ping) or
+   * rejected per item. True when a target was created.
+   */
   async function checkHeartbeatTargets(p: Prepared, named: Map<number, string>, principal: Principal, create: boolean): Promise<boolean> {
     const { missing, created } = await targets.resolve(principal.tenant, named.values(), create && hasScope(principal, 'admin'));
     if (missing.size === 0) return created;

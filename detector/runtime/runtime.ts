@@ -370,7 +370,6 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     }
   };
 
-  /** Takes over the group's pending entries (delivered to a dead owner, never acknowledged) and applies them. */
   const marked = (entries: ReadonlyArray<[string, string[]]>): boolean => entries.some(([, fields]) => changesConfig(fields));
 
   /** Reloads the configuration first when `changed` (an entry's request created a target: FIELD_CONFIG_CHANGED). */
@@ -384,6 +383,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     }
   };
 
+  /** Takes over the group's pending entries (delivered to a dead owner, never acknowledged) and applies them. */
   const replayPending = async (part: PartitionState): Promise<void> => {
     let cursor = '0-0';
     do {

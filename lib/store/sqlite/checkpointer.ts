@@ -7,8 +7,9 @@
 // frame already checkpointed. A checkpoint of one commit's frames finishes in the gap before the next commit,
 // so the WAL stays small and is reused; on a timer alone a checkpoint of ~500 ms of writes rarely finishes in
 // such a gap, the WAL only grows, and the writer's own safety-net checkpoint (copy + fsync on the writing
-// thread) runs instead. Store bench, 1M events: 150k events/s against 142k. The writing connection keeps a much larger automatic
-// checkpoint as a safety net, so the WAL stays bounded even if the worker stops or falls behind.
+// thread) runs instead. Store bench, 1M events: 153-159k events/s against 140-143k. The writing connection
+// keeps a much larger automatic checkpoint as a safety net, so the WAL stays bounded even if the worker stops
+// or falls behind.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
