@@ -1,49 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
-import { deletePrefix, newRedis, uniquePrefix } from '../test/support/redis.js';
 import { freePort } from '../lib/redis/local-server.js';
-import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { Store } from '../lib/store/port.js';
 import { encodeBatch, eventsOfEntry, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_TENANT } from '../lib/streams/codec.js';
-import { GROUP_DETECT, partitionOf, streamNames, type StreamNames } from '../lib/streams/partition.js';
-import type { Detector } from './index.js';
-import { checkResult, makeRule, makeTarget, metricValue, ping, publish, seed, startReceiver, testDetector, until, webhookChannel, type Receiver } from './testing/harness.js';
+import { GROUP_DETECT, partitionOf } from '../lib/streams/partition.js';
+import { checkResult, makeRule, makeTarget, metricValue, ping, publish, seed, startReceiver, testDetector, until, webhookChannel } from './testing/harness.js';
+import { detectorTestbed } from './testing/testbed.js';
 
 describe('detector against real Redis and SQLite', () => {
-  let redis: Redis;
-  let store: Store;
-  let names: StreamNames;
-  let prefix: string;
-  let receiver: Receiver;
-  const detectors: Detector[] = [];
-
-  beforeEach(async () => {
-    redis = newRedis();
-    prefix = uniquePrefix('det');
-    names = streamNames(prefix, 4);
-    store = await createSqliteStore({ path: ':memory:' });
-    receiver = await startReceiver();
-  });
-
-  afterEach(async () => {
-    for (const d of detectors.splice(0)) await d.close();
-    await receiver.close();
-    await store.close();
-    await deletePrefix(redis, prefix);
-    redis.disconnect();
-  });
+  const bed = detectorTestbed('det', 4);
 
   it('a missed heartbeat opens an incident, notifies a signed webhook once, and a ping resolves it', async () => {
-    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('backup', { kind: 'heartbeat', heartbeat: { intervalSec: 2, graceSec: 0 } })] });
-    const d = testDetector(redis, store, names, 'solo');
-    detectors.push(d);
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('backup', { kind: 'heartbeat', heartbeat: { intervalSec: 2, graceSec: 0 } })] });
+    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000, 'all partitions owned');
     const first = ping('backup');
-    await publish(redis, names, [first]);
-    await until(() => receiver.received.length >= 1, 8_000, 'opened webhook');
-    const opened = receiver.received[0]!;
+    await publish(bed.redis, bed.names, [first]);
+    await until(() => bed.receiver.received.length >= 1, 8_000, 'opened webhook');
+    const opened = bed.receiver.received[0]!;
     expect(opened.transition).toBe('opened');
     // missed exactly one interval after the ping
     expect((opened.body.incident as { openedAt: number }).openedAt).toBe(first.receivedAt + 2_000);
@@ -52,48 +28,48 @@ describe('detector against real Redis and SQLite', () => {
     expect(opened.headers['x-lightwatch-signature']).toBe(`sha256=${createHmac('sha256', 's3cret').update(raw).digest('hex')}`);
     expect(opened.key).toBe(`${opened.incidentId}:1:ch-hook`);
 
-    await publish(redis, names, [ping('backup')]);
-    await until(() => receiver.received.length >= 2, 5_000, 'resolved webhook');
-    expect(receiver.received.map((r) => r.transition).slice(0, 2)).toEqual(['opened', 'resolved']);
-    const inc = await store.getIncident('acme', opened.incidentId);
+    await publish(bed.redis, bed.names, [ping('backup')]);
+    await until(() => bed.receiver.received.length >= 2, 5_000, 'resolved webhook');
+    expect(bed.receiver.received.map((r) => r.transition).slice(0, 2)).toEqual(['opened', 'resolved']);
+    const inc = await bed.store.getIncident('acme', opened.incidentId);
     expect(inc).toMatchObject({ status: 'resolved', targetId: 'tg-backup', ruleId: 'builtin:heartbeat' });
     expect(inc!.epoch).toBeGreaterThan(0);
     // The webhook names the fencing epoch it was sent under, the same as the stored incident's.
     expect((opened.body.incident as { epoch: number }).epoch).toBe(inc!.epoch);
-    const notes = await store.listNotifications('acme', opened.incidentId);
+    const notes = await bed.store.listNotifications('acme', opened.incidentId);
     expect(notes.map((n) => n.status).sort()).toEqual(['sent', 'sent']);
 
     // realtime sees the transitions on the incidents stream
-    const entries = (await redis.xrange(names.incidents(), '-', '+')) as Array<[string, string[]]>;
+    const entries = (await bed.redis.xrange(bed.names.incidents(), '-', '+')) as Array<[string, string[]]>;
     const transitions = entries.flatMap(([, f]) => eventsOfEntry(f)).map((e) => (e.kind === 'incident' ? e.body.transition : e.kind));
     expect(transitions.slice(0, 2)).toEqual(['opened', 'resolved']);
   });
 
   it('a heartbeat target created while running is watched from the next configuration refresh', async () => {
-    await seed(store, { channels: [webhookChannel(receiver.url)] });
-    const d = testDetector(redis, store, names, 'solo');
-    detectors.push(d);
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)] });
+    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
     const created = Date.now();
-    await store.targets.create(makeTarget('nightly', { kind: 'heartbeat', heartbeat: { intervalSec: 1, graceSec: 0 } }));
+    await bed.store.targets.create(makeTarget('nightly', { kind: 'heartbeat', heartbeat: { intervalSec: 1, graceSec: 0 } }));
     // never pings: down one interval after the detector started watching it
-    await until(() => receiver.received.length === 1, 5_000, 'missed heartbeat of the new target');
-    expect(receiver.received[0]).toMatchObject({ transition: 'opened' });
-    expect(receiver.received[0]!.at - created).toBeGreaterThanOrEqual(1_000);
+    await until(() => bed.receiver.received.length === 1, 5_000, 'missed heartbeat of the new target');
+    expect(bed.receiver.received[0]).toMatchObject({ transition: 'opened' });
+    expect(bed.receiver.received[0]!.at - created).toBeGreaterThanOrEqual(1_000);
   });
 
   it('retries a webhook answering 500 and records every attempt', async () => {
-    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('svc')], rules: [makeRule('hb-fail', 'log_pattern', { pattern: 'boom', count: 1 })] });
-    receiver.respond = (_r, n) => (n < 2 ? 500 : 200);
-    const d = testDetector(redis, store, names, 'solo');
-    detectors.push(d);
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('svc')], rules: [makeRule('hb-fail', 'log_pattern', { pattern: 'boom', count: 1 })] });
+    bed.receiver.respond = (_r, n) => (n < 2 ? 500 : 200);
+    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
-    await publish(redis, names, [{ ...ping('svc'), kind: 'log', body: { level: 'error', message: 'boom', fields: {}, format: 'plain' } }]);
-    await until(() => receiver.received.length === 1, 5_000, 'delivery after retries');
-    await until(async () => (await store.listNotifications('acme', receiver.received[0]!.incidentId))[0]?.status === 'sent', 2_000);
-    const [rec] = await store.listNotifications('acme', receiver.received[0]!.incidentId);
+    await publish(bed.redis, bed.names, [{ ...ping('svc'), kind: 'log', body: { level: 'error', message: 'boom', fields: {}, format: 'plain' } }]);
+    await until(() => bed.receiver.received.length === 1, 5_000, 'delivery after retries');
+    await until(async () => (await bed.store.listNotifications('acme', bed.receiver.received[0]!.incidentId))[0]?.status === 'sent', 2_000);
+    const [rec] = await bed.store.listNotifications('acme', bed.receiver.received[0]!.incidentId);
     expect(rec!.attempts.map((a) => a.status)).toEqual([500, 500, 200]);
   });
 
@@ -107,20 +83,20 @@ describe('detector against real Redis and SQLite', () => {
     try {
       // A generous timeout so a loaded machine does not fail the 'up' checks; 'slow' is far beyond it.
       const http = { url: `${site.url}/health`, intervalSec: 0.2, timeoutMs: 1_000, retries: 1, retryBackoffMs: 20 };
-      await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('site', { kind: 'http', http })] });
-      const d = testDetector(redis, store, names, 'solo');
-      detectors.push(d);
+      await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('site', { kind: 'http', http })] });
+      const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+      bed.detectors.push(d);
       await d.start();
       await until(() => d.ownedPartitions().length === 4, 5_000);
       await new Promise((r) => setTimeout(r, 800));
-      expect(receiver.received).toEqual([]);
+      expect(bed.receiver.received).toEqual([]);
       mode = 'down';
-      await until(() => receiver.received.some((r) => r.transition === 'opened'), 5_000, 'down detected');
+      await until(() => bed.receiver.received.some((r) => r.transition === 'opened'), 5_000, 'down detected');
       mode = 'up';
-      await until(() => receiver.received.some((r) => r.transition === 'resolved'), 5_000, 'recovery detected');
+      await until(() => bed.receiver.received.some((r) => r.transition === 'resolved'), 5_000, 'recovery detected');
       mode = 'slow';
-      await until(() => receiver.received.filter((r) => r.transition === 'reopened' || r.transition === 'opened').length === 2, 10_000, 'timeouts detected');
-      const stream = (await redis.xrange(names.events(0), '-', '+')).concat(await redis.xrange(names.events(1), '-', '+'), await redis.xrange(names.events(2), '-', '+'), await redis.xrange(names.events(3), '-', '+'));
+      await until(() => bed.receiver.received.filter((r) => r.transition === 'reopened' || r.transition === 'opened').length === 2, 10_000, 'timeouts detected');
+      const stream = (await bed.redis.xrange(bed.names.events(0), '-', '+')).concat(await bed.redis.xrange(bed.names.events(1), '-', '+'), await bed.redis.xrange(bed.names.events(2), '-', '+'), await bed.redis.xrange(bed.names.events(3), '-', '+'));
       const checks = stream.flatMap(([, f]) => eventsOfEntry(f)).filter((e) => e.kind === 'check');
       expect(checks.some((e) => e.kind === 'check' && e.body.ok && e.body.status === 200)).toBe(true);
       expect(checks.some((e) => e.kind === 'check' && !e.body.ok && e.body.status === 503 && e.body.attempts === 2)).toBe(true);
@@ -131,19 +107,19 @@ describe('detector against real Redis and SQLite', () => {
   });
 
   it('acknowledges, undecoded, the entries of a tenant with no target and no rule, and still applies the others', async () => {
-    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
-    const d = testDetector(redis, store, names, 'solo');
-    detectors.push(d);
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
+    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
     // Not JSON: decoded, each would be logged as unreadable; passed over, each is counted and acknowledged.
-    for (let p = 0; p < 4; p++) await redis.xadd(names.events(p), '*', FIELD_EVENTS, 'not json', FIELD_TENANT, 'nobody');
-    await publish(redis, names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
-    await until(() => receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the watched tenant\'s incident');
+    for (let p = 0; p < 4; p++) await bed.redis.xadd(bed.names.events(p), '*', FIELD_EVENTS, 'not json', FIELD_TENANT, 'nobody');
+    await publish(bed.redis, bed.names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
+    await until(() => bed.receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the watched tenant\'s incident');
     expect(await metricValue(d.registry, 'lightwatch_detector_entries_passed_over_total')).toBe(4);
     const pending = async (): Promise<number> => {
       let n = 0;
-      for (let p = 0; p < 4; p++) n += ((await redis.xpending(names.events(p), GROUP_DETECT)) as [number])[0];
+      for (let p = 0; p < 4; p++) n += ((await bed.redis.xpending(bed.names.events(p), GROUP_DETECT)) as [number])[0];
       return n;
     };
     await until(async () => (await pending()) === 0, 5_000, 'every entry acknowledged');
@@ -152,64 +128,64 @@ describe('detector against real Redis and SQLite', () => {
   it('reloads the configuration before applying an entry whose request created its target', async () => {
     // A cron job's first run, auto-creating its target (?create=1), fails: that ping must open the incident,
     // not wait for the periodic reload (an hour here) and then turn into a "missed heartbeat" later.
-    await seed(store, { channels: [webhookChannel(receiver.url)] });
-    const d = testDetector(redis, store, names, 'solo', { configRefreshMs: 3_600_000 });
-    detectors.push(d);
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)] });
+    const d = testDetector(bed.redis, bed.store, bed.names, 'solo', { configRefreshMs: 3_600_000 });
+    bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
     const add = async (target: string, marked: boolean): Promise<void> => {
       // As ingest does it: the target is in the store before the entry is in the stream.
-      await store.targets.create(makeTarget(target, { kind: 'heartbeat', heartbeat: { intervalSec: 3600, graceSec: 0 } }));
+      await bed.store.targets.create(makeTarget(target, { kind: 'heartbeat', heartbeat: { intervalSec: 3600, graceSec: 0 } }));
       const fields = [FIELD_EVENTS, encodeBatch([ping(target, { status: 'fail', exitStatus: 2 })]), FIELD_TENANT, 'acme'];
       if (marked) fields.push(FIELD_CONFIG_CHANGED, '1');
-      await redis.xadd(names.events(partitionOf('acme', target, names.partitions)), '*', ...fields);
+      await bed.redis.xadd(bed.names.events(partitionOf('acme', target, bed.names.partitions)), '*', ...fields);
     };
     // Unmarked: the tenant has no target the detector knows of yet, so the entry is passed over.
     await add('weekly', false);
     await until(async () => (await metricValue(d.registry, 'lightwatch_detector_entries_passed_over_total')) === 1, 5_000, 'the unmarked entry passed over');
     await add('nightly', true);
-    await until(() => receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the created target\'s incident');
-    const opened = receiver.received.filter((r) => r.transition === 'opened');
+    await until(() => bed.receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the created target\'s incident');
+    const opened = bed.receiver.received.filter((r) => r.transition === 'opened');
     expect(opened).toHaveLength(1);
     expect(opened[0]!.body.target).toMatchObject({ name: 'nightly' });
     expect((opened[0]!.body.incident as { title: string }).title).toContain('reported failure');
   });
 
   it('an acknowledgement event stops reminders; reminders repeat while open', async () => {
-    await seed(store, { channels: [webhookChannel(receiver.url, { repeatIntervalSec: 0.3 })], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
-    const d = testDetector(redis, store, names, 'solo');
-    detectors.push(d);
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url, { repeatIntervalSec: 0.3 })], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
+    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
-    await publish(redis, names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
-    await until(() => receiver.received.filter((r) => r.transition === 'reminder').length >= 2, 5_000, 'reminders');
-    const incidentId = receiver.received[0]!.incidentId;
-    await publish(redis, names, [{ ...ping('db'), kind: 'incident', labels: { by: 'alice' }, body: { incidentId, ruleId: 'err', state: 'acknowledged', transition: 'acknowledge', title: '', epoch: 0 } }]);
-    await until(() => receiver.received.some((r) => r.transition === 'acknowledged'), 5_000, 'ack notice');
-    const count = receiver.received.length;
+    await publish(bed.redis, bed.names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
+    await until(() => bed.receiver.received.filter((r) => r.transition === 'reminder').length >= 2, 5_000, 'reminders');
+    const incidentId = bed.receiver.received[0]!.incidentId;
+    await publish(bed.redis, bed.names, [{ ...ping('db'), kind: 'incident', labels: { by: 'alice' }, body: { incidentId, ruleId: 'err', state: 'acknowledged', transition: 'acknowledge', title: '', epoch: 0 } }]);
+    await until(() => bed.receiver.received.some((r) => r.transition === 'acknowledged'), 5_000, 'ack notice');
+    const count = bed.receiver.received.length;
     await new Promise((r) => setTimeout(r, 800));
-    expect(receiver.received.length).toBe(count);
-    expect((await store.getIncident('acme', incidentId))?.status).toBe('acknowledged');
-    expect(new Set(receiver.received.map((r) => r.key)).size).toBe(receiver.received.length);
+    expect(bed.receiver.received.length).toBe(count);
+    expect((await bed.store.getIncident('acme', incidentId))?.status).toBe('acknowledged');
+    expect(new Set(bed.receiver.received.map((r) => r.key)).size).toBe(bed.receiver.received.length);
   });
 
   it('an acknowledgement made through the API (in the store) reaches the actor: reminders stop', async () => {
-    await seed(store, { channels: [webhookChannel(receiver.url, { repeatIntervalSec: 0.3 })], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
-    const d = testDetector(redis, store, names, 'solo');
-    detectors.push(d);
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url, { repeatIntervalSec: 0.3 })], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
+    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
-    await publish(redis, names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
-    await until(() => receiver.received.some((r) => r.transition === 'reminder'), 5_000, 'a reminder');
-    const incidentId = receiver.received[0]!.incidentId;
+    await publish(bed.redis, bed.names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
+    await until(() => bed.receiver.received.some((r) => r.transition === 'reminder'), 5_000, 'a reminder');
+    const incidentId = bed.receiver.received[0]!.incidentId;
     const now = Date.now();
     const said = 'acknowledged by bob: failing over to the replica';
-    await store.updateIncident('acme', incidentId, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: 'bob', updatedAt: now }, { at: now, type: 'acknowledged', message: said, actor: 'bob' });
-    await until(() => receiver.received.some((r) => r.transition === 'acknowledged'), 5_000, 'ack notice');
-    const count = receiver.received.length;
+    await bed.store.updateIncident('acme', incidentId, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: 'bob', updatedAt: now }, { at: now, type: 'acknowledged', message: said, actor: 'bob' });
+    await until(() => bed.receiver.received.some((r) => r.transition === 'acknowledged'), 5_000, 'ack notice');
+    const count = bed.receiver.received.length;
     await new Promise((r) => setTimeout(r, 800));
-    expect(receiver.received.length).toBe(count);
-    const stored = await store.getIncident('acme', incidentId);
+    expect(bed.receiver.received.length).toBe(count);
+    const stored = await bed.store.getIncident('acme', incidentId);
     expect(stored).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'bob' });
     // The detector's write replaced the stored incident: the acknowledger's comment is still on its timeline, once.
     const acks = stored?.timeline.filter((t) => t.type === 'acknowledged') ?? [];
@@ -217,44 +193,44 @@ describe('detector against real Redis and SQLite', () => {
   });
 
   it('a store that refuses writes for a while delays the incident and its notice but loses neither', async () => {
-    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('job', { kind: 'heartbeat', heartbeat: { intervalSec: 60, graceSec: 0 } })] });
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('job', { kind: 'heartbeat', heartbeat: { intervalSec: 60, graceSec: 0 } })] });
     // The real store, with its writes failing (as SQLITE_BUSY would) until `locked` is cleared.
     let locked = false;
     const busy = () => Promise.reject(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
-    const flaky: Store = Object.assign(Object.create(store) as Store, {
-      upsertIncident: (i: Parameters<Store['upsertIncident']>[0]) => (locked ? busy() : store.upsertIncident(i)),
-      claimNotification: (r: Parameters<Store['claimNotification']>[0]) => (locked ? busy() : store.claimNotification(r)),
-      saveSnapshots: (s: Parameters<Store['saveSnapshots']>[0]) => (locked ? busy() : store.saveSnapshots(s)),
+    const flaky: Store = Object.assign(Object.create(bed.store) as Store, {
+      upsertIncident: (i: Parameters<Store['upsertIncident']>[0]) => (locked ? busy() : bed.store.upsertIncident(i)),
+      claimNotification: (r: Parameters<Store['claimNotification']>[0]) => (locked ? busy() : bed.store.claimNotification(r)),
+      saveSnapshots: (s: Parameters<Store['saveSnapshots']>[0]) => (locked ? busy() : bed.store.saveSnapshots(s)),
     });
-    const d = testDetector(redis, flaky, names, 'solo');
-    detectors.push(d);
+    const d = testDetector(bed.redis, flaky, bed.names, 'solo');
+    bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
     locked = true;
-    await publish(redis, names, [ping('job', { status: 'fail' })]);
+    await publish(bed.redis, bed.names, [ping('job', { status: 'fail' })]);
     await new Promise((r) => setTimeout(r, 1_500));
-    expect(receiver.received).toEqual([]);
+    expect(bed.receiver.received).toEqual([]);
     // nothing acknowledged while the transition could not be written
-    const pending = await Promise.all([0, 1, 2, 3].map(async (p) => Number(((await redis.xpending(names.events(p), 'detect')) as [number])[0])));
+    const pending = await Promise.all([0, 1, 2, 3].map(async (p) => Number(((await bed.redis.xpending(bed.names.events(p), 'detect')) as [number])[0])));
     expect(pending.reduce((a, b) => a + b, 0)).toBe(1);
     locked = false;
-    await until(() => receiver.received.length === 1, 10_000, 'notice after the store is back');
-    expect(receiver.received[0]!.transition).toBe('opened');
-    expect(await store.getIncident('acme', receiver.received[0]!.incidentId)).toMatchObject({ status: 'open' });
+    await until(() => bed.receiver.received.length === 1, 10_000, 'notice after the store is back');
+    expect(bed.receiver.received[0]!.transition).toBe('opened');
+    expect(await bed.store.getIncident('acme', bed.receiver.received[0]!.incidentId)).toMatchObject({ status: 'open' });
     await new Promise((r) => setTimeout(r, 500));
-    expect(receiver.received).toHaveLength(1);
+    expect(bed.receiver.received).toHaveLength(1);
   });
 
   it('a check result for a check target arrives through the stream like any event', async () => {
     const http = { url: `http://127.0.0.1:${await freePort()}/`, intervalSec: 3600, timeoutMs: 100, retries: 0, retryBackoffMs: 10 };
-    await seed(store, { channels: [webhookChannel(receiver.url)], targets: [makeTarget('api', { kind: 'http', http })] });
-    const d = testDetector(redis, store, names, 'solo');
-    detectors.push(d);
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('api', { kind: 'http', http })] });
+    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
     await d.start();
     // the first scheduled check (nothing listens: refused) opens the incident; a later ok result resolves it
-    await until(() => receiver.received.length === 1, 5_000, 'opened');
-    await publish(redis, names, [checkResult('api', { ok: true, status: 200, latencyMs: 3, attempts: 1 })]);
-    await until(() => receiver.received.length === 2, 5_000, 'resolved');
-    expect(receiver.received.map((r) => r.transition)).toEqual(['opened', 'resolved']);
+    await until(() => bed.receiver.received.length === 1, 5_000, 'opened');
+    await publish(bed.redis, bed.names, [checkResult('api', { ok: true, status: 200, latencyMs: 3, attempts: 1 })]);
+    await until(() => bed.receiver.received.length === 2, 5_000, 'resolved');
+    expect(bed.receiver.received.map((r) => r.transition)).toEqual(['opened', 'resolved']);
   });
 });
