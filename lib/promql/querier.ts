@@ -1,0 +1,54 @@
+// The read side the PromQL engine needs from a metrics store, and nothing more: the engine collects every
+// selector of a query with its time range first, fetches them through this port, then evaluates without I/O.
+// The store adapters (SQLite, MongoDB) and an external Prometheus implement it; the engine's tests use an
+// in-memory one built from `load` blocks.
+
+/** A series' labels, `__name__` included. Immutable once returned. */
+export type Labels = Readonly<Record<string, string>>;
+
+export type MatchType = '=' | '!=' | '=~' | '!~';
+
+/** One label matcher; regular expressions are fully anchored, as in Prometheus. */
+export interface LabelMatcher {
+  readonly name: string;
+  readonly type: MatchType;
+  readonly value: string;
+}
+
+/** A series and its samples in [startMs, endMs], ascending by timestamp; stale markers kept as STALE_NAN. */
+export interface SeriesSamples {
+  readonly labels: Labels;
+  readonly timestamps: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+/** The time range a selection must cover (inclusive, ms since the epoch) and the caller's budget. */
+export interface SelectRange {
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Stop when more samples than this would be returned (the engine turns it into Prometheus's error). */
+  readonly maxSamples?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** One tenant's metrics, read-only. */
+export interface Querier {
+  select(matchers: readonly LabelMatcher[], range: SelectRange): Promise<SeriesSamples[]>;
+  /** Label sets of the series that match every matcher of any one set and have a sample in the range. */
+  series(matcherSets: readonly (readonly LabelMatcher[])[], range: SelectRange): Promise<Labels[]>;
+  labelNames(matcherSets: readonly (readonly LabelMatcher[])[], range: SelectRange): Promise<string[]>;
+  labelValues(name: string, matcherSets: readonly (readonly LabelMatcher[])[], range: SelectRange): Promise<string[]>;
+}
+
+/** Prometheus's staleness marker: a NaN with this exact bit pattern ends a series at its timestamp. */
+export const STALE_NAN_BITS = 0x7ff0000000000002n;
+const staleView = new DataView(new ArrayBuffer(8));
+staleView.setBigUint64(0, STALE_NAN_BITS);
+export const STALE_NAN: number = staleView.getFloat64(0);
+
+/** Whether a value is the staleness marker (not merely any NaN). */
+export function isStaleNaN(value: number): boolean {
+  if (!Number.isNaN(value)) return false;
+  staleView.setFloat64(0, value);
+  return staleView.getBigUint64(0) === STALE_NAN_BITS;
+}
