@@ -85,7 +85,7 @@ export function authenticatorFor(store: Store, jwtSecret: Uint8Array): Authentic
 
 /** A uWS app with /healthz, /readyz and /metrics. */
 export function opsApp(p: Platform, readiness: Record<string, ReadinessCheck>): TemplatedApp {
-  const app = createApp();
+  const app = createApp((err) => p.logger.error({ err }, 'HTTP handler failed'));
   attachOps(app, { registry: p.registry, readiness, accepting: () => p.lifecycle.accepting, extraMetrics: () => Promise.all(p.extraMetrics.map((m) => m())) });
   attachNotFound(app);
   return app;

@@ -4,6 +4,7 @@ import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import { hasScope, type Authenticate } from '../lib/auth/principal.js';
 import { forbidden, rateLimited, unauthenticated } from '../lib/errors/errors.js';
+import { decodePathSegment } from '../lib/http/decode.js';
 import { readBody, send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
 import type { IngestApi } from '../lib/rpc/apis.js';
 import type { PushResponse } from '../proto/gen/lightwatch/v1/ingest.js';
@@ -50,13 +51,16 @@ const ENDPOINTS: Array<{ path: string; endpoint: string; answer: Answer }> = [
 ];
 
 export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): void {
-  const handle = (res: HttpResponse, req: GatewayRequest, endpoint: string, answer: Answer, extra: { target?: string; suffix?: string }): void => {
+  /** `path.target` and `path.suffix` are the raw (still percent-encoded) heartbeat path segments. */
+  const handle = (res: HttpResponse, req: GatewayRequest, endpoint: string, answer: Answer, path: { target?: string; suffix?: string }): void => {
     const state = trackAbort(res);
     const started = performance.now();
     const headers = { 'x-request-id': req.requestId };
     void (async () => {
       let status = 500;
       try {
+        const target = decodePathSegment(path.target ?? '', 'target');
+        const suffix = decodePathSegment(path.suffix ?? '', 'suffix');
         if (!req.credential) throw unauthenticated('missing credential: send Authorization: Bearer <key>, X-API-Key, or the key as the Basic password');
         const principal = await deps.authenticate(req.credential);
         if (!hasScope(principal, 'ingest')) throw forbidden('this key lacks the ingest scope');
@@ -73,8 +77,8 @@ export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): vo
             body,
             params: firstParams(req.query),
             idempotencyKey: req.headers['idempotency-key'] ?? '',
-            target: extra.target ?? '',
-            suffix: extra.suffix ?? '',
+            target,
+            suffix,
           },
           { requestId: req.requestId, credential: req.credential },
         );
@@ -97,13 +101,10 @@ export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): vo
   // Healthchecks.io-style pings: GET or POST, with optional /start, /fail or /<exit status>.
   for (const method of ['get', 'post'] as const) {
     app[method]('/ingest/heartbeat/:target', (res, r) => {
-      const target = decodeURIComponent(r.getParameter(0) ?? '');
-      handle(res, readRequest(r), 'heartbeat', native, { target, suffix: '' });
+      handle(res, readRequest(r), 'heartbeat', native, { target: r.getParameter(0) ?? '' });
     });
     app[method]('/ingest/heartbeat/:target/:suffix', (res, r) => {
-      const target = decodeURIComponent(r.getParameter(0) ?? '');
-      const suffix = decodeURIComponent(r.getParameter(1) ?? '');
-      handle(res, readRequest(r), 'heartbeat', native, { target, suffix });
+      handle(res, readRequest(r), 'heartbeat', native, { target: r.getParameter(0) ?? '', suffix: r.getParameter(1) ?? '' });
     });
   }
   // Elasticsearch clients (Filebeat, Logstash) probe the cluster before shipping: answer like a cluster.

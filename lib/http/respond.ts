@@ -5,6 +5,8 @@ import { asLightwatchError, LightwatchError, toErrorBody } from '../errors/error
 
 export interface ResponseState {
   aborted: boolean;
+  /** Set once the response was ended: nothing may be written after that. */
+  answered: boolean;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -18,9 +20,17 @@ export function statusLine(status: number): string {
   return STATUS_TEXT[status] ?? `${status} Status`;
 }
 
-/** Marks the response aborted when the client goes away; call once, synchronously, in the handler. */
+const states = new WeakMap<HttpResponse, ResponseState>();
+
+/**
+ * Marks the response aborted when the client goes away; call synchronously in the handler. uWS keeps one
+ * abort handler per response, so repeated calls (the boundary guard's, then the route's) share one state.
+ */
 export function trackAbort(res: HttpResponse): ResponseState {
-  const state: ResponseState = { aborted: false };
+  const known = states.get(res);
+  if (known) return known;
+  const state: ResponseState = { aborted: false, answered: false };
+  states.set(res, state);
   res.onAborted(() => {
     state.aborted = true;
   });
@@ -71,7 +81,8 @@ export function readBody(res: HttpResponse, state: ResponseState, maxBytes: numb
 }
 
 export function send(res: HttpResponse, state: ResponseState, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
-  if (state.aborted) return;
+  if (state.aborted || state.answered) return;
+  state.answered = true;
   res.cork(() => {
     res.writeStatus(statusLine(status));
     for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);

@@ -1,6 +1,7 @@
 // Creating, binding and closing the uWS app. Refuses to run on uWS's slow JavaScript fallback: the native
 // binary must have loaded (DEPENDENCIES.md).
 import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import { guardRoutes, type OnHandlerError } from './guard.js';
 
 export interface HttpServer {
   readonly app: TemplatedApp;
@@ -16,11 +17,15 @@ export function isNativeUws(): boolean {
   return typeof uWS.App === 'function' && String(uWS.App).includes('[native code]');
 }
 
-export function createApp(): TemplatedApp {
+/**
+ * A uWS app whose every HTTP route runs inside the boundary guard (lib/http/guard.ts): a handler that throws
+ * answers 500 (or its error's status) and is reported to `onHandlerError`, never an uncaught exception.
+ */
+export function createApp(onHandlerError: OnHandlerError = () => undefined): TemplatedApp {
   if (!isNativeUws()) {
     throw new Error('uWebSockets.js native binary did not load; reinstall dependencies with `npm ci` on this platform');
   }
-  return uWS.App();
+  return guardRoutes(uWS.App(), onHandlerError);
 }
 
 export function listen(app: TemplatedApp, host: string, port: number): Promise<HttpServer> {

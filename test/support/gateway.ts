@@ -1,0 +1,104 @@
+// Test support: the real gateway in-process, wired as the all-in-one wires it (real uWS on a free port, the
+// real ingest service on the test Redis under a unique prefix, the real query service on an in-memory SQLite
+// store, the real authenticator), so tests and the fuzzer talk HTTP to exactly what users talk to.
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createIngestApi, type IngestService } from '../../ingest/service.js';
+import { DEFAULT_NORMALIZE_LIMITS } from '../../ingest/normalize/normalize.js';
+import type { IngestConfig } from '../../ingest/config.js';
+import { openApiDocument } from '../../lib/api/openapi.js';
+import { createAuthenticator } from '../../lib/auth/authenticator.js';
+import { attachNotFound, attachOps } from '../../lib/http/ops.js';
+import { createApp, listen, type HttpServer } from '../../lib/http/server.js';
+import type { Store } from '../../lib/store/port.js';
+import { createSqliteStore, type SqliteStore } from '../../lib/store/sqlite/store.js';
+import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
+import { ensureBootstrap } from '../../query/bootstrap.js';
+import { createQueryApi } from '../../query/service.js';
+import { deletePrefix, newRedis, uniquePrefix } from './redis.js';
+import { attachGateway, type GatewayDeps } from '../../gateway/index.js';
+
+export const TESTBED_ADMIN_KEY = 'lw_testbed_admin_key_0123456789';
+export const TESTBED_JWT_SECRET = new TextEncoder().encode('testbed-secret-testbed-secret-testbed!');
+
+export interface TestbedOptions {
+  /** Wraps the store the authenticator reads (e.g. one that answers slowly). */
+  authStore?: (store: Store) => Pick<Store, 'findApiKeyByHash'>;
+  ingest?: Partial<IngestConfig>;
+  gateway?: Partial<GatewayDeps['config']>;
+}
+
+export interface Testbed {
+  url: string;
+  port: number;
+  adminKey: string;
+  store: SqliteStore;
+  redis: Redis;
+  names: StreamNames;
+  registry: Registry;
+  /** Errors the boundary guard caught (a handler threw): tests assert this stays empty. */
+  handlerErrors: unknown[];
+  close(): Promise<void>;
+}
+
+export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
+  const logger = pino({ level: 'silent' });
+  const registry = new Registry();
+  const redis = newRedis();
+  const names = streamNames(uniquePrefix('gw'), 2);
+  const store = await createSqliteStore({ path: ':memory:' });
+  await ensureBootstrap(store, { bootstrapApiKey: TESTBED_ADMIN_KEY, now: Date.now });
+  const authenticate = createAuthenticator({ store: options.authStore?.(store) ?? store, jwtSecret: TESTBED_JWT_SECRET });
+  const ingest: IngestService = createIngestApi({
+    redis,
+    names,
+    store,
+    authenticate,
+    logger,
+    registry,
+    config: {
+      maxBodyBytes: 5 * 1024 * 1024,
+      maxItems: 10_000,
+      maxDepth: 32,
+      maxLineBytes: 1024 * 1024,
+      normalize: { ...DEFAULT_NORMALIZE_LIMITS },
+      persistBacklogLimit: 0,
+      streamRetentionMs: 60 * 60_000,
+      idempotencyTtlMs: 60 * 60_000,
+      ...options.ingest,
+    },
+  });
+  const query = createQueryApi({ store, authenticate, jwtSecret: TESTBED_JWT_SECRET, jwtTtlSec: 3600, logger });
+  const handlerErrors: unknown[] = [];
+  const app = createApp((err) => handlerErrors.push(err));
+  attachOps(app, { registry, readiness: { redis: async () => void (await redis.ping()), store: () => store.ping() }, accepting: () => true });
+  attachGateway(app, {
+    ingest,
+    query,
+    authenticate,
+    logger,
+    registry,
+    openApiDocument,
+    config: { maxBodyBytes: 5 * 1024 * 1024, tenantRateLimit: 0, ...options.gateway },
+  });
+  attachNotFound(app);
+  const server: HttpServer = await listen(app, '127.0.0.1', 0);
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    port: server.port,
+    adminKey: TESTBED_ADMIN_KEY,
+    store,
+    redis,
+    names,
+    registry,
+    handlerErrors,
+    async close() {
+      server.close();
+      await ingest.close();
+      await store.close();
+      await deletePrefix(redis, names.prefix);
+      redis.disconnect();
+    },
+  };
+}
