@@ -100,6 +100,16 @@ describe('targets', () => {
     expect(del.body.error.message).toContain('target "homepage"');
   });
 
+  it('refuses a bodyMatch /pattern/ the pattern engine cannot run, saying where', async () => {
+    const bad = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { ...httpTarget, http: { ...httpTarget.http, bodyMatch: '/"ok":(?=true)/' } } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details).toEqual([{ at: '/http/bodyMatch', message: 'invalid regular expression at position 5: lookahead and lookbehind are not supported (RE2 syntax) (`(?=`)' }]);
+    const flags = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { ...httpTarget, http: { ...httpTarget.http, bodyMatch: '/STATUS.*OK/i' } } });
+    expect(flags.status).toBe(201);
+    const literal = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { ...httpTarget, name: 'literal', http: { ...httpTarget.http, bodyMatch: '(not a pattern' } } });
+    expect(literal.status).toBe(201);
+  });
+
   it('masks http check header values and keeps them when the mask is sent back', async () => {
     const secret = 'Bearer abcdefghijklmnopqrstuvwxyz';
     const created = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { ...httpTarget, http: { ...httpTarget.http, headers: { Authorization: secret } } } });
@@ -124,7 +134,14 @@ describe('rules', () => {
     expect(badKind.status).toBe(422);
     expect(badKind.body.error.details[0].at).toBe('/kind');
     const regex = await f.http(f.keys.adminA, 'POST', '/api/rules', { body: { name: 'x', kind: 'log_pattern', params: { pattern: '(unclosed' } } });
-    expect(regex.body.error.details).toEqual([{ at: '/params/pattern', message: 'not a valid regular expression' }]);
+    expect(regex.body.error.details).toEqual([{ at: '/params/pattern', message: 'invalid regular expression at position 0: missing closing ) (`(unclosed`)' }]);
+    const lookahead = await f.http(f.keys.adminA, 'POST', '/api/rules', { body: { name: 'x', kind: 'log_pattern', params: { pattern: 'error(?!: expected)' } } });
+    expect(lookahead.status).toBe(422);
+    expect(lookahead.body.error.details[0].message).toMatch(/^invalid regular expression at position 5: lookahead and lookbehind are not supported/);
+    const huge = await f.http(f.keys.adminA, 'POST', '/api/rules', { body: { name: 'x', kind: 'log_pattern', params: { pattern: 'a.{999}b.{999}c.{999}' } } });
+    expect(huge.body.error.details[0]).toMatchObject({ at: '/params/pattern', message: expect.stringMatching(/too complex/) });
+    const catastrophic = await f.http(f.keys.adminA, 'POST', '/api/rules', { body: { name: 'x', kind: 'log_pattern', params: { pattern: '^(a+)+$' } } });
+    expect(catastrophic.status).toBe(201); // harmless on a linear-time engine
     const both = await f.http(f.keys.adminA, 'POST', '/api/rules', { body: { name: 'x', kind: 'anomaly', params: { metric: 'cpu', rate: 'log' } } });
     expect(both.body.error.details[0].at).toBe('/params/metric');
     const glob = await f.http(f.keys.adminA, 'POST', '/api/rules', { body: { name: 'oom', kind: 'log_pattern', params: { pattern: '*(unclosed*', patternType: 'glob', count: 3 } } });
@@ -190,6 +207,8 @@ describe('silences and maintenance', () => {
     expect(past.body.error.details).toEqual([{ at: '/endsAt', message: 'must be after startsAt (default now)' }]);
     const badTime = await f.http(f.keys.adminA, 'POST', '/api/silences', { body: { matchers: [{ name: 'env', value: '(' , op: '=~' }], endsAt: 'tomorrow' } });
     expect(badTime.body.error.details.map((d: { at: string }) => d.at).sort()).toEqual(['/endsAt', '/matchers/0/value']);
+    const backref = await f.http(f.keys.adminA, 'POST', '/api/silences', { body: { matchers: [{ name: 'env', value: '(a)\\1', op: '!~' }], endsAt: T0 + 1000 } });
+    expect(backref.body.error.details).toEqual([{ at: '/matchers/0/value', message: 'invalid regular expression at position 3: backreferences are not supported (RE2 syntax) (`\\1`)' }]);
   });
 
   it('checks maintenance target ids and the window order', async () => {

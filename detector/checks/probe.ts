@@ -1,15 +1,17 @@
 // Runs one HTTP check: each attempt with its own timeout (AbortController), retries with exponential backoff,
-// success = an expected status (default 2xx/3xx) and, when set, a body match (substring, or /regex/flags).
+// success = an expected status (default 2xx/3xx) and, when set, a body match (substring, or /regex/flags run
+// on the linear-time pattern engine).
 import type { CheckBody } from '../../lib/events/event.js';
+import { compilePattern, parseSlashPattern } from '../../lib/patterns/pattern.js';
 import type { HttpCheck } from '../../lib/store/types.js';
 
 const MAX_BODY = 256 * 1024;
 
 export function bodyMatches(pattern: string, body: string): boolean {
-  const m = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
-  if (m) {
+  const slashed = parseSlashPattern(pattern);
+  if (slashed) {
     try {
-      return new RegExp(m[1] as string, m[2]).test(body);
+      return compilePattern(slashed.source, slashed.options).search(body);
     } catch {
       return false;
     }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { compileTargetRules } from '../rules/compile.js';
-import { globToRegExp } from '../rules/match.js';
 import { ev, rule, target, world } from './testing.js';
 
 describe('log pattern rule', () => {
@@ -134,10 +133,14 @@ describe('rule compilation', () => {
     expect(problems.map((p) => p.ruleId)).toEqual(['c', 'f']);
   });
 
-  it('globs match whole strings with * and ? and escape the rest', () => {
-    expect(globToRegExp('db-*.log').test('db-main.log')).toBe(true);
-    expect(globToRegExp('db-*.log').test('db-mainXlog')).toBe(false);
-    expect(globToRegExp('a?c').test('abc')).toBe(true);
-    expect(globToRegExp('a?c').test('xabc')).toBe(false);
+  it('a catastrophic-backtracking rule pattern is evaluated in linear time', () => {
+    const w = world([target('api', { kind: 'log' })], [rule('evil', 'log_pattern', { pattern: '^(a+)+$', count: 1 })]);
+    const started = performance.now();
+    w.send('api', ev.log('api', w.clock.now(), `${'a'.repeat(28)}!`));
+    w.send('api', ev.log('api', w.clock.now(), `${'a'.repeat(10_000)}!`));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(w.env.transitions()).toEqual([]);
+    w.send('api', ev.log('api', w.clock.now(), 'aaaa'));
+    expect(w.env.transitions()).toEqual(['opened']);
   });
 });

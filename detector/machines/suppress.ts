@@ -1,6 +1,8 @@
 // Silences (Alertmanager-style matchers over labels plus target/rule/severity) and maintenance windows
 // (target ids or a label selector) decide whether a notification is muted. Regexes are anchored like
-// Alertmanager's; an invalid one never matches, so a typo cannot mute everything. Pure.
+// Alertmanager's and run on the linear-time pattern engine; an invalid one never matches, so a typo cannot mute
+// everything (the API refuses it anyway). Compiled patterns are cached by source. Pure.
+import { compilePattern, type Pattern } from '../../lib/patterns/pattern.js';
 import type { Maintenance, Matcher, Silence } from '../../lib/store/types.js';
 import { selectorMatches } from '../rules/match.js';
 import type { SuppressQuery } from './env.js';
@@ -18,12 +20,20 @@ function valuesOf(name: string, q: SuppressQuery): string[] {
   }
 }
 
-function anchored(src: string): RegExp | null {
+const compiled = new Map<string, Pattern | null>();
+const MAX_CACHED = 1000;
+
+function anchored(src: string): Pattern | null {
+  let p = compiled.get(src);
+  if (p !== undefined) return p;
   try {
-    return new RegExp(`^(?:${src})$`);
+    p = compilePattern(src);
   } catch {
-    return null;
+    p = null;
   }
+  if (compiled.size >= MAX_CACHED) compiled.clear();
+  compiled.set(src, p);
+  return p;
 }
 
 export function matcherMatches(m: Matcher, q: SuppressQuery): boolean {
@@ -35,11 +45,11 @@ export function matcherMatches(m: Matcher, q: SuppressQuery): boolean {
       return !values.includes(m.value);
     case '=~': {
       const re = anchored(m.value);
-      return re !== null && values.some((v) => re.test(v));
+      return re !== null && values.some((v) => re.fullMatch(v));
     }
     case '!~': {
       const re = anchored(m.value);
-      return re !== null && !values.some((v) => re.test(v));
+      return re !== null && !values.some((v) => re.fullMatch(v));
     }
   }
 }

@@ -2,7 +2,8 @@
 // target or selecting it by labels, plus the heartbeat/HTTP checks configured on the target itself. Bad
 // params are reported, not thrown, so one broken rule never stops the others. Pure.
 import type { Rule, Target } from '../../lib/store/types.js';
-import { SEVERITY_RANK, LEVEL_RANK, globToRegExp, selectorMatches } from './match.js';
+import { compilePattern, globPattern } from '../../lib/patterns/pattern.js';
+import { SEVERITY_RANK, LEVEL_RANK, selectorMatches } from './match.js';
 import type { CompareOp, LifecycleParams, RuleSpec } from './types.js';
 
 export interface CompileProblem {
@@ -67,8 +68,9 @@ function compileRule(rule: Rule, target: Target): RuleSpec {
     }
     case 'log_pattern': {
       const patternSrc = typeof p.pattern === 'string' && p.pattern !== '' ? p.pattern : null;
-      const flags = p.caseSensitive === true ? '' : 'i';
-      const pattern = patternSrc === null ? null : p.patternType === 'glob' ? globToRegExp(patternSrc, flags) : new RegExp(patternSrc, flags);
+      const options = { caseInsensitive: p.caseSensitive !== true };
+      const glob = p.patternType === 'glob';
+      const pattern = patternSrc === null ? null : glob ? globPattern(patternSrc, options) : compilePattern(patternSrc, options);
       const kinds = Array.isArray(p.kinds) ? (p.kinds.filter((k) => k === 'log' || k === 'security') as Array<'log' | 'security'>) : typeof p.category === 'string' || typeof p.severity === 'string' ? ['security' as const] : ['log' as const];
       return {
         ...base,
@@ -76,6 +78,7 @@ function compileRule(rule: Rule, target: Target): RuleSpec {
         params: {
           kinds: kinds.length > 0 ? kinds : ['log'],
           pattern,
+          wholeText: glob,
           field: str(p.field, 'message'),
           count: Math.max(1, Math.floor(num(p.count, 1))),
           windowMs: Math.max(1, num(p.windowSec, 60)) * 1000,
@@ -113,13 +116,13 @@ export function compileTargetRules(target: Target, rules: readonly Rule[]): { sp
 
 /**
  * Shares identical compiled spec lists between targets (most targets of a tenant get the same rules with the
- * same settings), so 100k targets do not hold 100k copies of the same specs and regexes.
+ * same settings), so 100k targets do not hold 100k copies of the same specs and patterns.
  */
 export class SpecInterner {
   private readonly lists = new Map<string, readonly RuleSpec[]>();
 
   intern(specs: readonly RuleSpec[]): readonly RuleSpec[] {
-    const sig = JSON.stringify(specs, (_k, v: unknown) => (v instanceof RegExp ? `/${v.source}/${v.flags}` : v));
+    const sig = JSON.stringify(specs); // compiled patterns print as /source/flags
     const found = this.lists.get(sig);
     if (found) return found;
     const frozen = Object.freeze(specs.slice());

@@ -38,8 +38,7 @@ export function logEventMatches(ev: CanonicalEvent, spec: Spec): boolean {
   }
   if (p.pattern === null) return true;
   if (text === undefined) return false;
-  p.pattern.lastIndex = 0;
-  return p.pattern.test(text);
+  return p.wholeText ? p.pattern.fullMatch(text) : p.pattern.search(text);
 }
 
 /** Time of the `count`-th most recent match, or null with fewer matches. */

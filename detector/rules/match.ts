@@ -1,4 +1,4 @@
-// Small matching helpers shared by rules and suppressions: label selectors, globs, comparison operators,
+// Small matching helpers shared by rules and suppressions: label selectors, comparison operators,
 // severity and log-level ranks. Pure functions.
 import type { CompareOp } from './types.js';
 
@@ -7,17 +7,6 @@ export function selectorMatches(selector: Record<string, string> | undefined, la
   if (!selector) return true;
   for (const k in selector) if (labels[k] !== selector[k]) return false;
   return true;
-}
-
-/** Glob (`*`, `?`) to an unanchored-free, whole-string RegExp. */
-export function globToRegExp(glob: string, flags = ''): RegExp {
-  let src = '';
-  for (const ch of glob) {
-    if (ch === '*') src += '.*';
-    else if (ch === '?') src += '.';
-    else src += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${src}$`, flags);
 }
 
 export function compare(x: number, op: CompareOp, v: number): boolean {

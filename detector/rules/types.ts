@@ -2,6 +2,7 @@
 // the actor snapshot), updates it in place per event or timer tick, and reports condition edges as signals.
 // In-place updates keep the per-event path free of allocations; no I/O here.
 import type { CanonicalEvent } from '../../lib/events/event.js';
+import type { Pattern } from '../../lib/patterns/pattern.js';
 import type { HttpCheck, RuleKind } from '../../lib/store/types.js';
 
 /** A change of a rule's condition for one target: firing (with why) or back to normal. */
@@ -70,7 +71,9 @@ export interface AnomalyParams {
 export interface LogPatternParams {
   kinds: Array<'log' | 'security'>;
   /** Compiled from a regex or glob; null matches every event of `kinds` that passes the other filters. */
-  pattern: RegExp | null;
+  pattern: Pattern | null;
+  /** The pattern must match the whole text (globs) rather than somewhere in it (regexes). */
+  wholeText: boolean;
   /** `message` (default) or a field name in log fields / security body. */
   field: string;
   count: number;

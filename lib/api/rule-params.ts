@@ -3,22 +3,19 @@
 // the API accepts is exactly what the detector evaluates. Strict: an unknown or misspelled key is a 422.
 import { z } from 'zod';
 import { EVENT_KINDS, SEVERITIES } from '../events/event.js';
+import { MAX_PATTERN_LENGTH, patternProblem, type PatternOptions } from '../patterns/pattern.js';
 
 const DAY_SEC = 86_400;
 
-/** A regular expression source that compiles; bounded so a rule cannot carry megabytes of pattern. */
-export const regexSource = z
-  .string()
-  .min(1)
-  .max(1024)
-  .refine((s) => {
-    try {
-      new RegExp(s);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'not a valid regular expression');
+/**
+ * Adds an issue at `path` when `source` is not a usable pattern (RE2 syntax, bounded length and size: see
+ * lib/patterns), with the engine's reason and position, so a bad pattern is refused here and never reaches
+ * the detector. `options` must be the ones the pattern will run with: they change its compiled size.
+ */
+export function checkPattern(ctx: z.RefinementCtx, path: PropertyKey[], source: string, options: PatternOptions = {}): void {
+  const problem = patternProblem(source, options);
+  if (problem) ctx.addIssue({ code: 'custom', path, message: problem.message });
+}
 
 /** Heartbeat rules use the target's own `heartbeat` settings (interval and grace); nothing to configure. */
 export const heartbeatRuleParams = z.strictObject({});
@@ -58,8 +55,8 @@ export const anomalyRuleParams = z
 
 export const logPatternRuleParams = z
   .strictObject({
-    pattern: z.string().min(1).max(1024),
-    /** `regex` (JavaScript syntax) or `glob` (`*` and `?`). */
+    pattern: z.string().min(1).max(MAX_PATTERN_LENGTH).describe('RE2 syntax (docs/patterns.md), or a glob with patternType glob'),
+    /** `regex` (RE2 syntax, as Prometheus; matched anywhere in the text, case-insensitively) or `glob` (`*` and `?`, the whole text). */
     patternType: z.enum(['regex', 'glob']).default('regex'),
     /** Structured field to match instead of the message. */
     field: z.string().min(1).max(256).optional(),
@@ -71,9 +68,7 @@ export const logPatternRuleParams = z
     severity: z.enum(SEVERITIES).optional(),
   })
   .superRefine((p, ctx) => {
-    if (p.patternType === 'regex' && !regexSource.safeParse(p.pattern).success) {
-      ctx.addIssue({ code: 'custom', path: ['pattern'], message: 'not a valid regular expression' });
-    }
+    if (p.patternType === 'regex') checkPattern(ctx, ['pattern'], p.pattern, { caseInsensitive: true });
   });
 
 export const RULE_PARAMS = {

@@ -3,7 +3,8 @@
 // so the documentation cannot drift from what is accepted. Unknown fields are rejected so typos surface.
 import { z } from 'zod';
 import { SCOPES } from '../auth/principal.js';
-import { RULE_PARAMS, regexSource } from './rule-params.js';
+import { parseSlashPattern } from '../patterns/pattern.js';
+import { RULE_PARAMS, checkPattern } from './rule-params.js';
 import { MAX_EPOCH_MS, parseInstant } from './time.js';
 
 export const MAX_LABELS = 32;
@@ -83,12 +84,12 @@ export const httpCheckSchema = z
     retries: z.number().int().min(0).max(10).default(0).describe('Extra attempts after a failed one before the check counts as failed'),
     retryBackoffMs: z.number().int().min(0).max(60_000).default(1_000),
     expectedStatus: z.array(z.number().int().min(100).max(599)).min(1).max(20).optional().describe('Accepted statuses; default any 2xx'),
-    bodyMatch: z.string().min(1).max(1024).optional().describe('Substring the body must contain, or /regex/'),
+    bodyMatch: z.string().min(1).max(1024).optional().describe('Substring the body must contain, or /regex/ with optional flags i, m, s (RE2 syntax)'),
     headers: headersSchema.optional().describe('Request headers; values are write-only (masked in responses)'),
   })
   .superRefine((h, ctx) => {
-    const m = /^\/(.+)\/$/.exec(h.bodyMatch ?? '');
-    if (m && !regexSource.safeParse(m[1]).success) ctx.addIssue({ code: 'custom', path: ['bodyMatch'], message: 'not a valid /regular expression/' });
+    const slashed = parseSlashPattern(h.bodyMatch ?? '');
+    if (slashed) checkPattern(ctx, ['bodyMatch'], slashed.source, slashed.options);
     // One check (all attempts) must finish before the next one starts.
     const worstMs = h.timeoutMs * (h.retries + 1) + h.retryBackoffMs * h.retries;
     if (worstMs > h.intervalSec * 1000) {
@@ -185,7 +186,7 @@ export const matcherSchema = z
     op: z.enum(['=', '!=', '=~', '!~']).default('='),
   })
   .superRefine((m, ctx) => {
-    if ((m.op === '=~' || m.op === '!~') && !regexSource.safeParse(m.value).success) ctx.addIssue({ code: 'custom', path: ['value'], message: 'not a valid regular expression' });
+    if (m.op === '=~' || m.op === '!~') checkPattern(ctx, ['value'], m.value);
   });
 
 export const silenceBody = z
