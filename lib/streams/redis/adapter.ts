@@ -1,0 +1,408 @@
+// The ioredis adapter of the streams port, for one Redis, a Redis Cluster or a Sentinel-managed master. It knows
+// the topology: on a Cluster, multi-key work is split by slot (one XREADGROUP per slot: keys of different slots
+// cannot share a command) and pipelines go per slot owner; with minReplicasAck N, appends wait for `WAIT N`.
+// Failures leave here only as the port's typed errors (map-error.ts).
+import type { ChainableCommander, Cluster } from 'ioredis';
+import { Closed, NoReplicas, NoStream, StreamsError } from '../errors.js';
+import type { AppendEntry, GroupState, IdempotencyBegin, ReadGroupRequest, StreamEntry, StreamPage, StreamRead, Streams } from '../port.js';
+import { connectClient, newClient, xreadgroup, type RedisClient, type RedisTopology } from './connect.js';
+import { mapRedisError } from './map-error.js';
+import { createRedisReader } from './reader.js';
+import { field, parseClaim, parseGroups, parsePendingSummary, parseRead } from './replies.js';
+import {
+  ACQUIRE_LUA,
+  FENCE_LUA,
+  IDEM_ABORT_LUA,
+  IDEM_BEGIN_LUA,
+  IDEM_RELEASE_LUA,
+  IDEM_RENEW_LUA,
+  MEMBERS_LUA,
+  RELEASE_LUA,
+  RENEW_LUA,
+} from './scripts.js';
+import { keySlot } from './slot.js';
+
+export interface RedisStreamsOptions {
+  topology: RedisTopology;
+  /** Connection name prefix (CLIENT LIST). */
+  name: string;
+  /** Replicas that must confirm an append (`WAIT N`) before it resolves; 0: the master's reply is enough. */
+  minReplicasAck?: number;
+  /** How long `WAIT` waits for them (default 1000 ms); short of N by then, the append fails with NoReplicas. */
+  replicaAckTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+type Reply = [Error | null, unknown];
+
+const toBuffer = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
+
+/** Connects and returns the adapter; rejects with one line naming the topology when Redis cannot be reached. */
+export async function createRedisStreams(options: RedisStreamsOptions): Promise<Streams> {
+  const { topology } = options;
+  const client = newClient(topology, `${options.name}`);
+  await connectClient(client, topology, options.connectTimeoutMs);
+  return redisStreams(client, options);
+}
+
+function redisStreams(client: RedisClient, options: RedisStreamsOptions): Streams {
+  const { topology } = options;
+  const isCluster = topology.kind === 'cluster';
+  const minReplicas = options.minReplicasAck ?? 0;
+  const waitMs = options.replicaAckTimeoutMs ?? 1_000;
+  const readers = new Set<{ close(): Promise<void> }>();
+  const subscribers = new Set<RedisClient>();
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  const fail = (err: unknown, what: string): StreamsError => (closed ? new Closed(`${what}: the streams connection is closed`, err) : mapRedisError(err, what));
+
+  async function run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (closed) throw new Closed();
+    try {
+      return await fn();
+    } catch (err) {
+      throw fail(err, what);
+    }
+  }
+
+  /** Who serves `key`: on a Cluster the slot owner's node list (slots of one master share it), else one group. */
+  const ownerOf = (key: string): string => {
+    if (!isCluster) return '';
+    const slot = keySlot(key);
+    return (client as { slots?: string[][] }).slots?.[slot]?.join(',') ?? `slot:${slot}`;
+  };
+
+  /**
+   * Runs commands in one pipeline per slot owner, all owners at once; replies in input order. A whole pipeline
+   * failing rejects; a command failing is reported in its reply. `tail` adds a command after each owner's batch
+   * (WAIT); its replies come back per owner.
+   */
+  async function pipelined<T>(
+    items: readonly T[],
+    keyOf: (item: T) => string,
+    add: (p: ChainableCommander, item: T) => void,
+    what: string,
+    tail?: (p: ChainableCommander) => void,
+  ): Promise<{ replies: Reply[]; tails: Reply[] }> {
+    if (closed) throw new Closed();
+    const groups = new Map<string, number[]>();
+    items.forEach((item, i) => {
+      const owner = ownerOf(keyOf(item));
+      let g = groups.get(owner);
+      if (!g) groups.set(owner, (g = []));
+      g.push(i);
+    });
+    const replies = new Array<Reply>(items.length);
+    const tails: Reply[] = [];
+    await Promise.all(
+      [...groups.values()].map(async (idx) => {
+        const p = client.pipeline();
+        for (const i of idx) add(p, items[i] as T);
+        tail?.(p);
+        let res: Reply[] | null;
+        try {
+          res = await p.exec();
+        } catch (err) {
+          throw fail(err, what);
+        }
+        idx.forEach((i, k) => {
+          replies[i] = res?.[k] ?? [new Error('no reply'), null];
+        });
+        if (tail) tails.push(res?.[idx.length] ?? [new Error('no reply'), null]);
+      }),
+    );
+    return { replies, tails };
+  }
+
+  /** Streams split by slot: what one XREADGROUP may name together. */
+  const bySlot = (keys: readonly string[]): string[][] => {
+    if (!isCluster) return keys.length > 0 ? [[...keys]] : [];
+    const m = new Map<number, string[]>();
+    for (const k of keys) {
+      const s = keySlot(k);
+      let g = m.get(s);
+      if (!g) m.set(s, (g = []));
+      g.push(k);
+    }
+    return [...m.values()];
+  };
+
+  const readArgs = (r: ReadGroupRequest, keys: readonly string[], block: boolean): Array<string | number> => [
+    'GROUP',
+    r.group,
+    r.consumer,
+    'COUNT',
+    r.count,
+    ...(block && r.blockMs ? ['BLOCK', r.blockMs] : []),
+    ...(r.noAck ? ['NOACK'] : []),
+    'STREAMS',
+    ...keys,
+    ...keys.map(() => r.from ?? '>'),
+  ];
+
+  const streams: Streams = {
+    topology: topology.kind,
+
+    async append(entries: readonly AppendEntry[]) {
+      if (entries.length === 0) return [];
+      const { replies, tails } = await pipelined(
+        entries,
+        (e) => e.stream,
+        (p, e) => {
+          if (e.maxLen !== undefined) p.xadd(e.stream, 'MAXLEN', '~', String(e.maxLen), '*', ...e.fields);
+          else p.xadd(e.stream, '*', ...e.fields);
+        },
+        'appending to the streams',
+        minReplicas > 0 ? (p) => void p.call('WAIT', String(minReplicas), String(waitMs)) : undefined,
+      );
+      const ids = replies.map(([err, id]) => {
+        if (err || typeof id !== 'string') throw fail(err ?? new Error('no id returned'), 'appending to the streams');
+        return id;
+      });
+      for (const [err, n] of tails) {
+        if (err) throw fail(err, 'waiting for replicas');
+        if (Number(n) < minReplicas) {
+          throw new NoReplicas(`only ${Number(n)} of ${minReplicas} replicas confirmed the append within ${waitMs} ms (REDIS_MIN_REPLICAS_ACK)`);
+        }
+      }
+      return ids;
+    },
+
+    async ensureGroup(keys, group, from) {
+      const { replies } = await pipelined(keys, (k) => k, (p, k) => void p.xgroup('CREATE', k, group, from, 'MKSTREAM'), `creating group ${group}`);
+      for (const [err] of replies) {
+        if (!err) continue;
+        const e = mapRedisError(err, `creating group ${group}`);
+        if (e.code !== 'busy_group') throw e;
+      }
+    },
+
+    async destroyGroup(keys, group) {
+      const { replies } = await pipelined(keys, (k) => k, (p, k) => void p.xgroup('DESTROY', k, group), `removing group ${group}`);
+      let n = 0;
+      for (const [err, v] of replies) {
+        if (err) {
+          const e = mapRedisError(err, `removing group ${group}`);
+          if (e instanceof NoStream) continue; // no stream, no group
+          throw e;
+        }
+        n += Number(v);
+      }
+      return n;
+    },
+
+    async groupState(keys, group) {
+      const { replies } = await pipelined(
+        keys.flatMap((k) => [k, k]),
+        (k) => k,
+        (() => {
+          let odd = false;
+          return (p: ChainableCommander, k: string) => {
+            if (odd) p.xpending(k, group);
+            else p.xinfo('GROUPS', k);
+            odd = !odd;
+          };
+        })(),
+        `reading group ${group}`,
+      );
+      return keys.map((_, i): GroupState | null => {
+        const [infoErr, info] = replies[2 * i] as Reply;
+        const [pendErr, pend] = replies[2 * i + 1] as Reply;
+        for (const err of [infoErr, pendErr]) {
+          if (!err) continue;
+          const e = mapRedisError(err, `reading group ${group}`);
+          if (e.code === 'no_stream' || e.code === 'no_group') return null;
+          throw e;
+        }
+        const g = parseGroups(info).find((x) => x.name === group);
+        if (!g) return null;
+        const summary = parsePendingSummary(pend);
+        return { consumers: g.consumers, pending: g.pending, minPendingId: summary.minId, lastDeliveredId: g.lastDeliveredId, lag: g.lag };
+      });
+    },
+
+    async readGroup(r) {
+      const slots = bySlot(r.streams);
+      const { replies } = await pipelined(
+        slots,
+        (keys) => keys[0] as string,
+        (p, keys) => void xreadgroup(p, readArgs({ ...r, blockMs: 0 }, keys, false)),
+        `reading group ${r.group}`,
+      );
+      const out: StreamRead[] = [];
+      for (const [err, reply] of replies) {
+        if (err) throw fail(err, `reading group ${r.group}`);
+        out.push(...parseRead(reply));
+      }
+      return out;
+    },
+
+    reader(name) {
+      const reader = createRedisReader({
+        open: (shard) => newClient(topology, `${options.name}:${name}:${shard}`, true),
+        shards: (keys) => bySlot(keys).map((g): [string, string[]] => [isCluster ? `slot${keySlot(g[0] as string)}` : 'all', g]),
+        args: (r, keys) => readArgs(r, keys, true),
+        fail: (err, what) => mapRedisError(err, what),
+        onClose: () => readers.delete(reader),
+      });
+      readers.add(reader);
+      return reader;
+    },
+
+    async ack(key, group, ids) {
+      let n = 0;
+      for (let i = 0; i < ids.length; i += 5000) {
+        n += await run(`acknowledging on ${key}`, () => client.xack(key, group, ...ids.slice(i, i + 5000)));
+      }
+      return n;
+    },
+
+    async autoclaim(key, group, consumer, minIdleMs, cursor, count) {
+      const reply = await run(`claiming on ${key}`, () => client.xautoclaim(key, group, consumer, minIdleMs, cursor, 'COUNT', count));
+      return parseClaim(reply);
+    },
+
+    async rangeAfter(key, afterId, count) {
+      return run(`reading ${key}`, () => client.xrange(key, `(${afterId}`, '+', 'COUNT', count));
+    },
+
+    async page(key, start, count): Promise<StreamPage> {
+      const replies = await run<Reply[] | null>(`replay read of ${key}`, () => client.multi().xinfo('STREAM', key).xrange(key, start, '+', 'COUNT', count).exec());
+      if (!replies || replies.length < 2) throw fail(new Error('transaction aborted'), `replay read of ${key}`);
+      const [[infoErr, info], [rangeErr, range]] = replies as [Reply, Reply];
+      if (infoErr) {
+        const e = mapRedisError(infoErr, `replay read of ${key}`);
+        if (e.code === 'no_stream') return { exists: false, length: 0, entriesAdded: 0, firstId: '0-0', maxDeletedId: '0-0', lastGeneratedId: '0-0', entries: [] };
+        throw e;
+      }
+      if (rangeErr) throw fail(rangeErr, `replay read of ${key}`);
+      const maxDeleted = field(info, 'max-deleted-entry-id');
+      const lastGenerated = field(info, 'last-generated-id');
+      const entriesAdded = field(info, 'entries-added');
+      const length = field(info, 'length');
+      if (typeof maxDeleted !== 'string' || typeof lastGenerated !== 'string' || typeof entriesAdded !== 'number' || typeof length !== 'number') {
+        // Redis before 7.0 reports neither deletions nor additions, so a resume could not tell a gap from no gap.
+        throw new StreamsError('failed', 'XINFO STREAM lacks max-deleted-entry-id/entries-added: Lightwatch needs Redis 7.0 or later', false);
+      }
+      const first = field(info, 'first-entry');
+      return {
+        exists: true,
+        length,
+        entriesAdded,
+        firstId: Array.isArray(first) && typeof first[0] === 'string' ? first[0] : '0-0',
+        maxDeletedId: maxDeleted,
+        lastGeneratedId: lastGenerated,
+        entries: range as StreamEntry[],
+      };
+    },
+
+    async trimBelow(targets) {
+      const { replies } = await pipelined(targets, (t) => t[0], (p, [key, minId]) => void p.xtrim(key, 'MINID', '~', minId), 'trimming the streams');
+      let n = 0;
+      for (const [err, v] of replies) if (!err) n += Number(v);
+      return n;
+    },
+
+    async usedMemory() {
+      const nodes = isCluster ? (client as Cluster).nodes('master') : [client];
+      const infos = await Promise.all(nodes.map((n) => n.info('memory').catch(() => '')));
+      let max: number | undefined;
+      for (const info of infos) {
+        const m = /^used_memory:(\d+)/m.exec(info);
+        if (m) max = Math.max(max ?? 0, Number(m[1]));
+      }
+      return max;
+    },
+
+    leases: {
+      async acquire(leaseKey, epochKey, token, ttlMs) {
+        return Number(await run('acquiring a lease', () => client.eval(ACQUIRE_LUA, 2, leaseKey, epochKey, token, String(ttlMs))));
+      },
+      async renew(keys, token, ttlMs) {
+        const { replies } = await pipelined(keys, (k) => k, (p, k) => void p.eval(RENEW_LUA, 1, k, token, String(ttlMs)), 'renewing leases');
+        return replies.map(([err, v]) => {
+          if (err) throw fail(err, 'renewing leases');
+          return Number(v) === 1;
+        });
+      },
+      async release(leaseKey, token) {
+        return Number(await run('releasing a lease', () => client.eval(RELEASE_LUA, 1, leaseKey, token))) === 1;
+      },
+      async holds(leaseKey, epochKey, token, epoch) {
+        return Number(await run('checking a lease', () => client.eval(FENCE_LUA, 2, leaseKey, epochKey, token, String(epoch)))) === 1;
+      },
+      async members(setKey, member, ttlMs) {
+        const reply = await run('reading members', () => client.eval(MEMBERS_LUA, 1, setKey, member, String(ttlMs)));
+        return (reply as unknown[]).map(toBuffer).sort();
+      },
+      async lock(key, owner, ttlMs) {
+        return (await run('taking a lock', () => client.set(key, owner, 'PX', ttlMs, 'NX'))) === 'OK';
+      },
+    },
+
+    idempotency: {
+      async begin(key, fp, now, leaseMs, ttlMs, holder): Promise<IdempotencyBegin> {
+        const [state, value] = (await run('reading an idempotency key', () =>
+          client.eval(IDEM_BEGIN_LUA, 1, key, fp, String(now), String(leaseMs), String(ttlMs), holder),
+        )) as [string, string];
+        return state === 'new' ? { state: 'new', receivedAt: Number(value) } : { state: 'existing', value: toBuffer(value) };
+      },
+      async renew(key, fp, holder, now, leaseMs) {
+        return Number(await run('renewing an idempotency key', () => client.eval(IDEM_RENEW_LUA, 1, key, fp, holder, String(now), String(leaseMs)))) === 1;
+      },
+      async complete(key, value, ttlMs) {
+        await run('storing an idempotent answer', () => client.set(key, value, 'PX', ttlMs));
+      },
+      async release(key, fp) {
+        await run('releasing an idempotency key', () => client.eval(IDEM_RELEASE_LUA, 1, key, `P|${fp}|`));
+      },
+      async abort(key, fp) {
+        await run('removing an idempotency key', () => client.eval(IDEM_ABORT_LUA, 1, key, `P|${fp}|`));
+      },
+    },
+
+    notifications: {
+      async publish(channel, message) {
+        await run(`publishing on ${channel}`, () => client.publish(channel, message));
+      },
+      async subscribe(channel, onMessage) {
+        const sub = newClient(topology, `${options.name}:sub`, true);
+        sub.on('error', () => undefined); // reconnects on its own; messages sent meanwhile are missed (at-most-once)
+        let active = true;
+        sub.on('message', (ch: string, message: string) => {
+          if (active && ch === channel) onMessage(message);
+        });
+        subscribers.add(sub);
+        try {
+          await sub.subscribe(channel);
+        } catch (err) {
+          subscribers.delete(sub);
+          sub.disconnect();
+          throw fail(err, `subscribing to ${channel}`);
+        }
+        return async () => {
+          active = false;
+          subscribers.delete(sub);
+          sub.disconnect();
+        };
+      },
+    },
+
+    async ping() {
+      await run('ping', () => client.ping());
+    },
+    ready: () => !closed && client.status === 'ready',
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        await Promise.all([...readers].map((r) => r.close()));
+        for (const s of subscribers) s.disconnect();
+        subscribers.clear();
+        await client.quit().catch(() => client.disconnect());
+      })();
+      return closing;
+    },
+  };
+  return streams;
+}

@@ -1,0 +1,103 @@
+// Lua scripts of the Redis adapter: partition leases, detector membership and idempotency records. Each runs
+// atomically, so "is it still mine?" and the write that depends on the answer cannot interleave with another
+// process's. Every script touches keys of one hash tag only, so it runs unchanged on Redis Cluster.
+
+/**
+ * KEYS[1] lease key, KEYS[2] epoch key; ARGV[1] owner token, ARGV[2] lease ms.
+ * Returns the new fencing epoch (INCR) when the lease was free and is now ours, else 0.
+ */
+export const ACQUIRE_LUA = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return redis.call('INCR', KEYS[2])
+end
+return 0`;
+
+/** KEYS[1] lease key; ARGV[1] owner token, ARGV[2] lease ms. Returns 1 when renewed, 0 when not ours. */
+export const RENEW_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+
+/** KEYS[1] lease key; ARGV[1] owner token. Returns 1 when released, 0 when it was not ours. */
+export const RELEASE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+/**
+ * KEYS[1] lease key, KEYS[2] epoch key; ARGV[1] owner token, ARGV[2] epoch.
+ * Returns 1 while the caller holds the lease with the current epoch (the fence for notifications).
+ */
+export const FENCE_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('GET', KEYS[2]) == ARGV[2] then
+  return 1
+end
+return 0`;
+
+/**
+ * KEYS[1] members sorted set; ARGV[1] member, ARGV[2] ttl ms (0 = leave, -1 = only read).
+ * Scores are expiry times from the Redis clock, so replicas with skewed clocks agree. Returns live members.
+ */
+export const MEMBERS_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+elseif ttl == 0 then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZRANGE', KEYS[1], 0, -1)`;
+
+/**
+ * KEYS[1] the record; ARGV[1] fingerprint, ARGV[2] now (ms), ARGV[3] lease (ms), ARGV[4] TTL (ms), ARGV[5] holder.
+ * Returns {'new', receivedAt} when the caller may proceed (fresh, or taking over an expired or released lease of
+ * the same request), else {'existing', value}.
+ */
+export const IDEM_BEGIN_LUA = `
+local v = redis.call('GET', KEYS[1])
+local now = tonumber(ARGV[2])
+local leaseUntil = tostring(now + tonumber(ARGV[3]))
+if not v then
+  redis.call('SET', KEYS[1], 'P|' .. ARGV[1] .. '|' .. ARGV[2] .. '|' .. leaseUntil .. '|' .. ARGV[5], 'PX', ARGV[4])
+  return {'new', ARGV[2]}
+end
+if string.sub(v, 1, 2) == 'P|' then
+  local fp, recv, lease = string.match(v, '^P|([^|]*)|([^|]*)|([^|]*)')
+  if fp == ARGV[1] and tonumber(lease) <= now then
+    redis.call('SET', KEYS[1], 'P|' .. fp .. '|' .. recv .. '|' .. leaseUntil .. '|' .. ARGV[5], 'KEEPTTL')
+    return {'new', recv}
+  end
+end
+return {'existing', v}`;
+
+/**
+ * KEYS[1] the record; ARGV[1] fingerprint, ARGV[2] holder, ARGV[3] now (ms), ARGV[4] lease (ms). Moves the lease
+ * end of a pending record held by `holder` to now + lease; 1 if it did.
+ */
+export const IDEM_RENEW_LUA = `
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+local fp, recv, holder = string.match(v, '^P|([^|]*)|([^|]*)|[^|]*|([^|]*)$')
+if fp ~= ARGV[1] or holder ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], 'P|' .. fp .. '|' .. recv .. '|' .. tostring(tonumber(ARGV[3]) + tonumber(ARGV[4])) .. '|' .. holder, 'KEEPTTL')
+return 1`;
+
+/** KEYS[1] the record; ARGV[1] 'P|<fingerprint>|'. Sets the lease of that pending record to 0 (KEEPTTL). */
+export const IDEM_RELEASE_LUA = `
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then
+  local recv = string.match(string.sub(v, #ARGV[1] + 1), '^([^|]*)')
+  redis.call('SET', KEYS[1], ARGV[1] .. recv .. '|0', 'KEEPTTL')
+  return 1
+end
+return 0`;
+
+/** KEYS[1] the record; ARGV[1] 'P|<fingerprint>|'. Deletes that pending record, never a completed answer. */
+export const IDEM_ABORT_LUA = `
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
