@@ -4,7 +4,8 @@ import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import { eventsPageToJson, seriesToJson } from '../lib/api/event-wire.js';
 import { apiCallFromHttp } from '../lib/api/routes.js';
-import { readBody, send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
+import { startBody } from '../lib/http/body.js';
+import { send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
 import type { QueryApi } from '../lib/rpc/apis.js';
 import type { GatewayMetrics } from './metrics.js';
 import { readRequest, type GatewayRequest } from './request.js';
@@ -25,17 +26,20 @@ function paramsOf(query: URLSearchParams): Record<string, string[]> {
 
 export function attachApiRoutes(app: TemplatedApp, deps: ApiRouteDeps): void {
   const openApiJson = JSON.stringify(deps.openApiDocument);
-  const handle = (res: HttpResponse, req: GatewayRequest): void => {
+  const handle = (res: HttpResponse, req: GatewayRequest): Promise<void> => {
     const state = trackAbort(res);
+    // Before any await: uWS drops chunks that arrive while no reader is attached (issue 17.2).
+    const pending = startBody(res, deps.maxBodyBytes, req.headers['content-length']);
     const started = performance.now();
     const headers = { 'x-request-id': req.requestId };
     const ctx = { requestId: req.requestId, credential: req.credential };
     let route = 'api_other';
-    void (async () => {
+    return (async () => {
       let status = 500;
       try {
         const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
-        const body = hasBody ? (await readBody(res, state, deps.maxBodyBytes, req.headers['content-length'])).toString('utf8') : '';
+        const raw = await pending;
+        const body = hasBody ? raw.toString('utf8') : '';
         if (state.aborted) return;
         const call = apiCallFromHttp(req.method, req.url, paramsOf(req.query), body);
         route = call.type === 'events' ? `api_${call.collection}` : call.type === 'resource' ? `api_${call.request.resource}` : `api_${call.type}`;

@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { hasScope, type Authenticate } from '../lib/auth/principal.js';
 import { forbidden, rateLimited, unauthenticated } from '../lib/errors/errors.js';
 import { decodePathSegment } from '../lib/http/decode.js';
-import { readBody, send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
+import { startBody } from '../lib/http/body.js';
+import { send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
 import type { IngestApi } from '../lib/rpc/apis.js';
 import type { PushResponse } from '../proto/gen/lightwatch/v1/ingest.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -52,11 +53,13 @@ const ENDPOINTS: Array<{ path: string; endpoint: string; answer: Answer }> = [
 
 export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): void {
   /** `path.target` and `path.suffix` are the raw (still percent-encoded) heartbeat path segments. */
-  const handle = (res: HttpResponse, req: GatewayRequest, endpoint: string, answer: Answer, path: { target?: string; suffix?: string }): void => {
+  const handle = (res: HttpResponse, req: GatewayRequest, endpoint: string, answer: Answer, path: { target?: string; suffix?: string }): Promise<void> => {
     const state = trackAbort(res);
+    // Before any await: uWS drops chunks that arrive while no reader is attached (issue 17.2).
+    const pending = startBody(res, deps.maxBodyBytes, req.headers['content-length']);
     const started = performance.now();
     const headers = { 'x-request-id': req.requestId };
-    void (async () => {
+    return (async () => {
       let status = 500;
       try {
         const target = decodePathSegment(path.target ?? '', 'target');
@@ -66,7 +69,7 @@ export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): vo
         if (!hasScope(principal, 'ingest')) throw forbidden('this key lacks the ingest scope');
         const wait = deps.rateLimiter.take(principal.tenant);
         if (wait > 0) throw rateLimited(`tenant request rate over the limit; retry in ${wait}s`, wait);
-        const body = req.method === 'GET' ? Buffer.alloc(0) : await readBody(res, state, deps.maxBodyBytes, req.headers['content-length']);
+        const body = await pending;
         if (state.aborted) return;
         deps.metrics.requestBytes.observe({ endpoint }, body.byteLength);
         const result = await deps.ingest.push(
@@ -101,10 +104,10 @@ export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): vo
   // Healthchecks.io-style pings: GET or POST, with optional /start, /fail or /<exit status>.
   for (const method of ['get', 'post'] as const) {
     app[method]('/ingest/heartbeat/:target', (res, r) => {
-      handle(res, readRequest(r), 'heartbeat', native, { target: r.getParameter(0) ?? '' });
+      return handle(res, readRequest(r), 'heartbeat', native, { target: r.getParameter(0) ?? '' });
     });
     app[method]('/ingest/heartbeat/:target/:suffix', (res, r) => {
-      handle(res, readRequest(r), 'heartbeat', native, { target: r.getParameter(0) ?? '', suffix: r.getParameter(1) ?? '' });
+      return handle(res, readRequest(r), 'heartbeat', native, { target: r.getParameter(0) ?? '', suffix: r.getParameter(1) ?? '' });
     });
   }
   // Elasticsearch clients (Filebeat, Logstash) probe the cluster before shipping: answer like a cluster.

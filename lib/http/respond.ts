@@ -1,7 +1,7 @@
 // Small uWebSockets.js helpers every HTTP edge uses: read a bounded body, answer JSON, answer errors in the
 // one JSON error shape. uWS responses must be written inside `cork` and never after `onAborted`.
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { asLightwatchError, LightwatchError, toErrorBody } from '../errors/errors.js';
+import { asLightwatchError, type LightwatchError, toErrorBody } from '../errors/errors.js';
 
 export interface ResponseState {
   aborted: boolean;
@@ -44,40 +44,6 @@ export function headersOf(req: HttpRequest): Record<string, string> {
     h[k] = v;
   });
   return h;
-}
-
-/**
- * Reads the whole body up to `maxBytes`; rejects with 413 as soon as it passes the limit (checking
- * Content-Length first when given) so a huge upload is refused without buffering it.
- */
-export function readBody(res: HttpResponse, state: ResponseState, maxBytes: number, contentLength?: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = contentLength === undefined ? NaN : Number(contentLength);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      reject(new LightwatchError('payload_too_large', `request body of ${declared} bytes is over the limit of ${maxBytes} bytes`, { details: [{ at: 'body', message: `limit ${maxBytes} bytes` }] }));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    res.onData((chunk, isLast) => {
-      if (done) return;
-      size += chunk.byteLength;
-      if (size > maxBytes) {
-        done = true;
-        reject(new LightwatchError('payload_too_large', `request body is over the limit of ${maxBytes} bytes`, { details: [{ at: 'body', message: `limit ${maxBytes} bytes` }] }));
-        return;
-      }
-      // uWS reuses the chunk's memory after this callback: copy it.
-      chunks.push(Buffer.from(new Uint8Array(chunk)));
-      if (isLast) {
-        done = true;
-        resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-      }
-    });
-    // Aborted requests never call onData with isLast; the caller checks state.aborted.
-    void state;
-  });
 }
 
 export function send(res: HttpResponse, state: ResponseState, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {

@@ -25,6 +25,8 @@ export const TESTBED_JWT_SECRET = new TextEncoder().encode('testbed-secret-testb
 export interface TestbedOptions {
   /** Wraps the store the authenticator reads (e.g. one that answers slowly). */
   authStore?: (store: Store) => Pick<Store, 'findApiKeyByHash'>;
+  /** The authenticator's key cache (default 5 s as in production; 0 makes every request look the key up). */
+  authCacheTtlMs?: number;
   ingest?: Partial<IngestConfig>;
   gateway?: Partial<GatewayDeps['config']>;
 }
@@ -49,7 +51,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   const names = streamNames(uniquePrefix('gw'), 2);
   const store = await createSqliteStore({ path: ':memory:' });
   await ensureBootstrap(store, { bootstrapApiKey: TESTBED_ADMIN_KEY, now: Date.now });
-  const authenticate = createAuthenticator({ store: options.authStore?.(store) ?? store, jwtSecret: TESTBED_JWT_SECRET });
+  const authenticate = createAuthenticator({ store: options.authStore?.(store) ?? store, jwtSecret: TESTBED_JWT_SECRET, cacheTtlMs: options.authCacheTtlMs });
   const ingest: IngestService = createIngestApi({
     redis,
     names,
