@@ -46,9 +46,21 @@ const staleView = new DataView(new ArrayBuffer(8));
 staleView.setBigUint64(0, STALE_NAN_BITS);
 export const STALE_NAN: number = staleView.getFloat64(0);
 
-/** Whether a value is the staleness marker (not merely any NaN). */
+/**
+ * Whether a value is the staleness marker (not merely any NaN). V8 may set the quiet bit of a signalling NaN
+ * when it stores it in a double array or typed array (0x7ff0…02 becomes 0x7ff8…02), so the payload decides,
+ * as it does when such a value is written back out (chunks and remote_read write the exact STALE_NAN_BITS).
+ */
 export function isStaleNaN(value: number): boolean {
   if (!Number.isNaN(value)) return false;
   staleView.setFloat64(0, value);
-  return staleView.getBigUint64(0) === STALE_NAN_BITS;
+  return (staleView.getUint32(0) | 0x00080000) === 0x7ff80000 && staleView.getUint32(4) === 2;
+}
+
+/** Thrown by `select` when the selection would return more than `maxSamples` samples. */
+export class SampleLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`query processing would load more than ${limit} samples`);
+    this.name = 'SampleLimitError';
+  }
 }

@@ -5,6 +5,7 @@ import { authCases } from './conformance/auth.js';
 import { configCases } from './conformance/config.js';
 import { eventCases } from './conformance/events.js';
 import { incidentCases } from './conformance/incidents.js';
+import { metricsCases } from './conformance/metrics.js';
 import type { Store } from './port.js';
 
 export function runStoreConformance(name: string, makeStore: () => Promise<Store>): void {
@@ -33,6 +34,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
     configCases(current);
     incidentCases(current);
     authCases(current);
+    metricsCases(current);
 
     it('has a kind naming its adapter', () => {
       expect(['sqlite', 'mongodb']).toContain(current().kind);

@@ -21,6 +21,7 @@ import type {
   User,
 } from './types.js';
 import type { EventKind } from '../events/event.js';
+import type { MetricsStore } from '../tsdb/port.js';
 
 /** CRUD over one tenant-scoped configuration collection. `create` throws `conflict` on a duplicate name. */
 export interface ConfigCollection<T extends { id: string; tenant: string }> {
@@ -52,6 +53,9 @@ export interface Store {
   countEvents(tenant: string, kind?: EventKind): Promise<number>;
   /** Deletes events older than `before` (epoch ms) of one kind, all tenants; returns how many. */
   deleteEventsBefore(kind: EventKind, before: number): Promise<number>;
+
+  /** Metric series and samples: series index, compressed chunks, PromQL's storage port. */
+  readonly metrics: MetricsStore;
 
   // Configuration --------------------------------------------------------------------------------------
   readonly targets: ConfigCollection<Target> & { getByName(tenant: string, name: string): Promise<Target | null>; listAll(): Promise<Target[]> };

@@ -9,6 +9,7 @@ import { createMongoAuth } from './auth.js';
 import { createMongoConfig } from './config.js';
 import { createMongoEvents } from './events.js';
 import { createMongoIncidents } from './incidents.js';
+import { createMongoMetrics, ensureMetricsSchema } from './metrics.js';
 import { COLLECTIONS, ensureSchema } from './schema.js';
 
 export interface MongoStoreOptions {
@@ -33,10 +34,12 @@ export async function createMongoStore(opts: MongoStoreOptions): Promise<MongoSt
     await client.connect();
     const db = client.db(opts.dbName);
     await ensureSchema(db, { retentionDays: opts.retentionDays });
+    await ensureMetricsSchema(db);
     let closing: Promise<void> | undefined;
     const store: MongoStore = {
       kind: 'mongodb',
       ...createMongoEvents(db),
+      metrics: createMongoMetrics(db),
       targets: createMongoConfig<Target>(db, COLLECTIONS.targets, 'target', true),
       rules: createMongoConfig<Rule>(db, COLLECTIONS.rules, 'rule', true),
       channels: createMongoConfig<Channel>(db, COLLECTIONS.channels, 'channel', true),

@@ -9,6 +9,7 @@ import { startCheckpointer } from './checkpointer.js';
 import { checkpointWorkerWanted, openDatabase, type SqliteStoreOptions } from './db.js';
 import { createSqliteEvents } from './events.js';
 import { createSqliteIncidents } from './incidents.js';
+import { createSqliteMetrics } from './metrics.js';
 
 export type { SqliteStoreOptions } from './db.js';
 
@@ -26,6 +27,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Sqlit
     kind: 'sqlite',
     path: opts.path,
     ...createSqliteEvents(db, { retentionChunk: opts.retentionChunk, ...(checkpointer ? { afterAppend: () => checkpointer.nudge() } : {}) }),
+    metrics: createSqliteMetrics(db),
     targets: createSqliteConfig<Target>(db, 'cfg_targets', 'target', (t) => t.name),
     rules: createSqliteConfig<Rule>(db, 'cfg_rules', 'rule', (r) => r.name),
     channels: createSqliteConfig<Channel>(db, 'cfg_channels', 'channel', (c) => c.name),

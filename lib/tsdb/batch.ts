@@ -1,0 +1,97 @@
+// The stream-entry form of a batch of metric samples: each series' labels once, then its samples. Compact
+// JSON, because the group consumers read entry fields as strings (a binary form would travel as base64):
+// series as arrays, timestamps as deltas, non-finite values and -0 as short tokens, since JSON has no NaN,
+// Inf or -0. Pure; no I/O.
+import type { MetricType } from '../events/event.js';
+import { METRIC_TYPES } from '../events/event.js';
+import { isStaleNaN, STALE_NAN } from '../promql/querier.js';
+
+/** One series of a batch. `labels` holds `__name__`; `target` is the monitored thing, as for every event. */
+export interface BatchSeries {
+  target: string;
+  labels: Record<string, string>;
+  type: MetricType;
+  unit?: string;
+  timestamps: number[];
+  values: number[];
+}
+
+export interface MetricBatch {
+  tenant: string;
+  receivedAt: number;
+  /** Base of the ids a sample gets when a client asks for it as an event (`<id>-<series>.<sample>`). */
+  id: string;
+  series: BatchSeries[];
+}
+
+const TOKENS: Record<string, number> = { NaN: NaN, Inf: Infinity, '-Inf': -Infinity, '-0': -0, S: STALE_NAN };
+
+function token(v: number): string | number {
+  if (Number.isFinite(v)) return Object.is(v, -0) ? '-0' : v;
+  if (v === Infinity) return 'Inf';
+  if (v === -Infinity) return '-Inf';
+  return isStaleNaN(v) ? 'S' : 'NaN';
+}
+
+export function encodeMetricBatch(batch: MetricBatch): string {
+  const series: unknown[] = new Array(batch.series.length);
+  for (let s = 0; s < batch.series.length; s++) {
+    const x = batch.series[s] as BatchSeries;
+    const ts = x.timestamps;
+    const deltas = new Array<number>(ts.length);
+    let prev = 0;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i] as number;
+      deltas[i] = t - prev;
+      prev = t;
+    }
+    const vs = x.values;
+    const values = new Array<string | number>(vs.length);
+    for (let i = 0; i < vs.length; i++) values[i] = token(vs[i] as number);
+    series[s] = [x.target, x.type, x.unit ?? '', x.labels, deltas, values];
+  }
+  return JSON.stringify({ n: batch.tenant, r: batch.receivedAt, i: batch.id, s: series });
+}
+
+const TYPES = new Set<string>(METRIC_TYPES);
+
+/** Decodes what encodeMetricBatch wrote; throws TypeError on anything else. */
+export function decodeMetricBatch(payload: string): MetricBatch {
+  const raw = JSON.parse(payload) as { n?: unknown; r?: unknown; i?: unknown; s?: unknown };
+  if (typeof raw !== 'object' || raw === null || typeof raw.n !== 'string' || typeof raw.r !== 'number' || typeof raw.i !== 'string' || !Array.isArray(raw.s)) {
+    throw new TypeError('metric batch entry is malformed');
+  }
+  const series: BatchSeries[] = new Array(raw.s.length);
+  for (let s = 0; s < raw.s.length; s++) {
+    const x = raw.s[s] as unknown[];
+    if (!Array.isArray(x) || x.length !== 6) throw new TypeError(`metric batch series ${s} is malformed`);
+    const [target, type, unit, labels, deltas, values] = x as [unknown, unknown, unknown, unknown, unknown, unknown];
+    if (typeof target !== 'string' || typeof type !== 'string' || !TYPES.has(type) || typeof unit !== 'string' || typeof labels !== 'object' || labels === null) {
+      throw new TypeError(`metric batch series ${s} is malformed`);
+    }
+    if (!Array.isArray(deltas) || !Array.isArray(values) || deltas.length !== values.length) throw new TypeError(`metric batch series ${s} has mismatched samples`);
+    const timestamps = new Array<number>(deltas.length);
+    let t = 0;
+    for (let i = 0; i < deltas.length; i++) {
+      t += deltas[i] as number;
+      timestamps[i] = t;
+      const v = values[i];
+      if (typeof v !== 'number') {
+        const known = typeof v === 'string' ? TOKENS[v] : undefined;
+        if (known === undefined) throw new TypeError(`metric batch series ${s} has a bad value`);
+        values[i] = known;
+      }
+    }
+    const out: BatchSeries = { target, type: type as MetricType, labels: labels as Record<string, string>, timestamps, values: values as number[] };
+    if (unit !== '') out.unit = unit;
+    series[s] = out;
+  }
+  return { tenant: raw.n, receivedAt: raw.r, id: raw.i, series };
+}
+
+/** Samples in a batch. */
+export function sampleCount(batch: MetricBatch): number {
+  let n = 0;
+  for (const s of batch.series) n += s.timestamps.length;
+  return n;
+}
