@@ -1,4 +1,4 @@
-// Runs the active checks that fell due on this detector's partitions: at most `concurrency` at a time across
+// Runs the active checks (every kind) that fell due on this detector's partitions: at most `concurrency` at a time across
 // all targets, never two of one target at once, each result written back as one `check` event to the
 // target's partition stream (the target's actor evaluates it like any event), latency in a histogram.
 import type { Redis } from 'ioredis';
@@ -10,7 +10,8 @@ import { encodeBatch, FIELD_EVENTS, FIELD_TENANT } from '../../lib/streams/codec
 import type { StreamNames } from '../../lib/streams/partition.js';
 import type { ScheduleCheckEffect } from '../machines/effects.js';
 import type { Clock } from '../time/clock.js';
-import { probe } from './probe.js';
+import { PROBES } from './kinds/index.js';
+import { runCheck, type ProbeTable } from './probe.js';
 
 export interface CheckerOptions {
   redis: Redis;
@@ -23,6 +24,8 @@ export interface CheckerOptions {
   owns(partition: number): boolean;
   /** Queued checks beyond this are dropped (logged): an overloaded detector must not grow without bound. */
   maxQueued?: number;
+  /** The probe of each kind (tests and benches swap them). */
+  probes?: ProbeTable;
 }
 
 export interface Checker {
@@ -35,6 +38,7 @@ export interface Checker {
 export function createChecker(o: CheckerOptions): Checker {
   const ids = createIdGenerator();
   const maxQueued = o.maxQueued ?? 10_000;
+  const probes = o.probes ?? PROBES;
   const queue: Array<{ effect: ScheduleCheckEffect; partition: number }> = [];
   const running = new Set<string>();
   const tasks = new Set<Promise<void>>();
@@ -42,15 +46,15 @@ export function createChecker(o: CheckerOptions): Checker {
   let closed = false;
   const latency = new Histogram({
     name: 'lightwatch_check_latency_seconds',
-    help: 'Latency of active HTTP checks (last attempt)',
-    labelNames: ['outcome'],
+    help: 'Latency of active checks (last attempt)',
+    labelNames: ['kind', 'outcome'],
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [o.registry],
   });
 
   const execute = async (effect: ScheduleCheckEffect, partition: number): Promise<void> => {
-    const body = await probe(effect.check, stop.signal);
-    latency.observe({ outcome: body.ok ? 'ok' : 'fail' }, body.latencyMs / 1000);
+    const body = await runCheck(effect.check, probes, stop.signal);
+    latency.observe({ kind: effect.check.kind, outcome: body.ok ? 'ok' : 'fail' }, body.latencyMs / 1000);
     if (stop.signal.aborted || !o.owns(partition)) return;
     const now = o.clock.now();
     const event: CanonicalEvent = { id: ids.next(now), tenant: effect.tenant, target: effect.targetName, ts: now, receivedAt: now, labels: {}, kind: 'check', body };

@@ -1,3 +1,4 @@
-// Active HTTP checks run by the owner of the target's partition.
+// Active checks run by the owner of the target's partition: one probe per kind, one runner for all.
 export { createChecker, type Checker, type CheckerOptions } from './checker.js';
-export { bodyMatches, probe } from './probe.js';
+export { runCheck, type Probe, type AttemptResult } from './probe.js';
+export { PROBES } from './kinds/index.js';

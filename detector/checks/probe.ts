@@ -1,52 +1,76 @@
-// Runs one HTTP check: each attempt with its own timeout (AbortController), retries with exponential backoff,
-// success = an expected status (default 2xx/3xx) and, when set, a body match (substring, or /regex/flags run
-// on the linear-time pattern engine).
+// One check run: each attempt with its own timeout, retries with exponential backoff, the result as a
+// `check` event body. Every kind implements one small `Probe` (a single attempt); this file owns the
+// timing, so no kind can stall a run: an attempt that ignores its abort signal is abandoned at the timeout.
 import type { CheckBody } from '../../lib/events/event.js';
-import { compilePattern, parseSlashPattern } from '../../lib/patterns/pattern.js';
-import type { HttpCheck } from '../../lib/store/types.js';
+import type { ActiveCheck, CheckKind, CheckSettingsOf } from '../../lib/api/check-settings.js';
+import { sleep } from '../../lib/lifecycle/sleep.js';
+import { describeError } from './reasons.js';
 
-const MAX_BODY = 256 * 1024;
-
-export function bodyMatches(pattern: string, body: string): boolean {
-  const slashed = parseSlashPattern(pattern);
-  if (slashed) {
-    try {
-      return compilePattern(slashed.source, slashed.options).search(body);
-    } catch {
-      return false;
-    }
-  }
-  return body.includes(pattern);
+/** What one attempt found. `error` is the precise reason when `ok` is false. */
+export interface AttemptResult {
+  ok: boolean;
+  error?: string;
+  /** HTTP status (http checks). */
+  status?: number;
+  /** Measured latency when the probe knows better than the wall time of the attempt (ping's RTT). */
+  latencyMs?: number;
 }
 
-export async function probe(check: HttpCheck, stop: AbortSignal): Promise<CheckBody> {
-  const attempts = Math.max(0, check.retries) + 1;
+export interface AttemptContext {
+  /** Aborted at the attempt's timeout or when the checker stops. */
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
+/** One kind of active check: a single attempt against its settings. */
+export interface Probe<S> {
+  attempt(settings: S, ctx: AttemptContext): Promise<AttemptResult>;
+}
+
+export type ProbeTable = { [K in CheckKind]: Probe<CheckSettingsOf[K]> };
+
+class AttemptTimeout extends Error {}
+
+/** Resolves or rejects with the attempt, or rejects with AttemptTimeout once `signal` aborts. */
+function bounded<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AttemptTimeout());
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+export async function runCheck(check: ActiveCheck, probes: ProbeTable, stop: AbortSignal): Promise<CheckBody> {
+  const s = check.settings;
+  const probe = probes[check.kind];
+  const attempts = Math.max(0, s.retries) + 1;
   let result: CheckBody = { ok: false, latencyMs: 0, attempts: 0, error: 'not run' };
   for (let i = 0; i < attempts && !stop.aborted; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, check.retryBackoffMs * 2 ** (i - 1)));
+    if (i > 0) await sleep(s.retryBackoffMs * 2 ** (i - 1), stop);
+    if (stop.aborted) break;
     const started = performance.now();
+    const timeout = AbortSignal.timeout(s.timeoutMs);
+    const signal = AbortSignal.any([timeout, stop]);
     try {
-      const res = await fetch(check.url, {
-        method: check.method ?? 'GET',
-        headers: check.headers,
-        redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(check.timeoutMs), stop]),
-      });
-      const text = check.bodyMatch !== undefined && check.method !== 'HEAD' ? (await res.text()).slice(0, MAX_BODY) : (await res.arrayBuffer(), '');
-      const latencyMs = Math.round(performance.now() - started);
-      const statusOk = check.expectedStatus?.length ? check.expectedStatus.includes(res.status) : res.status >= 200 && res.status < 400;
-      const bodyOk = check.bodyMatch === undefined || bodyMatches(check.bodyMatch, text);
-      result = {
-        ok: statusOk && bodyOk,
-        status: res.status,
-        latencyMs,
-        attempts: i + 1,
-        ...(statusOk ? (bodyOk ? {} : { error: 'body did not match' }) : { error: `unexpected status ${res.status}` }),
-      };
+      const r = await bounded(probe.attempt(s, { signal, timeoutMs: s.timeoutMs }), signal);
+      const latencyMs = r.latencyMs ?? Math.round(performance.now() - started);
+      result = { ok: r.ok, latencyMs, attempts: i + 1 };
+      if (r.status !== undefined) result.status = r.status;
+      if (!r.ok) result.error = r.error ?? 'failed';
     } catch (err) {
-      const e = err as Error;
       const latencyMs = Math.round(performance.now() - started);
-      result = { ok: false, latencyMs, attempts: i + 1, error: e.name === 'TimeoutError' ? `timeout after ${check.timeoutMs} ms` : (e.cause as Error | undefined)?.message ?? e.message };
+      const timedOut = timeout.aborted || err instanceof AttemptTimeout;
+      result = { ok: false, latencyMs, attempts: i + 1, error: timedOut ? `timeout after ${s.timeoutMs} ms` : describeError(err) };
     }
     if (result.ok) return result;
   }

@@ -1,6 +1,7 @@
 // What the domain asks the runtime to do. Machines never do I/O: they emit these, in order, and the runtime
 // writes incidents (with its fencing epoch), sends notifications and runs active checks.
-import type { HttpCheck, Incident } from '../../lib/store/types.js';
+import type { ActiveCheck } from '../../lib/api/check-settings.js';
+import type { Incident } from '../../lib/store/types.js';
 
 export type Transition = 'pending' | 'opened' | 'cancelled' | 'evidence' | 'acknowledged' | 'resolved' | 'reopened' | 'reminder';
 
@@ -35,7 +36,7 @@ export interface ScheduleCheckEffect {
   targetId: string;
   targetName: string;
   ruleId: string;
-  check: HttpCheck;
+  check: ActiveCheck;
   due: number;
 }
 

@@ -121,13 +121,13 @@ describe('rule compilation', () => {
   it('applies rules by target id and selector, adds built-ins, reports bad params without dropping the others', () => {
     const t = target('web', { labels: { env: 'prod' }, heartbeat: { intervalSec: 60, graceSec: 5 } });
     const { specs, problems } = compileTargetRules(t, [
-      rule('a', 'threshold', { metric: 'cpu', value: 1 }, { selector: { env: 'prod' } }),
-      rule('b', 'threshold', { metric: 'cpu', value: 1 }, { selector: { env: 'dev' } }),
+      rule('a', 'threshold', { metric: 'cpu', op: '>', value: 1 }, { selector: { env: 'prod' } }),
+      rule('b', 'threshold', { metric: 'cpu', op: '>', value: 1 }, { selector: { env: 'dev' } }),
       rule('c', 'threshold', { metric: 'cpu' }, { targetId: 'id-web' }),
-      rule('d', 'threshold', { metric: 'cpu', value: 1 }, { targetId: 'id-other' }),
-      rule('e', 'threshold', { metric: 'cpu', value: 1 }, { enabled: false }),
+      rule('d', 'threshold', { metric: 'cpu', op: '>', value: 1 }, { targetId: 'id-other' }),
+      rule('e', 'threshold', { metric: 'cpu', op: '>', value: 1 }, { enabled: false }),
       rule('f', 'log_pattern', { pattern: '(' }),
-      { ...rule('g', 'threshold', { metric: 'cpu', value: 1 }), tenant: 'other' },
+      { ...rule('g', 'threshold', { metric: 'cpu', op: '>', value: 1 }), tenant: 'other' },
     ]);
     expect(specs.map((s) => s.id)).toEqual(['builtin:heartbeat', 'a']);
     expect(problems.map((p) => p.ruleId)).toEqual(['c', 'f']);

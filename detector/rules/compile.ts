@@ -1,10 +1,12 @@
 // Turns stored configuration (Target + Rules) into the RuleSpecs that apply to one target: rules naming the
 // target or selecting it by labels, plus the heartbeat/HTTP checks configured on the target itself. Bad
-// params are reported, not thrown, so one broken rule never stops the others. Pure.
-import type { Rule, Target } from '../../lib/store/types.js';
+// params (read through lib/api/rule-params.ts) are reported, not thrown, so one broken rule never stops the others. Pure.
+import { readRuleParams, type RuleParamsOf } from '../../lib/api/rule-params.js';
+import type { Rule, RuleKind, Target } from '../../lib/store/types.js';
+import { activeCheckOf } from './active-check.js';
 import { compilePattern, globPattern } from '../../lib/patterns/pattern.js';
 import { SEVERITY_RANK, LEVEL_RANK, selectorMatches } from './match.js';
-import type { CompareOp, LifecycleParams, RuleSpec } from './types.js';
+import type { LifecycleParams, RuleSpec, SpecOf } from './types.js';
 
 export interface CompileProblem {
   ruleId: string;
@@ -13,23 +15,13 @@ export interface CompileProblem {
 
 export const DEFAULT_RELAPSE_SEC = 300;
 
-const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
-const str = (v: unknown, d: string): string => (typeof v === 'string' ? v : d);
-const labelsOf = (v: unknown): Record<string, string> => {
-  if (!v || typeof v !== 'object') return {};
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (typeof x === 'string') out[k] = x;
-  return out;
-};
+type Lifecycled = { forSec: number; keepFiringForSec: number; minStateSec: number; relapseWindowSec: number };
 
-function lifecycle(p: Record<string, unknown>): LifecycleParams {
-  return {
-    forMs: Math.max(0, num(p.forSec, 0)) * 1000,
-    keepFiringForMs: Math.max(0, num(p.keepFiringForSec, 0)) * 1000,
-    minStateMs: Math.max(0, num(p.minStateSec, 0)) * 1000,
-    relapseMs: Math.max(0, num(p.relapseWindowSec, DEFAULT_RELAPSE_SEC)) * 1000,
-  };
+function lifecycle(p: Lifecycled): LifecycleParams {
+  return { forMs: p.forSec * 1000, keepFiringForMs: p.keepFiringForSec * 1000, minStateMs: p.minStateSec * 1000, relapseMs: p.relapseWindowSec * 1000 };
 }
+
+const BUILTIN_LIFECYCLE: LifecycleParams = { forMs: 0, keepFiringForMs: 0, minStateMs: 0, relapseMs: DEFAULT_RELAPSE_SEC * 1000 };
 
 /** Does `rule` apply to `target`? By id, or by label selector (no id and no selector = every target). */
 export function ruleApplies(rule: Rule, target: Pick<Target, 'id' | 'tenant' | 'labels'>): boolean {
@@ -38,57 +30,68 @@ export function ruleApplies(rule: Rule, target: Pick<Target, 'id' | 'tenant' | '
   return selectorMatches(rule.selector, target.labels);
 }
 
-function compileRule(rule: Rule, target: Target): RuleSpec {
-  const p = rule.params;
-  const base = { id: rule.id, name: rule.name, severity: rule.severity, version: rule.updatedAt, lifecycle: lifecycle(p), channels: rule.channels.length > 0 ? rule.channels : target.channels };
-  switch (rule.kind) {
+type Compiled = { [K in RuleKind]: { kind: K; lifecycle: LifecycleParams; params: SpecOf<K>['params'] } }[RuleKind];
+
+/**
+ * Turns a rule's validated settings (lib/api/rule-params.ts) into what its evaluator runs on. Every setting
+ * of the schema is read here, and nothing else is: rule-params.test.ts holds the two to each other.
+ */
+export function compileParams<K extends RuleKind>(kind: K, params: RuleParamsOf[K], target: Target): Compiled {
+  const r = { kind, params } as { [J in RuleKind]: { kind: J; params: RuleParamsOf[J] } }[RuleKind];
+  switch (r.kind) {
     case 'heartbeat': {
+      const p = r.params;
       const hb = target.heartbeat;
-      const intervalSec = num(p.intervalSec, hb?.intervalSec ?? NaN);
-      if (!(intervalSec > 0)) throw new Error('heartbeat rule needs intervalSec (on the rule or the target)');
-      const maxRun = num(p.maxRunSec, hb?.maxRunSec ?? NaN);
-      return { ...base, kind: 'heartbeat', params: { intervalMs: intervalSec * 1000, graceMs: num(p.graceSec, hb?.graceSec ?? 0) * 1000, maxRunMs: maxRun > 0 ? maxRun * 1000 : null, anomalyK: num(p.anomalyK, 4), minSamples: num(p.minSamples, 8) } };
+      const intervalSec = p.intervalSec ?? hb?.intervalSec;
+      if (intervalSec === undefined) throw new Error('heartbeat rule needs intervalSec (on the rule or the target)');
+      const maxRun = p.maxRunSec ?? hb?.maxRunSec;
+      return { kind: 'heartbeat', lifecycle: lifecycle(p), params: { intervalMs: intervalSec * 1000, graceMs: (p.graceSec ?? hb?.graceSec ?? 0) * 1000, maxRunMs: maxRun !== undefined ? maxRun * 1000 : null, anomalyK: p.anomalyK, minSamples: p.minSamples } };
     }
     case 'http': {
-      if (!target.http) throw new Error('http rule on a target without an http check');
-      return { ...base, kind: 'http', params: { check: target.http, intervalMs: target.http.intervalSec * 1000, failures: Math.max(1, num(p.failures, 1)) } };
+      const check = activeCheckOf(target);
+      if (check === null) throw new Error('http rule on a target without an active check');
+      return { kind: 'http', lifecycle: lifecycle(r.params), params: { check, intervalMs: check.settings.intervalSec * 1000, failures: r.params.failures } };
     }
     case 'threshold': {
-      const op = str(p.op, '>') as CompareOp;
-      if (!['>', '>=', '<', '<=', '==', '!='].includes(op)) throw new Error(`unknown op ${op}`);
-      if (typeof p.metric !== 'string' || typeof p.value !== 'number') throw new Error('threshold rule needs metric (string) and value (number)');
-      return { ...base, kind: 'threshold', params: { metric: p.metric, op, value: p.value, labels: labelsOf(p.labels) } };
+      const p = r.params;
+      return { kind: 'threshold', lifecycle: lifecycle(p), params: { metric: p.metric, op: p.op, value: p.value, labels: p.labels ?? {} } };
     }
     case 'anomaly': {
-      const metric = typeof p.metric === 'string' ? p.metric : null;
-      const rate = Array.isArray(p.rate) ? p.rate.filter((x): x is string => typeof x === 'string') : typeof p.rate === 'string' ? [p.rate] : [];
-      if (metric === null && rate.length === 0) throw new Error('anomaly rule needs metric or rate (event kinds)');
-      const method = p.method === 'rolling' ? 'rolling' : 'ewma';
-      return { ...base, kind: 'anomaly', params: { metric, rateKinds: rate, bucketMs: num(p.bucketSec, 60) * 1000, method, k: num(p.k, 3), window: Math.max(2, Math.floor(num(p.window, 30))), minSamples: num(p.minSamples, 10), labels: labelsOf(p.labels) } };
+      const p = r.params;
+      const rate = p.rate === undefined ? [] : typeof p.rate === 'string' ? [p.rate] : p.rate;
+      return { kind: 'anomaly', lifecycle: lifecycle(p), params: { metric: p.metric ?? null, rateKinds: rate, bucketMs: p.bucketSec * 1000, method: p.method, k: p.k, window: p.window, minSamples: p.minSamples, labels: p.labels ?? {} } };
     }
     case 'log_pattern': {
-      const patternSrc = typeof p.pattern === 'string' && p.pattern !== '' ? p.pattern : null;
-      const options = { caseInsensitive: p.caseSensitive !== true };
+      const p = r.params;
+      const options = { caseInsensitive: !p.caseSensitive };
       const glob = p.patternType === 'glob';
-      const pattern = patternSrc === null ? null : glob ? globPattern(patternSrc, options) : compilePattern(patternSrc, options);
-      const kinds = Array.isArray(p.kinds) ? (p.kinds.filter((k) => k === 'log' || k === 'security') as Array<'log' | 'security'>) : typeof p.category === 'string' || typeof p.severity === 'string' ? ['security' as const] : ['log' as const];
+      const pattern = p.pattern === undefined ? null : glob ? globPattern(p.pattern, options) : compilePattern(p.pattern, options);
+      const security = p.category !== undefined || p.severity !== undefined;
       return {
-        ...base,
         kind: 'log_pattern',
+        lifecycle: lifecycle(p),
         params: {
-          kinds: kinds.length > 0 ? kinds : ['log'],
+          kinds: p.kinds ?? [security ? 'security' : 'log'],
           pattern,
           wholeText: glob,
-          field: str(p.field, 'message'),
-          count: Math.max(1, Math.floor(num(p.count, 1))),
-          windowMs: Math.max(1, num(p.windowSec, 60)) * 1000,
-          category: typeof p.category === 'string' ? p.category : null,
-          minSeverity: SEVERITY_RANK[str(p.severity, 'info')] ?? 0,
-          minLevel: LEVEL_RANK[str(p.level, 'trace')] ?? 0,
+          field: p.field,
+          count: p.count,
+          windowMs: p.windowSec * 1000,
+          category: p.category ?? null,
+          minSeverity: SEVERITY_RANK[p.severity ?? 'info'] ?? 0,
+          minLevel: LEVEL_RANK[p.level ?? 'trace'] ?? 0,
         },
       };
     }
   }
+}
+
+function compileRule(rule: Rule, target: Target): { spec: RuleSpec; ignored: string[] } {
+  const read = readRuleParams(rule.kind, rule.params);
+  if (!read.ok) throw new Error(`invalid params: ${read.message}`);
+  const c = compileParams(rule.kind, read.params, target);
+  const spec = { id: rule.id, name: rule.name, severity: rule.severity, version: rule.updatedAt, channels: rule.channels.length > 0 ? rule.channels : target.channels, ...c };
+  return { spec, ignored: read.ignored };
 }
 
 /** The specs of every rule applying to `target`, in a stable order (built-ins first, then by rule id). */
@@ -96,17 +99,20 @@ export function compileTargetRules(target: Target, rules: readonly Rule[]): { sp
   const specs: RuleSpec[] = [];
   const problems: CompileProblem[] = [];
   const applying = rules.filter((r) => ruleApplies(r, target)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const base = { severity: 'critical' as const, version: target.updatedAt, lifecycle: lifecycle({}), channels: target.channels };
+  const base = { severity: 'critical' as const, version: target.updatedAt, lifecycle: BUILTIN_LIFECYCLE, channels: target.channels };
   if (target.heartbeat && !applying.some((r) => r.kind === 'heartbeat')) {
     const hb = target.heartbeat;
     specs.push({ ...base, id: 'builtin:heartbeat', name: 'Heartbeat', kind: 'heartbeat', params: { intervalMs: hb.intervalSec * 1000, graceMs: hb.graceSec * 1000, maxRunMs: hb.maxRunSec ? hb.maxRunSec * 1000 : null, anomalyK: 4, minSamples: 8 } });
   }
-  if (target.http && !applying.some((r) => r.kind === 'http')) {
-    specs.push({ ...base, id: 'builtin:http', name: 'HTTP check', kind: 'http', params: { check: target.http, intervalMs: target.http.intervalSec * 1000, failures: 1 } });
+  const check = activeCheckOf(target);
+  if (check !== null && !applying.some((r) => r.kind === 'http')) {
+    specs.push({ ...base, id: 'builtin:http', name: `${check.kind.toUpperCase()} check`, kind: 'http', params: { check, intervalMs: check.settings.intervalSec * 1000, failures: 1 } });
   }
   for (const rule of applying) {
     try {
-      specs.push(compileRule(rule, target));
+      const { spec, ignored } = compileRule(rule, target);
+      specs.push(spec);
+      if (ignored.length > 0) problems.push({ ruleId: rule.id, message: `settings no longer known, ignored: ${ignored.join(', ')}` });
     } catch (err) {
       problems.push({ ruleId: rule.id, message: err instanceof Error ? err.message : String(err) });
     }

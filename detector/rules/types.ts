@@ -3,7 +3,8 @@
 // In-place updates keep the per-event path free of allocations; no I/O here.
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import type { Pattern } from '../../lib/patterns/pattern.js';
-import type { HttpCheck, RuleKind } from '../../lib/store/types.js';
+import type { ActiveCheck } from '../../lib/api/check-settings.js';
+import type { RuleKind } from '../../lib/store/types.js';
 
 /** A change of a rule's condition for one target: firing (with why) or back to normal. */
 export interface Signal {
@@ -40,7 +41,8 @@ export interface HeartbeatParams {
 }
 
 export interface HttpParams {
-  check: HttpCheck;
+  /** The target's active check (any kind: http rules watch whichever check the target carries). */
+  check: ActiveCheck;
   intervalMs: number;
   /** Consecutive failed checks before the condition fires. */
   failures: number;

@@ -9,7 +9,7 @@ const logger = pino({ level: 'silent' });
 const key = (name: string) => targetKey(TENANT, name);
 const cfg = (over: Partial<ConfigSnapshot> = {}): ConfigSnapshot => ({
   targets: [makeTarget('web', { labels: { env: 'prod' } }), makeTarget('db', { channels: ['ch-db'] })],
-  rules: [makeRule('cpu', 'threshold', { metric: 'cpu', value: 90 }, { selector: { env: 'prod' } })],
+  rules: [makeRule('cpu', 'threshold', { metric: 'cpu', op: '>', value: 90 }, { selector: { env: 'prod' } })],
   channels: [webhookChannel('http://x'), { ...webhookChannel('http://y'), id: 'ch-db', isDefault: false, repeatIntervalSec: 60 }],
   silences: [],
   maintenance: [],
@@ -23,7 +23,7 @@ describe('ConfigCache', () => {
     expect(c.specs(key('web')).map((s) => s.id)).toEqual(['cpu']);
     expect(c.specs(key('db'))).toEqual([]);
     expect(c.apply(cfg())).toEqual(new Set());
-    const edited = cfg({ rules: [makeRule('cpu', 'threshold', { metric: 'cpu', value: 80 }, { selector: { env: 'prod' }, updatedAt: 2 })] });
+    const edited = cfg({ rules: [makeRule('cpu', 'threshold', { metric: 'cpu', op: '>', value: 80 }, { selector: { env: 'prod' }, updatedAt: 2 })] });
     expect(c.apply(edited)).toEqual(new Set([key('web')]));
     expect(c.specs(key('web'))[0]?.params).toMatchObject({ value: 80 });
     const paused = { ...edited, targets: [makeTarget('web', { labels: { env: 'prod' }, paused: true, updatedAt: 3 }), makeTarget('db', { channels: ['ch-db'] })] };
@@ -38,7 +38,7 @@ describe('ConfigCache', () => {
     c.apply(cfg({ targets: [makeTarget('web')], rules: [] }));
     expect(c.watchesTenant(TENANT)).toBe(true);
     expect(c.watchesTenant('someone-else')).toBe(false);
-    c.apply(cfg({ targets: [], rules: [makeRule('cpu', 'threshold', { metric: 'cpu', value: 90 }, { updatedAt: 5 })] }));
+    c.apply(cfg({ targets: [], rules: [makeRule('cpu', 'threshold', { metric: 'cpu', op: '>', value: 90 }, { updatedAt: 5 })] }));
     expect(c.watchesTenant(TENANT)).toBe(true);
     expect(c.tenants()).toEqual([TENANT]);
   });

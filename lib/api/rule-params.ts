@@ -1,8 +1,10 @@
-// The kind-specific settings of an alert rule (`Rule.params`), as zod schemas and their types. The query
-// service validates rule bodies with them; the detector reads stored rules through the same types, so what
-// the API accepts is exactly what the detector evaluates. Strict: an unknown or misspelled key is a 422.
+// The kind-specific settings of an alert rule (`Rule.params`): the one schema both sides use. The query
+// service validates rule bodies with it (strict: an unknown or misspelled key is a 422) and the detector
+// reads stored rules through `readRuleParams`, so what the API accepts is exactly what the detector
+// evaluates; rule-params.test.ts fails when a setting is accepted but never read, or read but not accepted.
+// Every setting carries a description, which the OpenAPI document shows.
 import { z } from 'zod';
-import { EVENT_KINDS, SEVERITIES } from '../events/event.js';
+import { EVENT_KINDS, LOG_LEVELS, SEVERITIES } from '../events/event.js';
 import { MAX_PATTERN_LENGTH, patternProblem, type PatternOptions } from '../patterns/pattern.js';
 
 const DAY_SEC = 86_400;
@@ -17,35 +19,59 @@ export function checkPattern(ctx: z.RefinementCtx, path: PropertyKey[], source: 
   if (problem) ctx.addIssue({ code: 'custom', path, message: problem.message });
 }
 
-/** Heartbeat rules use the target's own `heartbeat` settings (interval and grace); nothing to configure. */
-export const heartbeatRuleParams = z.strictObject({});
-/** HTTP rules use the target's own `http` check settings; nothing to configure. */
-export const httpRuleParams = z.strictObject({});
+const labelMatch = z
+  .record(z.string().min(1).max(128), z.string().max(256))
+  .refine((l) => Object.keys(l).length <= 32, 'at most 32 labels')
+  .describe('Only samples whose labels include all of these');
+
+/** Incident lifecycle timing, the same for every rule kind. */
+const lifecycle = {
+  forSec: z.number().int().min(0).max(DAY_SEC).default(0).describe('The condition must hold this long before the incident opens (pending until then)'),
+  keepFiringForSec: z.number().int().min(0).max(DAY_SEC).default(0).describe('The incident stays open this long after the condition stops holding'),
+  minStateSec: z.number().int().min(0).max(DAY_SEC).default(0).describe('An open incident lasts at least this long before it can resolve (flap damping)'),
+  relapseWindowSec: z.number().int().min(0).max(7 * DAY_SEC).default(300).describe('A relapse within this long after resolving reopens the same incident instead of opening a new one'),
+};
+
+export const heartbeatRuleParams = z.strictObject({
+  ...lifecycle,
+  intervalSec: z.number().int().min(1).max(366 * DAY_SEC).optional().describe("Expected time between pings; default: the target's heartbeat.intervalSec"),
+  graceSec: z.number().int().min(0).max(366 * DAY_SEC).optional().describe("Extra time after a missed ping; default: the target's heartbeat.graceSec"),
+  maxRunSec: z.number().int().min(1).max(366 * DAY_SEC).optional().describe("A /start without a finish within this long counts as late; default: the target's heartbeat.maxRunSec"),
+  anomalyK: z.number().min(0).max(100).default(4).describe('Pings far more often than learned, or runs of unusual length, beyond this many standard deviations fire; 0 turns it off'),
+  minSamples: z.number().int().min(1).max(10_000).default(8).describe('Pings (and runs) to learn from before anomaly detection starts'),
+});
+
+export const httpRuleParams = z.strictObject({
+  ...lifecycle,
+  failures: z.number().int().min(1).max(100).default(1).describe("Consecutive failed results of the target's active check before the condition fires"),
+});
 
 export const THRESHOLD_OPS = ['>', '>=', '<', '<=', '==', '!='] as const;
 
 export const thresholdRuleParams = z.strictObject({
-  /** Metric name the rule watches on the rule's target(s). */
-  metric: z.string().min(1).max(256),
-  op: z.enum(THRESHOLD_OPS),
-  value: z.number(),
-  /** The condition must hold this long before the incident opens (pending until then). */
-  forSec: z.number().int().min(0).max(DAY_SEC).default(0),
-  /** The incident stays open this long after the condition stops holding (flap damping). */
-  keepFiringForSec: z.number().int().min(0).max(DAY_SEC).default(0),
+  ...lifecycle,
+  metric: z.string().min(1).max(256).describe("Metric name the rule watches on the rule's target(s)"),
+  op: z.enum(THRESHOLD_OPS).describe('How the sample compares with value for the condition to hold'),
+  value: z.number().describe('The threshold'),
+  labels: labelMatch.optional(),
 });
+
+const RATE_KINDS = EVENT_KINDS.filter((k) => k !== 'incident') as ['metric', 'log', 'security', 'heartbeat', 'check'];
 
 export const anomalyRuleParams = z
   .strictObject({
-    /** Watch a metric's value ... */
-    metric: z.string().min(1).max(256).optional(),
-    /** ... or the rate of events of one kind for the target (exactly one of the two). */
-    rate: z.enum(EVENT_KINDS.filter((k) => k !== 'incident') as ['metric', 'log', 'security', 'heartbeat', 'check']).optional(),
-    /** How many standard deviations from the rolling mean count as anomalous. */
-    k: z.number().gt(0).max(100).default(3),
-    /** Length of the rolling baseline window. */
-    windowSec: z.number().int().min(60).max(30 * DAY_SEC).default(3600),
-    forSec: z.number().int().min(0).max(DAY_SEC).default(0),
+    ...lifecycle,
+    metric: z.string().min(1).max(256).optional().describe("Watch this metric's value (give metric or rate)"),
+    rate: z
+      .union([z.enum(RATE_KINDS), z.array(z.enum(RATE_KINDS)).min(1).max(RATE_KINDS.length)])
+      .optional()
+      .describe('Watch the rate of events of this kind (or these kinds) for the target, counted per bucketSec (give metric or rate)'),
+    labels: labelMatch.optional(),
+    k: z.number().gt(0).max(100).default(3).describe('How many standard deviations from normal count as anomalous'),
+    method: z.enum(['ewma', 'rolling']).default('ewma').describe('Baseline: exponentially weighted (alpha = 2 / (window + 1)) or a rolling window'),
+    window: z.number().int().min(2).max(10_000).default(30).describe('Baseline length in samples (metric values, or rate buckets)'),
+    minSamples: z.number().int().min(1).max(10_000).default(10).describe('Samples to learn from before anything counts as anomalous'),
+    bucketSec: z.number().int().min(1).max(DAY_SEC).default(60).describe('Rate only: length of one counting bucket'),
   })
   .superRefine((p, ctx) => {
     if ((p.metric === undefined) === (p.rate === undefined)) {
@@ -55,20 +81,25 @@ export const anomalyRuleParams = z
 
 export const logPatternRuleParams = z
   .strictObject({
-    pattern: z.string().min(1).max(MAX_PATTERN_LENGTH).describe('RE2 syntax (docs/patterns.md), or a glob with patternType glob'),
-    /** `regex` (RE2 syntax, as Prometheus; matched anywhere in the text, case-insensitively) or `glob` (`*` and `?`, the whole text). */
-    patternType: z.enum(['regex', 'glob']).default('regex'),
-    /** Structured field to match instead of the message. */
-    field: z.string().min(1).max(256).optional(),
-    /** Open when at least `count` matching events arrive within `windowSec`. */
-    count: z.number().int().min(1).max(1_000_000).default(1),
-    windowSec: z.number().int().min(1).max(DAY_SEC).default(60),
-    /** Also (or only) match security events of this category / at least this severity. */
-    category: z.string().min(1).max(256).optional(),
-    severity: z.enum(SEVERITIES).optional(),
+    ...lifecycle,
+    pattern: z.string().min(1).max(MAX_PATTERN_LENGTH).optional().describe('What the message (or field) must match, in RE2 syntax (docs/patterns.md) or as a glob; absent = every event that passes the other filters'),
+    patternType: z.enum(['regex', 'glob']).default('regex').describe('`regex` (RE2 syntax, as Prometheus; matched anywhere in the text) or `glob` (`*` and `?`, the whole text)'),
+    caseSensitive: z.boolean().default(false).describe('Match the pattern case-sensitively'),
+    field: z.string().min(1).max(256).default('message').describe('Structured field (log fields, security body) to match instead of the message'),
+    kinds: z
+      .array(z.enum(['log', 'security']))
+      .min(1)
+      .max(2)
+      .optional()
+      .describe('Event kinds to match; default: security when category or severity is given, else log'),
+    count: z.number().int().min(1).max(1_000_000).default(1).describe('Open when at least this many matching events arrive within windowSec'),
+    windowSec: z.number().int().min(1).max(DAY_SEC).default(60).describe('The counting window'),
+    level: z.enum(LOG_LEVELS).optional().describe('Logs only: at least this level'),
+    category: z.string().min(1).max(256).optional().describe('Security events only: this category'),
+    severity: z.enum(SEVERITIES).optional().describe('Security events only: at least this severity'),
   })
   .superRefine((p, ctx) => {
-    if (p.patternType === 'regex') checkPattern(ctx, ['pattern'], p.pattern, { caseInsensitive: true });
+    if (p.pattern !== undefined && p.patternType === 'regex') checkPattern(ctx, ['pattern'], p.pattern, { caseInsensitive: !p.caseSensitive });
   });
 
 export const RULE_PARAMS = {
@@ -79,13 +110,32 @@ export const RULE_PARAMS = {
   log_pattern: logPatternRuleParams,
 } as const;
 
-export type ThresholdRuleParams = z.output<typeof thresholdRuleParams>;
-export type AnomalyRuleParams = z.output<typeof anomalyRuleParams>;
-export type LogPatternRuleParams = z.output<typeof logPatternRuleParams>;
-export type RuleParamsOf = {
-  heartbeat: z.output<typeof heartbeatRuleParams>;
-  http: z.output<typeof httpRuleParams>;
-  threshold: ThresholdRuleParams;
-  anomaly: AnomalyRuleParams;
-  log_pattern: LogPatternRuleParams;
-};
+export type RuleParamsKind = keyof typeof RULE_PARAMS;
+export type RuleParamsOf = { [K in RuleParamsKind]: z.output<(typeof RULE_PARAMS)[K]> };
+export type ThresholdRuleParams = RuleParamsOf['threshold'];
+export type AnomalyRuleParams = RuleParamsOf['anomaly'];
+export type LogPatternRuleParams = RuleParamsOf['log_pattern'];
+
+/** The settings each rule kind accepts (the keys of its schema). */
+export function ruleParamKeys(kind: RuleParamsKind): string[] {
+  return Object.keys(RULE_PARAMS[kind].shape);
+}
+
+export type ReadResult<K extends RuleParamsKind> = { ok: true; params: RuleParamsOf[K]; ignored: string[] } | { ok: false; message: string };
+
+/**
+ * The detector's reading of a stored rule's params, through the same schema the API validated them with.
+ * Keys the schema no longer knows (stored by an older version) are dropped and reported, not fatal.
+ */
+export function readRuleParams<K extends RuleParamsKind>(kind: K, params: Record<string, unknown>): ReadResult<K> {
+  const known = new Set(ruleParamKeys(kind));
+  const kept: Record<string, unknown> = {};
+  const ignored: string[] = [];
+  for (const [k, v] of Object.entries(params)) {
+    if (known.has(k)) kept[k] = v;
+    else ignored.push(k);
+  }
+  const r = RULE_PARAMS[kind].safeParse(kept);
+  if (!r.success) return { ok: false, message: r.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ') };
+  return { ok: true, params: r.data as RuleParamsOf[K], ignored };
+}

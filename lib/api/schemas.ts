@@ -3,23 +3,14 @@
 // so the documentation cannot drift from what is accepted. Unknown fields are rejected so typos surface.
 import { z } from 'zod';
 import { SCOPES } from '../auth/principal.js';
-import { parseSlashPattern } from '../patterns/pattern.js';
+import { CHECK_KINDS, CHECK_SETTINGS, type CheckKind } from './check-settings.js';
+import { hasControl, headersSchema, httpUrl } from './fields.js';
 import { RULE_PARAMS, checkPattern } from './rule-params.js';
 import { MAX_EPOCH_MS, parseInstant } from './time.js';
 
 export const MAX_LABELS = 32;
 export const MAX_LABEL_VALUE = 256;
 const DAY_SEC = 86_400;
-
-/** Control characters, except tab and line breaks where `allowBreaks` (free text such as comments). */
-function hasControl(s: string, allowBreaks = false): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (allowBreaks && (c === 9 || c === 10 || c === 13)) continue;
-    if (c < 32 || c === 127) return true;
-  }
-  return false;
-}
 
 export const nameSchema = z.string().trim().min(1).max(200).refine((s) => !hasControl(s), 'must not contain control characters');
 export const idRef = z.string().min(1).max(128);
@@ -47,19 +38,7 @@ export const instantSchema = z.union([
   }),
 ]);
 
-export function isHttpUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-export const httpUrl = z.string().max(2048).refine(isHttpUrl, 'must be an absolute http:// or https:// URL');
-
-export const headersSchema = z
-  .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, 'not a valid HTTP header name'), z.string().max(1024).refine((s) => !hasControl(s), 'must not contain line breaks or control characters'))
-  .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers');
+export { hasControl, headersSchema, httpUrl, isHttpUrl } from './fields.js';
 
 const scopesSchema = z
   .array(z.enum(SCOPES))
@@ -75,43 +54,30 @@ export const heartbeatCheckSchema = z.strictObject({
   maxRunSec: z.number().int().min(1).max(366 * DAY_SEC).optional().describe('A /start not followed by a finish within this long counts as a failed run'),
 });
 
-export const httpCheckSchema = z
-  .strictObject({
-    url: httpUrl,
-    method: z.enum(['GET', 'HEAD', 'POST']).optional(),
-    intervalSec: z.number().int().min(5).max(DAY_SEC).default(60),
-    timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
-    retries: z.number().int().min(0).max(10).default(0).describe('Extra attempts after a failed one before the check counts as failed'),
-    retryBackoffMs: z.number().int().min(0).max(60_000).default(1_000),
-    expectedStatus: z.array(z.number().int().min(100).max(599)).min(1).max(20).optional().describe('Accepted statuses; default any 2xx'),
-    bodyMatch: z.string().min(1).max(1024).optional().describe('Substring the body must contain, or /regex/ with optional flags i, m, s (RE2 syntax)'),
-    headers: headersSchema.optional().describe('Request headers; values are write-only (masked in responses)'),
-  })
-  .superRefine((h, ctx) => {
-    const slashed = parseSlashPattern(h.bodyMatch ?? '');
-    if (slashed) checkPattern(ctx, ['bodyMatch'], slashed.source, slashed.options);
-    // One check (all attempts) must finish before the next one starts.
-    const worstMs = h.timeoutMs * (h.retries + 1) + h.retryBackoffMs * h.retries;
-    if (worstMs > h.intervalSec * 1000) {
-      ctx.addIssue({ code: 'custom', path: ['timeoutMs'], message: `timeoutMs × (retries + 1) + retryBackoffMs × retries = ${worstMs} ms exceeds intervalSec (${h.intervalSec} s)` });
-    }
-  });
+export { httpCheckSchema } from './check-settings.js';
 
-export const TARGET_KINDS = ['heartbeat', 'http', 'metric', 'log'] as const;
+export const TARGET_KINDS = ['heartbeat', ...CHECK_KINDS, 'metric', 'log'] as const;
+
+/** Kinds with a settings block named after them: required for that kind, refused for any other. */
+const BLOCK_KINDS = ['heartbeat', ...CHECK_KINDS] as const;
+
+const checkBlocks = Object.fromEntries(CHECK_KINDS.map((k) => [k, CHECK_SETTINGS[k].optional().describe(`Settings of a ${k} check (kind ${k} only)`)])) as {
+  [K in CheckKind]: z.ZodOptional<(typeof CHECK_SETTINGS)[K]>;
+};
 
 export const targetBody = z
   .strictObject({
     name: nameSchema,
     kind: z.enum(TARGET_KINDS),
     labels: labelsSchema.default({}),
-    heartbeat: heartbeatCheckSchema.optional(),
-    http: httpCheckSchema.optional(),
+    heartbeat: heartbeatCheckSchema.optional().describe('Settings of a heartbeat target (kind heartbeat only)'),
+    ...checkBlocks,
     slaTarget: z.number().min(0).max(100).optional().describe('SLA target in percent (e.g. 99.9); uptime reports the error budget against it'),
     channels: uniqueIds.default([]).describe("Notification channel ids of this tenant; empty = the tenant's default channels"),
     paused: z.boolean().default(false),
   })
   .superRefine((t, ctx) => {
-    for (const block of ['heartbeat', 'http'] as const) {
+    for (const block of BLOCK_KINDS) {
       if (t.kind === block && t[block] === undefined) ctx.addIssue({ code: 'custom', path: [block], message: `required for kind ${block}` });
       if (t.kind !== block && t[block] !== undefined) ctx.addIssue({ code: 'custom', path: [block], message: `only allowed for kind ${block}` });
     }
@@ -133,8 +99,8 @@ const ruleBase = {
 
 export const ruleBody = z
   .discriminatedUnion('kind', [
-    z.strictObject({ ...ruleBase, kind: z.literal('heartbeat'), params: RULE_PARAMS.heartbeat.default({}) }),
-    z.strictObject({ ...ruleBase, kind: z.literal('http'), params: RULE_PARAMS.http.default({}) }),
+    z.strictObject({ ...ruleBase, kind: z.literal('heartbeat'), params: RULE_PARAMS.heartbeat.prefault({}) }),
+    z.strictObject({ ...ruleBase, kind: z.literal('http'), params: RULE_PARAMS.http.prefault({}) }),
     z.strictObject({ ...ruleBase, kind: z.literal('threshold'), params: RULE_PARAMS.threshold }),
     z.strictObject({ ...ruleBase, kind: z.literal('anomaly'), params: RULE_PARAMS.anomaly }),
     z.strictObject({ ...ruleBase, kind: z.literal('log_pattern'), params: RULE_PARAMS.log_pattern }),

@@ -2,8 +2,9 @@
 // Pure types; every entity carries its tenant, and every store call is scoped by tenant.
 import type { CanonicalEvent, EventKind, Labels } from '../events/event.js';
 import type { Scope } from '../auth/principal.js';
+import type { CheckKind, CheckSettingsOf, HttpCheck } from '../api/check-settings.js';
 
-export type TargetKind = 'heartbeat' | 'http' | 'metric' | 'log';
+export type TargetKind = 'heartbeat' | CheckKind | 'metric' | 'log';
 
 export interface HeartbeatCheck {
   intervalSec: number;
@@ -12,27 +13,18 @@ export interface HeartbeatCheck {
   maxRunSec?: number;
 }
 
-export interface HttpCheck {
-  url: string;
-  method?: 'GET' | 'HEAD' | 'POST';
-  intervalSec: number;
-  timeoutMs: number;
-  retries: number;
-  retryBackoffMs: number;
-  expectedStatus?: number[];
-  /** Substring or /regex/ the body must match. */
-  bodyMatch?: string;
-  headers?: Record<string, string>;
-}
+export type { HttpCheck };
 
-export interface Target {
+/** The settings block of each active check kind, named after the kind (lib/api/check-settings.ts). */
+export type CheckBlocks = { [K in CheckKind]?: CheckSettingsOf[K] };
+
+export interface Target extends CheckBlocks {
   id: string;
   tenant: string;
   name: string;
   kind: TargetKind;
   labels: Labels;
   heartbeat?: HeartbeatCheck;
-  http?: HttpCheck;
   /** SLA target as a percentage, e.g. 99.9. */
   slaTarget?: number;
   /** Notification channel ids; empty = the tenant's default channels. */
@@ -52,8 +44,7 @@ export interface Rule {
   /** Applies to one target (by id) or to every target whose labels match the selector. */
   targetId?: string;
   selector?: Labels;
-  /** Kind-specific settings (threshold: metric/op/value/forSec/keepFiringForSec; anomaly: metric or rate, k, window, forSec;
-   *  log_pattern: pattern, patternType regex|glob, field, count, windowSec, category, severity). Validated by the query service. */
+  /** Kind-specific settings: lib/api/rule-params.ts is their one schema (API validation and detector reading). */
   params: Record<string, unknown>;
   severity: 'info' | 'warning' | 'critical';
   channels: string[];
