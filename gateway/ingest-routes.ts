@@ -1,5 +1,6 @@
 // /ingest/*: authenticate, check the scope, read the bounded body, hand it to IngestApi.push, and answer in
-// the shape each protocol's clients expect (native 202 JSON; Prometheus/Loki 204; OTLP 200; ES bulk 200).
+// the shape each protocol's clients expect (native 202 JSON; Prometheus/Loki 204, or 400 naming what was refused;
+// OTLP 200; ES bulk 200).
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import { hasScope, type Authenticate } from '../lib/auth/principal.js';
@@ -29,7 +30,17 @@ const native: Answer = (r) => ({
   body: JSON.stringify({ accepted: r.accepted, rejected: r.rejected.map((x) => ({ index: x.index, error: x.error })), ...(r.replayed ? { replayed: true } : {}) }),
   contentType: 'application/json',
 });
-const noContent: Answer = () => ({ status: 204, body: '', contentType: 'text/plain' });
+/**
+ * Loki and Prometheus remote_write: 204 when everything was stored; otherwise 400 (their clients drop the
+ * batch instead of retrying it forever) with the reasons as text, while the good entries are stored.
+ */
+const noContentOrRefused = (unit: string, units: string): Answer => (r) => {
+  if (r.rejected.length === 0) return { status: 204, body: '', contentType: 'text/plain' };
+  const shown = r.rejected.slice(0, 20).map((x) => `${unit} ${x.index}: ${x.error}`);
+  if (r.rejected.length > shown.length) shown.push(`… and ${r.rejected.length - shown.length} more`);
+  const head = `${r.rejected.length} ${r.rejected.length === 1 ? unit : units} refused, ${r.accepted} stored`;
+  return { status: 400, body: `${head}\n${shown.join('\n')}\n`, contentType: 'text/plain; charset=utf-8' };
+};
 const compat: Answer = (r) => ({ status: 200, body: r.compatBodyJson || '{}', contentType: 'application/json' });
 const otlp: Answer = (r, req) =>
   (req.headers['content-type'] ?? '').includes('protobuf')
@@ -42,9 +53,9 @@ const ENDPOINTS: Array<{ path: string; endpoint: string; answer: Answer }> = [
   { path: '/ingest/logs', endpoint: 'logs', answer: native },
   { path: '/ingest/events', endpoint: 'events', answer: native },
   { path: '/ingest/heartbeats', endpoint: 'heartbeats', answer: native },
-  { path: '/ingest/prometheus/write', endpoint: 'prometheus', answer: noContent },
-  { path: '/ingest/prometheus/api/v1/write', endpoint: 'prometheus', answer: noContent },
-  { path: '/ingest/loki/api/v1/push', endpoint: 'loki', answer: noContent },
+  { path: '/ingest/prometheus/write', endpoint: 'prometheus', answer: noContentOrRefused('sample', 'samples') },
+  { path: '/ingest/prometheus/api/v1/write', endpoint: 'prometheus', answer: noContentOrRefused('sample', 'samples') },
+  { path: '/ingest/loki/api/v1/push', endpoint: 'loki', answer: noContentOrRefused('entry', 'entries') },
   { path: '/ingest/otlp/v1/logs', endpoint: 'otlp_logs', answer: otlp },
   { path: '/ingest/otlp/v1/metrics', endpoint: 'otlp_metrics', answer: otlp },
   { path: '/ingest/elasticsearch/_bulk', endpoint: 'elasticsearch', answer: compat },

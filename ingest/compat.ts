@@ -1,7 +1,7 @@
 // The body a compatibility endpoint's clients expect, carried to the gateway in `compatBodyJson`: the
 // Elasticsearch bulk response with a status per action; OTLP's export response (empty, or partial success
 // with the rejected count), always in its JSON form; nothing for the native endpoints, Loki and Prometheus
-// (204; their rejections travel in `rejected`).
+// (the gateway answers 204, or 400 from `rejected`).
 import type { IngestEndpoint, ParseResult, Rejection } from './parse/index.js';
 import { buildBulkResponse, bulkOutcomes, otlpExportResponse } from './parse/index.js';
 

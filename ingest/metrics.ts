@@ -52,6 +52,7 @@ export function reasonLabel(reason: string): RejectionReason {
 export interface IngestMetrics {
   events: Counter<'kind' | 'format' | 'outcome'>;
   rejections: Counter<'reason'>;
+  refused: Counter<'protocol' | 'reason'>;
   requestBytes: Histogram<'endpoint'>;
   batchSize: Histogram<'endpoint'>;
   appendSeconds: Histogram;
@@ -66,6 +67,14 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
     ),
     rejections: getOrCreate(registry, 'lightwatch_ingest_rejections_total', () =>
       new Counter({ name: 'lightwatch_ingest_rejections_total', help: 'Rejected requests and items by reason', labelNames: ['reason'] as const, registers }),
+    ),
+    refused: getOrCreate(registry, 'lightwatch_ingest_refused_total', () =>
+      new Counter({
+        name: 'lightwatch_ingest_refused_total',
+        help: 'What ingest refused, by protocol (ingest endpoint) and reason: reason invalid_item counts refused items of otherwise accepted requests, every other reason counts whole refused requests',
+        labelNames: ['protocol', 'reason'] as const,
+        registers,
+      }),
     ),
     requestBytes: getOrCreate(registry, 'lightwatch_ingest_request_bytes', () =>
       new Histogram({

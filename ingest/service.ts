@@ -228,6 +228,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
       if (rejected.length > 0) {
         metrics.events.inc({ kind: 'unknown', format: f, outcome: 'rejected' }, rejected.length);
         metrics.rejections.inc({ reason: 'invalid_item' }, rejected.length);
+        metrics.refused.inc({ protocol: staged.endpoint, reason: 'invalid_item' }, rejected.length);
       }
       const response: StoredResponse = {
         accepted: staged.accepted,
@@ -253,12 +254,13 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     }
   }
 
-  async function guarded(ctx: CallContext, fn: () => Promise<PushResponse>): Promise<PushResponse> {
+  async function guarded(ctx: CallContext, protocol: string, fn: () => Promise<PushResponse>): Promise<PushResponse> {
     try {
       return await fn();
     } catch (err) {
       const e = asLightwatchError(err);
       metrics.rejections.inc({ reason: reasonLabel(e.reason) });
+      metrics.refused.inc({ protocol, reason: reasonLabel(e.reason) });
       if (e.code === 'internal') logger.error({ err, requestId: ctx.requestId }, 'ingest request failed');
       throw e;
     }
@@ -266,7 +268,8 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
 
   return {
     push(request, ctx) {
-      return guarded(ctx, async () => {
+      const protocol = (INGEST_ENDPOINTS as readonly string[]).includes(request.endpoint) ? request.endpoint : 'other';
+      return guarded(ctx, protocol, async () => {
         const principal = await principalOf(ctx);
         const endpoint = request.endpoint as IngestEndpoint;
         if (!INGEST_ENDPOINTS.includes(endpoint)) {
@@ -308,7 +311,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     },
 
     pushEvents(request, ctx) {
-      return guarded(ctx, async () => {
+      return guarded(ctx, 'grpc', async () => {
         const principal = await principalOf(ctx);
         if (request.events.length > config.maxItems) {
           throw new LightwatchError('payload_too_large', `batch of ${request.events.length} events is over the limit of ${config.maxItems}`, {

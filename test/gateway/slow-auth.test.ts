@@ -57,9 +57,10 @@ describe('gateway: the body arrives while authentication waits', () => {
     }
   });
 
+  // The golden Loki and Prometheus files hold deliberately bad entries: 400 naming them proves the body was read.
   it.each([
-    ['/ingest/prometheus/write', 'prometheus-write.bin', 'application/x-protobuf', 204, 'snappy'],
-    ['/ingest/loki/api/v1/push', 'loki-push.json', 'application/json', 204],
+    ['/ingest/prometheus/write', 'prometheus-write.bin', 'application/x-protobuf', 400, 'snappy'],
+    ['/ingest/loki/api/v1/push', 'loki-push.json', 'application/json', 400],
     ['/ingest/otlp/v1/logs', 'otlp-logs.json', 'application/json', 200],
     ['/ingest/otlp/v1/metrics', 'otlp-metrics.bin', 'application/x-protobuf', 200],
     ['/ingest/elasticsearch/_bulk', 'es-bulk-filebeat.ndjson', 'application/x-ndjson', 200],

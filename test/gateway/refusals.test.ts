@@ -1,0 +1,76 @@
+// Issue 17.4: Loki and Prometheus clients are told what was refused (400 with the reasons) instead of 204,
+// the good entries of the same request are still stored, and /metrics counts the refusals by protocol.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventsOfEntry } from '../../lib/streams/codec.js';
+import { startTestbed, type Testbed } from '../support/gateway.js';
+import { remoteWrite } from '../support/payloads.js';
+
+describe('gateway: refusals of the Loki and Prometheus endpoints', () => {
+  let bed: Testbed;
+  beforeAll(async () => {
+    bed = await startTestbed();
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  const auth = (): Record<string, string> => ({ authorization: `Bearer ${bed.adminKey}` });
+  const storedMessages = async (): Promise<string[]> => {
+    const out: string[] = [];
+    for (const s of bed.names.allEvents()) {
+      for (const [, fields] of await bed.redis.xrange(s, '-', '+')) {
+        for (const e of eventsOfEntry(fields)) if (e.kind === 'log') out.push(e.body.message);
+      }
+    }
+    return out;
+  };
+  const refusedCount = async (protocol: string, reason: string): Promise<number> => {
+    const text = await (await fetch(`${bed.url}/metrics`)).text();
+    const m = new RegExp(`^lightwatch_ingest_refused_total\\{protocol="${protocol}",reason="${reason}"\\} (\\d+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+
+  it('Loki push with one bad timestamp: 400 naming it, the good lines stored, the refusal counted', async () => {
+    const now = `${Date.now()}000000`;
+    const body = { streams: [{ stream: { job: 'loki-refusal' }, values: [[now, 'first good line'], ['yesterday', 'bad time'], [now, 'second good line']] }] };
+    const res = await fetch(`${bed.url}/ingest/loki/api/v1/push`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain('1 entry refused, 2 stored');
+    expect(text).toContain('entry 1: streams[0].values[1]: timestamp must be');
+    const stored = await storedMessages();
+    expect(stored).toEqual(expect.arrayContaining(['first good line', 'second good line']));
+    expect(stored).not.toContain('bad time');
+    expect(await refusedCount('loki', 'invalid_item')).toBe(1);
+  });
+
+  it('Loki push with only good lines still answers 204', async () => {
+    const body = { streams: [{ stream: { job: 'loki-ok' }, values: [[`${Date.now()}000000`, 'fine']] }] };
+    const res = await fetch(`${bed.url}/ingest/loki/api/v1/push`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(204);
+  });
+
+  it('remote_write series without __name__: 400 naming the reason, counted', async () => {
+    const t = Date.now();
+    const body = remoteWrite([
+      { labels: [['__name__', 'up'], ['job', 'node']], samples: [[1, t]] },
+      { labels: [['job', 'node']], samples: [[1, t]] },
+    ]);
+    const res = await fetch(`${bed.url}/ingest/prometheus/write`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('sample 1: series has no __name__ label');
+    expect(await refusedCount('prometheus', 'invalid_item')).toBe(1);
+  });
+
+  it('remote_write series with more labels than allowed: 400', async () => {
+    const labels: Array<[string, string]> = [['__name__', 'wide']];
+    for (let i = 0; i < 100; i++) labels.push([`l${i}`, 'v']);
+    const res = await fetch(`${bed.url}/ingest/prometheus/write`, {
+      method: 'POST',
+      headers: { ...auth(), 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
+      body: remoteWrite([{ labels, samples: [[1, Date.now()]] }]),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/labels/);
+  });
+});
