@@ -43,7 +43,7 @@ export default tseslint.config(
   })),
   // Domain code stays free of I/O so it is tested fast and deterministically.
   {
-    files: ['lib/events/**/*.ts', 'lib/tsdb/**/*.ts', 'lib/streams/partition.ts', 'lib/streams/codec.ts', 'ingest/parse/**/*.ts', 'detector/machines/**/*.ts', 'detector/rules/**/*.ts'],
+    files: ['lib/events/**/*.ts', 'lib/tsdb/**/*.ts', 'lib/streams/partition.ts', 'lib/streams/codec.ts', 'ingest/parse/**/*.ts', 'detector/machines/**/*.ts', 'detector/rules/**/*.ts', 'lib/promql/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': [

@@ -64,3 +64,22 @@ export class SampleLimitError extends Error {
     this.name = 'SampleLimitError';
   }
 }
+
+/**
+ * What a Querier throws when a selection would return more than `maxSamples` samples; the engine answers it with
+ * Prometheus's "query processing would load too many samples into memory" (errorType execution).
+ */
+export class TooManySamplesError extends Error {
+  constructor(message = 'selection exceeds the sample limit') {
+    super(message);
+    this.name = 'TooManySamplesError';
+  }
+}
+
+/**
+ * Writes the staleness marker into a Float64Array by bit pattern. Assigning STALE_NAN through a plain JavaScript
+ * array can lose the NaN payload (engines canonicalize NaNs in double arrays), so series builders use this.
+ */
+export function setStaleNaN(values: Float64Array, index: number): void {
+  new DataView(values.buffer, values.byteOffset + index * 8, 8).setBigUint64(0, STALE_NAN_BITS, true);
+}

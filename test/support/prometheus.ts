@@ -1,0 +1,78 @@
+// A real Prometheus (Debian's `prometheus` 2.42) serving given samples: they are written as OpenMetrics, turned
+// into TSDB blocks with `promtool tsdb create-blocks-from openmetrics`, and Prometheus is started on a free
+// loopback port over that storage. For comparison tests and benchmarks.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../../lib/redis/local-server.js';
+import type { MemorySeries } from '../../lib/promql/memory-querier.js';
+import { toOpenMetrics } from '../../lib/promql/testing/generate.js';
+
+const run = promisify(execFile);
+
+export interface RunningPrometheus {
+  readonly url: string;
+  /** Output so far (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Whether the `prometheus` and `promtool` commands are installed (scripts/system-packages/test.txt). */
+export async function prometheusAvailable(): Promise<boolean> {
+  try {
+    await run('promtool', ['--version']);
+    await run('prometheus', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startPrometheus(series: readonly MemorySeries[], opts: { startTimeoutMs?: number; extraArgs?: string[] } = {}): Promise<RunningPrometheus> {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-prom-'));
+  const dataDir = join(dir, 'data');
+  const omFile = join(dir, 'data.om');
+  writeFileSync(omFile, toOpenMetrics(series));
+  await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', omFile, dataDir], { maxBuffer: 64 * 1024 * 1024 });
+  const config = join(dir, 'prometheus.yml');
+  writeFileSync(config, 'global:\n  evaluation_interval: 1m\n  scrape_interval: 1m\n');
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [`--config.file=${config}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, '--storage.tsdb.retention.time=100y', '--log.level=warn', ...(opts.extraArgs ?? [])],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`prometheus exited with ${child.exitCode}: ${out}`);
+    }
+    try {
+      const res = await fetch(`${url}/-/ready`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`prometheus not ready within the timeout: ${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, output: () => out, stop };
+}
