@@ -7,6 +7,7 @@ import { Gauge } from 'prom-client';
 import type { Store } from '../lib/store/port.js';
 import type { StreamNames } from '../lib/streams/partition.js';
 import { createChecker } from './checks/checker.js';
+import { targetKey } from './machines/env.js';
 import { createNotifier } from './notify/notifier.js';
 import { createOwnership } from './ownership/ownership.js';
 import { ConfigCache, loadConfig } from './runtime/config.js';
@@ -72,6 +73,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   const notifier = createNotifier({
     store,
     channelsFor: (t, named) => config.channelsFor(t, named),
+    targetLabels: (t, name) => config.targetByKey(targetKey(t, name))?.labels ?? {},
     fence: (p, epoch) => late.ownership?.isCurrent(p, epoch) ?? Promise.resolve(false),
     clock: timers,
     logger,

@@ -13,13 +13,18 @@ import type { Store } from '../../lib/store/port.js';
 import type { Channel, NotificationRecord } from '../../lib/store/types.js';
 import type { Clock } from '../time/clock.js';
 import type { NotifyEffect } from '../machines/effects.js';
-import { post } from './http-post.js';
-import { buildRequest, type MessageOptions } from './message.js';
+import type { Delivery } from '../../lib/channels/driver.js';
+import { prepareDeliveries } from '../../lib/channels/render.js';
+import { deliver } from '../../lib/channels/transport.js';
+import { createHealthTracker } from './health.js';
+import { noticeOf, type MessageOptions } from './message.js';
 import { RateLimiter } from './rate-limit.js';
 
 export interface NotifierOptions extends MessageOptions {
   store: Store;
   channelsFor(tenant: string, named: readonly string[]): Channel[];
+  /** The labels of a target (by tenant and name), for templates and label-based receivers. */
+  targetLabels?(tenant: string, targetName: string): Readonly<Record<string, string>>;
   /** Whether (partition, epoch) still holds the lease: checked before claiming. */
   fence(partition: number, epoch: number): Promise<boolean>;
   clock: Clock;
@@ -85,6 +90,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
   let closing: Promise<void> | undefined;
   const sent = new Counter({ name: 'lightwatch_detector_notifications_total', help: 'Notification outcomes by channel kind', labelNames: ['kind', 'outcome'], registers: [o.registry] });
 
+  const health = createHealthTracker(o.store, o.registry, o.logger);
   const recoveryGraceMs = o.recoveryGraceMs ?? timeoutMs + 1000;
   const recoveries = new Set<ReturnType<typeof setTimeout>>();
 
@@ -101,15 +107,20 @@ export function createNotifier(o: NotifierOptions): Notifier {
   };
 
   const attempt = async (n: NotifyEffect, ch: Channel, key: string, partition: number, epoch: number): Promise<void> => {
-    let req;
+    let deliveries: Delivery[];
     try {
       // The domain builds incidents without the fencing epoch; the body carries the one this send holds.
-      req = buildRequest(n.incident.epoch >= epoch ? n : { ...n, incident: { ...n.incident, epoch } }, ch, key, o);
+      const eff = n.incident.epoch >= epoch ? n : { ...n, incident: { ...n.incident, epoch } };
+      deliveries = await prepareDeliveries(ch, noticeOf(eff, key, o.clock.now(), o, o.targetLabels?.(n.incident.tenant, n.targetName)), o);
     } catch (err) {
-      await o.store.recordNotificationAttempt(key, { at: o.clock.now(), ok: false, error: (err as Error).message, durationMs: 0 }, 'failed');
+      const error = (err as Error).message;
+      await o.store.recordNotificationAttempt(key, { at: o.clock.now(), ok: false, error, durationMs: 0 }, 'failed');
       sent.inc({ kind: ch.kind, outcome: 'failed' });
+      health.record(ch, false, error, o.clock.now());
       return;
     }
+    // A group for a per-incident service is several requests: each is sent until it succeeds once.
+    const delivered = new Set<number>();
     for (let i = 0; i <= retries && !stop.signal.aborted; i++) {
       const wait = limiter.take(ch.id, ch.rateLimitPerMin, o.clock.now());
       if (wait > 0) await sleep(wait, stop.signal);
@@ -118,32 +129,39 @@ export function createNotifier(o: NotifierOptions): Notifier {
         o.logger.warn({ key, partition, epoch }, 'stopped sending: partition lease no longer ours');
         return;
       }
-      let status: number | undefined;
-      let error: string | undefined;
-      let retryAfterMs = 0;
-      await acquireSlot();
-      const started = Date.now();
-      try {
-        const res = await post(req.url, req.headers, req.body, timeoutMs, stop.signal);
-        status = res.status;
-        if (status === 429) retryAfterMs = res.retryAfterMs;
-      } catch (err) {
-        error = (err as Error).message;
-      } finally {
-        releaseSlot();
-      }
-      const ok = status !== undefined && status >= 200 && status < 300;
-      const retryable = !ok && (status === undefined || status >= 500 || status === 429 || status === 408);
-      const last = ok || !retryable || i === retries;
+      const round = await Promise.all(
+        deliveries.map(async (d, idx) => {
+          if (delivered.has(idx)) return null;
+          await acquireSlot();
+          const started = Date.now();
+          try {
+            const out = await deliver(d, timeoutMs, stop.signal);
+            if (out.ok) delivered.add(idx);
+            return { out, durationMs: Date.now() - started };
+          } finally {
+            releaseSlot();
+          }
+        }),
+      );
+      const tried = round.filter((r): r is NonNullable<typeof r> => r !== null);
+      const ok = delivered.size === deliveries.length;
+      const permanent = tried.some((r) => !r.out.ok && !r.out.retryable);
+      const last = ok || permanent || i === retries;
       const outcome: NotificationRecord['status'] = ok ? 'sent' : last ? 'failed' : 'pending';
-      await o.store
-        .recordNotificationAttempt(key, { at: o.clock.now(), ok, status, error, durationMs: Date.now() - started }, outcome)
-        .catch((err: unknown) => o.logger.warn({ err, key }, 'recording a notification attempt failed'));
+      for (const r of tried) {
+        const a = r.out;
+        await o.store
+          .recordNotificationAttempt(key, { at: o.clock.now(), ok: a.ok, ...(a.status !== undefined ? { status: a.status } : {}), ...(a.error !== undefined ? { error: a.error } : {}), durationMs: r.durationMs }, outcome)
+          .catch((err: unknown) => o.logger.warn({ err, key }, 'recording a notification attempt failed'));
+      }
       if (last) {
         sent.inc({ kind: ch.kind, outcome });
-        if (!ok) o.logger.warn({ key, status, error }, 'notification failed');
+        const error = tried.find((r) => !r.out.ok)?.out.error;
+        health.record(ch, ok, error, o.clock.now());
+        if (!ok) o.logger.warn({ key, error }, 'notification failed');
         return;
       }
+      const retryAfterMs = Math.max(0, ...tried.map((r) => r.out.retryAfterMs));
       await sleep(Math.max(retryAfterMs, backoffMs * 2 ** i), stop.signal);
     }
   };
@@ -226,6 +244,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
         recoveries.clear();
         stop.abort();
         await all;
+        await health.settled();
       })();
       return closing;
     },

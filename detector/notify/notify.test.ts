@@ -5,9 +5,12 @@ import { createSqliteStore } from '../../lib/store/sqlite/store.js';
 import type { Store } from '../../lib/store/port.js';
 import type { Channel, Incident } from '../../lib/store/types.js';
 import type { NotifyEffect } from '../machines/effects.js';
-import { startReceiver, TENANT, webhookChannel, type Receiver } from '../testing/harness.js';
+import { startReceiver, TENANT, until, webhookChannel, type Receiver } from '../testing/harness.js';
 import { systemClock } from '../time/clock.js';
-import { buildRequest, signatureOf, textOf } from './message.js';
+import type { HttpDelivery } from '../../lib/channels/driver.js';
+import { prepareDeliveries } from '../../lib/channels/render.js';
+import { signatureOf } from '../../lib/channels/kinds/webhook.js';
+import { noticeOf } from './message.js';
 import { createNotifier, type Notifier } from './notifier.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -15,9 +18,11 @@ const incident: Incident = { id: 'inc1', tenant: TENANT, targetId: 'tg-web', rul
 const effect = (over: Partial<NotifyEffect> = {}): NotifyEffect => ({ type: 'notify', incident, transition: 'opened', transitionSeq: '1', targetName: 'web', channels: [], suppressedBy: null, ...over });
 const opts = { telegramApiBaseUrl: 'https://api.telegram.org', publicBaseUrl: 'https://lw.example' };
 
+const buildRequest = async (n: NotifyEffect, ch: Channel, key: string, o: typeof opts): Promise<HttpDelivery> => (await prepareDeliveries(ch, noticeOf(n, key, 1000, o), o))[0] as HttpDelivery;
+
 describe('notification messages', () => {
-  it('webhook: JSON body with incident, target, transition, evidence, links, idempotency key, HMAC signature', () => {
-    const req = buildRequest(effect(), webhookChannel('http://h'), 'inc1:1:ch-hook', opts);
+  it('webhook: JSON body with incident, target, transition, evidence, links, idempotency key, HMAC signature', async () => {
+    const req = await buildRequest(effect(), webhookChannel('http://h'), 'inc1:1:ch-hook', opts);
     const body = JSON.parse(req.body);
     expect(body).toMatchObject({ idempotencyKey: 'inc1:1:ch-hook', transition: 'opened', target: { id: 'tg-web', name: 'web' }, evidence: ['ev1'], links: { incident: 'https://lw.example/api/incidents/inc1' } });
     expect(body.incident.id).toBe('inc1');
@@ -25,14 +30,14 @@ describe('notification messages', () => {
     expect(req.url).toBe('http://h/hook');
   });
 
-  it('telegram: sendMessage on the configured base URL; slack: text', () => {
+  it('telegram: sendMessage on the configured base URL; slack: text', async () => {
     const tg: Channel = { ...webhookChannel(''), id: 'tg', kind: 'telegram', config: { botToken: '123:abc', chatId: -42 } };
-    const req = buildRequest(effect(), tg, 'k', { ...opts, telegramApiBaseUrl: 'http://127.0.0.1:9/' });
+    const req = await buildRequest(effect(), tg, 'k', { ...opts, telegramApiBaseUrl: 'http://127.0.0.1:9/' });
     expect(req.url).toBe('http://127.0.0.1:9/bot123:abc/sendMessage');
-    expect(JSON.parse(req.body)).toMatchObject({ chat_id: -42, text: textOf(effect()) });
+    expect(JSON.parse(req.body)).toMatchObject({ chat_id: -42, text: '🔴 [OPENED] cpu on web: cpu 95 > 90\nseverity: critical · target: web · incident: inc1\nhttps://lw.example/api/incidents/inc1' });
     const slack: Channel = { ...webhookChannel(''), id: 'sl', kind: 'slack', config: { webhookUrl: 'http://s/x' } };
-    expect(JSON.parse(buildRequest(effect({ transition: 'resolved' }), slack, 'k', opts).body).text).toContain('[RESOLVED]');
-    expect(() => buildRequest(effect(), { ...slack, config: {} }, 'k', opts)).toThrow(/webhookUrl/);
+    expect(JSON.parse((await buildRequest(effect({ transition: 'resolved' }), slack, 'k', opts)).body).text).toContain('[RESOLVED]');
+    await expect(buildRequest(effect(), { ...slack, config: {} }, 'k', opts)).rejects.toThrow(/webhookUrl/);
   });
 
   it('rate limiter: a burst of the limit, then one token per 60/limit seconds', () => {
@@ -164,6 +169,21 @@ describe('notifier against a local server and SQLite', () => {
     // a burst of 120/min is allowed at once; the limiter spaces only beyond the burst
     expect(rx.received).toHaveLength(4);
     expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
+  it('marks a channel failing after 3 undelivered notifications in a row, on the channel and in /metrics, until one gets through', async () => {
+    const registry = new Registry();
+    const ch = await store.channels.create(webhookChannel(rx.url));
+    rx.respond = () => 410;
+    const n = make([ch], { registry });
+    for (let i = 1; i <= 3; i++) await n.dispatch(effect({ transitionSeq: String(i) }), 0, 3);
+    await until(async () => (await store.channels.get(TENANT, ch.id))?.health?.failing === true);
+    expect((await store.channels.get(TENANT, ch.id))?.health).toMatchObject({ failing: true, consecutiveFailures: 3, lastError: 'HTTP 410: {}' });
+    expect(await registry.getSingleMetricAsString('lightwatch_channel_failing')).toContain(`channel="${ch.id}",kind="webhook"} 1`);
+    rx.respond = () => 200;
+    await n.dispatch(effect({ transitionSeq: '4' }), 0, 3);
+    await until(async () => (await store.channels.get(TENANT, ch.id))?.health?.failing === false);
+    expect(await registry.getSingleMetricAsString('lightwatch_channel_failing')).toContain(`channel="${ch.id}",kind="webhook"} 0`);
   });
 
   it('delivers to Telegram and Slack endpoints (local servers standing in)', async () => {

@@ -6,7 +6,8 @@ import { LOG_LEVELS, SEVERITIES, HEARTBEAT_STATUSES } from '../events/event.js';
 import { SCOPES } from '../auth/principal.js';
 import { COMMON_EVENT_PARAMS, DEFAULT_LIMIT, EVENT_COLLECTIONS, KIND_FILTERS, MAX_LIMIT, MAX_SERIES_POINTS } from './params.js';
 import { OPENAPI_PATH, RESOURCE_ROUTES, routePath, SERIES_PATH, type ResourceRoute } from './routes.js';
-import { ackBody, channelBody, instantSchema, keyBody, loginBody, maintenanceBody, ruleBody, silenceBody, targetBody, tenantBody, userBody } from './schemas.js';
+import { channelBody, channelPreviewBody, channelTestBody } from '../channels/schema.js';
+import { ackBody, instantSchema, keyBody, loginBody, maintenanceBody, ruleBody, silenceBody, targetBody, tenantBody, userBody } from './schemas.js';
 
 type Json = Record<string, unknown>;
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
@@ -168,8 +169,20 @@ const schemas: Record<string, Json> = {
   ChannelInput: jsonSchema(channelBody, 'input'),
   ChannelPatch: partial(jsonSchema(channelBody, 'input')),
   Channel: {
-    ...withFields(jsonSchema(channelBody, 'output'), storedUpdated, ['id', 'tenant', 'createdAt', 'updatedAt']),
-    description: 'Secret config values (webhook secret and header values, telegram botToken, slack webhookUrl) are masked as `********` plus at most their last four characters. Sending a mask back in an update keeps the stored value.',
+    ...withFields(
+      jsonSchema(channelBody, 'output'),
+      { ...storedUpdated, health: { type: 'object', properties: { failing: { type: 'boolean' }, consecutiveFailures: int, lastError: str, lastFailureAt: ms, lastSuccessAt: ms }, required: ['failing', 'consecutiveFailures'] } },
+      ['id', 'tenant', 'createdAt', 'updatedAt', 'health'],
+    ),
+    description: 'Channel kinds: webhook, telegram, slack, email, pagerduty, opsgenie, discord, msteams, mattermost, ntfy, pushover, gotify, matrix, alertmanager. `health` is kept by the notifier (`failing` after 3 notifications in a row were not delivered). Secret config values (webhook secret and header values, telegram botToken, slack/discord/msteams/mattermost webhookUrl, email/alertmanager/ntfy password, pagerduty routingKey, opsgenie apiKey, pushover token and user, gotify token, matrix accessToken, ntfy token) are masked as `********` plus at most their last four characters. Sending a mask back in an update keeps the stored value.',
+  },
+  ChannelPreviewInput: jsonSchema(channelPreviewBody, 'input'),
+  ChannelPreview: { type: 'object', properties: { title: str, body: str, html: { type: 'string', description: 'HTML body (email kinds; empty otherwise)' } }, required: ['title', 'body', 'html'] },
+  ChannelTestInput: jsonSchema(channelTestBody, 'input'),
+  ChannelTestResult: {
+    type: 'object',
+    properties: { ok: { type: 'boolean' }, status: { type: ['integer', 'null'], description: 'HTTP status or SMTP reply code of the receiver' }, error: { type: ['string', 'null'] }, durationMs: int },
+    required: ['ok', 'status', 'error', 'durationMs'],
   },
   SilenceInput: jsonSchema(silenceBody, 'input'),
   SilencePatch: partial(jsonSchema(silenceBody, 'input')),
@@ -309,6 +322,10 @@ function operation(r: ResourceRoute): Json {
       return { ...op, responses: { ...okJson('The incident with its timeline and notification audit', ref('IncidentDetail')), ...errs('400', ...auth, '404') } };
     case 'incidents:action:ack':
       return { ...op, requestBody: { required: false, content: { 'application/json': { schema: ref('AckInput') } } }, responses: { ...okJson('The acknowledged incident', ref('Incident')), ...errs('400', ...auth, '404', '409', '422') } };
+    case 'channels:action:preview':
+      return { ...op, requestBody: body('ChannelPreviewInput'), responses: { ...okJson('The rendered title, body and HTML', ref('ChannelPreview')), ...errs('400', ...auth, '404', '422') } };
+    case 'channels:action:test':
+      return { ...op, requestBody: { required: false, content: { 'application/json': { schema: ref('ChannelTestInput') } } }, responses: { ...okJson('Whether the receiver accepted the test notification', ref('ChannelTestResult')), ...errs('400', ...auth, '404', '422') } };
     case 'keys:action:revoke':
       return { ...op, responses: { ...okJson('The revoked key (revoking twice changes nothing)', ref('ApiKey')), ...errs('400', ...auth, '404') } };
     case 'auth:action:login':

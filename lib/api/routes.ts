@@ -40,6 +40,8 @@ export const RESOURCE_ROUTES: readonly ResourceRoute[] = [
   { method: 'POST', resource: 'incidents', verb: 'action', withId: true, action: 'ack', access: 'admin', summary: 'Acknowledge an incident' },
   ...crud('rules', 'rule'),
   ...crud('channels', 'notification channel'),
+  { method: 'POST', resource: 'channels', verb: 'action', withId: false, action: 'preview', access: 'read', summary: 'Render message templates for a channel kind over a sample incident or one of yours (422 names the template error\'s line and column)' },
+  { method: 'POST', resource: 'channels', verb: 'action', withId: true, action: 'test', access: 'admin', summary: 'Send test notification: one real delivery through the channel, answering whether the receiver accepted it' },
   ...crud('silences', 'silence'),
   ...crud('maintenance', 'maintenance window'),
   { method: 'GET', resource: 'tenants', verb: 'list', withId: false, access: 'admin', summary: 'List tenants (all of them for admins of tenant default, else the own one)' },

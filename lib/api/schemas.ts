@@ -110,38 +110,7 @@ export const ruleBody = z
   });
 export type RuleBody = z.output<typeof ruleBody>;
 
-// Channels -----------------------------------------------------------------------------------------------------
-
-export const webhookConfig = z.strictObject({
-  url: httpUrl,
-  secret: z.string().min(1).max(256).optional().describe('HMAC-SHA256 signing secret; write-only (masked in responses)'),
-  headers: headersSchema.optional().describe('Extra request headers; values are write-only (masked in responses)'),
-});
-export const telegramConfig = z.strictObject({
-  botToken: z.string().min(1).max(256).regex(/^[^\s/]+$/, 'must not contain spaces or slashes').describe('Write-only (masked in responses)'),
-  chatId: z.union([z.string().min(1).max(64).regex(/^-?\d+$|^@\w{4,}$/, 'a numeric chat id or @channelname'), z.number().int().transform(String)]),
-  apiBaseUrl: httpUrl.optional(),
-});
-export const slackConfig = z.strictObject({
-  webhookUrl: httpUrl.describe('Write-only (masked in responses): the URL is the credential'),
-});
-
-const channelBase = {
-  name: nameSchema,
-  isDefault: z.boolean().default(false).describe('Gets every incident of targets and rules that name no channel'),
-  repeatIntervalSec: z.union([z.literal(0), z.number().int().min(60).max(7 * DAY_SEC)]).default(0).describe('Reminder interval while an incident stays open; 0 = no reminders'),
-  rateLimitPerMin: z.number().int().min(1).max(600).default(20).describe('At most this many messages per minute to this channel'),
-};
-
-export const channelBody = z.discriminatedUnion('kind', [
-  z.strictObject({ ...channelBase, kind: z.literal('webhook'), config: webhookConfig }),
-  z.strictObject({ ...channelBase, kind: z.literal('telegram'), config: telegramConfig }),
-  z.strictObject({ ...channelBase, kind: z.literal('slack'), config: slackConfig }),
-]);
-export type ChannelBody = z.output<typeof channelBody>;
-
-/** Config fields holding credentials: never returned in full. */
-export const SECRET_CONFIG_FIELDS = { webhook: ['secret'], telegram: ['botToken'], slack: ['webhookUrl'] } as const;
+// Channels: lib/channels/schema.ts (one config schema per channel kind, next to its driver).
 
 // Silences and maintenance ------------------------------------------------------------------------------------
 

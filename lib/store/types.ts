@@ -3,6 +3,7 @@
 import type { CanonicalEvent, EventKind, Labels } from '../events/event.js';
 import type { Scope } from '../auth/principal.js';
 import type { CheckKind, CheckSettingsOf, HttpCheck } from '../api/check-settings.js';
+import type { ChannelKind } from '../channels/driver.js';
 
 export type TargetKind = 'heartbeat' | CheckKind | 'metric' | 'log';
 
@@ -53,15 +54,33 @@ export interface Rule {
   updatedAt: number;
 }
 
-export type ChannelKind = 'webhook' | 'telegram' | 'slack';
+export type { ChannelKind };
+
+/** Liquid templates of a channel's messages; unset parts use the kind's defaults. */
+export interface ChannelTemplate {
+  title?: string;
+  body?: string;
+  html?: string;
+}
+
+/** Delivery health, kept by the notifier: `failing` after several notifications in a row failed. */
+export interface ChannelHealth {
+  failing: boolean;
+  consecutiveFailures: number;
+  lastError?: string;
+  lastFailureAt?: number;
+  lastSuccessAt?: number;
+}
 
 export interface Channel {
   id: string;
   tenant: string;
   name: string;
   kind: ChannelKind;
-  /** webhook: url, secret (HMAC), headers; telegram: botToken, chatId, apiBaseUrl; slack: webhookUrl. */
+  /** The kind's settings, as lib/channels/kinds/<kind>.ts validates them. */
   config: Record<string, unknown>;
+  template?: ChannelTemplate;
+  health?: ChannelHealth;
   /** Gets every incident of targets and rules that name no channel. */
   isDefault: boolean;
   /** Reminders while an incident stays open; 0 = none. */
