@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { SCOPES } from '../auth/principal.js';
 import { CHECK_KINDS, CHECK_SETTINGS, type CheckKind } from './check-settings.js';
-import { hasControl, headersSchema, httpUrl } from './fields.js';
+import { hasControl } from './fields.js';
 import { RULE_PARAMS, checkPattern } from './rule-params.js';
 import { MAX_EPOCH_MS, parseInstant } from './time.js';
 

@@ -27,7 +27,7 @@ describe('templates (Liquid) with hostile input', () => {
   it('a runaway loop or a huge string stops at the render/memory limits; output is cut', async () => {
     await expect(renderTemplate('{% for i in (1..100000000) %}{% for j in (1..100000000) %}x{% endfor %}{% endfor %}', base)).rejects.toThrow(/limit/);
     await expect(renderTemplate('{% assign s = "xxxxxxxxxx" %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s }}', base)).rejects.toThrow(/limit/);
-    const out = await renderTemplate('{% for i in (1..3000) %}0123456789{% endfor %}', base);
+    const out = await renderTemplate('{% for i in (1..1700) %}0123456789{% endfor %}', base);
     expect(out.length).toBe(MAX_OUTPUT_CHARS);
   });
 

@@ -3,7 +3,7 @@
 // repeatIntervalSec) with endsAt four intervals ahead, so Alertmanager keeps it; the resolved notice sends
 // endsAt = the resolution time.
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_BODY } from '../defaults.js';
 import { JSON_HEADERS, trimBase, type ChannelDriver } from '../driver.js';
 

@@ -1,7 +1,7 @@
 // Discord webhook (https://discord.com/developers/docs/resources/webhook#execute-webhook): one embed with
 // title (256), description (4096), colour by state, link and timestamp; `content` stays empty.
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../defaults.js';
 import { cap, JSON_HEADERS, type ChannelDriver } from '../driver.js';
 import { statusOf } from '../notice.js';

@@ -1,7 +1,7 @@
 // Gotify (https://gotify.net/api-docs): POST /message with the application token in X-Gotify-Key; title,
 // message (Markdown via extras client::display), priority, and a click URL.
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../defaults.js';
 import { JSON_HEADERS, trimBase, type ChannelDriver } from '../driver.js';
 

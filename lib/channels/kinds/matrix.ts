@@ -2,7 +2,7 @@
 // PUT /_matrix/client/v3/rooms/{roomId}/send/m.room.message/{txnId}, an m.text with an HTML formatted_body.
 // The transaction id is the notification key, so a retried attempt is deduplicated by the homeserver.
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_BODY, DEFAULT_TITLE } from '../defaults.js';
 import { JSON_HEADERS, trimBase, type ChannelDriver } from '../driver.js';
 

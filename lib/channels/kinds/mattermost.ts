@@ -1,7 +1,7 @@
 // Mattermost incoming webhook (Slack-compatible, https://developers.mattermost.com/integrate/webhooks/incoming/):
 // text (Markdown), with optional channel, username and icon_url overrides.
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../defaults.js';
 import { cap, JSON_HEADERS, type ChannelDriver } from '../driver.js';
 

@@ -1,7 +1,7 @@
 // Microsoft Teams through a Workflows webhook ("When a Teams webhook request is received"): a message with
 // one Adaptive Card attachment (Workflows accept Adaptive Cards only, not the old MessageCard).
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_MARKDOWN_BODY, DEFAULT_TITLE } from '../defaults.js';
 import { cap, JSON_HEADERS, type ChannelDriver } from '../driver.js';
 import { statusOf } from '../notice.js';

@@ -1,7 +1,7 @@
 // ntfy publish as JSON (https://docs.ntfy.sh/publish/#publish-as-json): POST to the server root with topic,
 // title, message, priority 1-5, tags and click; access token as Bearer, or user and password as Basic.
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_BODY, DEFAULT_TITLE } from '../defaults.js';
 import { cap, JSON_HEADERS, trimBase, type ChannelDriver } from '../driver.js';
 

@@ -1,7 +1,7 @@
 // Opsgenie Alert API (https://docs.opsgenie.com/docs/alert-api): create with alias = the incident id, then
 // acknowledge and close by alias (identifierType=alias). `Authorization: GenieKey <key>`.
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_BODY } from '../defaults.js';
 import { cap, JSON_HEADERS, trimBase, type ChannelDriver } from '../driver.js';
 

@@ -1,7 +1,7 @@
 // PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/overview/): trigger,
 // acknowledge and resolve with dedup_key = the incident id, so PagerDuty follows our lifecycle, acks included.
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_BODY } from '../defaults.js';
 import { cap, JSON_HEADERS, type ChannelDriver } from '../driver.js';
 

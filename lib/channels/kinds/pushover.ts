@@ -1,7 +1,7 @@
 // Pushover Message API (https://pushover.net/api): form-encoded POST to /1/messages.json with token, user,
 // title (250), message (1024), priority (-2..1; 2 needs retry/expire and is not used), url, timestamp.
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_BODY, DEFAULT_TITLE } from '../defaults.js';
 import { cap, trimBase, type ChannelDriver } from '../driver.js';
 

@@ -1,6 +1,6 @@
 // Slack incoming webhook (https://api.slack.com/messaging/webhooks): `{"text": …}`.
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_BODY, DEFAULT_TITLE } from '../defaults.js';
 import { cap, JSON_HEADERS, type ChannelDriver } from '../driver.js';
 

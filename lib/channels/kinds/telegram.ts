@@ -1,7 +1,7 @@
 // Telegram Bot API sendMessage (https://core.telegram.org/bots/api#sendmessage): chat_id and text (4096
 // characters at most), link previews off.
 import { z } from 'zod';
-import { httpUrl } from '../../api/schemas.js';
+import { httpUrl } from '../../api/fields.js';
 import { DEFAULT_BODY, DEFAULT_TITLE } from '../defaults.js';
 import { cap, JSON_HEADERS, trimBase, type ChannelDriver } from '../driver.js';
 

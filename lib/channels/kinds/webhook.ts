@@ -2,7 +2,7 @@
 // signed with HMAC-SHA256 in X-Lightwatch-Signature when the channel has a secret.
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { headersSchema, httpUrl } from '../../api/schemas.js';
+import { headersSchema, httpUrl } from '../../api/fields.js';
 import { DEFAULT_BODY, DEFAULT_TITLE } from '../defaults.js';
 import { JSON_HEADERS, type ChannelDriver } from '../driver.js';
 
