@@ -23,6 +23,7 @@ const BENCHES: BenchSpec[] = [
   { name: 'realtime', file: 'realtime.bench.ts' },
   { name: 'latency', file: 'latency.bench.ts' },
   { name: 'remote_write', file: 'remote-write.bench.ts' },
+  { name: 'promql', file: 'promql.bench.ts' },
 ];
 
 function argValue(flag: string): string | undefined {

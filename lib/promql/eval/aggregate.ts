@@ -62,93 +62,93 @@ export function aggregate(e: AggregateExpr, input: readonly StepSeries[], param:
 function simple(e: AggregateExpr, input: readonly StepSeries[], grid: StepGrid): StepSeries[] {
   const groups = assignGroups(input, e.grouping, e.without);
   const n = groups.labels.length;
-  const seen = new Int32Array(n).fill(-1); // step at which the group was last started
-  const value = new Float64Array(n);
-  const mean = new Float64Array(n);
-  const count = new Float64Array(n);
-  const out = new VectorBuilder(grid);
-  const outIndex = new Int32Array(n).fill(-1);
-  const order: number[] = [];
+  const steps = grid.steps;
+  // One cell per (group, step). Series-major order keeps each cell's inputs in series order, as Prometheus
+  // adds them, while reading every input array sequentially.
+  const value = new Float64Array(n * steps);
+  const mean = new Float64Array(n * steps);
+  const count = new Float64Array(n * steps);
+  const firstSeen = new Int32Array(n).fill(-1); // for the output order: the first input series of each group
   const op = e.op;
-  for (let step = 0; step < grid.steps; step++) {
-    if ((step & 63) === 0) grid.budget.check();
-    order.length = 0;
-    for (let si = 0; si < input.length; si++) {
-      const s = input[si] as StepSeries;
-      if (s.present[step] !== 1) continue;
-      const v = s.values[step] as number;
-      const g = groups.of[si] as number;
-      if (seen[g] !== step) {
-        seen[g] = step;
-        order.push(g);
-        value[g] = op === 'stddev' || op === 'stdvar' ? 0 : op === 'group' ? 1 : v;
-        mean[g] = v;
-        count[g] = 1;
+  for (let si = 0; si < input.length; si++) {
+    if ((si & 63) === 0) grid.budget.check();
+    const s = input[si] as StepSeries;
+    const g = groups.of[si] as number;
+    const base = g * steps;
+    const present = s.present;
+    const vals = s.values;
+    for (let step = 0; step < steps; step++) {
+      if (present[step] !== 1) continue;
+      const v = vals[step] as number;
+      const cell = base + step;
+      const c = (count[cell] as number) + 1;
+      count[cell] = c;
+      if (c === 1) {
+        if (firstSeen[g] === -1) firstSeen[g] = si;
+        value[cell] = op === 'stddev' || op === 'stdvar' ? 0 : op === 'group' ? 1 : v;
+        mean[cell] = v;
         continue;
       }
       switch (op) {
         case 'sum':
-          value[g] = (value[g] as number) + v;
+          value[cell] = (value[cell] as number) + v;
           break;
         case 'avg': {
-          const c = (count[g] as number) + 1;
-          count[g] = c;
-          const m = mean[g] as number;
+          const m = mean[cell] as number;
           if (m === Infinity || m === -Infinity) {
             if ((v === Infinity || v === -Infinity) && m > 0 === v > 0) break;
             if (Number.isFinite(v)) break;
           }
-          mean[g] = m + (v / c - m / c);
+          mean[cell] = m + (v / c - m / c);
           break;
         }
         case 'max': {
-          const cur = value[g] as number;
-          if (cur < v || Number.isNaN(cur)) value[g] = v;
+          const cur = value[cell] as number;
+          if (cur < v || cur !== cur) value[cell] = v;
           break;
         }
         case 'min': {
-          const cur = value[g] as number;
-          if (cur > v || Number.isNaN(cur)) value[g] = v;
+          const cur = value[cell] as number;
+          if (cur > v || cur !== cur) value[cell] = v;
           break;
         }
-        case 'count':
-          count[g] = (count[g] as number) + 1;
-          break;
         case 'stddev':
         case 'stdvar': {
-          const c = (count[g] as number) + 1;
-          count[g] = c;
-          const delta = v - (mean[g] as number);
-          mean[g] = (mean[g] as number) + delta / c;
-          value[g] = (value[g] as number) + delta * (v - (mean[g]));
+          const delta = v - (mean[cell] as number);
+          mean[cell] = (mean[cell] as number) + delta / c;
+          value[cell] = (value[cell] as number) + delta * (v - (mean[cell] as number));
           break;
         }
         default:
           break;
       }
     }
-    for (const g of order) {
+  }
+  const out = new VectorBuilder(grid);
+  const order = [...firstSeen.keys()].filter((g) => (firstSeen[g] as number) >= 0).sort((a, b) => (firstSeen[a] as number) - (firstSeen[b] as number));
+  for (const g of order) {
+    const oi = out.index(groups.labels[g] as Labels, groups.keys[g]);
+    const base = g * steps;
+    for (let step = 0; step < steps; step++) {
+      const cell = base + step;
+      const c = count[cell] as number;
+      if (c === 0) continue;
       let v: number;
       switch (op) {
         case 'avg':
-          v = mean[g] as number;
+          v = mean[cell] as number;
           break;
         case 'count':
-          v = count[g] as number;
+          v = c;
           break;
         case 'stdvar':
-          v = (value[g] as number) / (count[g] as number);
+          v = (value[cell] as number) / c;
           break;
         case 'stddev':
-          v = Math.sqrt((value[g] as number) / (count[g] as number));
+          v = Math.sqrt((value[cell] as number) / c);
           break;
         default:
-          v = value[g] as number;
-      }
-      let oi = outIndex[g] as number;
-      if (oi < 0) {
-        oi = out.index(groups.labels[g] as Labels, groups.keys[g]);
-        outIndex[g] = oi;
+          v = value[cell] as number;
       }
       out.set(oi, step, v);
     }

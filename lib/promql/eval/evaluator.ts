@@ -8,7 +8,7 @@ import { aggregate } from './aggregate.js';
 import { scalarScalar, vectorScalar, vectorVector } from './binary.js';
 import { absentLabels, callInstant, mapSeries } from './instant-functions.js';
 import type { RangeContext } from './range-functions.js';
-import { RANGE_FUNCTIONS } from './range-functions.js';
+import { RANGE_FUNCTIONS, findResets } from './range-functions.js';
 import type { PreparedSeries } from './selectors.js';
 import { selectInstant, selectInstantTimestamps, windowPoints } from './selectors.js';
 import type { RangeSeries, StepGrid, StepSeries, Value } from './value.js';
@@ -31,6 +31,18 @@ function atMs(at: VectorSelector['at']): number | null {
   if (at === null) return null;
   if (at.kind !== 'time') throw execError('unresolved @ start()/end()');
   return at.ms;
+}
+
+const resetCache = new WeakMap<Float64Array, Int32Array>();
+
+/** Counter-reset positions of a series' values, computed once per fetched series. */
+function resetsOf(vals: Float64Array): Int32Array {
+  let r = resetCache.get(vals);
+  if (r === undefined) {
+    r = findResets(vals);
+    resetCache.set(vals, r);
+  }
+  return r;
 }
 
 export class Evaluator {
@@ -244,13 +256,16 @@ export class Evaluator {
       at = atMs(m.at);
     }
     const keepName = name === 'last_over_time';
-    const ctx: RangeContext = { stepMs: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs, arg1: 0, arg2: 0 };
+    const ctx: RangeContext = { stepMs: 0, rangeStartMs: 0, rangeEndMs: 0, rangeMs, arg1: 0, arg2: 0, resets: null, resetCursor: 0 };
+    const usesResets = name === 'rate' || name === 'increase' || name === 'resets';
     const budget = grid.budget;
     const out: StepSeries[] = [];
     let produced = 0;
     for (const s of source) {
       budget.check();
       const { ts, vals } = s;
+      ctx.resets = usesResets ? resetsOf(vals) : null;
+      ctx.resetCursor = 0;
       const values = new Float64Array(grid.steps);
       const present = new Uint8Array(grid.steps);
       let lo = 0;

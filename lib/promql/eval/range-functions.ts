@@ -14,6 +14,31 @@ export interface RangeContext {
   /** Scalar arguments at this step (quantile_over_time's q, predict_linear's t, holt_winters' factors). */
   arg1: number;
   arg2: number;
+  /**
+   * Indexes i of the series where vals[i] < vals[i-1] (counter resets), ascending, and a cursor into them that
+   * only moves forward as windows do: rate/increase/resets then visit only the resets inside a window, adding in
+   * the same order as Prometheus's full scan (so the result is bit-identical).
+   */
+  resets: Int32Array | null;
+  resetCursor: number;
+}
+
+/** The counter-reset positions of a series (see RangeContext.resets). */
+export function findResets(vals: Float64Array): Int32Array {
+  let n = 0;
+  for (let i = 1; i < vals.length; i++) if ((vals[i] as number) < (vals[i - 1] as number)) n++;
+  const out = new Int32Array(n);
+  for (let i = 1, j = 0; i < vals.length; i++) if ((vals[i] as number) < (vals[i - 1] as number)) out[j++] = i;
+  return out;
+}
+
+/** First reset index in (lo, hi) from the cursor on, moving the cursor past resets before lo + 1. */
+function firstReset(ctx: RangeContext, lo: number): number {
+  const r = ctx.resets as Int32Array;
+  let c = ctx.resetCursor;
+  while (c < r.length && (r[c] as number) <= lo) c++;
+  ctx.resetCursor = c;
+  return c;
 }
 
 export type RangeFunction = (ts: Float64Array, vals: Float64Array, lo: number, hi: number, ctx: RangeContext) => number | undefined;
@@ -39,11 +64,16 @@ function extrapolatedRate(ts: Float64Array, vals: Float64Array, lo: number, hi: 
   const last = vals[hi - 1] as number;
   let result = last - first;
   if (isCounter) {
-    let prev = first;
-    for (let i = lo + 1; i < hi; i++) {
-      const cur = vals[i] as number;
-      if (cur < prev) result += prev;
-      prev = cur;
+    if (ctx.resets !== null) {
+      const r = ctx.resets;
+      for (let c = firstReset(ctx, lo); c < r.length && (r[c] as number) < hi; c++) result += vals[(r[c] as number) - 1] as number;
+    } else {
+      let prev = first;
+      for (let i = lo + 1; i < hi; i++) {
+        const cur = vals[i] as number;
+        if (cur < prev) result += prev;
+        prev = cur;
+      }
     }
   }
   const tFirst = ts[lo] as number;
@@ -140,7 +170,14 @@ export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
     linearRegression(ts, vals, lo, hi, ctx.stepMs, reg);
     return (reg[0] as number) * ctx.arg1 + (reg[1] as number);
   },
-  resets(_ts, vals, lo, hi) {
+  resets(_ts, vals, lo, hi, ctx) {
+    if (ctx.resets !== null) {
+      const r = ctx.resets;
+      let c = firstReset(ctx, lo);
+      const from = c;
+      while (c < r.length && (r[c] as number) < hi) c++;
+      return c - from;
+    }
     let resets = 0;
     let prev = vals[lo] as number;
     for (let i = lo + 1; i < hi; i++) {

@@ -3,7 +3,7 @@
 // series' sorted arrays, so a query over many steps reads each sample a bounded number of times.
 import type { Labels, SeriesSamples } from '../querier.js';
 import { STALE_NAN_BITS, isStaleNaN } from '../querier.js';
-import { compareLabels, labelsKey } from '../labels.js';
+import { labelsKey } from '../labels.js';
 import { tooManySamples } from '../errors.js';
 import type { RangeSeries, StepGrid, StepSeries } from './value.js';
 
@@ -60,8 +60,29 @@ export function prepareSeries(input: readonly SeriesSamples[]): PreparedSeries[]
     }
     out.push({ labels: s.labels, key: labelsKey(s.labels), ts, vals, stale, clean });
   }
-  out.sort((a, b) => compareLabels(a.labels, b.labels));
-  return out;
+  return sortByLabels(out);
+}
+
+/** Sorts as Prometheus's storage returns series: by label set (labels.Compare), names sorted once per series. */
+function sortByLabels<T extends { labels: Labels }>(items: T[]): T[] {
+  const flat = new Map<T, string[]>();
+  for (const it of items) {
+    const names = Object.keys(it.labels).sort();
+    const pairs: string[] = [];
+    for (const n of names) pairs.push(n, it.labels[n] as string);
+    flat.set(it, pairs);
+  }
+  return items.sort((a, b) => {
+    const x = flat.get(a) as string[];
+    const y = flat.get(b) as string[];
+    const n = Math.min(x.length, y.length);
+    for (let i = 0; i < n; i++) {
+      const p = x[i] as string;
+      const q = y[i] as string;
+      if (p !== q) return p < q ? -1 : 1;
+    }
+    return x.length - y.length;
+  });
 }
 
 /**
