@@ -116,7 +116,7 @@ function simple(e: AggregateExpr, input: readonly StepSeries[], grid: StepGrid):
         case 'stdvar': {
           const delta = v - (mean[cell] as number);
           mean[cell] = (mean[cell] as number) + delta / c;
-          value[cell] = (value[cell] as number) + delta * (v - (mean[cell] as number));
+          value[cell] = (value[cell] as number) + delta * (v - (mean[cell]));
           break;
         }
         default:
