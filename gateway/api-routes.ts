@@ -19,7 +19,8 @@ export interface ApiRouteDeps {
 }
 
 function paramsOf(query: URLSearchParams): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
+  // No prototype: a parameter named `__proto__` is a parameter like any other (and gets its 400 downstream).
+  const out = Object.create(null) as Record<string, string[]>;
   for (const [k, v] of query) (out[k] ??= []).push(v);
   return out;
 }

@@ -31,7 +31,7 @@ export function readRequest(req: HttpRequest): GatewayRequest {
 
 /** First value of every query parameter (repeated keys keep the first; label filters are read separately). */
 export function firstParams(query: URLSearchParams): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of query) if (!(k in out)) out[k] = v;
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of query) if (!Object.hasOwn(out, k)) out[k] = v;
   return out;
 }

@@ -30,3 +30,19 @@ describe('gateway: malformed percent-encoding in a path', () => {
     expect(res.status).toBe(202);
   });
 });
+
+describe('gateway: query parameters named like Object.prototype members', () => {
+  let bed: Testbed;
+  beforeAll(async () => {
+    bed = await startTestbed();
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  it.each(['/api/maintenance?__proto__=', '/api/logs?__proto__=x', '/api/targets?constructor=1&hasOwnProperty=2'])('answers %s without a 500 (found by the fuzzer)', async (path) => {
+    const res = await fetch(`${bed.url}${path}`, { headers: { authorization: `Bearer ${bed.adminKey}` } });
+    expect(res.status).toBeLessThan(500);
+    expect(bed.handlerErrors).toEqual([]);
+  });
+});

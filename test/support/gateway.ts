@@ -1,7 +1,7 @@
 // Test support: the real gateway in-process, wired as the all-in-one wires it (real uWS on a free port, the
 // real ingest service on the test Redis under a unique prefix, the real query service on an in-memory SQLite
 // store, the real authenticator), so tests and the fuzzer talk HTTP to exactly what users talk to.
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createIngestApi, type IngestService } from '../../ingest/service.js';
@@ -16,7 +16,7 @@ import { createSqliteStore, type SqliteStore } from '../../lib/store/sqlite/stor
 import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import { ensureBootstrap } from '../../query/bootstrap.js';
 import { createQueryApi } from '../../query/service.js';
-import { deletePrefix, newRedis, uniquePrefix } from './redis.js';
+import { deletePrefix, testRedisUrl, uniquePrefix } from './redis.js';
 import { attachGateway, type GatewayDeps } from '../../gateway/index.js';
 
 export const TESTBED_ADMIN_KEY = 'lw_testbed_admin_key_0123456789';
@@ -29,6 +29,8 @@ export interface TestbedOptions {
   authCacheTtlMs?: number;
   ingest?: Partial<IngestConfig>;
   gateway?: Partial<GatewayDeps['config']>;
+  /** Redis to use (default: the test suite's); the benchmarks and the long fuzz run pass their own. */
+  redisUrl?: string;
 }
 
 export interface Testbed {
@@ -47,7 +49,7 @@ export interface Testbed {
 export async function startTestbed(options: TestbedOptions = {}): Promise<Testbed> {
   const logger = pino({ level: 'silent' });
   const registry = new Registry();
-  const redis = newRedis();
+  const redis = new Redis(options.redisUrl ?? testRedisUrl(), { maxRetriesPerRequest: 3 });
   const names = streamNames(uniquePrefix('gw'), 2);
   const store = await createSqliteStore({ path: ':memory:' });
   await ensureBootstrap(store, { bootstrapApiKey: TESTBED_ADMIN_KEY, now: Date.now });
