@@ -10,6 +10,7 @@ import { supervisePersisterWorker } from '../ingest/persister/worker.js';
 import { createRetentionLoop } from '../ingest/retention/retention.js';
 import { openApiDocument } from '../lib/api/openapi.js';
 import type { Authenticate } from '../lib/auth/principal.js';
+import type { Revocations } from '../lib/auth/revocations.js';
 import type { IngestApi, QueryApi } from '../lib/rpc/apis.js';
 import type { Store } from '../lib/store/port.js';
 import { ensureBootstrap } from '../query/bootstrap.js';
@@ -19,13 +20,13 @@ import type { Platform } from './platform.js';
 
 const consumerName = (p: Platform): string => `${p.config.replicaId}-${process.pid}`;
 
-export async function buildQuery(p: Platform, deps: { store: Store; authenticate: Authenticate; jwtSecret: Uint8Array }): Promise<QueryApi> {
+export async function buildQuery(p: Platform, deps: { store: Store; authenticate: Authenticate; jwtSecret: Uint8Array; revocations: Revocations }): Promise<QueryApi> {
   const boot = await ensureBootstrap(deps.store, { bootstrapApiKey: p.config.bootstrapApiKey, now: Date.now });
   if (boot.createdKey) {
     // Shown once: the key is stored only as a hash.
     process.stdout.write(`\nLightwatch admin API key for tenant "default" (shown once, keep it): ${boot.createdKey}\n\n`);
   }
-  return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger: p.logger.child({ part: 'query' }) });
+  return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger: p.logger.child({ part: 'query' }), revocations: deps.revocations });
 }
 
 export async function buildIngest(p: Platform, deps: { redis: Redis; redisUrl: string; store: Store; authenticate: Authenticate }): Promise<IngestService> {
@@ -127,12 +128,13 @@ export function buildGateway(p: Platform, app: TemplatedApp, deps: { ingest: Ing
   });
 }
 
-export async function buildRealtime(p: Platform, app: TemplatedApp, deps: { redis: Redis; redisUrl: string; authenticate: Authenticate }): Promise<Realtime> {
+export async function buildRealtime(p: Platform, app: TemplatedApp, deps: { redis: Redis; redisUrl: string; authenticate: Authenticate; revocations: Revocations }): Promise<Realtime> {
   const realtime = attachRealtime(app, {
     redis: deps.redis,
     redisUrl: deps.redisUrl,
     names: p.names,
     authenticate: deps.authenticate,
+    revocations: deps.revocations,
     logger: p.logger.child({ part: 'realtime' }),
     registry: p.registry,
     config: { replicaId: p.config.replicaId, ...p.config.realtime },

@@ -5,8 +5,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { createAuthenticator } from '../lib/auth/authenticator.js';
-import type { Authenticate } from '../lib/auth/principal.js';
+import { createAuthenticator, type Authenticator } from '../lib/auth/authenticator.js';
+import { createRevocationBus, type RevocationBus } from '../lib/auth/revocations.js';
+import { bridgeRevocations } from '../lib/auth/revocations-redis.js';
 import type { LightwatchConfig } from '../lib/config/config.js';
 import { attachNotFound, attachOps, type ReadinessCheck } from '../lib/http/ops.js';
 import { createApp, listen, type HttpServer } from '../lib/http/server.js';
@@ -79,8 +80,24 @@ export function jwtSecretFor(p: Platform, allowGenerated: boolean): Uint8Array {
   return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
 }
 
-export function authenticatorFor(store: Store, jwtSecret: Uint8Array): Authenticate {
+export function authenticatorFor(store: Store, jwtSecret: Uint8Array): Authenticator {
   return createAuthenticator({ store, jwtSecret });
+}
+
+/**
+ * This process's revocation bus: the authenticator drops its cache on every signal; with Redis, signals travel
+ * between processes over pub/sub (without it, as in a gateway or query process given no REDIS_URL, revocations
+ * take effect within the authenticator's cache TTL).
+ */
+export async function revocationsFor(p: Platform, authenticate: Authenticator, redis: Redis | undefined): Promise<RevocationBus> {
+  const bus = createRevocationBus((err) => p.logger.error({ err }, 'revocation listener failed'));
+  bus.subscribe(() => authenticate.forget());
+  if (redis) {
+    const log = p.logger.child({ part: 'revocations' });
+    const bridge = await bridgeRevocations(bus, redis, `${p.config.streamPrefix}:revocations`, (err) => log.warn({ err }, 'revocation signal over Redis failed'));
+    p.lifecycle.onClose('revocation signals', () => bridge.close());
+  }
+  return bus;
 }
 
 /** A uWS app with /healthz, /readyz and /metrics. */

@@ -4,7 +4,7 @@ import type { LightwatchConfig } from '../lib/config/config.js';
 import { ingestApiClient, queryApiClient } from '../lib/rpc/grpc-clients.js';
 import { ingestBinding, queryBinding, startGrpcServer, type GrpcServiceBinding } from '../lib/rpc/grpc-server.js';
 import type { Command } from './usage.js';
-import { authenticatorFor, createPlatform, jwtSecretFor, listenHttp, openStoreFor, opsApp, redisConnection, redisUrlFor, type Platform } from './platform.js';
+import { authenticatorFor, revocationsFor, createPlatform, jwtSecretFor, listenHttp, openStoreFor, opsApp, redisConnection, redisUrlFor, type Platform } from './platform.js';
 import { buildDetector, buildGateway, buildIngest, buildQuery, buildRealtime } from './parts.js';
 
 const DEFAULT_GRPC_PORT = { ingest: 50051, query: 50052 } as const;
@@ -29,12 +29,13 @@ async function runAll(p: Platform): Promise<void> {
   const store = await openStoreFor(p);
   const jwtSecret = jwtSecretFor(p, true);
   const authenticate = authenticatorFor(store, jwtSecret);
-  const query = await buildQuery(p, { store, authenticate, jwtSecret });
+  const revocations = await revocationsFor(p, authenticate, redis);
+  const query = await buildQuery(p, { store, authenticate, jwtSecret, revocations });
   const ingest = await buildIngest(p, { redis, redisUrl, store, authenticate });
   await buildDetector(p, { redis, store });
   const app = opsApp(p, { redis: async () => void (await redis.ping()), store: () => store.ping() });
   buildGateway(p, app, { ingest, query, authenticate });
-  const realtime = await buildRealtime(p, app, { redis, redisUrl, authenticate });
+  const realtime = await buildRealtime(p, app, { redis, redisUrl, authenticate, revocations });
   await listenHttp(p, app);
   await serveGrpc(p, p.config.grpcPort ?? DEFAULT_GRPC_PORT.ingest, [ingestBinding(ingest), queryBinding(query)]);
   void realtime;
@@ -50,6 +51,7 @@ async function runGateway(p: Platform): Promise<void> {
   // The gateway authenticates early (401/403 before reading a body) with the same store the services use.
   const store = await openStoreFor(p);
   const authenticate = authenticatorFor(store, jwtSecretFor(p, false));
+  await revocationsFor(p, authenticate, p.config.redisUrl ? await redisConnection(p, p.config.redisUrl, 'revocations') : undefined);
   const app = opsApp(p, { store: () => store.ping() });
   buildGateway(p, app, { ingest, query, authenticate });
   await listenHttp(p, app);
@@ -60,6 +62,7 @@ async function runIngest(p: Platform): Promise<void> {
   const redis = await redisConnection(p, redisUrl, 'main');
   const store = await openStoreFor(p);
   const authenticate = authenticatorFor(store, jwtSecretFor(p, false));
+  await revocationsFor(p, authenticate, redis);
   const ingest = await buildIngest(p, { redis, redisUrl, store, authenticate });
   await listenHttp(p, opsApp(p, { redis: async () => void (await redis.ping()), store: () => store.ping() }));
   await serveGrpc(p, p.config.grpcPort ?? DEFAULT_GRPC_PORT.ingest, [ingestBinding(ingest)]);
@@ -68,7 +71,10 @@ async function runIngest(p: Platform): Promise<void> {
 async function runQuery(p: Platform): Promise<void> {
   const store = await openStoreFor(p);
   const jwtSecret = jwtSecretFor(p, false);
-  const query = await buildQuery(p, { store, authenticate: authenticatorFor(store, jwtSecret), jwtSecret });
+  const authenticate = authenticatorFor(store, jwtSecret);
+  // With REDIS_URL, revocations reach the other processes at once; without, within their cache TTL.
+  const revocations = await revocationsFor(p, authenticate, p.config.redisUrl ? await redisConnection(p, p.config.redisUrl, 'revocations') : undefined);
+  const query = await buildQuery(p, { store, authenticate, jwtSecret, revocations });
   await listenHttp(p, opsApp(p, { store: () => store.ping() }));
   await serveGrpc(p, p.config.grpcPort ?? DEFAULT_GRPC_PORT.query, [queryBinding(query)]);
 }
@@ -78,8 +84,9 @@ async function runRealtime(p: Platform): Promise<void> {
   const redis = await redisConnection(p, redisUrl, 'main');
   const store = await openStoreFor(p);
   const authenticate = authenticatorFor(store, jwtSecretFor(p, false));
+  const revocations = await revocationsFor(p, authenticate, redis);
   const app = opsApp(p, { redis: async () => void (await redis.ping()) });
-  await buildRealtime(p, app, { redis, redisUrl, authenticate });
+  await buildRealtime(p, app, { redis, redisUrl, authenticate, revocations });
   await listenHttp(p, app);
 }
 

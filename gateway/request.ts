@@ -19,13 +19,14 @@ export function readRequest(req: HttpRequest): GatewayRequest {
   const headers = headersOf(req);
   const given = headers['x-request-id'];
   const query = new URLSearchParams(req.getQuery() ?? '');
+  const cred = extractCredential({ authorization: headers.authorization, apiKey: headers['x-api-key'] });
   return {
     method: req.getMethod().toUpperCase(),
     url: req.getUrl(),
     query,
     headers,
     requestId: given && REQUEST_ID.test(given) ? given : randomUUID(),
-    credential: extractCredential({ authorization: headers.authorization, apiKey: headers['x-api-key'] }),
+    credential: cred.ok ? cred.credential : null,
   };
 }
 

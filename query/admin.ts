@@ -99,6 +99,7 @@ export function adminHandlers(opts: AdminOptions): HandlerTable {
         if (k.revokedAt !== undefined) return { body: presentKey(k) };
         const at = ctx.now();
         if (!(await ctx.store.revokeApiKey(tenant, k.id, at))) throw missing('key', call.id);
+        ctx.revoked(`key:${k.id}`);
         ctx.logger.info({ requestId: call.requestId, tenant, keyId: k.id, by: call.principal.subject }, 'api key revoked');
         return { body: presentKey({ ...k, revokedAt: at }) };
       },
@@ -127,6 +128,7 @@ export function adminHandlers(opts: AdminOptions): HandlerTable {
     'users:delete': {
       run: async (ctx, call) => {
         if (!(await ctx.store.deleteUser(call.principal.tenant, call.id))) throw missing('user', call.id);
+        ctx.revoked(`user:${call.id}`);
         ctx.logger.info({ requestId: call.requestId, tenant: call.principal.tenant, userId: call.id, by: call.principal.subject }, 'user deleted');
         return { body: { deleted: true, id: call.id } };
       },

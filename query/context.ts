@@ -11,6 +11,8 @@ export interface ServiceContext {
   /** A new time-ordered id (ULID) for a stored entity. */
   newId: () => string;
   logger: Logger;
+  /** Announces that a subject's credentials no longer hold (`key:<id>`, `user:<id>`). */
+  revoked: (subject: string) => void;
 }
 
 export interface Call {

@@ -6,6 +6,7 @@
 // silences and maintenance needs `read`; every write, and anything under tenants, keys and users, needs
 // `admin` (admin implies read); `ingest`-only keys get 403 everywhere here. Creating tenants needs admin in
 // tenant `default`. POST /api/auth/login needs no credential.
+import type { Revocations } from '../lib/auth/revocations.js';
 import type { Logger } from 'pino';
 import { ParamProblems, pickParams } from '../lib/api/params.js';
 import { findResourceRoute, type Access } from '../lib/api/routes.js';
@@ -31,6 +32,8 @@ export interface QueryApiDeps {
   jwtTtlSec: number;
   now?: () => number;
   logger: Logger;
+  /** Where revoked keys and deleted users are announced (live sessions end, caches drop them). */
+  revocations?: Pick<Revocations, 'publish'>;
 }
 
 /** The principal of a public route: belongs to no tenant, holds no scope. */
@@ -39,7 +42,7 @@ const ANONYMOUS: Principal = { tenant: '', scopes: [], subject: 'anonymous' };
 export function createQueryApi(deps: QueryApiDeps): QueryApi {
   const now = deps.now ?? Date.now;
   const ids = createIdGenerator();
-  const ctx: ServiceContext = { store: deps.store, now, newId: () => ids.next(now()), logger: deps.logger };
+  const ctx: ServiceContext = { store: deps.store, now, newId: () => ids.next(now()), logger: deps.logger, revoked: (subject) => deps.revocations?.publish(subject) };
   const handlers: HandlerTable = {
     ...targetHandlers,
     ...incidentHandlers,

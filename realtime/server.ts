@@ -7,7 +7,7 @@ import { hasScope } from '../lib/auth/principal.js';
 import { isLightwatchError } from '../lib/errors/errors.js';
 import { resolveChannel } from './channels.js';
 import { validateRealtimeConfig } from './config.js';
-import { extractCredential } from './credentials.js';
+import { extractCredential } from '../lib/auth/credentials.js';
 import { CursorError, decodeVector, type Vector } from './cursor.js';
 import { FilterError, RESERVED_PARAMS, parseFilter, type Filter } from './filter.js';
 import { realtimeStreams } from './groups.js';
@@ -16,6 +16,7 @@ import { errorMessage, parseClientMessage, pongMessage, type ClientMessage } fro
 import { createRealtimeMetrics } from './metrics.js';
 import { assertNativeUws } from './native.js';
 import { createStreamReader } from './reader.js';
+import { createSessionRegistry, type Session } from './sessions.js';
 import { ensureReplicaGroups, readGroupPositions } from './groups.js';
 import type { Conn } from './state.js';
 import type { Realtime, RealtimeDeps } from './types.js';
@@ -34,11 +35,12 @@ export const CLOSE = {
 
 type Preflight =
   | { ok: false; code: number; reason: string }
-  | { ok: true; tenant: string; subject: string; label: string; filter?: Filter; since?: Vector };
+  | { ok: true; tenant: string; subject: string; credential: string; label: string; filter?: Filter; since?: Vector };
 
 interface UserData {
   pre: Preflight;
   conn?: Conn;
+  session?: Session;
 }
 
 let hubSeq = 0;
@@ -78,6 +80,13 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
     onRead: hub.consume,
     onIdle: hub.onIdle,
   });
+  const sessions = createSessionRegistry(deps.authenticate, (err) => log.warn({ err }, 'rechecking websocket credentials failed'));
+  const unsubscribeRevocations = deps.revocations?.subscribe((subject) => {
+    const n = sessions.revoke(subject);
+    if (n > 0) log.info({ subject, closed: n }, 'closed websockets of a revoked credential');
+  });
+  let recheckTimer: NodeJS.Timeout | undefined;
+  let rechecking = false;
   let starting: Promise<void> | undefined;
   let started = false;
   let closing: Promise<void> | undefined;
@@ -86,7 +95,7 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
   const reject = (code: number, reason: string): Preflight => ({ ok: false, code, reason });
 
   async function preflight(url: string, params: URLSearchParams, authorization: string, xApiKey: string): Promise<Preflight> {
-    const cred = extractCredential({ authorization, xApiKey, token: params.get('token') ?? '' });
+    const cred = extractCredential({ authorization, apiKey: xApiKey, token: params.get('token') ?? '' });
     if (!cred.ok) return reject(CLOSE.unauthenticated, cred.message);
     let principal;
     try {
@@ -101,7 +110,7 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
       return reject(CLOSE.internal, 'authentication failed');
     }
     if (!hasScope(principal, 'read')) return reject(CLOSE.forbidden, "credential lacks the 'read' scope");
-    const base = { ok: true as const, tenant: principal.tenant, subject: principal.subject };
+    const base = { ok: true as const, tenant: principal.tenant, subject: principal.subject, credential: cred.credential };
     const filterParams: Array<[string, string]> = [];
     for (const [k, v] of params) if (!RESERVED_PARAMS.has(k)) filterParams.push([k, v]);
     const since = params.get('since');
@@ -174,6 +183,8 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
     }
     const conn = hub.openConn(ws, pre.tenant, pre.label);
     ud.conn = conn;
+    ud.session = { credential: pre.credential, subject: pre.subject, end: (reason) => void (conn.closed || ws.end(CLOSE.unauthenticated, reason)) };
+    sessions.add(ud.session);
     if (pre.filter) hub.subscribe(conn, pre.filter, pre.since);
   }
 
@@ -279,8 +290,9 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
       if (conn) hub.onDrain(conn);
     },
     close: (ws) => {
-      const conn = ws.getUserData().conn;
-      if (conn) hub.closeConn(conn);
+      const ud = ws.getUserData();
+      if (ud.session) sessions.remove(ud.session);
+      if (ud.conn) hub.closeConn(ud.conn);
     },
   };
   app.ws<UserData>('/ws', behavior);
@@ -295,6 +307,12 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
         hub.live.copyFrom(positions);
         reader.start();
         hub.startTimers();
+        recheckTimer = setInterval(() => {
+          if (rechecking) return;
+          rechecking = true;
+          sessions.recheck().finally(() => (rechecking = false)).catch(() => undefined);
+        }, deps.authRecheckMs ?? 5_000);
+        recheckTimer.unref();
         started = true;
         log.info({ streams: streams.length }, 'realtime reading');
       })();
@@ -306,6 +324,8 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
       closing ??= (async () => {
         closed = true;
         hub.stopTimers();
+        clearInterval(recheckTimer);
+        unsubscribeRevocations?.();
         for (const c of hub.allConnections()) if (!c.closed) c.ws.end(CLOSE.goingAway, 'server shutting down');
         await starting?.catch(() => undefined);
         await reader.close();

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Authenticate } from '../lib/auth/principal.js';
+import type { Revocations } from '../lib/auth/revocations.js';
 import type { StreamNames } from '../lib/streams/partition.js';
 
 export interface RealtimeConfig {
@@ -37,6 +38,10 @@ export interface RealtimeDeps {
   config: RealtimeConfig;
   /** Epoch ms; injected so tests drive rate limits and grace periods. */
   clock?: () => number;
+  /** Revocation signals: sessions of a revoked key or deleted user are closed (4401) at once. */
+  revocations?: Pick<Revocations, 'subscribe'>;
+  /** How often open sessions' credentials are checked again (the safety net for a lost signal); default 5000 ms. */
+  authRecheckMs?: number;
 }
 
 export interface Realtime {

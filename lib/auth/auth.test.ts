@@ -3,7 +3,8 @@ import { createAuthenticator } from './authenticator.js';
 import { generateApiKey, hashApiKey } from './keys.js';
 import { issueToken, verifyToken } from './jwt.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import type { ApiKey } from '../store/types.js';
+import { SignJWT } from 'jose';
+import type { ApiKey, User } from '../store/types.js';
 
 const secret = new TextEncoder().encode('test-secret-test-secret-test-secret');
 
@@ -32,7 +33,7 @@ describe('auth', () => {
     const rec: ApiKey = { id: 'k1', tenant: 'acme', name: 'agent', hash: g.hash, prefix: g.prefix, scopes: ['ingest'], createdAt: 0 };
     let t = 0;
     const auth = createAuthenticator({
-      store: { findApiKeyByHash: async (h) => (lookups++, h === rec.hash ? rec : null) },
+      store: { findApiKeyByHash: async (h) => (lookups++, h === rec.hash ? rec : null), listUsers: async () => [] },
       jwtSecret: secret,
       cacheTtlMs: 1000,
       now: () => t,
@@ -44,5 +45,28 @@ describe('auth', () => {
     t = 2000;
     await expect(auth(g.key)).rejects.toMatchObject({ code: 'unauthenticated' });
     await expect(auth('lw_unknown')).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('refuses a revoked key at once after forget()', async () => {
+    const g = generateApiKey();
+    const rec: ApiKey = { id: 'k2', tenant: 'acme', name: 'agent', hash: g.hash, prefix: g.prefix, scopes: ['read'], createdAt: 0 };
+    const auth = createAuthenticator({ store: { findApiKeyByHash: async () => rec, listUsers: async () => [] }, jwtSecret: secret, cacheTtlMs: 60_000 });
+    await auth(g.key);
+    rec.revokedAt = 1;
+    await expect(auth(g.key)).resolves.toMatchObject({ subject: 'key:k2' }); // cached
+    auth.forget();
+    await expect(auth(g.key)).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it("refuses a deleted user's token, and a token without exp", async () => {
+    const users: User[] = [{ id: 'u1', tenant: 'acme', email: 'a@example.com', passwordHash: 'x', scopes: ['read'], createdAt: 0 }];
+    const auth = createAuthenticator({ store: { findApiKeyByHash: async () => null, listUsers: async (tenant) => users.filter((u) => u.tenant === tenant) }, jwtSecret: secret, cacheTtlMs: 60_000 });
+    const t = await issueToken({ userId: 'u1', tenant: 'acme', scopes: ['read'] }, secret, 60, Date.now());
+    expect(await auth(t)).toEqual({ tenant: 'acme', scopes: ['read'], subject: 'user:u1' });
+    users.length = 0;
+    auth.forget();
+    await expect(auth(t)).rejects.toMatchObject({ code: 'unauthenticated' });
+    const forever = await new SignJWT({ tenant: 'acme', scopes: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setIssuer('lightwatch').setSubject('u1').setIssuedAt().sign(secret);
+    await expect(verifyToken(forever, secret)).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 });

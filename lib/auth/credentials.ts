@@ -1,46 +1,62 @@
-// Pulls the raw credential out of what real agents send (CONTRACTS.md, "Authentication"):
-// `Authorization: Bearer <key|jwt>`, `X-API-Key: <key>`, HTTP Basic with the key as password (any user),
-// Elasticsearch's `Authorization: ApiKey <base64(id:key)>` or `ApiKey <key>`, and `?token=` for WebSockets.
+// The one place that pulls the raw credential out of a request, for the HTTP gateway and the WebSocket tier
+// alike (CONTRACTS.md, "Authentication"): `Authorization: Bearer <key|jwt>`, HTTP Basic with the key as the
+// password (any user name; agents that fill only the user name put the key there), Elasticsearch's
+// `Authorization: ApiKey <base64(id:key)>` or `ApiKey <key>` (any key: a value that does not decode to
+// `id:key` is the key itself), `X-API-Key: <key>`, and `?token=` (browsers cannot set WebSocket headers).
+// Pure; no I/O.
 
 export interface CredentialSources {
   authorization?: string | undefined;
+  /** The `X-API-Key` header. */
   apiKey?: string | undefined;
+  /** The decoded `token` query parameter (WebSockets only). */
   token?: string | undefined;
 }
 
-function decodeBase64(s: string): string | null {
-  if (!/^[A-Za-z0-9+/=_-]+$/.test(s)) return null;
-  return Buffer.from(s, 'base64').toString('utf8');
+export type CredentialResult = { ok: true; credential: string } | { ok: false; message: string };
+
+const PRINTABLE = /^[\x20-\x7e]+$/;
+
+function decodeBase64Text(value: string): string | undefined {
+  if (!/^[A-Za-z0-9+/=_-]+$/.test(value)) return undefined;
+  const text = Buffer.from(value, 'base64').toString('utf8');
+  return PRINTABLE.test(text) ? text : undefined;
 }
 
-export function extractCredential(src: CredentialSources): string | null {
-  const auth = src.authorization?.trim();
-  if (auth) {
-    const space = auth.indexOf(' ');
-    const scheme = (space < 0 ? auth : auth.slice(0, space)).toLowerCase();
-    const value = space < 0 ? '' : auth.slice(space + 1).trim();
-    if (scheme === 'bearer' && value) return value;
-    if (scheme === 'basic' && value) {
-      const decoded = decodeBase64(value);
-      if (decoded === null) return null;
-      const colon = decoded.indexOf(':');
-      const password = colon < 0 ? decoded : decoded.slice(colon + 1);
-      return password || null;
+function fromAuthorization(header: string): CredentialResult {
+  const space = header.indexOf(' ');
+  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+  const value = space < 0 ? '' : header.slice(space + 1).trim();
+  if (value.length === 0) return { ok: false, message: `Authorization ${scheme.slice(0, 20)} carries no credential` };
+  switch (scheme) {
+    case 'bearer':
+      return { ok: true, credential: value };
+    case 'basic': {
+      const text = decodeBase64Text(value);
+      const colon = text?.indexOf(':') ?? -1;
+      if (text === undefined || colon < 0) return { ok: false, message: 'Authorization Basic is not base64 of user:password' };
+      const password = text.slice(colon + 1);
+      const credential = password.length > 0 ? password : text.slice(0, colon);
+      return credential.length > 0 ? { ok: true, credential } : { ok: false, message: 'Authorization Basic carries no key' };
     }
-    if (scheme === 'apikey' && value) {
-      // Elasticsearch clients send base64(id:api_key); some send the key itself.
-      if (value.startsWith('lw_')) return value;
-      const decoded = decodeBase64(value);
-      if (decoded !== null) {
-        const colon = decoded.indexOf(':');
-        const key = colon < 0 ? decoded : decoded.slice(colon + 1);
-        if (key) return key;
-      }
-      return value;
+    case 'apikey': {
+      const text = decodeBase64Text(value);
+      const colon = text?.indexOf(':') ?? -1;
+      if (text !== undefined && colon > 0 && colon < text.length - 1) return { ok: true, credential: text.slice(colon + 1) };
+      return { ok: true, credential: value };
     }
-    return null;
+    default:
+      return { ok: false, message: `Authorization scheme '${scheme.slice(0, 20)}' is not supported; use Bearer, Basic or ApiKey` };
   }
-  if (src.apiKey?.trim()) return src.apiKey.trim();
-  if (src.token?.trim()) return src.token.trim();
-  return null;
+}
+
+/** The credential of a request: Authorization first, then X-API-Key, then `?token=`. */
+export function extractCredential(src: CredentialSources): CredentialResult {
+  const authorization = src.authorization?.trim() ?? '';
+  if (authorization.length > 0) return fromAuthorization(authorization);
+  const apiKey = src.apiKey?.trim() ?? '';
+  if (apiKey.length > 0) return { ok: true, credential: apiKey };
+  const token = src.token?.trim() ?? '';
+  if (token.length > 0) return { ok: true, credential: token };
+  return { ok: false, message: 'missing credential: send Authorization, X-API-Key or ?token=' };
 }

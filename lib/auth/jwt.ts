@@ -24,7 +24,8 @@ export async function issueToken(subject: TokenSubject, secret: Uint8Array, ttlS
 
 export async function verifyToken(token: string, secret: Uint8Array): Promise<Principal> {
   try {
-    const { payload } = await jwtVerify(token, secret, { issuer: ISSUER, algorithms: ['HS256'] });
+    // A token without exp would be valid forever: refused (issue 17, item 6).
+    const { payload } = await jwtVerify(token, secret, { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp'] });
     const scopes = Array.isArray(payload.scopes) ? payload.scopes.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s as string)) : [];
     if (typeof payload.tenant !== 'string' || typeof payload.sub !== 'string') throw new Error('claims');
     return { tenant: payload.tenant, scopes, subject: `user:${payload.sub}` };

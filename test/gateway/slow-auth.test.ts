@@ -4,6 +4,7 @@
 // user's JWT (verified asynchronously), and must still get the whole body.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthStore } from '../../lib/auth/authenticator.js';
 import type { Store } from '../../lib/store/port.js';
 import { startTestbed, type Testbed } from '../support/gateway.js';
 
@@ -11,10 +12,14 @@ const testdata = (name: string): Buffer => readFileSync(new URL(`../../ingest/pa
 
 const slowly =
   (ms: number) =>
-  (store: Store): Pick<Store, 'findApiKeyByHash'> => ({
+  (store: Store): AuthStore => ({
     findApiKeyByHash: async (hash) => {
       await new Promise((r) => setTimeout(r, ms));
       return store.findApiKeyByHash(hash);
+    },
+    listUsers: async (tenant) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return store.listUsers(tenant);
     },
   });
 

@@ -8,7 +8,7 @@ import { createIngestApi, type IngestService } from '../../ingest/service.js';
 import { DEFAULT_NORMALIZE_LIMITS } from '../../ingest/normalize/normalize.js';
 import type { IngestConfig } from '../../ingest/config.js';
 import { openApiDocument } from '../../lib/api/openapi.js';
-import { createAuthenticator } from '../../lib/auth/authenticator.js';
+import { createAuthenticator, type AuthStore } from '../../lib/auth/authenticator.js';
 import { attachNotFound, attachOps } from '../../lib/http/ops.js';
 import { createApp, listen, type HttpServer } from '../../lib/http/server.js';
 import type { Store } from '../../lib/store/port.js';
@@ -24,7 +24,7 @@ export const TESTBED_JWT_SECRET = new TextEncoder().encode('testbed-secret-testb
 
 export interface TestbedOptions {
   /** Wraps the store the authenticator reads (e.g. one that answers slowly). */
-  authStore?: (store: Store) => Pick<Store, 'findApiKeyByHash'>;
+  authStore?: (store: Store) => AuthStore;
   /** The authenticator's key cache (default 5 s as in production; 0 makes every request look the key up). */
   authCacheTtlMs?: number;
   ingest?: Partial<IngestConfig>;
