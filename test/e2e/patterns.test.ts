@@ -16,8 +16,8 @@ type Json = any;
 describe('a catastrophic pattern through the real service', () => {
   let sys: RunningSystem;
   beforeAll(async () => {
-    sys = await startSystem({ redisUrl: testRedisUrl() });
-  });
+    sys = await startSystem({ redisUrl: testRedisUrl(), startTimeoutMs: 50_000 });
+  }, 60_000);
   afterAll(async () => {
     await sys?.stop();
   });

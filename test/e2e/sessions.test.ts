@@ -19,8 +19,8 @@ type Json = any;
 describe('credentials and revocation through the real service', () => {
   let sys: RunningSystem;
   beforeAll(async () => {
-    sys = await startSystem({ redisUrl: testRedisUrl(), env: { BOOTSTRAP_API_KEY: BOOTSTRAP_KEY } });
-  });
+    sys = await startSystem({ redisUrl: testRedisUrl(), env: { BOOTSTRAP_API_KEY: BOOTSTRAP_KEY }, startTimeoutMs: 50_000 });
+  }, 60_000);
   afterAll(async () => {
     await sys?.stop();
   });
