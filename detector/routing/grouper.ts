@@ -1,0 +1,132 @@
+// Grouping as Alertmanager paces it, as a pure state machine driven by the caller's clock: a new group
+// waits groupWait, then sends everything it holds in one notification; later changes (an incident more, a
+// resolution) go out at most every groupInterval; with no change, firing groups are re-sent every
+// repeatInterval. A resolved incident that was never notified is dropped silently; one that was is always
+// announced.
+//
+// Exactly once across replicas: every flush carries a claim key derived only from facts every replica
+// shares — the route, the group, each incident's id, status and last change time, and for a repeat the
+// repeat slot counted from the group's oldest incident. A replica that takes a group over mid-way rebuilds it
+// from the incidents and computes the same key for the same content, so the store's claim lets one
+// notification per group through. The caller reports a refused claim with `flushed` like a sent one: the
+// content is then known to be out.
+import { createHash } from 'node:crypto';
+import { labelValue, matchesAll } from './match.js';
+import type { RouteSpec, RoutedIncident } from './types.js';
+
+export interface GroupFlush {
+  /** Claim key: the same on every replica flushing the same content (and repeat slot). */
+  key: string;
+  routeId: string;
+  channelId: string;
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  firing: RoutedIncident[];
+  /** Resolved since the last notification, and notified while firing. */
+  resolved: RoutedIncident[];
+  repeat: boolean;
+}
+
+interface Member {
+  incident: RoutedIncident;
+  notified: boolean;
+}
+
+interface Group {
+  route: RouteSpec;
+  key: string;
+  labels: Record<string, string>;
+  members: Map<string, Member>;
+  createdAt: number;
+  lastFlushAt: number | undefined;
+  changed: boolean;
+}
+
+/** The labels that name an incident's group on `route`. */
+export function groupLabelsOf(route: RouteSpec, i: RoutedIncident): Record<string, string> {
+  if (route.groupBy.includes('...')) return { ...i.labels, lightwatch_incident: i.id };
+  const out: Record<string, string> = {};
+  for (const l of route.groupBy) out[l] = labelValue(i, l);
+  return out;
+}
+
+function keyOf(routeId: string, labels: Record<string, string>): string {
+  return `${routeId}:${JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))}`;
+}
+
+const hash = (s: string): string => createHash('sha256').update(s).digest('base64url').slice(0, 22);
+
+export class Grouper {
+  private readonly groups = new Map<string, Group>();
+
+  constructor(private readonly routes: readonly RouteSpec[]) {}
+
+  /** Takes an incident's current state; returns the keys of the groups it belongs to. */
+  observe(i: RoutedIncident, now: number): string[] {
+    const keys: string[] = [];
+    for (const route of this.routes) {
+      if (!matchesAll(route.matchers, i)) continue;
+      const labels = groupLabelsOf(route, i);
+      const key = keyOf(route.id, labels);
+      let g = this.groups.get(key);
+      const m = g?.members.get(i.id);
+      if (!m && i.status === 'resolved') continue; // never seen firing here: nothing to announce
+      if (!g) {
+        g = { route, key, labels, members: new Map(), createdAt: now, lastFlushAt: undefined, changed: false };
+        this.groups.set(key, g);
+      }
+      keys.push(key);
+      if (m && m.incident.status === i.status && m.incident.changedAt === i.changedAt) continue;
+      g.members.set(i.id, { incident: i, notified: m?.notified ?? false });
+      g.changed = true;
+    }
+    return keys;
+  }
+
+  private dueAt(g: Group): number {
+    if (g.lastFlushAt === undefined) return g.createdAt + g.route.groupWaitMs;
+    if (g.changed) return g.lastFlushAt + g.route.groupIntervalMs;
+    const anyFiring = [...g.members.values()].some((m) => m.incident.status === 'firing');
+    return anyFiring && g.route.repeatIntervalMs > 0 ? g.lastFlushAt + g.route.repeatIntervalMs : Number.POSITIVE_INFINITY;
+  }
+
+  /** When the next flush falls due (Infinity when none will). */
+  nextDueAt(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const g of this.groups.values()) min = Math.min(min, this.dueAt(g));
+    return min;
+  }
+
+  /** The notifications due at `now`, each one group; the groups' state moves on as if each were sent. */
+  flush(now: number): GroupFlush[] {
+    const out: GroupFlush[] = [];
+    for (const g of [...this.groups.values()]) {
+      if (this.dueAt(g) > now) continue;
+      const members = [...g.members.values()];
+      const firing = members.filter((m) => m.incident.status === 'firing').map((m) => m.incident);
+      const resolved = members.filter((m) => m.incident.status === 'resolved' && m.notified).map((m) => m.incident);
+      const repeat = !g.changed && g.lastFlushAt !== undefined;
+      for (const m of members) {
+        if (m.incident.status === 'resolved') g.members.delete(m.incident.id);
+        else m.notified = true;
+      }
+      g.lastFlushAt = now;
+      g.changed = false;
+      if (g.members.size === 0) this.groups.delete(g.key);
+      if (firing.length === 0 && resolved.length === 0) continue;
+      const byId = (a: RoutedIncident, b: RoutedIncident): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+      firing.sort(byId);
+      resolved.sort(byId);
+      const content = [...firing, ...resolved].map((i) => `${i.id}@${i.status}@${i.changedAt}`).join(',');
+      const oldest = Math.min(...firing.map((i) => i.openedAt), ...resolved.map((i) => i.openedAt));
+      const slot = repeat ? `:r${Math.floor((now - oldest) / Math.max(1, g.route.repeatIntervalMs))}` : '';
+      out.push({ key: `grp:${g.route.channelId}:${hash(`${g.key}|${content}`)}${slot}`, routeId: g.route.id, channelId: g.route.channelId, groupKey: g.key, groupLabels: { ...g.labels }, firing, resolved, repeat });
+    }
+    return out;
+  }
+
+  /** Groups held (for metrics and tests). */
+  get size(): number {
+    return this.groups.size;
+  }
+}
