@@ -141,6 +141,11 @@ export function createDetector(deps: DetectorDeps): Detector {
     for (const tenant of config.tenants()) {
       const page = await store.listIncidents({ tenant, status: ['acknowledged'], limit: 500 });
       runtime.syncAcks(page.items);
+      // Dependencies: a parent may live in another partition, so its state is read from the store.
+      if (config.hasDependencies(tenant)) {
+        const open = await store.listIncidents({ tenant, status: ['open', 'acknowledged'], limit: 1000 });
+        config.setDownTargets(tenant, open.items.map((i) => i.targetId));
+      }
     }
   };
 

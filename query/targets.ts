@@ -6,7 +6,7 @@ import { crudHandlers, pick } from './crud.js';
 import { maskHeaders, restoreHeaders } from './secrets.js';
 import { computeUptime, maintenanceAppliesTo, uptimeWindowFromParams } from './uptime.js';
 
-const EDITABLE = ['name', 'kind', 'labels', 'heartbeat', 'http', 'slaTarget', 'channels', 'paused'] as const satisfies readonly (keyof Target)[];
+const EDITABLE = ['name', 'kind', 'labels', 'heartbeat', 'http', 'slaTarget', 'channels', 'dependsOn', 'paused'] as const satisfies readonly (keyof Target)[];
 
 export function presentTarget(t: Target): Target {
   return t.http?.headers ? { ...t, http: { ...t.http, headers: maskHeaders(t.http.headers) } } : t;
@@ -26,6 +26,8 @@ const crud = crudHandlers({
   build: async (ctx, call, body, stored) => {
     const tenant = call.principal.tenant;
     await checkRefs(body.channels, async (id) => (await ctx.store.channels.get(tenant, id)) !== null, 'channels', 'channel');
+    // A target cannot depend on itself; other unknown ids are a 422 at their position.
+    await checkRefs(body.dependsOn, async (id) => id !== stored?.id && (await ctx.store.targets.get(tenant, id)) !== null, 'dependsOn', 'target');
     const now = ctx.now();
     const t: Target = {
       id: stored?.id ?? ctx.newId(),
@@ -41,6 +43,7 @@ const crud = crudHandlers({
     if (body.heartbeat) t.heartbeat = body.heartbeat;
     if (body.http) t.http = body.http;
     if (body.slaTarget !== undefined) t.slaTarget = body.slaTarget;
+    if (body.dependsOn.length > 0) t.dependsOn = body.dependsOn;
     return t;
   },
   present: presentTarget,

@@ -116,8 +116,9 @@ export function createIncidentMachine(env: DetectorEnv) {
     } else {
       c.inc.openedAt = at;
     }
-    record(c, transition, at, message, evidence);
     const muted = suppression(c, at);
+    // Why nobody was told goes on the timeline with the transition (a dependency, a silence, maintenance).
+    record(c, transition, at, muted === null ? message : `${message} (not notified: ${muted})`, evidence);
     notify(c, transition, String(c.seq), muted);
     if (muted === null) c.notifiedOpen = true;
     c.reminders = 0;

@@ -79,4 +79,17 @@ describe('ConfigCache', () => {
     expect(c.suppressedBy(q, 10)).toBeNull();
     expect(c.specs(key('web'))).toBe(specs);
   });
+
+  it('holds back notifications of a target while a parent (or a parent of a parent) is down', () => {
+    const c = new ConfigCache(logger);
+    c.apply(cfg({ targets: [makeTarget('app', { dependsOn: ['tg-db'] }), makeTarget('db', { dependsOn: ['tg-switch'] }), makeTarget('switch')] }));
+    const q = { tenant: TENANT, targetId: 'tg-app', targetName: 'app', ruleId: 'r', ruleName: 'r', severity: 'critical', labels: {} };
+    expect(c.hasDependencies(TENANT)).toBe(true);
+    expect(c.suppressedBy(q, 0)).toBeNull();
+    c.setDownTargets(TENANT, ['tg-switch']);
+    expect(c.suppressedBy(q, 0)).toBe('dependency:tg-switch');
+    expect(c.suppressedBy({ ...q, targetId: 'tg-switch', targetName: 'switch' }, 0)).toBeNull();
+    c.setDownTargets(TENANT, []);
+    expect(c.suppressedBy(q, 0)).toBeNull();
+  });
 });

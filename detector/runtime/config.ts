@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Channel, Maintenance, Rule, Silence, Target } from '../../lib/store/types.js';
 import type { Store } from '../../lib/store/port.js';
 import { targetKey, type SuppressQuery, type TargetView } from '../machines/env.js';
+import { blockedByParent } from '../routing/dependencies.js';
 import { suppressedBy } from '../machines/suppress.js';
 import { compileTargetRules, SpecInterner } from '../rules/compile.js';
 import type { RuleSpec } from '../rules/types.js';
@@ -39,6 +40,10 @@ export class ConfigCache {
   private defaults = new Map<string, Channel[]>();
   private silences = new Map<string, Silence[]>();
   private maintenance = new Map<string, Maintenance[]>();
+  /** Per tenant: target id → the target ids it depends on. */
+  private dependsOn = new Map<string, Map<string, readonly string[]>>();
+  /** Per tenant: targets with an open or acknowledged incident (refreshed with the configuration). */
+  private down = new Map<string, ReadonlySet<string>>();
   private compiled = new Map<string, readonly RuleSpec[]>();
   private views = new Map<string, TargetView>();
   private readonly interner = new SpecInterner();
@@ -54,6 +59,13 @@ export class ConfigCache {
     this.defaults = groupBy(cfg.channels.filter((c) => c.isDefault), (c) => c.tenant);
     this.silences = groupBy(cfg.silences, (s) => s.tenant);
     this.maintenance = groupBy(cfg.maintenance, (m) => m.tenant);
+    this.dependsOn = new Map();
+    for (const t of cfg.targets) {
+      if (!t.dependsOn?.length) continue;
+      let m = this.dependsOn.get(t.tenant);
+      if (!m) this.dependsOn.set(t.tenant, (m = new Map()));
+      m.set(t.id, t.dependsOn);
+    }
     // Recompiling every target's rules is the expensive part: only when targets or rules changed.
     const fingerprint = [...cfg.targets.map((t) => `${t.id}@${t.updatedAt}`), '|', ...cfg.rules.map((r) => `${r.id}@${r.updatedAt}`)].join(',');
     if (fingerprint === this.fingerprint) return new Set();
@@ -135,7 +147,22 @@ export class ConfigCache {
   }
 
   suppressedBy(q: SuppressQuery, at: number): string | null {
-    return suppressedBy(this.silences.get(q.tenant) ?? [], this.maintenance.get(q.tenant) ?? [], q, at);
+    const muted = suppressedBy(this.silences.get(q.tenant) ?? [], this.maintenance.get(q.tenant) ?? [], q, at);
+    if (muted !== null) return muted;
+    const deps = this.dependsOn.get(q.tenant);
+    if (deps === undefined) return null;
+    const down = this.down.get(q.tenant);
+    return blockedByParent(q.targetId, deps, (id) => down?.has(id) ?? false);
+  }
+
+  /** Whether any target of `tenant` depends on another (only then are down targets worth looking up). */
+  hasDependencies(tenant: string): boolean {
+    return this.dependsOn.has(tenant);
+  }
+
+  /** The tenant's targets that are down now (an open or acknowledged incident), for dependencies. */
+  setDownTargets(tenant: string, targetIds: Iterable<string>): void {
+    this.down.set(tenant, new Set(targetIds));
   }
 
   /** The channels a notification goes to: those named (that exist in the tenant), else the tenant's defaults. */

@@ -74,6 +74,7 @@ export const targetBody = z
     ...checkBlocks,
     slaTarget: z.number().min(0).max(100).optional().describe('SLA target in percent (e.g. 99.9); uptime reports the error budget against it'),
     channels: uniqueIds.default([]).describe("Notification channel ids of this tenant; empty = the tenant's default channels"),
+    dependsOn: uniqueIds.default([]).describe("Target ids this target depends on: while one of them (or their own parents) is down, this target's incidents are recorded but not notified, with the reason on the timeline; resolutions of notified incidents always go out"),
     paused: z.boolean().default(false),
   })
   .superRefine((t, ctx) => {

@@ -30,6 +30,8 @@ export interface Target extends CheckBlocks {
   slaTarget?: number;
   /** Notification channel ids; empty = the tenant's default channels. */
   channels: string[];
+  /** Target ids this one depends on: while one is down, this target's incidents are not notified. */
+  dependsOn?: string[];
   paused: boolean;
   createdAt: number;
   updatedAt: number;
