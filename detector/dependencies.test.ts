@@ -18,6 +18,7 @@ describe('target dependencies against real Redis and SQLite', () => {
     await until(async () => (await app()) !== undefined, 8_000, "the app's incident");
     const inc = (await app())!;
     expect(inc.timeline[0]?.message).toMatch(/\(not notified: dependency:tg-switch\)$/);
+    await until(async () => (await bed.store.listNotifications('acme', inc.id)).length > 0, 5_000, 'the notification recorded');
     expect((await bed.store.listNotifications('acme', inc.id)).map((n) => n.status)).toEqual(['suppressed']);
     await publish(bed.redis, bed.names, [ping('switch'), ping('app')]);
     await until(async () => (await app())?.status === 'resolved', 8_000, 'the app resolved');
