@@ -20,6 +20,12 @@ export interface EngineOptions {
   readonly lookbackMs?: number;
   /** Prometheus's --query.max-samples, default 50,000,000. */
   readonly maxSamples?: number;
+  /**
+   * A memory guard Prometheus does not have: the most raw samples one query may fetch (default 10 × maxSamples).
+   * Prometheus counts only samples held during evaluation (maxSamples), which a query over long ranges with short
+   * windows stays far below while reading many more; this bounds what the Querier returns.
+   */
+  readonly maxSelectedSamples?: number;
   /** Prometheus's --query.timeout, default 2 minutes. */
   readonly timeoutMs?: number;
   /** Step of subqueries written without one; Prometheus uses the global evaluation interval (default 1 minute). */
@@ -53,6 +59,7 @@ export function validateRangeParams(startMs: number, endMs: number, stepMs: numb
 export function createEngine(options: EngineOptions = {}): Engine {
   const lookbackMs = options.lookbackMs ?? 300_000;
   const maxSamples = options.maxSamples ?? 50_000_000;
+  const maxSelectedSamples = options.maxSelectedSamples ?? maxSamples * 10;
   const engineTimeout = options.timeoutMs ?? 120_000;
   const defaultSubqueryStepMs = options.defaultSubqueryStepMs ?? 60_000;
   const now = options.now ?? (() => performance.now());
@@ -74,7 +81,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       },
     };
     const expr = preprocess(parsed, startMs, endMs);
-    const data = await fetchSelections(querier, expr, startMs, endMs, { lookbackMs, maxSamples, signal });
+    const data = await fetchSelections(querier, expr, startMs, endMs, { lookbackMs, maxSamples: maxSelectedSamples, signal });
     if (signal?.aborted === true) throw queryCanceled('query execution');
     if (now() > deadline) throw queryTimeout('query execution');
     const steps = instant ? 1 : Math.floor((endMs - startMs) / stepMs) + 1;

@@ -122,9 +122,15 @@ class Converter {
   expr(n: SyntaxNode): Expr {
     switch (n.name) {
       case 'NumberLiteral': {
-        const v = parseGoFloat(this.text(n));
-        if (v === null) this.fail(n.from, `bad number or duration syntax: "${this.text(n)}"`);
-        return { kind: 'number', value: v, pos: this.pos(n) };
+        // The lezer grammar folds a sign into the literal; Prometheus reads it as a unary operator.
+        const text = this.text(n);
+        const sign = /^[+-]/.exec(text)?.[0];
+        const digits = sign === undefined ? text : text.slice(1).trimStart();
+        const v = parseGoFloat(digits);
+        if (v === null) this.fail(n.from, `bad number or duration syntax: "${text}"`);
+        const num: Expr = { kind: 'number', value: v, pos: { start: n.to - digits.length, end: n.to } };
+        if (sign === undefined) return num;
+        return { kind: 'unary', op: sign === '-' ? '-' : '+', expr: num, pos: this.pos(n) };
       }
       case 'StringLiteral':
         return { kind: 'string', value: this.unquote(n), pos: this.pos(n) };
@@ -365,9 +371,16 @@ class Converter {
         include: lists[1] ?? [],
       };
     }
-    const lhs = this.expr(lhsNode);
+    let lhs = this.expr(lhsNode);
     const rhs = this.expr(rhsNode);
     const opRange = { start: opNode.from, end: opNode.to };
+    if (op === '^' && lhs.kind === 'unary' && lhsNode.name === 'NumberLiteral') {
+      // `-2 ^ 2` is -(2 ^ 2) in Prometheus: the sign lezer put into the literal binds looser than ^.
+      const unary = lhs;
+      lhs = unary.expr;
+      const inner: Expr = { kind: 'binary', op, lhs, rhs, returnBool, matching, pos: { start: lhs.pos.start, end: n.to, opStart: opRange.start } as PosRange };
+      return { kind: 'unary', op: unary.op, expr: inner, pos: { start: n.from, end: n.to } };
+    }
     return { kind: 'binary', op, lhs, rhs, returnBool, matching, pos: { start: n.from, end: n.to, opStart: opRange.start } as PosRange };
   }
 

@@ -97,6 +97,7 @@ function splitSeriesLine(text: string): [string, string] {
 
 function parseLabels(desc: string): Labels | null {
   if (/^[-+0-9.]|^(Inf|NaN|-Inf|\+Inf)$/i.test(desc)) return null;
+  if (desc === '{}') return {};
   const e = parseExpr(desc);
   if (e.kind !== 'vectorSelector') throw new Error(`not a series description: ${desc}`);
   const out: Record<string, string> = {};
