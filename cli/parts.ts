@@ -108,6 +108,7 @@ export async function buildDetector(p: Platform, deps: { redis: Redis; store: St
       replicaId: consumerName(p),
       leaseMs: c.leaseMs,
       checkConcurrency: c.checkConcurrency,
+      checkAllowedNetworks: c.checkAllowedNetworks,
       telegramApiBaseUrl: c.telegramApiUrl,
       publicBaseUrl: p.config.publicUrl,
     },

@@ -6,7 +6,9 @@ import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
 import type { Store } from '../lib/store/port.js';
 import type { StreamNames } from '../lib/streams/partition.js';
+import type { Networks } from '../lib/net/networks.js';
 import { createChecker } from './checks/checker.js';
+import { createGuard } from './checks/guard.js';
 import { targetKey } from './machines/env.js';
 import { createNotifier } from './notify/notifier.js';
 import { createOwnership } from './ownership/ownership.js';
@@ -20,8 +22,10 @@ export interface DetectorConfig {
   replicaId: string;
   /** Partition lease time; a dead detector's partitions move within about this long. Default 5000. */
   leaseMs?: number;
-  /** Active HTTP checks running at once, across all targets. Default 50. */
+  /** Active checks running at once, across all targets. Default 50. */
   checkConcurrency?: number;
+  /** CHECK_ALLOWED_NETWORKS: checks connect only inside these networks; null or absent = anywhere. */
+  checkAllowedNetworks?: Networks | null;
   /** Telegram Bot API base URL (tests point it at a local server). Default https://api.telegram.org. */
   telegramApiBaseUrl?: string;
   /** Base URL for links in notifications; empty = none. */
@@ -84,7 +88,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     retries: cfg.notifyRetries,
     backoffMs: cfg.notifyBackoffMs,
   });
-  const checker = createChecker({ redis, names, clock: timers, logger, registry, concurrency: cfg.checkConcurrency ?? 50, owns: (p) => late.ownership?.owned().has(p) ?? false });
+  const checker = createChecker({ redis, names, clock: timers, logger, registry, concurrency: cfg.checkConcurrency ?? 50, guard: createGuard(cfg.checkAllowedNetworks ?? null), owns: (p) => late.ownership?.owned().has(p) ?? false });
   const runtime = createRuntime({
     reloadConfig: () => reloadConfig(),
     redis,

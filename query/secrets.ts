@@ -25,3 +25,29 @@ export function restoreHeaders(incoming: unknown, stored: Record<string, string>
   for (const [k, v] of Object.entries(incoming as Record<string, unknown>)) out[k] = isMaskOf(v, stored[k]) ? stored[k] : v;
   return out;
 }
+
+/** A connection URL with its password masked (`postgres://app:********@db/x`); unchanged without one. */
+export function maskUrlPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password === '') return url;
+    u.password = MASK;
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** A URL sent back with the masked password of the stored one gets the stored password again. */
+export function restoreUrlPassword(incoming: unknown, stored: string | undefined): unknown {
+  if (typeof incoming !== 'string' || stored === undefined) return incoming;
+  try {
+    const u = new URL(incoming);
+    const s = new URL(stored);
+    if (u.password !== MASK || s.password === '') return incoming;
+    u.password = s.password;
+    return u.toString();
+  } catch {
+    return incoming;
+  }
+}

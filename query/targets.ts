@@ -1,15 +1,38 @@
 // /api/targets: CRUD for monitored targets and their check settings, and each target's uptime figures.
+import { CHECK_KINDS, URL_CREDENTIAL_KINDS } from '../lib/api/check-settings.js';
 import { targetBody } from '../lib/api/schemas.js';
 import type { Target } from '../lib/store/types.js';
 import { checkRefs, missing, type HandlerTable } from './context.js';
 import { crudHandlers, pick } from './crud.js';
-import { maskHeaders, restoreHeaders } from './secrets.js';
+import { maskHeaders, maskUrlPassword, restoreHeaders, restoreUrlPassword } from './secrets.js';
 import { computeUptime, maintenanceAppliesTo, uptimeWindowFromParams } from './uptime.js';
 
-const EDITABLE = ['name', 'kind', 'labels', 'heartbeat', 'http', 'slaTarget', 'channels', 'dependsOn', 'paused'] as const satisfies readonly (keyof Target)[];
+const EDITABLE = ['name', 'kind', 'labels', 'heartbeat', ...CHECK_KINDS, 'slaTarget', 'channels', 'dependsOn', 'paused'] as const satisfies readonly (keyof Target)[];
 
+/** A target as responses show it: header values and passwords in connection URLs masked. */
 export function presentTarget(t: Target): Target {
-  return t.http?.headers ? { ...t, http: { ...t.http, headers: maskHeaders(t.http.headers) } } : t;
+  let out = t;
+  if (t.http?.headers) out = { ...out, http: { ...t.http, headers: maskHeaders(t.http.headers) } };
+  if (t.websocket?.headers) out = { ...out, websocket: { ...t.websocket, headers: maskHeaders(t.websocket.headers) } };
+  for (const kind of URL_CREDENTIAL_KINDS) {
+    const block = t[kind];
+    if (block) out = { ...out, [kind]: { ...block, url: maskUrlPassword(block.url) } };
+  }
+  return out;
+}
+
+/** Masked values sent back unchanged keep what is stored. */
+function restoreSecrets(merged: Record<string, unknown>, stored: Target): Record<string, unknown> {
+  let out = merged;
+  for (const kind of ['http', 'websocket'] as const) {
+    const block = out[kind] as Record<string, unknown> | undefined;
+    if (block && typeof block === 'object' && 'headers' in block) out = { ...out, [kind]: { ...block, headers: restoreHeaders(block.headers, stored[kind]?.headers) } };
+  }
+  for (const kind of URL_CREDENTIAL_KINDS) {
+    const block = out[kind] as Record<string, unknown> | undefined;
+    if (block && typeof block === 'object' && 'url' in block) out = { ...out, [kind]: { ...block, url: restoreUrlPassword(block.url, stored[kind]?.url) } };
+  }
+  return out;
 }
 
 const crud = crudHandlers({
@@ -18,11 +41,7 @@ const crud = crudHandlers({
   collection: (store) => store.targets,
   schema: targetBody,
   editable: (t: Target) => pick(t, EDITABLE),
-  beforeUpdate: (merged, stored) => {
-    const http = merged.http as Record<string, unknown> | undefined;
-    if (http && typeof http === 'object' && 'headers' in http) return { ...merged, http: { ...http, headers: restoreHeaders(http.headers, stored.http?.headers) } };
-    return merged;
-  },
+  beforeUpdate: (merged, stored) => restoreSecrets(merged, stored),
   build: async (ctx, call, body, stored) => {
     const tenant = call.principal.tenant;
     await checkRefs(body.channels, async (id) => (await ctx.store.channels.get(tenant, id)) !== null, 'channels', 'channel');
@@ -41,7 +60,7 @@ const crud = crudHandlers({
       updatedAt: now,
     };
     if (body.heartbeat) t.heartbeat = body.heartbeat;
-    if (body.http) t.http = body.http;
+    for (const kind of CHECK_KINDS) if (body[kind] !== undefined) (t as unknown as Record<string, unknown>)[kind] = body[kind];
     if (body.slaTarget !== undefined) t.slaTarget = body.slaTarget;
     if (body.dependsOn.length > 0) t.dependsOn = body.dependsOn;
     return t;

@@ -10,6 +10,7 @@ import { encodeBatch, FIELD_EVENTS, FIELD_TENANT } from '../../lib/streams/codec
 import type { StreamNames } from '../../lib/streams/partition.js';
 import type { ScheduleCheckEffect } from '../machines/effects.js';
 import type { Clock } from '../time/clock.js';
+import type { NetworkGuard } from './guard.js';
 import { PROBES } from './kinds/index.js';
 import { runCheck, type ProbeTable } from './probe.js';
 
@@ -26,6 +27,8 @@ export interface CheckerOptions {
   maxQueued?: number;
   /** The probe of each kind (tests and benches swap them). */
   probes?: ProbeTable;
+  /** Where checks may connect; default anywhere. */
+  guard?: NetworkGuard;
 }
 
 export interface Checker {
@@ -53,7 +56,7 @@ export function createChecker(o: CheckerOptions): Checker {
   });
 
   const execute = async (effect: ScheduleCheckEffect, partition: number): Promise<void> => {
-    const body = await runCheck(effect.check, probes, stop.signal);
+    const body = await runCheck(effect.check, probes, stop.signal, o.guard);
     latency.observe({ kind: effect.check.kind, outcome: body.ok ? 'ok' : 'fail' }, body.latencyMs / 1000);
     if (stop.signal.aborted || !o.owns(partition)) return;
     const now = o.clock.now();

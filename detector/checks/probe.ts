@@ -4,6 +4,7 @@
 import type { CheckBody } from '../../lib/events/event.js';
 import type { ActiveCheck, CheckKind, CheckSettingsOf } from '../../lib/api/check-settings.js';
 import { sleep } from '../../lib/lifecycle/sleep.js';
+import { UNRESTRICTED, type NetworkGuard } from './guard.js';
 import { describeError } from './reasons.js';
 
 /** What one attempt found. `error` is the precise reason when `ok` is false. */
@@ -20,6 +21,8 @@ export interface AttemptContext {
   /** Aborted at the attempt's timeout or when the checker stops. */
   signal: AbortSignal;
   timeoutMs: number;
+  /** Where the attempt may connect (CHECK_ALLOWED_NETWORKS). */
+  guard: NetworkGuard;
 }
 
 /** One kind of active check: a single attempt against its settings. */
@@ -50,19 +53,20 @@ function bounded<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-export async function runCheck(check: ActiveCheck, probes: ProbeTable, stop: AbortSignal): Promise<CheckBody> {
+export async function runCheck(check: ActiveCheck, probes: ProbeTable, stop: AbortSignal, guard: NetworkGuard = UNRESTRICTED): Promise<CheckBody> {
   const s = check.settings;
-  const probe = probes[check.kind];
+  const probe = probes[check.kind] as unknown as Probe<typeof s>;
   const attempts = Math.max(0, s.retries) + 1;
+  const backoffMs = s.retryBackoffMs;
   let result: CheckBody = { ok: false, latencyMs: 0, attempts: 0, error: 'not run' };
   for (let i = 0; i < attempts && !stop.aborted; i++) {
-    if (i > 0) await sleep(s.retryBackoffMs * 2 ** (i - 1), stop);
+    if (i > 0) await sleep(backoffMs * 2 ** (i - 1), stop);
     if (stop.aborted) break;
     const started = performance.now();
     const timeout = AbortSignal.timeout(s.timeoutMs);
     const signal = AbortSignal.any([timeout, stop]);
     try {
-      const r = await bounded(probe.attempt(s, { signal, timeoutMs: s.timeoutMs }), signal);
+      const r = await bounded(probe.attempt(s, { signal, timeoutMs: s.timeoutMs, guard }), signal);
       const latencyMs = r.latencyMs ?? Math.round(performance.now() - started);
       result = { ok: r.ok, latencyMs, attempts: i + 1 };
       if (r.status !== undefined) result.status = r.status;

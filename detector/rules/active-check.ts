@@ -5,5 +5,5 @@ import type { Target } from '../../lib/store/types.js';
 export function activeCheckOf(target: Target): ActiveCheck | null {
   if (!isCheckKind(target.kind)) return null;
   const settings = target[target.kind];
-  return settings === undefined ? null : ({ kind: target.kind, settings });
+  return settings === undefined ? null : ({ kind: target.kind, settings } as ActiveCheck);
 }

@@ -3,7 +3,7 @@
 // their output types, so the two cannot drift. Every kind shares the scheduling settings (interval, timeout,
 // retries, backoff); one check, all attempts included, must finish before the next one starts.
 import { z } from 'zod';
-import { headersSchema, httpUrl } from './fields.js';
+import { hasControl, headersSchema, httpUrl } from './fields.js';
 import { parseSlashPattern } from '../patterns/pattern.js';
 import { checkPattern } from './rule-params.js';
 
@@ -46,10 +46,164 @@ export const httpCheckSchema = z
     fitsInterval(h, ctx);
   });
 
+const host = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:_[\]-]+$/, 'a host name or an IP address')
+  .describe('Host name or IP address');
+const port = z.number().int().min(1).max(65_535);
+const text = (max: number) => z.string().min(1).max(max).refine((s) => !hasControl(s, true), 'must not contain control characters');
+
+function urlWith(protocols: string[]): z.ZodString {
+  return z
+    .string()
+    .max(2048)
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return protocols.includes(u.protocol) && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, `must be an absolute ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
+}
+
+export const tcpCheckSchema = z
+  .strictObject({
+    ...checkCommon,
+    host,
+    port: port.describe('TCP port'),
+    send: text(4096).optional().describe('Text to send once connected (\\n and \\r as escapes)'),
+    expect: text(1024).optional().describe('Substring the first bytes received (up to 64 KiB) must contain'),
+  })
+  .superRefine(fitsInterval);
+
+export const DNS_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SRV'] as const;
+
+export const dnsCheckSchema = z
+  .strictObject({
+    ...checkCommon,
+    name: z.string().min(1).max(253).regex(/^[A-Za-z0-9._-]+\.?$/, 'a DNS name').describe('The name to resolve'),
+    type: z.enum(DNS_TYPES).default('A').describe('Record type'),
+    resolver: z
+      .string()
+      .regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, 'an IP address, optionally with :port (IPv6 in brackets with a port)')
+      .optional()
+      .describe("Resolver to ask (IP[:port]); default the system's"),
+    expected: z
+      .array(z.string().min(1).max(512))
+      .min(1)
+      .max(20)
+      .optional()
+      .describe('Answers that must all be present (A/AAAA addresses, CNAME/NS targets, MX and SRV as "priority target" / "priority weight port target", TXT text); default: any answer'),
+  })
+  .superRefine(fitsInterval);
+
+export const pingCheckSchema = z
+  .strictObject({
+    ...checkCommon,
+    host,
+    count: z.number().int().min(1).max(10).default(3).describe('Echo requests to send (0.2 s apart)'),
+    maxLossPercent: z.number().min(0).max(100).default(0).describe('Fail when more than this share of the requests go unanswered'),
+    maxRttMs: z.number().min(0).max(60_000).optional().describe('Fail when the average round-trip time exceeds this'),
+  })
+  .superRefine(fitsInterval);
+
+export const tlsCheckSchema = z
+  .strictObject({
+    ...checkCommon,
+    host,
+    port: port.default(443).describe('TLS port'),
+    servername: z.string().min(1).max(253).optional().describe('Server name to send (SNI) and to match the certificate against; default host'),
+    warnDays: z.number().int().min(0).max(3650).default(14).describe('Fail when the certificate expires within this many days'),
+    checkHostname: z.boolean().default(true).describe('The certificate must match the server name'),
+    checkChain: z.boolean().default(true).describe('The chain must lead to a trusted root (the system roots, or ca)'),
+    ca: z.string().min(1).max(65_536).optional().describe('PEM certificate(s) to trust in place of the system roots (private CAs)'),
+  })
+  .superRefine(fitsInterval);
+
+export const websocketCheckSchema = z
+  .strictObject({
+    ...checkCommon,
+    url: urlWith(['ws:', 'wss:']).describe('ws:// or wss:// URL; the upgrade must succeed'),
+    headers: headersSchema.optional().describe('Upgrade request headers; values are write-only (masked in responses)'),
+    send: text(4096).optional().describe('A message to send once open'),
+    expect: text(1024).optional().describe('Substring a message received must contain (after send, when given)'),
+  })
+  .superRefine(fitsInterval);
+
+export const grpcCheckSchema = z
+  .strictObject({
+    ...checkCommon,
+    host,
+    port: port.describe('gRPC port'),
+    service: z.string().max(256).default('').describe('Service name asked about with grpc.health.v1.Health/Check; empty = the server as a whole'),
+    tls: z.boolean().default(false).describe('Connect with TLS (system roots)'),
+  })
+  .superRefine(fitsInterval);
+
+const query = text(4096).optional().describe('A query to run once connected; the check fails when it fails');
+
+export const postgresCheckSchema = z
+  .strictObject({ ...checkCommon, url: urlWith(['postgres:', 'postgresql:']).describe('postgres://user:password@host:port/db; the password is write-only (masked in responses)'), query })
+  .superRefine(fitsInterval);
+
+export const mysqlCheckSchema = z
+  .strictObject({ ...checkCommon, url: urlWith(['mysql:', 'mariadb:']).describe('mysql://user:password@host:port/db; the password is write-only (masked in responses)'), query })
+  .superRefine(fitsInterval);
+
+export const redisCheckSchema = z
+  .strictObject({
+    ...checkCommon,
+    url: urlWith(['redis:', 'rediss:']).describe('redis://[user:password@]host:port[/db]; the password is write-only (masked in responses)'),
+    key: z.string().min(1).max(512).optional().describe('A key that must exist (EXISTS); default: PING only'),
+  })
+  .superRefine(fitsInterval);
+
+export const mqttCheckSchema = z
+  .strictObject({
+    ...checkCommon,
+    url: urlWith(['mqtt:', 'mqtts:']).describe('mqtt://[user:password@]host:port; the password is write-only (masked in responses)'),
+    topic: z.string().min(1).max(256).regex(/^[^#+]+$/, 'a topic name without wildcards').optional().describe('Publish to this topic and receive the message back (round trip); default: connect only'),
+  })
+  .superRefine(fitsInterval);
+
+export const amqpCheckSchema = z
+  .strictObject({
+    ...checkCommon,
+    url: urlWith(['amqp:', 'amqps:']).describe('amqp://user:password@host:port/vhost; the password is write-only (masked in responses)'),
+    queue: z.string().min(1).max(255).optional().describe('A queue that must exist (passive declare); default: connect and open a channel'),
+  })
+  .superRefine(fitsInterval);
+
+export const natsCheckSchema = z
+  .strictObject({
+    ...checkCommon,
+    url: urlWith(['nats:', 'tls:']).describe('nats://[user:password@]host:port; the password is write-only (masked in responses)'),
+    subject: z.string().min(1).max(256).regex(/^[^\s*>]+$/, 'a subject without wildcards').optional().describe('Publish to this subject and receive the message back (round trip); default: connect and flush'),
+  })
+  .superRefine(fitsInterval);
+
 /** Every active check kind and its settings block. */
 export const CHECK_SETTINGS = {
   http: httpCheckSchema,
+  tcp: tcpCheckSchema,
+  dns: dnsCheckSchema,
+  ping: pingCheckSchema,
+  tls: tlsCheckSchema,
+  websocket: websocketCheckSchema,
+  grpc: grpcCheckSchema,
+  postgres: postgresCheckSchema,
+  mysql: mysqlCheckSchema,
+  redis: redisCheckSchema,
+  mqtt: mqttCheckSchema,
+  amqp: amqpCheckSchema,
+  nats: natsCheckSchema,
 } as const;
+
+/** Kinds whose `url` may carry a password (masked in responses like header values). */
+export const URL_CREDENTIAL_KINDS = ['postgres', 'mysql', 'redis', 'mqtt', 'amqp', 'nats'] as const;
 
 export type CheckKind = keyof typeof CHECK_SETTINGS;
 export const CHECK_KINDS = Object.keys(CHECK_SETTINGS) as CheckKind[];

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EVENT_KINDS, type EventKind } from '../events/event.js';
+import type { Networks } from '../net/networks.js';
 import { envReader, type EnvReader } from './env.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -46,6 +47,8 @@ export interface LightwatchConfig {
     leaseMs: number;
     checkConcurrency: number;
     telegramApiUrl: string;
+    /** CHECK_ALLOWED_NETWORKS: when set, active checks connect only to addresses inside these networks. */
+    checkAllowedNetworks: Networks | null;
   };
   realtime: {
     maxBufferBytes: number;
@@ -101,6 +104,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       leaseMs: r.int('DETECTOR_LEASE_MS', 5_000, 500, 600_000),
       checkConcurrency: r.int('CHECK_CONCURRENCY', 64, 1, 10_000),
       telegramApiUrl: r.url('TELEGRAM_API_URL', ['http:', 'https:']) ?? 'https://api.telegram.org',
+      checkAllowedNetworks: r.networks('CHECK_ALLOWED_NETWORKS') ?? null,
     },
     realtime: {
       maxBufferBytes: r.int('WS_MAX_BUFFER_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),

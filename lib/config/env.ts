@@ -1,5 +1,6 @@
 // Reading environment variables into typed values, collecting every problem instead of stopping at the
 // first, so a bad start-up names each bad variable and the form it expects.
+import { parseNetworks, type Networks } from '../net/networks.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -15,6 +16,8 @@ export interface EnvReader {
   oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T;
   url(name: string, protocols: readonly string[]): string | undefined;
   hostPort(name: string): string | undefined;
+  /** A comma-separated CIDR list (`10.0.0.0/8,::1/128`), or undefined when unset. */
+  networks(name: string): Networks | undefined;
   /** Throws ConfigError listing every problem found so far. */
   done(): void;
 }
@@ -68,6 +71,16 @@ export function envReader(env: Readonly<Record<string, string | undefined>>): En
         return undefined;
       }
       return v;
+    },
+    networks(name) {
+      const v = raw(name);
+      if (v === undefined) return undefined;
+      const parsed = parseNetworks(v);
+      if ('problem' in parsed) {
+        problems.push(`${name}=${JSON.stringify(v)} is not valid: ${parsed.problem}; expected comma-separated CIDRs, e.g. 10.0.0.0/8,192.168.1.0/24`);
+        return undefined;
+      }
+      return parsed;
     },
     done() {
       if (problems.length > 0) throw new ConfigError(problems);
