@@ -32,7 +32,8 @@ async function main(): Promise<void> {
   const registry = new Registry();
   registry.setDefaultLabels({ service: data.service });
   const redis = await connectRedis(data.redisUrl, { name: 'lightwatch:persister' });
-  const store = await openStore(data.storeUrl, { sqlite: { cacheSizeMb: PERSISTER_SQLITE_CACHE_MB } });
+  // A worker thread may block on the write lock (nothing else runs here); the main thread waits only 15 ms.
+  const store = await openStore(data.storeUrl, { sqlite: { cacheSizeMb: PERSISTER_SQLITE_CACHE_MB, busyTimeoutMs: 5000 } });
   const persister = createPersister({ redis, redisUrl: data.redisUrl, names: streamNames(data.streamPrefix, data.partitions), store, logger, registry, config: data.config });
   await persister.start();
   port.on('message', (msg: ToWorker) => {

@@ -66,6 +66,9 @@ export const unauthenticated = (message = 'missing or invalid credential'): Ligh
 export const forbidden = (message: string): LightwatchError => new LightwatchError('forbidden', message);
 export const unavailable = (message: string, retryAfterSec?: number, cause?: unknown): LightwatchError =>
   new LightwatchError('unavailable', message, { retryAfterSec, cause });
+/** The store's write lock is held by someone else for longer than we wait: retry shortly (503, Retry-After). */
+export const storeBusy = (cause?: unknown): LightwatchError =>
+  new LightwatchError('unavailable', 'the store is busy with another write; retry shortly', { retryAfterSec: 1, cause, reason: 'store_busy' });
 export const rateLimited = (message: string, retryAfterSec: number): LightwatchError =>
   new LightwatchError('rate_limited', message, { retryAfterSec });
 

@@ -10,8 +10,14 @@ export type Stmt = Database.Statement;
 export interface SqliteStoreOptions {
   /** File path, or `:memory:` for tests. The parent folder must exist (openStore creates it). */
   path: string;
-  /** Waits this long for another connection's write lock before failing with SQLITE_BUSY. Default 5000. */
+  /**
+   * Waits this long inside SQLite (blocking the calling thread) for another connection's write lock before
+   * SQLITE_BUSY. Default 15: the main thread must not freeze; `busyWaitMs` then retries without blocking.
+   * Worker threads (the persister) may block and set more.
+   */
   busyTimeoutMs?: number;
+  /** Total time a call retries, asynchronously, while the write lock is held elsewhere; then 503. Default 2000. */
+  busyWaitMs?: number;
   /**
    * Page cache of this connection, MiB. Default 256. Bigger is not free for writes while the file is under 1 GiB:
    * SQLite's b-tree balance renumbers pages through the lock-byte page number (at 1 GiB), after which every commit
@@ -46,7 +52,7 @@ export function openDatabase(opts: SqliteStoreOptions): Db {
     db.pragma(`page_size = ${[1024, 2048, 4096, 8192, 16384, 32768, 65536].includes(opts.pageSize ?? 8192) ? (opts.pageSize ?? 8192) : 8192}`);
     if (opts.path !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 15))}`);
     db.pragma(`cache_size = ${-Math.max(1, Math.floor(opts.cacheSizeMb ?? 256)) * 1024}`);
     db.pragma(`mmap_size = ${Math.max(0, Math.floor(opts.mmapSizeMb ?? 1024)) * 1024 * 1024}`);
     const autocheckpoint = Math.max(100, Math.floor(opts.walAutocheckpointPages ?? 10_000));

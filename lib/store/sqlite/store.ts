@@ -1,10 +1,12 @@
 // The SQLite store: the all-in-one default and the store the tests run against. better-sqlite3 is synchronous,
 // so every method does one short piece of work (one statement or one transaction) and the async signatures
-// just wrap it; long work (retention) is cut into chunks that yield to the event loop.
+// just wrap it; long work (retention) is cut into chunks that yield to the event loop. A write lock held
+// elsewhere is waited for without blocking the loop, then reported as the typed storeBusy error (busy.ts).
 import type { Store } from '../port.js';
 import type { Channel, Maintenance, Rule, Silence, Target } from '../types.js';
 import { createSqliteAuth } from './auth.js';
 import { createSqliteConfig } from './config.js';
+import { retryWhileBusy } from './busy.js';
 import { startCheckpointer } from './checkpointer.js';
 import { checkpointWorkerWanted, openDatabase, type SqliteStoreOptions } from './db.js';
 import { createSqliteEvents } from './events.js';
@@ -50,5 +52,5 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Sqlit
       db.close();
     },
   };
-  return store;
+  return retryWhileBusy(store, { busyWaitMs: opts.busyWaitMs ?? 2000 });
 }
