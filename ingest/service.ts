@@ -172,11 +172,17 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
       { tenant: principal.tenant, receivedAt, ids, ...(idempotencyKey ? { idempotencyKey } : {}), ...(p.defaultTarget ? { defaultTarget: p.defaultTarget } : {}) },
       config.normalize,
     );
+    const series = p.parsed?.series ?? [];
+    let seriesSamples = 0;
+    for (const x of series) seriesSamples += x.timestamps.length;
+    const byKind = kindCounts(norm.events);
+    if (seriesSamples > 0) byKind.set('metric', (byKind.get('metric') ?? 0) + seriesSamples);
     const staged: Staged = {
-      // A created target is marked on the entries, so the detector loads it before applying them.
-      encoded: appender.encode(norm.events, { configChanged }),
-      accepted: norm.events.length,
-      byKind: kindCounts(norm.events),
+      // A created target is marked on the entries, so the detector loads it before applying them. Metric
+      // samples go in as series (metric-batch entries), not one event each.
+      encoded: appender.encode(norm.events, { configChanged, metrics: { tenant: principal.tenant, receivedAt, batchId: ids.next(receivedAt), series } }),
+      accepted: norm.events.length + seriesSamples,
+      byKind,
       rejected: [...p.rejected, ...norm.rejected].sort((a, b) => a.index - b.index),
       format: p.format,
       endpoint: p.endpoint,

@@ -7,11 +7,18 @@ import { DEFAULT_LIMIT, KIND_FILTERS, MAX_FILTER_VALUE, MAX_LABEL_FILTERS, MAX_L
 import { MAX_EPOCH_MS } from '../lib/api/time.js';
 import { EVENT_KINDS, HEARTBEAT_STATUSES, LOG_LEVELS, SEVERITIES, type EventKind } from '../lib/events/event.js';
 import type { Principal } from '../lib/auth/principal.js';
-import type { EventQuery, SeriesQuery } from '../lib/store/types.js';
+import type { EventQuery, Page, SeriesPoint, SeriesQuery, StoredEvent } from '../lib/store/types.js';
+import type { MetricBody } from '../lib/events/event.js';
+import { decodeCursor, encodeCursor, fingerprint } from '../lib/store/cursor.js';
+import { eventLabelsOf } from '../lib/tsdb/batch.js';
+import { bucketSamples, finishBuckets } from '../lib/tsdb/buckets.js';
+import type { SampleQuery } from '../lib/tsdb/port.js';
 import type { ServiceContext } from './context.js';
 
 export const MAX_CURSOR_LENGTH = 1024;
 export const DEFAULT_SERIES_WINDOW_MS = 3_600_000;
+/** Samples one `/api/metrics/series` request reads at most (beyond, the last buckets are left out). */
+const MAX_BUCKETED_SAMPLES = 5_000_000;
 /** Steps chosen when none is given: the smallest giving at most AUTO_POINTS points. */
 const AUTO_STEPS_MS = [1e3, 5e3, 10e3, 15e3, 30e3, 60e3, 300e3, 600e3, 900e3, 1800e3, 3600e3, 10800e3, 21600e3, 43200e3, 86400e3];
 const AUTO_POINTS = 300;
@@ -98,8 +105,33 @@ export function eventQueryFromRequest(tenant: string, req: QueryEventsRequest): 
 }
 
 export async function queryEvents(ctx: ServiceContext, principal: Principal, req: QueryEventsRequest): Promise<QueryEventsResponse> {
-  const page = await ctx.store.queryEvents(eventQueryFromRequest(principal.tenant, req));
+  const query = eventQueryFromRequest(principal.tenant, req);
+  const page = query.kind === 'metric' ? await querySamples(ctx, query) : await ctx.store.queryEvents(query);
   return { items: page.items.map(eventToWire), nextCursor: page.nextCursor ?? '' };
+}
+
+/** `/api/metrics`: samples of the series store as canonical metric events, keyset-paged on (ts, series). */
+async function querySamples(ctx: ServiceContext, q: EventQuery): Promise<Page<StoredEvent>> {
+  const filter = fingerprint({ kind: 'metric', name: q.name, target: q.target, labels: q.labels, from: q.from, to: q.to });
+  const sq: SampleQuery = { tenant: q.tenant, limit: q.limit + 1, order: q.order };
+  if (q.name !== undefined) sq.name = q.name;
+  if (q.target !== undefined) sq.target = q.target;
+  if (q.labels !== undefined) sq.labels = q.labels;
+  if (q.from !== undefined) sq.from = q.from;
+  if (q.to !== undefined) sq.to = q.to;
+  if (q.cursor !== undefined) {
+    const at = decodeCursor(q.cursor, { order: q.order, filter });
+    sq.after = { ts: at.ts, seriesId: at.id };
+  }
+  const rows = await ctx.store.metrics.samples(sq);
+  const more = rows.length > q.limit;
+  const items = rows.slice(0, q.limit).map((r): StoredEvent => {
+    const body: MetricBody = { name: r.labels.__name__ ?? '', value: r.value, type: r.type };
+    if (r.unit !== undefined) body.unit = r.unit;
+    return { id: `${r.seriesId}-${r.ts}`, tenant: q.tenant, kind: 'metric', target: r.target, ts: r.ts, receivedAt: r.ts, labels: eventLabelsOf(r.target, r.labels), body };
+  });
+  const last = rows[q.limit - 1];
+  return { items, nextCursor: more && last ? encodeCursor({ ts: last.ts, id: last.seriesId, order: q.order, filter }) : null };
 }
 
 export function autoStep(spanMs: number): number {
@@ -133,6 +165,12 @@ export function seriesQueryFromRequest(tenant: string, req: MetricSeriesRequest,
 
 export async function metricSeries(ctx: ServiceContext, principal: Principal, req: MetricSeriesRequest): Promise<MetricSeriesResponse> {
   const q = seriesQueryFromRequest(principal.tenant, req, ctx.now());
-  const points = await ctx.store.metricSeries(q);
+  const sq: SampleQuery = { tenant: q.tenant, name: q.name, from: q.from, to: q.to, limit: MAX_BUCKETED_SAMPLES, order: 'asc' };
+  if (q.target !== undefined) sq.target = q.target;
+  if (q.labels !== undefined) sq.labels = q.labels;
+  const rows = await ctx.store.metrics.samples(sq);
+  const buckets = new Map<number, SeriesPoint & { sum: number }>();
+  bucketSamples(rows.map((r) => r.ts), rows.map((r) => r.value), q.from, q.stepMs, buckets);
+  const points = finishBuckets(buckets);
   return { points: points.map((p) => ({ t: String(p.t), avg: p.avg, min: p.min, max: p.max, count: String(p.count) })), stepMs: String(q.stepMs) };
 }

@@ -28,6 +28,7 @@ beforeAll(async () => {
   ofA.incidents = 'inc-a-1';
   ofA.tenants = 'a';
   await f.store.upsertIncident({ id: ofA.incidents, tenant: 'a', targetId: ofA.targets, ruleId: ofA.rules, status: 'open', severity: 'critical', title: 'a is down', openedAt: T0, reopenCount: 0, epoch: 1, timeline: [], updatedAt: T0 });
+  await f.store.metrics.append('a', [{ labels: { __name__: 'cpu', env: 'prod', target: 'a-secret-target' }, target: 'a-secret-target', type: 'gauge', timestamps: [T0 + 1], values: [1] }]);
   await f.store.appendEvents(
     (['log', 'metric', 'security', 'heartbeat', 'check'] as const).map((kind, i) => {
       const base = { id: ids.next(T0 + i), tenant: 'a', target: 'a-secret-target', ts: T0 + i, receivedAt: T0 + i, labels: { env: 'prod' } };

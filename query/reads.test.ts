@@ -19,9 +19,6 @@ const ids = createIdGenerator();
 function logEvent(tenant: string, ts: number, message: string, extra: { level?: 'info' | 'error'; target?: string; labels?: Record<string, string> } = {}): CanonicalEvent {
   return { id: ids.next(ts), tenant, kind: 'log', target: extra.target ?? 'api', ts, receivedAt: ts, labels: extra.labels ?? {}, body: { level: extra.level ?? 'info', message, fields: {}, format: 'plain' } };
 }
-function metricEvent(tenant: string, ts: number, value: number): CanonicalEvent {
-  return { id: ids.next(ts), tenant, kind: 'metric', target: 'web', ts, receivedAt: ts, labels: {}, body: { name: 'cpu', value, type: 'gauge' } };
-}
 const H = 3_600_000;
 const emptyRequest: QueryEventsRequest = { kind: 'log', target: '', labels: {}, level: '', severity: '', category: '', status: '', name: '', text: '', from: '0', to: '0', limit: 0, order: '', cursor: '' };
 
@@ -101,7 +98,18 @@ describe('event reads', () => {
 
 describe('metric series', () => {
   it('aggregates per step and bounds the number of points', async () => {
-    await f.store.appendEvents([metricEvent('a', T0, 1), metricEvent('a', T0 + 30_000, 3), metricEvent('a', T0 + 60_000, 10), metricEvent('b', T0, 100)]);
+    // Metrics live in the series store: what the persister writes for metric-batch entries.
+    const cpu = (timestamps: number[], values: number[]) => [{ labels: { __name__: 'cpu', target: 'web' }, target: 'web', type: 'gauge' as const, timestamps, values }];
+    await f.store.metrics.append('a', cpu([T0, T0 + 30_000, T0 + 60_000], [1, 3, 10]));
+    await f.store.metrics.append('b', cpu([T0], [100]));
+    const listed = await f.http(f.keys.readA, 'GET', '/api/metrics', { params: { name: 'cpu', order: 'asc', limit: '2' } });
+    expect(listed.body.items.map((e: { ts: number; target: string; labels: object; body: object }) => [e.ts, e.target, e.labels, e.body])).toEqual([
+      [T0, 'web', {}, { name: 'cpu', value: 1, type: 'gauge' }],
+      [T0 + 30_000, 'web', {}, { name: 'cpu', value: 3, type: 'gauge' }],
+    ]);
+    const rest = await f.http(f.keys.readA, 'GET', '/api/metrics', { params: { name: 'cpu', order: 'asc', limit: '2', cursor: listed.body.nextCursor } });
+    expect(rest.body.items.map((e: { ts: number }) => e.ts)).toEqual([T0 + 60_000]);
+    expect(rest.body.nextCursor).toBeNull();
     const res = await f.http(f.keys.readA, 'GET', '/api/metrics/series', { params: { name: 'cpu', from: String(T0), to: String(T0 + 120_000), step: '1m' } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ stepMs: 60_000, points: [{ t: T0, avg: 2, min: 1, max: 3, count: 2 }, { t: T0 + 60_000, avg: 10, min: 10, max: 10, count: 1 }] });

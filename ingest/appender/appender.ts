@@ -7,8 +7,10 @@
 import type { Redis } from 'ioredis';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { unavailable } from '../../lib/errors/errors.js';
-import { encodeBatch, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_TENANT, sharedTenant } from '../../lib/streams/codec.js';
+import { encodeBatch, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT, sharedTenant } from '../../lib/streams/codec.js';
 import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
+import type { BatchSeries } from '../../lib/tsdb/batch.js';
+import { planMetricEntries, splitMetricEvents } from './metric-entries.js';
 
 /** Soft upper bound of one entry's payload (UTF-16 length of the JSON, about bytes for ASCII). */
 export const DEFAULT_MAX_ENTRY_CHARS = 1_000_000;
@@ -32,6 +34,12 @@ export interface EncodedAppend {
 export interface EncodeOptions {
   /** The request changed its tenant's configuration (created a target): mark its entries (FIELD_CONFIG_CHANGED). */
   configChanged?: boolean;
+  /**
+   * Metric samples: series parsed straight from the request (remote_write), plus the metric events among
+   * `events`, go in as metric-batch entries (FIELD_METRICS), not one event each. Without it, metric events
+   * are written as events.
+   */
+  metrics?: { tenant: string; receivedAt: number; batchId: string; series: readonly BatchSeries[] };
 }
 
 export interface Appender {
@@ -57,8 +65,10 @@ interface PlannedEntry {
   payload: Buffer;
   /** FIELD_TENANT: the tenant of all the entry's events, when they share one. */
   tenant: string | undefined;
-  /** Input positions of the entry's events, in batch order. */
+  /** Input positions of the entry's events, in batch order (none for a metric batch). */
   positions: number[];
+  /** FIELD_METRICS for a metric batch, else FIELD_EVENTS. */
+  field: string;
 }
 
 /**
@@ -68,7 +78,7 @@ interface PlannedEntry {
 function planEntries(stream: string, events: readonly CanonicalEvent[], positions: number[], maxChars: number, out: PlannedEntry[]): void {
   const payload = encodeBatch(events);
   if (payload.length <= maxChars || events.length === 1) {
-    out.push({ stream, payload: Buffer.from(payload, 'utf8'), tenant: sharedTenant(events), positions });
+    out.push({ stream, payload: Buffer.from(payload, 'utf8'), tenant: sharedTenant(events), positions, field: FIELD_EVENTS });
     return;
   }
   const parts = Math.min(events.length, Math.ceil(payload.length / maxChars) + 1);
@@ -82,7 +92,18 @@ export function createAppender(deps: AppenderDeps): Appender {
   const { redis, names } = deps;
   const maxChars = deps.maxEntryChars ?? DEFAULT_MAX_ENTRY_CHARS;
 
-  function encode(events: readonly CanonicalEvent[], opts: EncodeOptions = {}): EncodedAppend {
+  function encode(all: readonly CanonicalEvent[], opts: EncodeOptions = {}): EncodedAppend {
+    const planned: PlannedEntry[] = [];
+    let events = all;
+    if (opts.metrics) {
+      const split = splitMetricEvents(all);
+      events = split.others;
+      const m = opts.metrics;
+      const series = split.series.length === 0 ? m.series : [...m.series, ...split.series];
+      for (const e of planMetricEntries(m.tenant, m.receivedAt, m.batchId, series, names, maxChars)) {
+        planned.push({ stream: e.stream, payload: e.payload, tenant: e.tenant, positions: [], field: FIELD_METRICS });
+      }
+    }
     const byPartition = new Map<number, { events: CanonicalEvent[]; positions: number[] }>();
     for (let i = 0; i < events.length; i++) {
       const ev = events[i] as CanonicalEvent;
@@ -95,9 +116,8 @@ export function createAppender(deps: AppenderDeps): Appender {
       group.events.push(ev);
       group.positions.push(i);
     }
-    const planned: PlannedEntry[] = [];
     for (const [p, group] of byPartition) planEntries(names.events(p), group.events, group.positions, maxChars, planned);
-    return { entries: planned, events: events.length, configChanged: opts.configChanged === true };
+    return { entries: planned, events: all.length, configChanged: opts.configChanged === true };
   }
 
   async function write(encoded: EncodedAppend): Promise<string[]> {
@@ -105,7 +125,7 @@ export function createAppender(deps: AppenderDeps): Appender {
     if (planned.length === 0) return [];
     const pipeline = redis.pipeline();
     for (const entry of planned) {
-      const fields: Array<string | Buffer> = [FIELD_EVENTS, entry.payload];
+      const fields: Array<string | Buffer> = [entry.field, entry.payload];
       if (entry.tenant !== undefined) fields.push(FIELD_TENANT, entry.tenant);
       if (encoded.configChanged) fields.push(FIELD_CONFIG_CHANGED, '1');
       pipeline.xadd(entry.stream, '*', ...fields);

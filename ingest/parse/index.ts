@@ -13,7 +13,8 @@ import { parseNativeBody } from './native.js';
 import type { NativeKind } from './native.js';
 import { parseOtlpLogs } from './otlp/logs.js';
 import { parseOtlpMetrics } from './otlp/metrics.js';
-import { parsePrometheusWrite } from './prometheus.js';
+import { parsePrometheusSeries } from './prometheus.js';
+import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import { parseTextBody } from './text/text.js';
 import type { ParsedItem, Rejection } from './values.js';
 
@@ -74,6 +75,8 @@ export interface ParseResult {
   skipped?: Record<string, number>;
   /** Elasticsearch only: each action, for the bulk response (see bulkOutcomes). */
   bulk?: BulkActionMeta[];
+  /** remote_write only: the samples as series for the series store (items is then empty). */
+  series?: BatchSeries[];
 }
 
 /** Media types each endpoint accepts (also the list a 415 names). Missing headers are sniffed. */
@@ -164,7 +167,7 @@ function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
       if (proto !== undefined && proto !== 'prometheus.WriteRequest') {
         throw unsupportedMediaType('/ingest/prometheus/write', `${mt.type};proto=${proto}`, ['application/x-protobuf (remote_write 1.0, proto=prometheus.WriteRequest)']);
       }
-      return body.length === 0 ? empty : parsePrometheusWrite(body, common);
+      return body.length === 0 ? empty : parsePrometheusSeries(body, common);
     }
     case 'loki': {
       const kind = declared === 'sniff' ? sniff(body, 'protobuf') : declared;

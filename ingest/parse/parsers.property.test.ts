@@ -223,10 +223,10 @@ describe('body decoding', () => {
 });
 
 describe('protobuf', () => {
-  it('remote_write: every finite sample becomes one draft, NaN ones are counted', () => {
+  it('remote_write: every sample lands in a series (NaN and stale markers kept) or is rejected with its series', () => {
     const sample = fc.record({ value: fc.oneof(fc.double(), fc.constant(NaN)), timestamp: fc.integer({ min: 0, max: 2 ** 50 }).map(String) });
     const series = fc.record({
-      labels: fc.array(fc.record({ name: fc.constantFrom('__name__', 'job', 'instance', 'le', 'x'), value: fc.string({ maxLength: 20 }) }), { maxLength: 5 }),
+      labels: fc.array(fc.record({ name: fc.constantFrom('__name__', 'job', 'instance', 'le', 'x'), value: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('up', 'node_cpu_seconds_total')) }), { maxLength: 5 }),
       samples: fc.array(sample, { maxLength: 10 }),
       exemplars: fc.constant<never[]>([]),
       histograms: fc.constant<never[]>([]),
@@ -236,11 +236,13 @@ describe('protobuf', () => {
         const body = Buffer.from(WriteRequest.encode({ timeseries, metadata: [] }).finish());
         const r = parsePayload({ endpoint: 'prometheus', contentType: 'application/x-protobuf', body, params: {}, now: NOW }, LIMITS);
         const total = timeseries.reduce((n, s) => n + s.samples.length, 0);
-        // Series without a name are rejected sample by sample, NaN or not.
-        const named = timeseries.filter((s) => s.labels.some((l) => l.name === '__name__' && l.value !== ''));
-        const nan = named.reduce((n, s) => n + s.samples.filter((x) => Number.isNaN(x.value)).length, 0);
-        expect(r.items.length + r.rejected.length + (r.skipped?.stale_markers ?? 0)).toBe(total);
-        expect(r.skipped?.stale_markers ?? 0).toBe(nan);
+        const kept = (r.series ?? []).reduce((n, s) => n + s.timestamps.length, 0);
+        expect(r.items).toEqual([]);
+        expect(kept + r.rejected.length).toBe(total);
+        const nanIn = timeseries.reduce((n, s) => n + s.samples.filter((x) => Number.isNaN(x.value)).length, 0);
+        const nanKept = (r.series ?? []).reduce((n, s) => n + s.values.filter((v) => Number.isNaN(v)).length, 0);
+        expect(nanKept).toBeLessThanOrEqual(nanIn);
+        for (const s of r.series ?? []) expect(s.labels.__name__).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/);
       }),
       { numRuns: RUNS },
     );

@@ -6,6 +6,8 @@ import { badRequest } from '../../lib/errors/errors.js';
 import { WriteRequest } from '../../proto/gen/compat/prometheus/remote.js';
 import { MetricMetadata_MetricType } from '../../proto/gen/compat/prometheus/types.js';
 import type { TimeSeries } from '../../proto/gen/compat/prometheus/types.js';
+import { labelProblem } from '../../lib/tsdb/labels.js';
+import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import { batchTooLarge } from './json.js';
 import type { ParsedItem, Rejection } from './values.js';
 
@@ -14,6 +16,8 @@ export interface PrometheusResult {
   rejected: Rejection[];
   format: 'prometheus';
   skipped: Record<string, number>;
+  /** The samples as series (labels intact, staleness markers kept), when parsed for the series store. */
+  series?: BatchSeries[];
 }
 
 export function decodeWriteRequest(body: Uint8Array): WriteRequest {
@@ -62,16 +66,99 @@ function familyOf(name: string, families: Map<string, Family>, hasLe: boolean, h
   return { type: 'untyped' };
 }
 
-export function parsePrometheusWrite(body: Uint8Array, opts: { maxItems: number; defaultTarget?: string }): PrometheusResult {
-  const req = decodeWriteRequest(body);
-  let total = 0;
-  for (const ts of req.timeseries) total += ts.samples.length + 2 * ts.histograms.length;
-  if (total > opts.maxItems) throw batchTooLarge(`${total} samples`, opts.maxItems);
+function familiesOf(req: WriteRequest): Map<string, Family> {
   const families = new Map<string, Family>();
   for (const m of req.metadata) {
     const type = TYPE_OF[m.type];
     if (m.metricFamilyName !== '' && type !== undefined) families.set(m.metricFamilyName, m.unit === '' ? { type } : { type, unit: m.unit });
   }
+  return families;
+}
+
+/** Milliseconds of a remote_write timestamp (int64 as a decimal string), or undefined when not a safe integer. */
+function millis(ts: string): number | undefined {
+  const n = Number(ts);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * remote_write as series for the series store: every series keeps all its labels (`instance` and `job`
+ * included, as Prometheus stores them), its target is `instance`, else `job`, else the default; staleness
+ * markers and other NaNs are kept (PromQL needs them). A series whose labels Prometheus would refuse is
+ * rejected whole, with the reason, by the index of each of its samples.
+ */
+export function parsePrometheusSeries(body: Uint8Array, opts: { maxItems: number; defaultTarget?: string }): PrometheusResult {
+  const req = decodeWriteRequest(body);
+  let total = 0;
+  for (const ts of req.timeseries) total += ts.samples.length + 2 * ts.histograms.length;
+  if (total > opts.maxItems) throw batchTooLarge(`${total} samples`, opts.maxItems);
+  const families = familiesOf(req);
+  const series: BatchSeries[] = [];
+  const rejected: Rejection[] = [];
+  let index = 0;
+  for (const ts of req.timeseries) {
+    const labels: Record<string, string> = {};
+    let hasLe = false;
+    let hasQuantile = false;
+    for (const l of ts.labels) {
+      // An empty label value is the same as no label in Prometheus.
+      if (l.value === '' || l.name === '__proto__') continue;
+      if (l.name === 'le') hasLe = true;
+      else if (l.name === 'quantile') hasQuantile = true;
+      labels[l.name] = l.value;
+    }
+    const count = ts.samples.length + ts.histograms.length;
+    const problem = labelProblem(labels);
+    if (problem !== null) {
+      for (let k = 0; k < count; k++) rejected.push({ index: index++, error: problem });
+      continue;
+    }
+    const name = labels.__name__ as string;
+    const target = labels.instance ?? labels.job ?? opts.defaultTarget ?? '';
+    const fam = familyOf(name, families, hasLe, hasQuantile);
+    if (ts.samples.length > 0) {
+      const s: BatchSeries = { target, labels, type: fam.type, timestamps: [], values: [] };
+      if (fam.unit !== undefined) s.unit = fam.unit;
+      for (const sample of ts.samples) {
+        const i = index++;
+        const t = millis(sample.timestamp);
+        if (t === undefined) {
+          rejected.push({ index: i, error: `sample timestamp ${sample.timestamp.slice(0, 30)} of ${name} is out of range` });
+          continue;
+        }
+        s.timestamps.push(t);
+        s.values.push(sample.value);
+      }
+      series.push(s);
+    }
+    if (ts.histograms.length > 0) {
+      // Native histograms are kept as their _count and _sum series.
+      const counts: BatchSeries = { target, labels: { ...labels, __name__: `${name}_count` }, type: 'histogram', timestamps: [], values: [] };
+      const sums: BatchSeries = { target, labels: { ...labels, __name__: `${name}_sum` }, type: 'histogram', timestamps: [], values: [] };
+      for (const h of ts.histograms) {
+        const i = index++;
+        const t = millis(h.timestamp);
+        if (t === undefined) {
+          rejected.push({ index: i, error: `histogram timestamp ${h.timestamp.slice(0, 30)} of ${name} is out of range` });
+          continue;
+        }
+        counts.timestamps.push(t);
+        counts.values.push(h.count === undefined ? 0 : h.count.$case === 'countInt' ? Number(h.count.value) : h.count.value);
+        sums.timestamps.push(t);
+        sums.values.push(h.sum);
+      }
+      series.push(counts, sums);
+    }
+  }
+  return { items: [], rejected, format: 'prometheus', skipped: {}, series };
+}
+
+export function parsePrometheusWrite(body: Uint8Array, opts: { maxItems: number; defaultTarget?: string }): PrometheusResult {
+  const req = decodeWriteRequest(body);
+  let total = 0;
+  for (const ts of req.timeseries) total += ts.samples.length + 2 * ts.histograms.length;
+  if (total > opts.maxItems) throw batchTooLarge(`${total} samples`, opts.maxItems);
+  const families = familiesOf(req);
   const items: ParsedItem[] = [];
   const rejected: Rejection[] = [];
   let stale = 0;

@@ -1,6 +1,7 @@
 // Turns XREADGROUP / XAUTOCLAIM replies into (stream, entry id, events) records. Pure.
 import type { CanonicalEvent } from '../../lib/events/event.js';
-import { eventsOfEntry } from '../../lib/streams/codec.js';
+import { eventsOfEntry, metricBatchOfEntry } from '../../lib/streams/codec.js';
+import type { MetricBatch } from '../../lib/tsdb/batch.js';
 
 export interface ReadEntry {
   stream: string;
@@ -37,6 +38,8 @@ export function entriesOfClaim(stream: string, reply: unknown): { next: string; 
 
 export interface DecodedEntries {
   events: CanonicalEvent[];
+  /** Metric-batch entries, kept as series for the series store. */
+  metricBatches: MetricBatch[];
   /** receivedAt of each entry's first event (entries hold one request's events), for the lag metric. */
   receivedAts: number[];
   /** Entries whose payload could not be decoded: acknowledged without a write, and reported. */
@@ -45,11 +48,18 @@ export interface DecodedEntries {
 
 export function decodeEntries(entries: readonly ReadEntry[]): DecodedEntries {
   const events: CanonicalEvent[] = [];
+  const metricBatches: MetricBatch[] = [];
   const receivedAts: number[] = [];
   const undecodable: DecodedEntries['undecodable'] = [];
   for (const entry of entries) {
     if (!entry.fields) continue;
     try {
+      const metrics = metricBatchOfEntry(entry.fields);
+      if (metrics) {
+        metricBatches.push(metrics);
+        receivedAts.push(metrics.receivedAt);
+        continue;
+      }
       const batch = eventsOfEntry(entry.fields);
       const first = batch[0];
       if (first) receivedAts.push(first.receivedAt);
@@ -58,7 +68,7 @@ export function decodeEntries(entries: readonly ReadEntry[]): DecodedEntries {
       undecodable.push({ stream: entry.stream, id: entry.id, error: err instanceof Error ? err.message : String(err) });
     }
   }
-  return { events, receivedAts, undecodable };
+  return { events, metricBatches, receivedAts, undecodable };
 }
 
 /** Entry ids grouped by stream, for one XACK per stream. */

@@ -5,7 +5,7 @@ import { unavailable } from '../../lib/errors/errors.js';
 import type { Store } from '../../lib/store/port.js';
 
 export interface FaultyStore {
-  store: Pick<Store, 'appendEvents'>;
+  store: Pick<Store, 'appendEvents' | 'metrics'>;
   /** Fail every call until set back to false. */
   failing: boolean;
   /** Fail this many further calls. */
@@ -14,7 +14,7 @@ export interface FaultyStore {
   readonly failures: number;
 }
 
-export function faultyStore(inner: Pick<Store, 'appendEvents'>): FaultyStore {
+export function faultyStore(inner: Pick<Store, 'appendEvents' | 'metrics'>): FaultyStore {
   const state = {
     failing: false,
     failNext: 0,
@@ -29,6 +29,18 @@ export function faultyStore(inner: Pick<Store, 'appendEvents'>): FaultyStore {
           throw unavailable('store unavailable (injected fault)');
         }
         return inner.appendEvents(events);
+      },
+      metrics: {
+        ...inner.metrics,
+        async append(...args: Parameters<Store['metrics']['append']>) {
+          state.attempts++;
+          if (state.failing || state.failNext > 0) {
+            if (state.failNext > 0) state.failNext--;
+            state.failures++;
+            throw unavailable('store unavailable (injected fault)');
+          }
+          return inner.metrics.append(...args);
+        },
       },
     },
   };

@@ -14,6 +14,8 @@ import { createPersister, type Persister, type PersisterConfig } from './persist
 
 const logger = pino({ level: 'silent' });
 
+const T0 = 1_700_000_000_000;
+
 async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
@@ -60,7 +62,7 @@ describe('persister', () => {
       redis,
       redisUrl: testRedisUrl(),
       names,
-      store: s ? { appendEvents: s } : store,
+      store: s ? { appendEvents: s, metrics: store.metrics } : store,
       logger,
       registry,
       config: { ...baseConfig(config.consumerName), ...config },
@@ -93,6 +95,33 @@ describe('persister', () => {
     // Keeps following new appends.
     await appender.append(logEvents(5));
     await waitFor(async () => (await store.countEvents('acme')) === 705);
+  });
+
+  it('writes metric batches to the series store as series, idempotently on replay, and counts the outcomes', async () => {
+    await setup(4);
+    const appender = createAppender({ redis, names });
+    const series = Array.from({ length: 50 }, (_, k) => ({
+      target: `host-${k % 7}`,
+      labels: { __name__: 'node_load1', instance: `host-${k % 7}`, cpu: String(k) },
+      type: 'gauge' as const,
+      timestamps: [T0, T0 + 15_000],
+      values: [k, k + 0.5],
+    }));
+    const write = (id: string) =>
+      appender.write(appender.encode([], { metrics: { tenant: 'acme', receivedAt: T0, batchId: id, series } }));
+    await write('b1');
+    await write('b2'); // the same samples again: duplicates, nothing new
+    const registry = new Registry();
+    const p = persister({ consumerName: 'm1' }, undefined, registry);
+    await p.start();
+    await waitFor(async () => (await backlog()) === 0);
+    const got = await store.metrics.querier('acme').select([{ name: '__name__', type: '=', value: 'node_load1' }], { startMs: T0, endMs: T0 + 60_000 });
+    expect(got).toHaveLength(50);
+    expect(got.every((s) => s.timestamps.length === 2)).toBe(true);
+    const text = await registry.metrics();
+    expect(text).toMatch(/lightwatch_metrics_samples_total\{outcome="appended"\} 100/);
+    expect(text).toMatch(/lightwatch_metrics_samples_total\{outcome="duplicate"\} 100/);
+    expect(await store.countEvents('acme', 'metric')).toBe(0);
   });
 
   it('trims persisted entries before their retention while Redis is over its memory budget, and never unpersisted ones', async () => {

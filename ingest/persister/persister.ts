@@ -13,6 +13,9 @@ import type { Store } from '../../lib/store/port.js';
 import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js';
 import { ensurePersistGroups } from '../appender/groups.js';
 import { persisterMetrics } from '../metrics.js';
+import { createMetricWriter } from './metric-writer.js';
+import type { MetricBatch } from '../../lib/tsdb/batch.js';
+import type { MetricsLimits } from '../../lib/tsdb/port.js';
 import { decodeEntries, entriesOfClaim, entriesOfRead, idsByStream, type ReadEntry } from './entries.js';
 import { sleep } from '../../lib/lifecycle/sleep.js';
 import { nextRetentionWindow, usedMemoryOf } from './retention-window.js';
@@ -38,6 +41,8 @@ export interface PersisterConfig {
   streamRetentionMaxBytes?: number;
   /** How often to trim and measure the backlog (default 1000 ms). */
   trimIntervalMs?: number;
+  /** Series store limits (active series, out-of-order window); default DEFAULT_METRICS_LIMITS. */
+  metricsLimits?: MetricsLimits;
 }
 
 export const DEFAULT_PERSISTER_CONFIG: Omit<PersisterConfig, 'consumerName'> = Object.freeze({
@@ -80,7 +85,7 @@ export interface PersisterDeps {
   /** For the dedicated blocking connection; default: a duplicate of `redis`. */
   redisUrl?: string;
   names: StreamNames;
-  store: Pick<Store, 'appendEvents'>;
+  store: Pick<Store, 'appendEvents' | 'metrics'>;
   logger: Logger;
   registry: Registry;
   config: PersisterConfig;
@@ -142,6 +147,8 @@ export function createPersister(deps: PersisterDeps): Persister {
   let activeStreams = streams.length;
 
   const pause = (ms: number): Promise<void> => sleep(ms, wake.signal);
+  const metricsLimits = cfg.metricsLimits;
+  const metricWriter = createMetricWriter({ metrics: store.metrics, registry: deps.registry, ...(metricsLimits ? { limitsOf: () => metricsLimits } : {}) });
 
   function backoff(attempt: number): number {
     const exp = Math.min(cfg.retryMaxMs, cfg.retryBaseMs * 2 ** Math.min(attempt, 30));
@@ -184,6 +191,28 @@ export function createPersister(deps: PersisterDeps): Persister {
     }
   }
 
+  /** Metric batches go to the series store as series; retried like event writes, never acked before. */
+  async function writeMetrics(batches: MetricBatch[]): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      if (stopped && attempt > 0) throw new Closing();
+      try {
+        const n = await metricWriter.write(batches);
+        stats.storeWrites++;
+        stats.retrying = 0;
+        metrics.batches.inc({ outcome: 'ok' });
+        return n;
+      } catch (err) {
+        stats.failedWrites++;
+        stats.retrying = attempt + 1;
+        stats.lastError = err instanceof Error ? err.message : String(err);
+        metrics.batches.inc({ outcome: 'error' });
+        const delay = backoff(attempt);
+        logger.warn({ err, attempt: attempt + 1, retryInMs: delay, batches: batches.length }, 'series store write failed; retrying, not acknowledging');
+        await pause(delay);
+      }
+    }
+  }
+
   async function persist(entries: ReadEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const decoded = decodeEntries(entries);
@@ -192,6 +221,7 @@ export function createPersister(deps: PersisterDeps): Persister {
       logger.error({ stream: bad.stream, entryId: bad.id, error: bad.error }, 'undecodable stream entry; acknowledging it without a write');
     }
     const { events } = decoded;
+    const samples = decoded.metricBatches.length > 0 ? await writeMetrics(decoded.metricBatches) : 0;
     for (let i = 0; i < events.length; i += cfg.batchMaxEvents) {
       // A synchronous store (better-sqlite3) blocks the event loop for the whole write: let other work (the
       // ingest requests of this process) run between chunks.
@@ -206,9 +236,9 @@ export function createPersister(deps: PersisterDeps): Persister {
       if (lag > maxLag) maxLag = lag;
     }
     if (decoded.receivedAts.length > 0) metrics.lagLastSeconds.set(maxLag);
-    stats.persistedEvents += events.length;
-    metrics.persisted.inc(events.length);
-    if (entries.length > 0 && events.length > 0) eventsPerEntry = eventsPerEntry * 0.8 + (events.length / entries.length) * 0.2;
+    stats.persistedEvents += events.length + samples;
+    metrics.persisted.inc(events.length + samples);
+    if (entries.length > 0 && events.length + samples > 0) eventsPerEntry = eventsPerEntry * 0.8 + ((events.length + samples) / entries.length) * 0.2;
 
     await deps.hooks?.afterWrite?.(entries);
 

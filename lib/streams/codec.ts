@@ -1,9 +1,16 @@
 // How a batch of events of one partition is laid out in one stream entry, and how event cursors are
 // formed (entry id + index in the batch). Pure functions; no I/O.
 import type { CanonicalEvent } from '../events/event.js';
+import { decodeMetricBatch, expandMetricBatch, type MetricBatch } from '../tsdb/batch.js';
 
 /** Field holding the JSON array of events in a stream entry. */
 export const FIELD_EVENTS = 'e';
+
+/**
+ * Field holding a metric batch (lib/tsdb/batch.ts: each series' labels once, then its samples) instead of
+ * FIELD_EVENTS. An entry carries one or the other.
+ */
+export const FIELD_METRICS = 'm';
 
 /**
  * Field holding the tenant of every event of the entry, written when they share one (always, for ingest's
@@ -55,12 +62,25 @@ export function decodeBatch(payload: string): CanonicalEvent[] {
   return parsed as CanonicalEvent[];
 }
 
-/** Reads the events out of a raw XREAD/XRANGE field list `[k1, v1, k2, v2, ...]`. */
+/**
+ * Reads the events out of a raw XREAD/XRANGE field list `[k1, v1, k2, v2, ...]`. A metric batch comes out as
+ * one canonical metric event per sample: for readers that want events (realtime's `/ws/metrics`); the
+ * persister reads the batch itself (metricBatchOfEntry).
+ */
 export function eventsOfEntry(fields: readonly string[]): CanonicalEvent[] {
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === FIELD_EVENTS) return decodeBatch(fields[i + 1] as string);
+    if (fields[i] === FIELD_METRICS) return expandMetricBatch(decodeMetricBatch(fields[i + 1] as string));
   }
   return [];
+}
+
+/** The metric batch of an entry, or undefined when the entry carries events. Throws on a corrupt batch. */
+export function metricBatchOfEntry(fields: readonly string[]): MetricBatch | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === FIELD_METRICS) return decodeMetricBatch(fields[i + 1] as string);
+  }
+  return undefined;
 }
 
 /** Compares Redis stream ids (`ms-seq`) numerically. */

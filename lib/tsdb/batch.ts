@@ -2,7 +2,7 @@
 // JSON, because the group consumers read entry fields as strings (a binary form would travel as base64):
 // series as arrays, timestamps as deltas, non-finite values and -0 as short tokens, since JSON has no NaN,
 // Inf or -0. Pure; no I/O.
-import type { MetricType } from '../events/event.js';
+import type { CanonicalEvent, MetricBody, MetricType } from '../events/event.js';
 import { METRIC_TYPES } from '../events/event.js';
 import { isStaleNaN, STALE_NAN } from '../promql/querier.js';
 
@@ -94,4 +94,47 @@ export function sampleCount(batch: MetricBatch): number {
   let n = 0;
   for (const s of batch.series) n += s.timestamps.length;
   return n;
+}
+
+/**
+ * The label a series gets for its target when its labels do not already name it (an `instance` or `job` equal
+ * to the target, as remote_write and OTLP series have): two native agents sending `cpu` for different targets
+ * are two series.
+ */
+export const TARGET_LABEL = 'target';
+
+/** Series labels of a metric event: its labels, `__name__`, and the target unless a label already names it. */
+export function seriesLabelsOf(name: string, target: string, labels: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = { ...labels, __name__: name };
+  if (target !== '' && labels.instance !== target && labels.job !== target && labels[TARGET_LABEL] === undefined) out[TARGET_LABEL] = target;
+  return out;
+}
+
+/** The event labels of a series (the inverse of seriesLabelsOf): without `__name__`, and without a target label equal to the target. */
+export function eventLabelsOf(target: string, labels: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in labels) {
+    if (k === '__name__' || (k === TARGET_LABEL && labels[k] === target)) continue;
+    out[k] = labels[k] as string;
+  }
+  return out;
+}
+
+/**
+ * One canonical metric event per sample, for readers that show samples as events (`/ws/metrics`, the
+ * detector's threshold rules). Ids are `<batch id>-<series>.<sample>`: stable across replays of the entry.
+ */
+export function expandMetricBatch(batch: MetricBatch): CanonicalEvent[] {
+  const out: CanonicalEvent[] = [];
+  for (let s = 0; s < batch.series.length; s++) {
+    const x = batch.series[s] as BatchSeries;
+    const name = x.labels.__name__ ?? '';
+    const labels = eventLabelsOf(x.target, x.labels);
+    for (let i = 0; i < x.timestamps.length; i++) {
+      const body: MetricBody = { name, value: x.values[i] as number, type: x.type };
+      if (x.unit !== undefined) body.unit = x.unit;
+      out.push({ id: `${batch.id}-${s}.${i}`, tenant: batch.tenant, kind: 'metric', target: x.target, ts: x.timestamps[i] as number, receivedAt: batch.receivedAt, labels, body });
+    }
+  }
+  return out;
 }

@@ -1,0 +1,67 @@
+// Metric samples as stream entries: series grouped by partition (hash of tenant and target, as for events),
+// each partition's series in one metric-batch entry (lib/tsdb/batch.ts), split when it exceeds the entry
+// size bound. Also turns normalized metric events (native, OTLP, gRPC) into series. Pure.
+import type { CanonicalEvent, EventOfKind } from '../../lib/events/event.js';
+import { encodeMetricBatch, seriesLabelsOf, type BatchSeries } from '../../lib/tsdb/batch.js';
+import { seriesKey } from '../../lib/tsdb/labels.js';
+import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
+
+export interface MetricEntry {
+  stream: string;
+  payload: Buffer;
+  tenant: string;
+  samples: number;
+}
+
+/** Groups metric events into series (same target and labels); other events are returned apart. */
+export function splitMetricEvents(events: readonly CanonicalEvent[]): { series: BatchSeries[]; others: CanonicalEvent[] } {
+  const others: CanonicalEvent[] = [];
+  const byKey = new Map<string, BatchSeries>();
+  for (const ev of events) {
+    if (ev.kind !== 'metric') {
+      others.push(ev);
+      continue;
+    }
+    const m: EventOfKind<'metric'> = ev;
+    const labels = seriesLabelsOf(m.body.name, m.target, m.labels);
+    const key = m.target + '\u0003' + seriesKey(labels);
+    let s = byKey.get(key);
+    if (!s) {
+      s = { target: m.target, labels, type: m.body.type, timestamps: [], values: [] };
+      if (m.body.unit !== undefined) s.unit = m.body.unit;
+      byKey.set(key, s);
+    }
+    s.timestamps.push(m.ts);
+    s.values.push(m.body.value);
+  }
+  return { series: [...byKey.values()], others };
+}
+
+/** Encodes one tenant's series as entries of their partition streams, each at most about `maxChars` long. */
+export function planMetricEntries(tenant: string, receivedAt: number, batchId: string, series: readonly BatchSeries[], names: StreamNames, maxChars: number): MetricEntry[] {
+  const byPartition = new Map<number, BatchSeries[]>();
+  for (const s of series) {
+    if (s.timestamps.length === 0) continue;
+    const p = partitionOf(tenant, s.target, names.partitions);
+    let list = byPartition.get(p);
+    if (!list) byPartition.set(p, (list = []));
+    list.push(s);
+  }
+  const out: MetricEntry[] = [];
+  let part = 0;
+  const emit = (stream: string, list: BatchSeries[]): void => {
+    const payload = encodeMetricBatch({ tenant, receivedAt, id: `${batchId}${part++}`, series: list });
+    if (payload.length > maxChars && list.length > 1) {
+      const half = Math.ceil(list.length / 2);
+      part--;
+      emit(stream, list.slice(0, half));
+      emit(stream, list.slice(half));
+      return;
+    }
+    let samples = 0;
+    for (const s of list) samples += s.timestamps.length;
+    out.push({ stream, payload: Buffer.from(payload, 'utf8'), tenant, samples });
+  };
+  for (const [p, list] of byPartition) emit(names.events(p), list);
+  return out;
+}
