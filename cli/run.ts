@@ -52,7 +52,8 @@ async function runGateway(p: Platform): Promise<void> {
   const store = await openStoreFor(p);
   const authenticate = authenticatorFor(store, jwtSecretFor(p, false));
   await revocationsFor(p, authenticate, p.config.redisUrl ? await redisConnection(p, p.config.redisUrl, 'revocations') : undefined);
-  const app = opsApp(p, { store: () => store.ping() });
+  // Not ready while a service behind it is unreachable: a load balancer then sends requests to another replica.
+  const app = opsApp(p, { store: () => store.ping(), ingest: () => ingest.ready(), query: () => query.ready() });
   buildGateway(p, app, { ingest, query, authenticate });
   await listenHttp(p, app);
 }

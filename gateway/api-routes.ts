@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { eventsPageToJson, seriesToJson } from '../lib/api/event-wire.js';
 import { apiCallFromHttp } from '../lib/api/routes.js';
 import { startBody } from '../lib/http/body.js';
+import { decodeUtf8 } from '../lib/text/utf8.js';
 import { send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
 import type { QueryApi } from '../lib/rpc/apis.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -40,7 +41,8 @@ export function attachApiRoutes(app: TemplatedApp, deps: ApiRouteDeps): void {
       try {
         const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
         const raw = await pending;
-        const body = hasBody ? raw.toString('utf8') : '';
+        // Refused like /ingest refuses it: decoding would store U+FFFD in place of what the client sent.
+        const body = hasBody ? decodeUtf8(raw, 'request body') : '';
         if (state.aborted) return;
         const call = apiCallFromHttp(req.method, req.url, paramsOf(req.query), body);
         route = call.type === 'events' ? `api_${call.collection}` : call.type === 'resource' ? `api_${call.request.resource}` : `api_${call.type}`;

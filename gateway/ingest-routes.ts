@@ -48,6 +48,8 @@ const otlp: Answer = (r, req) =>
       { status: 200, body: '', contentType: 'application/x-protobuf' }
     : { status: 200, body: r.compatBodyJson || '{}', contentType: 'application/json' };
 
+const ES_PRODUCT = { 'x-elastic-product': 'Elasticsearch' } as const;
+
 const ENDPOINTS: Array<{ path: string; endpoint: string; answer: Answer }> = [
   { path: '/ingest/metrics', endpoint: 'metrics', answer: native },
   { path: '/ingest/logs', endpoint: 'logs', answer: native },
@@ -69,7 +71,8 @@ export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): vo
     // Before any await: uWS drops chunks that arrive while no reader is attached (issue 17.2).
     const pending = startBody(res, deps.maxBodyBytes, req.headers['content-length']);
     const started = performance.now();
-    const headers = { 'x-request-id': req.requestId };
+    // Elasticsearch clients 8.x and 9.x refuse any answer without this header, errors included.
+    const headers: Record<string, string> = endpoint === 'elasticsearch' ? { 'x-request-id': req.requestId, ...ES_PRODUCT } : { 'x-request-id': req.requestId };
     return (async () => {
       let status = 500;
       try {
@@ -131,11 +134,11 @@ export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): vo
   for (const path of ['/ingest/elasticsearch', '/ingest/elasticsearch/']) {
     app.get(path, (res) => {
       const state = trackAbort(res);
-      send(res, state, 200, esInfo, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
+      send(res, state, 200, esInfo, { 'content-type': 'application/json', ...ES_PRODUCT });
     });
     app.head(path, (res) => {
       const state = trackAbort(res);
-      send(res, state, 200, '', { 'x-elastic-product': 'Elasticsearch' });
+      send(res, state, 200, '', ES_PRODUCT);
     });
   }
   app.any('/ingest/*', (res, r) => {

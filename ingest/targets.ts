@@ -4,7 +4,8 @@
 // (tenant, name): a minute when found, a second when not, so a target just created through the API becomes
 // pingable almost at once while the hot path costs no store round trip.
 import type { IdGenerator } from '../lib/events/ids.js';
-import { isLightwatchError } from '../lib/errors/errors.js';
+import { targetNameProblem } from '../lib/api/target-name.js';
+import { badRequest, isLightwatchError } from '../lib/errors/errors.js';
 import type { Store } from '../lib/store/port.js';
 import type { Target } from '../lib/store/types.js';
 
@@ -56,6 +57,9 @@ export function createTargetDirectory(deps: TargetDirectoryDeps): TargetDirector
   }
 
   async function create(tenant: string, name: string): Promise<void> {
+    // The API's rule for names: a ping must not create a target the API would refuse (`..`, NUL).
+    const problem = targetNameProblem(name);
+    if (problem) throw badRequest(`cannot create target ${JSON.stringify(name.slice(0, 60))}: the name ${problem}`, [{ at: 'target', message: problem }], 'invalid_target_name');
     const t = deps.now();
     const target: Target = {
       id: deps.ids.next(t),

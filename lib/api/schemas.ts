@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { SCOPES } from '../auth/principal.js';
 import { CHECK_KINDS, CHECK_SETTINGS, type CheckKind } from './check-settings.js';
 import { hasControl } from './fields.js';
+import { targetNameProblem } from './target-name.js';
 import { RULE_PARAMS, checkPattern } from './rule-params.js';
 import { MAX_EPOCH_MS, parseInstant } from './time.js';
 
@@ -67,7 +68,7 @@ const checkBlocks = Object.fromEntries(CHECK_KINDS.map((k) => [k, CHECK_SETTINGS
 
 export const targetBody = z
   .strictObject({
-    name: nameSchema,
+    name: nameSchema.refine((n) => targetNameProblem(n) === null, { error: (issue) => targetNameProblem(String(issue.input)) ?? 'invalid target name' }),
     kind: z.enum(TARGET_KINDS),
     labels: labelsSchema.default({}),
     heartbeat: heartbeatCheckSchema.optional().describe('Settings of a heartbeat target (kind heartbeat only)'),

@@ -29,6 +29,14 @@ const deadline = (timeoutMs: number): { deadline: number } => ({ deadline: Date.
 
 export interface Closable {
   close(): void;
+  /** Resolves once the channel is connected to the service; rejects when it is not within `timeoutMs` (readiness). */
+  ready(timeoutMs?: number): Promise<void>;
+}
+
+function waitForReady(client: { waitForReady(deadline: number, cb: (err?: Error) => void): void }, address: string, timeoutMs: number): Promise<void> {
+  return new Promise((ok, fail) =>
+    client.waitForReady(Date.now() + timeoutMs, (err) => (err ? fail(new Error(`${address} is not reachable: ${err.message}`)) : ok())),
+  );
 }
 
 export function ingestApiClient(address: string, timeoutMs = 30_000): IngestApi & Closable {
@@ -37,6 +45,7 @@ export function ingestApiClient(address: string, timeoutMs = 30_000): IngestApi 
     push: (req, ctx) => new Promise((ok, fail) => void client.push(req, metadataOf(ctx), deadline(timeoutMs), settle(ok, fail))),
     pushEvents: (req, ctx) => new Promise((ok, fail) => void client.pushEvents(req, metadataOf(ctx), deadline(timeoutMs), settle(ok, fail))),
     close: () => client.close(),
+    ready: (waitMs = 1_000) => waitForReady(client, address, waitMs),
   };
 }
 
@@ -47,5 +56,6 @@ export function queryApiClient(address: string, timeoutMs = 30_000): QueryApi & 
     metricSeries: (req, ctx) => new Promise((ok, fail) => void client.metricSeries(req, metadataOf(ctx), deadline(timeoutMs), settle(ok, fail))),
     resource: (req, ctx) => new Promise((ok, fail) => void client.resource(req, metadataOf(ctx), deadline(timeoutMs), settle(ok, fail))),
     close: () => client.close(),
+    ready: (waitMs = 1_000) => waitForReady(client, address, waitMs),
   };
 }
