@@ -6,12 +6,13 @@ import { testRedisUrl } from '../support/redis.js';
 import { startSystem } from '../support/system.js';
 
 describe('split gateway readiness', () => {
-  it('is ready while ingest and query answer, and not ready once they are gone', { timeout: 60_000 }, async () => {
+  it('is ready while ingest and query answer, and not ready once they are gone', { timeout: 120_000 }, async () => {
     const secret = 'a-test-secret-that-is-long-enough-0123456789';
-    const backend = await startSystem({ redisUrl: testRedisUrl(), env: { JWT_SECRET: secret } });
+    const backend = await startSystem({ redisUrl: testRedisUrl(), env: { JWT_SECRET: secret }, startTimeoutMs: 45_000 });
     const addr = `127.0.0.1:${backend.grpcPort}`;
     const gateway = await startSystem({
       command: 'gateway',
+      startTimeoutMs: 45_000,
       env: { INGEST_ADDR: addr, QUERY_ADDR: addr, JWT_SECRET: secret, STORE_URL: join(backend.dataDir, 'lightwatch.db') },
     });
     try {
