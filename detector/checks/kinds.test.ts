@@ -37,6 +37,33 @@ async function drift<K extends CheckKind>(kind: K, settings: Record<string, unkn
   return { unused: accepted.filter((k) => !reads.has(k)), unaccepted: [...reads].filter((k) => !accepted.includes(k)) };
 }
 
+describe('http: Gatus conditions, keyword and JSON query', () => {
+  it('all conditions must hold; a failed one names itself; keyword inverted; JSON query', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { status: 'UP', items: [1, 2] } })));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    try {
+      expect(await check('http', { url, conditions: ['[STATUS] == 200', '[RESPONSE_TIME] < 2000', '[BODY].data.status == UP', 'len([BODY].data.items) > 0', '[BODY] == pat(*UP*)'] })).toMatchObject({ ok: true, status: 200 });
+      expect(await check('http', { url, conditions: ['[STATUS] == 200', 'len([BODY].data.items) > 5'] })).toMatchObject({ ok: false, error: 'condition failed: len([BODY].data.items) (2) > 5' });
+      expect(await check('http', { url, conditions: ['[CERTIFICATE_EXPIRATION] > 48h'] })).toMatchObject({ ok: false, error: 'condition failed: [CERTIFICATE_EXPIRATION] (0) > 48h' });
+      expect(await check('http', { url, bodyMatch: '/"status":"(DOWN|FAIL)"/', bodyMatchInvert: true })).toMatchObject({ ok: true });
+      expect(await check('http', { url, bodyMatch: 'UP', bodyMatchInvert: true })).toMatchObject({ ok: false, error: 'body matched (inverted keyword)' });
+      expect(await check('http', { url, jsonQuery: { path: 'data.items[1]', expected: '2' } })).toMatchObject({ ok: true });
+      expect(await check('http', { url, jsonQuery: { path: 'data.status', expected: 'DOWN' } })).toMatchObject({ ok: false, error: 'condition failed: [BODY].data.status (UP) == DOWN' });
+      expect(await drift('http', { url, method: 'GET', expectedStatus: [200], bodyMatch: 'UP', bodyMatchInvert: false, headers: { 'x-a': '1' }, jsonQuery: { path: 'data.status', expected: 'UP' }, conditions: ['[STATUS] == 200'] })).toEqual({ unused: [], unaccepted: [] });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('a malformed condition is refused with its position', () => {
+    const r = CHECK_SETTINGS.http.safeParse({ url: 'http://x/', conditions: ['[STATUS] == 200', '[STATU] == 200'] });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]).toMatchObject({ path: ['conditions', 1], message: expect.stringMatching(/^at character 2: unknown placeholder \[STATU\]/) });
+  });
+});
+
 describe('tcp', () => {
   it('connects, sends and expects; refused, silent and wrong answers are named', async () => {
     const echo = await tcpServer((s) => s.on('data', (d) => s.write(`+${d.toString()}`)));

@@ -4,6 +4,7 @@
 // retries, backoff); one check, all attempts included, must finish before the next one starts.
 import { z } from 'zod';
 import { hasControl, headersSchema, httpUrl } from './fields.js';
+import { ConditionError, parseCondition } from '../conditions/condition.js';
 import { parseSlashPattern } from '../patterns/pattern.js';
 import { checkPattern } from './rule-params.js';
 
@@ -40,9 +41,37 @@ export const httpCheckSchema = z
     expectedStatus: z.array(z.number().int().min(100).max(599)).min(1).max(20).optional().describe('Accepted statuses; default any 2xx or 3xx'),
     bodyMatch: z.string().min(1).max(1024).optional().describe('Substring the body must contain, or /regex/ with optional flags i, m, s (RE2 syntax)'),
     headers: headersSchema.optional().describe('Request headers; values are write-only (masked in responses)'),
+    bodyMatchInvert: z.boolean().optional().describe('Default false. ' + 'Fail when the body matches bodyMatch instead of when it does not (an inverted keyword check)'),
+    jsonQuery: z
+      .strictObject({
+        path: z.string().min(1).max(512).describe('Path into the JSON body, as in conditions: data.items[0].status'),
+        expected: z.string().max(1024).describe('The value found there, as text, must equal this'),
+      })
+      .optional()
+      .describe('A JSON query check: the value at path must equal expected'),
+    conditions: z
+      .array(z.string().min(1).max(1024))
+      .min(1)
+      .max(50)
+      .optional()
+      .describe('Gatus conditions that must all hold: [STATUS] == 200, [RESPONSE_TIME] < 300, [BODY].data.status == UP, len([BODY].items) > 0, [CERTIFICATE_EXPIRATION] > 48h, [BODY] == pat(*ok*), [STATUS] == any(200, 429)'),
   })
   .superRefine((h, ctx) => {
     checkSlashPattern(h.bodyMatch, 'bodyMatch', ctx);
+    h.conditions?.forEach((c, i) => {
+      try {
+        parseCondition(c);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['conditions', i], message: err instanceof ConditionError ? err.message : String(err) });
+      }
+    });
+    if (h.jsonQuery) {
+      try {
+        parseCondition(`[BODY].${h.jsonQuery.path.replace(/^\$?\.?/, '')} == x`);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['jsonQuery', 'path'], message: err instanceof ConditionError ? `not a body path (${err.reason})` : String(err) });
+      }
+    }
     fitsInterval(h, ctx);
   });
 
