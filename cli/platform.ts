@@ -1,8 +1,8 @@
 // What every process builds the same way: logger, metrics registry, lifecycle, Redis (or the all-in-one's own
 // redis-server), the store, the JWT secret, the authenticator, the ops endpoints and the HTTP listener.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { createAuthenticator, type Authenticator } from '../lib/auth/authenticator.js';
@@ -16,7 +16,7 @@ import { createLogger, type Logger } from '../lib/logging/logger.js';
 import { createRegistry, type Registry } from '../lib/metrics/registry.js';
 import { connectRedis } from '../lib/redis/connect.js';
 import { superviseLocalRedis } from '../lib/redis/local-server.js';
-import { openStore } from '../lib/store/index.js';
+import { isMongoUrl, openStore } from '../lib/store/index.js';
 import type { Store } from '../lib/store/port.js';
 import { streamNames, type StreamNames } from '../lib/streams/partition.js';
 
@@ -33,6 +33,9 @@ export interface Platform {
 export function createPlatform(config: Readonly<LightwatchConfig>, service: string): Platform {
   const logger = createLogger({ level: config.logLevel, service });
   const registry = createRegistry({ service });
+  // Files and folders this process creates are its user's alone (DATA_DIR 0700; the SQLite file, its -wal and
+  // -shm, the JWT secret, the local Redis's AOF 0600): they hold channel secrets and password hashes.
+  process.umask(0o077);
   const lifecycle = new Lifecycle(logger);
   lifecycle.exitOnSignals(config.shutdownTimeoutMs);
   return { config, logger, registry, lifecycle, names: streamNames(config.streamPrefix, config.partitions), extraMetrics: [] };
@@ -43,8 +46,12 @@ export async function redisUrlFor(p: Platform, allowLocal: boolean): Promise<str
   if (p.config.redisUrl) return p.config.redisUrl;
   if (!allowLocal) throw new Error('REDIS_URL is not set: a single service needs the shared Redis (e.g. REDIS_URL=redis://redis:6379)');
   const log = p.logger.child({ part: 'local-redis' });
+  const dir = join(p.config.dataDir, 'redis');
+  privateTree(p.config.dataDir);
+  // A password only this user can read, so no other local user can read or inject stream entries.
+  const password = readOrCreateSecret(join(p.config.dataDir, 'redis-password'));
   // Nothing else would bring our own Redis back: restarted on the same port from its AOF whenever it dies.
-  const local = await superviseLocalRedis({ dir: join(p.config.dataDir, 'redis'), appendOnly: true }, {
+  const local = await superviseLocalRedis({ dir, appendOnly: true, password }, {
     died: (redisPid, restartInMs) => log.error({ redisPid, restartInMs }, 'local redis-server died; restarting it'),
     restarted: (redisPid, attempt) => log.warn({ redisPid, attempt }, 'local redis-server restarted'),
     restartFailed: (err, attempt, retryInMs) => log.error({ err, attempt, retryInMs }, 'restarting local redis-server failed'),
@@ -64,6 +71,10 @@ export async function redisConnection(p: Platform, url: string, name: string): P
 
 export async function openStoreFor(p: Platform): Promise<Store> {
   const store = await openStore(p.config.storeUrl);
+  if (!isMongoUrl(p.config.storeUrl) && p.config.storeUrl !== ':memory:') {
+    // Files made by an older version (or another umask) are tightened too.
+    for (const f of [p.config.storeUrl, `${p.config.storeUrl}-wal`, `${p.config.storeUrl}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+  }
   p.lifecycle.onClose('store', () => store.close());
   return store;
 }
@@ -72,12 +83,33 @@ export async function openStoreFor(p: Platform): Promise<Store> {
 export function jwtSecretFor(p: Platform, allowGenerated: boolean): Uint8Array {
   if (p.config.jwtSecret) return new TextEncoder().encode(p.config.jwtSecret);
   if (!allowGenerated) throw new Error('JWT_SECRET is not set: services run apart must share one (at least 32 characters)');
-  const file = join(p.config.dataDir, 'jwt-secret');
+  return new TextEncoder().encode(readOrCreateSecret(join(p.config.dataDir, 'jwt-secret')));
+}
+
+/** A random secret kept in `file` (mode 0600, its folder 0700), made on first use. */
+function readOrCreateSecret(file: string): string {
   if (!existsSync(file)) {
-    mkdirSync(p.config.dataDir, { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   }
-  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+  chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Makes `dir` (created if missing) 0700 and the local Redis's files under it 0600, whatever made them before. */
+function privateTree(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, e.name);
+      if (e.isDirectory()) {
+        chmodSync(path, 0o700);
+        walk(path);
+      } else if (e.isFile()) chmodSync(path, 0o600);
+    }
+  };
+  if (existsSync(join(dir, 'redis'))) walk(join(dir, 'redis'));
 }
 
 export function authenticatorFor(store: Store, jwtSecret: Uint8Array): Authenticator {

@@ -1,7 +1,8 @@
 // Starts and stops a local `redis-server` process: the all-in-one system's own Redis when REDIS_URL is
 // unset, and the test harness's Redis when no other is given. AOF on by default, files under `dir`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import net from 'node:net';
 import { createRestarter, doubling } from '../lifecycle/restarter.js';
 
@@ -18,6 +19,11 @@ export interface LocalRedisOptions {
   startTimeoutMs?: number;
   /** Stop the server when this process dies, however it dies (default true). */
   dieWithParent?: boolean;
+  /**
+   * Clients must AUTH with it. Given to redis-server in a config file of mode 0600 under `dir` (never on the
+   * command line, which every local user can read in /proc); the URL carries it.
+   */
+  password?: string;
 }
 
 export interface LocalRedis {
@@ -30,6 +36,10 @@ export interface LocalRedis {
   kill(): Promise<void>;
   /** Settles when the server process has exited, for whatever reason. */
   readonly exited: Promise<void>;
+}
+
+function redisUrl(port: number, password: string | undefined): string {
+  return password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
 }
 
 export function redisServerAvailable(): boolean {
@@ -50,7 +60,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+async function waitForPing(port: number, child: ChildProcess, timeoutMs: number, password: string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} while starting`);
@@ -58,12 +68,13 @@ async function waitForPing(port: number, child: ChildProcess, timeoutMs: number)
       const sock = net.connect(port, '127.0.0.1');
       let buf = '';
       sock.setTimeout(500);
-      sock.on('connect', () => sock.write('PING\r\n'));
+      const lines = password === undefined ? 1 : 2;
+      sock.on('connect', () => sock.write(password === undefined ? 'PING\r\n' : `AUTH ${password}\r\nPING\r\n`));
       sock.on('data', (d) => {
         buf += d.toString();
-        if (buf.includes('\r\n')) {
+        if (buf.split('\r\n').length > lines) {
           sock.destroy();
-          resolve(buf.startsWith('+PONG'));
+          resolve(buf.split('\r\n')[lines - 1] === '+PONG');
         }
       });
       sock.on('error', () => resolve(false));
@@ -82,9 +93,12 @@ async function waitForPing(port: number, child: ChildProcess, timeoutMs: number)
 
 export async function startLocalRedis(options: LocalRedisOptions): Promise<LocalRedis> {
   if (!redisServerAvailable()) throw new Error(REDIS_INSTALL_HINT);
-  mkdirSync(options.dir, { recursive: true });
+  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const port = options.port && options.port > 0 ? options.port : await freePort();
+  const confFile = join(options.dir, 'redis.conf');
+  if (options.password !== undefined) writeFileSync(confFile, `requirepass ${options.password}\n`, { mode: 0o600 });
   const args = [
+    ...(options.password !== undefined ? [confFile] : []),
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--dir', options.dir,
@@ -95,13 +109,14 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
     '--protected-mode', 'yes',
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // umask 077 for the server: its AOF files hold every stream entry (channel secrets among them).
+  const child = spawn('sh', ['-c', 'umask 077 && exec redis-server "$@"', 'redis-server', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
   try {
-    await waitForPing(port, child, options.startTimeoutMs ?? 10_000);
+    await waitForPing(port, child, options.startTimeoutMs ?? 10_000, options.password);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: err });
@@ -121,7 +136,7 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
   let stopping: Promise<void> | undefined;
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: redisUrl(port, options.password),
     pid: child.pid ?? -1,
     exited,
     stop() {
@@ -184,7 +199,7 @@ export async function superviseLocalRedis(options: LocalRedisOptions, events: Su
   let stopping: Promise<void> | undefined;
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: redisUrl(port, options.password),
     get pid() {
       return current.pid;
     },
