@@ -66,7 +66,7 @@ const ENDPOINTS: Array<{ path: string; endpoint: string; answer: Answer }> = [
 
 export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): void {
   /** `path.target` and `path.suffix` are the raw (still percent-encoded) heartbeat path segments. */
-  const handle = (res: HttpResponse, req: GatewayRequest, endpoint: string, answer: Answer, path: { target?: string; suffix?: string }): Promise<void> => {
+  const handle = (res: HttpResponse, req: GatewayRequest, endpoint: string, answer: Answer, path: { target?: string; suffix?: string; secret?: string }): Promise<void> => {
     const state = trackAbort(res);
     // Before any await: uWS drops chunks that arrive while no reader is attached (issue 17.2).
     const pending = startBody(res, deps.maxBodyBytes, req.headers['content-length']);
@@ -78,6 +78,14 @@ export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): vo
       try {
         const target = decodePathSegment(path.target ?? '', 'target');
         const suffix = decodePathSegment(path.suffix ?? '', 'suffix');
+        if (path.secret !== undefined) {
+          // Telegram's webhook carries no Authorization header: the key is the path secret, and when the
+          // webhook was set with secret_token, Telegram's X-Telegram-Bot-Api-Secret-Token must equal it too.
+          const secret = decodePathSegment(path.secret, 'secret');
+          const token = req.headers['x-telegram-bot-api-secret-token'];
+          if (secret === '' || (token !== undefined && token !== secret)) throw unauthenticated('wrong webhook secret');
+          req = { ...req, credential: secret };
+        }
         if (!req.credential) throw unauthenticated('missing credential: send Authorization: Bearer <key>, X-API-Key, or the key as the Basic password');
         const principal = await deps.authenticate(req.credential);
         if (!hasScope(principal, 'ingest')) throw forbidden('this key lacks the ingest scope');
@@ -115,6 +123,8 @@ export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): vo
   for (const { path, endpoint, answer } of ENDPOINTS) {
     app.post(path, (res, r) => handle(res, readRequest(r), endpoint, answer, {}));
   }
+  // Telegram Bot API webhook (setWebhook url=…/ingest/telegram/<ingest key>): chat messages become logs.
+  app.post('/ingest/telegram/:secret', (res, r) => handle(res, readRequest(r), 'telegram', native, { secret: r.getParameter(0) ?? '' }));
   // Healthchecks.io-style pings: GET or POST, with optional /start, /fail or /<exit status>.
   for (const method of ['get', 'post'] as const) {
     app[method]('/ingest/heartbeat/:target', (res, r) => {

@@ -15,6 +15,7 @@ import { parseOtlpLogs } from './otlp/logs.js';
 import { parseOtlpMetrics } from './otlp/metrics.js';
 import { parsePrometheusSeries } from './prometheus.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
+import { parseTelegramUpdate } from './telegram.js';
 import { parseTextBody } from './text/text.js';
 import type { ParsedItem, Rejection } from './values.js';
 
@@ -37,9 +38,9 @@ export {
 } from './responses.js';
 export type { BulkItemOutcome, BulkResponse, CompatResponse, OtlpSignal } from './responses.js';
 
-export type IngestEndpoint = 'metrics' | 'logs' | 'events' | 'heartbeats' | 'heartbeat' | 'prometheus' | 'loki' | 'otlp_logs' | 'otlp_metrics' | 'elasticsearch';
+export type IngestEndpoint = 'metrics' | 'logs' | 'events' | 'heartbeats' | 'heartbeat' | 'prometheus' | 'loki' | 'otlp_logs' | 'otlp_metrics' | 'elasticsearch' | 'telegram';
 
-export const INGEST_ENDPOINTS: readonly IngestEndpoint[] = ['metrics', 'logs', 'events', 'heartbeats', 'heartbeat', 'prometheus', 'loki', 'otlp_logs', 'otlp_metrics', 'elasticsearch'];
+export const INGEST_ENDPOINTS: readonly IngestEndpoint[] = ['metrics', 'logs', 'events', 'heartbeats', 'heartbeat', 'prometheus', 'loki', 'otlp_logs', 'otlp_metrics', 'elasticsearch', 'telegram'];
 
 export interface ParseInput {
   endpoint: IngestEndpoint;
@@ -91,6 +92,7 @@ export const ACCEPTED_CONTENT_TYPES: Readonly<Record<IngestEndpoint, readonly st
   otlp_logs: ['application/json', 'application/x-protobuf'],
   otlp_metrics: ['application/json', 'application/x-protobuf'],
   elasticsearch: ['application/x-ndjson', 'application/json'],
+  telegram: ['application/json'],
 };
 
 const NATIVE: Partial<Record<IngestEndpoint, { kind: NativeKind; wrappers: readonly string[] }>> = {
@@ -183,6 +185,10 @@ function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
       if (body.length === 0) return empty;
       const parse = endpoint === 'otlp_logs' ? parseOtlpLogs : parseOtlpMetrics;
       return kind === 'json' ? parse(text(), common) : parse(body, common);
+    }
+    case 'telegram': {
+      if (declared === 'protobuf' || declared === 'text') refuse();
+      return body.length === 0 ? empty : parseTelegramUpdate(text(), { maxDepth: limits.maxDepth, maxLineBytes: limits.maxLineBytes, maxItems: limits.maxItems, now: input.now });
     }
     case 'elasticsearch': {
       if (declared === 'protobuf' || declared === 'text') refuse();
