@@ -125,7 +125,7 @@ export function buildGateway(p: Platform, app: TemplatedApp, deps: { ingest: Ing
     logger: p.logger.child({ part: 'gateway' }),
     registry: p.registry,
     openApiDocument,
-    config: { maxBodyBytes: p.config.ingest.maxBodyBytes, tenantRateLimit: p.config.gateway.tenantRateLimit },
+    config: { maxBodyBytes: p.config.ingest.maxBodyBytes, tenantRateLimit: p.config.gateway.tenantRateLimit, corsOrigins: p.config.gateway.corsOrigins },
   });
 }
 

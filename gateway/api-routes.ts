@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { eventsPageToJson, seriesToJson } from '../lib/api/event-wire.js';
 import { apiCallFromHttp } from '../lib/api/routes.js';
 import { startBody } from '../lib/http/body.js';
+import type { Cors } from '../lib/http/cors.js';
 import { decodeUtf8 } from '../lib/text/utf8.js';
 import { send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
 import type { QueryApi } from '../lib/rpc/apis.js';
@@ -17,6 +18,7 @@ export interface ApiRouteDeps {
   metrics: GatewayMetrics;
   openApiDocument: unknown;
   maxBodyBytes: number;
+  cors: Cors;
 }
 
 function paramsOf(query: URLSearchParams): Record<string, string[]> {
@@ -33,7 +35,15 @@ export function attachApiRoutes(app: TemplatedApp, deps: ApiRouteDeps): void {
     // Before any await: uWS drops chunks that arrive while no reader is attached (issue 17.2).
     const pending = startBody(res, deps.maxBodyBytes, req.headers['content-length']);
     const started = performance.now();
-    const headers = { 'x-request-id': req.requestId };
+    const headers = { 'x-request-id': req.requestId, ...deps.cors.headersFor(req.headers.origin) };
+    if (req.method === 'OPTIONS' && deps.cors.enabled) {
+      // A browser's preflight: answered here, before routing (it carries no credential).
+      const answer = deps.cors.preflight(req.headers.origin);
+      if (answer.status === 204) send(res, state, 204, '', { 'x-request-id': req.requestId, ...answer.headers });
+      else sendJson(res, state, 403, { error: { code: 'origin_not_allowed', message: `origin ${JSON.stringify((req.headers.origin ?? '').slice(0, 100))} is not in CORS_ORIGINS`, details: [] } }, { 'x-request-id': req.requestId, ...answer.headers });
+      deps.metrics.requests.inc({ route: 'api_preflight', status: String(answer.status) });
+      return Promise.resolve();
+    }
     const ctx = { requestId: req.requestId, credential: req.credential };
     let route = 'api_other';
     return (async () => {

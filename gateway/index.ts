@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Authenticate } from '../lib/auth/principal.js';
 import type { IngestApi, QueryApi } from '../lib/rpc/apis.js';
+import { createCors } from '../lib/http/cors.js';
 import { attachApiRoutes } from './api-routes.js';
 import { attachDashboard } from './dashboard.js';
 import { attachIngestRoutes } from './ingest-routes.js';
@@ -18,7 +19,7 @@ export interface GatewayDeps {
   logger: Logger;
   registry: Registry;
   openApiDocument: unknown;
-  config: { maxBodyBytes: number; tenantRateLimit: number };
+  config: { maxBodyBytes: number; tenantRateLimit: number; corsOrigins?: readonly string[] };
 }
 
 export function attachGateway(app: TemplatedApp, deps: GatewayDeps): void {
@@ -32,5 +33,5 @@ export function attachGateway(app: TemplatedApp, deps: GatewayDeps): void {
     maxBodyBytes: deps.config.maxBodyBytes,
   });
   attachDashboard(app);
-  attachApiRoutes(app, { query: deps.query, logger: deps.logger, metrics, openApiDocument: deps.openApiDocument, maxBodyBytes: 1024 * 1024 });
+  attachApiRoutes(app, { query: deps.query, logger: deps.logger, metrics, openApiDocument: deps.openApiDocument, maxBodyBytes: 1024 * 1024, cors: createCors(deps.config.corsOrigins ?? []) });
 }

@@ -67,6 +67,8 @@ export interface LightwatchConfig {
   gateway: {
     /** Requests per second per tenant at one gateway replica; 0 = unlimited. */
     tenantRateLimit: number;
+    /** CORS_ORIGINS: browser origins allowed to call /api/*; empty = CORS off. */
+    corsOrigins: readonly string[];
   };
 }
 
@@ -120,6 +122,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     publicUrl: r.url('PUBLIC_URL', ['http:', 'https:']) ?? '',
     gateway: {
       tenantRateLimit: r.int('GATEWAY_TENANT_RATE_LIMIT', 0, 0, 10_000_000),
+      corsOrigins: r.origins('CORS_ORIGINS'),
     },
   };
   r.done();

@@ -18,6 +18,8 @@ export interface EnvReader {
   hostPort(name: string): string | undefined;
   /** A comma-separated CIDR list (`10.0.0.0/8,::1/128`), or undefined when unset. */
   networks(name: string): Networks | undefined;
+  /** A comma-separated list of web origins (`https://app.example.com,http://localhost:3000`); [] when unset. */
+  origins(name: string): string[];
   /** Throws ConfigError listing every problem found so far. */
   done(): void;
 }
@@ -81,6 +83,23 @@ export function envReader(env: Readonly<Record<string, string | undefined>>): En
         return undefined;
       }
       return parsed;
+    },
+    origins(name) {
+      const v = raw(name);
+      if (v === undefined) return [];
+      const out: string[] = [];
+      for (const part of v.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+        let origin: string | undefined;
+        try {
+          const u = new URL(part);
+          if ((u.protocol === 'http:' || u.protocol === 'https:') && u.origin === part.replace(/\/$/, '').toLowerCase()) origin = u.origin;
+        } catch {
+          origin = undefined;
+        }
+        if (origin === undefined) problems.push(`${name} entry ${JSON.stringify(part)} is not valid: expected an origin such as https://app.example.com or http://localhost:3000 (scheme, host and optional port; no path, no *)`);
+        else out.push(origin);
+      }
+      return out;
     },
     done() {
       if (problems.length > 0) throw new ConfigError(problems);
