@@ -24,6 +24,7 @@ const BENCHES: BenchSpec[] = [
   { name: 'latency', file: 'latency.bench.ts' },
   { name: 'remote_write', file: 'remote-write.bench.ts' },
   { name: 'promql', file: 'promql.bench.ts' },
+  { name: 'checks', file: 'checks.bench.ts', nodeArgs: ['--expose-gc'] },
 ];
 
 function argValue(flag: string): string | undefined {
