@@ -70,3 +70,15 @@ describe('auth', () => {
     await expect(verifyToken(forever, secret)).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 });
+
+describe('password hashing under a flood', () => {
+  it('runs one scrypt at a time and refuses beyond the waiting bound with 503 + Retry-After', async () => {
+    const h = await hashPassword('correct horse');
+    const results = await Promise.allSettled(Array.from({ length: 40 }, () => verifyPassword('wrong', h)));
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused.length).toBe(40 - 1 - 32);
+    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'unavailable', retryAfterSec: 1 });
+    expect(results.filter((r) => r.status === 'fulfilled' && r.value === false)).toHaveLength(33);
+    expect(await verifyPassword('correct horse', h)).toBe(true);
+  });
+});
