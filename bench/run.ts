@@ -25,6 +25,7 @@ const BENCHES: BenchSpec[] = [
   { name: 'remote_write', file: 'remote-write.bench.ts' },
   { name: 'promql', file: 'promql.bench.ts' },
   { name: 'checks', file: 'checks.bench.ts', nodeArgs: ['--expose-gc'] },
+  { name: 'notifications', file: 'notifications.bench.ts' },
 ];
 
 function argValue(flag: string): string | undefined {

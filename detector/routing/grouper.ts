@@ -58,6 +58,8 @@ const hash = (s: string): string => createHash('sha256').update(s).digest('base6
 
 export class Grouper {
   private readonly groups = new Map<string, Group>();
+  /** Groups that may fall due (the others wait for a change): flush and nextDueAt look only at these. */
+  private readonly active = new Set<Group>();
 
   constructor(private readonly routes: readonly RouteSpec[]) {}
 
@@ -79,6 +81,7 @@ export class Grouper {
       if (m && m.incident.status === i.status && m.incident.changedAt === i.changedAt) continue;
       g.members.set(i.id, { incident: i, notified: m?.notified ?? false });
       g.changed = true;
+      this.active.add(g);
     }
     return keys;
   }
@@ -93,14 +96,14 @@ export class Grouper {
   /** When the next flush falls due (Infinity when none will). */
   nextDueAt(): number {
     let min = Number.POSITIVE_INFINITY;
-    for (const g of this.groups.values()) min = Math.min(min, this.dueAt(g));
+    for (const g of this.active) min = Math.min(min, this.dueAt(g));
     return min;
   }
 
   /** The notifications due at `now`, each one group; the groups' state moves on as if each were sent. */
   flush(now: number): GroupFlush[] {
     const out: GroupFlush[] = [];
-    for (const g of [...this.groups.values()]) {
+    for (const g of [...this.active]) {
       if (this.dueAt(g) > now) continue;
       const members = [...g.members.values()];
       const firing = members.filter((m) => m.incident.status === 'firing').map((m) => m.incident);
@@ -113,6 +116,7 @@ export class Grouper {
       g.lastFlushAt = now;
       g.changed = false;
       if (g.members.size === 0) this.groups.delete(g.key);
+      if (g.members.size === 0 || this.dueAt(g) === Number.POSITIVE_INFINITY) this.active.delete(g);
       if (firing.length === 0 && resolved.length === 0) continue;
       const byId = (a: RoutedIncident, b: RoutedIncident): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
       firing.sort(byId);
