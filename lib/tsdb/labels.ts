@@ -1,5 +1,6 @@
 // Series identity and label matching: the canonical key of a label set, Prometheus's rules for label names
 // and values, and matchers compiled once (regexes fully anchored, as in Prometheus). Pure; no I/O.
+import { compilePattern, type Pattern } from '../patterns/pattern.js';
 import type { LabelMatcher, Labels } from '../promql/querier.js';
 
 export const METRIC_NAME = '__name__';
@@ -91,14 +92,14 @@ export function compileMatcher(m: LabelMatcher): CompiledMatcher {
       break;
     case '=~':
     case '!~': {
-      let re: RegExp;
+      let re: Pattern;
       try {
-        // Prometheus (RE2) anchors the whole expression and lets `.` match a newline.
-        re = new RegExp(`^(?:${m.value})$`, 's');
+        // Prometheus (RE2) anchors the whole expression and lets `.` match a newline; linear time (lib/patterns).
+        re = compilePattern(m.value, { dotAll: true });
       } catch (err) {
         throw new MatcherError(`invalid regular expression in matcher ${m.name}${m.type}"${m.value.slice(0, 100)}": ${err instanceof Error ? err.message : String(err)}`);
       }
-      matches = m.type === '=~' ? (v) => re.test(v) : (v) => !re.test(v);
+      matches = m.type === '=~' ? (v) => re.fullMatch(v) : (v) => !re.fullMatch(v);
       break;
     }
     default:
