@@ -38,10 +38,10 @@ function run(args: string[], signal: AbortSignal): Promise<{ stdout: string; std
 export const pingProbe: Probe<CheckSettingsOf['ping']> = {
   async attempt(s, { signal, timeoutMs, guard }) {
     const address = await guard.address(s.host);
-    // The deadline (-w, whole seconds) ends ping before the attempt's timeout abandons it.
-    const deadlineSec = Math.max(1, Math.floor(timeoutMs / 1000));
-    const waitSec = Math.max(0.1, Math.min(timeoutMs / 1000, 5)).toFixed(1);
-    const args = ['-n', '-q', '-c', String(s.count), '-i', '0.2', '-W', waitSec, '-w', String(deadlineSec)];
+    // Exactly `count` packets, 0.2 s apart; the wait for the last reply (-W) ends ping before the attempt's
+    // timeout abandons it. (A deadline, -w, would make ping send until `count` replies came back.)
+    const waitSec = Math.max(0.1, Math.min(timeoutMs / 1000 - (s.count - 1) * 0.2 - 0.1, 5)).toFixed(1);
+    const args = ['-n', '-q', '-c', String(s.count), '-i', '0.2', '-W', waitSec];
     if (isIP(address) === 6) args.unshift('-6');
     const { stdout } = await run([...args, address], signal);
     const sum = parsePingSummary(stdout) as PingSummary;
