@@ -5,7 +5,7 @@ import { PromQLError } from './errors.js';
 import { createMemoryQuerier } from './memory-querier.js';
 import type { MemorySeries } from './memory-querier.js';
 import type { LabelMatcher, Querier, SelectRange } from './querier.js';
-import { TooManySamplesError } from './querier.js';
+import { SampleLimitError } from './querier.js';
 import { toApiData } from './result.js';
 
 function counter(name: string, labels: Record<string, string>, points: number, stepMs = 15_000): MemorySeries {
@@ -42,7 +42,7 @@ describe('limits', () => {
   });
 
   it('maps a Querier that refuses a selection to the same error', async () => {
-    const refusing: Querier = { ...querier, select: async () => Promise.reject(new TooManySamplesError()) };
+    const refusing: Querier = { ...querier, select: async () => Promise.reject(new SampleLimitError(1)) };
     const err = await failure(createEngine().instantQuery(refusing, 'c', 0));
     expect(err.message).toContain('too many samples');
   });
@@ -95,5 +95,22 @@ describe('fetching', () => {
     const res = await createEngine().instantQuery(querier, 'c{i="3"} / 1e7', 60_000);
     expect(toApiData(res)).toEqual({ resultType: 'vector', result: [{ metric: { i: '3' }, value: [60, '4e-07'] }] });
     expect(toApiData(await createEngine().instantQuery(querier, '"hello"', 1500))).toEqual({ resultType: 'string', result: [1.5, 'hello'] });
+  });
+});
+
+describe('stale markers', () => {
+  it('recognises the marker by payload, also with the quiet bit V8 may set', async () => {
+    const values = new Float64Array([1, 0, 3]);
+    const view = new DataView(values.buffer);
+    view.setBigUint64(8, 0x7ff8000000000002n, true); // quieted stale marker at t=60s
+    const q = createMemoryQuerier([{ labels: { __name__: 's' }, timestamps: Float64Array.from([0, 60_000, 240_000]), values }]);
+    const engine = createEngine();
+    const at = async (t: number): Promise<number> => {
+      const r = await engine.instantQuery(q, 's', t);
+      return r.resultType === 'vector' ? r.result.length : -1;
+    };
+    expect(await at(30_000)).toBe(1);
+    expect(await at(90_000)).toBe(0);
+    expect(await at(240_000)).toBe(1);
   });
 });

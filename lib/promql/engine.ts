@@ -4,7 +4,7 @@ import type { Expr, VectorSelector } from './ast.js';
 import { documentedType, typeOf } from './ast.js';
 import { PromQLError, queryCanceled, queryTimeout, tooManySamples } from './errors.js';
 import type { Querier, SeriesSamples } from './querier.js';
-import { TooManySamplesError } from './querier.js';
+import { SampleLimitError } from './querier.js';
 import { parseExpr } from './parse.js';
 import { preprocess } from './preprocess.js';
 import { planSelections } from './plan.js';
@@ -162,7 +162,7 @@ async function fetchSelections(
       try {
         got = await querier.select(g.selectors[0]?.matchers ?? [], { startMs: g.startMs, endMs: g.endMs, maxSamples: o.maxSamples, signal: o.signal });
       } catch (err) {
-        if (err instanceof TooManySamplesError) throw tooManySamples();
+        if (err instanceof SampleLimitError) throw tooManySamples();
         throw err;
       }
       const prepared = prepareSeries(got);

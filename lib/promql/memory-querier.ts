@@ -1,7 +1,7 @@
 // A Querier over series held in memory: the engine's tests, the comparison test and the benchmark use it, and it
 // is the reference behaviour for the store adapters (range inclusive on both ends, stale markers kept).
 import type { LabelMatcher, Labels, Querier, SelectRange, SeriesSamples } from './querier.js';
-import { TooManySamplesError } from './querier.js';
+import { SampleLimitError } from './querier.js';
 import { compareLabels } from './labels.js';
 import { compileSelector } from './matchers.js';
 import { lowerBound, upperBound } from './eval/selectors.js';
@@ -35,7 +35,7 @@ export function createMemoryQuerier(input: readonly MemorySeries[]): Querier {
         const hi = upperBound(s.timestamps, range.endMs);
         if (hi <= lo) continue;
         total += hi - lo;
-        if (range.maxSamples !== undefined && total > range.maxSamples) throw new TooManySamplesError();
+        if (range.maxSamples !== undefined && total > range.maxSamples) throw new SampleLimitError(range.maxSamples);
         out.push({ labels: s.labels, timestamps: s.timestamps.subarray(lo, hi), values: s.values.subarray(lo, hi) });
       }
       return out;

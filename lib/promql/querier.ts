@@ -57,22 +57,14 @@ export function isStaleNaN(value: number): boolean {
   return (staleView.getUint32(0) | 0x00080000) === 0x7ff80000 && staleView.getUint32(4) === 2;
 }
 
-/** Thrown by `select` when the selection would return more than `maxSamples` samples. */
+/**
+ * Thrown by `select` when the selection would return more than `maxSamples` samples; the engine answers it with
+ * Prometheus's "query processing would load too many samples into memory" (errorType execution).
+ */
 export class SampleLimitError extends Error {
   constructor(readonly limit: number) {
     super(`query processing would load more than ${limit} samples`);
     this.name = 'SampleLimitError';
-  }
-}
-
-/**
- * What a Querier throws when a selection would return more than `maxSamples` samples; the engine answers it with
- * Prometheus's "query processing would load too many samples into memory" (errorType execution).
- */
-export class TooManySamplesError extends Error {
-  constructor(message = 'selection exceeds the sample limit') {
-    super(message);
-    this.name = 'TooManySamplesError';
   }
 }
 

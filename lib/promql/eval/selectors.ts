@@ -37,7 +37,8 @@ export function prepareSeries(input: readonly SeriesSamples[]): PreparedSeries[]
     for (let i = 0; i < vals.length; i++) {
       const v = vals[i] as number;
       if (v !== v) {
-        const isStale = words[2 * i + 1] === STALE_HI && words[2 * i] === STALE_LO;
+        // V8 may have set the quiet bit (0x7ff8…02): the payload decides, as isStaleNaN does.
+        const isStale = ((words[2 * i + 1] as number) | 0x00080000) === (STALE_HI | 0x00080000) && words[2 * i] === STALE_LO;
         if (isStale || (!(s.values instanceof Float64Array) && isStaleNaN(s.values[i] as number))) {
           stale ??= new Uint8Array(vals.length);
           stale[i] = 1;
