@@ -10,6 +10,7 @@ import { attachApiRoutes } from './api-routes.js';
 import { attachDashboard } from './dashboard.js';
 import { attachIngestRoutes } from './ingest-routes.js';
 import { createGatewayMetrics } from './metrics.js';
+import { attachPublicRoutes } from './public-routes.js';
 import { createRateLimiter } from './rate-limit.js';
 
 export interface GatewayDeps {
@@ -33,5 +34,6 @@ export function attachGateway(app: TemplatedApp, deps: GatewayDeps): void {
     maxBodyBytes: deps.config.maxBodyBytes,
   });
   attachDashboard(app);
+  attachPublicRoutes(app, { query: deps.query, logger: deps.logger });
   attachApiRoutes(app, { query: deps.query, logger: deps.logger, metrics, openApiDocument: deps.openApiDocument, maxBodyBytes: 1024 * 1024, cors: createCors(deps.config.corsOrigins ?? []) });
 }

@@ -23,6 +23,9 @@ import { incidentHandlers } from './incidents.js';
 import { ruleHandlers } from './rules.js';
 import { targetHandlers } from './targets.js';
 import { windowHandlers } from './windows.js';
+import { boardHandlers } from './board.js';
+import { setupHandlers } from './setup.js';
+import { statusPageHandlers } from './status-pages.js';
 
 export interface QueryApiDeps {
   store: Store;
@@ -49,6 +52,9 @@ export function createQueryApi(deps: QueryApiDeps): QueryApi {
     ...ruleHandlers,
     ...channelHandlers,
     ...windowHandlers,
+    ...boardHandlers,
+    ...statusPageHandlers,
+    ...setupHandlers,
     ...adminHandlers({ jwtSecret: deps.jwtSecret, jwtTtlSec: deps.jwtTtlSec }),
   };
 

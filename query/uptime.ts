@@ -4,67 +4,20 @@
 import { badRequest } from '../lib/errors/errors.js';
 import type { Incident, Maintenance, Target } from '../lib/store/types.js';
 import { ParamProblems, instantParam, pickParams, type QueryParams } from '../lib/api/params.js';
+import { countsAsDowntime } from '../lib/board/state.js';
+import { clip, subtract, totalLength, unionOf, type Interval } from '../lib/board/intervals.js';
 
-export interface Interval {
-  start: number;
-  end: number;
-}
+export type { Interval } from '../lib/board/intervals.js';
+export { clip, subtract, totalLength, unionOf };
 
 export const UPTIME_WINDOWS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, '90d': 90 * 86_400_000 } as const;
 export const MAX_UPTIME_SPAN_MS = 366 * 86_400_000;
 
-/** Sorted, disjoint, non-empty intervals covering the same time as the input. */
-export function unionOf(intervals: readonly Interval[]): Interval[] {
-  const sorted = intervals.filter((i) => i.end > i.start).sort((a, b) => a.start - b.start);
-  const out: Interval[] = [];
-  for (const i of sorted) {
-    const last = out.at(-1);
-    if (last && i.start <= last.end) last.end = Math.max(last.end, i.end);
-    else out.push({ start: i.start, end: i.end });
-  }
-  return out;
-}
-
-export function clip(intervals: readonly Interval[], window: Interval): Interval[] {
-  return intervals.map((i) => ({ start: Math.max(i.start, window.start), end: Math.min(i.end, window.end) })).filter((i) => i.end > i.start);
-}
-
-/** `a` minus `b`, both unions (sorted, disjoint). */
-export function subtract(a: readonly Interval[], b: readonly Interval[]): Interval[] {
-  const out: Interval[] = [];
-  // Binary search for the first hole that can touch `a`: one incident against many maintenance windows.
-  let j = 0;
-  let hi = b.length;
-  const first = a[0]?.start ?? 0;
-  while (j < hi) {
-    const mid = (j + hi) >>> 1;
-    if ((b[mid] as Interval).end <= first) j = mid + 1;
-    else hi = mid;
-  }
-  for (const i of a) {
-    let start = i.start;
-    while (j < b.length && (b[j] as Interval).end <= start) j++;
-    let k = j;
-    while (k < b.length && (b[k] as Interval).start < i.end) {
-      const cut = b[k] as Interval;
-      if (cut.start > start) out.push({ start, end: cut.start });
-      start = Math.max(start, cut.end);
-      k++;
-    }
-    if (start < i.end) out.push({ start, end: i.end });
-  }
-  return out;
-}
-
 /** Percentages to 6 decimals: enough for 99.9999%, without float noise like 99.99999999999983. */
 const pct = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-export const totalLength = (intervals: readonly Interval[]): number => intervals.reduce((s, i) => s + (i.end - i.start), 0);
-
 /** Pending incidents never became outages and `info` ones are notices, not downtime. */
-export function countsAsDowntime(i: Pick<Incident, 'status' | 'severity'>): boolean {
-  return i.status !== 'pending' && i.severity !== 'info';
-}
+export { countsAsDowntime };
 
 export function maintenanceAppliesTo(m: Pick<Maintenance, 'targetIds' | 'selector'>, target: Pick<Target, 'id' | 'labels'>): boolean {
   const selector = m.selector && Object.keys(m.selector).length > 0 ? m.selector : undefined;

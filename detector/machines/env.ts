@@ -14,15 +14,8 @@ export interface TargetView {
   paused: boolean;
 }
 
-export interface SuppressQuery {
-  tenant: string;
-  targetId: string;
-  targetName: string;
-  ruleId: string;
-  ruleName: string;
-  severity: string;
-  labels: Labels;
-}
+export type { SuppressQuery } from '../../lib/alerting/suppress.js';
+import type { SuppressQuery } from '../../lib/alerting/suppress.js';
 
 export interface DetectorEnv {
   now(): number;

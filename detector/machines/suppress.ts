@@ -1,70 +1,10 @@
-// Silences (Alertmanager-style matchers over labels plus target/rule/severity) and maintenance windows
-// (target ids or a label selector) decide whether a notification is muted. Regexes are anchored like
-// Alertmanager's and run on the linear-time pattern engine; an invalid one never matches, so a typo cannot mute
-// everything (the API refuses it anyway). Compiled patterns are cached by source. Pure.
-import { compilePattern, type Pattern } from '../../lib/patterns/pattern.js';
-import type { Maintenance, Matcher, Silence } from '../../lib/store/types.js';
-import { selectorMatches } from '../rules/match.js';
+// Whether a notification is muted: the first maintenance window or silence that covers the incident. The
+// matching itself lives in lib/alerting/suppress.ts, shared with the query service's status board.
+import { maintenanceMatches, matcherMatches, silenceMatches } from '../../lib/alerting/suppress.js';
+import type { Maintenance, Silence } from '../../lib/store/types.js';
 import type { SuppressQuery } from './env.js';
 
-function valuesOf(name: string, q: SuppressQuery): string[] {
-  switch (name) {
-    case 'target':
-      return [q.targetName, q.targetId];
-    case 'rule':
-      return [q.ruleName, q.ruleId];
-    case 'severity':
-      return [q.severity];
-    default:
-      return [q.labels[name] ?? ''];
-  }
-}
-
-const compiled = new Map<string, Pattern | null>();
-const MAX_CACHED = 1000;
-
-function anchored(src: string): Pattern | null {
-  let p = compiled.get(src);
-  if (p !== undefined) return p;
-  try {
-    p = compilePattern(src);
-  } catch {
-    p = null;
-  }
-  if (compiled.size >= MAX_CACHED) compiled.clear();
-  compiled.set(src, p);
-  return p;
-}
-
-export function matcherMatches(m: Matcher, q: SuppressQuery): boolean {
-  const values = valuesOf(m.name, q);
-  switch (m.op) {
-    case '=':
-      return values.includes(m.value);
-    case '!=':
-      return !values.includes(m.value);
-    case '=~': {
-      const re = anchored(m.value);
-      return re !== null && values.some((v) => re.fullMatch(v));
-    }
-    case '!~': {
-      const re = anchored(m.value);
-      return re !== null && !values.some((v) => re.fullMatch(v));
-    }
-  }
-}
-
-export function silenceMatches(s: Silence, q: SuppressQuery, at: number): boolean {
-  if (s.tenant !== q.tenant || at < s.startsAt || at >= s.endsAt || s.matchers.length === 0) return false;
-  return s.matchers.every((m) => matcherMatches(m, q));
-}
-
-export function maintenanceMatches(m: Maintenance, q: SuppressQuery, at: number): boolean {
-  if (m.tenant !== q.tenant || at < m.startsAt || at >= m.endsAt) return false;
-  const bySelector = m.selector !== undefined && Object.keys(m.selector).length > 0;
-  if (m.targetIds.length === 0 && !bySelector) return true;
-  return m.targetIds.includes(q.targetId) || (bySelector && selectorMatches(m.selector, q.labels));
-}
+export { maintenanceMatches, matcherMatches, silenceMatches };
 
 export function suppressedBy(silences: readonly Silence[], maintenance: readonly Maintenance[], q: SuppressQuery, at: number): string | null {
   for (const m of maintenance) if (maintenanceMatches(m, q, at)) return `maintenance:${m.id}`;

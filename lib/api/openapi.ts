@@ -4,9 +4,11 @@
 import { z } from 'zod';
 import { LOG_LEVELS, SEVERITIES, HEARTBEAT_STATUSES } from '../events/event.js';
 import { SCOPES } from '../auth/principal.js';
+import { TARGET_STATES } from '../board/state.js';
 import { COMMON_EVENT_PARAMS, DEFAULT_LIMIT, EVENT_COLLECTIONS, KIND_FILTERS, MAX_LIMIT, MAX_SERIES_POINTS } from './params.js';
 import { OPENAPI_PATH, RESOURCE_ROUTES, routePath, SERIES_PATH, type ResourceRoute } from './routes.js';
 import { channelBody, channelPreviewBody, channelTestBody } from '../channels/schema.js';
+import { statusPageBody } from './status-page-schema.js';
 import { ackBody, instantSchema, keyBody, loginBody, maintenanceBody, ruleBody, silenceBody, targetBody, tenantBody, userBody } from './schemas.js';
 
 type Json = Record<string, unknown>;
@@ -200,6 +202,81 @@ const schemas: Record<string, Json> = {
   User: { type: 'object', properties: { ...stored, email: str, scopes: { type: 'array', items: { enum: [...SCOPES] } } }, required: ['id', 'tenant', 'email', 'scopes', 'createdAt'] },
   LoginInput: jsonSchema(loginBody, 'input'),
   LoginResult: { type: 'object', properties: { token: { type: 'string', description: 'HS256 JWT; send as `Authorization: Bearer <token>`' }, tokenType: { const: 'Bearer' }, expiresAt: ms, tenant: str, scopes: { type: 'array', items: { enum: [...SCOPES] } } }, required: ['token', 'tokenType', 'expiresAt', 'tenant', 'scopes'] },
+  StatusPageInput: jsonSchema(statusPageBody, 'input'),
+  StatusPagePatch: partial(jsonSchema(statusPageBody, 'input')),
+  StatusPage: withFields(jsonSchema(statusPageBody, 'output'), storedUpdated, ['id', 'tenant', 'createdAt', 'updatedAt']),
+  Strip: {
+    type: 'object',
+    description: '90 buckets (hour or day, UTC-aligned) from `start`. `from`: first bucket the target existed in; `down`: [bucket index, downtime per mille] of buckets with downtime (the others were fully up).',
+    properties: { from: int, down: { type: 'array', items: { type: 'array', items: int, minItems: 2, maxItems: 2 } } },
+    required: ['from', 'down'],
+  },
+  Board: {
+    type: 'object',
+    properties: {
+      now: ms,
+      bucket: { enum: ['hour', 'day'] },
+      bucketMs: int,
+      start: { ...ms, description: "Start of the strip's first bucket" },
+      counts: { type: 'object', additionalProperties: int, description: 'Targets per state' },
+      targets: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            id: str,
+            name: str,
+            kind: str,
+            labels,
+            paused: { type: 'boolean' },
+            state: { enum: [...TARGET_STATES] },
+            incident: { type: 'object', properties: { id: str, status: str, title: str, openedAt: ms } },
+            lastHeartbeatAt: ms,
+            heartbeatIntervalMs: int,
+            lastCheckAt: ms,
+            latencyMs: { type: 'number' },
+            strip: ref('Strip'),
+          },
+          required: ['id', 'name', 'kind', 'labels', 'paused', 'state', 'strip'],
+        },
+      },
+    },
+    required: ['now', 'bucket', 'bucketMs', 'start', 'counts', 'targets'],
+  },
+  PublicStatus: {
+    type: 'object',
+    properties: {
+      slug: str,
+      name: str,
+      description: str,
+      generatedAt: ms,
+      stripStart: ms,
+      overall: { enum: ['operational', 'degraded', 'outage', 'maintenance'] },
+      sections: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            name: str,
+            targets: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { name: str, state: { enum: [...TARGET_STATES] }, uptime: { type: 'object', properties: Object.fromEntries(['24h', '7d', '30d', '90d'].map((w) => [w, { type: ['number', 'null'] }])) }, strip: ref('Strip') },
+                required: ['name', 'state', 'uptime', 'strip'],
+              },
+            },
+          },
+        },
+      },
+      incidents: {
+        type: 'array',
+        items: { type: 'object', properties: { title: str, target: str, status: str, openedAt: ms, updates: { type: 'array', items: { type: 'object', properties: { at: ms, status: str, message: str } } } } },
+      },
+    },
+    required: ['slug', 'name', 'description', 'generatedAt', 'stripStart', 'overall', 'sections', 'incidents'],
+  },
+  Setup: { type: 'object', properties: { needsFirstUser: { type: 'boolean' } }, required: ['needsFirstUser'] },
   Deleted: { type: 'object', properties: { deleted: { const: true }, id: str }, required: ['deleted', 'id'] },
 };
 
@@ -285,6 +362,7 @@ const ENTITY: Record<string, { schema: string; input?: string; patch?: string }>
   tenants: { schema: 'Tenant', input: 'TenantInput' },
   keys: { schema: 'ApiKey', input: 'ApiKeyInput' },
   users: { schema: 'User', input: 'UserInput' },
+  statuspages: { schema: 'StatusPage', input: 'StatusPageInput', patch: 'StatusPagePatch' },
 };
 
 /** Query parameters of resource routes besides none (every other one is a 400). */
@@ -295,6 +373,7 @@ export const RESOURCE_PARAMS: Record<string, Json[]> = {
     EVENT_PARAM_DOCS.limit as Json,
     param('cursor', 'Opaque cursor from the previous page'),
   ],
+  'board:list': [param('bucket', 'Width of each of the 90 uptime strip segments (default hour)', { enum: ['hour', 'day'] })],
   'targets:action:uptime': [param('window', 'A named window ending now (default 24h)', { enum: ['24h', '7d', '30d', '90d'] }), instantParam('from', 'Window start, instead of window'), instantParam('to', 'Window end (default now)')],
 };
 
@@ -326,6 +405,12 @@ function operation(r: ResourceRoute): Json {
       return { ...op, requestBody: body('ChannelPreviewInput'), responses: { ...okJson('The rendered title, body and HTML', ref('ChannelPreview')), ...errs('400', ...auth, '404', '422') } };
     case 'channels:action:test':
       return { ...op, requestBody: { required: false, content: { 'application/json': { schema: ref('ChannelTestInput') } } }, responses: { ...okJson('Whether the receiver accepted the test notification', ref('ChannelTestResult')), ...errs('400', ...auth, '404', '422') } };
+    case 'board:list':
+      return { ...op, responses: { ...okJson('Every target of the tenant with its state and strip', ref('Board')), ...errs('400', ...auth) } };
+    case 'setup:list':
+      return { ...op, responses: { ...okJson('Whether the first user still has to be created', ref('Setup')) } };
+    case 'public:action:status':
+      return { ...op, parameters: [param('id', 'The page slug', str, true)], responses: { ...okJson('The published page', ref('PublicStatus')), ...errs('400', '404') } };
     case 'keys:action:revoke':
       return { ...op, responses: { ...okJson('The revoked key (revoking twice changes nothing)', ref('ApiKey')), ...errs('400', ...auth, '404') } };
     case 'auth:action:login':

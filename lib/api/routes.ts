@@ -5,7 +5,7 @@ import type { MetricSeriesRequest, QueryEventsRequest, ResourceRequest } from '.
 import { badRequest, LightwatchError } from '../errors/errors.js';
 import { EVENT_COLLECTIONS, eventsRequestFromParams, seriesRequestFromParams, type EventCollection, type QueryParams } from './params.js';
 
-export const RESOURCES = ['targets', 'incidents', 'rules', 'channels', 'silences', 'maintenance', 'tenants', 'keys', 'users', 'auth'] as const;
+export const RESOURCES = ['targets', 'incidents', 'rules', 'channels', 'silences', 'maintenance', 'tenants', 'keys', 'users', 'auth', 'board', 'statuspages', 'public', 'setup'] as const;
 export type ResourceName = (typeof RESOURCES)[number];
 export type Verb = 'list' | 'get' | 'create' | 'update' | 'delete' | 'action';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -21,6 +21,8 @@ export interface ResourceRoute {
   action?: string;
   access: Access;
   summary: string;
+  /** A path that does not follow `/api/{resource}[/{id}[/{action}]]` (the public status JSON). */
+  path?: string;
 }
 
 const crud = (resource: ResourceName, noun: string): ResourceRoute[] => [
@@ -56,12 +58,17 @@ export const RESOURCE_ROUTES: readonly ResourceRoute[] = [
   { method: 'GET', resource: 'users', verb: 'get', withId: true, access: 'admin', summary: 'Get a user' },
   { method: 'DELETE', resource: 'users', verb: 'delete', withId: true, access: 'admin', summary: 'Delete a user' },
   { method: 'POST', resource: 'auth', verb: 'action', withId: false, action: 'login', access: 'public', summary: 'Exchange email and password for a JWT' },
+  { method: 'GET', resource: 'setup', verb: 'list', withId: false, access: 'public', summary: 'Whether the installation still needs its first user (the sign-in page offers to create one)' },
+  { method: 'GET', resource: 'board', verb: 'list', withId: false, access: 'read', summary: 'The status board in one call: every target with its state, 90-segment uptime strip, latency and last contact' },
+  ...crud('statuspages', 'public status page'),
+  { method: 'GET', resource: 'public', verb: 'action', withId: true, action: 'status', access: 'public', path: '/api/public/status/{id}', summary: 'A published status page by slug: its targets by section with state, uptime and open incidents' },
 ];
 
 export const MAX_ID_LENGTH = 128;
 
 /** The OpenAPI path template of a resource route, e.g. `/api/targets/{id}/uptime`. */
-export function routePath(r: Pick<ResourceRoute, 'resource' | 'withId' | 'action'>): string {
+export function routePath(r: Pick<ResourceRoute, 'resource' | 'withId' | 'action' | 'path'>): string {
+  if (r.path) return r.path;
   return `/api/${r.resource}${r.withId ? '/{id}' : ''}${r.action ? `/${r.action}` : ''}`;
 }
 
@@ -112,6 +119,15 @@ export function resourceRequestFromHttp(method: string, path: string, params: Qu
   if (!path.startsWith('/api/')) throw noRoute(m, path);
   const segs = segmentsOf(path);
   const resource = segs[0] ?? '';
+  // The one route shaped differently: /api/public/status/{slug}.
+  if (resource === 'public') {
+    const route = RESOURCE_ROUTES.find((r) => r.resource === 'public');
+    if (!route || segs.length !== 3 || segs[1] !== 'status' || segs[2] === '') throw noRoute(m, path);
+    if (m !== route.method) throw noRoute(m, path, [route.method]);
+    const slug = segs[2] as string;
+    if (slug.length > MAX_ID_LENGTH) throw badRequest(`id longer than ${MAX_ID_LENGTH} characters`, [{ at: 'id', message: 'too long' }]);
+    return { resource, verb: route.verb, id: slug, action: 'status', params: firstValues(params), bodyJson: body };
+  }
   if (!(RESOURCES as readonly string[]).includes(resource) || segs.length > 3 || segs.some((s) => s === '')) throw noRoute(m, path);
   const routes = RESOURCE_ROUTES.filter((r) => r.resource === resource);
   let candidates: ResourceRoute[];

@@ -14,6 +14,8 @@ import type {
   SeriesPoint,
   SeriesQuery,
   Silence,
+  IncidentSpan,
+  StatusPage,
   StoredEvent,
   Target,
   Tenant,
@@ -51,6 +53,11 @@ export interface Store {
   queryEvents(query: EventQuery): Promise<Page<StoredEvent>>;
   metricSeries(query: SeriesQuery): Promise<SeriesPoint[]>;
   countEvents(tenant: string, kind?: EventKind): Promise<number>;
+  /**
+   * The newest event of `kind` of each named target (by `target`), keyed by target; targets with none are absent.
+   * One indexed lookup per target: the status board asks this for every target of a tenant at once.
+   */
+  latestEvents(tenant: string, kind: EventKind, targets: readonly string[]): Promise<Map<string, StoredEvent>>;
   /** Deletes events older than `before` (epoch ms) of one kind, all tenants; returns how many. */
   deleteEventsBefore(kind: EventKind, before: number): Promise<number>;
 
@@ -63,6 +70,7 @@ export interface Store {
   readonly channels: ConfigCollection<Channel>;
   readonly silences: ConfigCollection<Silence>;
   readonly maintenance: ConfigCollection<Maintenance>;
+  readonly statusPages: ConfigCollection<StatusPage> & { listAll(): Promise<StatusPage[]> };
 
   // Incidents ------------------------------------------------------------------------------------------
   /**
@@ -78,6 +86,8 @@ export interface Store {
   updateIncident(tenant: string, id: string, patch: Partial<Pick<Incident, 'status' | 'acknowledgedAt' | 'acknowledgedBy' | 'updatedAt'>>, entry: TimelineEntry): Promise<Incident | null>;
   /** Incidents of a target overlapping [from, to), for uptime figures. */
   incidentsInWindow(tenant: string, targetId: string, from: number, to: number): Promise<Incident[]>;
+  /** Incidents of every target of a tenant overlapping [from, to), without timelines, ordered by openedAt. */
+  incidentSpans(tenant: string, from: number, to: number): Promise<IncidentSpan[]>;
 
   // Notifications ----------------------------------------------------------------------------------------
   /** Records the intent to notify; false when the key exists already (someone sent or is sending it). */
@@ -126,6 +136,7 @@ export type StoreIncidentsPart = Pick<
   | 'findActiveIncident'
   | 'updateIncident'
   | 'incidentsInWindow'
+  | 'incidentSpans'
   | 'claimNotification'
   | 'recordNotificationAttempt'
   | 'listNotifications'

@@ -158,6 +158,31 @@ export interface Incident {
   updatedAt: number;
 }
 
+/** An incident without its timeline: what the status board and public pages need of every incident in a window. */
+export type IncidentSpan = Pick<Incident, 'id' | 'targetId' | 'ruleId' | 'status' | 'severity' | 'title' | 'openedAt' | 'resolvedAt'>;
+
+/** A public status page (opt-in per tenant): chosen targets in sections, served without credentials at /status/{slug}. */
+export interface StatusPage {
+  id: string;
+  tenant: string;
+  /** Title shown on the page; unique per tenant. */
+  name: string;
+  /** URL name, unique across the installation (public paths carry no tenant). */
+  slug: string;
+  description: string;
+  sections: StatusPageSection[];
+  /** Only a published page (and its badges) is served publicly. */
+  published: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface StatusPageSection {
+  name: string;
+  /** Target ids of the page's tenant. */
+  targetIds: string[];
+}
+
 export interface Tenant {
   id: string;
   name: string;

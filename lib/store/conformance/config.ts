@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LightwatchError } from '../../errors/errors.js';
 import type { ConfigCollection, Store } from '../port.js';
-import type { Channel, Maintenance, Rule, Silence } from '../types.js';
+import type { Channel, Maintenance, Rule, Silence, StatusPage } from '../types.js';
 import { newId, T0, target } from './fixtures.js';
 
 type Get = () => Store;
@@ -67,6 +67,19 @@ const maintenance = (over: Partial<Maintenance> = {}): Maintenance => ({
   endsAt: T0 + 3_600_000,
   comment: 'db upgrade',
   createdAt: T0,
+  ...over,
+});
+
+const statusPage = (over: Partial<StatusPage> = {}): StatusPage => ({
+  id: newId(),
+  tenant: 'acme',
+  name: `p-${newId().slice(-6)}`,
+  slug: `acme-${newId().slice(-6).toLowerCase()}`,
+  description: 'Our services',
+  sections: [{ name: 'API', targetIds: ['t1'] }],
+  published: true,
+  createdAt: T0,
+  updatedAt: T0,
   ...over,
 });
 
@@ -155,6 +168,7 @@ export function configCases(store: Get): void {
   collectionCases(store, { name: 'channels', coll: (s) => s.channels, make: channel, named: true });
   collectionCases(store, { name: 'silences', coll: (s) => s.silences, make: silence, named: false });
   collectionCases(store, { name: 'maintenance', coll: (s) => s.maintenance, make: maintenance, named: true });
+  collectionCases(store, { name: 'status pages', coll: (s) => s.statusPages, make: statusPage, named: true });
 
   describe('targets and rules extras', () => {
     it('finds a target by name within the tenant only', async () => {

@@ -92,6 +92,19 @@ export function eventCases(store: Get): void {
       }
     });
 
+    it('finds the newest event of a kind per target, within the tenant', async () => {
+      const tenant = `latest-${Math.random().toString(36).slice(2, 8)}`;
+      const old = heartbeatEvent({ tenant, target: 'a', ts: T0 });
+      const newest = heartbeatEvent({ tenant, target: 'a', ts: T0 + 1000 });
+      const b = heartbeatEvent({ tenant, target: 'b', ts: T0 + 10 });
+      const otherTenant = heartbeatEvent({ tenant: `${tenant}-x`, target: 'c', ts: T0 + 2000 });
+      await store().appendEvents([old, newest, b, otherTenant, logEvent({ tenant, target: 'c', ts: T0 + 5000 })]);
+      const got = await store().latestEvents(tenant, 'heartbeat', ['a', 'b', 'c']);
+      expect([...got.keys()].sort()).toEqual(['a', 'b']);
+      expect(got.get('a')).toEqual(newest);
+      expect(got.get('b')).toEqual(b);
+    });
+
     it('is idempotent by id: a replayed batch inserts nothing, an overlapping one only the new events', async () => {
       const batch = [logEvent(), logEvent(), metricEvent(), heartbeatEvent()];
       expect(await store().appendEvents(batch)).toEqual({ inserted: 4 });

@@ -138,6 +138,23 @@ export function incidentCases(store: Get): void {
     });
   });
 
+  describe('incident spans', () => {
+    it('returns every target\'s incidents overlapping a window, without timelines, oldest first', async () => {
+      const day = 86_400_000;
+      const tenant = `spans-${T0}-${Math.random().toString(36).slice(2, 8)}`;
+      const before = incident({ tenant, openedAt: T0 - 2 * day, resolvedAt: T0 - day, status: 'resolved' });
+      const straddles = incident({ tenant, targetId: 'target-2', openedAt: T0 - day / 2, resolvedAt: T0 + day / 2, status: 'resolved' });
+      const open = incident({ tenant, openedAt: T0 + day, status: 'open' });
+      const otherTenant = incident({ tenant: `${tenant}-x`, openedAt: T0 + day });
+      for (const i of [before, straddles, open, otherTenant]) await store().upsertIncident(i);
+      const got = await store().incidentSpans(tenant, T0, T0 + 3 * day);
+      expect(got.map((i) => i.id)).toEqual([straddles.id, open.id]);
+      expect(got[0]).toEqual({ id: straddles.id, targetId: 'target-2', ruleId: straddles.ruleId, status: 'resolved', severity: straddles.severity, title: straddles.title, openedAt: straddles.openedAt, resolvedAt: straddles.resolvedAt });
+      expect(got[1]).not.toHaveProperty('resolvedAt');
+      expect(got[1]).not.toHaveProperty('timeline');
+    });
+  });
+
   describe('notifications', () => {
     it('claims a notification once; records attempts; lists within the tenant', async () => {
       const rec = notification();

@@ -6,13 +6,13 @@ import { EVENT_KINDS, type EventKind } from '../../events/event.js';
 import { badRequest } from '../../errors/errors.js';
 import { encodeCursor } from '../cursor.js';
 import type { Store } from '../port.js';
-import { checkEventQuery, checkSeriesQuery, TEXT_FIELD, type EventFilter } from '../query.js';
+import { checkEventQuery, checkSeriesQuery, requireString, TEXT_FIELD, type EventFilter } from '../query.js';
 import type { Page, SeriesPoint, StoredEvent } from '../types.js';
 import { boundaryOf, mergeBoundary, type KeyedRow } from './keyset.js';
 import { eventCollection, METRICS } from './schema.js';
 import { containsCondition, countIgnoringDuplicates, eqString, labelCondition } from './util.js';
 
-type EventsPart = Pick<Store, 'appendEvents' | 'queryEvents' | 'metricSeries' | 'countEvents' | 'deleteEventsBefore'>;
+type EventsPart = Pick<Store, 'appendEvents' | 'queryEvents' | 'metricSeries' | 'countEvents' | 'latestEvents' | 'deleteEventsBefore'>;
 
 /** Where the envelope fields live: top level in regular collections, under `meta` in the metric time series. */
 interface Layout {
@@ -200,6 +200,19 @@ export function createMongoEvents(db: Db): EventsPart {
         ])
         .toArray();
       return rows.map((r) => ({ t: q.from + Number(r._id) * q.stepMs, avg: r.avg, min: r.min, max: r.max, count: Number(r.count) }));
+    },
+
+    async latestEvents(tenant, kind, targets) {
+      if (!(EVENT_KINDS as readonly string[]).includes(kind)) throw badRequest(`kind must be one of ${EVENT_KINDS.join(', ')}`, [{ at: 'kind', message: 'unknown event kind' }]);
+      const l = layoutOf(kind);
+      const rows = await coll(kind)
+        .aggregate([
+          { $match: { [l.tenant]: eqString(requireString(tenant, 'tenant')), [l.target]: { $in: targets.map((t) => requireString(t, 'target')) } } },
+          { $sort: { [l.target]: 1, ts: -1, _id: -1 } },
+          { $group: { _id: `$${l.target}`, doc: { $first: '$$ROOT' } } },
+        ])
+        .toArray();
+      return new Map(rows.map((r) => [String(r._id), fromDoc(kind, r.doc as Document)]));
     },
 
     async countEvents(tenant, kind) {

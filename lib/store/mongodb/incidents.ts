@@ -6,7 +6,7 @@ import { badRequest } from '../../errors/errors.js';
 import { encodeCursor } from '../cursor.js';
 import type { StoreIncidentsPart } from '../port.js';
 import { checkIncidentFilter, requireInteger, requireString } from '../query.js';
-import type { ActorSnapshot, Incident, NotificationRecord } from '../types.js';
+import type { ActorSnapshot, Incident, IncidentSpan, NotificationRecord } from '../types.js';
 import { COLLECTIONS } from './schema.js';
 import { countIgnoringDuplicates, eqString, isDuplicateKey } from './util.js';
 
@@ -82,6 +82,16 @@ export function createMongoIncidents(db: Db): StoreIncidentsPart {
       const update: Document = { $push: { timeline: entry } };
       if (Object.keys(set).length > 0) update.$set = set;
       return (await incidents.findOneAndUpdate(key(tenant, id), update, { ...HIDE_ID, returnDocument: 'after' })) as Incident | null;
+    },
+
+    async incidentSpans(tenant, from, to) {
+      const filter = {
+        tenant: eqString(requireString(tenant, 'tenant')),
+        openedAt: { $lt: requireInteger(to, 'to') },
+        $or: [{ resolvedAt: null }, { resolvedAt: { $gt: requireInteger(from, 'from') } }],
+      };
+      const projection = { _id: 0, id: 1, targetId: 1, ruleId: 1, status: 1, severity: 1, title: 1, openedAt: 1, resolvedAt: 1 };
+      return (await incidents.find(filter, { projection }).sort({ openedAt: 1, id: 1 }).toArray()) as unknown as IncidentSpan[];
     },
 
     async incidentsInWindow(tenant, targetId, from, to) {

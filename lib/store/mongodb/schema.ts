@@ -17,6 +17,7 @@ export const COLLECTIONS = {
   channels: 'channels',
   silences: 'silences',
   maintenance: 'maintenance',
+  statusPages: 'status_pages',
   incidents: 'incidents',
   notifications: 'notifications',
   snapshots: 'snapshots',
@@ -85,6 +86,7 @@ const OTHER_COLLECTIONS: CollectionSpec[] = [
   named(COLLECTIONS.channels),
   { name: COLLECTIONS.silences, indexes: [unique({ tenant: 1, id: 1 }, 'tenant_id')], validator: tenantScoped() },
   named(COLLECTIONS.maintenance),
+  named(COLLECTIONS.statusPages),
   {
     name: COLLECTIONS.incidents,
     indexes: [

@@ -4,7 +4,7 @@ import { MongoClient } from 'mongodb';
 import type { EventKind } from '../../events/event.js';
 import { unavailable } from '../../errors/errors.js';
 import type { Store } from '../port.js';
-import type { Channel, Maintenance, Rule, Silence, Target } from '../types.js';
+import type { Channel, Maintenance, StatusPage, Rule, Silence, Target } from '../types.js';
 import { createMongoAuth } from './auth.js';
 import { createMongoConfig } from './config.js';
 import { createMongoEvents } from './events.js';
@@ -45,6 +45,7 @@ export async function createMongoStore(opts: MongoStoreOptions): Promise<MongoSt
       channels: createMongoConfig<Channel>(db, COLLECTIONS.channels, 'channel', true),
       silences: createMongoConfig<Silence>(db, COLLECTIONS.silences, 'silence', false),
       maintenance: createMongoConfig<Maintenance>(db, COLLECTIONS.maintenance, 'maintenance window', true),
+      statusPages: createMongoConfig<StatusPage>(db, COLLECTIONS.statusPages, 'status page', true),
       ...createMongoIncidents(db),
       ...createMongoAuth(db),
       async ping() {

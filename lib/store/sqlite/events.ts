@@ -15,12 +15,12 @@ import { EVENT_KINDS, type EventKind } from '../../events/event.js';
 import { badRequest } from '../../errors/errors.js';
 import { encodeCursor } from '../cursor.js';
 import type { Store } from '../port.js';
-import { checkEventQuery, checkSeriesQuery, TEXT_FIELD, type EventFilter } from '../query.js';
+import { checkEventQuery, checkSeriesQuery, requireString, TEXT_FIELD, type EventFilter } from '../query.js';
 import type { EventQuery, Page, SeriesPoint, SeriesQuery, StoredEvent } from '../types.js';
 import { statementCache, type Db, type Stmt } from './db.js';
 import { indexFor, indexName, KIND_TABLES, kindTable, type KindColumn, type KindTable } from './schema.js';
 
-type EventsPart = Pick<Store, 'appendEvents' | 'queryEvents' | 'metricSeries' | 'countEvents' | 'deleteEventsBefore'>;
+type EventsPart = Pick<Store, 'appendEvents' | 'queryEvents' | 'metricSeries' | 'countEvents' | 'latestEvents' | 'deleteEventsBefore'>;
 
 interface EventRow {
   tenant: string;
@@ -272,6 +272,21 @@ export function createSqliteEvents(db: Db, opts: { retentionChunk?: number; afte
         `FROM ${KIND_TABLES.metric.table} WHERE ${where.join(' AND ')} GROUP BY b ORDER BY b`;
       const rows = prepare(sql).all(q.from, q.stepMs, ...params) as Array<{ b: number; avg: number; min: number; max: number; count: number }>;
       return rows.map((r) => ({ t: q.from + r.b * q.stepMs, avg: r.avg, min: r.min, max: r.max, count: r.count }));
+    },
+
+    async latestEvents(tenant, kind, targets) {
+      const t = kindTable(kind);
+      if (!t) throw badRequest(`kind must be one of ${EVENT_KINDS.join(', ')}`, [{ at: 'kind', message: 'unknown event kind' }]);
+      requireString(tenant, 'tenant');
+      // One index seek per target on (tenant, target, ts, id): 10,000 targets take tens of milliseconds, where a
+      // GROUP BY would scan every event of the tenant.
+      const newest = prepare(`SELECT ${ROW_COLUMNS} FROM ${t.table} WHERE tenant = ? AND target = ? ORDER BY ts DESC, id DESC LIMIT 1`);
+      const out = new Map<string, StoredEvent>();
+      for (const target of targets) {
+        const row = newest.get(tenant, requireString(target, 'target')) as EventRow | undefined;
+        if (row) out.set(target, rowToEvent(kind, row));
+      }
+      return out;
     },
 
     async countEvents(tenant, kind) {

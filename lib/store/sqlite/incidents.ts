@@ -4,7 +4,7 @@ import { badRequest } from '../../errors/errors.js';
 import { encodeCursor } from '../cursor.js';
 import type { StoreIncidentsPart } from '../port.js';
 import { checkIncidentFilter, requireInteger, requireString } from '../query.js';
-import type { ActorSnapshot, Incident, NotificationRecord } from '../types.js';
+import type { ActorSnapshot, Incident, IncidentSpan, NotificationRecord } from '../types.js';
 import { parseDoc, statementCache, type Db } from './db.js';
 
 const ACTIVE = ['pending', 'open', 'acknowledged'];
@@ -28,6 +28,11 @@ export function createSqliteIncidents(db: Db): StoreIncidentsPart {
   const inWindow = db.prepare(
     `SELECT doc FROM incidents WHERE tenant = ? AND target_id = ? AND opened_at < ? AND (resolved_at IS NULL OR resolved_at > ?)
      ORDER BY opened_at, id`,
+  );
+  // The timeline stays in the document: json_extract reads the two small fields the columns lack.
+  const spans = db.prepare(
+    `SELECT id, target_id, rule_id, status, opened_at, resolved_at, json_extract(doc, '$.severity') AS severity, json_extract(doc, '$.title') AS title
+     FROM incidents WHERE tenant = ? AND opened_at < ? AND (resolved_at IS NULL OR resolved_at > ?) ORDER BY opened_at, id`,
   );
   const claim = db.prepare('INSERT OR IGNORE INTO notifications (key, tenant, incident_id, created_at, doc) VALUES (?, ?, ?, ?, ?)');
   const getNotification = db.prepare('SELECT doc FROM notifications WHERE key = ?');
@@ -126,6 +131,17 @@ export function createSqliteIncidents(db: Db): StoreIncidentsPart {
     async incidentsInWindow(tenant, targetId, from, to) {
       const rows = inWindow.all(requireString(tenant, 'tenant'), requireString(targetId, 'targetId'), requireInteger(to, 'to'), requireInteger(from, 'from'));
       return (rows as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as Incident);
+    },
+
+    async incidentSpans(tenant, from, to) {
+      const rows = spans.all(requireString(tenant, 'tenant'), requireInteger(to, 'to'), requireInteger(from, 'from')) as Array<{
+        id: string; target_id: string; rule_id: string; status: Incident['status']; opened_at: number; resolved_at: number | null; severity: Incident['severity']; title: string;
+      }>;
+      return rows.map((r): IncidentSpan => {
+        const span: IncidentSpan = { id: r.id, targetId: r.target_id, ruleId: r.rule_id, status: r.status, severity: r.severity, title: r.title, openedAt: r.opened_at };
+        if (r.resolved_at !== null) span.resolvedAt = r.resolved_at;
+        return span;
+      });
     },
 
     async claimNotification(record) {

@@ -100,7 +100,7 @@ function eventTableDdl(t: KindTable): string {
 }
 
 /** Tenant-scoped configuration collections: the document as JSON, unique names per tenant where names apply. */
-export const CONFIG_TABLES = ['cfg_targets', 'cfg_rules', 'cfg_channels', 'cfg_silences', 'cfg_maintenance'] as const;
+export const CONFIG_TABLES = ['cfg_targets', 'cfg_rules', 'cfg_channels', 'cfg_silences', 'cfg_maintenance', 'cfg_status_pages'] as const;
 export type ConfigTable = (typeof CONFIG_TABLES)[number];
 
 function configTableDdl(table: ConfigTable): string {

@@ -3,7 +3,7 @@
 // just wrap it; long work (retention) is cut into chunks that yield to the event loop. A write lock held
 // elsewhere is waited for without blocking the loop, then reported as the typed storeBusy error (busy.ts).
 import type { Store } from '../port.js';
-import type { Channel, Maintenance, Rule, Silence, Target } from '../types.js';
+import type { Channel, Maintenance, Rule, Silence, StatusPage, Target } from '../types.js';
 import { createSqliteAuth } from './auth.js';
 import { createSqliteConfig } from './config.js';
 import { retryWhileBusy } from './busy.js';
@@ -35,6 +35,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Sqlit
     channels: createSqliteConfig<Channel>(db, 'cfg_channels', 'channel', (c) => c.name),
     silences: createSqliteConfig<Silence>(db, 'cfg_silences', 'silence'),
     maintenance: createSqliteConfig<Maintenance>(db, 'cfg_maintenance', 'maintenance window', (m) => m.name),
+    statusPages: createSqliteConfig<StatusPage>(db, 'cfg_status_pages', 'status page', (p) => p.name),
     ...createSqliteIncidents(db),
     ...createSqliteAuth(db),
     async ping() {
