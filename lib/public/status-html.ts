@@ -22,7 +22,7 @@ main{max-width:860px;margin:0 auto;padding:32px 16px}h1{font-size:28px;margin:0 
 section{background:var(--card);border:1px solid var(--line);border-radius:8px;margin-bottom:20px}section h2{font-size:16px;margin:0;padding:12px 16px;border-bottom:1px solid var(--line)}
 .t{padding:12px 16px;border-bottom:1px solid var(--line)}.t:last-child{border-bottom:0}.row{display:flex;justify-content:space-between;gap:12px;align-items:baseline}.name{font-weight:600}
 .state{font-size:13px;font-weight:600}.state.up{color:var(--up)}.state.down{color:var(--down)}.state.late,.state.silenced{color:var(--warn)}.state.maintenance{color:var(--blue)}.state.pending,.state.paused{color:var(--muted)}
-.strip{display:flex;gap:2px;height:28px;margin:8px 0 4px}.strip i{flex:1;border-radius:2px;background:var(--none)}.strip i.up{background:var(--up)}.strip i.minor{background:#7ac58a}.strip i.major{background:var(--warn)}.strip i.down{background:var(--down)}
+.strip{display:flex;gap:2px;height:28px;margin:8px 0 4px}.strip i{flex:1;border-radius:2px;background:var(--none)}.strip i.up{background:var(--up)}.strip i.minor{background:#e3b341}.strip i.major{background:#fb8f44}.strip i.down{background:var(--down)}
 .meta{display:flex;justify-content:space-between;color:var(--muted);font-size:12px}
 .inc{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--down);border-radius:8px;padding:12px 16px;margin-bottom:16px}.inc h3{margin:0 0 6px;font-size:16px}.inc ol{margin:0;padding-left:18px;color:var(--muted);font-size:14px}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:32px}

@@ -22,6 +22,10 @@ export interface SystemOptions {
   dataDir?: string;
   /** Extra node flags, e.g. `--cpu-prof` for profiling a benchmark run. */
   nodeArgs?: string[];
+  /** HTTP port to listen on (a restart test reuses the port so clients reconnect); default a free one. */
+  port?: number;
+  /** Bootstrap admin key (a restart test keeps it); default a random one. */
+  apiKey?: string;
 }
 
 export interface RunningSystem {
@@ -40,10 +44,10 @@ export interface RunningSystem {
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const grpcPort = await freePort();
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lw-system-'));
-  const apiKey = `lw_test_${randomBytes(12).toString('hex')}`;
+  const apiKey = options.apiKey ?? `lw_test_${randomBytes(12).toString('hex')}`;
   const streamPrefix = `lwe2e${randomBytes(4).toString('hex')}`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),

@@ -1,4 +1,9 @@
+// Entry point: styles, the router's link interception, and the app.
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
-function App() { const [n, setN] = useState(0); return <button onClick={() => setN(n + 1)}>{n}</button>; }
-render(<App />, document.getElementById('app') as HTMLElement);
+import './styles.css';
+import { App } from './app.js';
+import { interceptLinks } from './lib/router.js';
+
+const root = document.getElementById('app') as HTMLElement;
+interceptLinks(root);
+render(<App />, root);
