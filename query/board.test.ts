@@ -31,12 +31,12 @@ describe('GET /api/board', () => {
   it('gives every target its state, strip and last contact in one call', async () => {
     const hb = { kind: 'heartbeat', heartbeat: { intervalSec: 60, graceSec: 30 } };
     const up = await target(f.keys.adminA, { name: 'up-job', ...hb, labels: { team: 'core' } });
-    const late = await target(f.keys.adminA, { name: 'late-job', ...hb });
+    await target(f.keys.adminA, { name: 'late-job', ...hb });
     const down = await target(f.keys.adminA, { name: 'down-job', ...hb });
     const silenced = await target(f.keys.adminA, { name: 'quiet-job', ...hb, labels: { env: 'dev' } });
     await target(f.keys.adminA, { name: 'new-job', ...hb });
     await target(f.keys.adminA, { name: 'paused-job', ...hb, paused: true });
-    const maint = await target(f.keys.adminA, { name: 'maint-job', ...hb, labels: { zone: 'b' } });
+    await target(f.keys.adminA, { name: 'maint-job', ...hb, labels: { zone: 'b' } });
     await target(f.keys.adminB, { name: 'other-tenant', ...hb });
     f.clock.now = T0 + 10 * H;
     const ping = (name: string, ts: number) => ({ id: ids.next(ts), tenant: 'a', kind: 'heartbeat' as const, target: name, ts, receivedAt: ts, labels: {}, body: { status: 'ok' as const } });

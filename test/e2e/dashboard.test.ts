@@ -58,7 +58,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await sys?.stop();
     await new Promise((r) => hooks?.close(r));
     rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   it('creates the first admin with the bootstrap key, signs out and signs in again', async () => {
     await page.goto(`${sys.url}/`);
@@ -80,7 +80,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Status board' }).waitFor();
     await page.getByText('Live', { exact: true }).waitFor();
-  });
+  }, 60_000);
 
   it('creates a webhook channel and a heartbeat target in the UI', async () => {
     await page.goto(`${sys.url}/settings/channels?new=1`);
@@ -102,7 +102,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await page.getByRole('button', { name: 'Create target' }).click();
     await page.getByRole('link', { name: 'e2e-cron', exact: true }).waitFor();
     await shot('03-configuration');
-  });
+  }, 60_000);
 
   it('shows the target going down when pings stop and coming back, live, without reload', async () => {
     await page.goto(`${sys.url}/`);
@@ -121,7 +121,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await page.getByLabel('Filter').fill('');
     targetId = decodeURIComponent(((await boardRow('e2e-cron').getByRole('link').getAttribute('href')) ?? '').split('/').pop() ?? '');
     expect(targetId).not.toBe('');
-  });
+  }, 60_000);
 
   it('acknowledges and silences an incident and shows the notification audit', async () => {
     await boardRow('e2e-cron').getByText('down', { exact: true }).waitFor({ timeout: 20_000 });
@@ -145,7 +145,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await page.getByRole('table', { name: 'Incidents' }).getByText('e2e-cron').first().waitFor();
     await shot('07-incidents');
     await ingest('/ingest/heartbeat/e2e-cron');
-  });
+  }, 60_000);
 
   it('streams logs into the live tail and pauses', async () => {
     await page.goto(`${sys.url}/live`);
@@ -162,7 +162,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await page.getByRole('button', { name: /Resume/ }).click();
     await page.getByText('held line 2').waitFor();
     await shot('08-live-tail');
-  });
+  }, 60_000);
 
   it('reconnects after the server restarts and catches up', async () => {
     await page.goto(`${sys.url}/`);
@@ -176,7 +176,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await ingest('/ingest/heartbeat/e2e-cron');
     await boardRow('e2e-cron').getByText('up', { exact: true }).waitFor({ timeout: 10_000 });
     await shot('09-board-after-restart');
-  });
+  }, 150_000);
 
   it('serves a public status page and badges without credentials, and refuses another tenant\'s', async () => {
     await page.goto(`${sys.url}/settings/statuspages?new=1`);
@@ -197,7 +197,8 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     expect(badge.headers.get('content-type')).toContain('image/svg+xml');
     expect(await badge.text()).toMatch(/<svg[^>]*aria-label="e2e-cron: (up|down|late|silenced)"/);
     expect((await fetch(`${sys.url}/badge/acme/e2e-cron/uptime/30d.svg`)).status).toBe(200);
-    expect((await (await fetch(`${sys.url}/api/public/status/acme`)).json()).sections[0].targets[0].name).toBe('e2e-cron');
+    const pub = (await (await fetch(`${sys.url}/api/public/status/acme`)).json()) as { sections: Array<{ targets: Array<{ name: string }> }> };
+    expect(pub.sections[0]?.targets[0]?.name).toBe('e2e-cron');
 
     // Tenant b: its own page works; its target is not reachable under tenant a's slug, nor a's under b's.
     const op = { authorization: `Bearer ${sys.apiKey}`, 'content-type': 'application/json' };
@@ -210,7 +211,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     expect((await fetch(`${sys.url}/badge/bee/e2e-cron/status.svg`)).status).toBe(404);
     expect((await fetch(`${sys.url}/status/nope`)).status).toBe(404);
     expect((await fetch(`${sys.url}/api/statuspages`, { method: 'POST', headers: b, body: JSON.stringify({ name: 'Bee 2', slug: 'acme', sections: [] }) })).status).toBe(409);
-  });
+  }, 60_000);
 
   it('serves hashed assets with long cache lifetimes, index.html uncached, a CSP without inline script', async () => {
     const index = await fetch(`${sys.url}/targets/anything`);
@@ -225,7 +226,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     const asset = await fetch(`${sys.url}${js}`, { headers: { 'accept-encoding': 'gzip' } });
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(`${sys.url}/assets/nope.js`)).status).toBe(404);
-  });
+  }, 60_000);
 
   it('screenshots the remaining pages', async () => {
     await page.goto(`${sys.url}/explore`);
@@ -236,5 +237,5 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await page.getByRole('button', { name: 'Create API key' }).click();
     await page.getByText('Copy this key now').waitFor();
     await shot('12-api-key-shown-once');
-  });
+  }, 60_000);
 });

@@ -3,7 +3,7 @@
 // and whatever matches no field is shown above the form.
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, type ErrorDetail } from '../lib/api.js';
+import type { ApiError, ErrorDetail } from '../lib/api.js';
 
 export type FieldErrors = Record<string, string[]>;
 

@@ -46,7 +46,7 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
     throw new ApiError(0, 'network', 'The server cannot be reached. Check the connection and try again.');
   }
   const text = await res.text();
-  let json: unknown = null;
+  let json: unknown;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {

@@ -35,8 +35,7 @@ const kindIs =
   (b: Record<string, unknown>): boolean =>
     k.includes(String(b.kind));
 
-const SECTIONS: Section[] = [
-  {
+const TARGETS_SECTION: Section = {
     key: 'targets',
     title: 'Targets',
     path: '/api/targets',
@@ -68,7 +67,10 @@ const SECTIONS: Section[] = [
       { label: 'Kind', value: (i) => String(i.kind) },
       { label: 'Paused', value: (i) => (i.paused ? 'yes' : 'no') },
     ],
-  },
+};
+
+const SECTIONS: Section[] = [
+  TARGETS_SECTION,
   {
     key: 'rules',
     title: 'Rules',
@@ -232,7 +234,7 @@ function loadKinds(): Promise<Kinds> {
 
 export function SettingsPage({ section }: { section: string }) {
   const { query } = useLocation();
-  const s = SECTIONS.find((x) => x.key === section) ?? (SECTIONS[0] as Section);
+  const s = SECTIONS.find((x) => x.key === section) ?? TARGETS_SECTION;
   const [kinds, setKinds] = useState<Kinds>(FALLBACK_KINDS);
   useEffect(() => void loadKinds().then(setKinds), []);
   const { data, error, reload } = useFetch<Page<Item>>(s.path);

@@ -57,8 +57,8 @@ function SignInForm({ onDone, needsFirstUser, onSetup }: { onDone: () => void; n
         try {
           await api('GET', '/api/targets', undefined, { credential: k });
         } catch (err) {
-          if (err instanceof ApiError && err.status === 401) throw new Error('That API key is not valid.');
-          if (err instanceof ApiError && err.status === 403) throw new Error('That API key cannot read: use a key with the read or admin scope.');
+          if (err instanceof ApiError && err.status === 401) throw new Error('That API key is not valid.', { cause: err });
+          if (err instanceof ApiError && err.status === 403) throw new Error('That API key cannot read: use a key with the read or admin scope.', { cause: err });
           throw err;
         }
         startSession({ token: k, kind: 'key', label: `${k.slice(0, 10)}…` });
@@ -67,7 +67,7 @@ function SignInForm({ onDone, needsFirstUser, onSetup }: { onDone: () => void; n
         try {
           await signInWithPassword(email.trim(), password);
         } catch (err) {
-          if (err instanceof ApiError && err.status === 401) throw new Error('Email or password is wrong.');
+          if (err instanceof ApiError && err.status === 401) throw new Error('Email or password is wrong.', { cause: err });
           throw err;
         }
       }

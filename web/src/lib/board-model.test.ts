@@ -1,0 +1,45 @@
+// Board filtering, sorting, grouping and counting, as the status board applies them to its rows.
+import { describe, expect, it } from 'vitest';
+import type { BoardTarget } from '../../../lib/board/wire.js';
+import { countStates, labelNames, parseFilter, view } from './board-model.js';
+
+const t = (name: string, state: BoardTarget['state'], labels: Record<string, string> = {}, extra: Partial<BoardTarget> = {}): BoardTarget => ({ id: name, name, kind: 'heartbeat', labels, paused: false, state, strip: { from: 0, down: [] }, ...extra });
+const rows = [t('web-1', 'up', { env: 'prod', team: 'web' }, { latencyMs: 120 }), t('web-2', 'down', { env: 'prod', team: 'web' }, { latencyMs: 900 }), t('db-1', 'late', { env: 'prod' }), t('batch', 'paused', { env: 'dev' }), t('Web-Admin', 'silenced', { env: 'dev', team: 'web' })];
+const q = { text: '', states: new Set<BoardTarget['state']>(), sort: 'state' as const, groupBy: '' };
+const names = (g: ReturnType<typeof view>): string[][] => g.map((x) => x.rows.map((r) => r.name));
+
+describe('board filter', () => {
+  it('parses words and label terms', () => {
+    expect(parseFilter('  Web  env=prod team= ')).toEqual({ words: ['web'], labels: [['env', 'prod'], ['team', null]] });
+  });
+
+  it('matches names case-insensitively, labels exactly, and the chosen states', () => {
+    expect(names(view(rows, { ...q, text: 'web', sort: 'name' }))).toEqual([['Web-Admin', 'web-1', 'web-2']]);
+    expect(names(view(rows, { ...q, text: 'env=prod', sort: 'name' }))).toEqual([['db-1', 'web-1', 'web-2']]);
+    expect(names(view(rows, { ...q, text: 'team=', sort: 'name' }))).toEqual([['Web-Admin', 'web-1', 'web-2']]);
+    expect(names(view(rows, { ...q, text: 'web env=dev' }))).toEqual([['Web-Admin']]);
+    expect(names(view(rows, { ...q, states: new Set(['down', 'late'] as const) }))).toEqual([['web-2', 'db-1']]);
+    expect(names(view(rows, { ...q, text: 'nothing-matches' }))).toEqual([[]]);
+  });
+
+  it('sorts worst first, by latency, and groups by a label with the unlabelled last', () => {
+    expect(names(view(rows, q))[0]).toEqual(['web-2', 'db-1', 'Web-Admin', 'batch', 'web-1']);
+    expect(names(view(rows, { ...q, sort: 'latency' }))[0]?.slice(0, 2)).toEqual(['web-2', 'web-1']);
+    const grouped = view(rows, { ...q, groupBy: 'team', sort: 'name' });
+    expect(grouped.map((g) => g.key)).toEqual(['web', '']);
+    expect(names(grouped)).toEqual([['Web-Admin', 'web-1', 'web-2'], ['batch', 'db-1']]);
+  });
+
+  it('counts every state and lists label names', () => {
+    expect(countStates(rows)).toEqual({ up: 1, down: 1, late: 1, pending: 0, paused: 1, maintenance: 0, silenced: 1 });
+    expect(labelNames(rows)).toEqual(['env', 'team']);
+  });
+
+  it('filters 10,000 rows quickly enough to run on every keystroke', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => t(`svc-${i}`, (['up', 'down', 'late'] as const)[i % 3] as BoardTarget['state'], { env: i % 2 ? 'prod' : 'dev' }));
+    const started = performance.now();
+    const out = view(many, { ...q, text: 'svc-1 env=prod' });
+    expect(out[0]?.rows.length).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
