@@ -18,6 +18,16 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 # Fail the build here, not at start-up, when better-sqlite3's native module did not build.
 RUN node -e "new (require('better-sqlite3'))(':memory:').close()"
 
+# --- web: the dashboard bundle. Vite is a dev dependency, so this stage installs everything (without install
+# scripts: no native module is needed to bundle) and only web/dist goes on to the runtime image.
+FROM ${NODE_IMAGE} AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY lib ./lib
+COPY web ./web
+RUN npm run build:web
+
 # --- runtime: slim Node, no build tools, non-root ------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
@@ -36,6 +46,7 @@ COPY ingest ./ingest
 COPY query ./query
 COPY realtime ./realtime
 COPY detector ./detector
+COPY --from=web /app/web/dist ./web/dist
 # DATA_DIR is only used by `all` (SQLite file); the split services keep their state in Redis and MongoDB.
 RUN mkdir -p /data && chown node:node /data
 USER node
