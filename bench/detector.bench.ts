@@ -24,6 +24,11 @@ import { Redis } from 'ioredis';
 import type { CanonicalEvent } from '../lib/events/event.js';
 import { createIdGenerator } from '../lib/events/ids.js';
 import { startLocalRedis, type LocalRedis } from '../lib/redis/local-server.js';
+import type { Streams } from '../lib/streams/port.js';
+import { createRedisStreams } from '../lib/streams/redis/adapter.js';
+
+/** The streams port the detectors under test use (set by main). */
+let port: Streams;
 import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { Rule, Target } from '../lib/store/types.js';
 import { GROUP_DETECT, partitionOf, streamNames } from '../lib/streams/partition.js';
@@ -190,7 +195,7 @@ async function runtimeThroughput(redis: Redis, dir: string): Promise<Record<stri
     for (let i = 0; i < list.length; i += 1000) pipe.xadd(names.events(p), '*', FIELD_EVENTS, encodeBatch(list.slice(i, i + 1000)));
     await pipe.exec();
   }
-  const d = testDetector(redis, store, names, 'rt', { leaseMs: 5000, flushIntervalMs: 1000, batchCount: 200, blockMs: 100, configRefreshMs: 5000 });
+  const d = testDetector(port, store, names, 'rt', { leaseMs: 5000, flushIntervalMs: 1000, batchCount: 200, blockMs: 100, configRefreshMs: 5000 });
   const start = performance.now();
   const cpu0 = process.cpuUsage();
   await d.start();
@@ -260,7 +265,7 @@ async function missedHeartbeatLatency(redis: Redis, dir: string, count: number, 
   const receiver = await startRemoteReceiver();
   const targets = Array.from({ length: count }, (_, i) => makeTarget(`cron-${i}`, { kind: 'heartbeat', heartbeat: { intervalSec: 4, graceSec: 0 } }));
   await seed(store, { channels: [webhookChannel(receiver.url)], targets });
-  const d = testDetector(redis, store, names, 'hb', { leaseMs: 5000, flushIntervalMs: 1000, configRefreshMs: 5000 });
+  const d = testDetector(port, store, names, 'hb', { leaseMs: 5000, flushIntervalMs: 1000, configRefreshMs: 5000 });
   await d.start();
   await until(() => d.ownedPartitions().length === 16, 10_000);
   // One ping each, spread over `spreadMs`; then silence: every target misses its deadline 4 s after its ping.
@@ -300,13 +305,13 @@ async function takeover(redis: Redis, dir: string): Promise<Record<string, numbe
   const receiver = await startReceiver();
   const targets = Array.from({ length: 64 }, (_, i) => makeTarget(`svc-${i}`));
   await seed(store, { channels: [webhookChannel(receiver.url)], targets, rules: [makeRule('boom', 'log_pattern', { pattern: 'boom', count: 1, relapseWindowSec: 0 })] });
-  const survivor = testDetector(redis, store, names, 'survivor', { leaseMs: 5000, configRefreshMs: 5000 });
+  const survivor = testDetector(port, store, names, 'survivor', { leaseMs: 5000, configRefreshMs: 5000 });
   await survivor.start();
   const leaseTimes: number[] = [];
   const used = new Set<string>();
   const e2eTimes: number[] = [];
   for (let round = 0; round < TAKEOVERS; round++) {
-    const victim: TestDetector = testDetector(redis, store, names, `victim${round}`, { leaseMs: 5000, configRefreshMs: 5000 });
+    const victim: TestDetector = testDetector(port, store, names, `victim${round}`, { leaseMs: 5000, configRefreshMs: 5000 });
     await victim.start();
     await until(() => victim.ownedPartitions().length === 8 && survivor.ownedPartitions().length === 8, 30_000, 'rebalanced');
     await new Promise((r) => setTimeout(r, 1000 + Math.random() * 1500)); // kill at a random point of the renewal cycle
@@ -343,6 +348,7 @@ async function main(): Promise<void> {
     url = local.url;
   }
   const redis = new Redis(url);
+  port = await createRedisStreams({ topology: { kind: 'single', url }, name: 'bench-detector' });
   const results: Record<string, Record<string, number>> = {};
   // BENCH_ONLY=4,5 runs a subset.
   const only = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5').split(','));
@@ -357,6 +363,7 @@ async function main(): Promise<void> {
     if (only.has('5')) results['5. takeover after an owner dies (lease 5 s)'] = await takeover(redis, dir);
   } finally {
     redis.disconnect();
+    await port.close();
     await local?.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -34,11 +34,16 @@ import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { PushRequest } from '../proto/gen/lightwatch/v1/ingest.js';
 import { createAppender } from '../ingest/appender/appender.js';
 import { createBacklogMonitor, type BacklogMonitor } from '../ingest/appender/backlog.js';
-import { ensurePersistGroups } from '../ingest/appender/groups.js';
+import { createRedisStreams } from '../lib/streams/redis/adapter.js';
+import type { Streams } from '../lib/streams/port.js';
+import { GROUP_PERSIST } from '../lib/streams/partition.js';
 import { DEFAULT_NORMALIZE_LIMITS } from '../ingest/normalize/normalize.js';
 import { createPersister, DEFAULT_PERSISTER_CONFIG, PERSISTER_SQLITE_CACHE_MB } from '../ingest/persister/persister.js';
 import { createIngestApi } from '../ingest/service.js';
 import { reportFigures, type Figure } from './report.js';
+
+/** The streams port of the benchmark's own calls (set by main). */
+let port: Streams;
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 1.5);
@@ -185,7 +190,7 @@ async function rawCeiling(redis: Redis, names: StreamNames): Promise<{ a0: Phase
     await pl.exec();
   });
   await clearStreams(redis, names);
-  const appender = createAppender({ redis, names });
+  const appender = createAppender({ streams: port, names });
   const a2 = await closedLoop('(a2) appender: encode + XADD', SECONDS, CONCURRENCY, BATCH, async () => {
     await appender.append(events);
   });
@@ -289,8 +294,7 @@ async function persisterRole(): Promise<void> {
   // Opened as the persister's worker opens its store.
   const store = await createSqliteStore({ path: process.env.LW_DB_PATH as string, cacheSizeMb: PERSISTER_SQLITE_CACHE_MB });
   const persister = createPersister({
-    redis,
-    redisUrl: process.env.LW_REDIS_URL,
+    streams: await createRedisStreams({ topology: { kind: 'single', url: process.env.LW_REDIS_URL as string }, name: 'bench-persister' }),
     names: streamNames(process.env.LW_PREFIX as string, PARTITIONS),
     store,
     logger: pino({ level: 'warn' }),
@@ -413,11 +417,11 @@ async function lightwatchInProcess(redis: Redis, redisUrl: string, dir: string):
   const store = await createSqliteStore({ path: dbPath });
   const key = generateApiKey();
   await store.createApiKey({ id: 'bench', tenant: TENANT, name: 'bench', hash: key.hash, prefix: key.prefix, scopes: ['ingest'], createdAt: Date.now() });
-  await ensurePersistGroups(redis, names);
+  await port.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
   const registry = new Registry();
   const logger = pino({ level: 'warn' });
   const api = createIngestApi({
-    redis,
+    streams: port,
     names,
     store,
     authenticate: createAuthenticator({ store, jwtSecret: new Uint8Array(32) }),
@@ -439,8 +443,7 @@ async function lightwatchInProcess(redis: Redis, redisUrl: string, dir: string):
   if (PERSISTER === 'child') child = startPersisterChild(redisUrl, names.prefix, dbPath);
   if (PERSISTER === 'inprocess') {
     inproc = createPersister({
-      redis,
-      redisUrl,
+      streams: port,
       names,
       store,
       logger,
@@ -451,7 +454,7 @@ async function lightwatchInProcess(redis: Redis, redisUrl: string, dir: string):
   }
   const request: PushRequest = { endpoint: 'logs', contentType: 'application/json', contentEncoding: '', body, params: {}, idempotencyKey: '', target: '', suffix: '' };
   const ctx = { requestId: 'bench', credential: key.key };
-  const trace = traceBacklog(createBacklogMonitor({ redis, names, limitEntries: 0 }));
+  const trace = traceBacklog(createBacklogMonitor({ streams: port, names, limitEntries: 0 }));
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -490,21 +493,20 @@ async function lightwatchInProcess(redis: Redis, redisUrl: string, dir: string):
 
 async function persisterDrain(redis: Redis, redisUrl: string, dir: string): Promise<{ eventsPerSec: number; events: number; seconds: number; profile: string }> {
   const names = streamNames(`lwbenchd${process.pid}`, PARTITIONS);
-  await ensurePersistGroups(redis, names);
-  const appender = createAppender({ redis, names });
+  await port.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
+  const appender = createAppender({ streams: port, names });
   const total = Number(process.env.BENCH_DRAIN_EVENTS ?? 300_000);
   for (let n = 0; n < total; n += BATCH) await appender.append(canonicalBatch());
   const store = await createSqliteStore({ path: join(dir, 'd.db'), cacheSizeMb: PERSISTER_SQLITE_CACHE_MB });
   const persister = createPersister({
-    redis,
-    redisUrl,
+    streams: port,
     names,
     store,
     logger: pino({ level: 'warn' }),
     registry: new Registry(),
     config: { ...DEFAULT_PERSISTER_CONFIG, consumerName: 'drain', streamRetentionMs: 0 },
   });
-  const monitor = createBacklogMonitor({ redis, names, limitEntries: 0 });
+  const monitor = createBacklogMonitor({ streams: port, names, limitEntries: 0 });
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -539,7 +541,7 @@ async function lightwatchHttp(redisUrl: string): Promise<{ r: PhaseResult; kept:
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const names = streamNames(system.streamPrefix, PARTITIONS);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const trace = traceBacklog(createBacklogMonitor({ redis, names, limitEntries: 0 }));
+  const trace = traceBacklog(createBacklogMonitor({ streams: port, names, limitEntries: 0 }));
   try {
     const r = await closedLoop('(b-http) HTTP → gateway → ingest', SECONDS, CONCURRENCY, BATCH, () =>
       post(agent, `${system.url}/ingest/logs`, body, { authorization: `Bearer ${system.apiKey}` }),
@@ -565,6 +567,7 @@ async function main(): Promise<void> {
     url = local.url;
   }
   const redis = new Redis(url, { maxRetriesPerRequest: null });
+  port = await createRedisStreams({ topology: { kind: 'single', url }, name: 'bench-ingest' });
   const names = streamNames(`lwbench${process.pid}`, PARTITIONS);
   console.log(
     `ingest benchmark: ${BATCH} logs per request (~${Math.round(body.length / BATCH)} B of JSON each in the request, ~${Math.round(encodeBatch(canonicalBatch()).length / BATCH)} B as canonical events), ` +
@@ -629,6 +632,7 @@ async function main(): Promise<void> {
   } finally {
     await clearStreams(redis, names).catch(() => undefined);
     redis.disconnect();
+    await port.close();
     await local?.stop();
     rmSync(dir, { recursive: true, force: true });
   }

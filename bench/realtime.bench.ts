@@ -13,6 +13,7 @@
 //   BENCH_CLIENTS=1000 BENCH_WS_MESSAGES=1000 BENCH_MESSAGES=10000 BENCH_ROUNDS=3 BENCH_ONLY=ws,uws,realtime \
 //     node --import tsx bench/realtime.bench.ts
 import { fork, type ChildProcess } from 'node:child_process';
+import { createRedisStreams } from '../lib/streams/redis/adapter.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -361,9 +362,9 @@ async function benchRealtime(clients: Clients, redisUrl: string): Promise<Result
   }
   const app = uWS.App();
   const registry = new Registry();
+  const port = await createRedisStreams({ topology: { kind: 'single', url: redisUrl }, name: 'bench-realtime' });
   const realtime = attachRealtime(app, {
-    redis,
-    redisUrl,
+    streams: port,
     names,
     authenticate: async () => ({ tenant: TENANT, scopes: ['read'], subject: 'key:bench' }),
     logger: pino({ level: 'warn' }),
@@ -381,7 +382,8 @@ async function benchRealtime(clients: Clients, redisUrl: string): Promise<Result
   const r = result('Lightwatch realtime (Redis → filters → cursors → uWS topic)', MESSAGES, started, doneAt, `lagged clients: ${lagged}`);
   await realtime.close();
   uWS.us_listen_socket_close(ls);
-  await removeReplicaGroups(redis, names, replicaId);
+  await removeReplicaGroups(port, names, replicaId);
+  await port.close();
   await redis.del(...names.allEvents(), names.incidents());
   redis.disconnect();
   return r;

@@ -1,6 +1,5 @@
 // Builds each service part from the platform and registers its close step. Maps the process config onto each
 // part's own config type; no logic beyond that.
-import type { Redis } from 'ioredis';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { createDetector } from '../detector/index.js';
 import { attachGateway } from '../gateway/index.js';
@@ -13,6 +12,8 @@ import type { Authenticate } from '../lib/auth/principal.js';
 import type { Revocations } from '../lib/auth/revocations.js';
 import type { IngestApi, QueryApi } from '../lib/rpc/apis.js';
 import type { Store } from '../lib/store/port.js';
+import type { Streams } from '../lib/streams/port.js';
+import type { RedisTopology } from '../lib/streams/redis/connect.js';
 import { ensureBootstrap } from '../query/bootstrap.js';
 import { createQueryApi } from '../query/service.js';
 import { attachRealtime, type Realtime } from '../realtime/index.js';
@@ -29,10 +30,10 @@ export async function buildQuery(p: Platform, deps: { store: Store; authenticate
   return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger: p.logger.child({ part: 'query' }), revocations: deps.revocations });
 }
 
-export async function buildIngest(p: Platform, deps: { redis: Redis; redisUrl: string; store: Store; authenticate: Authenticate }): Promise<IngestService> {
+export async function buildIngest(p: Platform, deps: { streams: Streams; redis: RedisTopology; store: Store; authenticate: Authenticate }): Promise<IngestService> {
   const c = p.config.ingest;
   const ingest = createIngestApi({
-    redis: deps.redis,
+    streams: deps.streams,
     names: p.names,
     store: deps.store,
     authenticate: deps.authenticate,
@@ -62,7 +63,8 @@ export async function buildIngest(p: Platform, deps: { redis: Redis; redisUrl: s
   // edge and WebSocket fan-out, and it gets the second core.
   const persister = await supervisePersisterWorker(
     {
-      redisUrl: deps.redisUrl,
+      redis: deps.redis,
+      minReplicasAck: p.config.redisMinReplicasAck,
       storeUrl: p.config.storeUrl,
       streamPrefix: p.config.streamPrefix,
       partitions: p.config.partitions,
@@ -87,7 +89,7 @@ export async function buildIngest(p: Platform, deps: { redis: Redis; redisUrl: s
   // Closed after the HTTP/gRPC edges stop (registered earlier, closed later): drains what was accepted.
   p.lifecycle.onClose('persister', () => persister.close());
   const retention = createRetentionLoop({
-    redis: deps.redis,
+    streams: deps.streams,
     store: deps.store,
     logger: p.logger.child({ part: 'retention' }),
     config: { days: p.config.retentionDays, intervalMs: p.config.retentionIntervalMs, lockKey: p.names.key('retention', 'lock'), owner: consumerName(p) },
@@ -96,10 +98,10 @@ export async function buildIngest(p: Platform, deps: { redis: Redis; redisUrl: s
   return ingest;
 }
 
-export async function buildDetector(p: Platform, deps: { redis: Redis; store: Store }): Promise<void> {
+export async function buildDetector(p: Platform, deps: { streams: Streams; store: Store }): Promise<void> {
   const c = p.config.detector;
   const detector = createDetector({
-    redis: deps.redis,
+    streams: deps.streams,
     store: deps.store,
     names: p.names,
     logger: p.logger.child({ part: 'detector' }),
@@ -129,10 +131,9 @@ export function buildGateway(p: Platform, app: TemplatedApp, deps: { ingest: Ing
   });
 }
 
-export async function buildRealtime(p: Platform, app: TemplatedApp, deps: { redis: Redis; redisUrl: string; authenticate: Authenticate; revocations: Revocations }): Promise<Realtime> {
+export async function buildRealtime(p: Platform, app: TemplatedApp, deps: { streams: Streams; authenticate: Authenticate; revocations: Revocations }): Promise<Realtime> {
   const realtime = attachRealtime(app, {
-    redis: deps.redis,
-    redisUrl: deps.redisUrl,
+    streams: deps.streams,
     names: p.names,
     authenticate: deps.authenticate,
     revocations: deps.revocations,

@@ -3,7 +3,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Redis } from 'ioredis';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { createAuthenticator, type Authenticator } from '../lib/auth/authenticator.js';
 import { createRevocationBus, type RevocationBus } from '../lib/auth/revocations.js';
@@ -14,8 +13,10 @@ import { createApp, listen, type HttpServer } from '../lib/http/server.js';
 import { Lifecycle } from '../lib/lifecycle/shutdown.js';
 import { createLogger, type Logger } from '../lib/logging/logger.js';
 import { createRegistry, type Registry } from '../lib/metrics/registry.js';
-import { connectRedis } from '../lib/redis/connect.js';
 import { superviseLocalRedis } from '../lib/redis/local-server.js';
+import type { Streams } from '../lib/streams/port.js';
+import { createRedisStreams } from '../lib/streams/redis/adapter.js';
+import type { RedisTopology } from '../lib/streams/redis/connect.js';
 import { isMongoUrl, openStore } from '../lib/store/index.js';
 import type { Store } from '../lib/store/port.js';
 import { streamNames, type StreamNames } from '../lib/streams/partition.js';
@@ -41,10 +42,15 @@ export function createPlatform(config: Readonly<LightwatchConfig>, service: stri
   return { config, logger, registry, lifecycle, names: streamNames(config.streamPrefix, config.partitions), extraMetrics: [] };
 }
 
-/** REDIS_URL, or (all-in-one only) a redis-server of our own with AOF on under DATA_DIR, restarted if it dies, stopped on exit. */
-export async function redisUrlFor(p: Platform, allowLocal: boolean): Promise<string> {
-  if (p.config.redisUrl) return p.config.redisUrl;
-  if (!allowLocal) throw new Error('REDIS_URL is not set: a single service needs the shared Redis (e.g. REDIS_URL=redis://redis:6379)');
+/**
+ * Where Redis is (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS), or (all-in-one only) a redis-server of our
+ * own with AOF on under DATA_DIR, restarted if it dies, stopped on exit.
+ */
+export async function redisTopologyFor(p: Platform, allowLocal: boolean): Promise<RedisTopology> {
+  if (p.config.redis) return p.config.redis;
+  if (!allowLocal) {
+    throw new Error('no Redis configured: a single service needs the shared Redis (REDIS_URL=redis://redis:6379, REDIS_CLUSTER_NODES=host:port,… or REDIS_SENTINELS=host:port,… with REDIS_SENTINEL_MASTER)');
+  }
   const log = p.logger.child({ part: 'local-redis' });
   const dir = join(p.config.dataDir, 'redis');
   privateTree(p.config.dataDir);
@@ -58,15 +64,14 @@ export async function redisUrlFor(p: Platform, allowLocal: boolean): Promise<str
   });
   p.lifecycle.onClose('local redis-server', () => local.stop());
   p.logger.info({ port: local.port, dir: join(p.config.dataDir, 'redis') }, 'started local redis-server (AOF on, restarted if it dies)');
-  return local.url;
+  return { kind: 'single', url: local.url };
 }
 
-export async function redisConnection(p: Platform, url: string, name: string): Promise<Redis> {
-  const redis = await connectRedis(url, { name: `lightwatch:${name}` });
-  p.lifecycle.onClose(`redis ${name}`, async () => {
-    await redis.quit().catch(() => redis.disconnect());
-  });
-  return redis;
+/** The streams port on `topology`, closed with the process. */
+export async function streamsFor(p: Platform, topology: RedisTopology, name: string): Promise<Streams> {
+  const streams = await createRedisStreams({ topology, name: `lightwatch:${name}`, minReplicasAck: p.config.redisMinReplicasAck });
+  p.lifecycle.onClose(`redis ${name}`, () => streams.close());
+  return streams;
 }
 
 export async function openStoreFor(p: Platform): Promise<Store> {
@@ -121,12 +126,12 @@ export function authenticatorFor(store: Store, jwtSecret: Uint8Array): Authentic
  * between processes over pub/sub (without it, as in a gateway or query process given no REDIS_URL, revocations
  * take effect within the authenticator's cache TTL).
  */
-export async function revocationsFor(p: Platform, authenticate: Authenticator, redis: Redis | undefined): Promise<RevocationBus> {
+export async function revocationsFor(p: Platform, authenticate: Authenticator, streams: Streams | undefined): Promise<RevocationBus> {
   const bus = createRevocationBus((err) => p.logger.error({ err }, 'revocation listener failed'));
   bus.subscribe(() => authenticate.forget());
-  if (redis) {
+  if (streams) {
     const log = p.logger.child({ part: 'revocations' });
-    const bridge = await bridgeRevocations(bus, redis, `${p.config.streamPrefix}:revocations`, (err) => log.warn({ err }, 'revocation signal over Redis failed'));
+    const bridge = await bridgeRevocations(bus, streams.notifications, `${p.config.streamPrefix}:revocations`, (err) => log.warn({ err }, 'revocation signal over Redis failed'));
     p.lifecycle.onClose('revocation signals', () => bridge.close());
   }
   return bus;

@@ -4,7 +4,7 @@ import type { LightwatchConfig } from '../lib/config/config.js';
 import { ingestApiClient, queryApiClient } from '../lib/rpc/grpc-clients.js';
 import { ingestBinding, queryBinding, startGrpcServer, type GrpcServiceBinding } from '../lib/rpc/grpc-server.js';
 import type { Command } from './usage.js';
-import { authenticatorFor, revocationsFor, createPlatform, jwtSecretFor, listenHttp, openStoreFor, opsApp, redisConnection, redisUrlFor, type Platform } from './platform.js';
+import { authenticatorFor, revocationsFor, createPlatform, jwtSecretFor, listenHttp, openStoreFor, opsApp, redisTopologyFor, streamsFor, type Platform } from './platform.js';
 import { buildDetector, buildGateway, buildIngest, buildQuery, buildRealtime } from './parts.js';
 
 const DEFAULT_GRPC_PORT = { ingest: 50051, query: 50052 } as const;
@@ -24,20 +24,23 @@ function requireAddr(value: string | undefined, name: string): string {
 
 /** Every service in one process on one HTTP port, calling each other in-process. */
 async function runAll(p: Platform): Promise<void> {
-  const redisUrl = await redisUrlFor(p, true);
-  const redis = await redisConnection(p, redisUrl, 'main');
+  const redis = await redisTopologyFor(p, true);
+  const streams = await streamsFor(p, redis, 'main');
   const store = await openStoreFor(p);
   const jwtSecret = jwtSecretFor(p, true);
   const authenticate = authenticatorFor(store, jwtSecret);
-  const revocations = await revocationsFor(p, authenticate, redis);
+  const revocations = await revocationsFor(p, authenticate, streams);
   const query = await buildQuery(p, { store, authenticate, jwtSecret, revocations });
-  const ingest = await buildIngest(p, { redis, redisUrl, store, authenticate });
-  await buildDetector(p, { redis, store });
-  const app = opsApp(p, { redis: async () => void (await redis.ping()), store: () => store.ping() });
+  const ingest = await buildIngest(p, { streams, redis, store, authenticate });
+  await buildDetector(p, { streams, store });
+  const app = opsApp(p, { redis: () => streams.ping(), store: () => store.ping() });
   buildGateway(p, app, { ingest, query, authenticate });
-  const realtime = await buildRealtime(p, app, { redis, redisUrl, authenticate, revocations });
+  const realtime = await buildRealtime(p, app, { streams, authenticate, revocations });
   await listenHttp(p, app);
-  await serveGrpc(p, p.config.grpcPort ?? DEFAULT_GRPC_PORT.ingest, [ingestBinding(ingest), queryBinding(query)]);
+  // The gateway calls ingest and query in-process: gRPC is served only when GRPC_PORT asks for it (for
+  // services run apart that point INGEST_ADDR / QUERY_ADDR here), so two all-in-ones on one machine do not
+  // collide and no port is opened that nothing uses.
+  if (p.config.grpcPort !== undefined) await serveGrpc(p, p.config.grpcPort, [ingestBinding(ingest), queryBinding(query)]);
   void realtime;
 }
 
@@ -51,7 +54,7 @@ async function runGateway(p: Platform): Promise<void> {
   // The gateway authenticates early (401/403 before reading a body) with the same store the services use.
   const store = await openStoreFor(p);
   const authenticate = authenticatorFor(store, jwtSecretFor(p, false));
-  await revocationsFor(p, authenticate, p.config.redisUrl ? await redisConnection(p, p.config.redisUrl, 'revocations') : undefined);
+  await revocationsFor(p, authenticate, p.config.redis ? await streamsFor(p, p.config.redis, 'revocations') : undefined);
   // Not ready while a service behind it is unreachable: a load balancer then sends requests to another replica.
   const app = opsApp(p, { store: () => store.ping(), ingest: () => ingest.ready(), query: () => query.ready() });
   buildGateway(p, app, { ingest, query, authenticate });
@@ -59,13 +62,13 @@ async function runGateway(p: Platform): Promise<void> {
 }
 
 async function runIngest(p: Platform): Promise<void> {
-  const redisUrl = await redisUrlFor(p, false);
-  const redis = await redisConnection(p, redisUrl, 'main');
+  const redis = await redisTopologyFor(p, false);
+  const streams = await streamsFor(p, redis, 'main');
   const store = await openStoreFor(p);
   const authenticate = authenticatorFor(store, jwtSecretFor(p, false));
-  await revocationsFor(p, authenticate, redis);
-  const ingest = await buildIngest(p, { redis, redisUrl, store, authenticate });
-  await listenHttp(p, opsApp(p, { redis: async () => void (await redis.ping()), store: () => store.ping() }));
+  await revocationsFor(p, authenticate, streams);
+  const ingest = await buildIngest(p, { streams, redis, store, authenticate });
+  await listenHttp(p, opsApp(p, { redis: () => streams.ping(), store: () => store.ping() }));
   await serveGrpc(p, p.config.grpcPort ?? DEFAULT_GRPC_PORT.ingest, [ingestBinding(ingest)]);
 }
 
@@ -73,30 +76,30 @@ async function runQuery(p: Platform): Promise<void> {
   const store = await openStoreFor(p);
   const jwtSecret = jwtSecretFor(p, false);
   const authenticate = authenticatorFor(store, jwtSecret);
-  // With REDIS_URL, revocations reach the other processes at once; without, within their cache TTL.
-  const revocations = await revocationsFor(p, authenticate, p.config.redisUrl ? await redisConnection(p, p.config.redisUrl, 'revocations') : undefined);
+  // With Redis configured, revocations reach the other processes at once; without, within their cache TTL.
+  const revocations = await revocationsFor(p, authenticate, p.config.redis ? await streamsFor(p, p.config.redis, 'revocations') : undefined);
   const query = await buildQuery(p, { store, authenticate, jwtSecret, revocations });
   await listenHttp(p, opsApp(p, { store: () => store.ping() }));
   await serveGrpc(p, p.config.grpcPort ?? DEFAULT_GRPC_PORT.query, [queryBinding(query)]);
 }
 
 async function runRealtime(p: Platform): Promise<void> {
-  const redisUrl = await redisUrlFor(p, false);
-  const redis = await redisConnection(p, redisUrl, 'main');
+  const redis = await redisTopologyFor(p, false);
+  const streams = await streamsFor(p, redis, 'main');
   const store = await openStoreFor(p);
   const authenticate = authenticatorFor(store, jwtSecretFor(p, false));
-  const revocations = await revocationsFor(p, authenticate, redis);
-  const app = opsApp(p, { redis: async () => void (await redis.ping()) });
-  await buildRealtime(p, app, { redis, redisUrl, authenticate, revocations });
+  const revocations = await revocationsFor(p, authenticate, streams);
+  const app = opsApp(p, { redis: () => streams.ping() });
+  await buildRealtime(p, app, { streams, authenticate, revocations });
   await listenHttp(p, app);
 }
 
 async function runDetector(p: Platform): Promise<void> {
-  const redisUrl = await redisUrlFor(p, false);
-  const redis = await redisConnection(p, redisUrl, 'main');
+  const redis = await redisTopologyFor(p, false);
+  const streams = await streamsFor(p, redis, 'main');
   const store = await openStoreFor(p);
-  await buildDetector(p, { redis, store });
-  await listenHttp(p, opsApp(p, { redis: async () => void (await redis.ping()), store: () => store.ping() }));
+  await buildDetector(p, { streams, store });
+  await listenHttp(p, opsApp(p, { redis: () => streams.ping(), store: () => store.ping() }));
 }
 
 const RUNNERS: Record<Command, (p: Platform) => Promise<void>> = {

@@ -12,7 +12,7 @@ describe('detector against real Redis and SQLite', () => {
 
   it('a missed heartbeat opens an incident, notifies a signed webhook once, and a ping resolves it', async () => {
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('backup', { kind: 'heartbeat', heartbeat: { intervalSec: 2, graceSec: 0 } })] });
-    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
     bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000, 'all partitions owned');
@@ -47,7 +47,7 @@ describe('detector against real Redis and SQLite', () => {
 
   it('a heartbeat target created while running is watched from the next configuration refresh', async () => {
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)] });
-    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
     bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
@@ -62,7 +62,7 @@ describe('detector against real Redis and SQLite', () => {
   it('retries a webhook answering 500 and records every attempt', async () => {
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('svc')], rules: [makeRule('hb-fail', 'log_pattern', { pattern: 'boom', count: 1 })] });
     bed.receiver.respond = (_r, n) => (n < 2 ? 500 : 200);
-    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
     bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
@@ -84,7 +84,7 @@ describe('detector against real Redis and SQLite', () => {
       // A generous timeout so a loaded machine does not fail the 'up' checks; 'slow' is far beyond it.
       const http = { url: `${site.url}/health`, intervalSec: 0.2, timeoutMs: 1_000, retries: 1, retryBackoffMs: 20 };
       await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('site', { kind: 'http', http })] });
-      const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+      const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
       bed.detectors.push(d);
       await d.start();
       await until(() => d.ownedPartitions().length === 4, 5_000);
@@ -108,7 +108,7 @@ describe('detector against real Redis and SQLite', () => {
 
   it('acknowledges, undecoded, the entries of a tenant with no target and no rule, and still applies the others', async () => {
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
-    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
     bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
@@ -129,7 +129,7 @@ describe('detector against real Redis and SQLite', () => {
     // A cron job's first run, auto-creating its target (?create=1), fails: that ping must open the incident,
     // not wait for the periodic reload (an hour here) and then turn into a "missed heartbeat" later.
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)] });
-    const d = testDetector(bed.redis, bed.store, bed.names, 'solo', { configRefreshMs: 3_600_000 });
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo', { configRefreshMs: 3_600_000 });
     bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
@@ -153,7 +153,7 @@ describe('detector against real Redis and SQLite', () => {
 
   it('an acknowledgement event stops reminders; reminders repeat while open', async () => {
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url, { repeatIntervalSec: 0.3 })], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
-    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
     bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
@@ -171,7 +171,7 @@ describe('detector against real Redis and SQLite', () => {
 
   it('an acknowledgement made through the API (in the store) reaches the actor: reminders stop', async () => {
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url, { repeatIntervalSec: 0.3 })], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
-    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
     bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
@@ -202,7 +202,7 @@ describe('detector against real Redis and SQLite', () => {
       claimNotification: (r: Parameters<Store['claimNotification']>[0]) => (locked ? busy() : bed.store.claimNotification(r)),
       saveSnapshots: (s: Parameters<Store['saveSnapshots']>[0]) => (locked ? busy() : bed.store.saveSnapshots(s)),
     });
-    const d = testDetector(bed.redis, flaky, bed.names, 'solo');
+    const d = testDetector(bed.streams, flaky, bed.names, 'solo');
     bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000);
@@ -224,7 +224,7 @@ describe('detector against real Redis and SQLite', () => {
   it('a check result for a check target arrives through the stream like any event', async () => {
     const http = { url: `http://127.0.0.1:${await freePort()}/`, intervalSec: 3600, timeoutMs: 100, retries: 0, retryBackoffMs: 10 };
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('api', { kind: 'http', http })] });
-    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
     bed.detectors.push(d);
     await d.start();
     // the first scheduled check (nothing listens: refused) opens the incident; a later ok result resolves it

@@ -15,7 +15,7 @@ describe.each([2, 3])('failover with %i detectors', (count) => {
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets, rules: [makeRule('cpu', 'threshold', { metric: 'cpu', op: '>', value: 90, relapseWindowSec: 0 })] });
     // Snapshots are stored every 1.5 s, so the stopped owner leaves unacknowledged entries and stale snapshots
     // behind: its successor must replay them, re-deriving notifications the victim already sent.
-    for (let i = 0; i < count; i++) bed.detectors.push(testDetector(bed.redis, bed.store, bed.names, `d${i}`, { flushIntervalMs: 1500 }));
+    for (let i = 0; i < count; i++) bed.detectors.push(testDetector(bed.streams, bed.store, bed.names, `d${i}`, { flushIntervalMs: 1500 }));
     await Promise.all(bed.detectors.map((d) => d.start()));
     await until(() => bed.detectors.reduce((n, d) => n + d.ownedPartitions().length, 0) === 6 && bed.detectors.every((d) => d.ownedPartitions().length > 0), 10_000, 'partitions spread');
 
@@ -29,7 +29,7 @@ describe.each([2, 3])('failover with %i detectors', (count) => {
         victim.kill();
       }
       if (round === 10) {
-        const joined = testDetector(bed.redis, bed.store, bed.names, `late`, { flushIntervalMs: 1500 });
+        const joined = testDetector(bed.streams, bed.store, bed.names, `late`, { flushIntervalMs: 1500 });
         bed.detectors.push(joined);
         await joined.start();
       }

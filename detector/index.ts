@@ -1,12 +1,12 @@
 // The detector service: wires time, ownership, the actor runtime, active checks and notifications into one
 // `createDetector(deps)`. The process entry (config, logging, CLI) builds the deps and calls start/close.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
 import type { Store } from '../lib/store/port.js';
 import type { StreamNames } from '../lib/streams/partition.js';
 import type { Networks } from '../lib/net/networks.js';
+import type { Streams } from '../lib/streams/port.js';
 import { createChecker } from './checks/checker.js';
 import { createGuard } from './checks/guard.js';
 import { targetKey } from './machines/env.js';
@@ -44,7 +44,7 @@ export interface DetectorConfig {
 }
 
 export interface DetectorDeps {
-  redis: Redis;
+  streams: Streams;
   store: Store;
   names: StreamNames;
   clock?: Clock;
@@ -65,12 +65,10 @@ export interface Detector {
 }
 
 export function createDetector(deps: DetectorDeps): Detector {
-  const { redis, store, names, logger, registry } = deps;
+  const { streams, store, names, logger, registry } = deps;
   const cfg = deps.config;
   const timers = createSharedTimers({ clock: deps.clock, onError: (err) => logger.error({ err }, 'timer callback failed') });
   const config = new ConfigCache(logger);
-  const reader = redis.duplicate();
-  reader.on('error', () => undefined);
 
   // Late-bound: the notifier fences with ownership, ownership hands partitions to the runtime.
   const late: { ownership?: ReturnType<typeof createOwnership> } = {};
@@ -88,11 +86,10 @@ export function createDetector(deps: DetectorDeps): Detector {
     retries: cfg.notifyRetries,
     backoffMs: cfg.notifyBackoffMs,
   });
-  const checker = createChecker({ redis, names, clock: timers, logger, registry, concurrency: cfg.checkConcurrency ?? 50, guard: createGuard(cfg.checkAllowedNetworks ?? null), owns: (p) => late.ownership?.owned().has(p) ?? false });
+  const checker = createChecker({ streams, names, clock: timers, logger, registry, concurrency: cfg.checkConcurrency ?? 50, guard: createGuard(cfg.checkAllowedNetworks ?? null), owns: (p) => late.ownership?.owned().has(p) ?? false });
   const runtime = createRuntime({
     reloadConfig: () => reloadConfig(),
-    redis,
-    reader,
+    streams,
     store,
     names,
     clock: timers,
@@ -108,7 +105,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     blockMs: cfg.blockMs,
     flushIntervalMs: cfg.flushIntervalMs,
   });
-  const ownership = createOwnership({ redis, names, replicaId: cfg.replicaId, leaseMs: cfg.leaseMs ?? 5000, handler: runtime, logger });
+  const ownership = createOwnership({ streams, names, replicaId: cfg.replicaId, leaseMs: cfg.leaseMs ?? 5000, handler: runtime, logger });
   late.ownership = ownership;
   new Gauge({ name: 'lightwatch_detector_owned_partitions', help: 'Partitions this detector holds leases on', registers: [registry], collect() {
     this.set(ownership.owned().size);

@@ -14,11 +14,11 @@ describe('rebalance during an in-flight read', () => {
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], rules: [makeRule('cpu', 'threshold', { metric: 'cpu', op: '>', value: 90 })] });
     // The first owner blocks 1.5 s per read: a read is almost surely in flight when it gives partitions away.
     // (A release waits for that read, so the lease must outlast it: in production reads block 200 ms.)
-    const first = testDetector(bed.redis, bed.store, bed.names, 'first', { blockMs: 1_500, leaseMs: 5_000 });
+    const first = testDetector(bed.streams, bed.store, bed.names, 'first', { blockMs: 1_500, leaseMs: 5_000 });
     bed.detectors.push(first);
     await first.start();
     await until(() => first.ownedPartitions().length === 4, 10_000, 'first owns every partition');
-    const second = testDetector(bed.redis, bed.store, bed.names, 'second', { leaseMs: 5_000 });
+    const second = testDetector(bed.streams, bed.store, bed.names, 'second', { leaseMs: 5_000 });
     bed.detectors.push(second);
     await second.start();
     await until(() => second.ownedPartitions().length === 2, 10_000, 'second took its share');

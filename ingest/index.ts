@@ -3,5 +3,4 @@
 export { createIngestApi, type IngestApiDeps, type IngestService } from './service.js';
 export type { IngestConfig } from './config.js';
 export { createPersister, DEFAULT_PERSISTER_CONFIG, type Persister, type PersisterConfig, type PersisterDeps, type PersisterStats } from './persister/persister.js';
-export { ensurePersistGroups } from './appender/groups.js';
 export { DEFAULT_NORMALIZE_LIMITS, type NormalizeLimits } from './normalize/normalize.js';

@@ -1,9 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
+import type { Streams } from '../lib/streams/port.js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../test/support/redis.js';
+import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../test/support/redis.js';
 import { createAuthenticator } from '../lib/auth/authenticator.js';
 import { generateApiKey } from '../lib/auth/keys.js';
 import type { Scope } from '../lib/auth/principal.js';
@@ -68,14 +69,16 @@ async function rejection(p: Promise<unknown>): Promise<{ code: string; reason: s
 
 describe('ingest API', () => {
   let redis: Redis;
+  let streams: Streams;
   let names: StreamNames;
   let store: SqliteStore;
   let registry: Registry;
   const closers: Array<{ close(): Promise<void> }> = [];
   const keys: Record<string, string> = {};
 
-  beforeAll(() => {
+  beforeAll(async () => {
     redis = newRedis();
+    streams = await newStreams();
   });
   beforeEach(async () => {
     names = streamNames(uniquePrefix('ing'), 4);
@@ -96,19 +99,19 @@ describe('ingest API', () => {
     await store.close();
     await deletePrefix(redis, names.prefix);
   });
-  afterAll(() => {
+  afterAll(async () => {
     redis.disconnect();
+    await streams.close();
   });
 
   function api(over: Partial<IngestConfig> = {}): IngestService {
-    const a = createIngestApi({ redis, names, store, authenticate: createAuthenticator({ store, jwtSecret: new Uint8Array(32) }), logger, registry, config: config(over) });
+    const a = createIngestApi({ streams, names, store, authenticate: createAuthenticator({ store, jwtSecret: new Uint8Array(32) }), logger, registry, config: config(over) });
     closers.push(a);
     return a;
   }
   function persister(): Persister {
     const p = createPersister({
-      redis,
-      redisUrl: testRedisUrl(),
+      streams,
       names,
       store,
       logger,
@@ -235,8 +238,7 @@ describe('ingest API', () => {
     const faulty = faultyStore(store);
     faulty.failing = true;
     const p = createPersister({
-      redis,
-      redisUrl: testRedisUrl(),
+      streams,
       names,
       store: faulty.store,
       logger,

@@ -2,7 +2,6 @@
 // only after Redis acknowledged every entry of the request (the durability point); the persister writes
 // to the store later, and the backlog bound turns a persister that falls behind into 429s.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { hasScope, type Authenticate, type Principal } from '../lib/auth/principal.js';
@@ -10,11 +9,11 @@ import { createIdGenerator } from '../lib/events/ids.js';
 import { asLightwatchError, forbidden, LightwatchError, unauthenticated } from '../lib/errors/errors.js';
 import type { CallContext, IngestApi } from '../lib/rpc/apis.js';
 import type { Store } from '../lib/store/port.js';
-import type { StreamNames } from '../lib/streams/partition.js';
+import { GROUP_PERSIST, type StreamNames } from '../lib/streams/partition.js';
+import type { Streams } from '../lib/streams/port.js';
 import { PushEventsRequest, type PushRequest, type PushResponse } from '../proto/gen/lightwatch/v1/ingest.js';
 import { createAppender, type EncodedAppend } from './appender/appender.js';
 import { createBacklogMonitor } from './appender/backlog.js';
-import { ensurePersistGroups } from './appender/groups.js';
 import { compatBody, type Accepted } from './compat.js';
 import type { IngestConfig } from './config.js';
 import { draftsFromProto } from './grpc-drafts.js';
@@ -25,7 +24,7 @@ import { decodeBody, INGEST_ENDPOINTS, parsePayload, type IngestEndpoint, type P
 import { createTargetDirectory } from './targets.js';
 
 export interface IngestApiDeps {
-  redis: Redis;
+  streams: Streams;
   names: StreamNames;
   /** Targets, for the heartbeat existence check and `?create=1`. */
   store: { targets: Pick<Store['targets'], 'getByName' | 'create'> };
@@ -86,13 +85,13 @@ const unknownTarget = (name: string): LightwatchError =>
   });
 
 export function createIngestApi(deps: IngestApiDeps): IngestService {
-  const { redis, names, config, logger } = deps;
+  const { streams, names, config, logger } = deps;
   const now = deps.now ?? Date.now;
   const metrics = ingestMetrics(deps.registry);
   const ids = createIdGenerator();
-  const appender = createAppender({ redis, names });
+  const appender = createAppender({ streams, names });
   const backlog = createBacklogMonitor({
-    redis,
+    streams,
     names,
     limitEntries: config.persistBacklogLimit,
     intervalMs: config.backlogSampleMs ?? 250,
@@ -100,14 +99,14 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     logger,
     onSample: (s) => metrics.backlogEntries.set(s.entries),
   });
-  const idempotency = createIdempotencyStore({ redis, names, ttlMs: config.idempotencyTtlMs });
+  const idempotency = createIdempotencyStore({ streams, names, ttlMs: config.idempotencyTtlMs });
   const targets = createTargetDirectory({ store: deps.store, ids, now });
   const parseLimits = { maxItems: config.maxItems, maxDepth: config.maxDepth, maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes };
 
   // The persist groups must exist before the first entry, or the backlog of a fresh install is invisible.
   let groups: Promise<void> | undefined;
   const groupsReady = (): Promise<void> =>
-    (groups ??= ensurePersistGroups(redis, names).catch((err: unknown) => {
+    (groups ??= streams.ensureGroup(names.allEvents(), GROUP_PERSIST, '0').catch((err: unknown) => {
       groups = undefined;
       throw err;
     }));
@@ -339,7 +338,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
       });
     },
 
-    ready: () => redis.status === 'ready' && backlog.healthy(),
+    ready: () => streams.ready() && backlog.healthy(),
     close: () => backlog.close(),
   };
 }

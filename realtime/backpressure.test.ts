@@ -23,7 +23,7 @@ async function metric(registry: Registry, name: string): Promise<number> {
 async function start(laggedGraceMs: number): Promise<TestServer> {
   prefix = uniquePrefix('rtbp');
   names = streamNames(prefix, 16);
-  server = await startTestServer({ redis, redisUrl: testRedisUrl(), names, config: { maxBufferBytes: 256 * 1024, laggedGraceMs } });
+  server = await startTestServer({ redisUrl: testRedisUrl(), names, config: { maxBufferBytes: 256 * 1024, laggedGraceMs } });
   return server;
 }
 

@@ -2,20 +2,20 @@
 // overflow during a replay, lagging and resuming, and the grace period. The socket is a recording implementation
 // of the hub's narrow Socket port (uWS itself is exercised by the server tests); topic publishes reach the
 // sockets subscribed at the time, in order, as uWS does.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { CanonicalEvent } from '../lib/events/event.js';
 import { encodeBatch, FIELD_EVENTS, FIELD_TENANT } from '../lib/streams/codec.js';
 import { streamNames, type StreamNames } from '../lib/streams/partition.js';
-import { deletePrefix, newRedis, uniquePrefix } from '../test/support/redis.js';
+import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../test/support/redis.js';
 import { decodeVector, type Vector } from './cursor.js';
 import { parseFilter } from './filter.js';
 import { realtimeStreams } from './groups.js';
 import { Hub } from './hub.js';
 import { createRealtimeMetrics } from './metrics.js';
-import type { StreamEntry } from './reader.js';
+import type { StreamEntry, Streams } from '../lib/streams/port.js';
 import type { Conn, Socket, Sub } from './state.js';
 import { logEvent, sleep } from './testing/harness.js';
 
@@ -61,6 +61,7 @@ class RecordingSocket implements Socket {
 }
 
 const redis: Redis = newRedis();
+let port: Streams;
 let prefix: string;
 let names: StreamNames;
 let streams: string[];
@@ -70,8 +71,8 @@ let sockets: RecordingSocket[];
 
 function newHub(over: Partial<ConstructorParameters<typeof Hub>[0]> = {}): Hub {
   return new Hub({
-    redis,
-    streams,
+    streams: port,
+    keys: streams,
     logger: pino({ level: 'silent' }),
     metrics: createRealtimeMetrics(new Registry()),
     clock: () => now,
@@ -121,7 +122,13 @@ afterEach(async () => {
   await deletePrefix(redis, prefix);
 });
 
-afterAll(() => redis.disconnect());
+afterAll(async () => {
+  redis.disconnect();
+  await port.close();
+});
+beforeAll(async () => {
+  port = await newStreams();
+});
 
 describe('resume seam', () => {
   it('replays from Redis, drops buffered live events already replayed, catches up, then goes live: each event once', async () => {

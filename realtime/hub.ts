@@ -3,7 +3,6 @@
 // events from the streams while buffering live ones, then switch to the topic at a seam with neither gap nor
 // duplicate (by comparing stream positions); clients over their buffer bound are paused with `lagged` and resumed
 // by replay when they drain, or closed with 1013 when they do not drain within the grace period.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../lib/events/event.js';
 import { eventsOfEntry, tenantOfEntry } from '../lib/streams/codec.js';
@@ -13,7 +12,7 @@ import { filterKey, type Filter } from './filter.js';
 import { RESET_MESSAGE, eventMessage, laggedMessage } from './messages.js';
 import type { RealtimeMetrics } from './metrics.js';
 import { TokenBucket } from './rate-limit.js';
-import type { StreamEntry } from './reader.js';
+import type { StreamEntry, Streams } from '../lib/streams/port.js';
 import { flushBuffered, replayPass, type ResumeContext } from './resume.js';
 import { Semaphore } from './semaphore.js';
 import { Conn, type Group, Sub, type Socket } from './state.js';
@@ -22,9 +21,10 @@ import { GroupIndex, type TenantIndex } from './topics.js';
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 32;
 
 export interface HubOptions {
-  redis: Redis;
+  /** Replay reads. */
+  streams: Streams;
   /** Stream keys in vector order (partitions, then incidents). */
-  streams: readonly string[];
+  keys: readonly string[];
   logger: Logger;
   metrics: RealtimeMetrics;
   clock: () => number;
@@ -72,7 +72,7 @@ export class Hub {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: HubOptions) {
-    this.size = o.streams.length;
+    this.size = o.keys.length;
     this.live = new Vector(this.size);
     this.slots = new Semaphore(o.replayConcurrency ?? 16);
     this.delivered = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as Record<Channel, number>;
@@ -83,8 +83,8 @@ export class Hub {
     this.maxPaceMs = o.maxPaceMs ?? 50;
     this.index = new GroupIndex(o.topicPrefix);
     this.resume = {
-      redis: o.redis,
-      streams: o.streams,
+      source: o.streams,
+      streams: o.keys,
       log: this.log,
       pageEntries: this.pageEntries,
       throttleBytes: o.maxBufferBytes / 2,
@@ -229,7 +229,7 @@ export class Hub {
     try {
       events = fields ? eventsOfEntry(fields) : [];
     } catch (err) {
-      this.log.warn({ stream: this.o.streams[p], id, err: (err as Error).message }, 'skipping unreadable stream entry');
+      this.log.warn({ stream: this.o.keys[p], id, err: (err as Error).message }, 'skipping unreadable stream entry');
       events = [];
     }
     for (let i = 0; i < events.length; i++) {
@@ -242,7 +242,7 @@ export class Hub {
         this.dispatch(t, p, ms, seq, i + 1, ev);
       } catch (err) {
         // A bug here must not stop the reader (it would skip the rest of the read for everyone).
-        this.log.error({ err, stream: this.o.streams[p], id }, 'realtime dispatch failed');
+        this.log.error({ err, stream: this.o.keys[p], id }, 'realtime dispatch failed');
       }
     }
     live.set(p, ms, seq, WHOLE);

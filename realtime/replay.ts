@@ -1,8 +1,8 @@
-// Replay reads: one page of a stream after a position, read in one MULTI with XINFO STREAM so that "was anything
-// after this position trimmed?" and "what comes after it" are answered atomically; a trim between the two could
-// otherwise drop entries without anyone noticing. The verdict logic is pure and tested apart.
-import type { Redis } from 'ioredis';
-import type { StreamEntry } from './reader.js';
+// Replay reads: one page of a stream after a position, read with the stream's facts in one atomic step (the
+// streams port's page: MULTI with XINFO STREAM) so that "was anything after this position trimmed?" and "what
+// comes after it" are answered together; a trim between the two could otherwise drop entries without anyone
+// noticing. The verdict logic is pure and tested apart.
+import type { StreamEntry, Streams } from '../lib/streams/port.js';
 import { WHOLE, compareIds, parseStreamId } from './cursor.js';
 
 export interface Position {
@@ -54,40 +54,15 @@ export function rangeStart(from: Position): string {
   return from.idx === WHOLE ? `(${from.ms}-${from.seq}` : `${from.ms}-${from.seq}`;
 }
 
-function infoField(flat: unknown[], name: string): unknown {
-  for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i] === name) return flat[i + 1];
-  return undefined;
-}
-
-export async function readPage(redis: Redis, key: string, from: Position, count: number): Promise<StreamPage> {
-  const replies = await redis.multi().xinfo('STREAM', key).xrange(key, rangeStart(from), '+', 'COUNT', count).exec();
-  if (!replies || replies.length < 2) throw new Error(`replay read of ${key} was aborted`);
-  const [infoReply, rangeReply] = replies as [[Error | null, unknown], [Error | null, unknown]];
-  if (infoReply[0]) {
-    if (/no such key/i.test(infoReply[0].message)) {
-      return { exists: false, length: 0, entriesAdded: 0, firstId: [0, 0], maxDeleted: [0, 0], lastGenerated: [0, 0], entries: [] };
-    }
-    throw infoReply[0];
-  }
-  if (rangeReply[0]) throw rangeReply[0];
-  const info = infoReply[1] as unknown[];
-  const maxDeleted = infoField(info, 'max-deleted-entry-id');
-  const lastGenerated = infoField(info, 'last-generated-id');
-  const entriesAdded = infoField(info, 'entries-added');
-  const length = infoField(info, 'length');
-  if (typeof maxDeleted !== 'string' || typeof lastGenerated !== 'string' || typeof entriesAdded !== 'number' || typeof length !== 'number') {
-    // Redis before 7.0 reports neither deletions nor additions, so a resume could not tell a gap from no gap.
-    throw new Error('XINFO STREAM lacks max-deleted-entry-id/entries-added: realtime resume needs Redis 7.0 or later');
-  }
-  const firstEntry = infoField(info, 'first-entry');
-  const firstId = Array.isArray(firstEntry) && typeof firstEntry[0] === 'string' ? parseStreamId(firstEntry[0]) : ([0, 0] as [number, number]);
+export async function readPage(streams: Streams, key: string, from: Position, count: number): Promise<StreamPage> {
+  const page = await streams.page(key, rangeStart(from), count);
   return {
-    exists: true,
-    length,
-    entriesAdded,
-    firstId,
-    maxDeleted: parseStreamId(maxDeleted),
-    lastGenerated: parseStreamId(lastGenerated),
-    entries: rangeReply[1] as StreamEntry[],
+    exists: page.exists,
+    length: page.length,
+    entriesAdded: page.entriesAdded,
+    firstId: parseStreamId(page.firstId),
+    maxDeleted: parseStreamId(page.maxDeletedId),
+    lastGenerated: parseStreamId(page.lastGeneratedId),
+    entries: page.entries,
   };
 }

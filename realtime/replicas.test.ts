@@ -34,8 +34,8 @@ async function flow(batches: number, perBatch: number, pauseMs: number): Promise
 beforeEach(async () => {
   prefix = uniquePrefix('rtrep');
   names = streamNames(prefix, 16);
-  one = await startTestServer({ redis, redisUrl: testRedisUrl(), names, config: { replicaId: 'one' } });
-  two = await startTestServer({ redis, redisUrl: testRedisUrl(), names, config: { replicaId: 'two' } });
+  one = await startTestServer({ redisUrl: testRedisUrl(), names, config: { replicaId: 'one' } });
+  two = await startTestServer({ redisUrl: testRedisUrl(), names, config: { replicaId: 'two' } });
 });
 
 afterEach(async () => {

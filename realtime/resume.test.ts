@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { CanonicalEvent } from '../lib/events/event.js';
 import { partitionOf, realtimeGroup, streamNames, type StreamNames } from '../lib/streams/partition.js';
-import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../test/support/redis.js';
+import { deletePrefix, newRedis, newStreams, testRedisUrl, uniquePrefix } from '../test/support/redis.js';
 import { Vector, encodeVector, decodeVector } from './cursor.js';
 import { removeReplicaGroups } from './groups.js';
 import { TestClient, deliveryProblems, logEvent, sleep, startTestServer, writeEvents, type EventMessage, type TestServer } from './testing/harness.js';
@@ -42,7 +42,7 @@ async function flow(batches: number, perBatch: number, pauseMs: number, level?: 
 beforeEach(async () => {
   prefix = uniquePrefix('rtres');
   names = streamNames(prefix, 16);
-  server = await startTestServer({ redis, redisUrl: testRedisUrl(), names });
+  server = await startTestServer({ redisUrl: testRedisUrl(), names });
 });
 
 afterEach(async () => {
@@ -162,7 +162,7 @@ describe('consumer groups across restarts', () => {
     const [m] = await c.waitForEvents(1);
     await server.close();
     const missed = await flow(3, 4, 0);
-    server = await startTestServer({ redis, redisUrl: testRedisUrl(), names });
+    server = await startTestServer({ redisUrl: testRedisUrl(), names });
     const group = realtimeGroup('r1');
     const key = names.events(partitionOf('acme', 'web', names.partitions));
     const resumed = await open(`/ws/logs?since=${(m as EventMessage).cursor}`);
@@ -175,7 +175,9 @@ describe('consumer groups across restarts', () => {
       return mine?.[mine.indexOf('entries-read') + 1];
     }).toBeGreaterThanOrEqual(2);
     await server.close();
-    expect(await removeReplicaGroups(redis, names, 'r1')).toBe(names.partitions + 1);
-    expect(await removeReplicaGroups(redis, names, 'r1')).toBe(0);
+    const port = await newStreams();
+    expect(await removeReplicaGroups(port, names, 'r1')).toBe(names.partitions + 1);
+    expect(await removeReplicaGroups(port, names, 'r1')).toBe(0);
+    await port.close();
   });
 });

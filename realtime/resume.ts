@@ -1,9 +1,9 @@
 // Resuming one subscription from its floor: a pass reads every stream after the floor to its end (rounds of one
 // page per stream, all streams' pages fetched at once), delivering the tenant's matching events with cursors that
 // say exactly what was delivered; then the live events buffered meanwhile are flushed, minus those replayed.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../lib/events/event.js';
+import type { Streams } from '../lib/streams/port.js';
 import { eventsOfEntry, tenantOfEntry } from '../lib/streams/codec.js';
 import { WHOLE, decodeVector, parseStreamId } from './cursor.js';
 import { pageVerdict, readPage, type StreamPage } from './replay.js';
@@ -12,7 +12,8 @@ import type { Conn, Sub } from './state.js';
 export type PassOutcome = 'done' | 'reset' | 'aborted';
 
 export interface ResumeContext {
-  redis: Redis;
+  /** Where pages are read from. */
+  source: Streams;
   streams: readonly string[];
   log: Logger;
   pageEntries: number;
@@ -29,7 +30,7 @@ export async function replayPass(ctx: ResumeContext, s: Sub, gen: number): Promi
   let active = Array.from({ length: ctx.streams.length }, (_, p) => p);
   while (active.length > 0) {
     const pages = await Promise.all(
-      active.map((p) => readPage(ctx.redis, ctx.streams[p] as string, { ms: floor.ms[p] as number, seq: floor.seq[p] as number, idx: floor.idx[p] as number }, ctx.pageEntries)),
+      active.map((p) => readPage(ctx.source, ctx.streams[p] as string, { ms: floor.ms[p] as number, seq: floor.seq[p] as number, idx: floor.idx[p] as number }, ctx.pageEntries)),
     );
     if (s.gen !== gen || conn.closed) return 'aborted';
     const next: number[] = [];

@@ -23,7 +23,7 @@ async function open(path: string, headers?: Record<string, string>): Promise<Tes
 beforeEach(async () => {
   prefix = uniquePrefix('rt');
   names = streamNames(prefix, 16);
-  server = await startTestServer({ redis, redisUrl: testRedisUrl(), names, config: { maxConnectionsPerTenant: 20, maxConnections: 30 } });
+  server = await startTestServer({ redisUrl: testRedisUrl(), names, config: { maxConnectionsPerTenant: 20, maxConnections: 30 } });
 });
 
 afterEach(async () => {
@@ -244,7 +244,7 @@ describe('/ws with subscribe messages', () => {
   it('drops messages over the rate limit with one error per second', async () => {
     let now = 1_000_000;
     await server.close();
-    server = await startTestServer({ redis, redisUrl: testRedisUrl(), names, config: { clientMessagesPerSec: 5 }, clock: () => now });
+    server = await startTestServer({ redisUrl: testRedisUrl(), names, config: { clientMessagesPerSec: 5 }, clock: () => now });
     const c = await open('/ws');
     for (let i = 0; i < 8; i++) c.send({ type: 'ping', id: i });
     await sleep(100);
@@ -260,7 +260,7 @@ describe('/ws with subscribe messages', () => {
 describe('dead connections', () => {
   it('pings clients and closes one that stops answering within the idle timeout (about 8 s)', async () => {
     await server.close();
-    server = await startTestServer({ redis, redisUrl: testRedisUrl(), names, config: { idleTimeoutSec: 8 } });
+    server = await startTestServer({ redisUrl: testRedisUrl(), names, config: { idleTimeoutSec: 8 } });
     const alive = await open('/ws/logs');
     let pings = 0;
     alive.ws.on('ping', () => pings++);

@@ -10,14 +10,15 @@ import { validateRealtimeConfig } from './config.js';
 import { extractCredential } from '../lib/auth/credentials.js';
 import { CursorError, decodeVector, type Vector } from './cursor.js';
 import { FilterError, RESERVED_PARAMS, parseFilter, type Filter } from './filter.js';
-import { realtimeStreams } from './groups.js';
 import { Hub } from './hub.js';
 import { errorMessage, parseClientMessage, pongMessage, type ClientMessage } from './messages.js';
 import { createRealtimeMetrics } from './metrics.js';
 import { assertNativeUws } from './native.js';
-import { createStreamReader } from './reader.js';
 import { createSessionRegistry, type Session } from './sessions.js';
-import { ensureReplicaGroups, readGroupPositions } from './groups.js';
+import { ensureReplicaGroups, readGroupPositions, realtimeStreams } from './groups.js';
+import { createConsumerLoop } from '../lib/streams/consumer.js';
+import { realtimeGroup } from '../lib/streams/partition.js';
+import type { StreamEntry } from '../lib/streams/port.js';
 import type { Conn } from './state.js';
 import type { Realtime, RealtimeDeps } from './types.js';
 
@@ -60,9 +61,10 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
   const log = deps.logger.child({ component: 'realtime', replica: config.replicaId });
   const metrics = createRealtimeMetrics(deps.registry);
   const streams = realtimeStreams(deps.names);
+  const index = new Map(streams.map((key, p) => [key, p]));
   const hub = new Hub({
-    redis: deps.redis,
-    streams,
+    streams: deps.streams,
+    keys: streams,
     logger: log,
     metrics,
     clock,
@@ -72,13 +74,29 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
     clientMessagesPerSec: config.clientMessagesPerSec,
     topicPrefix: `lw${++hubSeq}`,
   });
-  const reader = createStreamReader({
-    redisUrl: deps.redisUrl,
-    names: deps.names,
-    replicaId: config.replicaId,
+  // Every replica reads every stream through a group of its own, with NOACK: no pending list, clients catch
+  // up by cursor instead; a restarted replica continues where its group stands.
+  const reader = createConsumerLoop({
+    streams: deps.streams,
+    group: realtimeGroup(config.replicaId),
+    consumer: config.replicaId,
     logger: log,
-    onRead: hub.consume,
-    onIdle: hub.onIdle,
+    count: 64,
+    blockMs: 2_000,
+    ack: 'none',
+    recreateGroup: () => ensureReplicaGroups(deps.streams, deps.names, config.replicaId),
+    handler: {
+      streams: () => streams,
+      handle: async (batch) => {
+        const indexed: Array<[number, StreamEntry[]]> = [];
+        for (const [key, entries] of batch) {
+          const p = index.get(key);
+          if (p !== undefined && entries.length > 0) indexed.push([p, entries]);
+        }
+        await hub.consume(indexed);
+      },
+      idle: () => hub.onIdle(),
+    },
   });
   const sessions = createSessionRegistry(deps.authenticate, (err) => log.warn({ err }, 'rechecking websocket credentials failed'));
   const unsubscribeRevocations = deps.revocations?.subscribe((subject) => {
@@ -302,8 +320,8 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
     start() {
       if (closed) return Promise.reject(new Error('realtime is closed'));
       starting ??= (async () => {
-        await ensureReplicaGroups(deps.redis, deps.names, config.replicaId);
-        const positions = await readGroupPositions(deps.redis, deps.names, config.replicaId);
+        await ensureReplicaGroups(deps.streams, deps.names, config.replicaId);
+        const positions = await readGroupPositions(deps.streams, deps.names, config.replicaId);
         hub.live.copyFrom(positions);
         reader.start();
         hub.startTimers();

@@ -1,10 +1,10 @@
 // The realtime tier's public contract: what the process wiring passes in and what it gets back.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Authenticate } from '../lib/auth/principal.js';
 import type { Revocations } from '../lib/auth/revocations.js';
 import type { StreamNames } from '../lib/streams/partition.js';
+import type { Streams } from '../lib/streams/port.js';
 
 export interface RealtimeConfig {
   /** Names this replica's consumer group (`realtime:<replicaId>`); stable across restarts so a restart continues. */
@@ -26,10 +26,8 @@ export interface RealtimeConfig {
 }
 
 export interface RealtimeDeps {
-  /** For commands (replay reads, consumer groups); never blocked. */
-  redis: Redis;
-  /** Opens the blocking reader connection. */
-  redisUrl: string;
+  /** Replay reads, consumer groups, and the blocking reader (connections of its own). */
+  streams: Streams;
   names: StreamNames;
   /** Credential → Principal, or throws LightwatchError `unauthenticated`. */
   authenticate: Authenticate;

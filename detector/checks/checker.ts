@@ -1,13 +1,13 @@
 // Runs the active checks (every kind) that fell due on this detector's partitions: at most `concurrency` at a time across
 // all targets, never two of one target at once, each result written back as one `check` event to the
 // target's partition stream (the target's actor evaluates it like any event), latency in a histogram.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Histogram, type Registry } from 'prom-client';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { createIdGenerator } from '../../lib/events/ids.js';
 import { encodeBatch, FIELD_EVENTS, FIELD_TENANT } from '../../lib/streams/codec.js';
 import type { StreamNames } from '../../lib/streams/partition.js';
+import type { Streams } from '../../lib/streams/port.js';
 import type { ScheduleCheckEffect } from '../machines/effects.js';
 import type { Clock } from '../time/clock.js';
 import type { NetworkGuard } from './guard.js';
@@ -15,7 +15,7 @@ import { PROBES } from './kinds/index.js';
 import { runCheck, type ProbeTable } from './probe.js';
 
 export interface CheckerOptions {
-  redis: Redis;
+  streams: Streams;
   names: StreamNames;
   clock: Clock;
   logger: Logger;
@@ -61,7 +61,7 @@ export function createChecker(o: CheckerOptions): Checker {
     if (stop.signal.aborted || !o.owns(partition)) return;
     const now = o.clock.now();
     const event: CanonicalEvent = { id: ids.next(now), tenant: effect.tenant, target: effect.targetName, ts: now, receivedAt: now, labels: {}, kind: 'check', body };
-    await o.redis.xadd(o.names.events(partition), '*', FIELD_EVENTS, encodeBatch([event]), FIELD_TENANT, event.tenant);
+    await o.streams.append([{ stream: o.names.events(partition), fields: [FIELD_EVENTS, encodeBatch([event]), FIELD_TENANT, event.tenant] }]);
   };
 
   const pump = (): void => {

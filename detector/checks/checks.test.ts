@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
+import type { Streams } from '../../lib/streams/port.js';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { deletePrefix, newRedis, uniquePrefix } from '../../test/support/redis.js';
+import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../../test/support/redis.js';
 import { eventsOfEntry } from '../../lib/streams/codec.js';
 import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import type { HttpCheck } from '../../lib/store/types.js';
@@ -63,12 +64,14 @@ describe('probe', () => {
 
 describe('checker', () => {
   let redis: Redis;
+  let streams: Streams;
   let names: StreamNames;
   let prefix: string;
   let site: Receiver;
 
   beforeEach(async () => {
     redis = newRedis();
+    streams = await newStreams();
     prefix = uniquePrefix('chk');
     names = streamNames(prefix, 2);
     site = await startReceiver();
@@ -77,6 +80,7 @@ describe('checker', () => {
     await site.close();
     await deletePrefix(redis, prefix);
     redis.disconnect();
+    await streams.close();
   });
 
   it('runs at most `concurrency` checks at once and writes one check event per run to the partition stream', async () => {
@@ -90,7 +94,7 @@ describe('checker', () => {
       return 200;
     };
     const registry = new Registry();
-    const checker = createChecker({ redis, names, clock: systemClock, logger: pino({ level: 'silent' }), registry, concurrency: 2, owns: (p) => p === 1 });
+    const checker = createChecker({ streams, names, clock: systemClock, logger: pino({ level: 'silent' }), registry, concurrency: 2, owns: (p) => p === 1 });
     for (let i = 0; i < 6; i++) checker.run({ type: 'schedule-check', tenant: 't', targetId: `id${i}`, targetName: `site${i}`, ruleId: 'builtin:http', check: { kind: 'http', settings: check(site.url) }, due: 0 }, i < 5 ? 1 : 0);
     const observed = async (): Promise<number> => {
       const hist = await registry.getSingleMetric('lightwatch_check_latency_seconds')!.get();

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
+import type { Streams } from '../../lib/streams/port.js';
 import pino from 'pino';
-import { deletePrefix, newRedis, uniquePrefix } from '../../test/support/redis.js';
+import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../../test/support/redis.js';
 import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import { preferenceOrder, quotaOf, releaseOrder } from './assign.js';
 import { createOwnership, type Ownership } from './ownership.js';
@@ -30,6 +31,7 @@ describe('assignment', () => {
 
 describe('ownership against real Redis', () => {
   let redis: Redis;
+  let streams: Streams;
   let names: StreamNames;
   let prefix: string;
   const instances: Ownership[] = [];
@@ -37,7 +39,7 @@ describe('ownership against real Redis', () => {
 
   const make = (id: string, leaseMs = 600): Ownership => {
     const o = createOwnership({
-      redis,
+      streams,
       names,
       replicaId: id,
       leaseMs,
@@ -66,8 +68,9 @@ describe('ownership against real Redis', () => {
     return all.length === P && new Set(all).size === P;
   };
 
-  beforeEach(() => {
+  beforeEach(async () => {
     redis = newRedis();
+    streams = await newStreams();
     prefix = uniquePrefix('own');
     names = streamNames(prefix, 12);
     events.length = 0;
@@ -77,6 +80,7 @@ describe('ownership against real Redis', () => {
     for (const o of instances.splice(0)) await o.close();
     await deletePrefix(redis, prefix);
     redis.disconnect();
+    await streams.close();
   });
 
   it('spreads partitions evenly over three detectors, each partition owned once', async () => {
@@ -137,7 +141,7 @@ describe('ownership against real Redis', () => {
     let openGate!: () => void;
     const gate = new Promise<void>((resolve) => (openGate = resolve));
     const o = createOwnership({
-      redis,
+      streams,
       names,
       replicaId: 'solo',
       leaseMs: 60_000,

@@ -5,11 +5,10 @@
 // dead detector leaves the member set when its leases expire; between renewals the loop only reads the set
 // and tries free partitions, every min(lease/20, 250 ms), so a takeover follows expiry closely.
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { StreamNames } from '../../lib/streams/partition.js';
+import type { Streams } from '../../lib/streams/port.js';
 import { preferenceOrder, quotaOf, releaseOrder } from './assign.js';
-import { ACQUIRE_LUA, FENCE_LUA, MEMBERS_LUA, RELEASE_LUA, RENEW_LUA } from './scripts.js';
 
 export interface PartitionHandler {
   /** The lease is ours with `epoch`: start working the partition. A rejection gives the lease back. */
@@ -21,7 +20,7 @@ export interface PartitionHandler {
 }
 
 export interface OwnershipOptions {
-  redis: Redis;
+  streams: Streams;
   names: StreamNames;
   replicaId: string;
   /**
@@ -64,7 +63,8 @@ export function membersKey(names: StreamNames): string {
 }
 
 export function createOwnership(options: OwnershipOptions): Ownership {
-  const { redis, names, leaseMs, handler, logger } = options;
+  const { names, leaseMs, handler, logger } = options;
+  const leases = options.streams.leases;
   const token = `${options.replicaId}:${randomBytes(4).toString('hex')}`;
   const renewEveryMs = options.renewEveryMs ?? Math.floor(leaseMs / 3);
   const pollMs = options.pollMs ?? Math.max(10, Math.min(Math.floor(leaseMs / 20), 250));
@@ -76,9 +76,6 @@ export function createOwnership(options: OwnershipOptions): Ownership {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
-
-  const evalNum = async (lua: string, keys: string[], args: (string | number)[]): Promise<number> =>
-    Number(await redis.eval(lua, keys.length, ...keys, ...args.map(String)));
 
   const drop = (p: number, why: string): void => {
     owned.delete(p);
@@ -94,26 +91,24 @@ export function createOwnership(options: OwnershipOptions): Ownership {
   const renewAll = async (): Promise<void> => {
     if (owned.size === 0) return;
     const parts = [...owned.keys()];
-    const pipe = redis.pipeline();
-    for (const p of parts) pipe.eval(RENEW_LUA, 1, names.lease(p), token, String(keyTtlMs));
     const started = Date.now();
-    let results: Array<[Error | null, unknown]> | null = null;
+    let results: boolean[] | undefined;
     try {
-      results = await pipe.exec();
+      results = await leases.renew(parts.map((p) => names.lease(p)), token, keyTtlMs);
     } catch (err) {
       logger.warn({ err }, 'lease renewal failed');
     }
     parts.forEach((p, i) => {
       const r = results?.[i];
-      if (r && !r[0] && Number(r[1]) === 1) renewedAt.set(p, started);
-      else if (r && !r[0]) drop(p, 'taken or expired');
+      if (r === true) renewedAt.set(p, started);
+      else if (r === false) drop(p, 'taken or expired');
       // Redis unreachable: once most of a lease may have passed we must assume another detector has it.
       else if (started - (renewedAt.get(p) ?? 0) > keyTtlMs * 0.8) drop(p, 'renewal failing');
     });
   };
 
   const acquire = async (p: number): Promise<boolean> => {
-    const epoch = await evalNum(ACQUIRE_LUA, [names.lease(p), names.epoch(p)], [token, keyTtlMs]);
+    const epoch = await leases.acquire(names.lease(p), names.epoch(p), token, keyTtlMs);
     if (epoch <= 0) return false;
     owned.set(p, epoch);
     renewedAt.set(p, Date.now());
@@ -125,7 +120,7 @@ export function createOwnership(options: OwnershipOptions): Ownership {
         owned.delete(p);
         renewedAt.delete(p);
         handler.lost(p);
-        await evalNum(RELEASE_LUA, [names.lease(p)], [token]).catch(() => 0);
+        await leases.release(names.lease(p), token).catch(() => false);
       }
     });
     return true;
@@ -139,7 +134,7 @@ export function createOwnership(options: OwnershipOptions): Ownership {
     }
     owned.delete(p);
     renewedAt.delete(p);
-    await evalNum(RELEASE_LUA, [names.lease(p)], [token]).catch(() => 0);
+    await leases.release(names.lease(p), token).catch(() => false);
     logger.info({ partition: p }, 'partition released');
   };
 
@@ -147,7 +142,7 @@ export function createOwnership(options: OwnershipOptions): Ownership {
     if (stopped) return;
     const renewing = Date.now() - lastRenew >= renewEveryMs;
     if (renewing) lastRenew = Date.now();
-    const members = ((await redis.eval(MEMBERS_LUA, 1, membersKey(names), token, renewing ? String(keyTtlMs) : '-1')) as string[]).slice().sort();
+    const members = await leases.members(membersKey(names), token, renewing ? keyTtlMs : -1);
     if (renewing) await renewAll();
     if (stopped) return;
     // Until our own entry is written, we are no member and want nothing.
@@ -192,7 +187,7 @@ export function createOwnership(options: OwnershipOptions): Ownership {
     },
     async isCurrent(partition, epoch) {
       if (owned.get(partition) !== epoch) return false;
-      return (await evalNum(FENCE_LUA, [names.lease(partition), names.epoch(partition)], [token, epoch])) === 1;
+      return leases.holds(names.lease(partition), names.epoch(partition), token, epoch);
     },
     close() {
       closing ??= (async () => {
@@ -202,7 +197,7 @@ export function createOwnership(options: OwnershipOptions): Ownership {
         // All at once: each hand-over waits for the partition's in-flight read (up to one BLOCK), so one after
         // another a detector with many partitions would take longer to stop than the shutdown timeout.
         await Promise.all([...owned.keys()].map((p) => release(p)));
-        await redis.eval(MEMBERS_LUA, 1, membersKey(names), token, '0').catch(() => undefined);
+        await leases.members(membersKey(names), token, 0).catch(() => undefined);
       })();
       return closing;
     },

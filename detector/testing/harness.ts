@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
+import type { Streams } from '../../lib/streams/port.js';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { CanonicalEvent, CheckBody, HeartbeatBody, MetricBody } from '../../lib/events/event.js';
@@ -116,10 +117,10 @@ export const quietLogger: Logger = pino({ level: process.env.LW_TEST_LOG ?? 'sil
 
 export type TestDetector = Detector & { registry: Registry };
 
-export function testDetector(redis: Redis, store: Store, names: StreamNames, replicaId: string, config: Partial<DetectorConfig> = {}): TestDetector {
+export function testDetector(streams: Streams, store: Store, names: StreamNames, replicaId: string, config: Partial<DetectorConfig> = {}): TestDetector {
   const registry = new Registry();
   const d = createDetector({
-    redis,
+    streams,
     store,
     names,
     logger: quietLogger.child({ replica: replicaId }),

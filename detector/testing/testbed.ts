@@ -6,11 +6,14 @@ import { afterEach, beforeEach } from 'vitest';
 import { createSqliteStore } from '../../lib/store/sqlite/store.js';
 import type { Store } from '../../lib/store/port.js';
 import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
-import { deletePrefix, newRedis, uniquePrefix } from '../../test/support/redis.js';
+import type { Streams } from '../../lib/streams/port.js';
+import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../../test/support/redis.js';
 import { startReceiver, type Receiver, type TestDetector } from './harness.js';
 
 export interface DetectorTestbed {
   redis: Redis;
+  /** The streams port on the same Redis, shared by the test's detectors. */
+  streams: Streams;
   store: Store;
   names: StreamNames;
   prefix: string;
@@ -24,6 +27,7 @@ export function detectorTestbed(label: string, partitions: number): DetectorTest
   const bed = { detectors: [] as TestDetector[] } as DetectorTestbed;
   beforeEach(async () => {
     bed.redis = newRedis();
+    bed.streams = await newStreams();
     bed.prefix = uniquePrefix(label);
     bed.names = streamNames(bed.prefix, partitions);
     bed.store = await createSqliteStore({ path: ':memory:' });
@@ -35,6 +39,7 @@ export function detectorTestbed(label: string, partitions: number): DetectorTest
     await bed.store.close();
     await deletePrefix(bed.redis, bed.prefix);
     bed.redis.disconnect();
+    await bed.streams.close();
   });
   return bed;
 }

@@ -4,9 +4,11 @@
 // durability point after which ingest answers 202. Encoding is a separate synchronous step so that a caller
 // can let go of the events (and everything they hold) while it waits for Redis: with several requests in
 // flight, objects kept across that wait survive young-generation collections and cost most of the GC time.
-import type { Redis } from 'ioredis';
+// With REDIS_MIN_REPLICAS_ACK set, the streams port resolves only after `WAIT N` (lib/streams/redis/adapter.ts).
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { unavailable } from '../../lib/errors/errors.js';
+import { NoReplicas } from '../../lib/streams/errors.js';
+import type { AppendEntry, Streams } from '../../lib/streams/port.js';
 import { encodeBatch, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT, sharedTenant } from '../../lib/streams/codec.js';
 import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
@@ -51,7 +53,7 @@ export interface Appender {
 }
 
 export interface AppenderDeps {
-  redis: Redis;
+  streams: Streams;
   names: StreamNames;
   maxEntryChars?: number;
 }
@@ -89,7 +91,7 @@ function planEntries(stream: string, events: readonly CanonicalEvent[], position
 }
 
 export function createAppender(deps: AppenderDeps): Appender {
-  const { redis, names } = deps;
+  const { streams, names } = deps;
   const maxChars = deps.maxEntryChars ?? DEFAULT_MAX_ENTRY_CHARS;
 
   function encode(all: readonly CanonicalEvent[], opts: EncodeOptions = {}): EncodedAppend {
@@ -123,30 +125,20 @@ export function createAppender(deps: AppenderDeps): Appender {
   async function write(encoded: EncodedAppend): Promise<string[]> {
     const planned = encoded.entries;
     if (planned.length === 0) return [];
-    const pipeline = redis.pipeline();
-    for (const entry of planned) {
+    const entries: AppendEntry[] = planned.map((entry) => {
       const fields: Array<string | Buffer> = [entry.field, entry.payload];
       if (entry.tenant !== undefined) fields.push(FIELD_TENANT, entry.tenant);
       if (encoded.configChanged) fields.push(FIELD_CONFIG_CHANGED, '1');
-      pipeline.xadd(entry.stream, '*', ...fields);
-    }
-    let results: [Error | null, unknown][] | null;
+      return { stream: entry.stream, fields };
+    });
     try {
-      results = await pipeline.exec();
+      return await streams.append(entries);
     } catch (err) {
+      // Some entries of this request may be in Redis already: the client retries the whole request, which the
+      // store absorbs when ids are derived (idempotency key / client ids).
+      if (err instanceof NoReplicas) throw unavailable('the events reached Redis but too few replicas confirmed them; retry the request', 1, err);
       throw unavailable('the event streams are unavailable; nothing was acknowledged, retry the request', 1, err);
     }
-    const ids = new Array<string>(planned.length);
-    for (let e = 0; e < planned.length; e++) {
-      const [err, id] = results?.[e] ?? [new Error('no reply'), null];
-      if (err || typeof id !== 'string') {
-        // Some entries of this request may be in Redis already: the client retries the whole request, which
-        // the store absorbs when ids are derived (idempotency key / client ids).
-        throw unavailable('appending to the event streams failed; retry the request', 1, err ?? undefined);
-      }
-      ids[e] = id;
-    }
-    return ids;
   }
 
   return {

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
+import type { Streams } from '../../lib/streams/port.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, newRedis, uniquePrefix } from '../../test/support/redis.js';
+import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../../test/support/redis.js';
 import { isLightwatchError } from '../../lib/errors/errors.js';
 import { GROUP_PERSIST, streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import { logEvents } from '../test-events.js';
 import { createAppender } from './appender.js';
 import { createBacklogMonitor } from './backlog.js';
-import { ensurePersistGroups } from './groups.js';
 
 async function waitFor(cond: () => boolean, timeoutMs = 3_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -18,25 +18,28 @@ async function waitFor(cond: () => boolean, timeoutMs = 3_000): Promise<void> {
 
 describe('backlog monitor', () => {
   let redis: Redis;
+  let streams: Streams;
   let names: StreamNames;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     redis = newRedis();
+    streams = await newStreams();
   });
   afterEach(async () => {
     await deletePrefix(redis, names.prefix);
   });
-  afterAll(() => {
+  afterAll(async () => {
     redis.disconnect();
+    await streams.close();
   });
 
   it('counts entries persist has not acknowledged: undelivered (lag) plus delivered-unacked (pending)', async () => {
     names = streamNames(uniquePrefix('bl'), 4);
-    await ensurePersistGroups(redis, names);
-    const monitor = createBacklogMonitor({ redis, names, limitEntries: 100 });
+    await streams.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
+    const monitor = createBacklogMonitor({ streams, names, limitEntries: 100 });
     expect((await monitor.sample()).entries).toBe(0);
 
-    const appender = createAppender({ redis, names });
+    const appender = createAppender({ streams, names });
     for (let i = 0; i < 5; i++) await appender.append(logEvents(1, { target: 'one' }));
     expect((await monitor.sample()).entries).toBe(5);
 
@@ -54,9 +57,9 @@ describe('backlog monitor', () => {
 
   it('admits until the backlog passes the bound, then throws rate_limited with a Retry-After', async () => {
     names = streamNames(uniquePrefix('bl'), 2);
-    await ensurePersistGroups(redis, names);
-    const monitor = createBacklogMonitor({ redis, names, limitEntries: 3 });
-    const appender = createAppender({ redis, names });
+    await streams.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
+    const monitor = createBacklogMonitor({ streams, names, limitEntries: 3 });
+    const appender = createAppender({ streams, names });
     for (let i = 0; i < 3; i++) await appender.append(logEvents(2, { target: 'x' }));
     await monitor.sample();
     expect(() => monitor.admit()).not.toThrow(); // at the bound, not past it
@@ -76,12 +79,12 @@ describe('backlog monitor', () => {
 
   it('samples in the background until closed', async () => {
     names = streamNames(uniquePrefix('bl'), 2);
-    await ensurePersistGroups(redis, names);
+    await streams.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
     let samples = 0;
-    const monitor = createBacklogMonitor({ redis, names, limitEntries: 10, intervalMs: 10, onSample: () => samples++ });
+    const monitor = createBacklogMonitor({ streams, names, limitEntries: 10, intervalMs: 10, onSample: () => samples++ });
     monitor.start();
     monitor.start();
-    await createAppender({ redis, names }).append(logEvents(3, { target: 'y' }));
+    await createAppender({ streams, names }).append(logEvents(3, { target: 'y' }));
     await waitFor(() => (monitor.current()?.entries ?? 0) === 1);
     expect(monitor.healthy()).toBe(true);
     await monitor.close();
@@ -93,7 +96,7 @@ describe('backlog monitor', () => {
 
   it('treats missing streams as an empty backlog', async () => {
     names = streamNames(uniquePrefix('bl'), 3);
-    const s = await createBacklogMonitor({ redis, names, limitEntries: 1 }).sample();
+    const s = await createBacklogMonitor({ streams, names, limitEntries: 1 }).sample();
     expect(s.entries).toBe(0);
   });
 });

@@ -7,11 +7,10 @@
 // The limit counts ENTRIES, not events: Redis reports entries exactly and for free, while an event count
 // would need a counter kept consistent across crashes. An entry holds one request's events of one partition
 // (at most ~1 MB), so the bound in bytes is roughly limit × typical entry size.
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { rateLimited } from '../../lib/errors/errors.js';
 import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js';
-import { isNoSuchKey, parseGroups } from './xinfo.js';
+import type { Streams } from '../../lib/streams/port.js';
 
 export interface BacklogSample {
   /** Unacknowledged entries over all partitions. */
@@ -21,7 +20,7 @@ export interface BacklogSample {
 }
 
 export interface BacklogMonitorDeps {
-  redis: Redis;
+  streams: Streams;
   names: StreamNames;
   /** Entries; 0 disables the bound. */
   limitEntries: number;
@@ -45,13 +44,12 @@ export interface BacklogMonitor {
 }
 
 /** Lag can be unknown (null) after deletions; then count undelivered entries directly, bounded by `cap`. */
-async function undeliveredEntries(redis: Redis, stream: string, lastDeliveredId: string, cap: number): Promise<number> {
-  const rows = await redis.xrange(stream, `(${lastDeliveredId}`, '+', 'COUNT', cap);
-  return rows.length;
+async function undeliveredEntries(streams: Streams, stream: string, lastDeliveredId: string, cap: number): Promise<number> {
+  return (await streams.rangeAfter(stream, lastDeliveredId, cap)).length;
 }
 
 export function createBacklogMonitor(deps: BacklogMonitorDeps): BacklogMonitor {
-  const { redis, names } = deps;
+  const { streams, names } = deps;
   const interval = deps.intervalMs ?? 250;
   const now = deps.now ?? Date.now;
   let last: BacklogSample | null = null;
@@ -62,20 +60,13 @@ export function createBacklogMonitor(deps: BacklogMonitorDeps): BacklogMonitor {
   let closed = false;
 
   async function sample(): Promise<BacklogSample> {
-    const streams = names.allEvents();
-    const pipeline = redis.pipeline();
-    for (const s of streams) pipeline.xinfo('GROUPS', s);
-    const results = (await pipeline.exec()) ?? [];
-    const byPartition = new Array<number>(streams.length).fill(0);
-    for (let p = 0; p < streams.length; p++) {
-      const [err, reply] = results[p] ?? [null, null];
-      if (err) {
-        if (isNoSuchKey(err)) continue; // no stream yet: nothing unpersisted
-        throw err;
-      }
-      const group = parseGroups(reply).find((g) => g.name === GROUP_PERSIST);
-      if (!group) continue;
-      const lag = group.lag ?? (await undeliveredEntries(redis, streams[p] as string, group.lastDeliveredId, Math.max(1, deps.limitEntries + 1)));
+    const keys = names.allEvents();
+    const states = await streams.groupState(keys, GROUP_PERSIST);
+    const byPartition = new Array<number>(keys.length).fill(0);
+    for (let p = 0; p < keys.length; p++) {
+      const group = states[p];
+      if (!group) continue; // no stream or no group yet: nothing unpersisted
+      const lag = group.lag ?? (await undeliveredEntries(streams, keys[p] as string, group.lastDeliveredId, Math.max(1, deps.limitEntries + 1)));
       byPartition[p] = lag + group.pending;
     }
     const s: BacklogSample = { entries: byPartition.reduce((a, b) => a + b, 0), byPartition, at: now() };

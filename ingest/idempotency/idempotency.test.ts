@@ -1,29 +1,33 @@
 import type { Redis } from 'ioredis';
+import type { Streams } from '../../lib/streams/port.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { deletePrefix, newRedis, uniquePrefix } from '../../test/support/redis.js';
+import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../../test/support/redis.js';
 import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import { createIdempotencyStore, holdLease, sha256Hex } from './idempotency.js';
 
 describe('idempotency store', () => {
   let redis: Redis;
+  let streams: Streams;
   let names: StreamNames;
   const answer = { accepted: 2, rejected: [{ index: 1, error: 'bad' }], compatBodyJson: '' };
   const fp = sha256Hex('body');
   const T = 1_700_000_000_000;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     redis = newRedis();
+    streams = await newStreams();
   });
   afterEach(async () => {
     await deletePrefix(redis, names.prefix);
   });
-  afterAll(() => {
+  afterAll(async () => {
     redis.disconnect();
+    await streams.close();
   });
 
   it('claims a new key, refuses a concurrent duplicate with 409, then replays the stored answer', async () => {
     names = streamNames(uniquePrefix('idem'), 1);
-    const idem = createIdempotencyStore({ redis, names });
+    const idem = createIdempotencyStore({ streams, names });
     expect(await idem.begin('acme', 'k1', fp, T)).toEqual({ state: 'new', receivedAt: T, holder: expect.any(String) });
     await expect(idem.begin('acme', 'k1', fp, T + 10)).rejects.toMatchObject({ code: 'conflict', reason: 'idempotency_in_progress' });
     await idem.complete('acme', 'k1', fp, answer);
@@ -32,7 +36,7 @@ describe('idempotency store', () => {
 
   it('lets a retry take over an attempt whose lease expired (a crashed process), with the first receivedAt', async () => {
     names = streamNames(uniquePrefix('idem'), 1);
-    const idem = createIdempotencyStore({ redis, names, leaseMs: 1_000 });
+    const idem = createIdempotencyStore({ streams, names, leaseMs: 1_000 });
     await idem.begin('acme', 'k', fp, T);
     await expect(idem.begin('acme', 'k', fp, T + 999)).rejects.toMatchObject({ reason: 'idempotency_in_progress' });
     expect(await idem.begin('acme', 'k', fp, T + 1_000)).toEqual({ state: 'new', receivedAt: T, holder: expect.any(String) });
@@ -42,7 +46,7 @@ describe('idempotency store', () => {
 
   it('renewing keeps the lease for its holder only, and the 409 says how long the lease still runs', async () => {
     names = streamNames(uniquePrefix('idem'), 1);
-    const idem = createIdempotencyStore({ redis, names, leaseMs: 10_000 });
+    const idem = createIdempotencyStore({ streams, names, leaseMs: 10_000 });
     const first = await idem.begin('acme', 'k', fp, T);
     if (first.state !== 'new') throw new Error('expected a new attempt');
     await expect(idem.begin('acme', 'k', fp, T + 2_500)).rejects.toMatchObject({ reason: 'idempotency_in_progress', retryAfterSec: 8 });
@@ -67,7 +71,7 @@ describe('idempotency store', () => {
 
   it('takes over a pending record written without a holder (before leases were renewable)', async () => {
     names = streamNames(uniquePrefix('idem'), 1);
-    const idem = createIdempotencyStore({ redis, names, leaseMs: 1_000 });
+    const idem = createIdempotencyStore({ streams, names, leaseMs: 1_000 });
     await redis.set(names.key('idem', 'acme', sha256Hex('old')), `P|${fp}|${T}|${T + 60_000}`, 'PX', 100_000);
     await expect(idem.begin('acme', 'old', fp, T + 30_000)).rejects.toMatchObject({ reason: 'idempotency_in_progress', retryAfterSec: 30 });
     const taken = await idem.begin('acme', 'old', fp, T + 60_000);
@@ -78,7 +82,7 @@ describe('idempotency store', () => {
 
   it('release lets the retry proceed at once with the same receivedAt; abort forgets the key', async () => {
     names = streamNames(uniquePrefix('idem'), 1);
-    const idem = createIdempotencyStore({ redis, names });
+    const idem = createIdempotencyStore({ streams, names });
     await idem.begin('acme', 'rel', fp, T);
     await idem.release('acme', 'rel', fp);
     expect(await idem.begin('acme', 'rel', fp, T + 5)).toEqual({ state: 'new', receivedAt: T, holder: expect.any(String) });
@@ -96,7 +100,7 @@ describe('idempotency store', () => {
 
   it('refuses the same key with a different request (422), pending or done', async () => {
     names = streamNames(uniquePrefix('idem'), 1);
-    const idem = createIdempotencyStore({ redis, names });
+    const idem = createIdempotencyStore({ streams, names });
     await idem.begin('acme', 'k', fp, T);
     await expect(idem.begin('acme', 'k', sha256Hex('two'), T)).rejects.toMatchObject({ code: 'unprocessable', reason: 'idempotency_key_reused' });
     await idem.complete('acme', 'k', fp, answer);
@@ -105,7 +109,7 @@ describe('idempotency store', () => {
 
   it('keeps keys per tenant, stores only a hash of the key, and expires records after the TTL', async () => {
     names = streamNames(uniquePrefix('idem'), 1);
-    const idem = createIdempotencyStore({ redis, names, ttlMs: 5_000 });
+    const idem = createIdempotencyStore({ streams, names, ttlMs: 5_000 });
     expect((await idem.begin('acme', 'secret-key', fp, T)).state).toBe('new');
     expect((await idem.begin('globex', 'secret-key', fp, T)).state).toBe('new');
     await idem.complete('acme', 'secret-key', fp, answer);
@@ -121,7 +125,7 @@ describe('idempotency store', () => {
 
   it('rejects keys longer than 256 characters', async () => {
     names = streamNames(uniquePrefix('idem'), 1);
-    await expect(createIdempotencyStore({ redis, names }).begin('acme', 'x'.repeat(257), fp, T)).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(createIdempotencyStore({ streams, names }).begin('acme', 'x'.repeat(257), fp, T)).rejects.toMatchObject({ code: 'bad_request' });
   });
 });
 

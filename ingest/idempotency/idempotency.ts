@@ -16,9 +16,9 @@
 // token of the attempt holding the lease; records written before it existed have none),
 // `D|<fingerprint>|<response JSON>` once answered.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { LightwatchError } from '../../lib/errors/errors.js';
 import type { StreamNames } from '../../lib/streams/partition.js';
+import type { Streams } from '../../lib/streams/port.js';
 
 export interface StoredResponse {
   accepted: number;
@@ -56,7 +56,7 @@ export interface IdempotencyStore {
 }
 
 export interface IdempotencyDeps {
-  redis: Redis;
+  streams: Streams;
   names: StreamNames;
   /** How long a key is remembered (default 24 h). */
   ttlMs?: number;
@@ -69,52 +69,6 @@ export const DEFAULT_IDEMPOTENCY_LEASE_MS = 10_000;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
 
 export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-
-// KEYS[1] the record; ARGV[1] fingerprint, ARGV[2] now (ms), ARGV[3] lease (ms), ARGV[4] TTL (ms), ARGV[5] holder.
-// Returns {'new', receivedAt} when the caller may proceed (fresh, or taking over an expired/released
-// lease of the same request), else {'existing', value}.
-const BEGIN = `
-local v = redis.call('GET', KEYS[1])
-local now = tonumber(ARGV[2])
-local leaseUntil = tostring(now + tonumber(ARGV[3]))
-if not v then
-  redis.call('SET', KEYS[1], 'P|' .. ARGV[1] .. '|' .. ARGV[2] .. '|' .. leaseUntil .. '|' .. ARGV[5], 'PX', ARGV[4])
-  return {'new', ARGV[2]}
-end
-if string.sub(v, 1, 2) == 'P|' then
-  local fp, recv, lease = string.match(v, '^P|([^|]*)|([^|]*)|([^|]*)')
-  if fp == ARGV[1] and tonumber(lease) <= now then
-    redis.call('SET', KEYS[1], 'P|' .. fp .. '|' .. recv .. '|' .. leaseUntil .. '|' .. ARGV[5], 'KEEPTTL')
-    return {'new', recv}
-  end
-end
-return {'existing', v}`;
-
-// KEYS[1] the record; ARGV[1] fingerprint, ARGV[2] holder, ARGV[3] now (ms), ARGV[4] lease (ms). Moves the
-// lease end of a pending record held by `holder` to now + lease; 1 if it did.
-const RENEW = `
-local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
-local fp, recv, holder = string.match(v, '^P|([^|]*)|([^|]*)|[^|]*|([^|]*)$')
-if fp ~= ARGV[1] or holder ~= ARGV[2] then return 0 end
-redis.call('SET', KEYS[1], 'P|' .. fp .. '|' .. recv .. '|' .. tostring(tonumber(ARGV[3]) + tonumber(ARGV[4])) .. '|' .. holder, 'KEEPTTL')
-return 1`;
-
-// KEYS[1] the record; ARGV[1] 'P|<fingerprint>|'. Sets the lease of our pending record to 0 (KEEPTTL).
-const RELEASE = `
-local v = redis.call('GET', KEYS[1])
-if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then
-  local recv = string.match(string.sub(v, #ARGV[1] + 1), '^([^|]*)')
-  redis.call('SET', KEYS[1], ARGV[1] .. recv .. '|0', 'KEEPTTL')
-  return 1
-end
-return 0`;
-
-// KEYS[1] the record; ARGV[1] 'P|<fingerprint>|'. Deletes our pending record, never a completed answer.
-const ABORT = `
-local v = redis.call('GET', KEYS[1])
-if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
 
 /** 409 for a key whose lease runs until `leaseUntil`: Retry-After is when a retry can take over if it lapses. */
 const inProgress = (leaseUntil: number, now: number): LightwatchError =>
@@ -131,7 +85,8 @@ const reused = (): LightwatchError =>
   });
 
 export function createIdempotencyStore(deps: IdempotencyDeps): IdempotencyStore {
-  const { redis, names } = deps;
+  const keys = deps.streams.idempotency;
+  const { names } = deps;
   const ttl = deps.ttlMs ?? 24 * 60 * 60 * 1000;
   const lease = Math.min(ttl, deps.leaseMs ?? DEFAULT_IDEMPOTENCY_LEASE_MS);
   const recordKey = (tenant: string, key: string): string => names.key('idem', tenant, sha256Hex(key));
@@ -150,24 +105,25 @@ export function createIdempotencyStore(deps: IdempotencyDeps): IdempotencyStore 
     async begin(tenant, key, fingerprint, now) {
       check(key);
       const holder = randomBytes(9).toString('base64url');
-      const [state, value] = (await redis.eval(BEGIN, 1, recordKey(tenant, key), fingerprint, String(now), String(lease), String(ttl), holder)) as [string, string];
-      if (state === 'new') return { state: 'new', receivedAt: Number(value), holder };
+      const begun = await keys.begin(recordKey(tenant, key), fingerprint, now, lease, ttl, holder);
+      if (begun.state === 'new') return { state: 'new', receivedAt: begun.receivedAt, holder };
+      const value = begun.value;
       const fp = value.slice(2, 2 + fingerprint.length);
       if (fp !== fingerprint || value[2 + fingerprint.length] !== '|') throw reused();
       if (value.startsWith('P|')) throw inProgress(Number(value.split('|')[3]), now);
       return { state: 'done', response: JSON.parse(value.slice(3 + fingerprint.length)) as StoredResponse };
     },
     async renew(tenant, key, fingerprint, holder, now) {
-      return (await redis.eval(RENEW, 1, recordKey(tenant, key), fingerprint, holder, String(now), String(lease))) === 1;
+      return keys.renew(recordKey(tenant, key), fingerprint, holder, now, lease);
     },
     async complete(tenant, key, fingerprint, response) {
-      await redis.set(recordKey(tenant, key), `D|${fingerprint}|${JSON.stringify(response)}`, 'PX', ttl);
+      await keys.complete(recordKey(tenant, key), `D|${fingerprint}|${JSON.stringify(response)}`, ttl);
     },
     async release(tenant, key, fingerprint) {
-      await redis.eval(RELEASE, 1, recordKey(tenant, key), `P|${fingerprint}|`);
+      await keys.release(recordKey(tenant, key), fingerprint);
     },
     async abort(tenant, key, fingerprint) {
-      await redis.eval(ABORT, 1, recordKey(tenant, key), `P|${fingerprint}|`);
+      await keys.abort(recordKey(tenant, key), fingerprint);
     },
   };
 }

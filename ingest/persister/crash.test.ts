@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
+import type { Streams } from '../../lib/streams/port.js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../../test/support/redis.js';
+import { deletePrefix, newRedis, newStreams, testRedisUrl, uniquePrefix } from '../../test/support/redis.js';
 import { createSqliteStore } from '../../lib/store/sqlite/store.js';
 import { GROUP_PERSIST, streamNames } from '../../lib/streams/partition.js';
 import { createAppender } from '../appender/appender.js';
 import { createBacklogMonitor } from '../appender/backlog.js';
-import { ensurePersistGroups } from '../appender/groups.js';
 import { logEvents } from '../test-events.js';
 import { createPersister } from './persister.js';
 
@@ -28,13 +28,16 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs = 10_000): Promis
 
 describe('persister killed mid-batch', () => {
   let redis: Redis;
+  let streams: Streams;
   const dir = mkdtempSync(join(tmpdir(), 'lw-crash-'));
 
-  beforeAll(() => {
+  beforeAll(async () => {
     redis = newRedis();
+    streams = await newStreams();
   });
-  afterAll(() => {
+  afterAll(async () => {
     redis.disconnect();
+    await streams.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -43,8 +46,8 @@ describe('persister killed mid-batch', () => {
     const names = streamNames(prefix, 4);
     const dbPath = join(dir, 'store.db');
     try {
-      await ensurePersistGroups(redis, names);
-      const appender = createAppender({ redis, names });
+      await streams.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
+      const appender = createAppender({ streams, names });
       const accepted = [];
       for (let i = 0; i < 30; i++) {
         const batch = logEvents(40, { tenant: 'acme' });
@@ -75,8 +78,7 @@ describe('persister killed mid-batch', () => {
 
         // A surviving replica reclaims the dead consumer's entries and finishes the work.
         const rescuer = createPersister({
-          redis,
-          redisUrl: testRedisUrl(),
+          streams,
           names,
           store,
           logger: pino({ level: 'silent' }),
@@ -84,7 +86,7 @@ describe('persister killed mid-batch', () => {
           config: { consumerName: 'rescuer', batchMaxEvents: 200, blockMs: 50, claimIdleMs: 100, retryBaseMs: 5, retryMaxMs: 50, streamRetentionMs: 3_600_000 },
         });
         await rescuer.start();
-        const backlog = createBacklogMonitor({ redis, names, limitEntries: 0 });
+        const backlog = createBacklogMonitor({ streams, names, limitEntries: 0 });
         await waitFor(async () => (await backlog.sample()).entries === 0);
         await rescuer.close();
         expect(rescuer.stats().claimedEntries).toBeGreaterThan(0);

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
+import type { Streams } from '../../lib/streams/port.js';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../../test/support/redis.js';
+import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../../test/support/redis.js';
 import { GROUP_PERSIST, streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import { createAppender } from '../appender/appender.js';
 import { createBacklogMonitor } from '../appender/backlog.js';
-import { ensurePersistGroups } from '../appender/groups.js';
 import { logEvents } from '../test-events.js';
 import { createSqliteStore, type SqliteStore } from '../../lib/store/sqlite/store.js';
 import { faultyStore } from './faulty-store.js';
@@ -36,31 +36,33 @@ const baseConfig = (name: string): PersisterConfig => ({
 
 describe('persister', () => {
   let redis: Redis;
+  let streams: Streams;
   let names: StreamNames;
   let store: SqliteStore;
   const persisters: Persister[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     redis = newRedis();
+    streams = await newStreams();
   });
   afterEach(async () => {
     for (const p of persisters.splice(0)) await p.close();
     await store.close();
     await deletePrefix(redis, names.prefix);
   });
-  afterAll(() => {
+  afterAll(async () => {
     redis.disconnect();
+    await streams.close();
   });
 
   async function setup(partitions = 4): Promise<void> {
     names = streamNames(uniquePrefix('per'), partitions);
     store = await createSqliteStore({ path: ':memory:' });
-    await ensurePersistGroups(redis, names);
+    await streams.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
   }
   function persister(config: Partial<PersisterConfig> & { consumerName: string }, s: SqliteStore['appendEvents'] | undefined = undefined, registry = new Registry()): Persister {
     const p = createPersister({
-      redis,
-      redisUrl: testRedisUrl(),
+      streams,
       names,
       store: s ? { appendEvents: s, metrics: store.metrics } : store,
       logger,
@@ -70,11 +72,11 @@ describe('persister', () => {
     persisters.push(p);
     return p;
   }
-  const backlog = async (): Promise<number> => (await createBacklogMonitor({ redis, names, limitEntries: 0 }).sample()).entries;
+  const backlog = async (): Promise<number> => (await createBacklogMonitor({ streams, names, limitEntries: 0 }).sample()).entries;
 
   it('writes every appended event to the store once and acknowledges it, across all partitions', async () => {
     await setup();
-    const appender = createAppender({ redis, names });
+    const appender = createAppender({ streams, names });
     const events = [...logEvents(700), ...logEvents(300, { tenant: 'globex' })];
     for (let i = 0; i < events.length; i += 100) await appender.append(events.slice(i, i + 100));
     expect(await backlog()).toBeGreaterThan(0);
@@ -126,7 +128,7 @@ describe('persister', () => {
 
   it('trims persisted entries before their retention while Redis is over its memory budget, and never unpersisted ones', async () => {
     await setup(1);
-    const appender = createAppender({ redis, names });
+    const appender = createAppender({ streams, names });
     const len = () => redis.xlen(names.events(0));
     // Approximate trimming drops whole stream nodes (100 entries): enough entries for a few of them.
     const fill = async (): Promise<void> => {
@@ -155,7 +157,7 @@ describe('persister', () => {
 
   it('keeps persisted entries for the whole retention when Redis memory is not bounded', async () => {
     await setup(1);
-    const appender = createAppender({ redis, names });
+    const appender = createAppender({ streams, names });
     for (let i = 0; i < 250; i++) await appender.append(logEvents(2));
     const registry = new Registry();
     const p = persister({ consumerName: 'p1', trimIntervalMs: 10, streamRetentionMaxBytes: 0 }, undefined, registry);
@@ -173,7 +175,7 @@ describe('persister', () => {
     faulty.failing = true;
     const p = persister({ consumerName: 'p1' }, faulty.store.appendEvents);
     await p.start();
-    const appender = createAppender({ redis, names });
+    const appender = createAppender({ streams, names });
     for (let i = 0; i < 10; i++) await appender.append(logEvents(50));
     await waitFor(() => faulty.failures >= 5);
 
@@ -192,7 +194,7 @@ describe('persister', () => {
 
   it('reclaims entries left pending by a dead consumer (XAUTOCLAIM) and persists them', async () => {
     await setup(2);
-    const appender = createAppender({ redis, names });
+    const appender = createAppender({ streams, names });
     await appender.append(logEvents(40));
     // A consumer that read and died before writing.
     const read = await redis.xreadgroup('GROUP', GROUP_PERSIST, 'dead', 'COUNT', 100, 'STREAMS', ...names.allEvents(), ...names.allEvents().map(() => '>'));
@@ -206,7 +208,7 @@ describe('persister', () => {
 
   it('resumes its own pending entries after a restart under the same consumer name', async () => {
     await setup(2);
-    await createAppender({ redis, names }).append(logEvents(30));
+    await createAppender({ streams, names }).append(logEvents(30));
     await redis.xreadgroup('GROUP', GROUP_PERSIST, 'same', 'COUNT', 100, 'STREAMS', ...names.allEvents(), ...names.allEvents().map(() => '>'));
     const p = persister({ consumerName: 'same' }); // claimIdleMs is a minute: only the id-0 read can find them
     await p.start();
@@ -219,7 +221,7 @@ describe('persister', () => {
     const a = persister({ consumerName: 'a', batchMaxEvents: 50 });
     const b = persister({ consumerName: 'b', batchMaxEvents: 50 });
     await Promise.all([a.start(), b.start()]);
-    const appender = createAppender({ redis, names });
+    const appender = createAppender({ streams, names });
     for (let i = 0; i < 40; i++) await appender.append(logEvents(25));
     await waitFor(async () => (await store.countEvents('acme')) === 1000);
     await waitFor(async () => (await backlog()) === 0);

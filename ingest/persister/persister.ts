@@ -1,24 +1,24 @@
-// The persister: consumer group `persist` over every partition stream. It reads batches with one blocking
-// XREADGROUP across all partitions (on a connection of its own, so close() can interrupt the block), writes
-// them to the store (idempotent by event id), and acknowledges only after the write succeeded. A failing
-// store is retried with exponential backoff without acking, so nothing is lost and ingest keeps accepting
-// until its backlog bound answers 429. Entries left pending by a dead consumer are reclaimed with
-// XAUTOCLAIM; replicas share the work under different consumer names. Streams are trimmed behind it.
-import { Redis } from 'ioredis';
+// The persister: consumer group `persist` over every partition stream, as a handler of the group-consumer loop
+// (lib/streams/consumer.ts). It writes each read's events to the store (idempotent by event id); the loop
+// acknowledges only after the write succeeded. A failing store is retried with exponential backoff without
+// acking, so nothing is lost and ingest keeps accepting until its backlog bound answers 429. Entries left pending
+// by a dead consumer are reclaimed; replicas share the work under different consumer names. Streams are trimmed
+// behind it.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { isLightwatchError } from '../../lib/errors/errors.js';
-import type { Store } from '../../lib/store/port.js';
-import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js';
-import { ensurePersistGroups } from '../appender/groups.js';
-import { persisterMetrics } from '../metrics.js';
 import { createMetricWriter } from './metric-writer.js';
 import type { MetricBatch } from '../../lib/tsdb/batch.js';
 import type { MetricsLimits } from '../../lib/tsdb/port.js';
-import { decodeEntries, entriesOfClaim, entriesOfRead, idsByStream, type ReadEntry } from './entries.js';
 import { sleep } from '../../lib/lifecycle/sleep.js';
-import { nextRetentionWindow, usedMemoryOf } from './retention-window.js';
+import type { Store } from '../../lib/store/port.js';
+import { backoffMs, createConsumerLoop, type ConsumerLoop } from '../../lib/streams/consumer.js';
+import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js';
+import type { StreamRead, Streams } from '../../lib/streams/port.js';
+import { persisterMetrics } from '../metrics.js';
+import { decodeEntries, type ReadEntry } from './entries.js';
+import { nextRetentionWindow } from './retention-window.js';
 import { trimPass } from './trim.js';
 
 export interface PersisterConfig {
@@ -81,9 +81,7 @@ export interface PersisterHooks {
 }
 
 export interface PersisterDeps {
-  redis: Redis;
-  /** For the dedicated blocking connection; default: a duplicate of `redis`. */
-  redisUrl?: string;
+  streams: Streams;
   names: StreamNames;
   store: Pick<Store, 'appendEvents' | 'metrics'>;
   logger: Logger;
@@ -118,11 +116,11 @@ export interface Persister {
 class Closing extends Error {}
 
 export function createPersister(deps: PersisterDeps): Persister {
-  const { redis, names, store, logger } = deps;
+  const { streams, names, store, logger } = deps;
   const cfg = { ...DEFAULT_PERSISTER_CONFIG, ...deps.config };
   const now = deps.now ?? Date.now;
   const metrics = persisterMetrics(deps.registry);
-  const streams = names.allEvents();
+  const all = names.allEvents();
   const stats: PersisterStats = {
     running: false,
     persistedEvents: 0,
@@ -135,8 +133,7 @@ export function createPersister(deps: PersisterDeps): Persister {
     backlogEntries: 0,
   };
 
-  let blocking: Redis | undefined;
-  let loop: Promise<void> | undefined;
+  let loop: ConsumerLoop | undefined;
   let starting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   let stopped = false;
@@ -144,16 +141,11 @@ export function createPersister(deps: PersisterDeps): Persister {
   // XREADGROUP's COUNT counts entries per stream; a read should bring about batchMaxEvents events in all. So
   // track the average events per entry and how many streams a read finds data in.
   let eventsPerEntry = 100;
-  let activeStreams = streams.length;
+  let activeStreams = all.length;
 
   const pause = (ms: number): Promise<void> => sleep(ms, wake.signal);
   const metricsLimits = cfg.metricsLimits;
   const metricWriter = createMetricWriter({ metrics: store.metrics, registry: deps.registry, ...(metricsLimits ? { limitsOf: () => metricsLimits } : {}) });
-
-  function backoff(attempt: number): number {
-    const exp = Math.min(cfg.retryMaxMs, cfg.retryBaseMs * 2 ** Math.min(attempt, 30));
-    return Math.round(exp / 2 + Math.random() * (exp / 2));
-  }
 
   /** A store that refuses a batch as invalid would refuse it forever: isolate the bad events instead. */
   const isPermanent = (err: unknown): boolean =>
@@ -184,7 +176,7 @@ export function createPersister(deps: PersisterDeps): Persister {
           await write(events.slice(half));
           return;
         }
-        const delay = backoff(attempt);
+        const delay = backoffMs(attempt, cfg.retryBaseMs, cfg.retryMaxMs);
         logger.warn({ err, attempt: attempt + 1, retryInMs: delay, events: events.length }, 'store write failed; retrying, not acknowledging');
         await pause(delay);
       }
@@ -206,15 +198,24 @@ export function createPersister(deps: PersisterDeps): Persister {
         stats.retrying = attempt + 1;
         stats.lastError = err instanceof Error ? err.message : String(err);
         metrics.batches.inc({ outcome: 'error' });
-        const delay = backoff(attempt);
+        const delay = backoffMs(attempt, cfg.retryBaseMs, cfg.retryMaxMs);
         logger.warn({ err, attempt: attempt + 1, retryInMs: delay, batches: batches.length }, 'series store write failed; retrying, not acknowledging');
         await pause(delay);
       }
     }
   }
 
-  async function persist(entries: ReadEntry[]): Promise<void> {
+  /** Writes one read's events; the loop acknowledges the entries once this resolves. */
+  async function persist(batch: StreamRead[], source: 'read' | 'pending' | 'claim'): Promise<void> {
+    const entries: ReadEntry[] = [];
+    for (const [stream, list] of batch) for (const [id, fields] of list) entries.push({ stream, id, fields });
     if (entries.length === 0) return;
+    if (source === 'claim') {
+      stats.claimedEntries += entries.length;
+      metrics.claimed.inc(entries.length);
+    } else {
+      activeStreams = activeStreams * 0.7 + batch.length * 0.3;
+    }
     const decoded = decodeEntries(entries);
     for (const bad of decoded.undecodable) {
       metrics.poison.inc();
@@ -238,60 +239,23 @@ export function createPersister(deps: PersisterDeps): Persister {
     if (decoded.receivedAts.length > 0) metrics.lagLastSeconds.set(maxLag);
     stats.persistedEvents += events.length + samples;
     metrics.persisted.inc(events.length + samples);
-    if (entries.length > 0 && events.length + samples > 0) eventsPerEntry = eventsPerEntry * 0.8 + ((events.length + samples) / entries.length) * 0.2;
-
+    if (events.length + samples > 0) eventsPerEntry = eventsPerEntry * 0.8 + ((events.length + samples) / entries.length) * 0.2;
     await deps.hooks?.afterWrite?.(entries);
-
-    const ack = redis.pipeline();
-    for (const [stream, ids] of idsByStream(entries)) ack.xack(stream, GROUP_PERSIST, ...ids);
-    const results = (await ack.exec()) ?? [];
-    for (const [err, n] of results) {
-      // A lost ack only means a replay later, which the store absorbs; the loop backs off and goes on.
-      if (err) throw err;
-      stats.ackedEntries += Number(n);
-    }
+    // A lost ack (the loop's, next) only means a replay later, which the store absorbs.
+    stats.ackedEntries += entries.length;
   }
 
-  /** Entries per stream for one read across all partitions (`perStream` for XAUTOCLAIM, which reads one). */
-  function readCount(perStream = false): number {
-    const entries = cfg.batchMaxEvents / Math.max(1, eventsPerEntry) / (perStream ? 1 : Math.max(1, activeStreams));
+  /** Entries per stream for one read across all partitions. */
+  function readCount(): number {
+    const entries = cfg.batchMaxEvents / Math.max(1, eventsPerEntry) / Math.max(1, activeStreams);
     return Math.max(1, Math.min(1_000, Math.round(entries)));
   }
 
-  async function read(conn: Redis, ownPending: boolean): Promise<ReadEntry[]> {
-    const ids = streams.map(() => (ownPending ? '0' : '>'));
-    const reply = ownPending
-      ? await conn.xreadgroup('GROUP', GROUP_PERSIST, cfg.consumerName, 'COUNT', readCount(), 'STREAMS', ...streams, ...ids)
-      : await conn.xreadgroup('GROUP', GROUP_PERSIST, cfg.consumerName, 'COUNT', readCount(), 'BLOCK', cfg.blockMs, 'STREAMS', ...streams, ...ids);
-    const entries = entriesOfRead(reply);
-    if (entries.length > 0) activeStreams = activeStreams * 0.7 + new Set(entries.map((e) => e.stream)).size * 0.3;
-    return entries;
-  }
-
-  /** Takes over entries idle on other (dead) consumers and persists them. */
-  async function claimIdle(): Promise<void> {
-    for (const stream of streams) {
-      let cursor = '0-0';
-      // Bounded per pass so one huge backlog does not starve fresh reads.
-      for (let round = 0; round < 10 && !stopped; round++) {
-        const reply = await redis.xautoclaim(stream, GROUP_PERSIST, cfg.consumerName, cfg.claimIdleMs, cursor, 'COUNT', readCount(true));
-        const { next, entries } = entriesOfClaim(stream, reply);
-        if (entries.length > 0) {
-          stats.claimedEntries += entries.length;
-          metrics.claimed.inc(entries.length);
-          logger.info({ stream, entries: entries.length }, 'reclaimed entries from an idle consumer');
-          await persist(entries);
-        }
-        if (next === '0-0') break;
-        cursor = next;
-      }
-    }
-  }
-
   let retentionMs = cfg.streamRetentionMs;
+  let nextTrimAt = 0;
   async function trim(): Promise<void> {
     const budget = cfg.streamRetentionMaxBytes ?? 0;
-    const used = budget > 0 ? usedMemoryOf(await redis.info('memory').catch(() => '')) : undefined;
+    const used = budget > 0 ? await streams.usedMemory().catch(() => undefined) : undefined;
     const next = nextRetentionWindow({ currentMs: retentionMs, configuredMs: cfg.streamRetentionMs, usedBytes: used, budgetBytes: budget });
     if (next < retentionMs && retentionMs === cfg.streamRetentionMs) {
       logger.warn({ usedBytes: used, budgetBytes: budget }, 'Redis is over its memory budget: persisted entries leave the streams sooner (shorter WebSocket resume window)');
@@ -300,75 +264,50 @@ export function createPersister(deps: PersisterDeps): Persister {
     }
     retentionMs = next;
     metrics.retentionWindowSeconds.set(retentionMs / 1000);
-    const r = await trimPass(redis, names, retentionMs, now());
+    const r = await trimPass(streams, names, retentionMs, now());
     stats.backlogEntries = r.backlogEntries;
     metrics.backlogEntries.set(r.backlogEntries);
-  }
-
-  async function run(conn: Redis): Promise<void> {
-    // After a restart under the same name, our own pending entries come first (read with id 0).
-    let ownPending = true;
-    let nextClaimAt = 0;
-    let nextTrimAt = 0;
-    let failures = 0;
-    // Read-ahead: the next batch is requested before the current one is written, so the read's round trip
-    // overlaps the store write. Only for new entries ('>'): an id-0 read would return the unacked batch again.
-    let prefetch: Promise<ReadEntry[]> | undefined;
-    while (!stopped) {
-      try {
-        const t = now();
-        if (t >= nextClaimAt) {
-          nextClaimAt = t + Math.max(100, Math.floor(cfg.claimIdleMs / 2));
-          await claimIdle();
-        }
-        if (t >= nextTrimAt) {
-          nextTrimAt = t + (cfg.trimIntervalMs ?? 1_000);
-          await trim();
-        }
-        const pending = prefetch;
-        prefetch = undefined;
-        const entries = await (pending ?? read(conn, ownPending));
-        if (ownPending && entries.length === 0) ownPending = false;
-        if (!ownPending && entries.length > 0 && !stopped) {
-          prefetch = read(conn, false);
-          prefetch.catch(() => undefined); // awaited on the next turn; this only marks it handled meanwhile
-        }
-        await persist(entries);
-        failures = 0;
-      } catch (err) {
-        if (stopped || err instanceof Closing) break;
-        if (err instanceof Error && err.message.includes('NOGROUP')) {
-          // The streams were deleted under us (flush): recreate the groups and go on.
-          await ensurePersistGroups(redis, names).catch(() => undefined);
-          continue;
-        }
-        // Whatever was delivered to us and not acked (this batch, a prefetched one) is re-read by id 0.
-        ownPending = true;
-        prefetch = undefined;
-        failures++;
-        stats.lastError = err instanceof Error ? err.message : String(err);
-        const delay = backoff(failures);
-        logger.warn({ err, retryInMs: delay }, 'persister loop error');
-        await pause(delay);
-      }
-    }
-    await prefetch?.catch(() => undefined);
   }
 
   return {
     start() {
       starting ??= (async () => {
         if (stopped) return;
-        await ensurePersistGroups(redis, names);
-        blocking = deps.redisUrl ? new Redis(deps.redisUrl, { maxRetriesPerRequest: null }) : redis.duplicate();
-        // A blocking read rejects when close() disconnects; keep the error handler so it is not "unhandled".
-        blocking.on('error', (err: Error) => {
-          if (!stopped) logger.debug({ err }, 'persister blocking connection error');
+        await streams.ensureGroup(all, GROUP_PERSIST, '0');
+        loop = createConsumerLoop({
+          streams,
+          group: GROUP_PERSIST,
+          consumer: cfg.consumerName,
+          logger,
+          count: readCount,
+          blockMs: cfg.blockMs,
+          ack: 'loop',
+          reclaim: { minIdleMs: cfg.claimIdleMs, everyMs: Math.max(100, Math.floor(cfg.claimIdleMs / 2)) },
+          // Read-ahead: the next batch is requested before the current one is written, so the read's round
+          // trip overlaps the store write.
+          readAhead: true,
+          retryBaseMs: cfg.retryBaseMs,
+          retryMaxMs: cfg.retryMaxMs,
+          now,
+          handler: {
+            streams: () => all,
+            handle: async (batch, source) => {
+              try {
+                await persist(batch, source);
+              } catch (err) {
+                if (!(err instanceof Closing)) stats.lastError = err instanceof Error ? err.message : String(err);
+                throw err;
+              }
+            },
+            beforeRead: async () => {
+              if (now() < nextTrimAt) return;
+              nextTrimAt = now() + (cfg.trimIntervalMs ?? 1_000);
+              await trim();
+            },
+          },
         });
         stats.running = true;
-        loop = run(blocking).finally(() => {
-          stats.running = false;
-        });
+        loop.start();
       })();
       return starting;
     },
@@ -377,8 +316,8 @@ export function createPersister(deps: PersisterDeps): Persister {
         stopped = true;
         wake.abort();
         await starting?.catch(() => undefined);
-        blocking?.disconnect();
-        await loop;
+        await loop?.close();
+        stats.running = false;
       })();
       return closing;
     },

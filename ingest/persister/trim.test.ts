@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
+import type { Streams } from '../../lib/streams/port.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, newRedis, uniquePrefix } from '../../test/support/redis.js';
+import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../../test/support/redis.js';
 import { GROUP_PERSIST, streamNames, type StreamNames } from '../../lib/streams/partition.js';
-import { ensurePersistGroups } from '../appender/groups.js';
 import { safeTrimId, trimPass } from './trim.js';
 
 describe('safeTrimId', () => {
@@ -20,16 +20,19 @@ describe('safeTrimId', () => {
 
 describe('trimPass', () => {
   let redis: Redis;
+  let streams: Streams;
   let names: StreamNames;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     redis = newRedis();
+    streams = await newStreams();
   });
   afterEach(async () => {
     await deletePrefix(redis, names.prefix);
   });
-  afterAll(() => {
+  afterAll(async () => {
     redis.disconnect();
+    await streams.close();
   });
 
   async function fill(n: number): Promise<string[]> {
@@ -40,13 +43,13 @@ describe('trimPass', () => {
 
   it('trims acknowledged entries but never one that persist has pending or not yet read', async () => {
     names = streamNames(uniquePrefix('trim'), 1);
-    await ensurePersistGroups(redis, names);
+    await streams.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
     const ids = await fill(450);
     // persist read 300, acked the first 250; 50 pending, 150 undelivered.
     await redis.xreadgroup('GROUP', GROUP_PERSIST, 'c', 'COUNT', 300, 'STREAMS', names.events(0), '>');
     await redis.xack(names.events(0), GROUP_PERSIST, ...ids.slice(0, 250));
 
-    const r = await trimPass(redis, names, 0, Date.now() + 60_000);
+    const r = await trimPass(streams, names, 0, Date.now() + 60_000);
     expect(r.trimmed).toBeGreaterThan(0);
     expect(r.backlogEntries).toBe(200);
     const left = (await redis.xrange(names.events(0), '-', '+')).map(([id]) => id);
@@ -58,11 +61,11 @@ describe('trimPass', () => {
 
   it('keeps entries younger than the retention window even when persisted', async () => {
     names = streamNames(uniquePrefix('trim'), 1);
-    await ensurePersistGroups(redis, names);
+    await streams.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
     const ids = await fill(300);
     await redis.xreadgroup('GROUP', GROUP_PERSIST, 'c', 'COUNT', 300, 'STREAMS', names.events(0), '>');
     await redis.xack(names.events(0), GROUP_PERSIST, ...ids);
-    const r = await trimPass(redis, names, 60 * 60_000, Date.now());
+    const r = await trimPass(streams, names, 60 * 60_000, Date.now());
     expect(r.trimmed).toBe(0);
     expect(await redis.xlen(names.events(0))).toBe(300);
   });
@@ -70,7 +73,7 @@ describe('trimPass', () => {
   it('trims nothing on a stream without a persist group', async () => {
     names = streamNames(uniquePrefix('trim'), 1);
     await fill(300);
-    const r = await trimPass(redis, names, 0, Date.now() + 60_000);
+    const r = await trimPass(streams, names, 0, Date.now() + 60_000);
     expect(r.trimmed).toBe(0);
     expect(await redis.xlen(names.events(0))).toBe(300);
   });

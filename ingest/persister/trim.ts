@@ -2,10 +2,9 @@
 // min(oldest entry persist has not acked, now - streamRetentionMs) may go (MINID ~, so Redis trims whole
 // nodes only, which errs on keeping more). The retention term keeps realtime's resume window. The same
 // pass measures the persist backlog (lag + pending) for the gauge.
-import type { Redis } from 'ioredis';
 import { compareStreamIds } from '../../lib/streams/codec.js';
 import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js';
-import { isNoSuchKey, parseGroups, parsePendingSummary } from '../appender/xinfo.js';
+import type { Streams } from '../../lib/streams/port.js';
 
 export interface TrimPassResult {
   /** Unacknowledged entries (lag + pending) over all partitions; lag unknown counts as 0. */
@@ -23,40 +22,20 @@ export function safeTrimId(lastDeliveredId: string, pendingCount: number, minPen
   return lastDeliveredId;
 }
 
-export async function trimPass(redis: Redis, names: StreamNames, retentionMs: number, now: number): Promise<TrimPassResult> {
-  const streams = names.allEvents();
-  const read = redis.pipeline();
-  for (const s of streams) {
-    read.xinfo('GROUPS', s);
-    read.xpending(s, GROUP_PERSIST);
-  }
-  const replies = (await read.exec()) ?? [];
+export async function trimPass(streams: Streams, names: StreamNames, retentionMs: number, now: number): Promise<TrimPassResult> {
+  const keys = names.allEvents();
+  const states = await streams.groupState(keys, GROUP_PERSIST);
   const retentionId = `${Math.max(0, now - retentionMs)}-0`;
-  const trim = redis.pipeline();
+  const targets: Array<[string, string]> = [];
   let backlogEntries = 0;
-  let trims = 0;
-  for (let p = 0; p < streams.length; p++) {
-    const [infoErr, info] = replies[2 * p] ?? [null, null];
-    const [pendErr, pend] = replies[2 * p + 1] ?? [null, null];
-    if (infoErr || pendErr) {
-      if (isNoSuchKey(infoErr) || (pendErr && /NOGROUP|no such key/i.test(pendErr.message))) continue;
-      throw infoErr ?? pendErr;
-    }
-    const group = parseGroups(info).find((g) => g.name === GROUP_PERSIST);
-    if (!group) continue; // no persist group: nothing may be trimmed
+  keys.forEach((key, p) => {
+    const group = states[p];
+    if (!group) return; // no stream or no persist group: nothing may be trimmed
     backlogEntries += (group.lag ?? 0) + group.pending;
-    const summary = parsePendingSummary(pend);
-    const safe = safeTrimId(group.lastDeliveredId, summary.count, summary.minId);
+    const safe = safeTrimId(group.lastDeliveredId, group.pending, group.minPendingId);
     const minId = compareStreamIds(safe, retentionId) < 0 ? safe : retentionId;
-    if (minId === '0-0') continue;
-    trim.xtrim(streams[p] as string, 'MINID', '~', minId);
-    trims++;
-  }
-  let trimmed = 0;
-  if (trims > 0) {
-    for (const [err, n] of (await trim.exec()) ?? []) {
-      if (!err) trimmed += Number(n);
-    }
-  }
+    if (minId !== '0-0') targets.push([key, minId]);
+  });
+  const trimmed = targets.length > 0 ? await streams.trimBelow(targets) : 0;
   return { backlogEntries, trimmed };
 }

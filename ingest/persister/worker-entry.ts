@@ -4,13 +4,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { connectRedis } from '../../lib/redis/connect.js';
 import { openStore } from '../../lib/store/index.js';
 import { streamNames } from '../../lib/streams/partition.js';
+import { createRedisStreams } from '../../lib/streams/redis/adapter.js';
+import type { RedisTopology } from '../../lib/streams/redis/connect.js';
 import { createPersister, PERSISTER_SQLITE_CACHE_MB, type PersisterConfig } from './persister.js';
 
 export interface PersisterWorkerData {
-  redisUrl: string;
+  redis: RedisTopology;
+  /** REDIS_MIN_REPLICAS_ACK (the persister appends nothing, but its port is built the same way). */
+  minReplicasAck?: number;
   storeUrl: string;
   streamPrefix: string;
   partitions: number;
@@ -31,10 +34,10 @@ async function main(): Promise<void> {
   const logger = pino({ level: data.logLevel, base: { service: data.service, pid: process.pid, part: 'persister' }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } });
   const registry = new Registry();
   registry.setDefaultLabels({ service: data.service });
-  const redis = await connectRedis(data.redisUrl, { name: 'lightwatch:persister' });
+  const streams = await createRedisStreams({ topology: data.redis, name: 'lightwatch:persister', minReplicasAck: data.minReplicasAck });
   // A worker thread may block on the write lock (nothing else runs here); the main thread waits only 15 ms.
   const store = await openStore(data.storeUrl, { sqlite: { cacheSizeMb: PERSISTER_SQLITE_CACHE_MB, busyTimeoutMs: 5000 } });
-  const persister = createPersister({ redis, redisUrl: data.redisUrl, names: streamNames(data.streamPrefix, data.partitions), store, logger, registry, config: data.config });
+  const persister = createPersister({ streams, names: streamNames(data.streamPrefix, data.partitions), store, logger, registry, config: data.config });
   await persister.start();
   port.on('message', (msg: ToWorker) => {
     if (msg.type === 'metrics') {
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
       void (async () => {
         await persister.close();
         await store.close();
-        await redis.quit().catch(() => redis.disconnect());
+        await streams.close();
         logger.flush();
         port.postMessage({ type: 'closed' } satisfies FromWorker);
         port.close();

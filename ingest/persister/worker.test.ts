@@ -4,25 +4,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import type { Streams } from '../../lib/streams/port.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../../test/support/redis.js';
+import { deletePrefix, newRedis, newStreams, testRedisUrl, uniquePrefix } from '../../test/support/redis.js';
 import { createIdGenerator } from '../../lib/events/ids.js';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { createSqliteStore } from '../../lib/store/sqlite/store.js';
-import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
+import { GROUP_PERSIST, streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import { createAppender } from '../appender/appender.js';
-import { ensurePersistGroups } from '../appender/groups.js';
 import { DEFAULT_PERSISTER_CONFIG } from './persister.js';
 import { supervisePersisterWorker, type PersisterWorker } from './worker.js';
 
 describe('supervised persister worker', () => {
   let redis: Redis;
+  let streams: Streams;
   let names: StreamNames;
   let dir: string;
   let worker: PersisterWorker | undefined;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     redis = newRedis();
+    streams = await newStreams();
     names = streamNames(uniquePrefix('pw'), 4);
     dir = mkdtempSync(join(tmpdir(), 'lw-pw-'));
   });
@@ -30,6 +32,7 @@ describe('supervised persister worker', () => {
     await worker?.close();
     await deletePrefix(redis, names.prefix);
     redis.disconnect();
+    await streams.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -38,7 +41,7 @@ describe('supervised persister worker', () => {
     const seen: string[] = [];
     worker = await supervisePersisterWorker(
       {
-        redisUrl: testRedisUrl(),
+        redis: { kind: 'single', url: testRedisUrl() },
         storeUrl,
         streamPrefix: names.prefix,
         partitions: names.partitions,
@@ -52,8 +55,8 @@ describe('supervised persister worker', () => {
         restartFailed: () => void seen.push('failed'),
       },
     );
-    await ensurePersistGroups(redis, names);
-    const appender = createAppender({ redis, names });
+    await streams.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
+    const appender = createAppender({ streams, names });
     const ids = createIdGenerator();
     const batch = (from: number): CanonicalEvent[] =>
       Array.from({ length: 500 }, (_, i) => {

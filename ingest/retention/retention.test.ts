@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createSqliteStore } from '../../lib/store/sqlite/store.js';
 import { deletePrefix, newRedis, uniquePrefix } from '../../test/support/redis.js';
+import { createMemoryStreams } from '../../lib/streams/memory/memory.js';
 import { logEvent } from '../test-events.js';
 import { createRetentionLoop } from './retention.js';
 
@@ -11,6 +12,7 @@ const DAY = 86_400_000;
 
 describe('retention', async () => {
   const redis = newRedis();
+  const streams = createMemoryStreams();
   const prefix = uniquePrefix('retention');
   const store = await createSqliteStore({ path: ':memory:' });
   afterAll(async () => {
@@ -28,8 +30,8 @@ describe('retention', async () => {
     await store.appendEvents([old, fresh]);
     const logger = pino({ level: 'silent' });
     const config = { days, intervalMs: 60_000, lockKey: `${prefix}:retention`, owner: 'a' };
-    const a = createRetentionLoop({ redis, store, logger, config, now: () => now });
-    const b = createRetentionLoop({ redis, store, logger, config: { ...config, owner: 'b' }, now: () => now });
+    const a = createRetentionLoop({ streams, store, logger, config, now: () => now });
+    const b = createRetentionLoop({ streams, store, logger, config: { ...config, owner: 'b' }, now: () => now });
     expect(await a.runOnce()).toEqual({ log: 1 });
     expect(await b.runOnce()).toBeNull();
     const left = await store.queryEvents({ tenant: base.tenant, kind: 'log', limit: 10, order: 'asc' });

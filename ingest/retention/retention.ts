@@ -1,7 +1,7 @@
 // Retention: deletes stored events older than each kind's retention, on an interval. Several ingest replicas
 // may run it; a Redis lock (SET NX PX) lets one of them work per round, since concurrent deletes would only
 // contend for the store. Stoppable; a failing round is logged and retried next round.
-import type { Redis } from 'ioredis';
+import type { Streams } from '../../lib/streams/port.js';
 import type { Logger } from 'pino';
 import { EVENT_KINDS, type EventKind } from '../../lib/events/event.js';
 import type { Store } from '../../lib/store/port.js';
@@ -22,15 +22,14 @@ export interface RetentionLoop {
 
 const DAY_MS = 86_400_000;
 
-export function createRetentionLoop(deps: { redis: Redis; store: Pick<Store, 'deleteEventsBefore'>; logger: Logger; config: RetentionConfig; now?: () => number }): RetentionLoop {
+export function createRetentionLoop(deps: { streams: Streams; store: Pick<Store, 'deleteEventsBefore'>; logger: Logger; config: RetentionConfig; now?: () => number }): RetentionLoop {
   const now = deps.now ?? Date.now;
   const { config } = deps;
   let running: Promise<unknown> = Promise.resolve();
   let closed = false;
 
   async function runOnce(): Promise<Partial<Record<EventKind, number>> | null> {
-    const got = await deps.redis.set(config.lockKey, config.owner, 'PX', Math.max(1_000, config.intervalMs - 1_000), 'NX');
-    if (got !== 'OK') return null;
+    if (!(await deps.streams.leases.lock(config.lockKey, config.owner, Math.max(1_000, config.intervalMs - 1_000)))) return null;
     const deleted: Partial<Record<EventKind, number>> = {};
     for (const kind of EVENT_KINDS) {
       const days = config.days[kind];

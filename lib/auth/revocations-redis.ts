@@ -1,7 +1,7 @@
-// Carries revocation signals between processes over Redis pub/sub: what one process publishes reaches every
-// other process's bus within a round trip. A signal lost while a subscriber is disconnected is covered by the
+// Carries revocation signals between processes over the streams port's notifications (Redis pub/sub): what one
+// process publishes reaches every other process's bus within a round trip. A signal lost while a subscriber is disconnected is covered by the
 // authenticators' cache TTL and realtime's periodic recheck.
-import type { Redis } from 'ioredis';
+import type { Notifications } from '../streams/port.js';
 import type { RevocationBus } from './revocations.js';
 
 const MAX_SUBJECT = 256;
@@ -10,25 +10,18 @@ export interface RevocationBridge {
   close(): Promise<void>;
 }
 
-/** Subscribes `bus` to `channel` on a dedicated connection and forwards its local signals there. */
-export async function bridgeRevocations(bus: RevocationBus, redis: Redis, channel: string, onError: (err: unknown) => void): Promise<RevocationBridge> {
-  const sub = redis.duplicate({ connectionName: 'lightwatch:revocations', lazyConnect: true });
-  sub.on('error', onError);
-  sub.on('message', (ch: string, subject: string) => {
-    if (ch === channel && subject.length > 0 && subject.length <= MAX_SUBJECT) bus.deliver(subject);
+/** Subscribes `bus` to `channel` (a connection of the port's own) and forwards its local signals there. */
+export async function bridgeRevocations(bus: RevocationBus, notifications: Notifications, channel: string, onError: (err: unknown) => void): Promise<RevocationBridge> {
+  const unsubscribe = await notifications.subscribe(channel, (subject) => {
+    if (subject.length > 0 && subject.length <= MAX_SUBJECT) bus.deliver(subject);
   });
-  await sub.connect();
-  await sub.subscribe(channel);
   bus.forward((subject) => {
-    redis.publish(channel, subject).catch(onError);
+    notifications.publish(channel, subject).catch(onError);
   });
   let closing: Promise<void> | undefined;
   return {
     close() {
-      closing ??= sub.quit().then(
-        () => undefined,
-        () => sub.disconnect(),
-      );
+      closing ??= unsubscribe().catch(onError);
       return closing;
     },
   };

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EVENT_KINDS, type EventKind } from '../events/event.js';
 import type { Networks } from '../net/networks.js';
+import type { RedisTopology } from '../streams/redis/connect.js';
 import { envReader, type EnvReader } from './env.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -14,8 +15,12 @@ export interface LightwatchConfig {
   port: number;
   host: string;
   dataDir: string;
-  /** Unset: the all-in-one process starts its own redis-server under dataDir. */
+  /** REDIS_URL. Unset (and no Cluster or Sentinel set): the all-in-one process starts its own redis-server under dataDir. */
   redisUrl: string | undefined;
+  /** Where Redis is: REDIS_URL, REDIS_CLUSTER_NODES, or REDIS_SENTINELS with REDIS_SENTINEL_MASTER (at most one). */
+  redis: RedisTopology | undefined;
+  /** REDIS_MIN_REPLICAS_ACK: replicas that must confirm (`WAIT N`) an append before ingest acknowledges it; 0: the master's reply. */
+  redisMinReplicasAck: number;
   /** `mongodb://…` or a SQLite file path; default `<dataDir>/lightwatch.db`. */
   storeUrl: string;
   bootstrapApiKey: string | undefined;
@@ -75,11 +80,14 @@ export interface LightwatchConfig {
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Readonly<LightwatchConfig> {
   const r = envReader(env);
   const dataDir = resolve(r.str('DATA_DIR', './data'));
+  const redisUrl = r.url('REDIS_URL', ['redis:', 'rediss:']);
   const config: LightwatchConfig = {
     port: r.int('PORT', 8080, 0, 65535),
     host: r.str('HOST', '0.0.0.0'),
     dataDir,
-    redisUrl: r.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl,
+    redis: redisTopology(r, redisUrl),
+    redisMinReplicasAck: r.int('REDIS_MIN_REPLICAS_ACK', 0, 0, 16),
     storeUrl: r.str('STORE_URL', join(dataDir, 'lightwatch.db')),
     bootstrapApiKey: r.optionalStr('BOOTSTRAP_API_KEY'),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -127,6 +135,24 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   };
   r.done();
   return deepFreeze(config);
+}
+
+/** The Redis topology from REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS + REDIS_SENTINEL_MASTER. */
+function redisTopology(r: EnvReader, url: string | undefined): RedisTopology | undefined {
+  const nodes = r.hostPortList('REDIS_CLUSTER_NODES');
+  const sentinels = r.hostPortList('REDIS_SENTINELS');
+  const master = r.optionalStr('REDIS_SENTINEL_MASTER');
+  const set = [url && 'REDIS_URL', nodes && 'REDIS_CLUSTER_NODES', sentinels && 'REDIS_SENTINELS'].filter((x): x is string => typeof x === 'string');
+  if (set.length > 1) {
+    r.problem(`${set.join(' and ')} are both set: choose one Redis topology (one Redis, a Redis Cluster, or a Sentinel set)`);
+    return undefined;
+  }
+  if (sentinels && !master) r.problem('REDIS_SENTINELS is set without REDIS_SENTINEL_MASTER: name the master the sentinels monitor (e.g. REDIS_SENTINEL_MASTER=mymaster)');
+  if (master && !sentinels) r.problem('REDIS_SENTINEL_MASTER is set without REDIS_SENTINELS: list the sentinels as host:port,host:port');
+  if (sentinels && master) return { kind: 'sentinel', sentinels, master };
+  if (nodes) return { kind: 'cluster', nodes };
+  if (url) return { kind: 'single', url };
+  return undefined;
 }
 
 function retentionDays(r: EnvReader): Record<EventKind, number> {

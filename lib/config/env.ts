@@ -20,6 +20,10 @@ export interface EnvReader {
   networks(name: string): Networks | undefined;
   /** A comma-separated list of web origins (`https://app.example.com,http://localhost:3000`); [] when unset. */
   origins(name: string): string[];
+  /** A comma-separated list of host:port (at least one), or undefined when unset. */
+  hostPortList(name: string): Array<{ host: string; port: number }> | undefined;
+  /** Records a problem that involves several variables (name them in the message). */
+  problem(message: string): void;
   /** Throws ConfigError listing every problem found so far. */
   done(): void;
 }
@@ -100,6 +104,27 @@ export function envReader(env: Readonly<Record<string, string | undefined>>): En
         else out.push(origin);
       }
       return out;
+    },
+    hostPortList(name) {
+      const v = raw(name);
+      if (v === undefined) return undefined;
+      const out: Array<{ host: string; port: number }> = [];
+      for (const part of v.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+        const m = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(part);
+        if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+          problems.push(`${name}=${JSON.stringify(v)} is not valid: expected host:port,host:port,… (e.g. redis-1:6379,redis-2:6379), and ${JSON.stringify(part)} is not host:port`);
+          return undefined;
+        }
+        out.push({ host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]) });
+      }
+      if (out.length === 0) {
+        problems.push(`${name}=${JSON.stringify(v)} is not valid: expected host:port,host:port,…`);
+        return undefined;
+      }
+      return out;
+    },
+    problem(message) {
+      problems.push(message);
     },
     done() {
       if (problems.length > 0) throw new ConfigError(problems);

@@ -14,6 +14,7 @@ import { createIdGenerator } from '../../lib/events/ids.js';
 import { encodeBatch, FIELD_EVENTS } from '../../lib/streams/codec.js';
 import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 import { DEFAULT_REALTIME_CONFIG } from '../config.js';
+import { createRedisStreams } from '../../lib/streams/redis/adapter.js';
 import { attachRealtime } from '../server.js';
 import type { Realtime, RealtimeConfig } from '../types.js';
 
@@ -41,7 +42,7 @@ export interface TestServer {
 }
 
 export interface StartOptions {
-  redis: Redis;
+  /** The server's streams port is opened on this Redis and closed with the server. */
   redisUrl: string;
   names: StreamNames;
   config?: Partial<RealtimeConfig>;
@@ -54,9 +55,9 @@ export interface StartOptions {
 export async function startTestServer(o: StartOptions): Promise<TestServer> {
   const app = uWS.App();
   const registry = new Registry();
+  const streams = await createRedisStreams({ topology: { kind: 'single', url: o.redisUrl }, name: 'lw-test-realtime' });
   const realtime = attachRealtime(app, {
-    redis: o.redis,
-    redisUrl: o.redisUrl,
+    streams,
     names: o.names,
     authenticate: o.authenticate ?? testAuthenticate,
     logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
@@ -79,6 +80,7 @@ export async function startTestServer(o: StartOptions): Promise<TestServer> {
       closing ??= (async () => {
         await realtime.close();
         uWS.us_listen_socket_close(listenSocket);
+        await streams.close();
       })();
       return closing;
     },

@@ -17,6 +17,7 @@ import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import { ensureBootstrap } from '../../query/bootstrap.js';
 import { createQueryApi } from '../../query/service.js';
 import { deletePrefix, testRedisUrl, uniquePrefix } from './redis.js';
+import { createRedisStreams } from '../../lib/streams/redis/adapter.js';
 import { attachGateway, type GatewayDeps } from '../../gateway/index.js';
 
 export const TESTBED_ADMIN_KEY = 'lw_testbed_admin_key_0123456789';
@@ -50,12 +51,13 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   const logger = pino({ level: 'silent' });
   const registry = new Registry();
   const redis = new Redis(options.redisUrl ?? testRedisUrl(), { maxRetriesPerRequest: 3 });
+  const streams = await createRedisStreams({ topology: { kind: 'single', url: options.redisUrl ?? testRedisUrl() }, name: 'lw-test-gateway' });
   const names = streamNames(uniquePrefix('gw'), 2);
   const store = await createSqliteStore({ path: ':memory:' });
   await ensureBootstrap(store, { bootstrapApiKey: TESTBED_ADMIN_KEY, now: Date.now });
   const authenticate = createAuthenticator({ store: options.authStore?.(store) ?? store, jwtSecret: TESTBED_JWT_SECRET, cacheTtlMs: options.authCacheTtlMs });
   const ingest: IngestService = createIngestApi({
-    redis,
+    streams,
     names,
     store,
     authenticate,
@@ -103,6 +105,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       await store.close();
       await deletePrefix(redis, names.prefix);
       redis.disconnect();
+      await streams.close();
     },
   };
 }

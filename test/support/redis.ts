@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
+import type { Streams } from '../../lib/streams/port.js';
+import { createRedisStreams } from '../../lib/streams/redis/adapter.js';
 
 export function testRedisUrl(): string {
   return inject('redisUrl');
@@ -24,4 +26,9 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/** The streams port on the test Redis (close it in afterAll). */
+export function newStreams(): Promise<Streams> {
+  return createRedisStreams({ topology: { kind: 'single', url: testRedisUrl() }, name: 'lw-test' });
 }

@@ -1,10 +1,10 @@
 // Child process of the persister crash test: a persister on a SQLite file that SIGKILLs itself right after
 // its Nth store write, before the XACK: the worst moment to die. Configured by environment variables.
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createSqliteStore } from '../../../lib/store/sqlite/store.js';
 import { streamNames } from '../../../lib/streams/partition.js';
+import { createRedisStreams } from '../../../lib/streams/redis/adapter.js';
 import { createPersister } from '../persister.js';
 
 const env = (name: string): string => {
@@ -13,13 +13,12 @@ const env = (name: string): string => {
   return v;
 };
 
-const redis = new Redis(env('LW_REDIS_URL'), { maxRetriesPerRequest: null });
+const streams = await createRedisStreams({ topology: { kind: 'single', url: env('LW_REDIS_URL') }, name: 'lw-crash-persister' });
 const store = await createSqliteStore({ path: env('LW_DB_PATH') });
 const crashAfter = Number(env('LW_CRASH_AFTER_WRITES'));
 let writes = 0;
 const persister = createPersister({
-  redis,
-  redisUrl: env('LW_REDIS_URL'),
+  streams,
   names: streamNames(env('LW_PREFIX'), Number(env('LW_PARTITIONS'))),
   store,
   logger: pino({ level: 'silent' }),

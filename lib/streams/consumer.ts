@@ -1,0 +1,185 @@
+// The one group-consumer loop: read a batch for a consumer group, hand it to a handler, acknowledge, reclaim what
+// dead consumers left pending, back off on failures, stop on abort. The persister, the detector and realtime are
+// handlers of it. A missing group (streams flushed under us) is recreated; after any other failure the consumer's
+// own pending entries are read first again, so nothing delivered and unacknowledged is skipped.
+import type { Logger } from 'pino';
+import { sleep } from '../lifecycle/sleep.js';
+import { NoGroup } from './errors.js';
+import type { GroupReader, StreamRead, Streams } from './port.js';
+
+export interface GroupHandler {
+  /** The streams to read now; may change between reads (a detector's partitions). Empty: wait and ask again. */
+  streams(): readonly string[];
+  /** One read's entries, in stream order. Resolves once they are handled: then the loop acknowledges them (ack 'loop'). */
+  handle(batch: StreamRead[], source: 'read' | 'pending' | 'claim'): Promise<void>;
+  /** After a read that returned nothing (caught up), and while there is nothing to read. */
+  idle?(): void | Promise<void>;
+  /** Before each read: periodic work that must not run concurrently with handling (trim, flush). */
+  beforeRead?(): Promise<void>;
+}
+
+export interface ConsumerLoopOptions {
+  streams: Streams;
+  group: string;
+  consumer: string;
+  handler: GroupHandler;
+  logger: Logger;
+  /** Entries per stream per read; a function for an adaptive count. */
+  count: number | (() => number);
+  blockMs: number;
+  /**
+   * `loop`: acknowledged after handle() resolved; `handler`: the handler acknowledges (a detector, after storing
+   * snapshots); `none`: read with NOACK (realtime: no pending list).
+   */
+  ack: 'loop' | 'handler' | 'none';
+  /** Read this consumer's own pending entries (id 0) before new ones, at start and after a failure. Default: ack !== 'none'. */
+  pendingFirst?: boolean;
+  /** Take over entries pending on other consumers for at least minIdleMs, every everyMs. */
+  reclaim?: { minIdleMs: number; everyMs: number };
+  /** Request the next read while handling the current one (its round trip overlaps the work). */
+  readAhead?: boolean;
+  /** Creates the group on streams that lost it; default ensureGroup(streams, group, '0'). */
+  recreateGroup?(streams: readonly string[]): Promise<void>;
+  /** How long to wait when there is nothing to read (no streams). Default min(50, blockMs). */
+  idleWaitMs?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  now?: () => number;
+}
+
+export interface ConsumerLoop {
+  /** Starts the loop (idempotent). */
+  start(): void;
+  /** Settles once no read is in flight (what a read delivers is pending on us by then). */
+  settled(): Promise<void>;
+  /** Stops reading, lets the batch in hand finish, closes the reader's connections. Idempotent. */
+  close(): Promise<void>;
+  /** Reads answered recently (readiness). */
+  healthy(): boolean;
+}
+
+/** Full jitter between half and all of a capped exponential delay. */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
+  const exp = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(exp / 2 + Math.random() * (exp / 2));
+}
+
+export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
+  const { streams, group, consumer, handler, logger } = o;
+  const now = o.now ?? Date.now;
+  const stop = new AbortController();
+  const pendingFirst = o.pendingFirst ?? o.ack !== 'none';
+  const count = (): number => (typeof o.count === 'function' ? o.count() : o.count);
+  const recreate = (s: readonly string[]): Promise<void> => (o.recreateGroup ? o.recreateGroup(s) : streams.ensureGroup(s, group, '0'));
+  let reader: GroupReader | undefined;
+  let loop: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  let isHealthy = false;
+
+  async function ack(batch: readonly StreamRead[]): Promise<void> {
+    if (o.ack !== 'loop') return;
+    await Promise.all(batch.map(([stream, entries]) => streams.ack(stream, group, entries.map((e) => e[0]))));
+  }
+
+  async function handle(batch: StreamRead[], source: 'read' | 'pending' | 'claim'): Promise<void> {
+    await handler.handle(batch, source);
+    await ack(batch);
+  }
+
+  /** Takes over entries idle on other (dead) consumers and handles them; bounded per pass. */
+  async function reclaim(keys: readonly string[], minIdleMs: number): Promise<void> {
+    for (const stream of keys) {
+      let cursor = '0-0';
+      for (let round = 0; round < 10 && !stop.signal.aborted; round++) {
+        const { next, entries } = await streams.autoclaim(stream, group, consumer, minIdleMs, cursor, count());
+        if (entries.length > 0) {
+          logger.info({ stream, entries: entries.length }, 'reclaimed entries from an idle consumer');
+          await handle([[stream, entries]], 'claim');
+        }
+        if (next === '0-0') break;
+        cursor = next;
+      }
+    }
+  }
+
+  async function run(r: GroupReader): Promise<void> {
+    let ownPending = pendingFirst;
+    let failures = 0;
+    let nextReclaimAt = 0;
+    let ahead: Promise<StreamRead[]> | undefined;
+    while (!stop.signal.aborted) {
+      const keys = handler.streams();
+      try {
+        if (keys.length === 0) {
+          await handler.idle?.();
+          await sleep(o.idleWaitMs ?? Math.min(50, o.blockMs), stop.signal);
+          continue;
+        }
+        if (o.reclaim && now() >= nextReclaimAt) {
+          nextReclaimAt = now() + o.reclaim.everyMs;
+          await reclaim(keys, o.reclaim.minIdleMs);
+        }
+        await handler.beforeRead?.();
+        const request = { group, consumer, streams: keys, count: count(), blockMs: o.blockMs, noAck: o.ack === 'none' };
+        let batch: StreamRead[];
+        if (ownPending) {
+          batch = await streams.readGroup({ ...request, from: '0' });
+          if (batch.length === 0) ownPending = false;
+        } else {
+          const pending = ahead;
+          ahead = undefined;
+          batch = await (pending ?? r.read(request));
+        }
+        isHealthy = true;
+        failures = 0;
+        if (stop.signal.aborted && o.ack === 'handler') break; // a closing detector leaves new entries pending
+        if (batch.length === 0) {
+          await handler.idle?.();
+          continue;
+        }
+        if (o.readAhead && !ownPending && !stop.signal.aborted) {
+          ahead = r.read(request);
+          ahead.catch(() => undefined); // awaited on the next turn; this only marks it handled meanwhile
+        }
+        await handle(batch, ownPending ? 'pending' : 'read');
+      } catch (err) {
+        if (stop.signal.aborted) break;
+        if (err instanceof NoGroup) {
+          // The streams were deleted under us (a flush): recreate the groups and go on.
+          logger.warn({ group }, 'consumer group missing; recreating it');
+          await recreate(keys).catch((e: unknown) => logger.warn({ err: e }, 'recreating the consumer group failed'));
+          continue;
+        }
+        // Whatever was delivered to us and not acknowledged (this batch, one read ahead) is re-read by id 0.
+        ownPending = pendingFirst;
+        ahead = undefined;
+        isHealthy = false;
+        failures++;
+        const delay = backoffMs(failures, o.retryBaseMs ?? 50, o.retryMaxMs ?? 2_000);
+        logger.warn({ err, retryInMs: delay, group }, 'consumer loop error');
+        await sleep(delay, stop.signal);
+      }
+    }
+    await ahead?.catch(() => undefined);
+  }
+
+  return {
+    start() {
+      if (loop || stop.signal.aborted) return;
+      reader = streams.reader(`${group}:${consumer}`);
+      isHealthy = true; // the caller has just talked to Redis (groups); a failed read clears this
+      loop = run(reader);
+    },
+    settled: () => reader?.settled() ?? Promise.resolve(),
+    healthy: () => isHealthy && !stop.signal.aborted,
+    close() {
+      closing ??= (async () => {
+        stop.abort();
+        // Closing the reader interrupts a blocking read at once instead of waiting out its BLOCK.
+        await reader?.close();
+        await loop;
+      })();
+      return closing;
+    },
+  };
+}
