@@ -8,7 +8,7 @@ describe('target dependencies against real Redis and SQLite', () => {
   it("while a parent is down, a dependant's incident is recorded with the reason on its timeline but not notified", async () => {
     const hb = (intervalSec: number) => ({ kind: 'heartbeat' as const, heartbeat: { intervalSec, graceSec: 0 } });
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('switch', hb(2)), makeTarget('app', { ...hb(4), dependsOn: ['tg-switch'] })] });
-    const d = testDetector(bed.redis, bed.store, bed.names, 'solo');
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
     bed.detectors.push(d);
     await d.start();
     await until(() => d.ownedPartitions().length === 4, 5_000, 'all partitions owned');

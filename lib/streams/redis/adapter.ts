@@ -317,7 +317,24 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
 
     leases: {
       async acquire(leaseKey, epochKey, token, ttlMs) {
-        return Number(await run('acquiring a lease', () => client.eval(ACQUIRE_LUA, 2, leaseKey, epochKey, token, String(ttlMs))));
+        if (minReplicas === 0) return Number(await run('acquiring a lease', () => client.eval(ACQUIRE_LUA, 2, leaseKey, epochKey, token, String(ttlMs))));
+        // A lease and its epoch lost in a failover would let a second owner take the partition with the same
+        // epoch, defeating the fence: the lease counts only once N replicas hold it.
+        const { replies, tails } = await pipelined(
+          [leaseKey],
+          (k) => k,
+          (p) => void p.eval(ACQUIRE_LUA, 2, leaseKey, epochKey, token, String(ttlMs)),
+          'acquiring a lease',
+          (p) => void p.call('WAIT', String(minReplicas), String(waitMs)),
+        );
+        const [err, epoch] = replies[0] as Reply;
+        if (err) throw fail(err, 'acquiring a lease');
+        const [waitErr, acked] = tails[0] as Reply;
+        if (Number(epoch) > 0 && (waitErr || Number(acked) < minReplicas)) {
+          await client.eval(RELEASE_LUA, 1, leaseKey, token).catch(() => undefined);
+          return 0;
+        }
+        return Number(epoch);
       },
       async renew(keys, token, ttlMs) {
         const { replies } = await pipelined(keys, (k) => k, (p, k) => void p.eval(RENEW_LUA, 1, k, token, String(ttlMs)), 'renewing leases');
