@@ -101,7 +101,7 @@ describe('persister', () => {
 
   it('writes metric batches to the series store as series, idempotently on replay, and counts the outcomes', async () => {
     await setup(4);
-    const appender = createAppender({ redis, names });
+    const appender = createAppender({ streams, names });
     const series = Array.from({ length: 50 }, (_, k) => ({
       target: `host-${k % 7}`,
       labels: { __name__: 'node_load1', instance: `host-${k % 7}`, cpu: String(k) },
