@@ -4,6 +4,10 @@ import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import { eventsPageToJson, seriesToJson } from '../lib/api/event-wire.js';
 import { apiCallFromHttp } from '../lib/api/routes.js';
+import { errorBody, statusOf } from '../lib/prom/params.js';
+import { PROM_BASE, promRequestFromHttp, PromRouteError } from '../lib/prom/routes.js';
+import { PromQLError } from '../lib/promql/errors.js';
+import { isLightwatchError } from '../lib/errors/errors.js';
 import { startBody } from '../lib/http/body.js';
 import type { Cors } from '../lib/http/cors.js';
 import { decodeUtf8 } from '../lib/text/utf8.js';
@@ -29,6 +33,28 @@ function paramsOf(query: URLSearchParams): Record<string, string[]> {
 }
 
 export function attachApiRoutes(app: TemplatedApp, deps: ApiRouteDeps): void {
+  /** /api/prom: Prometheus's API, answered in its own shapes, errors included. Returns the status sent. */
+  async function answerProm(res: HttpResponse, state: ReturnType<typeof trackAbort>, req: GatewayRequest, raw: Buffer, headers: Record<string, string>): Promise<number> {
+    const ctx = { requestId: req.requestId, credential: req.credential };
+    try {
+      const out = await deps.query.prometheus(promRequestFromHttp(req.method, req.url, req.query, raw, req.headers), ctx);
+      send(res, state, out.httpStatus, Buffer.from(out.body), { ...headers, ...out.headers, 'content-type': out.contentType });
+      return out.httpStatus;
+    } catch (err) {
+      const [status, type] =
+        err instanceof PromRouteError
+          ? [err.status, err.status === 404 ? 'not_found' : 'bad_data']
+          : err instanceof PromQLError
+            ? [statusOf(err.errorType), err.errorType]
+            : isLightwatchError(err)
+              ? [err.httpStatus, err.httpStatus === 503 ? 'unavailable' : err.httpStatus < 500 ? 'bad_data' : 'internal']
+              : [500, 'internal'];
+      if (status >= 500) deps.logger.error({ err, requestId: req.requestId, url: req.url }, 'prometheus api request failed');
+      send(res, state, status, errorBody(type, err instanceof Error ? err.message : String(err)), { ...headers, 'content-type': 'application/json' });
+      return status;
+    }
+  }
+
   const openApiJson = JSON.stringify(deps.openApiDocument);
   const handle = (res: HttpResponse, req: GatewayRequest): Promise<void> => {
     const state = trackAbort(res);
@@ -54,6 +80,11 @@ export function attachApiRoutes(app: TemplatedApp, deps: ApiRouteDeps): void {
         // Refused like /ingest refuses it: decoding would store U+FFFD in place of what the client sent.
         const body = hasBody ? decodeUtf8(raw, 'request body') : '';
         if (state.aborted) return;
+        if (req.url === PROM_BASE || req.url.startsWith(`${PROM_BASE}/`)) {
+          route = 'api_prom';
+          status = await answerProm(res, state, req, hasBody ? raw : Buffer.alloc(0), headers);
+          return;
+        }
         const call = apiCallFromHttp(req.method, req.url, paramsOf(req.query), body);
         route = call.type === 'events' ? `api_${call.collection}` : call.type === 'resource' ? `api_${call.request.resource}` : `api_${call.type}`;
         switch (call.type) {

@@ -19,6 +19,8 @@ import { adminHandlers } from './admin.js';
 import { channelHandlers } from './channels.js';
 import type { HandlerTable, ServiceContext } from './context.js';
 import { metricSeries, queryEvents } from './events.js';
+import { prometheusApi, promError } from './prom.js';
+import { createEngine } from '../lib/promql/engine.js';
 import { incidentHandlers } from './incidents.js';
 import { ruleHandlers } from './rules.js';
 import { targetHandlers } from './targets.js';
@@ -66,7 +68,19 @@ export function createQueryApi(deps: QueryApiDeps): QueryApi {
     return principal;
   }
 
+  const engine = createEngine();
+
   return {
+    async prometheus(request, call) {
+      let principal: Principal;
+      try {
+        principal = await authorize(call, 'read');
+      } catch (err) {
+        return promError(err);
+      }
+      return prometheusApi({ metrics: deps.store.metrics, engine, now }, principal, request);
+    },
+
     async queryEvents(request, call) {
       return queryEvents(ctx, await authorize(call, 'read'), request);
     },

@@ -1,5 +1,6 @@
 // The OpenAPI document, the router and the validators agree: every route the router accepts is documented
 // and every documented operation is accepted; every $ref resolves.
+import { PROM_BASE, PROM_PATHS, promRequestFromHttp, PromRouteError } from '../prom/routes.js';
 import { describe, expect, it } from 'vitest';
 import { EVENT_COLLECTIONS } from './params.js';
 import { openApiDocument } from './openapi.js';
@@ -29,12 +30,21 @@ describe('OpenAPI document', () => {
       ...Object.keys(EVENT_COLLECTIONS).map((c) => `GET /api/${c}`),
       'GET /api/metrics/series',
       'GET /api/openapi.json',
+      ...PROM_PATHS.flatMap((p) => p.methods.map((m) => `${m} ${p.path}`)),
     ]);
     expect([...documented()].sort()).toEqual([...accepted].sort());
   });
 
   it('has every documented operation accepted by the router, and the rest of each path refused', () => {
     for (const [path, item] of Object.entries(doc.paths)) {
+      if (path.startsWith(PROM_BASE)) {
+        for (const m of METHODS) {
+          const call = (): unknown => promRequestFromHttp(m.toUpperCase(), path.replace('{name}', 'job'), new URLSearchParams(), Buffer.alloc(0), {});
+          if (item[m]) expect(call, `${m} ${path}`).not.toThrow();
+          else expect(call, `${m} ${path}`).toThrow(PromRouteError);
+        }
+        continue;
+      }
       const concrete = path.replace('{id}', 'x1');
       const params = path === '/api/metrics/series' ? { name: 'cpu' } : {};
       for (const m of METHODS) {

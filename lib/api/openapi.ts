@@ -7,6 +7,18 @@ import { SCOPES } from '../auth/principal.js';
 import { TARGET_STATES } from '../board/state.js';
 import { COMMON_EVENT_PARAMS, DEFAULT_LIMIT, EVENT_COLLECTIONS, KIND_FILTERS, MAX_LIMIT, MAX_SERIES_POINTS } from './params.js';
 import { OPENAPI_PATH, RESOURCE_ROUTES, routePath, SERIES_PATH, type ResourceRoute } from './routes.js';
+import { PROM_PATHS } from '../prom/routes.js';
+
+const PROM_SUMMARY: Record<string, string> = {
+  query: 'PromQL instant query (query, time, timeout)',
+  query_range: 'PromQL range query (query, start, end, step, timeout)',
+  series: 'Series matching match[] selectors between start and end',
+  labels: 'Label names (optionally of series matching match[])',
+  label_values: 'Values of one label (optionally of series matching match[])',
+  metadata: 'Type and unit per metric name (metric, limit)',
+  buildinfo: 'Build information (the Prometheus version whose API this follows)',
+  read: 'Prometheus remote_read (snappy protobuf ReadRequest, SAMPLES response)',
+};
 import { channelBody, channelPreviewBody, channelTestBody } from '../channels/schema.js';
 import { statusPageBody } from './status-page-schema.js';
 import { ackBody, instantSchema, keyBody, loginBody, maintenanceBody, ruleBody, silenceBody, targetBody, tenantBody, userBody } from './schemas.js';
@@ -346,6 +358,26 @@ function eventPaths(): Json {
       responses: { '200': { description: 'The series', content: { 'application/json': { schema: ref('Series') } } }, ...errs('400', '401', '403') },
     },
   };
+  const promError = { description: 'Prometheus error `{"status":"error","errorType":"bad_data"|"execution"|"timeout"|…,"error":"…"}`', content: { 'application/json': { schema: { type: 'object' } } } };
+  for (const p of PROM_PATHS) {
+    const item: Record<string, unknown> = {};
+    for (const m of p.methods) {
+      item[m.toLowerCase()] = {
+        operationId: `prom_${p.endpoint}_${m.toLowerCase()}`,
+        tags: ['prometheus'],
+        summary: PROM_SUMMARY[p.endpoint] ?? p.endpoint,
+        description:
+          'Prometheus HTTP API (point Grafana\'s Prometheus data source at `/api/prom` with the API key as bearer or Basic password): Prometheus\'s parameters (times as RFC 3339 or unix seconds, steps as durations or seconds; POST takes them as a form), response JSON and errors. Tenant from the credential. Needs the read scope.',
+        security: readSecurity,
+        'x-lightwatch-scope': 'read',
+        responses:
+          p.endpoint === 'read'
+            ? { '200': { description: 'Snappy-compressed protobuf ReadResponse (SAMPLES)', content: { 'application/x-protobuf': { schema: { type: 'string', format: 'binary' } } } }, '400': { description: 'Malformed ReadRequest' }, '401': promError, '403': promError }
+            : { '200': { description: '`{"status":"success","data":…}`', content: { 'application/json': { schema: { type: 'object' } } } }, '400': promError, '401': promError, '403': promError, '422': promError, '503': promError },
+      };
+    }
+    out[p.path] = item;
+  }
   out[OPENAPI_PATH] = {
     get: { operationId: 'openApiDocument', tags: ['meta'], summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } } } },
   };

@@ -5,6 +5,8 @@ import type { PushEventsRequest, PushRequest, PushResponse } from '../../proto/g
 import type {
   MetricSeriesRequest,
   MetricSeriesResponse,
+  PromRequest,
+  PromResponse,
   QueryEventsRequest,
   QueryEventsResponse,
   ResourceRequest,
@@ -26,4 +28,6 @@ export interface QueryApi {
   queryEvents(request: QueryEventsRequest, ctx: CallContext): Promise<QueryEventsResponse>;
   metricSeries(request: MetricSeriesRequest, ctx: CallContext): Promise<MetricSeriesResponse>;
   resource(request: ResourceRequest, ctx: CallContext): Promise<ResourceResponse>;
+  /** The Prometheus HTTP API: always answers (Prometheus's error shape in the body), throws only when broken. */
+  prometheus(request: PromRequest, ctx: CallContext): Promise<PromResponse>;
 }

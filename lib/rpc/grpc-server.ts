@@ -69,6 +69,7 @@ export function queryServiceImplementation(api: QueryApi): QueryServiceServer {
     queryEvents: unary((req, ctx) => api.queryEvents(req, ctx)),
     metricSeries: unary((req, ctx) => api.metricSeries(req, ctx)),
     resource: unary((req, ctx) => api.resource(req, ctx)),
+    prometheus: unary((req, ctx) => api.prometheus(req, ctx)),
   };
 }
 

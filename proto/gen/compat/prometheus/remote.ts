@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { MetricMetadata, TimeSeries } from "./types.js";
+import { LabelMatcher, MetricMetadata, ReadHints, TimeSeries } from "./types.js";
 
 export const protobufPackage = "prometheus";
 
@@ -14,12 +14,72 @@ export const protobufFileName = "compat/prometheus/remote.proto";
 
 /**
  * Prometheus remote_write 1.0 request, from prometheus/prometheus prompb/remote.proto (Apache-2.0,
- * Copyright 2016 Prometheus Team). Remote read messages left out; gogoproto options removed.
+ * Copyright 2016 Prometheus Team), with the remote_read messages; gogoproto options removed.
  */
 
 export interface WriteRequest {
   timeseries: TimeSeries[];
   metadata: MetricMetadata[];
+}
+
+/** ReadRequest represents a remote read request. */
+export interface ReadRequest {
+  queries: Query[];
+  /** accepted_response_types allows negotiating the content type of the response. Empty means SAMPLES. */
+  acceptedResponseTypes: ReadRequest_ResponseType[];
+}
+
+export enum ReadRequest_ResponseType {
+  /** SAMPLES - Server will return a single ReadResponse message with matched series that includes list of raw samples. */
+  SAMPLES = 0,
+  /** STREAMED_XOR_CHUNKS - Server will stream a delimited ChunkedReadResponse message (not served by Lightwatch). */
+  STREAMED_XOR_CHUNKS = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function readRequest_ResponseTypeFromJSON(object: any): ReadRequest_ResponseType {
+  switch (object) {
+    case 0:
+    case "SAMPLES":
+      return ReadRequest_ResponseType.SAMPLES;
+    case 1:
+    case "STREAMED_XOR_CHUNKS":
+      return ReadRequest_ResponseType.STREAMED_XOR_CHUNKS;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ReadRequest_ResponseType.UNRECOGNIZED;
+  }
+}
+
+export function readRequest_ResponseTypeToJSON(object: ReadRequest_ResponseType): string {
+  switch (object) {
+    case ReadRequest_ResponseType.SAMPLES:
+      return "SAMPLES";
+    case ReadRequest_ResponseType.STREAMED_XOR_CHUNKS:
+      return "STREAMED_XOR_CHUNKS";
+    case ReadRequest_ResponseType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** ReadResponse is a response when response_type equals SAMPLES. */
+export interface ReadResponse {
+  /** In same order as the request's queries. */
+  results: QueryResult[];
+}
+
+export interface Query {
+  startTimestampMs: string;
+  endTimestampMs: string;
+  matchers: LabelMatcher[];
+  hints?: ReadHints | undefined;
+}
+
+export interface QueryResult {
+  /** Samples within a time series must be ordered by time. */
+  timeseries: TimeSeries[];
 }
 
 function createBaseWriteRequest(): WriteRequest {
@@ -111,6 +171,378 @@ export const WriteRequest: MessageFns<WriteRequest> = {
   },
 };
 
+function createBaseReadRequest(): ReadRequest {
+  return { queries: [], acceptedResponseTypes: [] };
+}
+
+export const ReadRequest: MessageFns<ReadRequest> = {
+  encode(message: ReadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.queries) {
+      Query.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.acceptedResponseTypes.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.acceptedResponseTypes) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queries.push(Query.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.acceptedResponseTypes.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.acceptedResponseTypes.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadRequest {
+    return {
+      queries: globalThis.Array.isArray(object?.queries) ? object.queries.map((e: any) => Query.fromJSON(e)) : [],
+      acceptedResponseTypes: globalThis.Array.isArray(object?.acceptedResponseTypes)
+        ? object.acceptedResponseTypes.map((e: any) => readRequest_ResponseTypeFromJSON(e))
+        : globalThis.Array.isArray(object?.accepted_response_types)
+        ? object.accepted_response_types.map((e: any) => readRequest_ResponseTypeFromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReadRequest): unknown {
+    const obj: any = {};
+    if (message.queries?.length) {
+      obj.queries = message.queries.map((e) => Query.toJSON(e));
+    }
+    if (message.acceptedResponseTypes?.length) {
+      obj.acceptedResponseTypes = message.acceptedResponseTypes.map((e) => readRequest_ResponseTypeToJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadRequest>, I>>(base?: I): ReadRequest {
+    return ReadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadRequest>, I>>(object: I): ReadRequest {
+    const message = createBaseReadRequest();
+    message.queries = object.queries?.map((e) => Query.fromPartial(e)) || [];
+    message.acceptedResponseTypes = object.acceptedResponseTypes?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseReadResponse(): ReadResponse {
+  return { results: [] };
+}
+
+export const ReadResponse: MessageFns<ReadResponse> = {
+  encode(message: ReadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      QueryResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(QueryResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results) ? object.results.map((e: any) => QueryResult.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ReadResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => QueryResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadResponse>, I>>(base?: I): ReadResponse {
+    return ReadResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadResponse>, I>>(object: I): ReadResponse {
+    const message = createBaseReadResponse();
+    message.results = object.results?.map((e) => QueryResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseQuery(): Query {
+  return { startTimestampMs: "0", endTimestampMs: "0", matchers: [], hints: undefined };
+}
+
+export const Query: MessageFns<Query> = {
+  encode(message: Query, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.startTimestampMs !== "0") {
+      writer.uint32(8).int64(message.startTimestampMs);
+    }
+    if (message.endTimestampMs !== "0") {
+      writer.uint32(16).int64(message.endTimestampMs);
+    }
+    for (const v of message.matchers) {
+      LabelMatcher.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.hints !== undefined) {
+      ReadHints.encode(message.hints, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Query {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuery();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.startTimestampMs = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.endTimestampMs = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.matchers.push(LabelMatcher.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.hints = ReadHints.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Query {
+    return {
+      startTimestampMs: isSet(object.startTimestampMs)
+        ? globalThis.String(object.startTimestampMs)
+        : isSet(object.start_timestamp_ms)
+        ? globalThis.String(object.start_timestamp_ms)
+        : "0",
+      endTimestampMs: isSet(object.endTimestampMs)
+        ? globalThis.String(object.endTimestampMs)
+        : isSet(object.end_timestamp_ms)
+        ? globalThis.String(object.end_timestamp_ms)
+        : "0",
+      matchers: globalThis.Array.isArray(object?.matchers)
+        ? object.matchers.map((e: any) => LabelMatcher.fromJSON(e))
+        : [],
+      hints: isSet(object.hints) ? ReadHints.fromJSON(object.hints) : undefined,
+    };
+  },
+
+  toJSON(message: Query): unknown {
+    const obj: any = {};
+    if (message.startTimestampMs !== "0") {
+      obj.startTimestampMs = message.startTimestampMs;
+    }
+    if (message.endTimestampMs !== "0") {
+      obj.endTimestampMs = message.endTimestampMs;
+    }
+    if (message.matchers?.length) {
+      obj.matchers = message.matchers.map((e) => LabelMatcher.toJSON(e));
+    }
+    if (message.hints !== undefined) {
+      obj.hints = ReadHints.toJSON(message.hints);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Query>, I>>(base?: I): Query {
+    return Query.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Query>, I>>(object: I): Query {
+    const message = createBaseQuery();
+    message.startTimestampMs = object.startTimestampMs ?? "0";
+    message.endTimestampMs = object.endTimestampMs ?? "0";
+    message.matchers = object.matchers?.map((e) => LabelMatcher.fromPartial(e)) || [];
+    message.hints = (object.hints !== undefined && object.hints !== null)
+      ? ReadHints.fromPartial(object.hints)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueryResult(): QueryResult {
+  return { timeseries: [] };
+}
+
+export const QueryResult: MessageFns<QueryResult> = {
+  encode(message: QueryResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.timeseries) {
+      TimeSeries.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueryResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueryResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.timeseries.push(TimeSeries.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueryResult {
+    return {
+      timeseries: globalThis.Array.isArray(object?.timeseries)
+        ? object.timeseries.map((e: any) => TimeSeries.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: QueryResult): unknown {
+    const obj: any = {};
+    if (message.timeseries?.length) {
+      obj.timeseries = message.timeseries.map((e) => TimeSeries.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QueryResult>, I>>(base?: I): QueryResult {
+    return QueryResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QueryResult>, I>>(object: I): QueryResult {
+    const message = createBaseQueryResult();
+    message.timeseries = object.timeseries?.map((e) => TimeSeries.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
@@ -123,6 +555,10 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

@@ -194,6 +194,75 @@ export interface Label {
   value: string;
 }
 
+/** Matcher specifies a rule, which can match or set of labels or not. */
+export interface LabelMatcher {
+  type: LabelMatcher_Type;
+  name: string;
+  value: string;
+}
+
+export enum LabelMatcher_Type {
+  EQ = 0,
+  NEQ = 1,
+  RE = 2,
+  NRE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function labelMatcher_TypeFromJSON(object: any): LabelMatcher_Type {
+  switch (object) {
+    case 0:
+    case "EQ":
+      return LabelMatcher_Type.EQ;
+    case 1:
+    case "NEQ":
+      return LabelMatcher_Type.NEQ;
+    case 2:
+    case "RE":
+      return LabelMatcher_Type.RE;
+    case 3:
+    case "NRE":
+      return LabelMatcher_Type.NRE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return LabelMatcher_Type.UNRECOGNIZED;
+  }
+}
+
+export function labelMatcher_TypeToJSON(object: LabelMatcher_Type): string {
+  switch (object) {
+    case LabelMatcher_Type.EQ:
+      return "EQ";
+    case LabelMatcher_Type.NEQ:
+      return "NEQ";
+    case LabelMatcher_Type.RE:
+      return "RE";
+    case LabelMatcher_Type.NRE:
+      return "NRE";
+    case LabelMatcher_Type.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export interface ReadHints {
+  /** Query step size in milliseconds. */
+  stepMs: string;
+  /** String representation of surrounding function or aggregation. */
+  func: string;
+  /** Start time in milliseconds. */
+  startMs: string;
+  /** End time in milliseconds. */
+  endMs: string;
+  /** List of label names used in aggregation. */
+  grouping: string[];
+  /** Indicate whether it is without or by. */
+  by: boolean;
+  /** Range vector selector range in milliseconds. */
+  rangeMs: string;
+}
+
 function createBaseMetricMetadata(): MetricMetadata {
   return { type: 0, metricFamilyName: "", help: "", unit: "" };
 }
@@ -1258,6 +1327,290 @@ export const Label: MessageFns<Label> = {
     const message = createBaseLabel();
     message.name = object.name ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLabelMatcher(): LabelMatcher {
+  return { type: 0, name: "", value: "" };
+}
+
+export const LabelMatcher: MessageFns<LabelMatcher> = {
+  encode(message: LabelMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.value !== "") {
+      writer.uint32(26).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabelMatcher {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabelMatcher();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LabelMatcher {
+    return {
+      type: isSet(object.type) ? labelMatcher_TypeFromJSON(object.type) : 0,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LabelMatcher): unknown {
+    const obj: any = {};
+    if (message.type !== 0) {
+      obj.type = labelMatcher_TypeToJSON(message.type);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LabelMatcher>, I>>(base?: I): LabelMatcher {
+    return LabelMatcher.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LabelMatcher>, I>>(object: I): LabelMatcher {
+    const message = createBaseLabelMatcher();
+    message.type = object.type ?? 0;
+    message.name = object.name ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseReadHints(): ReadHints {
+  return { stepMs: "0", func: "", startMs: "0", endMs: "0", grouping: [], by: false, rangeMs: "0" };
+}
+
+export const ReadHints: MessageFns<ReadHints> = {
+  encode(message: ReadHints, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stepMs !== "0") {
+      writer.uint32(8).int64(message.stepMs);
+    }
+    if (message.func !== "") {
+      writer.uint32(18).string(message.func);
+    }
+    if (message.startMs !== "0") {
+      writer.uint32(24).int64(message.startMs);
+    }
+    if (message.endMs !== "0") {
+      writer.uint32(32).int64(message.endMs);
+    }
+    for (const v of message.grouping) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.by !== false) {
+      writer.uint32(48).bool(message.by);
+    }
+    if (message.rangeMs !== "0") {
+      writer.uint32(56).int64(message.rangeMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadHints {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadHints();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.stepMs = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.func = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.startMs = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.endMs = reader.int64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.grouping.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.by = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rangeMs = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadHints {
+    return {
+      stepMs: isSet(object.stepMs)
+        ? globalThis.String(object.stepMs)
+        : isSet(object.step_ms)
+        ? globalThis.String(object.step_ms)
+        : "0",
+      func: isSet(object.func) ? globalThis.String(object.func) : "",
+      startMs: isSet(object.startMs)
+        ? globalThis.String(object.startMs)
+        : isSet(object.start_ms)
+        ? globalThis.String(object.start_ms)
+        : "0",
+      endMs: isSet(object.endMs)
+        ? globalThis.String(object.endMs)
+        : isSet(object.end_ms)
+        ? globalThis.String(object.end_ms)
+        : "0",
+      grouping: globalThis.Array.isArray(object?.grouping)
+        ? object.grouping.map((e: any) => globalThis.String(e))
+        : [],
+      by: isSet(object.by) ? globalThis.Boolean(object.by) : false,
+      rangeMs: isSet(object.rangeMs)
+        ? globalThis.String(object.rangeMs)
+        : isSet(object.range_ms)
+        ? globalThis.String(object.range_ms)
+        : "0",
+    };
+  },
+
+  toJSON(message: ReadHints): unknown {
+    const obj: any = {};
+    if (message.stepMs !== "0") {
+      obj.stepMs = message.stepMs;
+    }
+    if (message.func !== "") {
+      obj.func = message.func;
+    }
+    if (message.startMs !== "0") {
+      obj.startMs = message.startMs;
+    }
+    if (message.endMs !== "0") {
+      obj.endMs = message.endMs;
+    }
+    if (message.grouping?.length) {
+      obj.grouping = message.grouping;
+    }
+    if (message.by !== false) {
+      obj.by = message.by;
+    }
+    if (message.rangeMs !== "0") {
+      obj.rangeMs = message.rangeMs;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReadHints>, I>>(base?: I): ReadHints {
+    return ReadHints.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReadHints>, I>>(object: I): ReadHints {
+    const message = createBaseReadHints();
+    message.stepMs = object.stepMs ?? "0";
+    message.func = object.func ?? "";
+    message.startMs = object.startMs ?? "0";
+    message.endMs = object.endMs ?? "0";
+    message.grouping = object.grouping?.map((e) => e) || [];
+    message.by = object.by ?? false;
+    message.rangeMs = object.rangeMs ?? "0";
     return message;
   },
 };

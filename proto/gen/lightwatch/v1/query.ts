@@ -29,6 +29,37 @@ export const protobufFileName = "lightwatch/v1/query.proto";
  * resources. Credentials travel in metadata (`authorization`), request ids in `x-request-id`.
  */
 
+export interface PromParam {
+  name: string;
+  value: string;
+}
+
+export interface PromRequest {
+  /** query, query_range, series, labels, label_values, metadata, buildinfo, read */
+  endpoint: string;
+  /** URL query and form parameters in order; names repeat (match[]). */
+  params: PromParam[];
+  /** label_values: the label name from the path. */
+  labelName: string;
+  /** read: the snappy-compressed protobuf ReadRequest. */
+  body: Buffer;
+  /** read: Content-Encoding and Content-Type as sent. */
+  contentEncoding: string;
+  contentType: string;
+}
+
+export interface PromResponse {
+  httpStatus: number;
+  contentType: string;
+  body: Buffer;
+  headers: { [key: string]: string };
+}
+
+export interface PromResponse_HeadersEntry {
+  key: string;
+  value: string;
+}
+
 export interface QueryEventsRequest {
   /** log | metric | security | heartbeat | check | incident */
   kind: string;
@@ -108,6 +139,492 @@ export interface ResourceResponse {
   /** 200 or 201 (created); errors travel as gRPC status. */
   httpStatus: number;
 }
+
+function createBasePromParam(): PromParam {
+  return { name: "", value: "" };
+}
+
+export const PromParam: MessageFns<PromParam> = {
+  encode(message: PromParam, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PromParam {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePromParam();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PromParam {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PromParam): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PromParam>, I>>(base?: I): PromParam {
+    return PromParam.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PromParam>, I>>(object: I): PromParam {
+    const message = createBasePromParam();
+    message.name = object.name ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePromRequest(): PromRequest {
+  return { endpoint: "", params: [], labelName: "", body: Buffer.alloc(0), contentEncoding: "", contentType: "" };
+}
+
+export const PromRequest: MessageFns<PromRequest> = {
+  encode(message: PromRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.endpoint !== "") {
+      writer.uint32(10).string(message.endpoint);
+    }
+    for (const v of message.params) {
+      PromParam.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.labelName !== "") {
+      writer.uint32(26).string(message.labelName);
+    }
+    if (message.body.length !== 0) {
+      writer.uint32(34).bytes(message.body);
+    }
+    if (message.contentEncoding !== "") {
+      writer.uint32(42).string(message.contentEncoding);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(50).string(message.contentType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PromRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePromRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.endpoint = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.params.push(PromParam.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.labelName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.body = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.contentEncoding = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PromRequest {
+    return {
+      endpoint: isSet(object.endpoint) ? globalThis.String(object.endpoint) : "",
+      params: globalThis.Array.isArray(object?.params) ? object.params.map((e: any) => PromParam.fromJSON(e)) : [],
+      labelName: isSet(object.labelName)
+        ? globalThis.String(object.labelName)
+        : isSet(object.label_name)
+        ? globalThis.String(object.label_name)
+        : "",
+      body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
+      contentEncoding: isSet(object.contentEncoding)
+        ? globalThis.String(object.contentEncoding)
+        : isSet(object.content_encoding)
+        ? globalThis.String(object.content_encoding)
+        : "",
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+    };
+  },
+
+  toJSON(message: PromRequest): unknown {
+    const obj: any = {};
+    if (message.endpoint !== "") {
+      obj.endpoint = message.endpoint;
+    }
+    if (message.params?.length) {
+      obj.params = message.params.map((e) => PromParam.toJSON(e));
+    }
+    if (message.labelName !== "") {
+      obj.labelName = message.labelName;
+    }
+    if (message.body.length !== 0) {
+      obj.body = base64FromBytes(message.body);
+    }
+    if (message.contentEncoding !== "") {
+      obj.contentEncoding = message.contentEncoding;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PromRequest>, I>>(base?: I): PromRequest {
+    return PromRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PromRequest>, I>>(object: I): PromRequest {
+    const message = createBasePromRequest();
+    message.endpoint = object.endpoint ?? "";
+    message.params = object.params?.map((e) => PromParam.fromPartial(e)) || [];
+    message.labelName = object.labelName ?? "";
+    message.body = object.body ?? Buffer.alloc(0);
+    message.contentEncoding = object.contentEncoding ?? "";
+    message.contentType = object.contentType ?? "";
+    return message;
+  },
+};
+
+function createBasePromResponse(): PromResponse {
+  return { httpStatus: 0, contentType: "", body: Buffer.alloc(0), headers: {} };
+}
+
+export const PromResponse: MessageFns<PromResponse> = {
+  encode(message: PromResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.httpStatus !== 0) {
+      writer.uint32(8).int32(message.httpStatus);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(18).string(message.contentType);
+    }
+    if (message.body.length !== 0) {
+      writer.uint32(26).bytes(message.body);
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
+      PromResponse_HeadersEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PromResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePromResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.httpStatus = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.body = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = PromResponse_HeadersEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.headers[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PromResponse {
+    return {
+      httpStatus: isSet(object.httpStatus)
+        ? globalThis.Number(object.httpStatus)
+        : isSet(object.http_status)
+        ? globalThis.Number(object.http_status)
+        : 0,
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
+      headers: isObject(object.headers)
+        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: PromResponse): unknown {
+    const obj: any = {};
+    if (message.httpStatus !== 0) {
+      obj.httpStatus = Math.round(message.httpStatus);
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.body.length !== 0) {
+      obj.body = base64FromBytes(message.body);
+    }
+    if (message.headers) {
+      const entries = globalThis.Object.entries(message.headers) as [string, string][];
+      if (entries.length > 0) {
+        obj.headers = {};
+        entries.forEach(([k, v]) => {
+          obj.headers[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PromResponse>, I>>(base?: I): PromResponse {
+    return PromResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PromResponse>, I>>(object: I): PromResponse {
+    const message = createBasePromResponse();
+    message.httpStatus = object.httpStatus ?? 0;
+    message.contentType = object.contentType ?? "";
+    message.body = object.body ?? Buffer.alloc(0);
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBasePromResponse_HeadersEntry(): PromResponse_HeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const PromResponse_HeadersEntry: MessageFns<PromResponse_HeadersEntry> = {
+  encode(message: PromResponse_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PromResponse_HeadersEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePromResponse_HeadersEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PromResponse_HeadersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PromResponse_HeadersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PromResponse_HeadersEntry>, I>>(base?: I): PromResponse_HeadersEntry {
+    return PromResponse_HeadersEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PromResponse_HeadersEntry>, I>>(object: I): PromResponse_HeadersEntry {
+    const message = createBasePromResponse_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
 
 function createBaseQueryEventsRequest(): QueryEventsRequest {
   return {
@@ -1494,6 +2011,19 @@ export const QueryServiceService = {
     responseSerialize: (value: ResourceResponse): Buffer => Buffer.from(ResourceResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResourceResponse => ResourceResponse.decode(value),
   },
+  /**
+   * The Prometheus HTTP API under /api/prom (query, query_range, series, labels, label values, metadata,
+   * buildinfo, remote_read): the service answers with Prometheus's own status codes, JSON and error shape.
+   */
+  prometheus: {
+    path: "/lightwatch.v1.QueryService/Prometheus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PromRequest): Buffer => Buffer.from(PromRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PromRequest => PromRequest.decode(value),
+    responseSerialize: (value: PromResponse): Buffer => Buffer.from(PromResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PromResponse => PromResponse.decode(value),
+  },
 } as const;
 
 export interface QueryServiceServer extends UntypedServiceImplementation {
@@ -1504,6 +2034,11 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
    * silences, maintenance, tenants, keys, users, auth). Bodies are JSON validated by the service.
    */
   resource: handleUnaryCall<ResourceRequest, ResourceResponse>;
+  /**
+   * The Prometheus HTTP API under /api/prom (query, query_range, series, labels, label values, metadata,
+   * buildinfo, remote_read): the service answers with Prometheus's own status codes, JSON and error shape.
+   */
+  prometheus: handleUnaryCall<PromRequest, PromResponse>;
 }
 
 export interface QueryServiceClient extends Client {
@@ -1556,6 +2091,25 @@ export interface QueryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResourceResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The Prometheus HTTP API under /api/prom (query, query_range, series, labels, label values, metadata,
+   * buildinfo, remote_read): the service answers with Prometheus's own status codes, JSON and error shape.
+   */
+  prometheus(
+    request: PromRequest,
+    callback: (error: ServiceError | null, response: PromResponse) => void,
+  ): ClientUnaryCall;
+  prometheus(
+    request: PromRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PromResponse) => void,
+  ): ClientUnaryCall;
+  prometheus(
+    request: PromRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PromResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const QueryServiceClient = makeGenericClientConstructor(
@@ -1566,6 +2120,14 @@ export const QueryServiceClient = makeGenericClientConstructor(
   service: typeof QueryServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
