@@ -6,7 +6,7 @@ import { isLightwatchError } from '../lib/errors/errors.js';
 import type { Engine } from '../lib/promql/engine.js';
 import { validateRangeParams } from '../lib/promql/engine.js';
 import { PromQLError } from '../lib/promql/errors.js';
-import { isStaleNaN, STALE_NAN, TooManySamplesError, type LabelMatcher } from '../lib/promql/querier.js';
+import { isStaleNaN, STALE_NAN, SampleLimitError, type LabelMatcher } from '../lib/promql/querier.js';
 import { toApiData } from '../lib/promql/result.js';
 import { badData, checkLabelName, errorBody, MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseMatchSets, parseTime, statusOf, successBody } from '../lib/prom/params.js';
 import type { MetricsStore } from '../lib/tsdb/port.js';
@@ -35,7 +35,7 @@ const ok = (data: unknown): PromResponse => json(200, successBody(data));
 /** Prometheus's shape for any error of ours or the engine's. */
 export function promError(err: unknown): PromResponse {
   if (err instanceof PromQLError) return json(statusOf(err.errorType), errorBody(err.errorType, err.message));
-  if (err instanceof TooManySamplesError) return json(422, errorBody('execution', 'query processing would load too many samples into memory in query execution'));
+  if (err instanceof SampleLimitError) return json(422, errorBody('execution', 'query processing would load too many samples into memory in query execution'));
   if (isLightwatchError(err)) {
     const type = err.code === 'unauthenticated' ? 'unauthorized' : err.code === 'forbidden' ? 'forbidden' : err.code === 'unavailable' ? 'unavailable' : err.httpStatus < 500 ? 'bad_data' : 'internal';
     const res = json(err.httpStatus, errorBody(type, err.message));

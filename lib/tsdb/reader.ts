@@ -2,7 +2,7 @@
 // built over a few raw reads the adapter supplies (postings, series rows, a series' sample runs). Pure: the
 // adapter does the I/O.
 import type { MetricType } from '../events/event.js';
-import { TooManySamplesError, type LabelMatcher, type Labels, type Querier, type SelectRange, type SeriesSamples } from '../promql/querier.js';
+import { SampleLimitError, type LabelMatcher, type Labels, type Querier, type SelectRange, type SeriesSamples } from '../promql/querier.js';
 import { METRIC_NAME } from './labels.js';
 import { mergeRuns, type Run } from './merge.js';
 import { selectSeries, type PostingsSource } from './plan.js';
@@ -53,7 +53,7 @@ export function createQuerier(r: SeriesReader, tenant: string): Querier {
         const merged = mergeRuns(await r.runs(s.id, range.startMs, range.endMs), range.startMs, range.endMs);
         if (merged.timestamps.length === 0) continue;
         total += merged.timestamps.length;
-        if (range.maxSamples !== undefined && total > range.maxSamples) throw new TooManySamplesError(`selection exceeds the limit of ${range.maxSamples} samples`);
+        if (range.maxSamples !== undefined && total > range.maxSamples) throw new SampleLimitError(range.maxSamples);
         out.push({ labels: s.info.labels, timestamps: merged.timestamps, values: merged.values });
       }
       return out;

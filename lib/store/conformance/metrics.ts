@@ -1,7 +1,7 @@
 // Conformance cases of the metrics store (series index + chunks): appends, out-of-order window, duplicates,
 // limits, the PromQL querier's selections, samples for /api/metrics, metadata, compaction and retention.
 import { describe, expect, it } from 'vitest';
-import { isStaleNaN, TooManySamplesError, STALE_NAN, type LabelMatcher } from '../../promql/querier.js';
+import { isStaleNaN, SampleLimitError, STALE_NAN, type LabelMatcher } from '../../promql/querier.js';
 import { DEFAULT_METRICS_LIMITS, type SeriesAppend } from '../../tsdb/port.js';
 import type { Store } from '../port.js';
 
@@ -101,7 +101,7 @@ export function metricsCases(store: () => Store): void {
       await m.append('acme', [series('old', {}, [[T0, 1]]), series('new', {}, [[T0 + 30 * 86_400_000, 1], [T0 + 30 * 86_400_000 + 1, 2]])]);
       const q = m.querier('acme');
       expect((await q.series([[{ name: '__name__', type: '=~', value: '.+' }]], { startMs: T0 + 29 * 86_400_000, endMs: T0 + 31 * 86_400_000 })).map((l) => l.__name__)).toEqual(['new']);
-      await expect(q.select([eq('__name__', 'new')], { ...ALL, maxSamples: 1 })).rejects.toBeInstanceOf(TooManySamplesError);
+      await expect(q.select([eq('__name__', 'new')], { ...ALL, maxSamples: 1 })).rejects.toBeInstanceOf(SampleLimitError);
     });
 
     it('keeps tenants apart', async () => {
