@@ -6,6 +6,7 @@
 import { Binary, MongoBulkWriteError, type Collection, type Db } from 'mongodb';
 import type { MetricType } from '../../events/event.js';
 import type { Labels } from '../../promql/querier.js';
+import { cellValue, valueCell } from '../../tsdb/cell.js';
 import { chunkLength, decodeChunk, encodeChunk } from '../../tsdb/chunk.js';
 import { hash53 } from '../../tsdb/hash.js';
 import { seriesKey } from '../../tsdb/labels.js';
@@ -50,22 +51,14 @@ interface SeriesState {
   cutAt: number;
 }
 
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-const bytes = new Uint8Array(f64.buffer);
+// Values BSON would not keep exactly go as their 8 bytes (lib/tsdb/cell.ts).
 function toCell(v: number): number | Binary {
-  if (Number.isFinite(v) && !Object.is(v, -0)) return v;
-  f64[0] = v;
-  if (u32[0] === 2 && ((u32[1] as number) | 0x00080000) === 0x7ff80000) u32[1] = 0x7ff00000;
-  return new Binary(Buffer.from(bytes));
+  const c = valueCell(v);
+  return typeof c === 'number' ? c : new Binary(c);
 }
 function fromCell(c: unknown): number {
   if (typeof c === 'number') return c;
-  if (c instanceof Binary && c.length() === 8) {
-    const b = c.buffer;
-    return new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true);
-  }
-  return NaN;
+  return c instanceof Binary ? cellValue(c.buffer) : NaN;
 }
 
 /** Creates the collections' indexes; called by ensureSchema's caller once per start. */

@@ -6,6 +6,7 @@
 // live in the stream (the persister acknowledges after the commit), so a crash loses nothing acknowledged.
 import type { MetricType } from '../../events/event.js';
 import type { Labels } from '../../promql/querier.js';
+import { cellValue, valueCell } from '../../tsdb/cell.js';
 import { chunkLength, decodeChunk, encodeChunk } from '../../tsdb/chunk.js';
 import { hash53 } from '../../tsdb/hash.js';
 import { labelsOfKey, seriesKey } from '../../tsdb/labels.js';
@@ -60,22 +61,9 @@ interface SeriesState {
   cutAt: number;
 }
 
-// SQLite stores NaN as NULL and -0 as 0: such values are kept as their 8 bytes.
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-const bytes = new Uint8Array(f64.buffer);
-function toCell(v: number): number | Buffer {
-  if (Number.isFinite(v) && !Object.is(v, -0)) return v;
-  f64[0] = v;
-  // The staleness marker keeps Prometheus's exact bits (V8 may have set its quiet bit). Little-endian host.
-  if (u32[0] === 2 && ((u32[1] as number) | 0x00080000) === 0x7ff80000) u32[1] = 0x7ff00000;
-  return Buffer.from(bytes);
-}
-function fromCell(c: unknown): number {
-  if (typeof c === 'number') return c;
-  if (c instanceof Uint8Array && c.length === 8) return new DataView(c.buffer, c.byteOffset, 8).getFloat64(0, true);
-  return NaN;
-}
+// SQLite stores NaN as NULL and -0 as 0: such values are kept as their 8 bytes (lib/tsdb/cell.ts).
+const toCell = valueCell;
+const fromCell = (c: unknown): number => cellValue(typeof c === 'number' || c instanceof Uint8Array ? c : null);
 
 const ceilGrain = (t: number): number => Math.ceil((t + 1) / MAX_T_GRAIN_MS) * MAX_T_GRAIN_MS;
 
