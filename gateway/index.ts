@@ -11,7 +11,7 @@ import { attachDashboard } from './dashboard.js';
 import { attachIngestRoutes } from './ingest-routes.js';
 import { createGatewayMetrics } from './metrics.js';
 import { attachPublicRoutes } from './public-routes.js';
-import { createRateLimiter } from './rate-limit.js';
+import { TokenBuckets } from '../lib/limits/token-bucket.js';
 
 export interface GatewayDeps {
   ingest: IngestApi;
@@ -30,7 +30,8 @@ export function attachGateway(app: TemplatedApp, deps: GatewayDeps): void {
     authenticate: deps.authenticate,
     logger: deps.logger,
     metrics,
-    rateLimiter: createRateLimiter(deps.config.tenantRateLimit),
+    rateLimiter: new TokenBuckets({ now: Date.now }),
+    tenantRateLimit: deps.config.tenantRateLimit,
     maxBodyBytes: deps.config.maxBodyBytes,
   });
   attachDashboard(app);

@@ -11,7 +11,7 @@ import { send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
 import type { IngestApi } from '../lib/rpc/apis.js';
 import type { PushResponse } from '../proto/gen/lightwatch/v1/ingest.js';
 import type { GatewayMetrics } from './metrics.js';
-import type { RateLimiter } from './rate-limit.js';
+import { perSecond, type TokenBuckets } from '../lib/limits/token-bucket.js';
 import { firstParams, readRequest, type GatewayRequest } from './request.js';
 
 export interface IngestRouteDeps {
@@ -19,7 +19,9 @@ export interface IngestRouteDeps {
   authenticate: Authenticate;
   logger: Logger;
   metrics: GatewayMetrics;
-  rateLimiter: RateLimiter;
+  /** Per-tenant request buckets, and the rate each tenant gets (requests/s, bursts of two seconds' worth). */
+  rateLimiter: TokenBuckets;
+  tenantRateLimit: number;
   maxBodyBytes: number;
 }
 
@@ -89,7 +91,7 @@ export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): vo
         if (!req.credential) throw unauthenticated('missing credential: send Authorization: Bearer <key>, X-API-Key, or the key as the Basic password');
         const principal = await deps.authenticate(req.credential);
         if (!hasScope(principal, 'ingest')) throw forbidden('this key lacks the ingest scope');
-        const wait = deps.rateLimiter.take(principal.tenant);
+        const wait = Math.ceil(deps.rateLimiter.take(principal.tenant, perSecond(deps.tenantRateLimit, 2)) / 1000);
         if (wait > 0) throw rateLimited(`tenant request rate over the limit; retry in ${wait}s`, wait);
         const body = await pending;
         if (state.aborted) return;

@@ -11,7 +11,7 @@ import { Vector, WHOLE, lowerTo } from './cursor.js';
 import { filterKey, type Filter } from './filter.js';
 import { RESET_MESSAGE, eventMessage, laggedMessage } from './messages.js';
 import type { RealtimeMetrics } from './metrics.js';
-import { TokenBucket } from './rate-limit.js';
+import { perSecond, TokenBucket } from '../lib/limits/token-bucket.js';
 import type { StreamEntry, Streams } from '../lib/streams/port.js';
 import { flushBuffered, replayPass, type ResumeContext } from './resume.js';
 import { Semaphore } from './semaphore.js';
@@ -126,7 +126,7 @@ export class Hub {
   }
 
   openConn(ws: Socket, tenant: string, label: string): Conn {
-    const c = new Conn(++this.connSeq, ws, tenant, label, new TokenBucket(this.o.clientMessagesPerSec, this.o.clock));
+    const c = new Conn(++this.connSeq, ws, tenant, label, new TokenBucket(perSecond(this.o.clientMessagesPerSec), this.o.clock));
     this.conns.add(c);
     this.tenantConns.set(tenant, this.tenantConnectionCount(tenant) + 1);
     this.o.metrics.connections.inc({ channel: label });

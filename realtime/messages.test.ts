@@ -1,7 +1,6 @@
 // Message formats: server messages are valid JSON of the documented shape; client messages parse or say why not.
 import { describe, expect, it } from 'vitest';
 import { RESET_MESSAGE, errorMessage, eventMessage, laggedMessage, parseClientMessage, pongMessage } from './messages.js';
-import { TokenBucket } from './rate-limit.js';
 
 describe('server messages', () => {
   it('are JSON of the documented shapes', () => {
@@ -43,17 +42,5 @@ describe('parseClientMessage', () => {
 
   it('echoes the id of a refused message', () => {
     expect(parseClientMessage('{"type":"nope","id":9}')).toMatchObject({ ok: false, id: 9 });
-  });
-});
-
-describe('TokenBucket', () => {
-  it('allows perSec messages per second and refills with time', () => {
-    let now = 0;
-    const b = new TokenBucket(3, () => now);
-    expect([b.take(), b.take(), b.take(), b.take()]).toEqual([true, true, true, false]);
-    now += 334;
-    expect([b.take(), b.take()]).toEqual([true, false]);
-    now += 10_000;
-    expect([b.take(), b.take(), b.take(), b.take()]).toEqual([true, true, true, false]);
   });
 });

@@ -272,7 +272,7 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
       ws.end(CLOSE.tooBig, closeReason(`message of ${data.byteLength} bytes is over the limit of ${config.maxClientMessageBytes}`));
       return;
     }
-    if (!conn.bucket.take()) {
+    if (!conn.bucket.tryTake()) {
       const now = clock();
       if (now - conn.lastRateError >= 1000) {
         conn.lastRateError = now;

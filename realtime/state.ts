@@ -3,7 +3,7 @@
 import type { Channel } from './channels.js';
 import type { Vector } from './cursor.js';
 import type { EventPredicate, Filter } from './filter.js';
-import type { TokenBucket } from './rate-limit.js';
+import type { TokenBucket } from '../lib/limits/token-bucket.js';
 
 export interface Socket {
   send(message: string): number;

@@ -18,7 +18,7 @@ import { prepareDeliveries } from '../../lib/channels/render.js';
 import { deliver } from '../../lib/channels/transport.js';
 import { createHealthTracker } from './health.js';
 import { noticeOf, type MessageOptions } from './message.js';
-import { RateLimiter } from './rate-limit.js';
+import { perMinute, TokenBuckets } from '../../lib/limits/token-bucket.js';
 
 export interface NotifierOptions extends MessageOptions {
   store: Store;
@@ -67,7 +67,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const timeoutMs = o.timeoutMs ?? 10_000;
   const retries = o.retries ?? 4;
   const backoffMs = o.backoffMs ?? 500;
-  const limiter = new RateLimiter();
+  const limiter = new TokenBuckets({ now: () => o.clock.now() });
   const maxInFlight = o.concurrency ?? 128;
   let inFlight = 0;
   const slotWaiters: Array<() => void> = [];
@@ -122,7 +122,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
     // A group for a per-incident service is several requests: each is sent until it succeeds once.
     const delivered = new Set<number>();
     for (let i = 0; i <= retries && !stop.signal.aborted; i++) {
-      const wait = limiter.take(ch.id, ch.rateLimitPerMin, o.clock.now());
+      const wait = limiter.take(ch.id, perMinute(ch.rateLimitPerMin));
       if (wait > 0) await sleep(wait, stop.signal);
       // Lost the lease meanwhile: the new owner takes this claim over; sending too could deliver it twice.
       if (!(await fenceAnswer(partition, epoch))) {

@@ -12,7 +12,6 @@ import { prepareDeliveries } from '../../lib/channels/render.js';
 import { signatureOf } from '../../lib/channels/kinds/webhook.js';
 import { noticeOf } from './message.js';
 import { createNotifier, type Notifier } from './notifier.js';
-import { RateLimiter } from './rate-limit.js';
 
 const incident: Incident = { id: 'inc1', tenant: TENANT, targetId: 'tg-web', ruleId: 'cpu', status: 'open', severity: 'critical', title: 'cpu on web: cpu 95 > 90', openedAt: 1000, reopenCount: 0, epoch: 3, timeline: [{ at: 1000, type: 'opened', message: 'x', evidence: ['ev1'] }], updatedAt: 1000 };
 const effect = (over: Partial<NotifyEffect> = {}): NotifyEffect => ({ type: 'notify', incident, transition: 'opened', transitionSeq: '1', targetName: 'web', channels: [], suppressedBy: null, ...over });
@@ -38,14 +37,6 @@ describe('notification messages', () => {
     const slack: Channel = { ...webhookChannel(''), id: 'sl', kind: 'slack', config: { webhookUrl: 'http://s/x' } };
     expect(JSON.parse((await buildRequest(effect({ transition: 'resolved' }), slack, 'k', opts)).body).text).toContain('[RESOLVED]');
     await expect(buildRequest(effect(), { ...slack, config: {} }, 'k', opts)).rejects.toThrow(/webhookUrl/);
-  });
-
-  it('rate limiter: a burst of the limit, then one token per 60/limit seconds', () => {
-    const rl = new RateLimiter();
-    expect([0, 1, 2].map(() => rl.take('c', 3, 0))).toEqual([0, 0, 0]);
-    expect(rl.take('c', 3, 0)).toBe(20_000);
-    expect(rl.take('c', 3, 20_000)).toBe(0);
-    expect(rl.take('other', 0, 0)).toBe(0);
   });
 });
 
