@@ -96,6 +96,15 @@ describe('public status pages', () => {
     expect((await f.http(f.keys.adminA, 'PATCH', `/api/statuspages/${created.body.id}`, { body: { published: false } })).status).toBe(200);
     expect((await f.http(null, 'GET', '/api/public/status/acme')).status).toBe(404);
   });
+
+  it('gives a slug to exactly one of two concurrent creates; the other is a 409', async () => {
+    const create = (key: string, name: string) => f.http(key, 'POST', '/api/statuspages', { body: { name, slug: 'status', sections: [] } });
+    const [a, b] = await Promise.all([create(f.keys.adminA, 'A'), create(f.keys.adminB, 'B')]);
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    const lost = a.status === 409 ? a : b;
+    expect(lost.body.error).toMatchObject({ code: 'conflict', message: 'the slug "status" is taken' });
+    expect((await f.store.statusPages.listAll()).filter((p) => p.slug === 'status')).toHaveLength(1);
+  });
 });
 
 describe('GET /api/setup', () => {

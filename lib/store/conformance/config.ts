@@ -170,6 +170,22 @@ export function configCases(store: Get): void {
   collectionCases(store, { name: 'maintenance', coll: (s) => s.maintenance, make: maintenance, named: true });
   collectionCases(store, { name: 'status pages', coll: (s) => s.statusPages, make: statusPage, named: true });
 
+  describe('status page slugs', () => {
+    it('keeps a slug unique across tenants (create and update) with 409, even for concurrent creates', async () => {
+      const mine = statusPage({ slug: 'shared-slug' });
+      await store().statusPages.create(mine);
+      const theirs = rejection(store().statusPages.create(statusPage({ tenant: 'other', slug: 'shared-slug' })));
+      expect(await theirs).toMatchObject({ code: 'conflict', message: 'the slug "shared-slug" is taken' });
+      const second = statusPage({ slug: 'second' });
+      await store().statusPages.create(second);
+      expect(await rejection(store().statusPages.update({ ...second, slug: 'shared-slug' }))).toMatchObject({ code: 'conflict' });
+      const race = await Promise.allSettled([store().statusPages.create(statusPage({ slug: 'raced' })), store().statusPages.create(statusPage({ tenant: 'other', slug: 'raced' }))]);
+      expect(race.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(race.filter((r) => r.status === 'rejected').map((r) => (r.reason as { code?: string }).code)).toEqual(['conflict']);
+      expect((await store().statusPages.listAll()).filter((p) => p.slug === 'raced')).toHaveLength(1);
+    });
+  });
+
   describe('targets and rules extras', () => {
     it('finds a target by name within the tenant only', async () => {
       const t = target({ name: 'checkout' });

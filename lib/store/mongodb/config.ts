@@ -16,7 +16,9 @@ export function createMongoConfig<T extends { id: string; tenant: string }>(db: 
   const coll: Collection<Document> = db.collection(name);
   const key = (tenant: unknown, id: unknown): Document => ({ tenant: eqString(requireString(tenant, 'tenant')), id: eqString(requireString(id, 'id')) });
   const duplicate = (err: unknown, item: T): Error => {
-    const byName = named && duplicateKeyFields(err).includes('name');
+    const fields = duplicateKeyFields(err);
+    if (fields.includes('slug')) return conflictFrom(err, `the slug ${JSON.stringify((item as unknown as { slug?: unknown }).slug)} is taken`);
+    const byName = named && fields.includes('name');
     const itemName = (item as unknown as { name?: unknown }).name;
     return conflictFrom(err, byName ? `a ${what} named "${String(itemName)}" exists already` : `a ${what} with this id exists already`);
   };

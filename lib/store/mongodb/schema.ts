@@ -86,7 +86,8 @@ const OTHER_COLLECTIONS: CollectionSpec[] = [
   named(COLLECTIONS.channels),
   { name: COLLECTIONS.silences, indexes: [unique({ tenant: 1, id: 1 }, 'tenant_id')], validator: tenantScoped() },
   named(COLLECTIONS.maintenance),
-  named(COLLECTIONS.statusPages),
+  // Public paths carry no tenant: a slug is unique across the installation (the index settles concurrent creates).
+  { ...named(COLLECTIONS.statusPages), indexes: [...named(COLLECTIONS.statusPages).indexes, unique({ slug: 1 }, 'slug')] },
   {
     name: COLLECTIONS.incidents,
     indexes: [

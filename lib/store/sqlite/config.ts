@@ -3,7 +3,7 @@
 import type { ConfigCollection } from '../port.js';
 import { requireString } from '../query.js';
 import { parseDoc, withConflict, type Db } from './db.js';
-import type { ConfigTable } from './schema.js';
+import { STATUS_PAGE_SLUG_INDEX, type ConfigTable } from './schema.js';
 
 export interface SqliteConfigCollection<T extends { id: string; tenant: string }> extends ConfigCollection<T> {
   getByName(tenant: string, name: string): Promise<T | null>;
@@ -31,9 +31,12 @@ export function createSqliteConfig<T extends { id: string; tenant: string }>(
     name: nameOf ? requireString(nameOf(item), 'name') : null,
   });
   const duplicate =
-    (name: string | null) =>
-    (duplicateId: boolean): string =>
-      duplicateId || name === null ? `a ${what} with this id exists already` : `a ${what} named "${name}" exists already`;
+    (name: string | null, item: T) =>
+    (duplicateId: boolean, err: Error): string => {
+      // SQLite names an expression index in the message: the status page slug index (schema.ts).
+      if (err.message.includes(STATUS_PAGE_SLUG_INDEX)) return `the slug ${JSON.stringify((item as { slug?: unknown }).slug)} is taken`;
+      return duplicateId || name === null ? `a ${what} with this id exists already` : `a ${what} named "${name}" exists already`;
+    };
 
   return {
     async list(tenant) {
@@ -50,12 +53,12 @@ export function createSqliteConfig<T extends { id: string; tenant: string }>(
     },
     async create(item) {
       const k = keyOf(item);
-      withConflict(() => insert.run(k.tenant, k.id, k.name, JSON.stringify(item)), duplicate(k.name));
+      withConflict(() => insert.run(k.tenant, k.id, k.name, JSON.stringify(item)), duplicate(k.name, item));
       return item;
     },
     async update(item) {
       const k = keyOf(item);
-      const changed = withConflict(() => replace.run(k.name, JSON.stringify(item), k.tenant, k.id).changes, duplicate(k.name));
+      const changed = withConflict(() => replace.run(k.name, JSON.stringify(item), k.tenant, k.id).changes, duplicate(k.name, item));
       return changed > 0 ? item : null;
     },
     async delete(tenant, id) {

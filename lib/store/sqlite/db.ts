@@ -83,12 +83,12 @@ export function isUniqueViolation(err: unknown): boolean {
 }
 
 /** Runs `fn`, turning a unique-constraint failure into a 409; `message` may tell a duplicate id from a duplicate name. */
-export function withConflict<T>(fn: () => T, message: string | ((duplicateId: boolean) => string)): T {
+export function withConflict<T>(fn: () => T, message: string | ((duplicateId: boolean, err: Error) => string)): T {
   try {
     return fn();
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    const text = typeof message === 'string' ? message : message((err as { code: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+    const text = typeof message === 'string' ? message : message((err as { code: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY', err as Error);
     throw conflictError(text, err);
   }
 }

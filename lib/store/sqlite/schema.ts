@@ -103,10 +103,16 @@ function eventTableDdl(t: KindTable): string {
 export const CONFIG_TABLES = ['cfg_targets', 'cfg_rules', 'cfg_channels', 'cfg_silences', 'cfg_maintenance', 'cfg_status_pages'] as const;
 export type ConfigTable = (typeof CONFIG_TABLES)[number];
 
+/** The unique index of status page slugs; a violation of it is a taken slug. */
+export const STATUS_PAGE_SLUG_INDEX = 'cfg_status_pages_slug';
+
 function configTableDdl(table: ConfigTable): string {
   return [
     `CREATE TABLE IF NOT EXISTS ${table} (tenant TEXT NOT NULL, id TEXT NOT NULL, name TEXT, doc TEXT NOT NULL, PRIMARY KEY (tenant, id));`,
     `CREATE UNIQUE INDEX IF NOT EXISTS ${table}_name ON ${table} (tenant, name) WHERE name IS NOT NULL;`,
+    // Public paths carry no tenant: a status page's slug is unique across the installation. The index, not a
+    // read-then-write in the API, is what makes two concurrent creates with one slug end in one page.
+    ...(table === 'cfg_status_pages' ? [`CREATE UNIQUE INDEX IF NOT EXISTS ${STATUS_PAGE_SLUG_INDEX} ON ${table} (json_extract(doc, '$.slug'));`] : []),
   ].join('\n');
 }
 
