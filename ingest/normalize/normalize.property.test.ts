@@ -91,10 +91,10 @@ describe('normalize (properties)', () => {
   it('toEpochMs never throws and gives null or an integer', () => {
     fc.assert(
       fc.property(fc.oneof(ts, fc.string({ maxLength: 10_000, size: 'max' })), (t) => {
-        const start = performance.now();
         const ms = toEpochMs(t, NOW);
         expect(ms === null || Number.isInteger(ms)).toBe(true);
-        expect(performance.now() - start).toBeLessThan(50);
+        // The work stays bounded by construction: past 64 characters (spaces trimmed) nothing is parsed.
+        if (t.trim().length > 64) expect(ms).toBeNull();
       }),
       { numRuns: 500 },
     );
