@@ -34,6 +34,7 @@ import { Vector } from '../realtime/cursor.js';
 import { eventMessage } from '../realtime/messages.js';
 import { DEFAULT_REALTIME_CONFIG, attachRealtime, isNativeUws, removeReplicaGroups } from '../realtime/index.js';
 import { reportFigures } from './report.js';
+import { sleep } from '../lib/lifecycle/sleep.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
 const WS_MESSAGES = Number(process.env.BENCH_WS_MESSAGES ?? 1000);
@@ -251,7 +252,6 @@ function sampleMessage(): { message: string; eventBytes: number } {
   return { message: eventMessage('logs', v.encode(), data), eventBytes: Buffer.byteLength(data) };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The hub's pacing rule, for the baselines: after a slice, a turn, then wait while most clients are behind. */

@@ -14,7 +14,7 @@ import type { RealtimeMetrics } from './metrics.js';
 import { perSecond, TokenBucket } from '../lib/limits/token-bucket.js';
 import type { StreamEntry, Streams } from '../lib/streams/port.js';
 import { flushBuffered, replayPass, type ResumeContext } from './resume.js';
-import { Semaphore } from './semaphore.js';
+import { ConcurrencyLimiter } from '../lib/limits/concurrency.js';
 import { Conn, type Group, Sub, type Socket } from './state.js';
 import { GroupIndex, type TenantIndex } from './topics.js';
 
@@ -58,7 +58,7 @@ export class Hub {
   /** Lagged or throttled connections, checked against the grace period. */
   private readonly watch = new Set<Conn>();
   private readonly catchup = new Set<Sub>();
-  private readonly slots: Semaphore;
+  private readonly slots: ConcurrencyLimiter;
   private readonly delivered: Record<Channel, number>;
   private readonly log: Logger;
   private readonly pageEntries: number;
@@ -74,7 +74,7 @@ export class Hub {
   constructor(private readonly o: HubOptions) {
     this.size = o.keys.length;
     this.live = new Vector(this.size);
-    this.slots = new Semaphore(o.replayConcurrency ?? 16);
+    this.slots = new ConcurrencyLimiter({ concurrency: o.replayConcurrency ?? 16 });
     this.delivered = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as Record<Channel, number>;
     this.log = o.logger;
     this.pageEntries = o.replayPageEntries ?? 32;

@@ -18,6 +18,7 @@ import { prepareDeliveries } from '../../lib/channels/render.js';
 import { deliver } from '../../lib/channels/transport.js';
 import { createHealthTracker } from './health.js';
 import { noticeOf, type MessageOptions } from './message.js';
+import { ConcurrencyLimiter } from '../../lib/limits/concurrency.js';
 import { perMinute, TokenBuckets } from '../../lib/limits/token-bucket.js';
 
 export interface NotifierOptions extends MessageOptions {
@@ -69,20 +70,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const backoffMs = o.backoffMs ?? 500;
   const limiter = new TokenBuckets({ now: () => o.clock.now() });
   const maxInFlight = o.concurrency ?? 128;
-  let inFlight = 0;
-  const slotWaiters: Array<() => void> = [];
-  const acquireSlot = async (): Promise<void> => {
-    if (inFlight < maxInFlight) {
-      inFlight++;
-      return;
-    }
-    await new Promise<void>((resolve) => slotWaiters.push(resolve));
-  };
-  const releaseSlot = (): void => {
-    const next = slotWaiters.shift();
-    if (next) next(); // the slot passes straight to the next waiter
-    else inFlight--;
-  };
+  const slots = new ConcurrencyLimiter({ concurrency: maxInFlight });
   const inflight = new Set<Promise<void>>();
   const stop = new AbortController();
   // Every request and backoff in flight listens on it: hundreds at once in a burst are expected.
@@ -132,15 +120,12 @@ export function createNotifier(o: NotifierOptions): Notifier {
       const round = await Promise.all(
         deliveries.map(async (d, idx) => {
           if (delivered.has(idx)) return null;
-          await acquireSlot();
-          const started = Date.now();
-          try {
+          return slots.run(async () => {
+            const started = Date.now();
             const out = await deliver(d, timeoutMs, stop.signal);
             if (out.ok) delivered.add(idx);
             return { out, durationMs: Date.now() - started };
-          } finally {
-            releaseSlot();
-          }
+          });
         }),
       );
       const tried = round.filter((r): r is NonNullable<typeof r> => r !== null);

@@ -1,33 +1,23 @@
 // Password hashing with scrypt (a slow, memory-hard hash from node:crypto; no native add-on needed).
 // Stored form: `scrypt$N$r$p$<salt b64>$<hash b64>` so parameters can be raised later. scrypt runs on libuv's
 // thread pool, off the event loop, but each hash takes a core for tens of ms: at most one runs at a time, so a
-// login flood leaves the other core to everyone else, and at most MAX_WAITING wait; more get 503 + Retry-After.
+// login flood leaves the other core to everyone else, and at most 32 wait; more get 503 + Retry-After.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { unavailable } from '../errors/errors.js';
+import { ConcurrencyLimiter } from '../limits/concurrency.js';
 
 const N = 16384;
 const R = 8;
 const P = 1;
 const KEYLEN = 32;
 
-const MAX_CONCURRENT = 1;
-const MAX_WAITING = 32;
-let running = 0;
-const waiting: Array<() => void> = [];
+// At most one hash at a time, at most 32 waiting; more are refused at once.
+const slots = new ConcurrencyLimiter({ concurrency: 1, maxWaiting: 32 });
 
 /** Runs `work` when a hashing slot is free; refuses at once when too many already wait. */
-async function inSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= MAX_CONCURRENT) {
-    if (waiting.length >= MAX_WAITING) throw unavailable('too many password checks in progress; retry shortly', 1);
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  } else running++;
-  try {
-    return await work();
-  } finally {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  }
+function inSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (slots.saturated) return Promise.reject(unavailable('too many password checks in progress; retry shortly', 1));
+  return slots.run(work);
 }
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {

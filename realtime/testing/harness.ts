@@ -266,4 +266,4 @@ export function deliveryProblems(received: readonly CanonicalEvent[], expected: 
   return problems.slice(0, 10);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../../lib/lifecycle/sleep.js';

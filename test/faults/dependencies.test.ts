@@ -13,8 +13,8 @@ import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js'
 import { createMonitoring, startCluster, type Cluster } from '../support/cluster.js';
 import { clusterRedis, runScenario, type Scenario, type ScenarioResult } from './scenario.js';
 import { deliveryProblems, formatTable, repeatedNotifications, type FaultRow } from './verify.js';
+import { sleep } from '../../lib/lifecycle/sleep.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const STORE_OUTAGE_MS = 30_000;
 /** Unpersisted stream entries past which ingest answers 429: reached in about 15 s of the store outage. */
 const BACKLOG_LIMIT = 1_200;

@@ -3,6 +3,7 @@
 // the event's fields, so a duplicate in the store shows as a repeated seq even if it got another id). A batch
 // without a 2xx answer is retried with backoff, on the next gateway, with the very same body and key, until
 // it gets one or a give-up deadline passes. Records what each batch got.
+import { sleep } from '../../lib/lifecycle/sleep.js';
 export interface LoadOptions {
   /** Base URLs of the gateways; batches go to them in turn, retries to the next one. */
   gateways: readonly string[];
@@ -58,7 +59,6 @@ export interface LoadSummary {
   rate: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The JSON body of one batch: logs with seqs [firstSeq, firstSeq + size), labelled with the run. */
 export function batchBody(run: string, targets: readonly string[], firstSeq: number, size: number): string {

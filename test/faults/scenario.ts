@@ -8,9 +8,9 @@ import type { Cluster, Notification, ServiceProcess } from '../support/cluster.j
 import { startLoad, type LoadGenerator, type LoadSummary } from './load.js';
 import { incidentsOf, notificationsOf, readRun, streamMark, streamTruth, tally, until, waitForDelivery, waitPersisted, type FaultRow, type IncidentSummary, type StoreTally, type StoredLog } from './verify.js';
 import { ResumingClient } from './ws-client.js';
+import { sleep } from '../../lib/lifecycle/sleep.js';
 
 export const TENANT = 'default';
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface FaultContext {
   cluster: Cluster;

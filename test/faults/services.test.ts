@@ -11,8 +11,8 @@ import { GROUP_DETECT, partitionOf, type StreamNames } from '../../lib/streams/p
 import { createMonitoring, startCluster, type Cluster, type ServiceProcess } from '../support/cluster.js';
 import { clusterRedis, evenlySpread, leaseSpread, ownerOf, runScenario, TENANT, type FaultContext, type Scenario, type ScenarioResult } from './scenario.js';
 import { deliveryProblems, formatTable, repeatedNotifications, until, type FaultRow } from './verify.js';
+import { sleep } from '../../lib/lifecycle/sleep.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const LEASE_MS = 2_000;
 /** How long a killed process stays down before its restart. */
 const DOWN_MS = 1_000;

@@ -8,8 +8,8 @@ import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js'
 import type { Cluster, Notification } from '../support/cluster.js';
 import type { LoadSummary } from './load.js';
 import type { ResumingClient } from './ws-client.js';
+import { sleep } from '../../lib/lifecycle/sleep.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function until(cond: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

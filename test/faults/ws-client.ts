@@ -2,6 +2,7 @@
 // it receives, and when its connection drops it reconnects with `?since=<last cursor>` — to the next realtime
 // replica (failover) or to the same one until it is back (sticky) — so the tests can check it missed nothing.
 import WebSocket from 'ws';
+import { sleep } from '../../lib/lifecycle/sleep.js';
 
 export interface ReceivedEvent {
   id: string;
@@ -23,7 +24,6 @@ export interface ResumingClientOptions {
   label: string;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class ResumingClient {
   readonly events: ReceivedEvent[] = [];

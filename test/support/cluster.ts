@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startLocalRedis, type LocalRedis } from '../../lib/redis/local-server.js';
+import { sleep } from '../../lib/lifecycle/sleep.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/lightwatch.js');
@@ -124,7 +125,6 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function waitUntilReady(url: string, child: () => ChildProcess | undefined, timeoutMs: number, label: string, out: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

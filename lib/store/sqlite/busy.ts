@@ -5,6 +5,7 @@
 // then the call fails with the typed storeBusy error (503 with Retry-After at the HTTP boundary). Store
 // methods are one statement or one transaction each, so retrying a call that failed on the lock is safe.
 import { storeBusy } from '../../errors/errors.js';
+import { sleep } from '../../lifecycle/sleep.js';
 
 export function isBusy(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -17,7 +18,6 @@ export interface BusyRetryOptions {
   now?: () => number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function retry<T>(call: () => T | Promise<T>, first: unknown, o: BusyRetryOptions): Promise<T> {
   const now = o.now ?? Date.now;
