@@ -28,6 +28,18 @@ function incident(tenant: string, targetId: string, over: Partial<Incident> = {}
 }
 
 describe('GET /api/board', () => {
+  it('shows when a cron heartbeat expects its next ping, late past it and up before it', async () => {
+    f.clock.now = Date.parse('2026-03-28T12:00:00Z');
+    await target(f.keys.adminA, { name: 'backup', kind: 'heartbeat', heartbeat: { cron: '0 3 * * *', timezone: 'Europe/Berlin', graceSec: 3600 } });
+    const ping = (ts: number) => ({ id: ids.next(ts), tenant: 'a', kind: 'heartbeat' as const, target: 'backup', ts, receivedAt: ts, labels: {}, body: { status: 'ok' as const } });
+    await f.store.appendEvents([ping(Date.parse('2026-03-28T02:00:10Z'))]);
+    const row = async () => (await f.http(f.keys.readA, 'GET', '/api/board')).body.targets[0] as { state: string; nextPingExpectedAt: number };
+    // 03:00 CEST on the day the clocks go forward
+    expect(await row()).toMatchObject({ state: 'up', nextPingExpectedAt: Date.parse('2026-03-29T01:00:00Z') });
+    f.clock.now = Date.parse('2026-03-29T01:30:00Z');
+    expect(await row()).toMatchObject({ state: 'late' });
+  });
+
   it('gives every target its state, strip and last contact in one call', async () => {
     const hb = { kind: 'heartbeat', heartbeat: { intervalSec: 60, graceSec: 30 } };
     const up = await target(f.keys.adminA, { name: 'up-job', ...hb, labels: { team: 'core' } });
@@ -59,6 +71,7 @@ describe('GET /api/board', () => {
     expect((byName.get('up-job') as { strip: { down: number[][] } }).strip.down).toEqual([[86, 100]]);
     expect((byName.get('down-job') as { strip: { down: number[][] } }).strip.down).toEqual([[86, 500], [87, 1000], [88, 1000]]); // bucket 89 (now to now + 1 h) has not begun
     expect(byName.get('down-job')).toMatchObject({ incident: { status: 'open', title: 'no ping' } });
+    expect(byName.get('up-job')).toMatchObject({ nextPingExpectedAt: f.clock.now - 10_000 + 60_000 });
     const days = await f.http(f.keys.readA, 'GET', '/api/board', { params: { bucket: 'day' } });
     expect(days.body.bucketMs).toBe(24 * H);
     expect((await f.http(f.keys.readA, 'GET', '/api/board', { params: { bucket: 'week' } })).status).toBe(400);

@@ -7,6 +7,7 @@ import { clip, type Interval } from '../lib/board/intervals.js';
 import { countsAsDowntime, emptyCounts, stateOf, type LiveIncident } from '../lib/board/state.js';
 import { computeStrip, stripWindow, type BucketSize, type StripWindow } from '../lib/board/strip.js';
 import type { Board, BoardTarget } from '../lib/board/wire.js';
+import { nextPingExpectedAt as nextPingExpected } from '../lib/schedule/heartbeat-schedule.js';
 import { badRequest } from '../lib/errors/errors.js';
 import type { IncidentSpan, Maintenance, StoredEvent, Target } from '../lib/store/types.js';
 import type { HandlerTable, ServiceContext } from './context.js';
@@ -75,14 +76,16 @@ export async function boardRows(ctx: ServiceContext, tenant: string, bucket: Buc
     maintenanceByTarget.set(t.id, windows);
     const ping: StoredEvent | undefined = pings.get(t.name);
     const check: StoredEvent | undefined = checks.get(t.name);
-    const heartbeatIntervalMs = t.heartbeat ? t.heartbeat.intervalSec * 1000 : undefined;
-    const lastContactAt = heartbeatIntervalMs !== undefined ? ping?.ts : check?.ts;
+    const heartbeatIntervalMs = t.heartbeat?.intervalSec !== undefined ? t.heartbeat.intervalSec * 1000 : undefined;
+    const nextPingExpectedAt = t.heartbeat ? (nextPingExpected(t.heartbeat, ping?.ts, t.createdAt) ?? undefined) : undefined;
+    const lastContactAt = t.heartbeat ? ping?.ts : check?.ts;
     const state = stateOf({
       kind: t.kind,
       paused: t.paused,
       inMaintenance: windows.some((m) => m.start <= now && now < m.end),
       live,
       heartbeatIntervalMs,
+      nextPingExpectedAt,
       lastContactAt,
       now,
     });
@@ -91,6 +94,7 @@ export async function boardRows(ctx: ServiceContext, tenant: string, bucket: Buc
     const current = live.at(-1)?.span;
     if (current) row.incident = { id: current.id, status: current.status, title: current.title, openedAt: current.openedAt };
     if (heartbeatIntervalMs !== undefined) row.heartbeatIntervalMs = heartbeatIntervalMs;
+    if (nextPingExpectedAt !== undefined) row.nextPingExpectedAt = nextPingExpectedAt;
     if (ping) row.lastHeartbeatAt = ping.ts;
     if (check) {
       row.lastCheckAt = check.ts;

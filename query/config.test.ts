@@ -56,6 +56,22 @@ describe('targets', () => {
     expect(res.body.error.details.find((d: { at: string }) => d.at === '/color').message).toBe('unknown field');
   });
 
+  it('takes a cron schedule with a time zone, and refuses one that never fires, a bad zone or both schedules', async () => {
+    const ok = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'backup', kind: 'heartbeat', heartbeat: { cron: '0 3 * * *', timezone: 'Europe/Berlin', graceSec: 600 } } });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    expect(ok.body.heartbeat).toEqual({ cron: '0 3 * * *', timezone: 'Europe/Berlin', graceSec: 600 });
+    const bad = async (heartbeat: object) => {
+      const res = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'x', kind: 'heartbeat', heartbeat } });
+      expect(res.status).toBe(422);
+      return res.body.error.details as Array<{ at: string; message: string }>;
+    };
+    expect(await bad({ cron: '0 0 30 2 *' })).toEqual([{ at: '/heartbeat/cron', message: 'the expression never fires' }]);
+    expect(await bad({ cron: '0 3 * * *', timezone: 'Europe/Nowhere' })).toEqual([{ at: '/heartbeat/timezone', message: expect.stringContaining('unknown time zone "Europe/Nowhere"') }]);
+    expect(await bad({ cron: '0 25 * * *' })).toEqual([{ at: '/heartbeat/cron', message: expect.stringContaining('hour') }]);
+    expect(await bad({ cron: '0 3 * * *', intervalSec: 60 })).toEqual([{ at: '/heartbeat/intervalSec', message: 'give exactly one of intervalSec or cron' }]);
+    expect(await bad({ graceSec: 60 })).toEqual([{ at: '/heartbeat/intervalSec', message: 'give exactly one of intervalSec or cron' }]);
+  });
+
   it('requires the check block of the kind and refuses the other one', async () => {
     const missing = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'x', kind: 'heartbeat' } });
     expect(missing.body.error.details).toEqual([{ at: '/heartbeat', message: 'required for kind heartbeat' }]);

@@ -122,3 +122,38 @@ describe('heartbeat rule through the target actor', () => {
     expect(w.actor('job').getSnapshot().value).toBe('paused');
   });
 });
+
+describe('cron heartbeats through the target actor', () => {
+  const cronTarget = (cron: string, timezone: string, graceSec: number) => target('backup', { kind: 'heartbeat', heartbeat: { cron, timezone, graceSec } });
+
+  it('0 3 * * * in Europe/Berlin: down at the next 03:00 local + grace, across the spring DST change', () => {
+    const w = world([cronTarget('0 3 * * *', 'Europe/Berlin', 600)], [], Date.parse('2026-03-28T02:00:30Z'));
+    w.send('backup', ev.heartbeat('backup', w.clock.now())); // ran 28 March 03:00 CET
+    // next expected 29 March 03:00 CEST = 01:00Z, 23 h later; down 10 min after that
+    const down = Date.parse('2026-03-29T01:10:00Z');
+    w.clock.advance(down - w.clock.now() - 1);
+    expect(w.env.transitions()).toEqual([]);
+    w.clock.advance(1);
+    expect(w.env.transitions()).toEqual(['opened']);
+    expect(w.env.incidents()[0]!.incident.openedAt).toBe(down);
+    expect(w.env.incidents()[0]!.incident.title).toContain('cron 0 3 * * * (Europe/Berlin) + 600s grace');
+    w.send('backup', ev.heartbeat('backup', w.clock.now()));
+    expect(w.env.transitions()).toEqual(['opened', 'resolved']);
+    expect(w.errors).toEqual([]);
+  });
+
+  it('a ping on schedule keeps it up; the deadline follows the schedule, not the ping interval', () => {
+    const w = world([cronTarget('*/15 * * * *', 'UTC', 60)], [], Date.parse('2026-01-01T00:00:10Z'));
+    for (let i = 0; i < 8; i++) {
+      w.send('backup', ev.heartbeat('backup', w.clock.now()));
+      w.clock.advance(15 * 60_000);
+    }
+    expect(w.env.transitions()).toEqual([]);
+    // the last ping came at 01:45:10, none at 02:00: down at 02:00 + 60 s, whatever the pings' own spacing
+    w.clock.advance(49_999);
+    expect(w.env.transitions()).toEqual([]);
+    w.clock.advance(1);
+    expect(w.env.transitions()).toEqual(['opened']);
+    expect(w.env.incidents()[0]!.incident.openedAt).toBe(Date.parse('2026-01-01T02:01:00Z'));
+  });
+});

@@ -6,7 +6,7 @@ import type { Rule, RuleKind, Target } from '../../lib/store/types.js';
 import { activeCheckOf } from './active-check.js';
 import { compilePattern, globPattern } from '../../lib/patterns/pattern.js';
 import { SEVERITY_RANK, LEVEL_RANK, selectorMatches } from './match.js';
-import type { LifecycleParams, RuleSpec, SpecOf } from './types.js';
+import type { HeartbeatParams, LifecycleParams, RuleSpec, SpecOf } from './types.js';
 
 export interface CompileProblem {
   ruleId: string;
@@ -30,6 +30,10 @@ export function ruleApplies(rule: Rule, target: Pick<Target, 'id' | 'tenant' | '
   return selectorMatches(rule.selector, target.labels);
 }
 
+function cronOf(hb: Target['heartbeat']): HeartbeatParams['cron'] {
+  return hb?.cron === undefined ? null : { expr: hb.cron, timezone: hb.timezone ?? 'UTC' };
+}
+
 type Compiled = { [K in RuleKind]: { kind: K; lifecycle: LifecycleParams; params: SpecOf<K>['params'] } }[RuleKind];
 
 /**
@@ -42,10 +46,12 @@ export function compileParams<K extends RuleKind>(kind: K, params: RuleParamsOf[
     case 'heartbeat': {
       const p = r.params;
       const hb = target.heartbeat;
+      // The rule's intervalSec replaces the target's schedule (interval or cron); otherwise the target's applies.
+      const cron = p.intervalSec === undefined ? cronOf(hb) : null;
       const intervalSec = p.intervalSec ?? hb?.intervalSec;
-      if (intervalSec === undefined) throw new Error('heartbeat rule needs intervalSec (on the rule or the target)');
+      if (intervalSec === undefined && cron === null) throw new Error('heartbeat rule needs intervalSec (on the rule) or a target schedule (heartbeat.intervalSec or heartbeat.cron)');
       const maxRun = p.maxRunSec ?? hb?.maxRunSec;
-      return { kind: 'heartbeat', lifecycle: lifecycle(p), params: { intervalMs: intervalSec * 1000, graceMs: (p.graceSec ?? hb?.graceSec ?? 0) * 1000, maxRunMs: maxRun !== undefined ? maxRun * 1000 : null, anomalyK: p.anomalyK, minSamples: p.minSamples } };
+      return { kind: 'heartbeat', lifecycle: lifecycle(p), params: { intervalMs: (intervalSec ?? 0) * 1000, cron, graceMs: (p.graceSec ?? hb?.graceSec ?? 0) * 1000, maxRunMs: maxRun !== undefined ? maxRun * 1000 : null, anomalyK: p.anomalyK, minSamples: p.minSamples } };
     }
     case 'http': {
       const check = activeCheckOf(target);
@@ -102,7 +108,7 @@ export function compileTargetRules(target: Target, rules: readonly Rule[]): { sp
   const base = { severity: 'critical' as const, version: target.updatedAt, lifecycle: BUILTIN_LIFECYCLE, channels: target.channels };
   if (target.heartbeat && !applying.some((r) => r.kind === 'heartbeat')) {
     const hb = target.heartbeat;
-    specs.push({ ...base, id: 'builtin:heartbeat', name: 'Heartbeat', kind: 'heartbeat', params: { intervalMs: hb.intervalSec * 1000, graceMs: hb.graceSec * 1000, maxRunMs: hb.maxRunSec ? hb.maxRunSec * 1000 : null, anomalyK: 4, minSamples: 8 } });
+    specs.push({ ...base, id: 'builtin:heartbeat', name: 'Heartbeat', kind: 'heartbeat', params: { intervalMs: (hb.intervalSec ?? 0) * 1000, cron: cronOf(hb), graceMs: hb.graceSec * 1000, maxRunMs: hb.maxRunSec ? hb.maxRunSec * 1000 : null, anomalyK: 4, minSamples: 8 } });
   }
   const check = activeCheckOf(target);
   if (check !== null && !applying.some((r) => r.kind === 'http')) {

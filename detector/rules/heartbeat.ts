@@ -1,7 +1,8 @@
-// Heartbeat rule: no ping within interval + grace → missed; `/fail` or a non-zero exit → failed; `/start`
+// Heartbeat rule: no ping by the next expected time (interval, or the next cron fire in its time zone) + grace → missed; `/fail` or a non-zero exit → failed; `/start`
 // without a finish within maxRun → late; pings far too early (interval z-score below -k) or runs of unusual
 // length (|z| of durations above k) → anomaly. Any of these is the rule's one firing condition.
 import type { CanonicalEvent } from '../../lib/events/event.js';
+import { nextExpectedPing } from '../../lib/schedule/heartbeat-schedule.js';
 import { ewmaPush, newEwma, zScore, type Ewma } from './stats.js';
 import { pushEvidence, type EvalSink, type EvalStateBase, type Evaluator, type SpecOf } from './types.js';
 
@@ -9,7 +10,7 @@ const ALPHA = 0.1;
 
 export interface HeartbeatState extends EvalStateBase {
   lastPing: number | null;
-  /** When the next ping is due (interval + grace after the last one); null once missed. */
+  /** When the target goes down without a ping (next expected ping + grace); null once missed. */
   deadline: number | null;
   runStart: number | null;
   runDeadline: number | null;
@@ -25,6 +26,12 @@ export interface HeartbeatState extends EvalStateBase {
 
 type Spec = SpecOf<'heartbeat'>;
 
+/** When the target goes down if nothing arrives after `at`: the next expected ping + grace (null: never). */
+function deadlineAfter(p: Spec['params'], at: number): number | null {
+  const expected = p.cron === null ? at + p.intervalMs : nextExpectedPing({ cron: p.cron.expr, timezone: p.cron.timezone }, at);
+  return expected === null ? null : expected + p.graceMs;
+}
+
 function reasonOf(s: HeartbeatState): string {
   if (s.failed) return 'failed';
   if (s.missed) return 'missed';
@@ -37,6 +44,7 @@ function summaryOf(s: HeartbeatState, spec: Spec): string {
     case 'failed':
       return 'job reported failure';
     case 'missed':
+      if (spec.params.cron !== null) return `no ping at the time expected by cron ${spec.params.cron.expr} (${spec.params.cron.timezone}) + ${Math.round(spec.params.graceMs / 1000)}s grace`;
       return `no ping within ${Math.round((spec.params.intervalMs + spec.params.graceMs) / 1000)}s`;
     case 'late':
       return `run started but not finished within ${Math.round((spec.params.maxRunMs ?? 0) / 1000)}s`;
@@ -65,7 +73,7 @@ export const heartbeatEvaluator: Evaluator<HeartbeatState, Spec> = {
       firing: false,
       lastPing: null,
       // A target that never pings goes down one interval + grace after we started watching it.
-      deadline: now + spec.params.intervalMs + spec.params.graceMs,
+      deadline: deadlineAfter(spec.params, now),
       runStart: null,
       runDeadline: null,
       missed: false,
@@ -111,7 +119,7 @@ export const heartbeatEvaluator: Evaluator<HeartbeatState, Spec> = {
     }
     if (s.lastPing === null || at >= s.lastPing) {
       s.lastPing = at;
-      s.deadline = at + p.intervalMs + p.graceMs;
+      s.deadline = deadlineAfter(p, at);
     }
     s.missed = false;
     s.late = false;

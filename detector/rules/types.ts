@@ -32,7 +32,10 @@ export interface LifecycleParams {
 }
 
 export interface HeartbeatParams {
+  /** Interval schedule (0 when `cron` is set). */
   intervalMs: number;
+  /** Cron schedule: a ping is expected at each fire time of `expr` in `timezone`. */
+  cron: { expr: string; timezone: string } | null;
   graceMs: number;
   maxRunMs: number | null;
   /** |z| threshold on ping intervals (too early) and run durations; 0 turns anomaly detection off. */

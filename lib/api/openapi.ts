@@ -245,6 +245,7 @@ const schemas: Record<string, Json> = {
             incident: { type: 'object', properties: { id: str, status: str, title: str, openedAt: ms } },
             lastHeartbeatAt: ms,
             heartbeatIntervalMs: int,
+            nextPingExpectedAt: { ...ms, description: 'Heartbeat targets: when the next ping is expected (after the last ping, by heartbeat.intervalSec or heartbeat.cron in heartbeat.timezone); past it the target is late, past it + graceSec down' },
             lastCheckAt: ms,
             latencyMs: { type: 'number' },
             strip: ref('Strip'),

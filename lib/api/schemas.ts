@@ -8,6 +8,7 @@ import { hasControl } from './fields.js';
 import { targetNameProblem } from './target-name.js';
 import { RULE_PARAMS, checkPattern } from './rule-params.js';
 import { MAX_EPOCH_MS, parseInstant } from './time.js';
+import { cronProblem, timezoneProblem } from '../schedule/heartbeat-schedule.js';
 
 export const MAX_LABELS = 32;
 export const MAX_LABEL_VALUE = 256;
@@ -49,11 +50,26 @@ const scopesSchema = z
 
 // Targets ---------------------------------------------------------------------------------------------------
 
-export const heartbeatCheckSchema = z.strictObject({
-  intervalSec: z.number().int().min(1).max(366 * DAY_SEC).describe('Expected time between pings'),
-  graceSec: z.number().int().min(0).max(366 * DAY_SEC).default(60).describe('Extra time after a missed ping before the target counts as down'),
-  maxRunSec: z.number().int().min(1).max(366 * DAY_SEC).optional().describe('A /start not followed by a finish within this long counts as a failed run'),
-});
+export const heartbeatCheckSchema = z
+  .strictObject({
+    intervalSec: z.number().int().min(1).max(366 * DAY_SEC).optional().describe('Expected time between pings (give intervalSec or cron)'),
+    cron: z.string().min(1).max(200).optional().describe('Cron expression of the job (five fields, e.g. `0 3 * * *`, or @daily): a ping is expected at each of its times (give intervalSec or cron)'),
+    timezone: z.string().min(1).max(64).optional().describe('IANA time zone of cron (e.g. Europe/Berlin); default UTC'),
+    graceSec: z.number().int().min(0).max(366 * DAY_SEC).default(60).describe('Extra time after a missed ping before the target counts as down (late until then)'),
+    maxRunSec: z.number().int().min(1).max(366 * DAY_SEC).optional().describe('A /start not followed by a finish within this long counts as a failed run'),
+  })
+  .superRefine((h, ctx) => {
+    if ((h.intervalSec === undefined) === (h.cron === undefined)) ctx.addIssue({ code: 'custom', path: ['intervalSec'], message: 'give exactly one of intervalSec or cron' });
+    if (h.timezone !== undefined && h.cron === undefined) ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'only with cron' });
+    if (h.timezone !== undefined) {
+      const tz = timezoneProblem(h.timezone);
+      if (tz) ctx.addIssue({ code: 'custom', path: ['timezone'], message: tz });
+    }
+    if (h.cron !== undefined) {
+      const problem = cronProblem(h.cron, h.timezone ?? 'UTC', Date.now());
+      if (problem && !problem.startsWith('unknown time zone')) ctx.addIssue({ code: 'custom', path: ['cron'], message: problem });
+    }
+  });
 
 export { httpCheckSchema } from './check-settings.js';
 

@@ -26,8 +26,10 @@ export interface StateInput {
   /** An active maintenance window covers the target. */
   inMaintenance: boolean;
   live: readonly LiveIncident[];
-  /** Heartbeat targets: expected time between pings. */
+  /** Heartbeat targets on an interval schedule: expected time between pings. */
   heartbeatIntervalMs?: number;
+  /** Heartbeat targets (interval or cron): when the next ping is expected; past it, late. Wins over the interval. */
+  nextPingExpectedAt?: number;
   /** Heartbeat targets: the last ping; HTTP targets: the last check. Undefined: never heard from. */
   lastContactAt?: number;
   now: number;
@@ -35,8 +37,8 @@ export interface StateInput {
 
 /**
  * Paused and maintenance win (nobody is paged for those); then a firing incident (silenced when every firing
- * one is muted); then a pending incident or a check target never heard from; a heartbeat past its interval
- * but not yet past the grace that opens an incident is late.
+ * one is muted); then a pending incident or a check target never heard from; a heartbeat past its next expected ping
+ * (interval or cron) but not yet past the grace that opens an incident is late.
  */
 export function stateOf(s: StateInput): TargetState {
   if (s.paused) return 'paused';
@@ -44,9 +46,10 @@ export function stateOf(s: StateInput): TargetState {
   const firing = s.live.filter((i) => i.status === 'open' || i.status === 'acknowledged');
   if (firing.length > 0) return firing.every((i) => i.silenced) ? 'silenced' : 'down';
   if (s.live.some((i) => i.status === 'pending')) return 'pending';
-  const watched = s.kind === 'heartbeat' || s.kind === 'http' || s.heartbeatIntervalMs !== undefined;
+  const watched = s.kind === 'heartbeat' || s.kind === 'http' || s.heartbeatIntervalMs !== undefined || s.nextPingExpectedAt !== undefined;
   if (watched && s.lastContactAt === undefined) return 'pending';
-  if (s.heartbeatIntervalMs !== undefined && s.lastContactAt !== undefined && s.now > s.lastContactAt + s.heartbeatIntervalMs) return 'late';
+  const expected = s.nextPingExpectedAt ?? (s.heartbeatIntervalMs !== undefined && s.lastContactAt !== undefined ? s.lastContactAt + s.heartbeatIntervalMs : undefined);
+  if (expected !== undefined && s.lastContactAt !== undefined && s.now > expected) return 'late';
   return 'up';
 }
 

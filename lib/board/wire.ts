@@ -15,6 +15,8 @@ export interface BoardTarget {
   /** Heartbeat targets: the last ping, and the expected interval. */
   lastHeartbeatAt?: number;
   heartbeatIntervalMs?: number;
+  /** Heartbeat targets: when the next ping is expected (after the last one, by interval or cron schedule). */
+  nextPingExpectedAt?: number;
   /** HTTP targets: the last check and its latency. */
   lastCheckAt?: number;
   latencyMs?: number;

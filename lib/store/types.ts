@@ -8,7 +8,11 @@ import type { ChannelKind } from '../channels/driver.js';
 export type TargetKind = 'heartbeat' | CheckKind | 'metric' | 'log';
 
 export interface HeartbeatCheck {
-  intervalSec: number;
+  /** Interval schedule; absent when `cron` is set. */
+  intervalSec?: number;
+  /** Cron schedule (five fields) in `timezone` (default UTC): a ping is expected at each of its times. */
+  cron?: string;
+  timezone?: string;
   graceSec: number;
   /** A `/start` without a finish within this many seconds → late. */
   maxRunSec?: number;

@@ -68,7 +68,8 @@ export class BoardStore {
       inMaintenance: t.state === 'maintenance',
       live: [],
       heartbeatIntervalMs: t.heartbeatIntervalMs,
-      lastContactAt: t.heartbeatIntervalMs !== undefined ? t.lastHeartbeatAt : t.lastCheckAt,
+      nextPingExpectedAt: t.nextPingExpectedAt,
+      lastContactAt: t.heartbeatIntervalMs !== undefined || t.nextPingExpectedAt !== undefined ? t.lastHeartbeatAt : t.lastCheckAt,
       now,
     });
   }
@@ -106,7 +107,13 @@ export class BoardStore {
   private applyHeartbeat(e: HeartbeatEventData, now: number): boolean {
     const t = this.byName.get(e.target);
     if (!t) return false;
-    if (t.lastHeartbeatAt === undefined || e.ts > t.lastHeartbeatAt) t.lastHeartbeatAt = e.ts;
+    if (t.lastHeartbeatAt === undefined || e.ts > t.lastHeartbeatAt) {
+      t.lastHeartbeatAt = e.ts;
+      // The server computed the next expected ping from the previous one; an interval moves with the ping, a
+      // cron schedule's next time is the server's to say (the next board refresh), so up until then.
+      if (t.heartbeatIntervalMs !== undefined) t.nextPingExpectedAt = e.ts + t.heartbeatIntervalMs;
+      else if (t.nextPingExpectedAt !== undefined && t.nextPingExpectedAt <= e.ts) t.nextPingExpectedAt = Number.MAX_SAFE_INTEGER;
+    }
     if (t.incident || t.state === 'paused' || t.state === 'maintenance' || t.state === 'silenced') return false;
     return this.setState(t, this.baseline(t, now));
   }
