@@ -6,6 +6,7 @@ import { eventsPageToJson, seriesToJson } from '../lib/api/event-wire.js';
 import { apiCallFromHttp } from '../lib/api/routes.js';
 import { errorBody, statusOf } from '../lib/prom/params.js';
 import { PROM_BASE, promRequestFromHttp, PromRouteError } from '../lib/prom/routes.js';
+import { AM_BASE, amRequestFromHttp, AmRouteError } from '../lib/am/routes.js';
 import { PromQLError } from '../lib/promql/errors.js';
 import { isLightwatchError } from '../lib/errors/errors.js';
 import { startBody } from '../lib/http/body.js';
@@ -55,6 +56,21 @@ export function attachApiRoutes(app: TemplatedApp, deps: ApiRouteDeps): void {
     }
   }
 
+  /** /api/am: Alertmanager's v2 API, answered in its own shapes (errors as a JSON string). Returns the status sent. */
+  async function answerAm(res: HttpResponse, state: ReturnType<typeof trackAbort>, req: GatewayRequest, raw: Buffer, headers: Record<string, string>): Promise<number> {
+    const ctx = { requestId: req.requestId, credential: req.credential };
+    try {
+      const out = await deps.query.alertmanager(amRequestFromHttp(req.method, req.url, req.query, raw, req.headers), ctx);
+      send(res, state, out.httpStatus, Buffer.from(out.body), { ...headers, ...out.headers, 'content-type': out.contentType });
+      return out.httpStatus;
+    } catch (err) {
+      const status = err instanceof AmRouteError ? err.status : isLightwatchError(err) ? err.httpStatus : 500;
+      if (status >= 500) deps.logger.error({ err, requestId: req.requestId, url: req.url }, 'alertmanager api request failed');
+      send(res, state, status, JSON.stringify(err instanceof Error ? err.message : String(err)), { ...headers, 'content-type': 'application/json' });
+      return status;
+    }
+  }
+
   const openApiJson = JSON.stringify(deps.openApiDocument);
   const handle = (res: HttpResponse, req: GatewayRequest): Promise<void> => {
     const state = trackAbort(res);
@@ -83,6 +99,11 @@ export function attachApiRoutes(app: TemplatedApp, deps: ApiRouteDeps): void {
         if (req.url === PROM_BASE || req.url.startsWith(`${PROM_BASE}/`)) {
           route = 'api_prom';
           status = await answerProm(res, state, req, hasBody ? raw : Buffer.alloc(0), headers);
+          return;
+        }
+        if (req.url === AM_BASE || req.url.startsWith(`${AM_BASE}/`)) {
+          route = 'api_am';
+          status = await answerAm(res, state, req, hasBody ? raw : Buffer.alloc(0), headers);
           return;
         }
         const call = apiCallFromHttp(req.method, req.url, paramsOf(req.query), body);

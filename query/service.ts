@@ -20,6 +20,10 @@ import { channelHandlers } from './channels.js';
 import type { HandlerTable, ServiceContext } from './context.js';
 import { metricSeries, queryEvents } from './events.js';
 import { prometheusApi, promError } from './prom.js';
+import { alertmanagerApi } from './alertmanager.js';
+import { amError, type AmReply } from '../lib/am/wire.js';
+import { AM_OPERATIONS, AM_SCOPE, type AmOperation } from '../lib/am/routes.js';
+import { isLightwatchError } from '../lib/errors/errors.js';
 import { createEngine } from '../lib/promql/engine.js';
 import { incidentHandlers } from './incidents.js';
 import { ruleHandlers } from './rules.js';
@@ -69,6 +73,15 @@ export function createQueryApi(deps: QueryApiDeps): QueryApi {
   }
 
   const engine = createEngine();
+  const startedAt = now();
+
+  /** Alertmanager's reply as the HTTP envelope the gateway sends. */
+  const amResponse = (reply: AmReply) => ({
+    httpStatus: reply.status,
+    contentType: reply.text !== undefined ? 'text/plain; charset=utf-8' : 'application/json',
+    body: Buffer.from(reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body))),
+    headers: {},
+  });
 
   return {
     async prometheus(request, call) {
@@ -79,6 +92,18 @@ export function createQueryApi(deps: QueryApiDeps): QueryApi {
         return promError(err);
       }
       return prometheusApi({ metrics: deps.store.metrics, engine, now }, principal, request);
+    },
+
+    async alertmanager(request, call) {
+      const op = request.endpoint as AmOperation;
+      if (!AM_OPERATIONS.includes(op)) return amResponse(amError(404, `unknown Alertmanager API operation ${JSON.stringify(request.endpoint.slice(0, 40))}`));
+      try {
+        const principal = await authorize(call, AM_SCOPE[op]);
+        return amResponse(await alertmanagerApi(ctx, { startedAt }, principal, request));
+      } catch (err) {
+        if (isLightwatchError(err)) return amResponse(amError(err.httpStatus, err.message));
+        throw err;
+      }
     },
 
     async queryEvents(request, call) {

@@ -1,6 +1,7 @@
 // The OpenAPI document, the router and the validators agree: every route the router accepts is documented
 // and every documented operation is accepted; every $ref resolves.
 import { PROM_BASE, PROM_PATHS, promRequestFromHttp, PromRouteError } from '../prom/routes.js';
+import { AM_BASE, AM_PATHS, amRequestFromHttp, AmRouteError } from '../am/routes.js';
 import { describe, expect, it } from 'vitest';
 import { EVENT_COLLECTIONS } from './params.js';
 import { openApiDocument } from './openapi.js';
@@ -31,6 +32,7 @@ describe('OpenAPI document', () => {
       'GET /api/metrics/series',
       'GET /api/openapi.json',
       ...PROM_PATHS.flatMap((p) => p.methods.map((m) => `${m} ${p.path}`)),
+      ...AM_PATHS.map((p) => `${p.method} ${p.path}`),
     ]);
     expect([...documented()].sort()).toEqual([...accepted].sort());
   });
@@ -42,6 +44,14 @@ describe('OpenAPI document', () => {
           const call = (): unknown => promRequestFromHttp(m.toUpperCase(), path.replace('{name}', 'job'), new URLSearchParams(), Buffer.alloc(0), {});
           if (item[m]) expect(call, `${m} ${path}`).not.toThrow();
           else expect(call, `${m} ${path}`).toThrow(PromRouteError);
+        }
+        continue;
+      }
+      if (path.startsWith(AM_BASE)) {
+        for (const m of METHODS) {
+          const call = (): unknown => amRequestFromHttp(m.toUpperCase(), path.replace('{silenceID}', 'x1'), new URLSearchParams(), Buffer.alloc(0), {});
+          if (item[m]) expect(call, `${m} ${path}`).not.toThrow();
+          else expect(call, `${m} ${path}`).toThrow(AmRouteError);
         }
         continue;
       }

@@ -8,6 +8,20 @@ import { TARGET_STATES } from '../board/state.js';
 import { COMMON_EVENT_PARAMS, DEFAULT_LIMIT, EVENT_COLLECTIONS, KIND_FILTERS, MAX_LIMIT, MAX_SERIES_POINTS } from './params.js';
 import { OPENAPI_PATH, RESOURCE_ROUTES, routePath, SERIES_PATH, type ResourceRoute } from './routes.js';
 import { PROM_PATHS } from '../prom/routes.js';
+import { AM_PATHS, AM_SCOPE, type AmOperation } from '../am/routes.js';
+
+const AM_SUMMARY: Record<AmOperation, string> = {
+  status: 'Alertmanager status: version, cluster (disabled), configuration (receivers), uptime',
+  receivers: 'Receivers (the tenant\'s channels)',
+  'alerts.get': 'Alerts (open and acknowledged incidents) with active, silenced, inhibited, unprocessed, filter, receiver',
+  'alertgroups.get': 'Alert groups (one per receiver)',
+  'silences.get': 'Silences with filter',
+  'silences.post': 'Create a silence, or update one by id',
+  'silence.get': 'One silence',
+  'silence.delete': 'Expire a silence',
+  healthy: 'Liveness probe',
+  ready: 'Readiness probe (the store answers)',
+};
 
 const PROM_SUMMARY: Record<string, string> = {
   query: 'PromQL instant query (query, time, timeout)',
@@ -378,6 +392,26 @@ function eventPaths(): Json {
       };
     }
     out[p.path] = item;
+  }
+  const amError = { description: 'Alertmanager error: the message as a JSON string (a body failing the schema: `{"code":602,"message":"…"}` with 422)', content: { 'application/json': { schema: {} } } };
+  for (const p of AM_PATHS) {
+    const scope = AM_SCOPE[p.operation];
+    const item = (out[p.path] ??= {}) as Record<string, unknown>;
+    item[p.method.toLowerCase()] = {
+      operationId: `am_${p.operation.replace('.', '_')}`,
+      tags: ['alertmanager'],
+      summary: AM_SUMMARY[p.operation],
+      description:
+        "Alertmanager v2 API (0.25) for amtool (`--alertmanager.url=<base>/api/am`, the API key as Basic password through `--http.config.file`) and Prometheus: Alertmanager's parameters, JSON shapes (api/v2/openapi.yaml) and errors. Silences are this tenant's silences (`/api/silences`); open and acknowledged incidents are its alerts; channels are its receivers. Tenant from the credential.",
+      ...(p.path.includes('{silenceID}') ? { parameters: [{ name: 'silenceID', in: 'path', required: true, schema: { type: 'string' } }] } : {}),
+      ...(p.method === 'POST' ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'postableSilence: matchers [{name, value, isRegex, isEqual}], startsAt, endsAt, createdBy, comment; optional id to update' } } } } } : {}),
+      security: scope === 'public' ? [] : readSecurity,
+      'x-lightwatch-scope': scope,
+      responses:
+        scope === 'public'
+          ? { '200': { description: '`OK`', content: { 'text/plain': { schema: { type: 'string' } } } } }
+          : { '200': { description: "Alertmanager's response body", content: { 'application/json': { schema: {} } } }, '400': amError, '401': amError, '403': amError, ...(p.operation.startsWith('silence') ? { '404': amError } : {}), ...(p.method === 'POST' ? { '422': amError } : {}) },
+    };
   }
   out[OPENAPI_PATH] = {
     get: { operationId: 'openApiDocument', tags: ['meta'], summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } } } },

@@ -30,4 +30,6 @@ export interface QueryApi {
   resource(request: ResourceRequest, ctx: CallContext): Promise<ResourceResponse>;
   /** The Prometheus HTTP API: always answers (Prometheus's error shape in the body), throws only when broken. */
   prometheus(request: PromRequest, ctx: CallContext): Promise<PromResponse>;
+  /** The Alertmanager v2 API in the same envelope: always answers (Alertmanager's error shape), throws only when broken. */
+  alertmanager(request: PromRequest, ctx: CallContext): Promise<PromResponse>;
 }

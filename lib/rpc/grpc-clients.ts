@@ -56,6 +56,7 @@ export function queryApiClient(address: string, timeoutMs = 30_000): QueryApi & 
     metricSeries: (req, ctx) => new Promise((ok, fail) => void client.metricSeries(req, metadataOf(ctx), deadline(timeoutMs), settle(ok, fail))),
     resource: (req, ctx) => new Promise((ok, fail) => void client.resource(req, metadataOf(ctx), deadline(timeoutMs), settle(ok, fail))),
     prometheus: (req, ctx) => new Promise((ok, fail) => void client.prometheus(req, metadataOf(ctx), deadline(timeoutMs), settle(ok, fail))),
+    alertmanager: (req, ctx) => new Promise((ok, fail) => void client.alertmanager(req, metadataOf(ctx), deadline(timeoutMs), settle(ok, fail))),
     close: () => client.close(),
     ready: (waitMs = 1_000) => waitForReady(client, address, waitMs),
   };

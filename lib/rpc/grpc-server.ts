@@ -70,6 +70,7 @@ export function queryServiceImplementation(api: QueryApi): QueryServiceServer {
     metricSeries: unary((req, ctx) => api.metricSeries(req, ctx)),
     resource: unary((req, ctx) => api.resource(req, ctx)),
     prometheus: unary((req, ctx) => api.prometheus(req, ctx)),
+    alertmanager: unary((req, ctx) => api.alertmanager(req, ctx)),
   };
 }
 

@@ -2024,6 +2024,20 @@ export const QueryServiceService = {
     responseSerialize: (value: PromResponse): Buffer => Buffer.from(PromResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PromResponse => PromResponse.decode(value),
   },
+  /**
+   * The Alertmanager v2 API under /api/am (silences, alerts, alert groups, receivers, status, readiness) in
+   * the same HTTP envelope: `endpoint` names the operation, `label_name` carries the silence id of
+   * /silence/{id}, `body` the JSON body; answers in Alertmanager's status codes, JSON and error shape.
+   */
+  alertmanager: {
+    path: "/lightwatch.v1.QueryService/Alertmanager" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PromRequest): Buffer => Buffer.from(PromRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PromRequest => PromRequest.decode(value),
+    responseSerialize: (value: PromResponse): Buffer => Buffer.from(PromResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PromResponse => PromResponse.decode(value),
+  },
 } as const;
 
 export interface QueryServiceServer extends UntypedServiceImplementation {
@@ -2039,6 +2053,12 @@ export interface QueryServiceServer extends UntypedServiceImplementation {
    * buildinfo, remote_read): the service answers with Prometheus's own status codes, JSON and error shape.
    */
   prometheus: handleUnaryCall<PromRequest, PromResponse>;
+  /**
+   * The Alertmanager v2 API under /api/am (silences, alerts, alert groups, receivers, status, readiness) in
+   * the same HTTP envelope: `endpoint` names the operation, `label_name` carries the silence id of
+   * /silence/{id}, `body` the JSON body; answers in Alertmanager's status codes, JSON and error shape.
+   */
+  alertmanager: handleUnaryCall<PromRequest, PromResponse>;
 }
 
 export interface QueryServiceClient extends Client {
@@ -2105,6 +2125,26 @@ export interface QueryServiceClient extends Client {
     callback: (error: ServiceError | null, response: PromResponse) => void,
   ): ClientUnaryCall;
   prometheus(
+    request: PromRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PromResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The Alertmanager v2 API under /api/am (silences, alerts, alert groups, receivers, status, readiness) in
+   * the same HTTP envelope: `endpoint` names the operation, `label_name` carries the silence id of
+   * /silence/{id}, `body` the JSON body; answers in Alertmanager's status codes, JSON and error shape.
+   */
+  alertmanager(
+    request: PromRequest,
+    callback: (error: ServiceError | null, response: PromResponse) => void,
+  ): ClientUnaryCall;
+  alertmanager(
+    request: PromRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PromResponse) => void,
+  ): ClientUnaryCall;
+  alertmanager(
     request: PromRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
