@@ -127,7 +127,13 @@ export function buildGateway(p: Platform, app: TemplatedApp, deps: { ingest: Ing
     logger: p.logger.child({ part: 'gateway' }),
     registry: p.registry,
     openApiDocument,
-    config: { maxBodyBytes: p.config.ingest.maxBodyBytes, tenantRateLimit: p.config.gateway.tenantRateLimit, corsOrigins: p.config.gateway.corsOrigins },
+    config: {
+      maxBodyBytes: p.config.ingest.maxBodyBytes,
+      tenantRateLimit: p.config.gateway.tenantRateLimit,
+      corsOrigins: p.config.gateway.corsOrigins,
+      trustedProxies: p.config.gateway.trustedProxies,
+      login: { attemptsPerMinPerAddress: p.config.gateway.loginAttemptsPerMin, failuresPerMinPerAccount: p.config.gateway.loginFailuresPerMin },
+    },
   });
 }
 

@@ -11,6 +11,7 @@ import { PromQLError } from '../lib/promql/errors.js';
 import { isLightwatchError } from '../lib/errors/errors.js';
 import { startBody } from '../lib/http/body.js';
 import type { Cors } from '../lib/http/cors.js';
+import type { LoginGuard } from './login-guard.js';
 import { decodeUtf8 } from '../lib/text/utf8.js';
 import { send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
 import type { QueryApi } from '../lib/rpc/apis.js';
@@ -24,6 +25,7 @@ export interface ApiRouteDeps {
   openApiDocument: unknown;
   maxBodyBytes: number;
   cors: Cors;
+  login: LoginGuard;
 }
 
 function paramsOf(query: URLSearchParams): Record<string, string[]> {
@@ -78,6 +80,8 @@ export function attachApiRoutes(app: TemplatedApp, deps: ApiRouteDeps): void {
     const pending = startBody(res, deps.maxBodyBytes, req.headers['content-length']);
     const started = performance.now();
     const headers = { 'x-request-id': req.requestId, ...deps.cors.headersFor(req.headers.origin) };
+    // Read now: uWS's response cannot tell its peer after the handler returned. Only a POST can be a login.
+    const address = req.method === 'POST' ? deps.login.addressOf(res, req.headers['x-forwarded-for']) : '';
     if (req.method === 'OPTIONS' && deps.cors.enabled) {
       // A browser's preflight: answered here, before routing (it carries no credential).
       const answer = deps.cors.preflight(req.headers.origin);
@@ -122,7 +126,8 @@ export function attachApiRoutes(app: TemplatedApp, deps: ApiRouteDeps): void {
             sendJson(res, state, 200, seriesToJson(await deps.query.metricSeries(call.request, ctx)), headers);
             return;
           case 'resource': {
-            const out = await deps.query.resource(call.request, ctx);
+            const isLogin = call.request.resource === 'auth' && call.request.action === 'login';
+            const out = isLogin ? await deps.login.run(address, body, () => deps.query.resource(call.request, ctx)) : await deps.query.resource(call.request, ctx);
             status = out.httpStatus || 200;
             send(res, state, status, out.bodyJson, { ...headers, 'content-type': 'application/json' });
             return;

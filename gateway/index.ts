@@ -12,6 +12,9 @@ import { attachIngestRoutes } from './ingest-routes.js';
 import { createGatewayMetrics } from './metrics.js';
 import { attachPublicRoutes } from './public-routes.js';
 import { TokenBuckets } from '../lib/limits/token-bucket.js';
+import type { LoginLimits } from '../lib/auth/login-limit.js';
+import type { Networks } from '../lib/net/networks.js';
+import { createLoginGuard } from './login-guard.js';
 
 export interface GatewayDeps {
   ingest: IngestApi;
@@ -20,7 +23,17 @@ export interface GatewayDeps {
   logger: Logger;
   registry: Registry;
   openApiDocument: unknown;
-  config: { maxBodyBytes: number; tenantRateLimit: number; corsOrigins?: readonly string[] };
+  config: {
+    maxBodyBytes: number;
+    tenantRateLimit: number;
+    corsOrigins?: readonly string[];
+    /** Peers whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
+    trustedProxies?: Networks | null;
+    /** Login limits (LOGIN_ATTEMPTS_PER_MIN, LOGIN_FAILURES_PER_MIN); absent: logins are not limited. */
+    login?: LoginLimits;
+  };
+  /** The login limiter's clock (tests drive it). */
+  now?: () => number;
 }
 
 export function attachGateway(app: TemplatedApp, deps: GatewayDeps): void {
@@ -36,5 +49,7 @@ export function attachGateway(app: TemplatedApp, deps: GatewayDeps): void {
   });
   attachDashboard(app);
   attachPublicRoutes(app, { query: deps.query, logger: deps.logger });
-  attachApiRoutes(app, { query: deps.query, logger: deps.logger, metrics, openApiDocument: deps.openApiDocument, maxBodyBytes: 1024 * 1024, cors: createCors(deps.config.corsOrigins ?? []) });
+  attachApiRoutes(app, { query: deps.query, logger: deps.logger, metrics, openApiDocument: deps.openApiDocument, maxBodyBytes: 1024 * 1024, cors: createCors(deps.config.corsOrigins ?? []),
+    login: createLoginGuard({ limits: deps.config.login, trustedProxies: deps.config.trustedProxies, now: deps.now }),
+  });
 }

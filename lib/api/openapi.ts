@@ -314,6 +314,8 @@ const ERROR_RESPONSES = {
   '404': "Not found. Another tenant's objects answer exactly like missing ones",
   '409': 'Conflict: a duplicate name, or a state that forbids the operation',
   '422': 'The body failed validation; `details` has one entry per problem with its JSON pointer',
+  '429': 'Too many requests (`rate_limited`): retry after the `Retry-After` header\'s seconds',
+  '503': 'Busy (`unavailable`): retry after the `Retry-After` header\'s seconds',
 } as const;
 type ErrorStatus = keyof typeof ERROR_RESPONSES;
 const responses = Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([status, description]) => [`E${status}`, { description, content: { 'application/json': { schema: ref('Error') } } }]));
@@ -481,7 +483,7 @@ function operation(r: ResourceRoute): Json {
     case 'keys:action:revoke':
       return { ...op, responses: { ...okJson('The revoked key (revoking twice changes nothing)', ref('ApiKey')), ...errs('400', ...auth, '404') } };
     case 'auth:action:login':
-      return { ...op, requestBody: body('LoginInput'), responses: { ...okJson('A JWT', ref('LoginResult')), ...errs('400', '401', '422') } };
+      return { ...op, requestBody: body('LoginInput'), description: 'Needs no credential. Limited per client address (`LOGIN_ATTEMPTS_PER_MIN`, the address from X-Forwarded-For only behind `TRUSTED_PROXIES`) and per account (`LOGIN_FAILURES_PER_MIN` failures, not counted from an address that signed in to the account before): past a limit, 429 with `Retry-After`. 503 with `Retry-After` when too many password checks wait.', responses: { ...okJson('A JWT', ref('LoginResult')), ...errs('400', '401', '422', '429', '503') } };
     case 'tenants:create':
       return { ...op, requestBody: body('TenantInput'), responses: { ...okJson('The tenant and its first admin key (shown once)', ref('TenantCreated'), '201'), ...errs('400', ...auth, '409', '422') } };
     case 'keys:create':

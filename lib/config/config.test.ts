@@ -37,4 +37,20 @@ describe('loadConfig', () => {
     const c = loadConfig({ PORT: '9090', DATA_DIR: '/tmp/lwx', REDIS_URL: 'redis://h:6380', STORE_URL: 'mongodb://m/lw', BOOTSTRAP_API_KEY: 'lw_k', LOG_LEVEL: 'debug' });
     expect(c).toMatchObject({ port: 9090, dataDir: '/tmp/lwx', redisUrl: 'redis://h:6380', storeUrl: 'mongodb://m/lw', bootstrapApiKey: 'lw_k', logLevel: 'debug' });
   });
+
+  it('reads TRUSTED_PROXIES and the login limits, naming a bad value', () => {
+    const c = loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 172.16.0.0/12', LOGIN_ATTEMPTS_PER_MIN: '30', LOGIN_FAILURES_PER_MIN: '0' });
+    expect(c.gateway.trustedProxies?.cidrs).toEqual(['10.0.0.0/8', '172.16.0.0/12']);
+    expect(c.gateway).toMatchObject({ loginAttemptsPerMin: 30, loginFailuresPerMin: 0 });
+    expect(loadConfig({}).gateway).toMatchObject({ trustedProxies: null, loginAttemptsPerMin: 20, loginFailuresPerMin: 5 });
+    let err: unknown;
+    try {
+      loadConfig({ TRUSTED_PROXIES: '10.0.0.0/33', LOGIN_FAILURES_PER_MIN: '-1' });
+    } catch (e) {
+      err = e;
+    }
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).toContain('TRUSTED_PROXIES="10.0.0.0/33" is not valid');
+    expect(problems).toContain('LOGIN_FAILURES_PER_MIN="-1" is not valid');
+  });
 });

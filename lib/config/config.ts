@@ -74,6 +74,12 @@ export interface LightwatchConfig {
     tenantRateLimit: number;
     /** CORS_ORIGINS: browser origins allowed to call /api/*; empty = CORS off. */
     corsOrigins: readonly string[];
+    /** TRUSTED_PROXIES: peers whose X-Forwarded-For names the client (Traefik, a load balancer); null: none. */
+    trustedProxies: Networks | null;
+    /** LOGIN_ATTEMPTS_PER_MIN: login attempts per minute from one client address; 0 = unlimited. */
+    loginAttemptsPerMin: number;
+    /** LOGIN_FAILURES_PER_MIN: failed logins per minute on one account; 0 = unlimited. */
+    loginFailuresPerMin: number;
   };
 }
 
@@ -131,6 +137,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     gateway: {
       tenantRateLimit: r.int('GATEWAY_TENANT_RATE_LIMIT', 0, 0, 10_000_000),
       corsOrigins: r.origins('CORS_ORIGINS'),
+      trustedProxies: r.networks('TRUSTED_PROXIES') ?? null,
+      loginAttemptsPerMin: r.int('LOGIN_ATTEMPTS_PER_MIN', 20, 0, 1_000_000),
+      loginFailuresPerMin: r.int('LOGIN_FAILURES_PER_MIN', 5, 0, 1_000_000),
     },
   };
   r.done();

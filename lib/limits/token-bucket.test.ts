@@ -42,6 +42,23 @@ describe('TokenBuckets', () => {
     expect(bs.size).toBe(1);
   });
 
+  it('wait tells how long until a token without taking one', () => {
+    let now = 0;
+    const rate = { perSecond: 1, burst: 2 };
+    const bs = new TokenBuckets({ now: () => now });
+    expect(bs.wait('a', rate)).toBe(0);
+    expect(bs.size).toBe(0);
+    bs.take('a', rate);
+    bs.take('a', rate);
+    expect(bs.wait('a', rate)).toBe(1000);
+    expect(bs.wait('a', rate)).toBe(1000);
+    now = 400;
+    expect(bs.wait('a', rate)).toBe(600);
+    now = 1000;
+    expect(bs.wait('a', rate)).toBe(0);
+    expect(bs.take('a', rate)).toBe(0);
+  });
+
   it('past maxKeys forgets refilled buckets first, then the oldest', () => {
     let now = 0;
     const rate = { perSecond: 1, burst: 2 };

@@ -86,6 +86,15 @@ export class TokenBuckets<K = string> {
     return take(s, rate, now);
   }
 
+  /** The ms until `key`'s bucket has a token (0: it has one now); takes nothing, remembers nothing. */
+  wait(key: K, rate: BucketRate): number {
+    if (!(rate.perSecond > 0)) return 0;
+    const s = this.buckets.get(key);
+    if (!s) return 0;
+    const tokens = Math.min(Math.max(1, rate.burst), s.tokens + (Math.max(0, this.o.now() - s.at) * rate.perSecond) / 1000);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) * 1000) / rate.perSecond);
+  }
+
   /** Forgets `key` (a successful login clears its failures, a deleted channel its bucket). */
   delete(key: K): void {
     this.buckets.delete(key);

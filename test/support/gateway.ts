@@ -30,6 +30,8 @@ export interface TestbedOptions {
   authCacheTtlMs?: number;
   ingest?: Partial<IngestConfig>;
   gateway?: Partial<GatewayDeps['config']>;
+  /** The gateway's clock for its limiters (default Date.now). */
+  now?: () => number;
   /** Redis to use (default: the test suite's); the benchmarks and the long fuzz run pass their own. */
   redisUrl?: string;
 }
@@ -87,6 +89,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     registry,
     openApiDocument,
     config: { maxBodyBytes: 5 * 1024 * 1024, tenantRateLimit: 0, ...options.gateway },
+    now: options.now,
   });
   attachNotFound(app);
   const server: HttpServer = await listen(app, '127.0.0.1', 0);

@@ -1,0 +1,59 @@
+// POST /api/auth/login at the edge (issue 17.5): the login limiter (lib/auth/login-limit.ts) applied to the
+// client's address (TRUSTED_PROXIES decides whether X-Forwarded-For names it) and the account in the body,
+// before the query service spends a password hash on it; refusals answer 429 with Retry-After.
+import type { HttpResponse } from 'uWebSockets.js';
+import { createLoginLimiter, type LoginLimiter, type LoginLimits } from '../lib/auth/login-limit.js';
+import { isLightwatchError, rateLimited } from '../lib/errors/errors.js';
+import { clientAddress } from '../lib/net/client-address.js';
+import type { Networks } from '../lib/net/networks.js';
+
+export interface LoginGuardOptions {
+  limits?: LoginLimits;
+  trustedProxies?: Networks | null;
+  now?: () => number;
+}
+
+export interface LoginGuard {
+  /** The client's address; call synchronously in the handler (uWS's response is not readable later). */
+  addressOf(res: HttpResponse, forwardedFor: string | undefined): string;
+  /** Runs `attempt` (the login) when the limits allow it; throws 429 `rate_limited` when they do not. */
+  run<T>(address: string, bodyJson: string, attempt: () => Promise<T>): Promise<T>;
+}
+
+/** The email in a login body, or null when there is none to charge (the query service answers that 400). */
+function accountOf(bodyJson: string): string | null {
+  try {
+    const body: unknown = JSON.parse(bodyJson);
+    const email = body && typeof body === 'object' ? (body as { email?: unknown }).email : undefined;
+    return typeof email === 'string' && email.trim() !== '' ? email : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createLoginGuard(o: LoginGuardOptions = {}): LoginGuard {
+  const limiter: LoginLimiter | null = o.limits ? createLoginLimiter(o.limits, o.now ?? Date.now) : null;
+  const trusted = o.trustedProxies ?? null;
+  return {
+    addressOf(res, forwardedFor) {
+      return clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), forwardedFor, trusted);
+    },
+    async run(address, bodyJson, attempt) {
+      if (!limiter) return attempt();
+      const account = accountOf(bodyJson);
+      const verdict = limiter.admit(account, address);
+      if (!verdict.ok) {
+        const sec = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+        throw rateLimited(verdict.limit === 'account' ? `too many failed logins for this account; retry in ${sec} s` : `too many login attempts from this address; retry in ${sec} s`, sec);
+      }
+      try {
+        const out = await attempt();
+        limiter.record(account, address, true);
+        return out;
+      } catch (err) {
+        if (isLightwatchError(err) && err.code === 'unauthenticated') limiter.record(account, address, false);
+        throw err;
+      }
+    },
+  };
+}
