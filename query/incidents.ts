@@ -1,6 +1,6 @@
-// /api/incidents: list (by status and target), one incident with its timeline and notification audit, and
+// /api/incidents: list (by status, target and time window), one incident with its timeline and notification audit, and
 // acknowledgement by the caller (recorded as the actor from the credential).
-import { DEFAULT_LIMIT, MAX_LIMIT, ParamProblems } from '../lib/api/params.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, ParamProblems, checkRange, instantParam } from '../lib/api/params.js';
 import { ackBody } from '../lib/api/schemas.js';
 import { conflict } from '../lib/errors/errors.js';
 import type { IncidentFilter } from '../lib/store/port.js';
@@ -19,12 +19,19 @@ function summary(i: Incident): Omit<Incident, 'timeline'> & { timelineLength: nu
 
 export const incidentHandlers: HandlerTable = {
   'incidents:list': {
-    params: ['status', 'target', 'limit', 'cursor'],
+    params: ['status', 'target', 'from', 'to', 'limit', 'cursor'],
     run: async (ctx, call) => {
       const tenant = call.principal.tenant;
       const problems = new ParamProblems();
       const filter: IncidentFilter = { tenant, limit: DEFAULT_LIMIT };
       const { status, target, limit, cursor } = call.params;
+      // The time window: incidents active at some time in [from, to) (opened before to, not resolved by from).
+      const times = new Map(['from', 'to'].flatMap((k) => (call.params[k] ? [[k, call.params[k]] as const] : [])));
+      const from = instantParam(times, 'from', problems);
+      const to = instantParam(times, 'to', problems);
+      checkRange(from, to, problems);
+      if (times.has('from')) filter.from = from;
+      if (times.has('to')) filter.to = to;
       if (status) {
         const list = status.split(',').map((s) => s.trim());
         const bad = list.filter((s) => !(STATUSES as readonly string[]).includes(s));

@@ -162,6 +162,20 @@ describe('incidents', () => {
     expect((await f.http(f.keys.adminA, 'POST', '/api/incidents/i1/ack', { body: { note: 'x' } })).status).toBe(422);
   });
 
+  it('filters incidents by a time window (from/to, RFC 3339 or epoch ms)', async () => {
+    await f.store.upsertIncident(incident('w1', 't', { status: 'resolved', openedAt: T0 - 2 * H, resolvedAt: T0 - H }));
+    await f.store.upsertIncident(incident('w2', 't', { openedAt: T0 - 3 * H }));
+    await f.store.upsertIncident(incident('w3', 't', { status: 'resolved', openedAt: T0 + H, resolvedAt: T0 + 2 * H }));
+    const ids = async (params: Record<string, string>) => (await f.http(f.keys.readA, 'GET', '/api/incidents', { params })).body.items.map((i: Incident) => i.id);
+    expect(await ids({ from: String(T0 - H / 2) })).toEqual(['w3', 'w2']);
+    expect(await ids({ from: new Date(T0 - H / 2).toISOString(), to: new Date(T0).toISOString() })).toEqual(['w2']);
+    expect(await ids({ to: String(T0 - 2 * H) })).toEqual(['w2']);
+    const bad = await f.http(f.keys.readA, 'GET', '/api/incidents', { params: { from: 'yesterday', to: String(T0) } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].at).toBe('from');
+    expect((await f.http(f.keys.readA, 'GET', '/api/incidents', { params: { from: String(T0), to: String(T0 - 1) } })).body.error.details).toEqual([{ at: 'from', message: 'must be before to' }]);
+  });
+
   it('pages incidents with a cursor', async () => {
     for (let i = 0; i < 5; i++) await f.store.upsertIncident(incident(`p${i}`, 't', { openedAt: T0 + i }));
     const first = await f.http(f.keys.readA, 'GET', '/api/incidents', { params: { limit: '3' } });

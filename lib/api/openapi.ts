@@ -439,6 +439,8 @@ export const RESOURCE_PARAMS: Record<string, Json[]> = {
   'incidents:list': [
     param('status', 'Comma list of pending, open, acknowledged, resolved'),
     param('target', 'A target id or name'),
+    instantParam('from', 'Only incidents still active at or after this time (not resolved by then)'),
+    instantParam('to', 'Only incidents opened before this time'),
     EVENT_PARAM_DOCS.limit as Json,
     param('cursor', 'Opaque cursor from the previous page'),
   ],

@@ -39,6 +39,9 @@ export interface IncidentFilter {
   tenant: string;
   status?: Incident['status'][];
   targetId?: string;
+  /** Only incidents active at some time in [from, to): opened before `to`, not resolved by `from` (epoch ms). */
+  from?: number;
+  to?: number;
   limit: number;
   cursor?: string;
 }

@@ -212,6 +212,8 @@ export interface CheckedIncidentFilter {
   tenant: string;
   status?: IncidentStatus[];
   targetId?: string;
+  from?: number;
+  to?: number;
   limit: number;
   after?: { ts: number; id: string };
   fingerprint: string;
@@ -229,11 +231,15 @@ export function checkIncidentFilter(filter: IncidentFilter): CheckedIncidentFilt
     }
   }
   const targetId = optionalString(filter.targetId, 'target');
+  const from = filter.from === undefined ? undefined : requireTime(filter.from, 'from');
+  const to = filter.to === undefined ? undefined : requireTime(filter.to, 'to');
   const limit = checkLimit(filter.limit);
-  const fp = fingerprint({ tenant, status, targetId, of: 'incidents' });
+  const fp = fingerprint({ tenant, status, targetId, from, to, of: 'incidents' });
   const checked: CheckedIncidentFilter = { tenant, limit, fingerprint: fp };
   if (status !== undefined) checked.status = status;
   if (targetId !== undefined) checked.targetId = targetId;
+  if (from !== undefined) checked.from = from;
+  if (to !== undefined) checked.to = to;
   if (filter.cursor !== undefined && filter.cursor !== '') {
     checked.after = decodeCursor(requireString(filter.cursor, 'cursor'), { order: 'desc', filter: fp });
   }

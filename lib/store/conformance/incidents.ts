@@ -98,6 +98,32 @@ export function incidentCases(store: Get): void {
       expect((await rejection(store().listIncidents({ tenant: 'acme', limit: 2, targetId: { $ne: '' } as unknown as string }))).code).toBe('bad_request');
     });
 
+    it('lists the incidents active within a time window [from, to), page by page', async () => {
+      const early = incident({ openedAt: T0, resolvedAt: T0 + 1_000, status: 'resolved' });
+      const long = incident({ openedAt: T0 + 2_000, status: 'open' });
+      const inside = incident({ openedAt: T0 + 5_000, resolvedAt: T0 + 6_000, status: 'resolved' });
+      const late = incident({ openedAt: T0 + 10_000, status: 'acknowledged' });
+      for (const i of [early, long, inside, late]) await store().upsertIncident(i);
+      const walk = async (w: { from?: number; to?: number; status?: Incident['status'][] }) => {
+        const out: string[] = [];
+        let cursor: string | undefined;
+        for (;;) {
+          const page = await store().listIncidents({ tenant: 'acme', limit: 1, ...w, ...(cursor ? { cursor } : {}) });
+          out.push(...page.items.map((i) => i.id));
+          if (!page.nextCursor) return out;
+          cursor = page.nextCursor;
+        }
+      };
+      expect(await walk({ from: T0 + 1_500, to: T0 + 8_000 })).toEqual([inside.id, long.id]);
+      // Resolved exactly at `from` is over by then; opened exactly at `to` is not yet.
+      expect(await walk({ from: T0 + 1_000 })).toEqual([late.id, inside.id, long.id]);
+      expect(await walk({ to: T0 + 5_000 })).toEqual([long.id, early.id]);
+      expect(await walk({ from: T0 + 7_000, status: ['open'] })).toEqual([long.id]);
+      const first = await store().listIncidents({ tenant: 'acme', limit: 1, from: T0 });
+      expect((await rejection(store().listIncidents({ tenant: 'acme', limit: 1, from: T0 + 1, cursor: first.nextCursor as string }))).reason).toBe('bad_cursor');
+      expect((await rejection(store().listIncidents({ tenant: 'acme', limit: 1, from: 'yesterday' as unknown as number }))).code).toBe('bad_request');
+    });
+
     it('finds the active incident of a (target, rule), not a resolved one', async () => {
       const resolved = incident({ status: 'resolved', resolvedAt: T0 + 10, openedAt: T0 });
       const open = incident({ status: 'acknowledged', openedAt: T0 + 100 });

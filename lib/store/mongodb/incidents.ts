@@ -42,6 +42,9 @@ export function createMongoIncidents(db: Db): StoreIncidentsPart {
       const and: Document[] = [{ tenant: eqString(f.tenant) }];
       if (f.targetId !== undefined) and.push({ targetId: eqString(f.targetId) });
       if (f.status !== undefined) and.push({ status: { $in: f.status.map(String) } });
+      if (f.to !== undefined) and.push({ openedAt: { $lt: f.to } });
+      // `resolvedAt: null` also matches a missing field: still open.
+      if (f.from !== undefined) and.push({ $or: [{ resolvedAt: null }, { resolvedAt: { $gt: f.from } }] });
       if (f.after) {
         and.push({ openedAt: { $lte: f.after.ts } });
         and.push({ $or: [{ openedAt: { $lt: f.after.ts } }, { id: { $lt: String(f.after.id) } }] });

@@ -103,6 +103,14 @@ export function createSqliteIncidents(db: Db): StoreIncidentsPart {
         where.push(`status IN (${f.status.map(() => '?').join(', ')})`);
         params.push(...f.status);
       }
+      if (f.to !== undefined) {
+        where.push('opened_at < ?');
+        params.push(f.to);
+      }
+      if (f.from !== undefined) {
+        where.push('(resolved_at IS NULL OR resolved_at > ?)');
+        params.push(f.from);
+      }
       if (f.after) {
         where.push('(opened_at, id) < (?, ?)');
         params.push(f.after.ts, f.after.id);

@@ -14,13 +14,15 @@ interface TargetLite {
   labels: Record<string, string>;
 }
 
-const SINCE = { '': 'Any time', '24h': 'Last 24 hours', '7d': 'Last 7 days', '30d': 'Last 30 days' } as const;
+const SINCE = { '': 'Any time', '24h': 'Last 24 hours', '7d': 'Last 7 days', '30d': 'Last 30 days', custom: 'Custom range' } as const;
 const SINCE_MS: Record<string, number> = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
 
 export function IncidentsPage() {
   const [status, setStatus] = useState('');
   const [target, setTarget] = useState('');
   const [since, setSince] = useState<keyof typeof SINCE>('');
+  const [rangeFrom, setRangeFrom] = useState('');
+  const [rangeTo, setRangeTo] = useState('');
   const [items, setItems] = useState<IncidentSummary[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -28,7 +30,11 @@ export function IncidentsPage() {
   const names = useMemo(() => new Map((targets?.items ?? []).map((t) => [t.id, t.name])), [targets]);
   const load = async (c: string | null, reset: boolean): Promise<void> => {
     try {
-      const p = await get<Page<IncidentSummary>>('/api/incidents', { status, target: target.trim(), limit: 100, cursor });
+      // The time filter runs on the server (incidents active at some time in [from, to)), so paging stays exact.
+      const custom = since === 'custom';
+      const from = custom ? (rangeFrom ? new Date(rangeFrom).getTime() : undefined) : since ? Date.now() - (SINCE_MS[since] ?? 0) : undefined;
+      const to = custom && rangeTo ? new Date(rangeTo).getTime() : undefined;
+      const p = await get<Page<IncidentSummary>>('/api/incidents', { status, target: target.trim(), from, to, limit: 100, cursor });
       setItems((prev) => (reset ? p.items : [...prev, ...p.items]));
       setCursor(p.nextCursor);
       setError(null);
@@ -36,8 +42,8 @@ export function IncidentsPage() {
       setError((e as Error).message);
     }
   };
-  useEffect(() => void load(null, true), [status, target]);
-  const shown = since ? items.filter((i) => i.openedAt >= Date.now() - (SINCE_MS[since] ?? 0)) : items;
+  useEffect(() => void load(null, true), [status, target, since, rangeFrom, rangeTo]);
+  const shown = items;
   return (
     <>
       <div class="page-head">
@@ -60,12 +66,20 @@ export function IncidentsPage() {
             <option value={t.name} />
           ))}
         </datalist>
-        <label for="inc-since">Opened</label>
+        <label for="inc-since">Active during</label>
         <select id="inc-since" value={since} onChange={(e) => setSince(e.currentTarget.value as keyof typeof SINCE)}>
           {Object.entries(SINCE).map(([k, v]) => (
             <option value={k}>{v}</option>
           ))}
         </select>
+        {since === 'custom' && (
+          <>
+            <label for="inc-from">From</label>
+            <input id="inc-from" type="datetime-local" value={rangeFrom} onChange={(e) => setRangeFrom(e.currentTarget.value)} />
+            <label for="inc-to">To</label>
+            <input id="inc-to" type="datetime-local" value={rangeTo} onChange={(e) => setRangeTo(e.currentTarget.value)} />
+          </>
+        )}
       </div>
       {error && <div class="form-error">{error}</div>}
       <div class="table-wrap">
