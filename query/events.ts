@@ -3,9 +3,10 @@
 // values scoped to the caller's tenant.
 import type { MetricSeriesRequest, MetricSeriesResponse, QueryEventsRequest, QueryEventsResponse } from '../proto/gen/lightwatch/v1/query.js';
 import { eventToWire } from '../lib/api/event-wire.js';
-import { DEFAULT_LIMIT, KIND_FILTERS, MAX_FILTER_VALUE, MAX_LABEL_FILTERS, MAX_LABEL_KEY, MAX_LIMIT, MAX_SERIES_POINTS, ParamProblems } from '../lib/api/params.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, MAX_SERIES_POINTS, ParamProblems } from '../lib/api/params.js';
+import { FILTER_LIMITS, KIND_FILTERS, filterValues } from '../lib/events/filters.js';
 import { MAX_EPOCH_MS } from '../lib/api/time.js';
-import { EVENT_KINDS, HEARTBEAT_STATUSES, LOG_LEVELS, SEVERITIES, type EventKind } from '../lib/events/event.js';
+import { EVENT_KINDS, type EventKind } from '../lib/events/event.js';
 import type { Principal } from '../lib/auth/principal.js';
 import type { EventQuery, Page, SeriesPoint, SeriesQuery, StoredEvent } from '../lib/store/types.js';
 import type { MetricBody } from '../lib/events/event.js';
@@ -23,15 +24,6 @@ const MAX_BUCKETED_SAMPLES = 5_000_000;
 const AUTO_STEPS_MS = [1e3, 5e3, 10e3, 15e3, 30e3, 60e3, 300e3, 600e3, 900e3, 1800e3, 3600e3, 10800e3, 21600e3, 43200e3, 86400e3];
 const AUTO_POINTS = 300;
 
-/** Allowed values of the enumerated filters, per kind. */
-const FILTER_VALUES: Partial<Record<`${EventKind}.${string}`, readonly string[]>> = {
-  'log.level': LOG_LEVELS,
-  'security.severity': SEVERITIES,
-  'heartbeat.status': HEARTBEAT_STATUSES,
-  'check.status': ['ok', 'fail'],
-  'incident.status': ['pending', 'open', 'acknowledged', 'resolved'],
-};
-
 function int64(raw: string, at: string, problems: ParamProblems): number {
   const n = Number(raw || '0');
   if (!Number.isSafeInteger(n) || n < 0 || n > MAX_EPOCH_MS) {
@@ -43,10 +35,10 @@ function int64(raw: string, at: string, problems: ParamProblems): number {
 
 function checkLabels(labels: Record<string, string>, problems: ParamProblems): void {
   const keys = Object.keys(labels);
-  if (keys.length > MAX_LABEL_FILTERS) problems.add('labels', `at most ${MAX_LABEL_FILTERS} label filters`);
+  if (keys.length > FILTER_LIMITS.labels) problems.add('labels', `at most ${FILTER_LIMITS.labels} label filters`);
   for (const k of keys) {
-    if (!k || k.length > MAX_LABEL_KEY) problems.add(`label.${k.slice(0, 40)}`, `label name must be 1-${MAX_LABEL_KEY} characters`);
-    else if ((labels[k] ?? '').length > MAX_FILTER_VALUE) problems.add(`label.${k}`, `longer than ${MAX_FILTER_VALUE} characters`);
+    if (!k || k.length > FILTER_LIMITS.labelName) problems.add(`label.${k.slice(0, 40)}`, `label name must be 1-${FILTER_LIMITS.labelName} characters`);
+    else if ((labels[k] ?? '').length > FILTER_LIMITS.value) problems.add(`label.${k}`, `longer than ${FILTER_LIMITS.value} characters`);
   }
 }
 
@@ -66,11 +58,11 @@ export function eventQueryFromRequest(tenant: string, req: QueryEventsRequest): 
       problems.add(key, `does not apply to ${kind} events`);
       continue;
     }
-    if (value.length > MAX_FILTER_VALUE) {
-      problems.add(key, `longer than ${MAX_FILTER_VALUE} characters`);
+    if (value.length > FILTER_LIMITS.value) {
+      problems.add(key, `longer than ${FILTER_LIMITS.value} characters`);
       continue;
     }
-    const allowed = FILTER_VALUES[`${kind}.${key}`];
+    const allowed = filterValues(kind, key);
     if (allowed && !allowed.includes(value)) {
       problems.add(key, `must be one of ${allowed.join(', ')}`);
       continue;
@@ -78,7 +70,7 @@ export function eventQueryFromRequest(tenant: string, req: QueryEventsRequest): 
     out[key] = value;
   }
   if (req.target) {
-    if (req.target.length > MAX_FILTER_VALUE) problems.add('target', `longer than ${MAX_FILTER_VALUE} characters`);
+    if (req.target.length > FILTER_LIMITS.value) problems.add('target', `longer than ${FILTER_LIMITS.value} characters`);
     else out.target = req.target;
   }
   checkLabels(req.labels, problems);
@@ -142,8 +134,8 @@ export function autoStep(spanMs: number): number {
 export function seriesQueryFromRequest(tenant: string, req: MetricSeriesRequest, now: number): SeriesQuery {
   const problems = new ParamProblems();
   if (!req.name) problems.add('name', 'the metric name is required');
-  if (req.name.length > MAX_FILTER_VALUE) problems.add('name', `longer than ${MAX_FILTER_VALUE} characters`);
-  if (req.target.length > MAX_FILTER_VALUE) problems.add('target', `longer than ${MAX_FILTER_VALUE} characters`);
+  if (req.name.length > FILTER_LIMITS.value) problems.add('name', `longer than ${FILTER_LIMITS.value} characters`);
+  if (req.target.length > FILTER_LIMITS.value) problems.add('target', `longer than ${FILTER_LIMITS.value} characters`);
   checkLabels(req.labels, problems);
   const to = int64(req.to, 'to', problems) || now;
   const from = int64(req.from, 'from', problems) || Math.max(0, to - DEFAULT_SERIES_WINDOW_MS);

@@ -30,7 +30,8 @@ describe('parseFilter', () => {
     ['logs', [['target', 'a'], ['target', 'b']], 'target', /given more than once/],
     ['logs', [['level', 'error,,warn']], 'level', /empty item/],
     ['logs', [['target', '']], 'target', /target is empty/],
-    ['logs', [['target', 'x'.repeat(600)]], 'target', /longer than 512/],
+    ['logs', [['target', 'x'.repeat(1025)]], 'target', /longer than 1024/],
+    ['logs', [['label.' + 'k'.repeat(129), 'v']], 'label.' + 'k'.repeat(129), /label name longer than 128/],
     ['logs', [['level', Array.from({ length: 17 }, (_, i) => `l${i}`).join(',')]], 'level', /more than 16/],
     ['events', [['severity', 'urgent']], 'severity', /not one of info, low/],
     ['heartbeats', [['status', 'late']], 'status', /not one of ok, start, fail/],
@@ -49,9 +50,10 @@ describe('parseFilter', () => {
     expect((caught as FilterError).message).toMatch(message);
   });
 
-  it('caps label filters at 16', () => {
-    const labels = Array.from({ length: 17 }, (_, i) => [`label.k${i}`, 'v'] as [string, string]);
-    expect(() => parseFilter('logs', labels)).toThrow(/at most 16 label filters/);
+  it('caps label filters at 32, as /api does', () => {
+    const labels = Array.from({ length: 33 }, (_, i) => [`label.k${i}`, 'v'] as [string, string]);
+    expect(() => parseFilter('logs', labels)).toThrow(/at most 32 label filters/);
+    expect(parseFilter('logs', labels.slice(0, 32)).labels).toHaveLength(32);
   });
 });
 

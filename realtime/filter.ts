@@ -1,21 +1,14 @@
 // Subscription filters: parsed from query parameters (or a `subscribe` message) with the same names and meaning as
 // the /api/* endpoints, normalized so that equal filters get one canonical key (one uWS topic per key), and compiled
 // into a predicate over canonical events. Pure; no I/O.
-import {
-  EVENT_KINDS,
-  HEARTBEAT_STATUSES,
-  LOG_LEVELS,
-  SEVERITIES,
-  type CanonicalEvent,
-  type EventKind,
-} from '../lib/events/event.js';
+import { EVENT_KINDS, type CanonicalEvent, type EventKind } from '../lib/events/event.js';
+import { FILTER_LIMITS, filterValues } from '../lib/events/filters.js';
 import type { Channel } from './channels.js';
 
-export const INCIDENT_STATES = ['pending', 'open', 'acknowledged', 'resolved'] as const;
 
-const MAX_LABELS = 16;
-const MAX_VALUE_CHARS = 512;
-const MAX_LIST_ITEMS = 16;
+const MAX_LABELS = FILTER_LIMITS.labels;
+const MAX_VALUE_CHARS = FILTER_LIMITS.value;
+const MAX_LIST_ITEMS = FILTER_LIMITS.listItems;
 const LABEL_PREFIX = 'label.';
 
 /** Parameters that travel in the query string but are not filters. */
@@ -58,11 +51,11 @@ interface ParamSpec {
 
 const COMMON: Record<string, ParamSpec> = { target: {} };
 const PARAMS: Record<Channel, Record<string, ParamSpec>> = {
-  logs: { ...COMMON, level: { list: 'level', values: LOG_LEVELS }, text: {} },
+  logs: { ...COMMON, level: { list: 'level', values: filterValues('log', 'level') }, text: {} },
   metrics: { ...COMMON, name: { list: 'name' } },
-  events: { ...COMMON, severity: { list: 'severity', values: SEVERITIES }, category: { list: 'category' } },
-  heartbeats: { ...COMMON, status: { list: 'status', values: HEARTBEAT_STATUSES } },
-  incidents: { ...COMMON, status: { list: 'status', values: INCIDENT_STATES } },
+  events: { ...COMMON, severity: { list: 'severity', values: filterValues('security', 'severity') }, category: { list: 'category' } },
+  heartbeats: { ...COMMON, status: { list: 'status', values: filterValues('heartbeat', 'status') } },
+  incidents: { ...COMMON, status: { list: 'status', values: filterValues('incident', 'status') } },
   targets: { kind: { list: 'kind', values: EVENT_KINDS } },
 };
 
@@ -92,7 +85,7 @@ export function parseFilter(channel: Channel, params: Iterable<readonly [string,
     if (rawName.startsWith(LABEL_PREFIX)) {
       const label = rawName.slice(LABEL_PREFIX.length);
       if (label.length === 0) throw new FilterError('label filter needs a name: label.<name>=<value>', rawName);
-      checkValue(rawName, label);
+      if (label.length > FILTER_LIMITS.labelName) throw new FilterError(`label name longer than ${FILTER_LIMITS.labelName} characters`, rawName);
       if (labels.has(label)) throw new FilterError(`${rawName} is given more than once`, rawName);
       if (labels.size >= MAX_LABELS) throw new FilterError(`at most ${MAX_LABELS} label filters`, rawName);
       labels.set(label, checkValue(rawName, rawValue));

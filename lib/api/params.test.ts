@@ -111,8 +111,9 @@ describe('eventsRequestFromParams', () => {
   });
 
   it('bounds label filters and values', () => {
-    const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`label.k${i}`, 'v']));
-    expect(problemsOf(() => eventsRequestFromParams('log', many))[0]?.message).toMatch(/at most 20/);
+    const many = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`label.k${i}`, 'v']));
+    expect(problemsOf(() => eventsRequestFromParams('log', many))[0]?.message).toMatch(/at most 32/);
+    expect(eventsRequestFromParams('log', Object.fromEntries(Object.entries(many).slice(0, 32))).labels).toHaveProperty('k31', 'v');
     expect(problemsOf(() => eventsRequestFromParams('log', { 'label.': 'v' }))[0]?.at).toBe('label.');
     expect(problemsOf(() => eventsRequestFromParams('log', { text: 'x'.repeat(1025) }))[0]?.at).toBe('text');
   });

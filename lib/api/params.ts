@@ -5,15 +5,13 @@
 import type { MetricSeriesRequest, QueryEventsRequest } from '../../proto/gen/lightwatch/v1/query.js';
 import { badRequest, type ErrorDetail } from '../errors/errors.js';
 import type { EventKind } from '../events/event.js';
+import { FILTER_LIMITS, KIND_FILTERS } from '../events/filters.js';
 import { parseDuration, parseInstant } from './time.js';
 
 export type QueryParams = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
-export const MAX_LABEL_FILTERS = 20;
-export const MAX_LABEL_KEY = 128;
-export const MAX_FILTER_VALUE = 1024;
 /** Most points one series request may produce: (to - from) / step. */
 export const MAX_SERIES_POINTS = 10_000;
 export const LABEL_PREFIX = 'label.';
@@ -28,15 +26,7 @@ export const EVENT_COLLECTIONS = {
 } as const satisfies Record<string, EventKind>;
 export type EventCollection = keyof typeof EVENT_COLLECTIONS;
 
-/** Filters that apply to each kind besides the common ones; any other filter on that kind is a 400. */
-export const KIND_FILTERS: Readonly<Record<EventKind, readonly ('level' | 'severity' | 'category' | 'status' | 'name' | 'text')[]>> = {
-  log: ['level', 'text'],
-  metric: ['name'],
-  security: ['severity', 'category', 'text'],
-  heartbeat: ['status', 'text'],
-  check: ['status', 'text'],
-  incident: ['status', 'text'],
-};
+export { KIND_FILTERS } from '../events/filters.js';
 export const COMMON_EVENT_PARAMS = ['target', 'from', 'to', 'limit', 'order', 'cursor'] as const;
 export const SERIES_PARAMS = ['name', 'target', 'from', 'to', 'step'] as const;
 
@@ -77,14 +67,14 @@ export function pickParams(params: QueryParams, allowed: readonly string[], prob
       }
     }
     const value = typeof raw === 'string' ? raw : (raw[0] ?? '');
-    if (value.length > MAX_FILTER_VALUE) {
-      problems.add(key, `longer than ${MAX_FILTER_VALUE} characters`);
+    if (value.length > FILTER_LIMITS.value) {
+      problems.add(key, `longer than ${FILTER_LIMITS.value} characters`);
       continue;
     }
     if (isLabel) {
       const name = key.slice(LABEL_PREFIX.length);
-      if (!name || name.length > MAX_LABEL_KEY) problems.add(key, `label name must be 1-${MAX_LABEL_KEY} characters`);
-      else if (++labelCount > MAX_LABEL_FILTERS) problems.add(key, `at most ${MAX_LABEL_FILTERS} label filters`);
+      if (!name || name.length > FILTER_LIMITS.labelName) problems.add(key, `label name must be 1-${FILTER_LIMITS.labelName} characters`);
+      else if (++labelCount > FILTER_LIMITS.labels) problems.add(key, `at most ${FILTER_LIMITS.labels} label filters`);
       else labels[name] = value;
       continue;
     }

@@ -2,29 +2,17 @@
 // integer (an object such as `{$ne: 'x'}` is refused, never passed on as an operator), the filter must apply to
 // the event kind, and a cursor must belong to this exact filter. Also which body field each filter reads, so
 // the SQLite and MongoDB adapters agree. Pure; no I/O.
-import { EVENT_KINDS, HEARTBEAT_STATUSES, LOG_LEVELS, SEVERITIES, type CanonicalEvent, type EventKind } from '../events/event.js';
+import { EVENT_KINDS, type EventKind } from '../events/event.js';
+import { FILTER_LIMITS, INCIDENT_STATES, KIND_FILTERS, filterValues } from '../events/filters.js';
 import { badRequest, type LightwatchError } from '../errors/errors.js';
 import { decodeCursor, fingerprint, type SortOrder } from './cursor.js';
 import type { IncidentFilter } from './port.js';
 import type { EventQuery, IncidentStatus, SeriesQuery } from './types.js';
 
 export const MAX_PAGE_LIMIT = 1000;
-export const MAX_FILTER_LABELS = 32;
-export const MAX_FILTER_STRING = 1024;
 export const MAX_SERIES_POINTS = 10_000;
 
-export type EnumFilter = 'level' | 'severity' | 'category' | 'status' | 'name';
-export type FilterName = EnumFilter | 'text';
-
-/** Which filters apply to each kind. A filter on a kind it does not apply to is a 400, not an empty page. */
-export const KIND_FILTERS: Readonly<Record<EventKind, readonly FilterName[]>> = {
-  metric: ['name'],
-  log: ['level', 'text'],
-  security: ['category', 'severity', 'text'],
-  heartbeat: ['status', 'text'],
-  check: ['status', 'text'],
-  incident: ['status', 'text'],
-};
+export { eventStatus, KIND_FILTERS, type FilterName } from '../events/filters.js';
 
 /** The body field `text` searches (case-insensitive substring), per kind. */
 export const TEXT_FIELD: Readonly<Partial<Record<EventKind, string>>> = {
@@ -34,30 +22,6 @@ export const TEXT_FIELD: Readonly<Partial<Record<EventKind, string>>> = {
   check: 'error',
   incident: 'title',
 };
-
-const CHECK_STATUSES = ['ok', 'fail'] as const;
-const INCIDENT_STATES = ['pending', 'open', 'acknowledged', 'resolved'] as const;
-
-/** Allowed values of the closed-set filters; `category` and `name` are free text. */
-const ENUM_VALUES: Partial<Record<EnumFilter, (kind: EventKind) => readonly string[]>> = {
-  level: () => LOG_LEVELS,
-  severity: () => SEVERITIES,
-  status: (kind) => (kind === 'heartbeat' ? HEARTBEAT_STATUSES : kind === 'check' ? CHECK_STATUSES : INCIDENT_STATES),
-};
-
-/** The value the `status` filter matches: heartbeat status, check outcome (`ok`/`fail`) or incident state. */
-export function eventStatus(e: CanonicalEvent): string | null {
-  switch (e.kind) {
-    case 'heartbeat':
-      return e.body.status;
-    case 'check':
-      return e.body.ok ? 'ok' : 'fail';
-    case 'incident':
-      return e.body.state;
-    default:
-      return null;
-  }
-}
 
 /** A checked event filter: only known fields, typed values, labels as sorted pairs. */
 export interface EventFilter {
@@ -95,7 +59,7 @@ function invalid(at: string, message: string): LightwatchError {
 export function requireString(value: unknown, at: string, opts: { allowEmpty?: boolean } = {}): string {
   if (typeof value !== 'string') throw invalid(at, 'must be a string');
   if (!opts.allowEmpty && value.length === 0) throw invalid(at, 'must not be empty');
-  if (value.length > MAX_FILTER_STRING) throw invalid(at, `must be at most ${MAX_FILTER_STRING} characters`);
+  if (value.length > FILTER_LIMITS.value) throw invalid(at, `must be at most ${FILTER_LIMITS.value} characters`);
   return value;
 }
 
@@ -128,7 +92,7 @@ function checkLabels(value: unknown): Array<[string, string]> {
   if (value === undefined) return [];
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalid('labels', 'must be an object of string values');
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > MAX_FILTER_LABELS) throw invalid('labels', `at most ${MAX_FILTER_LABELS} label filters`);
+  if (entries.length > FILTER_LIMITS.labels) throw invalid('labels', `at most ${FILTER_LIMITS.labels} label filters`);
   return entries
     .map(([k, v]): [string, string] => [requireString(k, 'label'), requireString(v, `label.${k}`, { allowEmpty: true })])
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -158,7 +122,7 @@ export function checkEventQuery(query: EventQuery): CheckedEventQuery {
     if (raw === undefined) continue;
     const value = requireString(raw, name);
     if (!allowed.includes(name)) throw invalid(name, `does not apply to ${kind} events`);
-    const values = name === 'text' ? undefined : ENUM_VALUES[name]?.(kind);
+    const values = filterValues(kind, name);
     if (values && !values.includes(value)) throw invalid(name, `must be one of ${values.join(', ')}`);
     filter[name] = name === 'text' ? value.toLowerCase() : value;
   }
