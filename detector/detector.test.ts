@@ -192,6 +192,27 @@ describe('detector against real Redis and SQLite', () => {
     expect(acks).toEqual([expect.objectContaining({ at: now, message: said, actor: 'bob' })]);
   });
 
+  it('a resolve made through the API (in the store) reaches the actor where the rule allows it: resolved notice, no reminders', async () => {
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url, { repeatIntervalSec: 0.3 })], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600, manualResolve: true })] });
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000);
+    await publish(bed.redis, bed.names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
+    await until(() => bed.receiver.received.some((r) => r.transition === 'reminder'), 5_000, 'a reminder');
+    const incidentId = bed.receiver.received[0]!.incidentId;
+    const now = Date.now();
+    const said = 'resolved by user:7: replaced the disk';
+    await bed.store.updateIncident('acme', incidentId, { status: 'resolved', resolvedAt: now, updatedAt: now }, { at: now, type: 'resolved', message: said, actor: 'user:7' });
+    await until(() => bed.receiver.received.some((r) => r.transition === 'resolved'), 5_000, 'resolved notice');
+    const count = bed.receiver.received.length;
+    await new Promise((r) => setTimeout(r, 800));
+    expect(bed.receiver.received.length).toBe(count);
+    const stored = await bed.store.getIncident('acme', incidentId);
+    expect(stored).toMatchObject({ status: 'resolved', resolvedAt: now });
+    expect(stored?.timeline.filter((t) => t.type === 'resolved')).toEqual([expect.objectContaining({ at: now, message: said, actor: 'user:7' })]);
+  });
+
   it('a store that refuses writes for a while delays the incident and its notice but loses neither', async () => {
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('job', { kind: 'heartbeat', heartbeat: { intervalSec: 60, graceSec: 0 } })] });
     // The real store, with its writes failing (as SQLITE_BUSY would) until `locked` is cleared.

@@ -138,10 +138,13 @@ export function createDetector(deps: DetectorDeps): Detector {
   const refreshConfig = async (): Promise<void> => {
     const changed = config.apply(await loadConfig(store));
     runtime.configChanged(changed);
-    // The API acknowledges in the store; the actors learn of it here (and from ack events on the stream).
+    // The API acknowledges and resolves in the store; the actors learn of it here (and from incident events on the stream).
     for (const tenant of config.tenants()) {
       const page = await store.listIncidents({ tenant, status: ['acknowledged'], limit: 500 });
       runtime.syncAcks(page.items);
+      // Manual resolves: incidents resolved within the last few minutes (a resolve by hand of a live incident is recent).
+      const resolved = await store.listIncidents({ tenant, status: ['resolved'], from: timers.now() - 5 * 60_000, limit: 500 });
+      runtime.syncAcks(resolved.items);
       // Dependencies: a parent may live in another partition, so its state is read from the store.
       if (config.hasDependencies(tenant)) {
         const open = await store.listIncidents({ tenant, status: ['open', 'acknowledged'], limit: 1000 });

@@ -1,11 +1,12 @@
 // /api/incidents: list (by status, target and time window), one incident with its timeline and notification audit, and
-// acknowledgement by the caller (recorded as the actor from the credential).
+// acknowledgement and manual resolve (where the rule allows it) by the caller, recorded as the actor from the credential.
 import { DEFAULT_LIMIT, MAX_LIMIT, ParamProblems, checkRange, instantParam } from '../lib/api/params.js';
-import { ackBody } from '../lib/api/schemas.js';
+import { RULE_PARAMS, readRuleParams } from '../lib/api/rule-params.js';
+import { ackBody, resolveBody } from '../lib/api/schemas.js';
 import { conflict } from '../lib/errors/errors.js';
 import type { IncidentFilter } from '../lib/store/port.js';
 import type { Incident, IncidentStatus } from '../lib/store/types.js';
-import { missing, type HandlerTable } from './context.js';
+import { missing, type HandlerTable, type ServiceContext } from './context.js';
 import { MAX_CURSOR_LENGTH } from './events.js';
 import { parseBody } from './validation.js';
 
@@ -15,6 +16,14 @@ const STATUSES: readonly IncidentStatus[] = ['pending', 'open', 'acknowledged', 
 function summary(i: Incident): Omit<Incident, 'timeline'> & { timelineLength: number } {
   const { timeline, ...rest } = i;
   return { ...rest, timelineLength: timeline.length };
+}
+
+/** Whether the incident's rule lets people resolve it by hand; built-in rules (heartbeat, checks) follow their target. */
+async function allowsManualResolve(ctx: ServiceContext, incident: Incident): Promise<boolean> {
+  const rule = await ctx.store.rules.get(incident.tenant, incident.ruleId);
+  if (!rule || !(rule.kind in RULE_PARAMS)) return false;
+  const read = readRuleParams(rule.kind, rule.params);
+  return read.ok && read.params.manualResolve;
 }
 
 export const incidentHandlers: HandlerTable = {
@@ -63,7 +72,7 @@ export const incidentHandlers: HandlerTable = {
       const incident = await ctx.store.getIncident(tenant, call.id);
       if (!incident) throw missing('incident', call.id);
       const notifications = await ctx.store.listNotifications(tenant, incident.id);
-      return { body: { ...incident, notifications } };
+      return { body: { ...incident, notifications, manualResolve: await allowsManualResolve(ctx, incident) } };
     },
   },
   'incidents:action:ack': {
@@ -85,6 +94,31 @@ export const incidentHandlers: HandlerTable = {
       );
       if (!updated) throw missing('incident', call.id);
       ctx.logger.info({ requestId: call.requestId, tenant, incidentId: incident.id, actor }, 'incident acknowledged');
+      return { body: updated };
+    },
+  },
+  // Stored here; the detector's actor holding the incident learns of it on its next refresh (as with an
+  // acknowledgement), records the same timeline entry and sends the resolved notice.
+  'incidents:action:resolve': {
+    run: async (ctx, call) => {
+      const tenant = call.principal.tenant;
+      const body = parseBody(resolveBody, call.bodyJson, 'resolve body', true);
+      const incident = await ctx.store.getIncident(tenant, call.id);
+      if (!incident) throw missing('incident', call.id);
+      // Resolving twice changes nothing.
+      if (incident.status === 'resolved') return { body: incident };
+      if (incident.status === 'pending') throw conflict('incident is pending; only an open or acknowledged incident can be resolved');
+      if (!(await allowsManualResolve(ctx, incident))) throw conflict("the incident's rule does not allow a manual resolve (set params.manualResolve on the rule; built-in heartbeat and check rules resolve on their own)");
+      const now = ctx.now();
+      const actor = call.principal.subject;
+      const updated = await ctx.store.updateIncident(
+        tenant,
+        incident.id,
+        { status: 'resolved', resolvedAt: now, updatedAt: now },
+        { at: now, type: 'resolved', message: body.comment ? `resolved by ${actor}: ${body.comment}` : `resolved by ${actor}`, actor },
+      );
+      if (!updated) throw missing('incident', call.id);
+      ctx.logger.info({ requestId: call.requestId, tenant, incidentId: incident.id, actor }, 'incident resolved by hand');
       return { body: updated };
     },
   },

@@ -162,6 +162,43 @@ describe('incidents', () => {
     expect((await f.http(f.keys.adminA, 'POST', '/api/incidents/i1/ack', { body: { note: 'x' } })).status).toBe(422);
   });
 
+  it('resolves by hand only where the rule allows it, and says so on the incident', async () => {
+    const t = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'db', kind: 'log' } });
+    const tid = t.body.id as string;
+    const rule = async (name: string, manualResolve?: boolean) => {
+      const params = { metric: 'cpu', op: '>', value: 90, ...(manualResolve === undefined ? {} : { manualResolve }) };
+      const res = await f.http(f.keys.adminA, 'POST', '/api/rules', { body: { name, kind: 'threshold', targetId: tid, params } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return res.body.id as string;
+    };
+    const manual = await rule('cpu manual', true);
+    const automatic = await rule('cpu auto');
+    await f.store.upsertIncident(incident('m1', tid, { ruleId: manual }));
+    await f.store.upsertIncident(incident('m2', tid, { ruleId: automatic }));
+    await f.store.upsertIncident(incident('m3', tid, { ruleId: manual, status: 'pending' }));
+    await f.store.upsertIncident(incident('m4', tid, { ruleId: 'builtin:heartbeat' }));
+    expect((await f.http(f.keys.readA, 'GET', '/api/incidents/m1')).body.manualResolve).toBe(true);
+    expect((await f.http(f.keys.readA, 'GET', '/api/incidents/m2')).body.manualResolve).toBe(false);
+    expect((await f.http(f.keys.readA, 'GET', '/api/incidents/m4')).body.manualResolve).toBe(false);
+
+    f.clock.now = T0 + 7_000;
+    expect((await f.http(f.keys.readA, 'POST', '/api/incidents/m1/resolve')).status).toBe(403);
+    const done = await f.http(f.keys.adminA, 'POST', '/api/incidents/m1/resolve', { body: { comment: 'fixed the disk' } });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ status: 'resolved', resolvedAt: T0 + 7_000, updatedAt: T0 + 7_000 });
+    expect(done.body.timeline.at(-1)).toMatchObject({ at: T0 + 7_000, type: 'resolved', actor: expect.stringMatching(/^key:/), message: expect.stringContaining('fixed the disk') });
+    f.clock.now = T0 + 9_000;
+    const again = await f.http(f.keys.adminA, 'POST', '/api/incidents/m1/resolve');
+    expect([again.status, again.body.resolvedAt, again.body.timeline.length]).toEqual([200, T0 + 7_000, 2]);
+    for (const id of ['m2', 'm3', 'm4']) {
+      const refused = await f.http(f.keys.adminA, 'POST', `/api/incidents/${id}/resolve`);
+      expect(refused.status, id).toBe(409);
+    }
+    expect((await f.http(f.keys.adminA, 'POST', '/api/incidents/m2/resolve')).body.error.message).toContain('manualResolve');
+    expect((await f.http(f.keys.adminB, 'POST', '/api/incidents/m2/resolve')).status).toBe(404);
+    expect((await f.http(f.keys.adminA, 'POST', '/api/incidents/m2/resolve', { body: { why: 'x' } })).status).toBe(422);
+  });
+
   it('filters incidents by a time window (from/to, RFC 3339 or epoch ms)', async () => {
     await f.store.upsertIncident(incident('w1', 't', { status: 'resolved', openedAt: T0 - 2 * H, resolvedAt: T0 - H }));
     await f.store.upsertIncident(incident('w2', 't', { openedAt: T0 - 3 * H }));

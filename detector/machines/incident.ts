@@ -61,6 +61,8 @@ export type IncidentEvent =
   | { type: 'time'; at: number }
   /** Acknowledgement; ignored when `incidentId` names another (older) incident of the same rule. */
   | { type: 'ack'; at: number; by: string; incidentId?: string; /** The acknowledger's timeline text (with their comment), kept as written. */ message?: string }
+  /** Resolved by a person (only where the rule allows it); ignored for another incident of the rule, as `ack`. */
+  | { type: 'resolve'; at: number; by: string; incidentId?: string; message?: string }
   | { type: 'rearm' };
 
 /** What the parent receives when the incident is over (relapse window passed or pending cancelled). */
@@ -147,6 +149,7 @@ export function createIncidentMachine(env: DetectorEnv) {
       condClear: ({ event }) => !condEvent(event).firing,
       isFiring: ({ context: c }) => c.firing,
       sameIncident: ({ context: c, event }) => event.type === 'ack' && (event.incidentId === undefined || event.incidentId === c.inc.id),
+      manualResolveAllowed: ({ context: c, event }) => event.type === 'resolve' && c.lc.manualResolve === true && (event.incidentId === undefined || event.incidentId === c.inc.id),
       sameIncidentFiring: ({ context: c, event }) => event.type === 'ack' && (event.incidentId === undefined || event.incidentId === c.inc.id) && c.firing,
       withinRelapse: ({ context: c, event }) => condEvent(event).firing && condEvent(event).at < (c.inc.resolvedAt ?? 0) + c.lc.relapseMs,
       hasReminder: ({ context: c }) => c.reminderAt !== null,
@@ -200,6 +203,16 @@ export function createIncidentMachine(env: DetectorEnv) {
         c.reminderAt = null;
         record(c, 'resolved', at, 'condition cleared');
         // The resolved notice is never muted: whoever was told it opened must learn it is over.
+        if (c.notifiedOpen) notify(c, 'resolved', String(c.seq), null);
+      }),
+      resolveByHand: enqueueActions(({ context: c, event }) => {
+        const e = event as Extract<IncidentEvent, { type: 'resolve' }>;
+        c.inc.status = 'resolved';
+        c.inc.resolvedAt = e.at;
+        c.reminderAt = null;
+        // Still firing or not, it is over for now: a relapse within the window reopens it, as after any resolve.
+        c.firing = false;
+        record(c, 'resolved', e.at, e.message ?? `resolved by ${e.by}`, [], e.by);
         if (c.notifiedOpen) notify(c, 'resolved', String(c.seq), null);
       }),
       reopen: enqueueActions(({ context: c, event }) => {
@@ -281,6 +294,7 @@ export function createIncidentMachine(env: DetectorEnv) {
             { guard: 'sameIncidentFiring', target: 'acknowledged.firing', actions: 'acknowledge' },
             { guard: 'sameIncident', target: 'acknowledged.clearing', actions: 'acknowledge' },
           ],
+          resolve: { guard: 'manualResolveAllowed', target: '#incident.resolved', actions: 'resolveByHand' },
         },
         states: {
           firing: {
@@ -308,6 +322,7 @@ export function createIncidentMachine(env: DetectorEnv) {
       acknowledged: {
         description: 'Someone is on it: no reminders; resolves like an open incident.',
         initial: 'firing',
+        on: { resolve: { guard: 'manualResolveAllowed', target: '#incident.resolved', actions: 'resolveByHand' } },
         states: {
           firing: {
             description: 'The condition holds.',

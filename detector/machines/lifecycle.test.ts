@@ -177,6 +177,48 @@ describe('incident lifecycle: acknowledge and reminders', () => {
   });
 });
 
+describe('incident lifecycle: resolve by hand', () => {
+  it('is ignored unless the rule allows it', () => {
+    const w = setup();
+    sample(w, 0, 95);
+    w.actor('web').send({ type: 'resolve', ruleId: 'cpu-high', at: w.clock.now(), by: 'user:1' });
+    w.clock.advance(0);
+    expect(w.env.transitions()).toEqual(['opened']);
+  });
+
+  it('resolves an open incident at the given time, notifies, stops reminders; a relapse reopens it', () => {
+    const w = setup({ manualResolve: true, relapseWindowSec: 600 });
+    w.env.reminderEveryMs = 60_000;
+    sample(w, 0, 95);
+    const id = w.env.incidents()[0]!.incident.id;
+    w.actor('web').send({ type: 'resolve', ruleId: 'cpu-high', at: w.clock.now(), by: 'user:1', incidentId: 'an-older-one' });
+    w.clock.advance(0);
+    expect(w.env.transitions()).toEqual(['opened']);
+    const when = at(w, 30_000);
+    w.actor('web').send({ type: 'resolve', ruleId: 'cpu-high', at: when, by: 'user:1', incidentId: id, message: 'resolved by user:1: fixed' });
+    w.clock.advance(300_000);
+    expect(w.env.transitions()).toEqual(['opened', 'resolved']);
+    const resolved = w.env.incidents()[1]!.incident;
+    expect(resolved).toMatchObject({ id, status: 'resolved', resolvedAt: when });
+    expect(resolved.timeline.at(-1)).toMatchObject({ at: when, type: 'resolved', message: 'resolved by user:1: fixed', actor: 'user:1' });
+    expect(w.env.notified()).toEqual(['opened', 'resolved']);
+    // The condition clears and fires again within the relapse window: the same incident reopens.
+    sample(w, 1_000, 10);
+    sample(w, 1_000, 96);
+    expect(w.env.transitions()).toEqual(['opened', 'resolved', 'reopened']);
+    expect(w.env.incidents()[2]!.incident.id).toBe(id);
+  });
+
+  it('resolves an acknowledged incident too', () => {
+    const w = setup({ manualResolve: true });
+    sample(w, 0, 95);
+    w.actor('web').send({ type: 'ack', ruleId: 'cpu-high', at: w.clock.now(), by: 'alice' });
+    w.actor('web').send({ type: 'resolve', ruleId: 'cpu-high', at: at(w, 5_000), by: 'alice' });
+    w.clock.advance(0);
+    expect(w.env.transitions()).toEqual(['opened', 'acknowledged', 'resolved']);
+  });
+});
+
 const silence = (matchers: Silence['matchers'], startsAt = 0, endsAt = 10 ** 13): Silence => ({ id: 's1', tenant: TENANT, matchers, startsAt, endsAt, comment: '', creator: 'x', createdAt: 0 });
 const maintenance = (m: Partial<Maintenance>): Maintenance => ({ id: 'm1', tenant: TENANT, name: 'm', targetIds: [], startsAt: 0, endsAt: 10 ** 13, comment: '', createdAt: 0, ...m });
 

@@ -42,7 +42,7 @@ export type TargetEvent =
   | { type: 'tick.rearm' }
   | { type: 'rearm' }
   | { type: 'config' }
-  | { type: 'ack'; ruleId: string; at: number; by: string; incidentId?: string; message?: string }
+  | { type: 'ack' | 'resolve'; ruleId: string; at: number; by: string; incidentId?: string; message?: string }
   | IncidentClosedEvent;
 
 /** The part of xstate's action enqueuer the helpers below use (its full generic type does not narrow well). */
@@ -161,10 +161,11 @@ export function createTargetLogic(env: DetectorEnv) {
       rearmChildren: enqueueActions(({ context: c, enqueue }) => {
         for (const id of Object.values(c.live)) enqueue.sendTo(id, { type: 'rearm' });
       }),
-      forwardAck: enqueueActions(({ context: c, event, enqueue }) => {
-        const e = event as Extract<TargetEvent, { type: 'ack' }>;
+      /** Acknowledge and resolve commands from people go to the rule's live incident. */
+      forwardCommand: enqueueActions(({ context: c, event, enqueue }) => {
+        const e = event as Extract<TargetEvent, { type: 'ack' | 'resolve' }>;
         const child = c.live[e.ruleId];
-        if (child !== undefined) enqueue.sendTo(child, { type: 'ack', at: e.at, by: e.by, incidentId: e.incidentId, message: e.message });
+        if (child !== undefined) enqueue.sendTo(child, { type: e.type, at: e.at, by: e.by, incidentId: e.incidentId, message: e.message });
       }),
       closeIncident: enqueueActions(({ context: c, event, enqueue }) => {
         const e = event as IncidentClosedEvent;
@@ -184,7 +185,8 @@ export function createTargetLogic(env: DetectorEnv) {
     context: ({ input }) => ({ ...input, ev: {}, live: {}, armedAt: null }),
     initial: 'watching',
     on: {
-      ack: { actions: 'forwardAck' },
+      ack: { actions: 'forwardCommand' },
+      resolve: { actions: 'forwardCommand' },
       'incident.closed': { actions: 'closeIncident' },
     },
     states: {

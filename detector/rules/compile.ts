@@ -15,13 +15,14 @@ export interface CompileProblem {
 
 export const DEFAULT_RELAPSE_SEC = 300;
 
-type Lifecycled = { forSec: number; keepFiringForSec: number; minStateSec: number; relapseWindowSec: number };
+type Lifecycled = { forSec: number; keepFiringForSec: number; minStateSec: number; relapseWindowSec: number; manualResolve: boolean };
 
 function lifecycle(p: Lifecycled): LifecycleParams {
-  return { forMs: p.forSec * 1000, keepFiringForMs: p.keepFiringForSec * 1000, minStateMs: p.minStateSec * 1000, relapseMs: p.relapseWindowSec * 1000 };
+  return { forMs: p.forSec * 1000, keepFiringForMs: p.keepFiringForSec * 1000, minStateMs: p.minStateSec * 1000, relapseMs: p.relapseWindowSec * 1000, manualResolve: p.manualResolve };
 }
 
-const BUILTIN_LIFECYCLE: LifecycleParams = { forMs: 0, keepFiringForMs: 0, minStateMs: 0, relapseMs: DEFAULT_RELAPSE_SEC * 1000 };
+/** The built-in heartbeat and check rules follow their target's state: nobody resolves those by hand. */
+const BUILTIN_LIFECYCLE: LifecycleParams = { forMs: 0, keepFiringForMs: 0, minStateMs: 0, relapseMs: DEFAULT_RELAPSE_SEC * 1000, manualResolve: false };
 
 /** Does `rule` apply to `target`? By id, or by label selector (no id and no selector = every target). */
 export function ruleApplies(rule: Rule, target: Pick<Target, 'id' | 'tenant' | 'labels'>): boolean {

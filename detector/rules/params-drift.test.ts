@@ -8,7 +8,7 @@ import { ruleBody } from '../../lib/api/schemas.js';
 import type { Target } from '../../lib/store/types.js';
 import { compileParams } from './compile.js';
 
-const lifecycle = { forSec: 10, keepFiringForSec: 5, minStateSec: 20, relapseWindowSec: 60 };
+const lifecycle = { forSec: 10, keepFiringForSec: 5, minStateSec: 20, relapseWindowSec: 60, manualResolve: true };
 
 /** One value for every setting of each kind (anomaly's metric and rate exclude each other; see below). */
 const FULL: Record<RuleParamsKind, Record<string, unknown>> = {

@@ -29,6 +29,8 @@ export interface LifecycleParams {
   minStateMs: number;
   /** A relapse within this window after resolving reopens the same incident. */
   relapseMs: number;
+  /** People may resolve an incident by hand (absent in snapshots from before the setting: not allowed). */
+  manualResolve?: boolean;
 }
 
 export interface HeartbeatParams {

@@ -60,8 +60,10 @@ export function createApply(d: ApplyDeps): ApplyEntries {
           }
         }
         if (e.kind === 'incident') {
-          // Acknowledgements from the API travel through the target's partition stream.
-          if (e.body.state === 'acknowledged') entry.actor.send({ type: 'ack', ruleId: e.body.ruleId, at: e.receivedAt, by: e.labels.by ?? 'api', incidentId: e.body.incidentId });
+          // Acknowledgements and manual resolves from the API travel through the target's partition stream.
+          if (e.body.state === 'acknowledged' || e.body.state === 'resolved') {
+            entry.actor.send({ type: e.body.state === 'acknowledged' ? 'ack' : 'resolve', ruleId: e.body.ruleId, at: e.receivedAt, by: e.labels.by ?? 'api', incidentId: e.body.incidentId });
+          }
         } else {
           logic.deliver(entry.actor, e);
         }

@@ -67,7 +67,7 @@ export interface Runtime extends PartitionHandler {
   start(): void;
   /** Applies fresh configuration: changed actors re-read their rules; new timer-driven targets get actors. */
   configChanged(keys: Set<string>): void;
-  /** Feeds acknowledgements made through the API (stored incidents) to the actors holding those incidents. */
+  /** Feeds acknowledgements and manual resolves made through the API (stored incidents) to the actors holding those incidents. */
   syncAcks(incidents: readonly Incident[]): void;
   /** Stores every changed snapshot and acknowledges what they cover. */
   flush(): Promise<void>;
@@ -155,6 +155,17 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     m.actors.set(state.actors.size);
   };
 
+  /** A resolve made through the API (a `resolved` entry with an actor) reaches the actor holding the incident. */
+  const resolveByHand = (i: Incident): void => {
+    const last = i.timeline.at(-1);
+    if (i.resolvedAt === undefined || last?.type !== 'resolved' || last.actor === undefined) return;
+    const entry = state.actorOf(i.tenant, config.targetName(i.tenant, i.targetId));
+    const part = entry && state.parts.get(entry.partition);
+    if (!entry || part?.status !== 'active' || entry.actor.getSnapshot().context.live[i.ruleId] === undefined) return;
+    // The incident child ignores it if it is resolved already, another incident of the rule, or its rule forbids it.
+    entry.actor.send({ type: 'resolve', ruleId: i.ruleId, at: i.resolvedAt, by: last.actor, incidentId: i.id, message: last.message });
+  };
+
   const runtime: Runtime = {
     async acquired(p, epoch) {
       const timers = clock.group();
@@ -223,6 +234,10 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     },
     syncAcks(incidents: readonly Incident[]) {
       for (const i of incidents) {
+        if (i.status === 'resolved') {
+          resolveByHand(i);
+          continue;
+        }
         if (i.status !== 'acknowledged' || i.acknowledgedAt === undefined) continue;
         const entry = state.actorOf(i.tenant, config.targetName(i.tenant, i.targetId));
         const part = entry && state.parts.get(entry.partition);

@@ -35,7 +35,7 @@ const PROM_SUMMARY: Record<string, string> = {
 };
 import { channelBody, channelPreviewBody, channelTestBody } from '../channels/schema.js';
 import { statusPageBody } from './status-page-schema.js';
-import { ackBody, instantSchema, keyBody, loginBody, maintenanceBody, ruleBody, silenceBody, targetBody, tenantBody, userBody } from './schemas.js';
+import { ackBody, resolveBody, instantSchema, keyBody, loginBody, maintenanceBody, ruleBody, silenceBody, targetBody, tenantBody, userBody } from './schemas.js';
 
 type Json = Record<string, unknown>;
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
@@ -189,8 +189,18 @@ const schemas: Record<string, Json> = {
   },
   IncidentSummary: { type: 'object', properties: { ...incidentProps, timelineLength: int }, required: [...incidentRequired, 'timelineLength'] },
   Incident: { type: 'object', properties: { ...incidentProps, timeline: { type: 'array', items: timelineEntry } }, required: [...incidentRequired, 'timeline'] },
-  IncidentDetail: { type: 'object', properties: { ...incidentProps, timeline: { type: 'array', items: timelineEntry }, notifications: { type: 'array', items: notification } }, required: [...incidentRequired, 'timeline', 'notifications'] },
+  IncidentDetail: {
+    type: 'object',
+    properties: {
+      ...incidentProps,
+      timeline: { type: 'array', items: timelineEntry },
+      notifications: { type: 'array', items: notification },
+      manualResolve: { type: 'boolean', description: "Whether the incident's rule lets people resolve it by hand (POST /api/incidents/{id}/resolve)" },
+    },
+    required: [...incidentRequired, 'timeline', 'notifications', 'manualResolve'],
+  },
   AckInput: jsonSchema(ackBody, 'input'),
+  ResolveInput: jsonSchema(resolveBody, 'input'),
   RuleInput: jsonSchema(ruleBody, 'input'),
   RulePatch: partial(jsonSchema(ruleBody, 'input')),
   Rule: withFields(jsonSchema(ruleBody, 'output'), storedUpdated, ['id', 'tenant', 'createdAt', 'updatedAt']),
@@ -472,6 +482,8 @@ function operation(r: ResourceRoute): Json {
       return { ...op, responses: { ...okJson('The incident with its timeline and notification audit', ref('IncidentDetail')), ...errs('400', ...auth, '404') } };
     case 'incidents:action:ack':
       return { ...op, requestBody: { required: false, content: { 'application/json': { schema: ref('AckInput') } } }, responses: { ...okJson('The acknowledged incident', ref('Incident')), ...errs('400', ...auth, '404', '409', '422') } };
+    case 'incidents:action:resolve':
+      return { ...op, requestBody: { required: false, content: { 'application/json': { schema: ref('ResolveInput') } } }, responses: { ...okJson('The resolved incident', ref('Incident')), ...errs('400', ...auth, '404', '409', '422') } };
     case 'channels:action:preview':
       return { ...op, requestBody: body('ChannelPreviewInput'), responses: { ...okJson('The rendered title, body and HTML', ref('ChannelPreview')), ...errs('400', ...auth, '404', '422') } };
     case 'channels:action:test':

@@ -40,6 +40,7 @@ export const RESOURCE_ROUTES: readonly ResourceRoute[] = [
   { method: 'GET', resource: 'incidents', verb: 'list', withId: false, access: 'read', summary: 'List incidents, newest first' },
   { method: 'GET', resource: 'incidents', verb: 'get', withId: true, access: 'read', summary: 'Get an incident with its timeline and notification audit' },
   { method: 'POST', resource: 'incidents', verb: 'action', withId: true, action: 'ack', access: 'admin', summary: 'Acknowledge an incident' },
+  { method: 'POST', resource: 'incidents', verb: 'action', withId: true, action: 'resolve', access: 'admin', summary: "Resolve an open or acknowledged incident by hand, where its rule allows it (params.manualResolve); 409 otherwise" },
   ...crud('rules', 'rule'),
   ...crud('channels', 'notification channel'),
   { method: 'POST', resource: 'channels', verb: 'action', withId: false, action: 'preview', access: 'read', summary: 'Render message templates for a channel kind over a sample incident or one of yours (422 names the template error\'s line and column)' },

@@ -30,6 +30,10 @@ const lifecycle = {
   keepFiringForSec: z.number().int().min(0).max(DAY_SEC).default(0).describe('The incident stays open this long after the condition stops holding'),
   minStateSec: z.number().int().min(0).max(DAY_SEC).default(0).describe('An open incident lasts at least this long before it can resolve (flap damping)'),
   relapseWindowSec: z.number().int().min(0).max(7 * DAY_SEC).default(300).describe('A relapse within this long after resolving reopens the same incident instead of opening a new one'),
+  manualResolve: z
+    .boolean()
+    .default(false)
+    .describe('People may resolve an open or acknowledged incident of this rule by hand (POST /api/incidents/{id}/resolve, the dashboard\'s Resolve button); it stays resolved until the condition clears and fires again'),
 };
 
 export const heartbeatRuleParams = z.strictObject({

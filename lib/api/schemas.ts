@@ -171,6 +171,8 @@ export type MaintenanceBody = z.output<typeof maintenanceBody>;
 // Incidents ------------------------------------------------------------------------------------------------------
 
 export const ackBody = z.strictObject({ comment: comment.optional() });
+/** A manual resolve takes the same optional comment. */
+export const resolveBody = ackBody;
 
 // Admin -----------------------------------------------------------------------------------------------------------
 

@@ -85,8 +85,8 @@ export interface Store {
   listIncidents(filter: IncidentFilter): Promise<Page<Incident>>;
   /** The open/pending/acknowledged incident of (target, rule), if any. */
   findActiveIncident(tenant: string, targetId: string, ruleId: string): Promise<Incident | null>;
-  /** Appends to the timeline and applies `patch` (acknowledge from the API); null when not found. */
-  updateIncident(tenant: string, id: string, patch: Partial<Pick<Incident, 'status' | 'acknowledgedAt' | 'acknowledgedBy' | 'updatedAt'>>, entry: TimelineEntry): Promise<Incident | null>;
+  /** Appends to the timeline and applies `patch` (acknowledge or resolve from the API); null when not found. */
+  updateIncident(tenant: string, id: string, patch: Partial<Pick<Incident, 'status' | 'acknowledgedAt' | 'acknowledgedBy' | 'resolvedAt' | 'updatedAt'>>, entry: TimelineEntry): Promise<Incident | null>;
   /** Incidents of a target overlapping [from, to), for uptime figures. */
   incidentsInWindow(tenant: string, targetId: string, from: number, to: number): Promise<Incident[]>;
   /** Incidents of every target of a tenant overlapping [from, to), without timelines, ordered by openedAt. */

@@ -124,6 +124,17 @@ export function incidentCases(store: Get): void {
       expect((await rejection(store().listIncidents({ tenant: 'acme', limit: 1, from: 'yesterday' as unknown as number }))).code).toBe('bad_request');
     });
 
+    it('resolves through updateIncident: resolvedAt is set and the window filters see it', async () => {
+      const inc = incident({ status: 'open', openedAt: T0 });
+      await store().upsertIncident(inc);
+      const entry = { at: T0 + 9_000, type: 'resolved', message: 'resolved by user:42', actor: 'user:42' };
+      const updated = await store().updateIncident('acme', inc.id, { status: 'resolved', resolvedAt: T0 + 9_000, updatedAt: T0 + 9_000 }, entry);
+      expect(updated).toMatchObject({ status: 'resolved', resolvedAt: T0 + 9_000, timeline: [...inc.timeline, entry] });
+      expect(await store().findActiveIncident('acme', inc.targetId, inc.ruleId)).toBeNull();
+      expect((await store().listIncidents({ tenant: 'acme', limit: 5, from: T0 + 9_000 })).items).toEqual([]);
+      expect((await store().listIncidents({ tenant: 'acme', limit: 5, from: T0 + 8_999 })).items.map((i) => i.id)).toEqual([inc.id]);
+    });
+
     it('finds the active incident of a (target, rule), not a resolved one', async () => {
       const resolved = incident({ status: 'resolved', resolvedAt: T0 + 10, openedAt: T0 });
       const open = incident({ status: 'acknowledged', openedAt: T0 + 100 });

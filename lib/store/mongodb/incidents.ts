@@ -81,6 +81,7 @@ export function createMongoIncidents(db: Db): StoreIncidentsPart {
       }
       if (patch.acknowledgedAt !== undefined) set.acknowledgedAt = requireInteger(patch.acknowledgedAt, 'acknowledgedAt');
       if (patch.acknowledgedBy !== undefined) set.acknowledgedBy = requireString(patch.acknowledgedBy, 'acknowledgedBy');
+      if (patch.resolvedAt !== undefined) set.resolvedAt = requireInteger(patch.resolvedAt, 'resolvedAt');
       if (patch.updatedAt !== undefined) set.updatedAt = requireInteger(patch.updatedAt, 'updatedAt');
       const update: Document = { $push: { timeline: entry } };
       if (Object.keys(set).length > 0) update.$set = set;

@@ -52,6 +52,7 @@ export function createSqliteIncidents(db: Db): StoreIncidentsPart {
     if (patch.status !== undefined) next.status = patch.status;
     if (patch.acknowledgedAt !== undefined) next.acknowledgedAt = patch.acknowledgedAt;
     if (patch.acknowledgedBy !== undefined) next.acknowledgedBy = patch.acknowledgedBy;
+    if (patch.resolvedAt !== undefined) next.resolvedAt = requireInteger(patch.resolvedAt, 'resolvedAt');
     if (patch.updatedAt !== undefined) next.updatedAt = patch.updatedAt;
     setDoc.run(next.status, next.resolvedAt ?? null, JSON.stringify(next), tenant, id);
     return next;

@@ -1,5 +1,5 @@
 // Incidents: the list with filters (status, target, time) over the cursor API, and one incident with its
-// timeline, evidence, notification audit and the Acknowledge / Silence actions.
+// timeline, evidence, notification audit and the Acknowledge / Silence / Resolve (where the rule allows it) actions.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Field, FormError, useAction } from '../components/Form.js';
 import { StateBadge } from '../components/Strip.js';
@@ -132,6 +132,8 @@ interface IncidentDetail extends IncidentSummary {
   ruleId: string;
   acknowledgedAt?: number;
   reopenCount: number;
+  /** Whether the rule lets people resolve it by hand. */
+  manualResolve: boolean;
   timeline: Array<{ at: number; type: string; message: string; evidence?: unknown[]; actor?: string }>;
   notifications: Array<{ key: string; channelId: string; transition: string; status: string; attempts: Array<{ at: number; ok: boolean; status?: number; error?: string; durationMs: number }> }>;
 }
@@ -236,6 +238,21 @@ export function IncidentPage({ id }: { id: string }) {
               }
             >
               Acknowledge
+            </button>
+          )}
+          {active && inc.manualResolve && inc.status !== 'pending' && (
+            <button
+              type="button"
+              disabled={action.busy}
+              onClick={() =>
+                void action.run(async () => {
+                  await api('POST', `/api/incidents/${encodeURIComponent(id)}/resolve`, {});
+                  setNotice('Resolved.');
+                  reload();
+                })
+              }
+            >
+              Resolve
             </button>
           )}
           <button type="button" aria-expanded={silencing} onClick={() => setSilencing(!silencing)}>
