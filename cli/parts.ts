@@ -42,6 +42,8 @@ export async function buildIngest(p: Platform, deps: { streams: Streams; redis: 
     config: {
       maxBodyBytes: c.maxBodyBytes,
       maxItems: c.maxItems,
+      maxAttributes: c.maxAttributes,
+      maxSeriesLabels: c.maxSeriesLabels,
       maxDepth: 32,
       maxLineBytes: 1024 * 1024,
       normalize: {

@@ -7,6 +7,10 @@ export interface IngestConfig {
   maxBodyBytes: number;
   /** Items per request (default 10 000). */
   maxItems: number;
+  /** OTLP attributes in one request (default 100 000). */
+  maxAttributes?: number;
+  /** Labels of one remote_write series (default 64). */
+  maxSeriesLabels?: number;
   /** JSON nesting depth. */
   maxDepth: number;
   /** One line of a text/NDJSON body, and one gRPC log's fieldsJson. */

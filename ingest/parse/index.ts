@@ -12,6 +12,8 @@ import { parseLokiJson, parseLokiProtobuf } from './loki.js';
 import { parseNativeBody } from './native.js';
 import type { NativeKind } from './native.js';
 import { parseOtlpLogs } from './otlp/logs.js';
+import { checkRemoteWriteLabels } from './bounds.js';
+import { DEFAULT_LABEL_LIMITS } from '../../lib/tsdb/labels.js';
 import { parseOtlpMetrics } from './otlp/metrics.js';
 import { parsePrometheusSeries } from './prometheus.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
@@ -64,6 +66,10 @@ export interface ParseLimits {
   maxLineBytes: number;
   /** Bound for snappy bodies Loki clients send without Content-Encoding (default 5 MiB). */
   maxBodyBytes?: number;
+  /** OTLP attributes in one request (INGEST_MAX_ATTRIBUTES; default 100 000). */
+  maxAttributes?: number;
+  /** Labels of one remote_write series (INGEST_MAX_SERIES_LABELS; default the series store's 64). */
+  maxSeriesLabels?: number;
 }
 
 export interface ParseResult {
@@ -169,7 +175,10 @@ function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
       if (proto !== undefined && proto !== 'prometheus.WriteRequest') {
         throw unsupportedMediaType('/ingest/prometheus/write', `${mt.type};proto=${proto}`, ['application/x-protobuf (remote_write 1.0, proto=prometheus.WriteRequest)']);
       }
-      return body.length === 0 ? empty : parsePrometheusSeries(body, common);
+      if (body.length === 0) return empty;
+      // Before decoding: a series with 300 000 labels would hold the loop for a second just to be refused.
+      checkRemoteWriteLabels(body, limits.maxSeriesLabels ?? DEFAULT_LABEL_LIMITS.maxLabels);
+      return parsePrometheusSeries(body, common);
     }
     case 'loki': {
       const kind = declared === 'sniff' ? sniff(body, 'protobuf') : declared;
@@ -184,7 +193,8 @@ function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
       if (kind !== 'json' && kind !== 'protobuf') return refuse();
       if (body.length === 0) return empty;
       const parse = endpoint === 'otlp_logs' ? parseOtlpLogs : parseOtlpMetrics;
-      return kind === 'json' ? parse(text(), common) : parse(body, common);
+      const opts = limits.maxAttributes === undefined ? common : { ...common, maxAttributes: limits.maxAttributes };
+      return kind === 'json' ? parse(text(), opts) : parse(body, opts);
     }
     case 'telegram': {
       if (declared === 'protobuf' || declared === 'text') refuse();

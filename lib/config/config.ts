@@ -40,6 +40,10 @@ export interface LightwatchConfig {
     maxBodyBytes: number;
     maxItems: number;
     maxLabels: number;
+    /** OTLP attributes in one request, counted before the request is mapped. */
+    maxAttributes: number;
+    /** Labels of one remote_write series, counted on the wire before decoding (the series store keeps 64 at most). */
+    maxSeriesLabels: number;
     maxFutureSkewMs: number;
     /** Unpersisted stream entries (one entry = one request's events of one partition) past which ingest answers 429. */
     persistBacklogLimit: number;
@@ -110,6 +114,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxBodyBytes: r.int('INGEST_MAX_BODY_BYTES', 5 * 1024 * 1024, 1024, 512 * 1024 * 1024),
       maxItems: r.int('INGEST_MAX_BATCH', 10_000, 1, 1_000_000),
       maxLabels: r.int('INGEST_MAX_LABELS', 32, 1, 1024),
+      maxAttributes: r.int('INGEST_MAX_ATTRIBUTES', 100_000, 1, 10_000_000),
+      maxSeriesLabels: r.int('INGEST_MAX_SERIES_LABELS', 64, 1, 64),
       maxFutureSkewMs: r.int('INGEST_MAX_FUTURE_SKEW_MS', 5 * 60_000, 0, 7 * 86_400_000),
       persistBacklogLimit: r.int('PERSIST_BACKLOG_LIMIT', 20_000, 0, 100_000_000),
       streamRetentionMs: r.int('STREAM_RETENTION_MS', 60 * 60_000, 1_000, 30 * 86_400_000),

@@ -8,13 +8,18 @@ import { batchTooLarge, parseJson } from '../json.js';
 import { levelFromOtlpSeverity, levelInLine, normalizeLevel } from '../levels.js';
 import { isEmptyObject, isObject } from '../values.js';
 import type { JsonObject, ParsedItem, Rejection } from '../values.js';
+import { checkOtlpJsonAttributes, checkOtlpProtobufAttributes } from '../bounds.js';
 import { anyValue, arrayField, field, idHex, keyValues, nanoTime, objectField, resourceInfo } from './common.js';
 
 export interface OtlpOptions {
   maxItems: number;
   maxDepth: number;
+  /** Attributes in one request (INGEST_MAX_ATTRIBUTES), counted before mapping; default 100 000. */
+  maxAttributes?: number;
   defaultTarget?: string;
 }
+
+export const DEFAULT_MAX_ATTRIBUTES = 100_000;
 
 export interface OtlpResult {
   items: ParsedItem[];
@@ -41,7 +46,13 @@ export function jsonRequest(text: string, maxDepth: number, what: string): JsonO
 }
 
 export function parseOtlpLogs(body: Buffer | string, opts: OtlpOptions): OtlpResult {
-  if (typeof body === 'string') return mapLogs(jsonRequest(body, opts.maxDepth, 'ExportLogsServiceRequest'), opts, false, 'otlp_json');
+  const max = opts.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES;
+  if (typeof body === 'string') {
+    const req = jsonRequest(body, opts.maxDepth, 'ExportLogsServiceRequest');
+    checkOtlpJsonAttributes(req, max);
+    return mapLogs(req, opts, false, 'otlp_json');
+  }
+  checkOtlpProtobufAttributes(body, 'logs', max);
   return mapLogs(protobufAsJson(ExportLogsServiceRequest, body, 'ExportLogsServiceRequest'), opts, true, 'otlp_protobuf');
 }
 

@@ -10,13 +10,20 @@ import { isObject } from '../values.js';
 import type { JsonObject, ParsedItem, Rejection } from '../values.js';
 import { arrayField, field, keyValues, labelValue, nanoTime, objectField, resourceInfo } from './common.js';
 import { jsonRequest, protobufAsJson } from './logs.js';
-import type { OtlpOptions, OtlpResult } from './logs.js';
+import { DEFAULT_MAX_ATTRIBUTES, type OtlpOptions, type OtlpResult } from './logs.js';
+import { checkOtlpJsonAttributes, checkOtlpProtobufAttributes } from '../bounds.js';
 
 /** More explicit buckets than this in one data point and the point is rejected (each bucket is an event). */
 export const MAX_HISTOGRAM_BUCKETS = 200;
 
 export function parseOtlpMetrics(body: Buffer | string, opts: OtlpOptions): OtlpResult {
-  if (typeof body === 'string') return mapMetrics(jsonRequest(body, opts.maxDepth, 'ExportMetricsServiceRequest'), opts, 'otlp_json');
+  const max = opts.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES;
+  if (typeof body === 'string') {
+    const req = jsonRequest(body, opts.maxDepth, 'ExportMetricsServiceRequest');
+    checkOtlpJsonAttributes(req, max);
+    return mapMetrics(req, opts, 'otlp_json');
+  }
+  checkOtlpProtobufAttributes(body, 'metrics', max);
   return mapMetrics(protobufAsJson(ExportMetricsServiceRequest, body, 'ExportMetricsServiceRequest'), opts, 'otlp_protobuf');
 }
 
