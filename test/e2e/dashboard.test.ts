@@ -1,6 +1,6 @@
 // The dashboard in a real browser (Debian's Chromium via playwright-core) against the real all-in-one on free
 // ports with its own data dir: first-run admin creation, sign in, a heartbeat target created in the UI going
-// down and up live on the board, acknowledge and silence with the notification audit, the live tail with
+// down and up live on the board, acknowledge and silence with the notification audit, resolve by hand, the live tail with
 // pause, reconnection after a server restart with catch-up, and public status pages and badges. Every page is
 // screenshotted under .tmp/screenshots/. Waits are bounded polls of the page, never fixed sleeps.
 import { createServer, type Server } from 'node:http';
@@ -145,6 +145,47 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await page.getByRole('table', { name: 'Incidents' }).getByText('e2e-cron').first().waitFor();
     await shot('07-incidents');
     await ingest('/ingest/heartbeat/e2e-cron');
+  }, 60_000);
+
+  it('resolves by hand an incident whose rule allows it', async () => {
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${sys.url}${path}`, { method, headers: { authorization: `Bearer ${sys.apiKey}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      expect(r.status, path).toBeLessThan(300);
+      return (await r.json()) as Record<string, unknown>;
+    };
+    const app = await admin('POST', '/api/targets', { name: 'e2e-app', kind: 'log' });
+    await admin('POST', '/api/rules', { name: 'disk full', kind: 'log_pattern', targetId: app.id, params: { pattern: 'disk full', count: 1, windowSec: 3600, manualResolve: true } });
+    // The detector reads configuration every few seconds: log until the incident opens.
+    await expect
+      .poll(
+        async () => {
+          await ingest('/ingest/logs', [{ target: 'e2e-app', level: 'error', message: 'disk full on /var' }]);
+          return ((await admin('GET', '/api/incidents?status=open&target=e2e-app')).items as unknown[]).length;
+        },
+        { timeout: 20_000, intervals: [1_000] },
+      )
+      .toBe(1);
+    await page.goto(`${sys.url}/incidents`);
+    await page.getByRole('link', { name: /disk full on e2e-app/ }).first().click();
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByText('Resolved.').waitFor();
+    await page.getByRole('button', { name: 'Resolve' }).waitFor({ state: 'detached' });
+    await page.getByText(/resolved by user:/).first().waitFor();
+    // The detector takes the resolve over on its next refresh: its write (entries carry `evidence`) keeps it resolved.
+    const id = decodeURIComponent(page.url().split('/').pop() ?? '');
+    await expect
+      .poll(
+        async () => {
+          const inc = await admin('GET', `/api/incidents/${encodeURIComponent(id)}`);
+          const resolves = (inc.timeline as Array<{ type: string; evidence?: unknown }>).filter((t) => t.type === 'resolved');
+          return { status: inc.status, manualResolve: inc.manualResolve, resolves: resolves.length, byDetector: resolves.every((t) => Array.isArray(t.evidence)) };
+        },
+        { timeout: 15_000 },
+      )
+      .toEqual({ status: 'resolved', manualResolve: true, resolves: 1, byDetector: true });
+    await page.reload();
+    await page.getByText(/resolved by user:/).first().waitFor();
+    await shot('06b-incident-resolved');
   }, 60_000);
 
   it('streams logs into the live tail and pauses', async () => {
