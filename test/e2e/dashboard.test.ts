@@ -162,7 +162,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
           await ingest('/ingest/logs', [{ target: 'e2e-app', level: 'error', message: 'disk full on /var' }]);
           return ((await admin('GET', '/api/incidents?status=open&target=e2e-app')).items as unknown[]).length;
         },
-        { timeout: 20_000, intervals: [1_000] },
+        { timeout: 20_000, interval: 1_000 },
       )
       .toBe(1);
     await page.goto(`${sys.url}/incidents`);
