@@ -1,8 +1,7 @@
 // Rebuilds the binary golden inputs of ingest/parse/testdata with the generated encoders, compressed the way
 // real clients send them (snappy block format for remote_write and Promtail). Not a test; run once after a
 // deliberate change: `node --import tsx ingest/parse/testdata/build-binaries.ts`, then review the diff.
-// A dev script beside the data it writes, not domain code: it is allowed the file system.
-// eslint-disable-next-line no-restricted-imports
+// A dev script beside the data it writes, not domain code: testdata/ is outside the no-I/O rule.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
