@@ -9,6 +9,7 @@ import { createCors } from '../lib/http/cors.js';
 import { attachApiRoutes } from './api-routes.js';
 import { attachDashboard } from './dashboard.js';
 import { attachIngestRoutes } from './ingest-routes.js';
+import { attachPingRoutes } from './ping-routes.js';
 import { createGatewayMetrics } from './metrics.js';
 import { attachPublicRoutes } from './public-routes.js';
 import { TokenBuckets } from '../lib/limits/token-bucket.js';
@@ -47,6 +48,7 @@ export function attachGateway(app: TemplatedApp, deps: GatewayDeps): void {
     tenantRateLimit: deps.config.tenantRateLimit,
     maxBodyBytes: deps.config.maxBodyBytes,
   });
+  attachPingRoutes(app, { ingest: deps.ingest, logger: deps.logger, metrics, maxBodyBytes: Math.min(deps.config.maxBodyBytes, 1024 * 1024) });
   attachDashboard(app);
   attachPublicRoutes(app, { query: deps.query, logger: deps.logger });
   attachApiRoutes(app, { query: deps.query, logger: deps.logger, metrics, openApiDocument: deps.openApiDocument, maxBodyBytes: 1024 * 1024, cors: createCors(deps.config.corsOrigins ?? []),

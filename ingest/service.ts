@@ -22,12 +22,14 @@ import { formatLabel, ingestMetrics, kindLabel, reasonLabel } from './metrics.js
 import { normalize, type NormalizeItem } from './normalize/normalize.js';
 import { decodeBody, INGEST_ENDPOINTS, parsePayload, type IngestEndpoint, type ParseResult } from './parse/index.js';
 import { createTargetDirectory } from './targets.js';
+import { createPingDirectory, type PingTarget } from './ping-directory.js';
+import { decodePingRef } from '../lib/heartbeat/compat.js';
 
 export interface IngestApiDeps {
   streams: Streams;
   names: StreamNames;
   /** Targets, for the heartbeat existence check and `?create=1`. */
-  store: { targets: Pick<Store['targets'], 'getByName' | 'create'> };
+  store: { targets: Pick<Store['targets'], 'getByName' | 'create' | 'listAll'> };
   authenticate: Authenticate;
   logger: Logger;
   registry: Registry;
@@ -101,6 +103,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
   });
   const idempotency = createIdempotencyStore({ streams, names, ttlMs: config.idempotencyTtlMs });
   const targets = createTargetDirectory({ store: deps.store, ids, now });
+  const pings = createPingDirectory({ store: deps.store, now });
   const parseLimits = { maxItems: config.maxItems, maxDepth: config.maxDepth, maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes, maxAttributes: config.maxAttributes, maxSeriesLabels: config.maxSeriesLabels };
 
   // The persist groups must exist before the first entry, or the backlog of a fresh install is invisible.
@@ -118,6 +121,15 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     const principal = await deps.authenticate(ctx.credential);
     if (!hasScope(principal, 'ingest')) throw forbidden('this key lacks the ingest scope');
     return principal;
+  }
+
+  /** The target a compat ping URL names (PushRequest.target of endpoint `ping`), or not_found / conflict. */
+  async function pingTarget(encoded: string): Promise<PingTarget> {
+    const ref = decodePingRef(encoded);
+    const hit = ref === null ? { found: null, ambiguous: false } : await pings.find(ref);
+    if (hit.found !== null && !hit.found.paused) return hit.found;
+    if (hit.found === null && hit.ambiguous) throw new LightwatchError('conflict', 'ambiguous slug: more than one target holds this ping key and slug', { reason: 'ambiguous_slug' });
+    throw new LightwatchError('not_found', 'no active heartbeat target has this ping URL', { reason: 'unknown_ping_token' });
   }
 
   /** Target named by each heartbeat item, by item index (empty for a request without heartbeats). */
@@ -273,9 +285,15 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
 
   return {
     push(request, ctx) {
-      const protocol = (INGEST_ENDPOINTS as readonly string[]).includes(request.endpoint) ? request.endpoint : 'other';
+      const protocol = request.endpoint === 'ping' ? 'ping' : (INGEST_ENDPOINTS as readonly string[]).includes(request.endpoint) ? request.endpoint : 'other';
       return guarded(ctx, protocol, async () => {
-        const principal = await principalOf(ctx);
+        let principal: Principal;
+        if (request.endpoint === 'ping') {
+          // A compat ping URL (Healthchecks, Kuma): its token is the credential and names the one target.
+          const { tenant, name } = await pingTarget(request.target);
+          principal = { tenant, scopes: ['ingest'], subject: 'ping' };
+          request = { ...request, endpoint: 'heartbeat', target: name };
+        } else principal = await principalOf(ctx);
         const endpoint = request.endpoint as IngestEndpoint;
         if (!INGEST_ENDPOINTS.includes(endpoint)) {
           throw new LightwatchError('bad_request', `unknown ingest endpoint "${request.endpoint.slice(0, 40)}"`, { reason: 'unknown_endpoint' });

@@ -52,7 +52,7 @@ describe('heartbeat target directory', () => {
     expect([ra.created, rb.created]).toEqual([true, true]);
     expect((await a.resolve('acme', ['nightly'], true)).created).toBe(false);
     const created = await store.targets.list('acme');
-    expect(created.map((x) => [x.name, x.kind, x.heartbeat])).toEqual([['nightly', 'heartbeat', { intervalSec: 60, graceSec: 60 }]]);
+    expect(created.map((x) => [x.name, x.kind, x.heartbeat])).toEqual([['nightly', 'heartbeat', { intervalSec: 60, graceSec: 60, uuid: expect.any(String), pushToken: expect.any(String) }]]);
     // Per tenant: another tenant still misses it.
     expect(await a.resolve('globex', ['nightly'], false)).toEqual({ missing: new Set(['nightly']), created: false });
   });

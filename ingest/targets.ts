@@ -8,6 +8,7 @@ import { targetNameProblem } from '../lib/api/target-name.js';
 import { badRequest, isLightwatchError } from '../lib/errors/errors.js';
 import type { Store } from '../lib/store/port.js';
 import type { Target } from '../lib/store/types.js';
+import { withPingTokens } from '../lib/heartbeat/tokens.js';
 
 export const DEFAULT_HEARTBEAT_CHECK = Object.freeze({ intervalSec: 60, graceSec: 60 });
 
@@ -67,7 +68,7 @@ export function createTargetDirectory(deps: TargetDirectoryDeps): TargetDirector
       name,
       kind: 'heartbeat',
       labels: {},
-      heartbeat: { ...DEFAULT_HEARTBEAT_CHECK },
+      heartbeat: withPingTokens({ ...DEFAULT_HEARTBEAT_CHECK }),
       channels: [],
       paused: false,
       createdAt: t,

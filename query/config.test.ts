@@ -59,7 +59,7 @@ describe('targets', () => {
   it('takes a cron schedule with a time zone, and refuses one that never fires, a bad zone or both schedules', async () => {
     const ok = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'backup', kind: 'heartbeat', heartbeat: { cron: '0 3 * * *', timezone: 'Europe/Berlin', graceSec: 600 } } });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);
-    expect(ok.body.heartbeat).toEqual({ cron: '0 3 * * *', timezone: 'Europe/Berlin', graceSec: 600 });
+    expect(ok.body.heartbeat).toEqual({ cron: '0 3 * * *', timezone: 'Europe/Berlin', graceSec: 600, uuid: expect.stringMatching(/^[0-9a-f-]{36}$/), pushToken: expect.stringMatching(/^[A-Za-z0-9]{32}$/) });
     const bad = async (heartbeat: object) => {
       const res = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'x', kind: 'heartbeat', heartbeat } });
       expect(res.status).toBe(422);

@@ -2,6 +2,7 @@
 import { CHECK_KINDS, URL_CREDENTIAL_KINDS } from '../lib/api/check-settings.js';
 import { targetBody } from '../lib/api/schemas.js';
 import type { Target } from '../lib/store/types.js';
+import { withPingTokens } from '../lib/heartbeat/tokens.js';
 import { checkRefs, missing, type HandlerTable } from './context.js';
 import { crudHandlers, pick } from './crud.js';
 import { maskHeaders, maskUrlPassword, restoreHeaders, restoreUrlPassword } from './secrets.js';
@@ -59,7 +60,8 @@ const crud = crudHandlers({
       createdAt: stored?.createdAt ?? now,
       updatedAt: now,
     };
-    if (body.heartbeat) t.heartbeat = body.heartbeat;
+    // Ping URLs (Healthchecks uuid, Kuma push token) are made once; an update keeps the stored ones unless given.
+    if (body.heartbeat) t.heartbeat = withPingTokens({ ...body.heartbeat, uuid: body.heartbeat.uuid ?? stored?.heartbeat?.uuid, pushToken: body.heartbeat.pushToken ?? stored?.heartbeat?.pushToken });
     for (const kind of CHECK_KINDS) if (body[kind] !== undefined) (t as unknown as Record<string, unknown>)[kind] = body[kind];
     if (body.slaTarget !== undefined) t.slaTarget = body.slaTarget;
     if (body.dependsOn.length > 0) t.dependsOn = body.dependsOn;

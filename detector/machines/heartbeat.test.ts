@@ -157,3 +157,39 @@ describe('cron heartbeats through the target actor', () => {
     expect(w.env.incidents()[0]!.incident.openedAt).toBe(Date.parse('2026-01-01T02:01:00Z'));
   });
 });
+
+describe('run pairing by ?rid= (Healthchecks)', () => {
+  const job = () => target('etl', { kind: 'heartbeat', heartbeat: { intervalSec: 3600, graceSec: 60, maxRunSec: 100 } });
+  const rid = (status: 'start' | 'ok', id: string, at: number) => ev.heartbeat('etl', at, { status, rid: id });
+
+  it('overlapping runs are timed apart: a finish closes its own run, and the other one still goes late', () => {
+    const w = world([job()], []);
+    const t0 = w.clock.now();
+    w.send('etl', rid('start', 'a', t0));
+    w.clock.advance(50_000);
+    w.send('etl', rid('start', 'b', w.clock.now()));
+    w.clock.advance(40_000);
+    w.send('etl', rid('ok', 'b', w.clock.now())); // b ran 40 s; a (90 s so far) is still open
+    expect(w.env.transitions()).toEqual([]);
+    w.clock.advance(9_999);
+    expect(w.env.transitions()).toEqual([]);
+    w.clock.advance(1);
+    expect(w.env.transitions()).toEqual(['opened']); // a: 100 s without its finish
+    expect(w.env.incidents()[0]!.incident.openedAt).toBe(t0 + 100_000);
+    w.send('etl', rid('ok', 'a', w.clock.now()));
+    expect(w.env.transitions()).toEqual(['opened', 'resolved']);
+    expect(w.errors).toEqual([]);
+  });
+
+  it('without rids a second start replaces the first (the earlier behaviour); a /log is no sign of life', () => {
+    const w = world([job()], []);
+    w.send('etl', ev.heartbeat('etl', w.clock.now(), { status: 'start' }));
+    w.clock.advance(60_000);
+    w.send('etl', ev.heartbeat('etl', w.clock.now(), { status: 'start' }));
+    w.clock.advance(60_000);
+    expect(w.env.transitions()).toEqual([]);
+    w.send('etl', ev.heartbeat('etl', w.clock.now(), { status: 'log', log: 'step 2 of 3' }));
+    w.clock.advance(40_000);
+    expect(w.env.transitions()).toEqual(['opened']);
+  });
+});

@@ -7,12 +7,18 @@ import { ewmaPush, newEwma, zScore, type Ewma } from './stats.js';
 import { pushEvidence, type EvalSink, type EvalStateBase, type Evaluator, type SpecOf } from './types.js';
 
 const ALPHA = 0.1;
+/** Open runs remembered per target: a job that starts runs and never finishes them cannot grow the state. */
+const MAX_OPEN_RUNS = 32;
 
 export interface HeartbeatState extends EvalStateBase {
   lastPing: number | null;
   /** When the target goes down without a ping (next expected ping + grace); null once missed. */
   deadline: number | null;
+  /** Start of the open run without a run id (null: none). */
   runStart: number | null;
+  /** Starts of the open runs by run id (`?rid=`), so overlapping runs of one job are timed apart. */
+  runs?: Record<string, number>;
+  /** When the oldest open run is late (its start + maxRun). */
   runDeadline: number | null;
   missed: boolean;
   failed: boolean;
@@ -66,6 +72,14 @@ function settle(s: HeartbeatState, at: number, spec: Spec, sink: EvalSink): void
   sink.signal({ firing: s.firing, at, reason: reason || 'ok', summary: summaryOf(s, spec), evidence: s.evidence.slice() });
 }
 
+/** When the oldest open run becomes late, or null (no open run, or no maxRun). */
+function runDeadline(s: HeartbeatState, maxRunMs: number | null): number | null {
+  if (maxRunMs === null) return null;
+  let oldest = s.runStart;
+  for (const start of Object.values(s.runs ?? {})) if (oldest === null || start < oldest) oldest = start;
+  return oldest === null ? null : oldest + maxRunMs;
+}
+
 export const heartbeatEvaluator: Evaluator<HeartbeatState, Spec> = {
   init(spec, now) {
     return {
@@ -88,13 +102,20 @@ export const heartbeatEvaluator: Evaluator<HeartbeatState, Spec> = {
   },
 
   onEvent(s, ev: CanonicalEvent, spec, sink) {
-    if (ev.kind !== 'heartbeat') return;
+    if (ev.kind !== 'heartbeat' || ev.body.status === 'log') return; // a /log records output, it is no ping
     const at = ev.receivedAt;
     const p = spec.params;
+    const rid = ev.body.rid;
     pushEvidence(s.evidence, ev.id);
     if (ev.body.status === 'start') {
-      s.runStart = at;
-      s.runDeadline = p.maxRunMs === null ? null : at + p.maxRunMs;
+      if (rid === undefined) s.runStart = at;
+      else {
+        const runs = (s.runs ??= {});
+        runs[rid] = at;
+        const ids = Object.keys(runs);
+        if (ids.length > MAX_OPEN_RUNS) delete runs[ids.reduce((a, b) => ((runs[a] as number) <= (runs[b] as number) ? a : b))];
+      }
+      s.runDeadline = runDeadline(s, p.maxRunMs);
       settle(s, at, spec, sink);
       return;
     }
@@ -108,15 +129,18 @@ export const heartbeatEvaluator: Evaluator<HeartbeatState, Spec> = {
       }
       ewmaPush(s.intervals, interval, ALPHA);
     }
-    if (s.runStart !== null) {
-      const duration = at - s.runStart;
+    // A finish with a run id closes that run; one without closes the run started without one (Healthchecks).
+    const started = rid !== undefined ? s.runs?.[rid] : s.runStart;
+    if (started !== undefined && started !== null) {
+      const duration = at - started;
       if (p.anomalyK > 0 && s.durations.n >= p.minSamples && Math.abs(zScore(duration, s.durations.mean, s.durations.var)) > p.anomalyK) {
         s.anomaly ??= 'anomaly:duration';
       }
       ewmaPush(s.durations, duration, ALPHA);
-      s.runStart = null;
-      s.runDeadline = null;
+      if (rid !== undefined) delete s.runs?.[rid];
+      else s.runStart = null;
     }
+    s.runDeadline = runDeadline(s, p.maxRunMs);
     if (s.lastPing === null || at >= s.lastPing) {
       s.lastPing = at;
       s.deadline = deadlineAfter(p, at);
@@ -138,6 +162,9 @@ export const heartbeatEvaluator: Evaluator<HeartbeatState, Spec> = {
       at = Math.min(at, s.runDeadline);
       s.runDeadline = null;
       s.late = true;
+      // Runs with an id that are now late are reported: forget them, or each later finish would re-fire them.
+      const maxRun = spec.params.maxRunMs ?? 0;
+      for (const [rid, start] of Object.entries(s.runs ?? {})) if (start + maxRun <= now) delete s.runs?.[rid];
     }
     settle(s, at, spec, sink);
   },

@@ -272,6 +272,8 @@ function normalizeBody(draft: DraftEvent, limits: NormalizeLimits, flags: string
       const b = draft.body;
       if (!HEARTBEAT_SET.has(b.status)) throw new Reject(`heartbeat status must be one of ${HEARTBEAT_STATUSES.join(', ')}`);
       if (b.exitStatus !== undefined && !(Number.isInteger(b.exitStatus) && b.exitStatus >= 0 && b.exitStatus <= 255)) throw new Reject('exitStatus must be an integer from 0 to 255');
+      if (b.rid !== undefined && !(typeof b.rid === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(b.rid))) throw new Reject('rid must be 1-64 letters, digits, _ or -');
+      if (b.latencyMs !== undefined && !(typeof b.latencyMs === 'number' && Number.isFinite(b.latencyMs) && b.latencyMs >= 0)) throw new Reject('latencyMs must be a number of milliseconds, 0 or more');
       if (b.log === undefined) return b;
       if (b.log === null) {
         const { log: _drop, ...rest } = b;

@@ -12,10 +12,17 @@ describe('heartbeat pings', () => {
     expect(ping('0').draft.body).toEqual({ status: 'ok', exitStatus: 0 });
     expect(ping('255').draft.body).toEqual({ status: 'fail', exitStatus: 255 });
     expect(ping('').draft.target).toBe('backup');
+    expect(ping('log', 'step 2 done').draft.body).toEqual({ status: 'log', log: 'step 2 done' });
+  });
+
+  it('carries a run id, and refuses one that is not 1-64 letters, digits, _ or -', () => {
+    const p = parseHeartbeatPing({ target: 't', suffix: 'start', method: 'GET', body: Buffer.alloc(0), rid: '5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278' });
+    expect(p.draft.body).toEqual({ status: 'start', rid: '5bf66975-d4c7-4bf5-bcc8-b8d8a82ea278' });
+    expect(() => parseHeartbeatPing({ target: 't', suffix: '', method: 'GET', body: Buffer.alloc(0), rid: 'a b' })).toThrow(/rid must be/);
   });
 
   it('refuses other suffixes and a missing target with 400', () => {
-    for (const s of ['256', '-1', 'log', '1.5']) {
+    for (const s of ['256', '-1', 'logs', '1.5']) {
       expect(() => ping(s)).toThrow(LightwatchError);
     }
     expect(() => parseHeartbeatPing({ target: ' ', suffix: '', method: 'GET', body: Buffer.alloc(0) })).toThrow(/target is missing/);

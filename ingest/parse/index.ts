@@ -141,7 +141,16 @@ function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
   const defaultTarget = nonEmpty(input.target) ?? nonEmpty(params.target);
   const common = { maxItems: limits.maxItems, maxDepth: limits.maxDepth, defaultTarget };
   if (endpoint === 'heartbeat') {
-    const item = parseHeartbeatPing({ target: input.target ?? params.target ?? '', suffix: input.suffix ?? '', method: input.method ?? 'POST', body });
+    const latency = params.latencyMs === undefined ? undefined : Number(params.latencyMs);
+    const item = parseHeartbeatPing({
+      target: input.target ?? params.target ?? '',
+      suffix: input.suffix ?? '',
+      method: input.method ?? 'POST',
+      body,
+      ...(params.rid ? { rid: params.rid } : {}),
+      ...(params.msg ? { message: params.msg } : {}),
+      ...(latency !== undefined && Number.isFinite(latency) && latency >= 0 ? { latencyMs: latency } : {}),
+    });
     return { items: [item], rejected: [], format: 'heartbeat_ping' };
   }
   const mt = parseContentType(input.contentType);

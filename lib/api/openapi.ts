@@ -525,6 +525,54 @@ function resourcePaths(): Json {
   return out;
 }
 
+/** The compatibility ping URLs (lib/heartbeat/compat.ts): the URL's token is the credential, answers are the tools' own. */
+export function pingPaths(): Record<string, Record<string, Json>> {
+  const text = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
+  const p = (name: string, description: string, schema: Json = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
+  const rid = { name: 'rid', in: 'query', required: false, description: 'Run id (a UUID) pairing a /start with its finish, so overlapping runs are timed apart', schema: { type: 'string', format: 'uuid' } };
+  const hcResponses = {
+    '200': text('"OK": the ping was recorded'),
+    '400': text('"invalid url format" (an exit status over 255) or "invalid uuid format" (a malformed rid)'),
+    '404': text('"not found": no active heartbeat target has this URL'),
+    '409': text('"ambiguous slug": more than one target holds this ping key and slug'),
+  };
+  const hc = (id: string, summary: string, parameters: Json[]) => {
+    const op = { tags: ['heartbeat compatibility'], summary, security: [], parameters: [...parameters, rid], responses: hcResponses };
+    return {
+      get: { ...op, operationId: `get${id}` },
+      post: { ...op, operationId: `post${id}`, requestBody: { required: false, content: { '*/*': { schema: { type: 'string' } } }, description: "The job's output, kept as the ping's log (10 KB)" } },
+      head: { ...op, operationId: `head${id}` },
+    };
+  };
+  const code = p('code', "The target's heartbeat.uuid (Healthchecks' ping URL /ping/{uuid})");
+  const action = p('action', 'start, fail, log (output only, no sign of life) or an exit status 0-255 (non-zero = failure)');
+  const kumaOp = {
+    tags: ['heartbeat compatibility'],
+    summary: "Uptime Kuma push: a ping of the target whose heartbeat.pushToken this is",
+    security: [],
+    parameters: [
+      p('token', "The target's heartbeat.pushToken"),
+      { name: 'status', in: 'query', required: false, description: 'up (default) or down (anything else is down)', schema: { type: 'string' } },
+      { name: 'msg', in: 'query', required: false, description: "Kept as the ping's log; default OK", schema: { type: 'string' } },
+      { name: 'ping', in: 'query', required: false, description: 'A latency the job measured, ms (0-100000000000)', schema: { type: 'number' } },
+    ],
+    responses: {
+      '200': { description: '{"ok":true}', content: { 'application/json': { schema: { type: 'object', properties: { ok: { const: true } } } } } },
+      '400': { description: '{"ok":false,"msg":"Invalid ping value. Must be between 0 and 100000000000 ms."}' },
+      '404': { description: '{"ok":false,"msg":"Monitor not found or not active."}' },
+    },
+  };
+  return {
+    '/ping/{code}': hc('PingUuid', 'Healthchecks ping: success', [code]),
+    '/ping/{code}/{part}': hc('PingUuidActionOrSlug', 'Healthchecks ping: /ping/{uuid}/{start|fail|log|exit status}, or /ping/{ping-key}/{slug} (a key the targets of one project share, heartbeat.pingKey, and the slug heartbeat.slug or the target name)', [
+      p('code', 'heartbeat.uuid, or heartbeat.pingKey'),
+      p('part', 'start, fail, log or an exit status 0-255 after a uuid; the slug after a ping key'),
+    ]),
+    '/ping/{pingKey}/{slug}/{action}': hc('PingSlugAction', 'Healthchecks ping by ping key and slug, with start, fail, log or an exit status', [p('pingKey', 'heartbeat.pingKey'), p('slug', 'heartbeat.slug (default: the target name)'), action]),
+    '/api/push/{token}': { get: { ...kumaOp, operationId: 'getKumaPush' }, post: { ...kumaOp, operationId: 'postKumaPush' } },
+  };
+}
+
 export function buildOpenApiDocument(): Json {
   return {
     openapi: '3.1.0',
@@ -539,8 +587,8 @@ export function buildOpenApiDocument(): Json {
       ].join('\n\n'),
     },
     servers: [{ url: '/' }],
-    tags: ['events', ...new Set(RESOURCE_ROUTES.map((r) => r.resource)), 'meta'].map((name) => ({ name })),
-    paths: { ...eventPaths(), ...resourcePaths() },
+    tags: ['events', ...new Set(RESOURCE_ROUTES.map((r) => r.resource)), 'heartbeat compatibility', 'meta'].map((name) => ({ name })),
+    paths: { ...eventPaths(), ...resourcePaths(), ...pingPaths() },
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (`lw_…`) or a JWT from /api/auth/login' },

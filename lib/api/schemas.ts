@@ -57,6 +57,10 @@ export const heartbeatCheckSchema = z
     timezone: z.string().min(1).max(64).optional().describe('IANA time zone of cron (e.g. Europe/Berlin); default UTC'),
     graceSec: z.number().int().min(0).max(366 * DAY_SEC).default(60).describe('Extra time after a missed ping before the target counts as down (late until then)'),
     maxRunSec: z.number().int().min(1).max(366 * DAY_SEC).optional().describe('A /start not followed by a finish within this long counts as a failed run'),
+    uuid: z.uuid().optional().describe('Ping URL /ping/{uuid} (Healthchecks); generated when absent. Set it to keep an existing Healthchecks URL working'),
+    pingKey: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8-64 letters, digits, _ or -').optional().describe('Ping URL /ping/{pingKey}/{slug} (Healthchecks): a key the targets of one project share'),
+    slug: z.string().regex(/^[a-z0-9_-]{1,100}$/, '1-100 lowercase letters, digits, _ or -').optional().describe("The target's slug in /ping/{pingKey}/{slug}; default: its name"),
+    pushToken: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, '8-64 letters, digits, _ or -').optional().describe('Push URL /api/push/{pushToken} (Uptime Kuma); generated when absent'),
   })
   .superRefine((h, ctx) => {
     if ((h.intervalSec === undefined) === (h.cron === undefined)) ctx.addIssue({ code: 'custom', path: ['intervalSec'], message: 'give exactly one of intervalSec or cron' });

@@ -15,7 +15,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export const HEARTBEAT_STATUSES = ['ok', 'start', 'fail'] as const;
+/** `log` (Healthchecks' /log) records output without counting as a ping. */
+export const HEARTBEAT_STATUSES = ['ok', 'start', 'fail', 'log'] as const;
 export type HeartbeatStatus = (typeof HEARTBEAT_STATUSES)[number];
 
 /** JSON value as kept in structured log fields (bounded in depth and size by normalization). */
@@ -52,6 +53,10 @@ export interface HeartbeatBody {
   exitStatus?: number;
   /** Up to 10 KB of the ping's body, kept as its log. */
   log?: string;
+  /** Run id (Healthchecks' `?rid=`): pairs a /start with its finish when runs of one job overlap. */
+  rid?: string;
+  /** A latency the job reported with its ping (Uptime Kuma's `ping=`), ms. */
+  latencyMs?: number;
 }
 
 export interface CheckBody {

@@ -13,6 +13,13 @@ export interface HeartbeatCheck {
   /** Cron schedule (five fields) in `timezone` (default UTC): a ping is expected at each of its times. */
   cron?: string;
   timezone?: string;
+  /** Healthchecks-style ping URL `/ping/{uuid}` (generated when the target is created). */
+  uuid?: string;
+  /** Healthchecks-style `/ping/{pingKey}/{slug}`: a key shared by the targets that carry it, and this target's slug (default: its name). */
+  pingKey?: string;
+  slug?: string;
+  /** Uptime Kuma push URL `/api/push/{pushToken}` (generated when the target is created). */
+  pushToken?: string;
   graceSec: number;
   /** A `/start` without a finish within this many seconds → late. */
   maxRunSec?: number;

@@ -67,10 +67,18 @@ export interface SecurityBody {
 }
 
 export interface HeartbeatBody {
-  /** ok | start | fail */
+  /** ok | start | fail | log */
   status: string;
   exitStatus?: number | undefined;
-  log?: string | undefined;
+  log?:
+    | string
+    | undefined;
+  /** run id pairing a start with its finish (Healthchecks ?rid=) */
+  rid?:
+    | string
+    | undefined;
+  /** latency reported by the job (Uptime Kuma ping=), ms */
+  latencyMs?: number | undefined;
 }
 
 export interface CheckBody {
@@ -932,7 +940,7 @@ export const SecurityBody: MessageFns<SecurityBody> = {
 };
 
 function createBaseHeartbeatBody(): HeartbeatBody {
-  return { status: "", exitStatus: undefined, log: undefined };
+  return { status: "", exitStatus: undefined, log: undefined, rid: undefined, latencyMs: undefined };
 }
 
 export const HeartbeatBody: MessageFns<HeartbeatBody> = {
@@ -945,6 +953,12 @@ export const HeartbeatBody: MessageFns<HeartbeatBody> = {
     }
     if (message.log !== undefined) {
       writer.uint32(26).string(message.log);
+    }
+    if (message.rid !== undefined) {
+      writer.uint32(34).string(message.rid);
+    }
+    if (message.latencyMs !== undefined) {
+      writer.uint32(41).double(message.latencyMs);
     }
     return writer;
   },
@@ -986,6 +1000,22 @@ export const HeartbeatBody: MessageFns<HeartbeatBody> = {
             message.log = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.rid = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.latencyMs = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1007,6 +1037,12 @@ export const HeartbeatBody: MessageFns<HeartbeatBody> = {
         ? globalThis.Number(object.exit_status)
         : undefined,
       log: isSet(object.log) ? globalThis.String(object.log) : undefined,
+      rid: isSet(object.rid) ? globalThis.String(object.rid) : undefined,
+      latencyMs: isSet(object.latencyMs)
+        ? globalThis.Number(object.latencyMs)
+        : isSet(object.latency_ms)
+        ? globalThis.Number(object.latency_ms)
+        : undefined,
     };
   },
 
@@ -1021,6 +1057,12 @@ export const HeartbeatBody: MessageFns<HeartbeatBody> = {
     if (message.log !== undefined) {
       obj.log = message.log;
     }
+    if (message.rid !== undefined) {
+      obj.rid = message.rid;
+    }
+    if (message.latencyMs !== undefined) {
+      obj.latencyMs = floatToJson(message.latencyMs);
+    }
     return obj;
   },
 
@@ -1032,6 +1074,8 @@ export const HeartbeatBody: MessageFns<HeartbeatBody> = {
     message.status = object.status ?? "";
     message.exitStatus = object.exitStatus ?? undefined;
     message.log = object.log ?? undefined;
+    message.rid = object.rid ?? undefined;
+    message.latencyMs = object.latencyMs ?? undefined;
     return message;
   },
 };
