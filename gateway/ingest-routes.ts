@@ -11,6 +11,7 @@ import { send, sendError, sendJson, trackAbort } from '../lib/http/respond.js';
 import type { IngestApi } from '../lib/rpc/apis.js';
 import type { PushResponse } from '../proto/gen/lightwatch/v1/ingest.js';
 import type { GatewayMetrics } from './metrics.js';
+import { INGEST_PATHS, uwsPattern, type IngestAnswer } from '../lib/api/ingest-paths.js';
 import { perSecond, type TokenBuckets } from '../lib/limits/token-bucket.js';
 import { firstParams, readRequest, type GatewayRequest } from './request.js';
 
@@ -52,19 +53,13 @@ const otlp: Answer = (r, req) =>
 
 const ES_PRODUCT = { 'x-elastic-product': 'Elasticsearch' } as const;
 
-const ENDPOINTS: Array<{ path: string; endpoint: string; answer: Answer }> = [
-  { path: '/ingest/metrics', endpoint: 'metrics', answer: native },
-  { path: '/ingest/logs', endpoint: 'logs', answer: native },
-  { path: '/ingest/events', endpoint: 'events', answer: native },
-  { path: '/ingest/heartbeats', endpoint: 'heartbeats', answer: native },
-  { path: '/ingest/prometheus/write', endpoint: 'prometheus', answer: noContentOrRefused('sample', 'samples') },
-  { path: '/ingest/prometheus/api/v1/write', endpoint: 'prometheus', answer: noContentOrRefused('sample', 'samples') },
-  { path: '/ingest/loki/api/v1/push', endpoint: 'loki', answer: noContentOrRefused('entry', 'entries') },
-  { path: '/ingest/otlp/v1/logs', endpoint: 'otlp_logs', answer: otlp },
-  { path: '/ingest/otlp/v1/metrics', endpoint: 'otlp_metrics', answer: otlp },
-  { path: '/ingest/elasticsearch/_bulk', endpoint: 'elasticsearch', answer: compat },
-  { path: '/ingest/elasticsearch/:index/_bulk', endpoint: 'elasticsearch', answer: compat },
-];
+const ANSWERS: Record<Exclude<IngestAnswer, 'elasticsearch_info'>, Answer> = {
+  native,
+  prometheus: noContentOrRefused('sample', 'samples'),
+  loki: noContentOrRefused('entry', 'entries'),
+  otlp,
+  elasticsearch: compat,
+};
 
 export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): void {
   /** `path.target` and `path.suffix` are the raw (still percent-encoded) heartbeat path segments. */
@@ -122,20 +117,6 @@ export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): vo
     })();
   };
 
-  for (const { path, endpoint, answer } of ENDPOINTS) {
-    app.post(path, (res, r) => handle(res, readRequest(r), endpoint, answer, {}));
-  }
-  // Telegram Bot API webhook (setWebhook url=…/ingest/telegram/<ingest key>): chat messages become logs.
-  app.post('/ingest/telegram/:secret', (res, r) => handle(res, readRequest(r), 'telegram', native, { secret: r.getParameter(0) ?? '' }));
-  // Healthchecks.io-style pings: GET or POST, with optional /start, /fail or /<exit status>.
-  for (const method of ['get', 'post'] as const) {
-    app[method]('/ingest/heartbeat/:target', (res, r) => {
-      return handle(res, readRequest(r), 'heartbeat', native, { target: r.getParameter(0) ?? '' });
-    });
-    app[method]('/ingest/heartbeat/:target/:suffix', (res, r) => {
-      return handle(res, readRequest(r), 'heartbeat', native, { target: r.getParameter(0) ?? '', suffix: r.getParameter(1) ?? '' });
-    });
-  }
   // Elasticsearch clients (Filebeat, Logstash) probe the cluster before shipping: answer like a cluster.
   const esInfo = JSON.stringify({
     name: 'lightwatch',
@@ -143,15 +124,29 @@ export function attachIngestRoutes(app: TemplatedApp, deps: IngestRouteDeps): vo
     version: { number: '8.11.0', build_flavor: 'default', lucene_version: '9.8.0', minimum_wire_compatibility_version: '7.17.0' },
     tagline: 'You Know, for Search',
   });
-  for (const path of ['/ingest/elasticsearch', '/ingest/elasticsearch/']) {
-    app.get(path, (res) => {
-      const state = trackAbort(res);
-      send(res, state, 200, esInfo, { 'content-type': 'application/json', ...ES_PRODUCT });
-    });
-    app.head(path, (res) => {
-      const state = trackAbort(res);
-      send(res, state, 200, '', ES_PRODUCT);
-    });
+  // Every route from the one table the OpenAPI document is built from (lib/api/ingest-paths.ts).
+  for (const route of INGEST_PATHS) {
+    const names = [...route.path.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1] as string);
+    const patterns = route.answer === 'elasticsearch_info' ? [route.path, `${route.path}/`] : [uwsPattern(route.path)];
+    for (const pattern of patterns) {
+      for (const method of route.methods) {
+        if (route.answer === 'elasticsearch_info') {
+          app[method === 'HEAD' ? 'head' : 'get'](pattern, (res) => {
+            const state = trackAbort(res);
+            send(res, state, 200, method === 'HEAD' ? '' : esInfo, method === 'HEAD' ? ES_PRODUCT : { 'content-type': 'application/json', ...ES_PRODUCT });
+          });
+          continue;
+        }
+        const answer = ANSWERS[route.answer];
+        const endpoint = route.endpoint as string;
+        app[method === 'GET' ? 'get' : 'post'](pattern, (res, r) => {
+          // Raw (still percent-encoded) segments by name: target and suffix of a ping, the Telegram secret.
+          const segments: Record<string, string> = {};
+          names.forEach((name, i) => (segments[name] = r.getParameter(i) ?? ''));
+          return handle(res, readRequest(r), endpoint, answer, { target: segments.target, suffix: segments.suffix, secret: segments.secret });
+        });
+      }
+    }
   }
   app.any('/ingest/*', (res, r) => {
     const state = trackAbort(res);

@@ -9,6 +9,7 @@ import { openApiDocument, pingPaths } from './openapi.js';
 // The compat ping URLs are gateway routes, not /api router ones: test/gateway/ping-compat.test.ts covers them.
 const PING_PATHS = new Set(Object.keys(pingPaths()));
 import { apiCallFromHttp, RESOURCE_ROUTES, routePath } from './routes.js';
+import { INGEST_PATHS } from './ingest-paths.js';
 
 type Json = Record<string, unknown>;
 const doc = openApiDocument as Json & { paths: Record<string, Record<string, Json>>; components: Json };
@@ -36,6 +37,9 @@ describe('OpenAPI document', () => {
       'GET /api/openapi.json',
       ...PROM_PATHS.flatMap((p) => p.methods.map((m) => `${m} ${p.path}`)),
       ...AM_PATHS.map((p) => `${p.method} ${p.path}`),
+      // /ingest is documented from the table the gateway registers its routes from (test/gateway/ingest-openapi.test.ts
+      // asks the real gateway for each of them).
+      ...INGEST_PATHS.flatMap((p) => p.methods.filter((m) => m !== 'HEAD').map((m) => `${m} ${p.path}`)),
     ]);
     expect([...documented()].sort()).toEqual([...accepted].sort());
   });
@@ -51,6 +55,7 @@ describe('OpenAPI document', () => {
         }
         continue;
       }
+      if (path.startsWith('/ingest/')) continue; // served by the gateway itself, not the /api router
       if (path.startsWith(AM_BASE)) {
         for (const m of METHODS) {
           const call = (): unknown => amRequestFromHttp(m.toUpperCase(), path.replace('{silenceID}', 'x1'), new URLSearchParams(), Buffer.alloc(0), {});
@@ -72,15 +77,37 @@ describe('OpenAPI document', () => {
   it('says for each operation which scope it needs and how it fails', () => {
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [m, op] of Object.entries(item)) {
-        expect(['read', 'admin', 'public', undefined], `${m} ${path}`).toContain(op['x-lightwatch-scope']);
+        expect(['read', 'admin', 'ingest', 'public', undefined], `${m} ${path}`).toContain(op['x-lightwatch-scope']);
         const responses = op.responses as Record<string, unknown>;
         expect(Object.keys(responses).some((s) => s.startsWith('2')), `${m} ${path}`).toBe(true);
-        if (op['x-lightwatch-scope'] === 'read' || op['x-lightwatch-scope'] === 'admin') expect(Object.keys(responses)).toEqual(expect.arrayContaining(['401', '403']));
+        if (op['x-lightwatch-scope'] === 'read' || op['x-lightwatch-scope'] === 'admin' || op['x-lightwatch-scope'] === 'ingest') expect(Object.keys(responses)).toEqual(expect.arrayContaining(['401', '403']));
       }
     }
     expect(doc.paths['/api/auth/login']?.post?.security).toEqual([]);
     expect(doc.paths['/api/keys']?.get?.['x-lightwatch-scope']).toBe('admin');
     expect(doc.paths['/api/targets']?.get?.['x-lightwatch-scope']).toBe('read');
+  });
+
+  it('lists every ingest path of the contract (CONTRACTS.md, "Ingest")', () => {
+    const contract = [
+      'POST /ingest/metrics',
+      'POST /ingest/logs',
+      'POST /ingest/events',
+      'POST /ingest/heartbeats',
+      'GET /ingest/heartbeat/{target}',
+      'POST /ingest/heartbeat/{target}',
+      'GET /ingest/heartbeat/{target}/{suffix}',
+      'POST /ingest/heartbeat/{target}/{suffix}',
+      'POST /ingest/prometheus/write',
+      'POST /ingest/loki/api/v1/push',
+      'POST /ingest/otlp/v1/logs',
+      'POST /ingest/otlp/v1/metrics',
+      'POST /ingest/elasticsearch/_bulk',
+      'POST /ingest/telegram/{secret}',
+    ];
+    expect([...documented()]).toEqual(expect.arrayContaining(contract));
+    expect(doc.paths['/ingest/logs']?.post?.['x-lightwatch-scope']).toBe('ingest');
+    expect(doc.paths['/ingest/telegram/{secret}']?.post?.security).toEqual([]);
   });
 
   it('gives every operation a unique operationId', () => {

@@ -8,6 +8,7 @@ import { TARGET_STATES } from '../board/state.js';
 import { COMMON_EVENT_PARAMS, DEFAULT_LIMIT, EVENT_COLLECTIONS, KIND_FILTERS, MAX_LIMIT, MAX_SERIES_POINTS } from './params.js';
 import { OPENAPI_PATH, RESOURCE_ROUTES, routePath, SERIES_PATH, type ResourceRoute } from './routes.js';
 import { PROM_PATHS } from '../prom/routes.js';
+import { ingestPaths } from './openapi-ingest.js';
 import { AM_PATHS, AM_SCOPE, type AmOperation } from '../am/routes.js';
 
 const AM_SUMMARY: Record<AmOperation, string> = {
@@ -587,8 +588,8 @@ export function buildOpenApiDocument(): Json {
       ].join('\n\n'),
     },
     servers: [{ url: '/' }],
-    tags: ['events', ...new Set(RESOURCE_ROUTES.map((r) => r.resource)), 'heartbeat compatibility', 'meta'].map((name) => ({ name })),
-    paths: { ...eventPaths(), ...resourcePaths(), ...pingPaths() },
+    tags: ['events', ...new Set(RESOURCE_ROUTES.map((r) => r.resource)), 'ingest', 'heartbeat compatibility', 'meta'].map((name) => ({ name })),
+    paths: { ...eventPaths(), ...resourcePaths(), ...ingestPaths(), ...pingPaths() },
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (`lw_…`) or a JWT from /api/auth/login' },
