@@ -2,18 +2,21 @@
 // into TSDB blocks with `promtool tsdb create-blocks-from openmetrics`, and Prometheus is started on a free
 // loopback port over that storage. For comparison tests and benchmarks.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../lib/redis/local-server.js';
 import type { MemorySeries } from '../../lib/promql/memory-querier.js';
-import { toOpenMetrics } from '../../lib/promql/testing/generate.js';
+import { openMetricsParts } from '../../lib/promql/testing/generate.js';
 
 const run = promisify(execFile);
 
 export interface RunningPrometheus {
   readonly url: string;
+  readonly pid: number;
+  /** The TSDB directory (blocks made by promtool). */
+  readonly dataDir: string;
   /** Output so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
@@ -34,8 +37,18 @@ export async function startPrometheus(series: readonly MemorySeries[], opts: { s
   const dir = mkdtempSync(join(tmpdir(), 'lw-prom-'));
   const dataDir = join(dir, 'data');
   const omFile = join(dir, 'data.om');
-  writeFileSync(omFile, toOpenMetrics(series));
-  await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', omFile, dataDir], { maxBuffer: 64 * 1024 * 1024 });
+  // No series: an empty storage (a remote-write receiver, say). In pieces: a day of a thousand series is more
+  // text than one string may hold.
+  if (series.length > 0) {
+    const fd = openSync(omFile, 'w');
+    try {
+      for (const part of openMetricsParts(series)) writeSync(fd, part);
+    } finally {
+      closeSync(fd);
+    }
+    await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', omFile, dataDir], { maxBuffer: 64 * 1024 * 1024 });
+    rmSync(omFile);
+  }
   const config = join(dir, 'prometheus.yml');
   writeFileSync(config, 'global:\n  evaluation_interval: 1m\n  scrape_interval: 1m\n');
   const port = await freePort();
@@ -74,5 +87,5 @@ export async function startPrometheus(series: readonly MemorySeries[], opts: { s
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, output: () => out, stop };
+  return { url, pid: child.pid as number, dataDir, output: () => out, stop };
 }

@@ -94,6 +94,11 @@ export function generateSeries(o: GenerateOptions): MemorySeries[] {
 
 /** The series as an OpenMetrics text exposition with explicit timestamps (what `promtool tsdb create-blocks-from openmetrics` reads). */
 export function toOpenMetrics(series: readonly MemorySeries[]): string {
+  return [...openMetricsParts(series)].join('');
+}
+
+/** toOpenMetrics in pieces (one per series), for data too large for one string. */
+export function* openMetricsParts(series: readonly MemorySeries[]): Generator<string> {
   const byName = new Map<string, MemorySeries[]>();
   for (const s of series) {
     const name = s.labels.__name__ ?? '';
@@ -101,21 +106,21 @@ export function toOpenMetrics(series: readonly MemorySeries[]): string {
     list.push(s);
     byName.set(name, list);
   }
-  const lines: string[] = [];
   for (const [name, list] of byName) {
-    lines.push(`# TYPE ${name} unknown`);
+    yield `# TYPE ${name} unknown\n`;
     for (const s of list) {
       const labels = Object.entries(s.labels)
         .filter(([k]) => k !== '__name__')
         .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
         .join(',');
+      const lines: string[] = [];
       for (let i = 0; i < s.timestamps.length; i++) {
         const v = s.values[i] as number;
         const text = Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Inf' : v === -Infinity ? '-Inf' : String(v);
-        lines.push(`${name}{${labels}} ${text} ${((s.timestamps[i] as number) / 1000).toFixed(3)}`);
+        lines.push(`${name}{${labels}} ${text} ${((s.timestamps[i] as number) / 1000).toFixed(3)}\n`);
       }
+      yield lines.join('');
     }
   }
-  lines.push('# EOF');
-  return lines.join('\n') + '\n';
+  yield '# EOF\n';
 }

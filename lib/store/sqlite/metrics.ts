@@ -33,9 +33,10 @@ CREATE TABLE IF NOT EXISTS m_postings (
   PRIMARY KEY (tenant, name, value, series)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS m_chunks (
-  series INTEGER NOT NULL, min_t INTEGER NOT NULL, max_t INTEGER NOT NULL, data BLOB NOT NULL,
-  PRIMARY KEY (series, min_t)
-) WITHOUT ROWID;
+  id INTEGER PRIMARY KEY,
+  series INTEGER NOT NULL, min_t INTEGER NOT NULL, max_t INTEGER NOT NULL, data BLOB NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS m_chunks_series ON m_chunks (series, min_t);
 CREATE TABLE IF NOT EXISTS m_head (
   series INTEGER NOT NULL, t INTEGER NOT NULL, v ANY,
   PRIMARY KEY (series, t)
@@ -67,7 +68,25 @@ const fromCell = (c: unknown): number => cellValue(typeof c === 'number' || c in
 
 const ceilGrain = (t: number): number => Math.ceil((t + 1) / MAX_T_GRAIN_MS) * MAX_T_GRAIN_MS;
 
+/**
+ * Chunks live in a rowid table, appended at its end (pages filled), with a small (series, min_t) index beside.
+ * They used to be a WITHOUT ROWID table clustered on (series, min_t): chunks of many series cut in turn then
+ * land all over that b-tree, whose pages stay a third empty even after VACUUM (measured by
+ * bench/metrics-vs-prometheus.bench.ts: 1.85 MB of pages for 1.15 MB of chunks). Such a file is moved over once.
+ */
+function migrateChunks(db: Db): void {
+  const cols = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('m_chunks')").all();
+  if (cols.length === 0 || cols.some((c) => c.name === 'id')) return;
+  db.transaction(() => {
+    db.exec('ALTER TABLE m_chunks RENAME TO m_chunks_clustered');
+    db.exec(METRICS_DDL);
+    db.exec('INSERT INTO m_chunks (series, min_t, max_t, data) SELECT series, min_t, max_t, data FROM m_chunks_clustered ORDER BY series, min_t');
+    db.exec('DROP TABLE m_chunks_clustered');
+  })();
+}
+
 export function createSqliteMetrics(db: Db): MetricsStore {
+  migrateChunks(db);
   db.exec(METRICS_DDL);
   const q = {
     findSeries: db.prepare<[string, number], { id: number; key: string }>('SELECT id, key FROM m_series WHERE tenant = ? AND hash = ?'),
@@ -321,6 +340,12 @@ export function createSqliteMetrics(db: Db): MetricsStore {
     },
     async seriesCount(tenant) {
       return q.countSeries.get(tenant)?.n ?? 0;
+    },
+    async knownSeries(tenant, list) {
+      return list.map((labels) => {
+        const key = seriesKey(labels);
+        return q.findSeries.all(tenant, hash53(key)).some((r) => r.key === key);
+      });
     },
     async compact(o = {}) {
       compactTx(o.all === true, o.outOfOrderWindowMs ?? DEFAULT_METRICS_LIMITS.outOfOrderWindowMs);

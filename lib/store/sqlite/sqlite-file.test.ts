@@ -39,6 +39,28 @@ describe('SQLite file store', () => {
     await again.close();
   });
 
+  it('moves chunks of a file written with the clustered chunk table into the rowid table, samples intact', async () => {
+    const path = join(dir, 'chunks.db');
+    const store = await createSqliteStore({ path });
+    const ts = Array.from({ length: 600 }, (_, i) => T0 + i * 15_000);
+    await store.metrics.append('acme', [{ labels: { __name__: 'up', job: 'a' }, target: 'a', type: 'gauge', timestamps: ts, values: ts.map((_, i) => i) }]);
+    await store.metrics.compact({ all: true });
+    await store.close();
+    // Rebuild m_chunks in the old shape, as a file from before the change holds it.
+    const raw = new Database(path);
+    raw.exec(`DROP INDEX m_chunks_series;
+      CREATE TABLE old_chunks (series INTEGER NOT NULL, min_t INTEGER NOT NULL, max_t INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (series, min_t)) WITHOUT ROWID;
+      INSERT INTO old_chunks SELECT series, min_t, max_t, data FROM m_chunks; DROP TABLE m_chunks; ALTER TABLE old_chunks RENAME TO m_chunks;`);
+    raw.close();
+    const again = await createSqliteStore({ path });
+    const rows = await again.metrics.samples({ tenant: 'acme', limit: 1000, order: 'asc' });
+    expect(rows.map((r) => r.value)).toEqual(ts.map((_, i) => i));
+    await again.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT name FROM pragma_table_info('m_chunks')").all()).toContainEqual({ name: 'id' });
+    check.close();
+  });
+
   it('refuses a file written by a newer schema', async () => {
     const path = join(dir, 'future.db');
     const raw = new Database(path);
