@@ -4,6 +4,8 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { createDetector } from '../detector/index.js';
 import { attachGateway } from '../gateway/index.js';
 import { createIngestApi, type IngestService } from '../ingest/service.js';
+import { createSeriesAdmission } from '../ingest/series-admission.js';
+import { metricsLimitsOf } from '../lib/config/metrics-tenants.js';
 import { DEFAULT_PERSISTER_CONFIG } from '../ingest/persister/persister.js';
 import { supervisePersisterWorker } from '../ingest/persister/worker.js';
 import { createRetentionLoop } from '../ingest/retention/retention.js';
@@ -39,6 +41,7 @@ export async function buildIngest(p: Platform, deps: { streams: Streams; redis: 
     authenticate: deps.authenticate,
     logger: p.logger.child({ part: 'ingest' }),
     registry: p.registry,
+    seriesAdmission: createSeriesAdmission({ metrics: deps.store.metrics, limitsOf: (tenant) => metricsLimitsOf(p.config.metrics, tenant) }),
     config: {
       maxBodyBytes: c.maxBodyBytes,
       maxItems: c.maxItems,
@@ -77,6 +80,7 @@ export async function buildIngest(p: Platform, deps: { streams: Streams; redis: 
         consumerName: consumerName(p),
         streamRetentionMs: c.streamRetentionMs,
         streamRetentionMaxBytes: c.streamRetentionMaxMb * 1024 * 1024,
+        metricsTenancy: p.config.metrics,
       },
     },
     {

@@ -53,6 +53,7 @@ export interface IngestMetrics {
   events: Counter<'kind' | 'format' | 'outcome'>;
   rejections: Counter<'reason'>;
   refused: Counter<'protocol' | 'reason'>;
+  seriesRefused: Counter<'reason'>;
   requestBytes: Histogram<'endpoint'>;
   batchSize: Histogram<'endpoint'>;
   appendSeconds: Histogram;
@@ -67,6 +68,14 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
     ),
     rejections: getOrCreate(registry, 'lightwatch_ingest_rejections_total', () =>
       new Counter({ name: 'lightwatch_ingest_rejections_total', help: 'Rejected requests and items by reason', labelNames: ['reason'] as const, registers }),
+    ),
+    seriesRefused: getOrCreate(registry, 'lightwatch_metrics_refused_samples_total', () =>
+      new Counter({
+        name: 'lightwatch_metrics_refused_samples_total',
+        help: 'remote_write samples refused at ingest by per-tenant series limits: reason labels_per_series (INGEST_MAX_SERIES_LABELS) or series_limit (METRICS_MAX_SERIES)',
+        labelNames: ['reason'] as const,
+        registers,
+      }),
     ),
     refused: getOrCreate(registry, 'lightwatch_ingest_refused_total', () =>
       new Counter({

@@ -1,6 +1,7 @@
 // The IngestApi implementation: authenticate, decode, parse, normalize, append, answer. The answer is sent
 // only after Redis acknowledged every entry of the request (the durability point); the persister writes
 // to the store later, and the backlog bound turns a persister that falls behind into 429s.
+import type { SeriesAdmission } from './series-admission.js';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -34,6 +35,8 @@ export interface IngestApiDeps {
   logger: Logger;
   registry: Registry;
   config: IngestConfig;
+  /** Per-tenant series limits on remote_write series (ingest/series-admission.ts); none: the store's check alone. */
+  seriesAdmission?: SeriesAdmission;
   now?: () => number;
 }
 
@@ -183,7 +186,13 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
       { tenant: principal.tenant, receivedAt, ids, ...(idempotencyKey ? { idempotencyKey } : {}), ...(p.defaultTarget ? { defaultTarget: p.defaultTarget } : {}) },
       config.normalize,
     );
-    const series = p.parsed?.series ?? [];
+    let series = p.parsed?.series ?? [];
+    if (series.length > 0 && deps.seriesAdmission) {
+      const admitted = await deps.seriesAdmission.admit(principal.tenant, series);
+      series = admitted.series;
+      if (admitted.rejected.length > 0) p.rejected.push(...admitted.rejected);
+      for (const [reason, n] of admitted.refused) metrics.seriesRefused.inc({ reason }, n);
+    }
     let seriesSamples = 0;
     for (const x of series) seriesSamples += x.timestamps.length;
     const byKind = kindCounts(norm.events);

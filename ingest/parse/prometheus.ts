@@ -117,7 +117,7 @@ export function parsePrometheusSeries(body: Uint8Array, opts: { maxItems: number
     const target = labels.instance ?? labels.job ?? opts.defaultTarget ?? '';
     const fam = familyOf(name, families, hasLe, hasQuantile);
     if (ts.samples.length > 0) {
-      const s: BatchSeries = { target, labels, type: fam.type, timestamps: [], values: [] };
+      const s: BatchSeries = { target, labels, type: fam.type, timestamps: [], values: [], firstIndex: index };
       if (fam.unit !== undefined) s.unit = fam.unit;
       for (const sample of ts.samples) {
         const i = index++;
@@ -133,8 +133,8 @@ export function parsePrometheusSeries(body: Uint8Array, opts: { maxItems: number
     }
     if (ts.histograms.length > 0) {
       // Native histograms are kept as their _count and _sum series.
-      const counts: BatchSeries = { target, labels: { ...labels, __name__: `${name}_count` }, type: 'histogram', timestamps: [], values: [] };
-      const sums: BatchSeries = { target, labels: { ...labels, __name__: `${name}_sum` }, type: 'histogram', timestamps: [], values: [] };
+      const counts: BatchSeries = { target, labels: { ...labels, __name__: `${name}_count` }, type: 'histogram', timestamps: [], values: [], firstIndex: index };
+      const sums: BatchSeries = { target, labels: { ...labels, __name__: `${name}_sum` }, type: 'histogram', timestamps: [], values: [], firstIndex: index };
       for (const h of ts.histograms) {
         const i = index++;
         const t = millis(h.timestamp);

@@ -4,6 +4,7 @@
 // acking, so nothing is lost and ingest keeps accepting until its backlog bound answers 429. Entries left pending
 // by a dead consumer are reclaimed; replicas share the work under different consumer names. Streams are trimmed
 // behind it.
+import { metricsLimitsOf, type MetricsTenancy } from '../../lib/config/metrics-tenants.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CanonicalEvent } from '../../lib/events/event.js';
@@ -43,6 +44,8 @@ export interface PersisterConfig {
   trimIntervalMs?: number;
   /** Series store limits (active series, out-of-order window); default DEFAULT_METRICS_LIMITS. */
   metricsLimits?: MetricsLimits;
+  /** Per-tenant limits (METRICS_* variables); wins over metricsLimits. */
+  metricsTenancy?: MetricsTenancy & { outOfOrderWindowMs: number };
 }
 
 export const DEFAULT_PERSISTER_CONFIG: Omit<PersisterConfig, 'consumerName'> = Object.freeze({
@@ -144,8 +147,13 @@ export function createPersister(deps: PersisterDeps): Persister {
   let activeStreams = all.length;
 
   const pause = (ms: number): Promise<void> => sleep(ms, wake.signal);
-  const metricsLimits = cfg.metricsLimits;
-  const metricWriter = createMetricWriter({ metrics: store.metrics, registry: deps.registry, ...(metricsLimits ? { limitsOf: () => metricsLimits } : {}) });
+  const { metricsLimits, metricsTenancy } = cfg;
+  const limitsOf = metricsTenancy
+    ? (tenant: string): MetricsLimits => ({ maxSeriesPerTenant: metricsLimitsOf(metricsTenancy, tenant).maxSeries, outOfOrderWindowMs: metricsTenancy.outOfOrderWindowMs })
+    : metricsLimits
+      ? (): MetricsLimits => metricsLimits
+      : undefined;
+  const metricWriter = createMetricWriter({ metrics: store.metrics, registry: deps.registry, ...(limitsOf ? { limitsOf } : {}) });
 
   /** A store that refuses a batch as invalid would refuse it forever: isolate the bad events instead. */
   const isPermanent = (err: unknown): boolean =>

@@ -6,6 +6,7 @@ import { EVENT_KINDS, type EventKind } from '../events/event.js';
 import type { Networks } from '../net/networks.js';
 import type { RedisTopology } from '../streams/redis/connect.js';
 import { envReader, type EnvReader } from './env.js';
+import { parseTenantLimits, type MetricsTenancy } from './metrics-tenants.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -71,6 +72,8 @@ export interface LightwatchConfig {
   /** Days each event kind is kept in the store (0 = forever): RETENTION_DAYS, overridden by RETENTION_DAYS_<KIND>. */
   retentionDays: Readonly<Record<EventKind, number>>;
   retentionIntervalMs: number;
+  /** The series store's per-tenant limits (lib/config/metrics-tenants.ts) and its out-of-order window. */
+  metrics: MetricsTenancy & { outOfOrderWindowMs: number };
   /** Base URL people reach Lightwatch at, for links in notifications (empty: no links). */
   publicUrl: string;
   gateway: {
@@ -91,6 +94,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const r = envReader(env);
   const dataDir = resolve(r.str('DATA_DIR', './data'));
   const redisUrl = r.url('REDIS_URL', ['redis:', 'rediss:']);
+  const days = retentionDays(r);
+  const maxSeriesLabels = r.int('INGEST_MAX_SERIES_LABELS', 64, 1, 64);
   const config: LightwatchConfig = {
     port: r.int('PORT', 8080, 0, 65535),
     host: r.str('HOST', '0.0.0.0'),
@@ -115,7 +120,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxItems: r.int('INGEST_MAX_BATCH', 10_000, 1, 1_000_000),
       maxLabels: r.int('INGEST_MAX_LABELS', 32, 1, 1024),
       maxAttributes: r.int('INGEST_MAX_ATTRIBUTES', 100_000, 1, 10_000_000),
-      maxSeriesLabels: r.int('INGEST_MAX_SERIES_LABELS', 64, 1, 64),
+      maxSeriesLabels,
       maxFutureSkewMs: r.int('INGEST_MAX_FUTURE_SKEW_MS', 5 * 60_000, 0, 7 * 86_400_000),
       persistBacklogLimit: r.int('PERSIST_BACKLOG_LIMIT', 20_000, 0, 100_000_000),
       streamRetentionMs: r.int('STREAM_RETENTION_MS', 60 * 60_000, 1_000, 30 * 86_400_000),
@@ -137,7 +142,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       clientMessagesPerSec: r.int('WS_CLIENT_MESSAGES_PER_SEC', 50, 1, 100_000),
       idleTimeoutSec: r.int('WS_IDLE_TIMEOUT_SEC', 120, 8, 960),
     },
-    retentionDays: retentionDays(r),
+    retentionDays: days,
+    metrics: metricsConfig(r, env, days.metric, maxSeriesLabels),
     retentionIntervalMs: r.int('RETENTION_INTERVAL_MS', 10 * 60_000, 1_000, 86_400_000),
     publicUrl: r.url('PUBLIC_URL', ['http:', 'https:']) ?? '',
     gateway: {
@@ -168,6 +174,22 @@ function redisTopology(r: EnvReader, url: string | undefined): RedisTopology | u
   if (nodes) return { kind: 'cluster', nodes };
   if (url) return { kind: 'single', url };
   return undefined;
+}
+
+function metricsConfig(r: EnvReader, env: Readonly<Record<string, string | undefined>>, metricDays: number, maxSeriesLabels: number): MetricsTenancy & { outOfOrderWindowMs: number } {
+  const parsed = parseTenantLimits('METRICS_TENANT_LIMITS', env.METRICS_TENANT_LIMITS);
+  if ('problem' in parsed) r.problem(parsed.problem);
+  return {
+    defaults: {
+      maxSeries: r.int('METRICS_MAX_SERIES', 1_000_000, 1, 1_000_000_000),
+      // The wire-level bound every tenant has; METRICS_TENANT_LIMITS may set a lower one for a tenant.
+      maxLabelsPerSeries: maxSeriesLabels,
+      // Samples are metric events: the kind's retention (RETENTION_DAYS_METRIC, else RETENTION_DAYS).
+      retentionDays: metricDays,
+    },
+    tenants: 'problem' in parsed ? {} : parsed.tenants,
+    outOfOrderWindowMs: r.int('METRICS_OUT_OF_ORDER_WINDOW_MS', 10 * 60_000, 0, 86_400_000),
+  };
 }
 
 function retentionDays(r: EnvReader): Record<EventKind, number> {

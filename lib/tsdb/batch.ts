@@ -14,6 +14,8 @@ export interface BatchSeries {
   unit?: string;
   timestamps: number[];
   values: number[];
+  /** Item index of its first sample in the request (for ingest's answer; never encoded). */
+  firstIndex?: number;
 }
 
 export interface MetricBatch {

@@ -78,6 +78,8 @@ export interface MetricsStore {
   metadata(tenant: string, metric?: string, limit?: number): Promise<MetricMetadata[]>;
   /** Series in the tenant's index. */
   seriesCount(tenant: string): Promise<number>;
+  /** For each label set, whether the tenant's index holds that series (ingest refuses new series over the limit). */
+  knownSeries(tenant: string, labels: readonly Readonly<Record<string, string>>[]): Promise<boolean[]>;
   /**
    * Moves head samples older than the out-of-order window into chunks (series whose samples stopped coming
    * would otherwise keep them in the head); `all` moves every head sample (benchmarks, shutdown).

@@ -74,3 +74,51 @@ describe('gateway: refusals of the Loki and Prometheus endpoints', () => {
     expect(await res.text()).toMatch(/labels/);
   });
 });
+
+describe('gateway: per-tenant series limits on remote_write', () => {
+  let bed: Testbed;
+  beforeAll(async () => {
+    bed = await startTestbed({ metricsLimits: { defaults: { maxSeries: 1_000_000, maxLabelsPerSeries: 64, retentionDays: 30 }, tenants: { default: { maxSeries: 2, maxLabelsPerSeries: 4 } } } });
+  });
+  afterAll(async () => {
+    await bed?.close();
+  });
+  const write = (body: Uint8Array): Promise<Response> =>
+    fetch(`${bed.url}/ingest/prometheus/write`, { method: 'POST', headers: { authorization: `Bearer ${bed.adminKey}`, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, body });
+  const refused = async (reason: string): Promise<number> => {
+    const text = await (await fetch(`${bed.url}/metrics`)).text();
+    const m = new RegExp(`^lightwatch_metrics_refused_samples_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+
+  it('at the series limit: samples of known series stored, new series refused with 400 naming the limit and its variable, counted', async () => {
+    const t = Date.now();
+    // The tenant already holds its two series (the persister wrote them).
+    await bed.store.metrics.append('default', [
+      { labels: { __name__: 'up', job: 'a' }, target: 'a', type: 'gauge', timestamps: [t - 1000], values: [1] },
+      { labels: { __name__: 'up', job: 'b' }, target: 'b', type: 'gauge', timestamps: [t - 1000], values: [1] },
+    ]);
+    const res = await write(
+      remoteWrite([
+        { labels: [['__name__', 'up'], ['job', 'a']], samples: [[1, t]] },
+        { labels: [['__name__', 'up'], ['job', 'c']], samples: [[1, t], [1, t + 1]] },
+        { labels: [['__name__', 'up'], ['job', 'b']], samples: [[0, t]] },
+      ]),
+    );
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain('2 samples refused, 2 stored');
+    expect(text).toMatch(/sample 1: new series up refused: the tenant holds its limit of 2 series \(METRICS_MAX_SERIES/);
+    expect(text).toMatch(/sample 2: new series up refused/);
+    expect(await refused('series_limit')).toBe(2);
+    // Known series alone: 204.
+    expect((await write(remoteWrite([{ labels: [['__name__', 'up'], ['job', 'a']], samples: [[1, t + 5]] }]))).status).toBe(204);
+  });
+
+  it('more labels than the tenant allows: 400 naming the limit, counted; never stored', async () => {
+    const res = await write(remoteWrite([{ labels: [['__name__', 'up'], ['job', 'a'], ['x', '1'], ['y', '2'], ['z', '3']], samples: [[1, Date.now()]] }]));
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/sample 0: series up has 5 labels, over the tenant's limit of 4 \(INGEST_MAX_SERIES_LABELS/);
+    expect(await refused('labels_per_series')).toBe(1);
+  });
+});

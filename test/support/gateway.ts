@@ -1,6 +1,8 @@
 // Test support: the real gateway in-process, wired as the all-in-one wires it (real uWS on a free port, the
 // real ingest service on the test Redis under a unique prefix, the real query service on an in-memory SQLite
 // store, the real authenticator), so tests and the fuzzer talk HTTP to exactly what users talk to.
+import { createSeriesAdmission } from '../../ingest/series-admission.js';
+import { metricsLimitsOf, type MetricsTenancy } from '../../lib/config/metrics-tenants.js';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -29,6 +31,8 @@ export interface TestbedOptions {
   /** The authenticator's key cache (default 5 s as in production; 0 makes every request look the key up). */
   authCacheTtlMs?: number;
   ingest?: Partial<IngestConfig>;
+  /** Per-tenant series limits at ingest (as METRICS_* set them); none: no check at ingest. */
+  metricsLimits?: MetricsTenancy;
   gateway?: Partial<GatewayDeps['config']>;
   /** The gateway's clock for its limiters (default Date.now). */
   now?: () => number;
@@ -65,6 +69,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     authenticate,
     logger,
     registry,
+    ...(options.metricsLimits ? { seriesAdmission: createSeriesAdmission({ metrics: store.metrics, limitsOf: (t) => metricsLimitsOf(options.metricsLimits as MetricsTenancy, t) }) } : {}),
     config: {
       maxBodyBytes: 5 * 1024 * 1024,
       maxItems: 10_000,

@@ -124,6 +124,14 @@ export function metricsCases(store: () => Store): void {
       expect(await m.seriesCount('acme')).toBe(2);
     });
 
+    it('tells which label sets are series of the tenant', async () => {
+      const m = store().metrics;
+      await m.append('acme', [series('a', { x: '1' }, [[T0, 1]])]);
+      await m.append('other', [series('b', {}, [[T0, 1]])]);
+      expect(await m.knownSeries('acme', [{ __name__: 'a', x: '1' }, { x: '1', __name__: 'a' }, { __name__: 'a', x: '2' }, { __name__: 'b' }])).toEqual([true, true, false, false]);
+      expect(await m.knownSeries('acme', [])).toEqual([]);
+    });
+
     it('lists samples for /api/metrics by name, target and labels, in both orders, after a position', async () => {
       const m = store().metrics;
       await m.append('acme', [

@@ -248,6 +248,16 @@ export function createMongoMetrics(db: Db): MetricsStore {
     async seriesCount(tenant) {
       return series.countDocuments({ tenant: eqString(tenant) });
     },
+    async knownSeries(tenant, list) {
+      const keys = list.map((labels) => seriesKey(labels));
+      const found = new Set<string>();
+      const hashes = [...new Set(keys.map((k) => hash53(k)))];
+      for (let i = 0; i < hashes.length; i += 1000) {
+        const docs = await series.find({ tenant: eqString(tenant), hash: { $in: hashes.slice(i, i + 1000) } }, { projection: { key: 1 } }).toArray();
+        for (const d of docs) found.add(d.key);
+      }
+      return keys.map((k) => found.has(k));
+    },
     async compact(o = {}) {
       const window = o.outOfOrderWindowMs ?? DEFAULT_METRICS_LIMITS.outOfOrderWindowMs;
       const groups = await head.aggregate<{ _id: number; n: number; t: number }>([{ $group: { _id: '$_id.s', n: { $sum: 1 }, t: { $max: '$_id.t' } } }]).toArray();
