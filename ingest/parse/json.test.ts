@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LightwatchError } from '../../lib/errors/errors.js';
-import { findTooDeep, locateJsonError, parseJson, positionOf, splitLines, tryParseJson } from './json.js';
+import { arrayLongerThan, findTooDeep, locateJsonError, parseJson, positionOf, splitLines, tryParseJson } from './json.js';
 
 function caught(fn: () => unknown): LightwatchError {
   try {
@@ -89,5 +89,22 @@ describe('positionOf and splitLines', () => {
     const e = caught(() => splitLines('a\nb\nc\n', 2));
     expect(e.httpStatus).toBe(413);
     expect(e.reason).toBe('batch_too_large');
+  });
+});
+
+describe('arrayLongerThan', () => {
+  it('counts top-level elements without parsing, ignoring commas in strings and nested values', () => {
+    const items = (n: number): string => `[${Array.from({ length: n }, (_, i) => `{"m":"a,b\\",[","v":[${i},${i}]}`).join(',')}]`;
+    expect(arrayLongerThan(items(5), 5)).toBe(false);
+    expect(arrayLongerThan(items(6), 5)).toBe(true);
+    expect(arrayLongerThan('[1,2,3]', 3)).toBe(false);
+    expect(arrayLongerThan(' [1,2,3,4]', 3)).toBe(true);
+  });
+
+  it('refuses a million-element array after reading about maxItems of it', () => {
+    const text = `[${'1,'.repeat(1_000_000)}1]`;
+    const started = performance.now();
+    expect(arrayLongerThan(text, 10_000)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(100);
   });
 });

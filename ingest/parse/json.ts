@@ -310,6 +310,33 @@ function isBlank(text: string, from: number, to: number): boolean {
   return true;
 }
 
+/**
+ * Whether the JSON array `text` (starting, after blanks, with `[`) has more than `max` elements, read without
+ * parsing: commas at depth 1 outside strings, stopping at the first one past `max`. A 1M-element array is
+ * refused after reading about `max` elements instead of after JSON.parse built all of them (issue 17.9).
+ * Malformed text may be miscounted; JSON.parse reports it when the count passes.
+ */
+export function arrayLongerThan(text: string, max: number): boolean {
+  // Every element takes at least one character and a comma: a shorter text cannot hold more.
+  if (text.length <= 2 * max) return false;
+  let depth = 0;
+  let commas = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 91 /* [ */ || c === 123 /* { */) depth++;
+    else if (c === 93 /* ] */ || c === 125 /* } */) {
+      if (--depth === 0) return false;
+    } else if (c === 44 /* , */ && depth === 1 && ++commas >= max) return true;
+  }
+  return false;
+}
+
 /** 413 for a request that carries more items than allowed (the whole request is refused). */
 export function batchTooLarge(what: string, maxItems: number): LightwatchError {
   return new LightwatchError('payload_too_large', `batch too large: ${what}, at most ${maxItems} items per request; split it`, {

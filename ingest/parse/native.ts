@@ -4,7 +4,7 @@
 import type { DraftEvent, HeartbeatStatus, MetricType } from '../../lib/events/event.js';
 import { HEARTBEAT_WORDS, lookup, METRIC_TYPE_WORDS, OUTCOME_WORDS } from './words.js';
 import { badRequest } from '../../lib/errors/errors.js';
-import { batchTooLarge, describeJsonProblem, firstNonSpace, jsonError, parseJson, splitLines, tryParseJson } from './json.js';
+import { arrayLongerThan, batchTooLarge, describeJsonProblem, firstNonSpace, jsonError, parseJson, splitLines, tryParseJson } from './json.js';
 import { normalizeLevel, normalizeSeverity } from './levels.js';
 import { isEmptyObject, isObject, isScalar, KeyRoles, labelsFrom, scalarString, setField, trimNewline, typeName } from './values.js';
 import type { JsonObject, ParsedItem, Rejection } from './values.js';
@@ -64,6 +64,7 @@ export function parseNativeBody(kind: NativeKind, text: string, opts: NativeOpti
   const first = firstNonSpace(text);
   if (first === -1) return { items, rejected, format: 'json' };
   if (first === 91 /* [ */) {
+    if (arrayLongerThan(text, opts.maxItems)) throw batchTooLarge(`more than ${opts.maxItems} items`, opts.maxItems);
     const v = parseJson(text, opts.maxDepth);
     if (!Array.isArray(v)) throw badRequest('body must be a JSON array, a JSON object or NDJSON', [{ at: 'body', message: `got ${typeName(v)}` }], 'malformed_json');
     addAll(kind, v, opts, items, rejected);
