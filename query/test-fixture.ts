@@ -1,13 +1,11 @@
 // Test fixture for the query service: a real SQLite store (in memory), the real authenticator, a bootstrapped
-// installation with two tenants and keys of every scope, a settable clock, and `http()` that goes through the
-// same route mapping as the gateway and answers what the gateway would (status and JSON body, errors included).
+// installation with two tenants and keys of every scope, a settable clock, and `http()`, which asks the gateway's
+// own `answerApi` (lib/api/answer.ts) in-process: status and JSON body are the gateway's, errors included.
 import { pino } from 'pino';
-import { apiCallFromHttp } from '../lib/api/routes.js';
+import { createAnswerApi, type AnswerApi } from '../lib/api/answer.js';
 import { createAuthenticator } from '../lib/auth/authenticator.js';
-import { asLightwatchError, toErrorBody } from '../lib/errors/errors.js';
-import type { CallContext, QueryApi } from '../lib/rpc/apis.js';
+import type { QueryApi } from '../lib/rpc/apis.js';
 import { createSqliteStore, type SqliteStore } from '../lib/store/sqlite/store.js';
-import { eventsPageToJson, seriesToJson } from '../lib/api/event-wire.js';
 import { ensureBootstrap } from './bootstrap.js';
 import { createQueryApi } from './service.js';
 
@@ -31,27 +29,27 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
+/** One /api request answered as the gateway answers it (`answerApi`, in-process), with `credential` as a Bearer key. */
 export async function callHttp(api: QueryApi, credential: string | null, method: string, path: string, opts: { params?: Record<string, string | string[]>; body?: unknown } = {}): Promise<HttpAnswer> {
-  const ctx: CallContext = { requestId: 'test', credential };
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(opts.params ?? {})) for (const one of typeof v === 'string' ? [v] : v) query.append(k, one);
   const body = opts.body === undefined ? '' : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-  try {
-    const call = apiCallFromHttp(method, path, opts.params ?? {}, body);
-    switch (call.type) {
-      case 'events':
-        return { status: 200, body: eventsPageToJson(await api.queryEvents(call.request, ctx)) };
-      case 'series':
-        return { status: 200, body: seriesToJson(await api.metricSeries(call.request, ctx)) };
-      case 'resource': {
-        const res = await api.resource(call.request, ctx);
-        return { status: res.httpStatus, body: JSON.parse(res.bodyJson) };
-      }
-      case 'openapi':
-        return { status: 200, body: {} };
-    }
-  } catch (err) {
-    const e = asLightwatchError(err);
-    return { status: e.httpStatus, body: toErrorBody(e) };
-  }
+  const res = await answerApiOf(api)({
+    method,
+    path,
+    query,
+    headers: credential === null ? {} : { authorization: `Bearer ${credential}` },
+    body: Buffer.from(body),
+    requestId: 'test',
+  });
+  return { status: res.status, body: res.body === '' ? {} : JSON.parse(res.body) };
+}
+
+const answerers = new WeakMap<QueryApi, AnswerApi>();
+function answerApiOf(api: QueryApi): AnswerApi {
+  let answer = answerers.get(api);
+  if (!answer) answerers.set(api, (answer = createAnswerApi({ query: api, logger: pino({ level: 'silent' }) })));
+  return answer;
 }
 
 export async function createFixture(): Promise<Fixture> {

@@ -85,6 +85,14 @@ export function toErrorBody(err: LightwatchError): ErrorBody {
   return { error: { code: err.reason, message: err.message, details: err.details } };
 }
 
+/** The headers an error answer carries besides its body: Retry-After (429, 503), WWW-Authenticate (401). */
+export function errorHeaders(err: LightwatchError): Record<string, string> {
+  const h: Record<string, string> = {};
+  if (err.retryAfterSec !== undefined) h['retry-after'] = String(Math.max(1, Math.ceil(err.retryAfterSec)));
+  if (err.code === 'unauthenticated') h['www-authenticate'] = 'Bearer realm="lightwatch"';
+  return h;
+}
+
 /** Anything thrown becomes a LightwatchError; unknown errors become `internal` without leaking internals. */
 export function asLightwatchError(err: unknown): LightwatchError {
   if (isLightwatchError(err)) return err;

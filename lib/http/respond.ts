@@ -1,7 +1,7 @@
 // Small uWebSockets.js helpers every HTTP edge uses: read a bounded body, answer JSON, answer errors in the
 // one JSON error shape. uWS responses must be written inside `cork` and never after `onAborted`.
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { asLightwatchError, type LightwatchError, toErrorBody } from '../errors/errors.js';
+import { asLightwatchError, errorHeaders, type LightwatchError, toErrorBody } from '../errors/errors.js';
 
 export interface ResponseState {
   aborted: boolean;
@@ -62,9 +62,6 @@ export function sendJson(res: HttpResponse, state: ResponseState, status: number
 
 export function sendError(res: HttpResponse, state: ResponseState, err: unknown, headers: Record<string, string> = {}): LightwatchError {
   const e = asLightwatchError(err);
-  const extra: Record<string, string> = { ...headers };
-  if (e.retryAfterSec !== undefined) extra['retry-after'] = String(Math.max(1, Math.ceil(e.retryAfterSec)));
-  if (e.code === 'unauthenticated') extra['www-authenticate'] = 'Bearer realm="lightwatch"';
-  sendJson(res, state, e.httpStatus, toErrorBody(e), extra);
+  sendJson(res, state, e.httpStatus, toErrorBody(e), { ...headers, ...errorHeaders(e) });
   return e;
 }
