@@ -98,7 +98,13 @@ export async function buildIngest(p: Platform, deps: { streams: Streams; redis: 
     streams: deps.streams,
     store: deps.store,
     logger: p.logger.child({ part: 'retention' }),
-    config: { days: p.config.retentionDays, intervalMs: p.config.retentionIntervalMs, lockKey: p.names.key('retention', 'lock'), owner: consumerName(p) },
+    config: {
+      days: p.config.retentionDays,
+      intervalMs: p.config.retentionIntervalMs,
+      lockKey: p.names.key('retention', 'lock'),
+      owner: consumerName(p),
+      metricDaysOf: (tenant) => metricsLimitsOf(p.config.metrics, tenant).retentionDays,
+    },
   });
   p.lifecycle.onClose('retention', () => retention.close());
   return ingest;

@@ -39,4 +39,27 @@ describe('retention', async () => {
     await a.close();
     await b.close();
   });
+
+  it("drops each tenant's metric samples past its own retention, on the injected clock", async () => {
+    const t = now - 40 * DAY;
+    await store.metrics.append('short', [{ labels: { __name__: 'up' }, target: 'a', type: 'gauge', timestamps: [t, now - DAY], values: [1, 1] }]);
+    await store.metrics.append('long', [{ labels: { __name__: 'up' }, target: 'a', type: 'gauge', timestamps: [t, now - DAY], values: [1, 1] }]);
+    const daysOf = (tenant: string): number => (tenant === 'short' ? 30 : 90);
+    // A loop per round: the round lock is held for the interval, in real time.
+    const round = async (at: number, n: number): Promise<unknown> => {
+      const loop = createRetentionLoop({
+        streams,
+        store,
+        logger: pino({ level: 'silent' }),
+        config: { days, intervalMs: 60_000, lockKey: `${prefix}:retention-metrics-${n}`, owner: 'a', metricDaysOf: daysOf },
+        now: () => at,
+      });
+      const r = await loop.runOnce();
+      await loop.close();
+      return r?.series_samples;
+    };
+    expect(await round(now, 1)).toEqual({ short: 1 });
+    expect(await round(now + 60 * DAY, 2)).toEqual({ short: 1, long: 1 });
+    expect(await store.metrics.tenants()).toEqual(['long']);
+  });
 });

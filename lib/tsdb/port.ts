@@ -78,6 +78,8 @@ export interface MetricsStore {
   metadata(tenant: string, metric?: string, limit?: number): Promise<MetricMetadata[]>;
   /** Series in the tenant's index. */
   seriesCount(tenant: string): Promise<number>;
+  /** Tenants with series in the index (retention walks them). */
+  tenants(): Promise<string[]>;
   /** For each label set, whether the tenant's index holds that series (ingest refuses new series over the limit). */
   knownSeries(tenant: string, labels: readonly Readonly<Record<string, string>>[]): Promise<boolean[]>;
   /**

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { isStaleNaN, SampleLimitError, STALE_NAN, type LabelMatcher } from '../../promql/querier.js';
 import { DEFAULT_METRICS_LIMITS, type SeriesAppend } from '../../tsdb/port.js';
+import { applyMetricsRetention } from '../../tsdb/retention.js';
 import type { Store } from '../port.js';
 
 const T0 = 1_700_000_000_000;
@@ -174,6 +175,26 @@ export function metricsCases(store: () => Store): void {
       // The dropped series can come back.
       await m.append('acme', [series('old', {}, [[T0 + 86_400_000, 5]])], limits);
       expect(await m.seriesCount('acme')).toBe(2);
+    });
+
+    it('keeps each tenant for its own retention (applyMetricsRetention over tenants())', async () => {
+      const m = store().metrics;
+      const day = 86_400_000;
+      const now = T0 + 100 * day;
+      await m.append('short', [series('x', {}, [[now - 10 * day, 1], [now - day, 2]])]);
+      await m.append('long', [series('x', {}, [[now - 10 * day, 1], [now - day, 2]])]);
+      await m.append('forever', [series('x', {}, [[now - 90 * day, 1]])]);
+      expect(await m.tenants()).toEqual(expect.arrayContaining(['forever', 'long', 'short']));
+      const days: Record<string, number> = { short: 5, long: 30, forever: 0 };
+      const dropped = await applyMetricsRetention(m, (t) => days[t] ?? 0, now);
+      expect(dropped).toEqual({ short: 1 });
+      const values = async (tenant: string): Promise<number[]> => Array.from((await m.querier(tenant).select([eq('__name__', 'x')], ALL))[0]?.values ?? []);
+      expect(await values('short')).toEqual([2]);
+      expect(await values('long')).toEqual([1, 2]);
+      expect(await values('forever')).toEqual([1]);
+      // A tenant whose every sample is past its retention leaves the index.
+      expect(await applyMetricsRetention(m, (t) => (t === 'short' ? 5 : 0), now + 10 * day)).toEqual({ short: 1 });
+      expect(await m.tenants()).not.toContain('short');
     });
   });
 }

@@ -248,6 +248,10 @@ export function createMongoMetrics(db: Db): MetricsStore {
     async seriesCount(tenant) {
       return series.countDocuments({ tenant: eqString(tenant) });
     },
+    async tenants() {
+      const names: unknown[] = await series.distinct('tenant');
+      return names.filter((t): t is string => typeof t === 'string').sort();
+    },
     async knownSeries(tenant, list) {
       const keys = list.map((labels) => seriesKey(labels));
       const found = new Set<string>();

@@ -94,6 +94,7 @@ export function createSqliteMetrics(db: Db): MetricsStore {
     insertPosting: db.prepare('INSERT OR IGNORE INTO m_postings (tenant, name, value, series) VALUES (?, ?, ?, ?)'),
     setMaxT: db.prepare('UPDATE m_series SET max_t = ? WHERE id = ? AND max_t < ?'),
     countSeries: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM m_series WHERE tenant = ?'),
+    tenants: db.prepare<[], { tenant: string }>('SELECT DISTINCT tenant FROM m_series ORDER BY tenant'),
     headMax: db.prepare<[number], { t: number | null; n: number }>('SELECT max(t) AS t, count(*) AS n FROM m_head WHERE series = ?'),
     chunkMax: db.prepare<[number], { t: number | null }>('SELECT max(max_t) AS t FROM m_chunks WHERE series = ?'),
     storedMax: db.prepare<[number], { max_t: number }>('SELECT max_t FROM m_series WHERE id = ?'),
@@ -340,6 +341,9 @@ export function createSqliteMetrics(db: Db): MetricsStore {
     },
     async seriesCount(tenant) {
       return q.countSeries.get(tenant)?.n ?? 0;
+    },
+    async tenants() {
+      return q.tenants.all().map((r) => r.tenant);
     },
     async knownSeries(tenant, list) {
       return list.map((labels) => {
