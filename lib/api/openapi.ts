@@ -498,7 +498,7 @@ function operation(r: ResourceRoute): Json {
     case 'keys:action:revoke':
       return { ...op, responses: { ...okJson('The revoked key (revoking twice changes nothing)', ref('ApiKey')), ...errs('400', ...auth, '404') } };
     case 'auth:action:login':
-      return { ...op, requestBody: body('LoginInput'), description: 'Needs no credential. Limited per client address (`LOGIN_ATTEMPTS_PER_MIN`, the address from X-Forwarded-For only behind `TRUSTED_PROXIES`) and per account (`LOGIN_FAILURES_PER_MIN` failures, not counted from an address that signed in to the account before): past a limit, 429 with `Retry-After`. 503 with `Retry-After` when too many password checks wait.', responses: { ...okJson('A JWT', ref('LoginResult')), ...errs('400', '401', '422', '429', '503') } };
+      return { ...op, requestBody: body('LoginInput'), description: 'Needs no credential. Limited per client address (`LOGIN_ATTEMPTS_PER_MIN`, the address from X-Forwarded-For only behind `TRUSTED_PROXIES`) and per account (`LOGIN_FAILURES_PER_MIN` attempts from addresses that never signed in to the account; an address that did is not refused by it): past a limit, 429 with `Retry-After`. 503 with `Retry-After` when too many password checks wait.', responses: { ...okJson('A JWT', ref('LoginResult')), ...errs('400', '401', '422', '429', '503') } };
     case 'tenants:create':
       return { ...op, requestBody: body('TenantInput'), responses: { ...okJson('The tenant and its first admin key (shown once)', ref('TenantCreated'), '201'), ...errs('400', ...auth, '409', '422') } };
     case 'keys:create':

@@ -31,6 +31,12 @@ describe('login limiter', () => {
     expect(l.admit('ann@example.com', '203.0.113.99').ok).toBe(true);
   });
 
+  it('charges an account when an attempt is admitted, so guesses sent at once cannot all pass before the first fails', () => {
+    const l = createLoginLimiter(limits, () => 0);
+    const admitted = Array.from({ length: 8 }, (_, i) => l.admit('ann@example.com', `203.0.113.${i}`).ok);
+    expect(admitted).toEqual([true, true, true, true, true, false, false, false]);
+  });
+
   it('an attacker cannot lock a user out of an address the user signed in from', () => {
     let now = 0;
     const l = createLoginLimiter(limits, () => now);

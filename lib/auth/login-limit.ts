@@ -2,9 +2,10 @@
 // the clock is injected, no I/O.
 //
 // - Every attempt takes a token from its address's bucket: one address cannot flood the password hash.
-// - Failed attempts take a token from the account's bucket, so guessing one account's password from many
-//   addresses is slowed too. While it is empty, attempts on that account are refused before the password is
-//   checked, except from an address that signed in to that account before (within `knownForMs`): an attacker
+// - Attempts on an account take a token from the account's bucket when they are admitted (so eight guesses
+//   sent at once cannot all pass before the first has failed), and so guessing one account's password from
+//   many addresses is slowed too. While it is empty, attempts on that account are refused before the password
+//   is checked, except from an address that signed in to that account before (within `knownForMs`): an attacker
 //   can slow a real user's first sign-in from a new address, but never lock them out of one they used.
 //   The buckets refill continuously and a refused attempt takes nothing, so a refusal ends after its
 //   Retry-After whatever the attacker keeps sending.
@@ -13,7 +14,7 @@ import { perMinute, TokenBuckets } from '../limits/token-bucket.js';
 export interface LoginLimits {
   /** Attempts per minute from one client address (burst of the same size); 0: unlimited. */
   attemptsPerMinPerAddress: number;
-  /** Failed attempts per minute on one account (burst of the same size); 0: unlimited. */
+  /** Attempts per minute on one account from addresses that never signed in to it (burst of the same size); 0: unlimited. */
   failuresPerMinPerAccount: number;
   /** How long an address that signed in to an account stays exempt from that account's limit. */
   knownForMs?: number;
@@ -26,7 +27,7 @@ export type LoginVerdict = { ok: true } | { ok: false; retryAfterMs: number; lim
 export interface LoginLimiter {
   /** Before checking the password: may this attempt go ahead? Takes the address's token when it may. */
   admit(account: string | null, address: string): LoginVerdict;
-  /** After the password was checked: `ok` false charges the account, true remembers the address for it. */
+  /** After the password was checked: `ok` true remembers the address for the account; a failure from a remembered address is charged to the account. */
   record(account: string | null, address: string, ok: boolean): void;
 }
 
@@ -43,22 +44,25 @@ export function createLoginLimiter(limits: LoginLimits, now: () => number = Date
   /** `account\naddress` → until when that address is exempt from the account's limit (insertion-ordered). */
   const known = new Map<string, number>();
   const knownKey = (account: string, address: string): string => `${accountKey(account)}\n${address}`;
+  const isKnown = (account: string, address: string): boolean => (known.get(knownKey(account, address)) ?? 0) > now();
 
   return {
     admit(account, address) {
-      if (account !== null) {
-        const until = known.get(knownKey(account, address));
-        const exempt = until !== undefined && until > now();
-        const wait = exempt ? 0 : accounts.wait(accountKey(account), perAccount);
+      const charged = account !== null && !isKnown(account, address);
+      if (charged) {
+        const wait = accounts.wait(accountKey(account), perAccount);
         if (wait > 0) return { ok: false, retryAfterMs: wait, limit: 'account' };
       }
       const wait = addresses.take(address, perAddress);
-      return wait > 0 ? { ok: false, retryAfterMs: wait, limit: 'address' } : { ok: true };
+      if (wait > 0) return { ok: false, retryAfterMs: wait, limit: 'address' };
+      if (charged) accounts.take(accountKey(account), perAccount);
+      return { ok: true };
     },
     record(account, address, ok) {
       if (account === null) return;
       if (!ok) {
-        accounts.take(accountKey(account), perAccount);
+        // Attempts from other addresses were charged when admitted.
+        if (isKnown(account, address)) accounts.take(accountKey(account), perAccount);
         return;
       }
       const key = knownKey(account, address);

@@ -85,7 +85,7 @@ export interface LightwatchConfig {
     trustedProxies: Networks | null;
     /** LOGIN_ATTEMPTS_PER_MIN: login attempts per minute from one client address; 0 = unlimited. */
     loginAttemptsPerMin: number;
-    /** LOGIN_FAILURES_PER_MIN: failed logins per minute on one account; 0 = unlimited. */
+    /** LOGIN_FAILURES_PER_MIN: login attempts per minute on one account from addresses that never signed in to it; 0 = unlimited. */
     loginFailuresPerMin: number;
   };
 }
