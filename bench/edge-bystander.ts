@@ -1,17 +1,29 @@
 // Bystander latency at the HTTP edge: p50/p99 of another client's small ingest requests (one every 5 ms)
-// while one client sends the largest requests the limits allow — an OTLP/JSON log with 100,000 attributes
-// (~4 MB) and a remote_write series with 300,000 labels — through the real gateway in-process on its own
-// redis-server. Goal (issue 17): bystander p99 under 20 ms. `node --import tsx bench/edge-bystander.ts`.
+// while an attacker runs, through the real gateway in-process on its own redis-server (issue 17's bench):
+// - the largest requests the limits allow: an OTLP/JSON log with INGEST_MAX_ATTRIBUTES (100,000) attributes
+//   (~4 MB), and a remote_write series with 300,000 labels (refused on the wire before decoding);
+// - a login flood with wrong passwords (8 at a time) under the production login limits: from one address,
+//   from many addresses at one account, and from many addresses at many accounts (credential stuffing,
+//   where only the one-at-a-time password hash and its bounded queue hold); a real user signs in meanwhile
+//   from the address they used before, and the p99 of their logins is printed too;
+// - a catastrophic pattern: `=~"^(a+)+$"` PromQL queries over series whose label is 28 × `a` + `!` (the
+//   backtracking engine took 1.2 s per match; user patterns now run on the linear-time engine).
+// Goal (issue 17): bystander p99 under 20 ms. `nice -n 10 node --import tsx bench/edge-bystander.ts`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalRedis } from '../lib/redis/local-server.js';
 import { startTestbed } from '../test/support/gateway.js';
 import { remoteWrite } from '../test/support/payloads.js';
+import { parseNetworks, type Networks } from '../lib/net/networks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lw-edge-bench-'));
 const redis = await startLocalRedis({ dir, appendOnly: false });
-const bed = await startTestbed({ redisUrl: redis.url });
+const bed = await startTestbed({
+  redisUrl: redis.url,
+  // Production's login limits; this client plays Traefik, so X-Forwarded-For gives each attempt its address.
+  gateway: { trustedProxies: parseNetworks('127.0.0.1/32') as Networks, login: { attemptsPerMinPerAddress: 20, failuresPerMinPerAccount: 5 } },
+});
 const auth = { authorization: `Bearer ${bed.adminKey}` };
 
 const otlp = Buffer.from(
@@ -36,26 +48,79 @@ async function bystander(untilMs: number): Promise<number[]> {
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
 await bystander(performance.now() + 1_000); // warm-up
-for (const [name, path, body, headers] of [
-  ['none (baseline)', '', Buffer.alloc(0), {}],
-  ['OTLP/JSON, 100k attributes', '/ingest/otlp/v1/logs', otlp, { 'content-type': 'application/json' }],
-  ['remote_write, 300k labels', '/ingest/prometheus/api/v1/write', rw, { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }],
-] as const) {
+
+// The real user and the catastrophic pattern's victims.
+const json = { ...auth, 'content-type': 'application/json' };
+await fetch(`${bed.url}/api/users`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'ann@example.com', password: 'correct horse battery', scopes: ['read'] }) });
+const login = (from: string, email: string, password: string): Promise<Response> =>
+  fetch(`${bed.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify({ email, password }) });
+await (await login('192.0.2.10', 'ann@example.com', 'correct horse battery')).arrayBuffer();
+const evil = 'a'.repeat(28) + '!';
+await fetch(`${bed.url}/ingest/metrics`, { method: 'POST', headers: json, body: JSON.stringify([{ name: 'victim', value: 1, labels: { job: evil } }, { name: 'victim', value: 1, labels: { job: 'aaaa' } }]) });
+
+/** An attack: one request, awaited; returns its status. */
+type Attack = (n: number) => Promise<number>;
+let seq = 0;
+const post = (path: string, body: Buffer, headers: Record<string, string>): Attack => async () => {
+  const r = await fetch(`${bed.url}${path}`, { method: 'POST', headers: { ...auth, ...headers }, body });
+  await r.arrayBuffer();
+  return r.status;
+};
+const flood = (from: () => string, email: () => string): Attack => async () => {
+  const r = await login(from(), email(), 'wrong password');
+  await r.arrayBuffer();
+  return r.status;
+};
+const promQuery = encodeURIComponent('victim{job=~"^(a+)+$"}');
+const scenarios: Array<{ name: string; attack?: Attack; concurrency?: number; legitLogins?: boolean }> = [
+  { name: 'none (baseline)' },
+  { name: 'OTLP/JSON, 100k attributes (the largest allowed)', attack: post('/ingest/otlp/v1/logs', otlp, { 'content-type': 'application/json' }) },
+  { name: 'remote_write, 300k labels (refused before decoding)', attack: post('/ingest/prometheus/api/v1/write', rw, { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }) },
+  { name: 'login flood from one address', attack: flood(() => '203.0.113.7', () => 'ann@example.com'), concurrency: 8, legitLogins: true },
+  { name: 'login flood from many addresses at one account', attack: flood(() => `10.${(seq >> 16) & 255}.${(seq >> 8) & 255}.${seq++ & 255}`, () => 'ann@example.com'), concurrency: 8, legitLogins: true },
+  { name: 'login flood from many addresses at many accounts', attack: flood(() => `10.${(seq >> 16) & 255}.${(seq >> 8) & 255}.${seq++ & 255}`, () => `user${seq}@example.com`), concurrency: 8, legitLogins: true },
+  {
+    name: 'catastrophic pattern ^(a+)+$ in PromQL queries',
+    attack: async () => {
+      const r = await fetch(`${bed.url}/api/prom/api/v1/query?query=${promQuery}`, { headers: auth });
+      await r.arrayBuffer();
+      return r.status;
+    },
+    concurrency: 2,
+  },
+];
+
+for (const sc of scenarios) {
   const until = performance.now() + 3_000;
-  const big: Array<{ status: number; ms: number }> = [];
-  const heavy = (async () => {
-    if (!path) return;
+  const attacks: Array<{ status: number; ms: number }> = [];
+  const attackers = Array.from({ length: sc.attack ? (sc.concurrency ?? 1) : 0 }, async (_, n) => {
     while (performance.now() < until) {
       const t = performance.now();
-      const r = await fetch(`${bed.url}${path}`, { method: 'POST', headers: { ...auth, ...headers }, body });
+      const status = await (sc.attack as Attack)(n);
+      attacks.push({ status, ms: performance.now() - t });
+    }
+  });
+  const legit: Array<{ status: number; ms: number }> = [];
+  const user = (async () => {
+    if (!sc.legitLogins) return;
+    while (performance.now() < until) {
+      const t = performance.now();
+      const r = await login('192.0.2.10', 'ann@example.com', 'correct horse battery');
       await r.arrayBuffer();
-      big.push({ status: r.status, ms: performance.now() - t });
+      legit.push({ status: r.status, ms: performance.now() - t });
+      await new Promise((r) => setTimeout(r, 1000));
     }
   })();
   const lat = await bystander(until);
-  await heavy;
-  const heavyText = big.length > 0 ? `; large requests: ${big.length}, status ${[...new Set(big.map((b) => b.status))].join('/')}, ${Math.round(pct(big.map((b) => b.ms), 50))} ms each` : '';
-  console.log(`edge bystander during ${name}: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms over ${lat.length} requests${heavyText}`);
+  await Promise.all([...attackers, user]);
+  const statuses = (xs: Array<{ status: number }>): string => {
+    const counts = new Map<number, number>();
+    for (const x of xs) counts.set(x.status, (counts.get(x.status) ?? 0) + 1);
+    return [...counts].map(([s, n]) => `${n}×${s}`).join(' ');
+  };
+  const attackText = attacks.length > 0 ? `; attacker: ${attacks.length} requests (${statuses(attacks)}), p50 ${Math.round(pct(attacks.map((b) => b.ms), 50))} ms` : '';
+  const legitText = legit.length > 0 ? `; real user's logins: ${statuses(legit)}, p99 ${pct(legit.map((b) => b.ms), 99).toFixed(1)} ms` : '';
+  console.log(`edge bystander during ${sc.name}: p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms over ${lat.length} requests${attackText}${legitText}`);
 }
 await bed.close();
 await redis.stop();
