@@ -26,6 +26,8 @@ const BENCHES: BenchSpec[] = [
   { name: 'promql', file: 'promql.bench.ts' },
   { name: 'checks', file: 'checks.bench.ts', nodeArgs: ['--expose-gc'] },
   { name: 'notifications', file: 'notifications.bench.ts' },
+  // A configuration change announced on the streams port → applied in a running detector (issue 16).
+  { name: 'config-notice', file: 'config-notice.bench.ts' },
   // The dashboard in headless Chromium against the all-in-one with 10,000 targets (issue 12).
   { name: 'dashboard', file: 'dashboard.bench.ts' },
 ];

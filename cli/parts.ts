@@ -14,7 +14,8 @@ import type { Authenticate } from '../lib/auth/principal.js';
 import type { Revocations } from '../lib/auth/revocations.js';
 import type { IngestApi, QueryApi } from '../lib/rpc/apis.js';
 import type { Store } from '../lib/store/port.js';
-import type { Streams } from '../lib/streams/port.js';
+import type { Notifications, Streams } from '../lib/streams/port.js';
+import { configChannel, createConfigPublisher } from '../lib/streams/config-changes.js';
 import type { RedisTopology } from '../lib/streams/redis/connect.js';
 import { ensureBootstrap } from '../query/bootstrap.js';
 import { createQueryApi } from '../query/service.js';
@@ -23,13 +24,16 @@ import type { Platform } from './platform.js';
 
 const consumerName = (p: Platform): string => `${p.config.replicaId}-${process.pid}`;
 
-export async function buildQuery(p: Platform, deps: { store: Store; authenticate: Authenticate; jwtSecret: Uint8Array; revocations: Revocations }): Promise<QueryApi> {
+export async function buildQuery(p: Platform, deps: { store: Store; authenticate: Authenticate; jwtSecret: Uint8Array; revocations: Revocations; notifications?: Notifications }): Promise<QueryApi> {
   const boot = await ensureBootstrap(deps.store, { bootstrapApiKey: p.config.bootstrapApiKey, now: Date.now });
   if (boot.createdKey) {
     // Shown once: the key is stored only as a hash.
     process.stdout.write(`\nLightwatch admin API key for tenant "default" (shown once, keep it): ${boot.createdKey}\n\n`);
   }
-  return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger: p.logger.child({ part: 'query' }), revocations: deps.revocations });
+  const logger = p.logger.child({ part: 'query' });
+  // Without Redis (a query service run apart without REDIS_URL) detectors see changes at their periodic reload.
+  const configChanged = deps.notifications ? createConfigPublisher(deps.notifications, configChannel(p.config.streamPrefix), (err) => logger.warn({ err }, 'announcing a configuration change failed')) : undefined;
+  return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger, revocations: deps.revocations, configChanged });
 }
 
 export async function buildIngest(p: Platform, deps: { streams: Streams; redis: RedisTopology; store: Store; authenticate: Authenticate }): Promise<IngestService> {

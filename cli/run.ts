@@ -30,7 +30,7 @@ async function runAll(p: Platform): Promise<void> {
   const jwtSecret = jwtSecretFor(p, true);
   const authenticate = authenticatorFor(store, jwtSecret);
   const revocations = await revocationsFor(p, authenticate, streams);
-  const query = await buildQuery(p, { store, authenticate, jwtSecret, revocations });
+  const query = await buildQuery(p, { store, authenticate, jwtSecret, revocations, notifications: streams.notifications });
   const ingest = await buildIngest(p, { streams, redis, store, authenticate });
   await buildDetector(p, { streams, store });
   const app = opsApp(p, { redis: () => streams.ping(), store: () => store.ping() });
@@ -76,9 +76,11 @@ async function runQuery(p: Platform): Promise<void> {
   const store = await openStoreFor(p);
   const jwtSecret = jwtSecretFor(p, false);
   const authenticate = authenticatorFor(store, jwtSecret);
-  // With Redis configured, revocations reach the other processes at once; without, within their cache TTL.
-  const revocations = await revocationsFor(p, authenticate, p.config.redis ? await streamsFor(p, p.config.redis, 'revocations') : undefined);
-  const query = await buildQuery(p, { store, authenticate, jwtSecret, revocations });
+  // With Redis configured, revocations and configuration changes reach the other processes at once; without,
+  // within their cache TTL and periodic reload.
+  const signals = p.config.redis ? await streamsFor(p, p.config.redis, 'revocations') : undefined;
+  const revocations = await revocationsFor(p, authenticate, signals);
+  const query = await buildQuery(p, { store, authenticate, jwtSecret, revocations, notifications: signals?.notifications });
   await listenHttp(p, opsApp(p, { store: () => store.ping() }));
   await serveGrpc(p, p.config.grpcPort ?? DEFAULT_GRPC_PORT.query, [queryBinding(query)]);
 }

@@ -4,6 +4,7 @@ import { freePort } from '../lib/redis/local-server.js';
 import type { Store } from '../lib/store/port.js';
 import { encodeBatch, eventsOfEntry, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_TENANT } from '../lib/streams/codec.js';
 import { GROUP_DETECT, partitionOf } from '../lib/streams/partition.js';
+import { configChannel, createConfigPublisher, subscribeConfigChanges, type ConfigChange } from '../lib/streams/config-changes.js';
 import { checkResult, makeRule, makeTarget, metricValue, ping, publish, seed, startReceiver, testDetector, until, webhookChannel } from './testing/harness.js';
 import { detectorTestbed } from './testing/testbed.js';
 
@@ -57,6 +58,30 @@ describe('detector against real Redis and SQLite', () => {
     await until(() => bed.receiver.received.length === 1, 5_000, 'missed heartbeat of the new target');
     expect(bed.receiver.received[0]).toMatchObject({ transition: 'opened' });
     expect(bed.receiver.received[0]!.at - created).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('a rule created while running is applied on its change notice, long before the periodic reload', async () => {
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('db')] });
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo', { configRefreshMs: 3_600_000 });
+    bed.detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000);
+    const notices: ConfigChange[] = [];
+    const unsubscribe = await subscribeConfigChanges(bed.streams.notifications, configChannel(bed.names.prefix), (c) => notices.push(c));
+    try {
+      await bed.store.rules.create(makeRule('fatal', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 }));
+      await createConfigPublisher(bed.streams.notifications, configChannel(bed.names.prefix), (err) => {
+        throw err;
+      })({ tenant: 'acme', resource: 'rules' });
+      await until(() => notices.length === 1, 2_000, 'the notice on the port');
+      expect(notices).toEqual([{ tenant: 'acme', resource: 'rules' }]);
+      // The reload the notice started has loaded the rule before this log is read (the periodic one is an hour away).
+      await until(async () => (await metricValue(d.registry, 'lightwatch_detector_config_reloads_total')) >= 2, 2_000, 'reload on the notice');
+      await publish(bed.redis, bed.names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
+      await until(() => bed.receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the new rule opened an incident');
+    } finally {
+      await unsubscribe();
+    }
   });
 
   it('retries a webhook answering 500 and records every attempt', async () => {

@@ -2,7 +2,7 @@
 // `createDetector(deps)`. The process entry (config, logging, CLI) builds the deps and calls start/close.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Store } from '../lib/store/port.js';
 import type { StreamNames } from '../lib/streams/partition.js';
 import type { Networks } from '../lib/net/networks.js';
@@ -13,6 +13,7 @@ import { targetKey } from './machines/env.js';
 import { createNotifier } from './notify/notifier.js';
 import { createOwnership } from './ownership/ownership.js';
 import { ConfigCache, loadConfig } from './runtime/config.js';
+import { configChannel, subscribeConfigChanges } from '../lib/streams/config-changes.js';
 import { createRuntime } from './runtime/runtime.js';
 import type { Clock } from './time/clock.js';
 import { createSharedTimers } from './time/shared-timers.js';
@@ -30,7 +31,10 @@ export interface DetectorConfig {
   telegramApiBaseUrl?: string;
   /** Base URL for links in notifications; empty = none. */
   publicBaseUrl?: string;
-  /** How often targets/rules/channels/silences are reloaded from the store. Default 5000. */
+  /**
+   * How often targets/rules/channels/silences are reloaded from the store. Default 5000. A safety net: changes
+   * made through the API are announced on the streams port (`<prefix>:config`) and reloaded at once.
+   */
   configRefreshMs?: number;
   /** How often actor snapshots are stored (and entries acknowledged). Default 1000. */
   flushIntervalMs?: number;
@@ -112,6 +116,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   } });
 
   let refreshTimer: ReturnType<typeof setInterval> | undefined;
+  let unsubscribeChanges: (() => Promise<void>) | undefined;
   let closing: Promise<void> | undefined;
   let killed = false;
 
@@ -135,6 +140,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     return queued;
   };
 
+  const reloads = new Counter({ name: 'lightwatch_detector_config_reloads_total', help: 'Configuration reloads completed (periodic, on a change notice, or for an entry that created a target)', registers: [registry] });
   const refreshConfig = async (): Promise<void> => {
     const changed = config.apply(await loadConfig(store));
     runtime.configChanged(changed);
@@ -151,10 +157,15 @@ export function createDetector(deps: DetectorDeps): Detector {
         config.setDownTargets(tenant, open.items.map((i) => i.targetId));
       }
     }
+    reloads.inc();
   };
 
   return {
     async start() {
+      // Subscribed before the first load: a change made while it runs is then reloaded after it, not missed.
+      unsubscribeChanges = await subscribeConfigChanges(streams.notifications, configChannel(names.prefix), () => {
+        reloadConfig().catch((err: unknown) => logger.warn({ err }, 'configuration reload on a change notice failed'));
+      });
       await reloadConfig();
       runtime.start();
       await ownership.start();
@@ -165,6 +176,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     close() {
       closing ??= (async () => {
         if (refreshTimer) clearInterval(refreshTimer);
+        await unsubscribeChanges?.().catch((err: unknown) => logger.warn({ err }, 'unsubscribing from configuration changes failed'));
         if (killed) return;
         await ownership.close();
         await runtime.close();
@@ -178,6 +190,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     kill() {
       killed = true;
       if (refreshTimer) clearInterval(refreshTimer);
+      void unsubscribeChanges?.().catch(() => undefined);
       ownership.abandon();
       runtime.abandon();
       timers.close();

@@ -35,4 +35,13 @@ describe('answerApi', () => {
     expect((await answer()({ method: 'OPTIONS', path: '/api/logs', headers: { origin: 'https://evil.example' } })).status).toBe(403);
     expect(JSON.parse((await answer()({ method: 'GET', path: '/api/openapi.json' })).body)).toEqual({ openapi: '3.1.0' });
   });
+
+  it('announces changes the detectors act on, after they succeed and before answering', async () => {
+    f.changes.length = 0;
+    expect((await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'announced', kind: 'log' } })).status).toBe(201);
+    expect((await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'announced', kind: 'log' } })).status).toBe(409);
+    await f.http(f.keys.readA, 'GET', '/api/targets');
+    await f.http(f.keys.adminA, 'POST', '/api/keys', { body: { name: 'not-config', scopes: ['read'] } });
+    expect(f.changes).toEqual([{ tenant: 'a', resource: 'targets' }]);
+  });
 });

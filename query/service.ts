@@ -32,6 +32,7 @@ import { windowHandlers } from './windows.js';
 import { boardHandlers } from './board.js';
 import { setupHandlers } from './setup.js';
 import { statusPageHandlers } from './status-pages.js';
+import { DETECTOR_RESOURCES, type ConfigChange } from '../lib/streams/config-changes.js';
 
 export interface QueryApiDeps {
   store: Store;
@@ -43,6 +44,8 @@ export interface QueryApiDeps {
   logger: Logger;
   /** Where revoked keys and deleted users are announced (live sessions end, caches drop them). */
   revocations?: Pick<Revocations, 'publish'>;
+  /** Announces a change the detectors act on (lib/streams/config-changes.ts); awaited before the answer. */
+  configChanged?: (change: ConfigChange) => Promise<void>;
 }
 
 /** The principal of a public route: belongs to no tenant, holds no scope. */
@@ -99,7 +102,9 @@ export function createQueryApi(deps: QueryApiDeps): QueryApi {
       if (!AM_OPERATIONS.includes(op)) return amResponse(amError(404, `unknown Alertmanager API operation ${JSON.stringify(request.endpoint.slice(0, 40))}`));
       try {
         const principal = await authorize(call, AM_SCOPE[op]);
-        return amResponse(await alertmanagerApi(ctx, { startedAt }, principal, request));
+        const out = amResponse(await alertmanagerApi(ctx, { startedAt }, principal, request));
+        if (AM_SCOPE[op] === 'admin' && out.httpStatus < 300) await deps.configChanged?.({ tenant: principal.tenant, resource: 'silences' });
+        return out;
       } catch (err) {
         if (isLightwatchError(err)) return amResponse(amError(err.httpStatus, err.message));
         throw err;
@@ -125,6 +130,10 @@ export function createQueryApi(deps: QueryApiDeps): QueryApi {
       pickParams(request.params, handler.params ?? [], problems);
       problems.throwIfAny();
       const reply = await handler.run(ctx, { principal, id: request.id, params: request.params, bodyJson: request.bodyJson, requestId: call.requestId });
+      // Before answering: a client that sends a heartbeat right after creating its target finds it known.
+      if (route.access === 'admin' && route.method !== 'GET' && DETECTOR_RESOURCES.has(request.resource) && (reply.status ?? 200) < 300) {
+        await deps.configChanged?.({ tenant: principal.tenant, resource: request.resource });
+      }
       return { bodyJson: JSON.stringify(reply.body), httpStatus: reply.status ?? 200 };
     },
   };

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { createAnswerApi, type AnswerApi } from '../lib/api/answer.js';
 import { createAuthenticator } from '../lib/auth/authenticator.js';
 import type { QueryApi } from '../lib/rpc/apis.js';
+import type { ConfigChange } from '../lib/streams/config-changes.js';
 import { createSqliteStore, type SqliteStore } from '../lib/store/sqlite/store.js';
 import { ensureBootstrap } from './bootstrap.js';
 import { createQueryApi } from './service.js';
@@ -23,6 +24,8 @@ export interface Fixture {
   store: SqliteStore;
   api: QueryApi;
   clock: { now: number };
+  /** Configuration changes the service announced (to the detectors), in order. */
+  changes: ConfigChange[];
   /** Keys by name: operator (admin of default), adminA/readA/ingestA of tenant a, adminB/readB of tenant b. */
   keys: Record<'operator' | 'adminA' | 'readA' | 'ingestA' | 'adminB' | 'readB', string>;
   http(credential: string | null, method: string, path: string, opts?: { params?: Record<string, string | string[]>; body?: unknown }): Promise<HttpAnswer>;
@@ -55,6 +58,7 @@ function answerApiOf(api: QueryApi): AnswerApi {
 export async function createFixture(): Promise<Fixture> {
   const store = await createSqliteStore({ path: ':memory:' });
   const clock = { now: T0 };
+  const changes: ConfigChange[] = [];
   const now = (): number => clock.now;
   await ensureBootstrap(store, { bootstrapApiKey: OPERATOR_KEY, now });
   const api = createQueryApi({
@@ -64,6 +68,9 @@ export async function createFixture(): Promise<Fixture> {
     jwtTtlSec: 3600,
     now,
     logger: pino({ level: 'silent' }),
+    configChanged: async (c) => {
+      changes.push(c);
+    },
   });
   const http: Fixture['http'] = (credential, method, path, opts) => callHttp(api, credential, method, path, opts);
   const must = async (cred: string, path: string, body: unknown): Promise<HttpAnswer['body']> => {
@@ -83,5 +90,5 @@ export async function createFixture(): Promise<Fixture> {
     ingestA: (await must(adminA, '/api/keys', { name: 'agent', scopes: ['ingest'] })).key as string,
     readB: (await must(adminB, '/api/keys', { name: 'reader', scopes: ['read'] })).key as string,
   };
-  return { store, api, clock, keys, http, close: () => store.close() };
+  return { store, api, clock, changes, keys, http, close: () => store.close() };
 }
