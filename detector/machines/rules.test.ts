@@ -144,3 +144,33 @@ describe('rule compilation', () => {
     expect(w.env.transitions()).toEqual(['opened']);
   });
 });
+
+describe('multi-location quorum through the target actor', () => {
+  const web = () => target('web', { kind: 'http', http: { url: 'http://web.example/', intervalSec: 60, timeoutMs: 5000, retries: 0, retryBackoffMs: 1000, locations: ['eu', 'us', 'ap'], quorum: 2 } });
+  const at = (w: ReturnType<typeof world>, location: string, ok: boolean) => ({ ...ev.check('web', w.clock.now(), ok ? { ok } : { ok, error: `refused from ${location}` }), labels: { location } });
+
+  it('three locations where one disagrees open nothing; a second failing location opens; recovery below quorum resolves', () => {
+    const w = world([web()], []);
+    w.send('web', at(w, 'eu', false));
+    w.send('web', at(w, 'us', true));
+    w.send('web', at(w, 'ap', true));
+    w.clock.advance(60_000);
+    w.send('web', at(w, 'eu', false));
+    w.send('web', at(w, 'us', true));
+    expect(w.env.transitions()).toEqual([]);
+    w.send('web', at(w, 'ap', false));
+    expect(w.env.transitions()).toEqual(['opened']);
+    expect(w.env.incidents()[0]!.incident.title).toContain('check failed at 2 of 3 locations (eu: refused from eu; ap: refused from ap)');
+    w.clock.advance(60_000);
+    w.send('web', at(w, 'ap', true));
+    expect(w.env.transitions()).toEqual(['opened', 'resolved']);
+    expect(w.errors).toEqual([]);
+  });
+
+  it('the owner does not run a check that names locations (the locations do)', () => {
+    const w = world([web()], []);
+    w.actor('web');
+    w.clock.advance(180_000);
+    expect(w.env.effects.filter((e) => e.type === 'schedule-check')).toEqual([]);
+  });
+});

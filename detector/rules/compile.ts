@@ -6,7 +6,9 @@ import type { Rule, RuleKind, Target } from '../../lib/store/types.js';
 import { activeCheckOf } from './active-check.js';
 import { compilePattern, globPattern } from '../../lib/patterns/pattern.js';
 import { SEVERITY_RANK, LEVEL_RANK, selectorMatches } from './match.js';
-import type { HeartbeatParams, LifecycleParams, RuleSpec, SpecOf } from './types.js';
+import type { HeartbeatParams, HttpParams, LifecycleParams, RuleSpec, SpecOf } from './types.js';
+import type { ActiveCheck } from '../../lib/api/check-settings.js';
+import { defaultQuorum } from '../../lib/checks/quorum.js';
 
 export interface CompileProblem {
   ruleId: string;
@@ -29,6 +31,12 @@ export function ruleApplies(rule: Rule, target: Pick<Target, 'id' | 'tenant' | '
   if (!rule.enabled || rule.tenant !== target.tenant) return false;
   if (rule.targetId !== undefined) return rule.targetId === target.id;
   return selectorMatches(rule.selector, target.labels);
+}
+
+function locationsOf(check: ActiveCheck): Pick<HttpParams, 'locations' | 'quorum'> {
+  const { locations, quorum } = check.settings;
+  if (locations === undefined) return { locations: null, quorum: 1 };
+  return { locations, quorum: quorum ?? defaultQuorum(locations.length) };
 }
 
 function cronOf(hb: Target['heartbeat']): HeartbeatParams['cron'] {
@@ -57,7 +65,7 @@ export function compileParams<K extends RuleKind>(kind: K, params: RuleParamsOf[
     case 'http': {
       const check = activeCheckOf(target);
       if (check === null) throw new Error('http rule on a target without an active check');
-      return { kind: 'http', lifecycle: lifecycle(r.params), params: { check, intervalMs: check.settings.intervalSec * 1000, failures: r.params.failures } };
+      return { kind: 'http', lifecycle: lifecycle(r.params), params: { check, intervalMs: check.settings.intervalSec * 1000, failures: r.params.failures, ...locationsOf(check) } };
     }
     case 'threshold': {
       const p = r.params;
@@ -113,7 +121,7 @@ export function compileTargetRules(target: Target, rules: readonly Rule[]): { sp
   }
   const check = activeCheckOf(target);
   if (check !== null && !applying.some((r) => r.kind === 'http')) {
-    specs.push({ ...base, id: 'builtin:http', name: `${check.kind.toUpperCase()} check`, kind: 'http', params: { check, intervalMs: check.settings.intervalSec * 1000, failures: 1 } });
+    specs.push({ ...base, id: 'builtin:http', name: `${check.kind.toUpperCase()} check`, kind: 'http', params: { check, intervalMs: check.settings.intervalSec * 1000, failures: 1, ...locationsOf(check) } });
   }
   for (const rule of applying) {
     try {

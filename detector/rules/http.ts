@@ -1,16 +1,44 @@
 // HTTP check rule: schedules the target's active check on its interval (the owner runs it and writes a
-// `check` event back to the stream) and fires after `failures` consecutive failed results.
+// `check` event back to the stream) and fires after `failures` consecutive failed results. A check naming
+// `locations` is run by the replicas and probes of those locations instead (results labelled `location`), and
+// fires only when at least `quorum` of them fail (lib/checks/quorum.ts).
 import type { CanonicalEvent } from '../../lib/events/event.js';
-import { pushEvidence, type EvalStateBase, type Evaluator, type SpecOf } from './types.js';
+import { quorumSummary, quorumVerdict, type LocationResult } from '../../lib/checks/quorum.js';
+import { pushEvidence, type EvalSink, type EvalStateBase, type Evaluator, type SpecOf } from './types.js';
 
 export interface HttpState extends EvalStateBase {
   fails: number;
   nextCheck: number;
   lastError: string;
   evidence: string[];
+  /** Multi-location checks: the latest verdict of each location. */
+  byLocation?: Record<string, LocationResult>;
 }
 
 type Spec = SpecOf<'http'>;
+
+/** A location's result older than this has no say: two intervals plus a timeout's worth of retries. */
+function staleMs(spec: Spec): number {
+  const c = spec.params.check.settings;
+  return 2 * spec.params.intervalMs + c.timeoutMs * (c.retries + 1);
+}
+
+function onLocationResult(s: HttpState, ev: Extract<CanonicalEvent, { kind: 'check' }>, spec: Spec, locations: readonly string[], sink: EvalSink): void {
+  const loc = ev.labels.location;
+  if (loc === undefined || !locations.includes(loc)) return; // a result from elsewhere has no vote
+  const byLoc = (s.byLocation ??= {});
+  const prev = byLoc[loc];
+  byLoc[loc] = ev.body.ok ? { fails: 0, at: ev.receivedAt, error: '' } : { fails: (prev?.fails ?? 0) + 1, at: ev.receivedAt, error: ev.body.error ?? `status ${ev.body.status ?? '-'}` };
+  const v = quorumVerdict(byLoc, { locations, quorum: spec.params.quorum, failures: spec.params.failures, staleMs: staleMs(spec), now: ev.receivedAt });
+  if (v.down && !s.firing) {
+    s.firing = true;
+    s.lastError = quorumSummary(v, byLoc, locations.length);
+    sink.signal({ firing: true, at: ev.receivedAt, reason: 'check_failed', summary: s.lastError.slice(0, 200), evidence: s.evidence.slice() });
+  } else if (!v.down && s.firing) {
+    s.firing = false;
+    sink.signal({ firing: false, at: ev.receivedAt, reason: 'ok', summary: `check ok at ${v.passing.length} of ${locations.length} locations`, evidence: s.evidence.slice() });
+  }
+}
 
 export const httpEvaluator: Evaluator<HttpState, Spec> = {
   init(spec, now) {
@@ -20,6 +48,11 @@ export const httpEvaluator: Evaluator<HttpState, Spec> = {
   onEvent(s, ev: CanonicalEvent, spec, sink) {
     if (ev.kind !== 'check') return;
     pushEvidence(s.evidence, ev.id);
+    const locations = spec.params.locations;
+    if (locations !== null) {
+      onLocationResult(s, ev, spec, locations, sink);
+      return;
+    }
     if (ev.body.ok) {
       s.fails = 0;
       if (s.firing) {
@@ -38,7 +71,8 @@ export const httpEvaluator: Evaluator<HttpState, Spec> = {
 
   onTime(s, now, spec, sink) {
     if (now < s.nextCheck) return;
-    sink.checkDue(s.nextCheck);
+    // Checks naming locations are run where those locations are (lib/checks/runner, `lightwatch probe`).
+    if (spec.params.locations === null) sink.checkDue(s.nextCheck);
     const next = s.nextCheck + spec.params.intervalMs;
     // After a long pause (restore, overload) we run once now rather than catching up every missed run.
     s.nextCheck = next <= now ? now + spec.params.intervalMs : next;

@@ -49,8 +49,11 @@ export interface HttpParams {
   /** The target's active check (any kind: http rules watch whichever check the target carries). */
   check: ActiveCheck;
   intervalMs: number;
-  /** Consecutive failed checks before the condition fires. */
+  /** Consecutive failed checks before the condition fires (per location, with locations). */
   failures: number;
+  /** Locations that run the check (null: the owning detector runs it), and how many must agree it fails. */
+  locations: readonly string[] | null;
+  quorum: number;
 }
 
 export type CompareOp = '>' | '>=' | '<' | '<=' | '==' | '!=';

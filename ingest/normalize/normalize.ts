@@ -2,7 +2,7 @@
 // credential only, target defaulted, labels coerced to strings and bounded, bodies checked and bounded,
 // ids assigned (derived from a client id or idempotency key so that a retried batch maps to the same ids).
 // One bad draft is rejected by index; the rest go on. Pure apart from the injected id generator.
-import type { CanonicalEvent, DraftEvent, JsonValue, Labels, LogBody } from '../../lib/events/event.js';
+import type { CanonicalEvent, CheckBody, DraftEvent, JsonValue, Labels, LogBody } from '../../lib/events/event.js';
 import { EVENT_KINDS, HEARTBEAT_STATUSES, LOG_LEVELS, METRIC_TYPES, SEVERITIES } from '../../lib/events/event.js';
 import { derivedId } from '../../lib/events/ids.js';
 import type { IdGenerator } from '../../lib/events/ids.js';
@@ -285,8 +285,21 @@ function normalizeBody(draft: DraftEvent, limits: NormalizeLimits, flags: string
       if (log.length !== raw.length && !flags.includes('log_truncated')) flags.push('log_truncated');
       return { ...b, log };
     }
+    case 'check': {
+      // Results of remote probes (`lightwatch probe`), labelled with their location: the shape the detector's own checker writes.
+      const b = draft.body as unknown as Record<string, unknown>;
+      if (typeof b.ok !== 'boolean') throw new Reject('check ok must be true or false');
+      if (typeof b.latencyMs !== 'number' || !Number.isFinite(b.latencyMs) || b.latencyMs < 0) throw new Reject('check latencyMs must be a number of milliseconds, 0 or more');
+      if (!Number.isInteger(b.attempts) || (b.attempts as number) < 1 || (b.attempts as number) > 11) throw new Reject('check attempts must be an integer from 1 to 11');
+      if (b.status !== undefined && !(Number.isInteger(b.status) && (b.status as number) >= 100 && (b.status as number) <= 599)) throw new Reject('check status must be an HTTP status');
+      if (b.error !== undefined && typeof b.error !== 'string') throw new Reject('check error must be text');
+      const out: CheckBody = { ok: b.ok, latencyMs: b.latencyMs, attempts: b.attempts as number };
+      if (b.status !== undefined) out.status = b.status as number;
+      if (typeof b.error === 'string') out.error = truncateUtf8(b.error, 1024);
+      return out;
+    }
     default:
-      // check and incident events are produced by Lightwatch itself, not parsed from agents.
+      // incident events are produced by Lightwatch itself, not parsed from agents.
       return draft.body;
   }
 }

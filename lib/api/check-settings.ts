@@ -16,12 +16,28 @@ export const checkCommon = {
   timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('One attempt fails after this long'),
   retries: z.number().int().min(0).max(10).default(0).describe('Extra attempts after a failed one before the check counts as failed'),
   retryBackoffMs: z.number().int().min(0).max(60_000).default(1_000).describe('Wait before the first retry; doubles for each further one'),
+  locations: z
+    .array(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a location is 1-63 lowercase letters, digits, _ . - (as LOCATION)'))
+    .min(1)
+    .max(16)
+    .refine((a) => new Set(a).size === a.length, 'locations must not repeat')
+    .optional()
+    .describe('Run the check from these locations (detector replicas and `lightwatch probe` agents started with LOCATION=…) instead of the owning detector; results carry the location label'),
+  quorum: z.number().int().min(1).max(16).optional().describe('With locations: the incident opens only when at least this many locations agree the check fails; default a majority'),
 };
 
-type Common = { intervalSec: number; timeoutMs: number; retries: number; retryBackoffMs: number };
+type Common = { intervalSec: number; timeoutMs: number; retries: number; retryBackoffMs: number; locations?: string[] | undefined; quorum?: number | undefined };
+
+/** quorum needs locations and cannot exceed them. */
+function quorumFits(c: Common, ctx: z.RefinementCtx): void {
+  if (c.quorum === undefined) return;
+  if (c.locations === undefined) ctx.addIssue({ code: 'custom', path: ['quorum'], message: 'only with locations' });
+  else if (c.quorum > c.locations.length) ctx.addIssue({ code: 'custom', path: ['quorum'], message: `${c.quorum} is more than the ${c.locations.length} locations named` });
+}
 
 /** A check's worst case (every attempt timing out) must fit in its interval. */
 function fitsInterval(c: Common, ctx: z.RefinementCtx): void {
+  quorumFits(c, ctx);
   const worstMs = c.timeoutMs * (c.retries + 1) + c.retryBackoffMs * (2 ** c.retries - 1);
   if (worstMs > c.intervalSec * 1000) {
     ctx.addIssue({ code: 'custom', path: ['timeoutMs'], message: `timeoutMs × (retries + 1) + the retry backoffs = ${worstMs} ms exceeds intervalSec (${c.intervalSec} s)` });
