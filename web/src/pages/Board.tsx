@@ -14,6 +14,8 @@ import { useLive } from '../lib/use-live.js';
 const ROW_H = 41;
 const VIRTUAL_ABOVE = 300;
 const OVERSCAN = 10;
+/** Live changes re-render the board at most this often. */
+const RENDER_EVERY_MS = 250;
 
 type Item = { type: 'group'; key: string; label: string; count: number } | { type: 'row'; t: BoardTarget };
 
@@ -48,7 +50,27 @@ export function BoardPage() {
         if (err.name !== 'AbortError') setError(err.message);
       });
   };
-  useEffect(() => store.subscribe(() => setVersion(store.version)), [store]);
+  // Under a stream of live changes the page re-renders at most every RENDER_EVERY_MS (each render filters and
+  // sorts every target); the first change after a quiet spell shows at once.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let last = 0;
+    const render = (): void => {
+      timer = undefined;
+      last = performance.now();
+      setVersion(store.version);
+    };
+    const off = store.subscribe(() => {
+      if (timer !== undefined) return;
+      const wait = last + RENDER_EVERY_MS - performance.now();
+      if (wait <= 0) render();
+      else timer = setTimeout(render, wait);
+    });
+    return () => {
+      off();
+      clearTimeout(timer);
+    };
+  }, [store]);
   useEffect(reload, [bucket]);
   useEffect(() => {
     const t = setInterval(() => {
