@@ -75,7 +75,7 @@ export async function streamsFor(p: Platform, topology: RedisTopology, name: str
 }
 
 export async function openStoreFor(p: Platform): Promise<Store> {
-  const store = await openStore(p.config.storeUrl);
+  const store = await openStore(p.config.storeUrl, { sqlite: { textScanLimit: p.config.textSearchScanLimit } });
   if (!isMongoUrl(p.config.storeUrl) && p.config.storeUrl !== ':memory:') {
     // Files made by an older version (or another umask) are tightened too.
     for (const f of [p.config.storeUrl, `${p.config.storeUrl}-wal`, `${p.config.storeUrl}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);

@@ -346,7 +346,7 @@ const EVENT_PARAM_DOCS: Record<string, Json> = {
   category: param('category', 'Security event category'),
   status: param('status', 'Heartbeat status (ok, start, fail) or check outcome (ok, fail)'),
   name: param('name', 'Metric name'),
-  text: param('text', 'Case-insensitive substring of the message (logs, security events), the ping log (heartbeats), the error (checks)'),
+  text: param('text', 'Case-insensitive substring of the message (logs, security events), the ping log (heartbeats), the error (checks). One page reads at most TEXT_SEARCH_SCAN_LIMIT events (SQLite store): it may then hold fewer items than `limit`, or none, with a `nextCursor` to go on'),
 };
 const LABEL_NOTE = 'Label filters: `label.<name>=<value>` (at most 20), e.g. `label.env=prod`. Unknown parameters are a 400 that lists them.';
 

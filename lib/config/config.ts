@@ -24,6 +24,8 @@ export interface LightwatchConfig {
   redisMinReplicasAck: number;
   /** `mongodb://…` or a SQLite file path; default `<dataDir>/lightwatch.db`. */
   storeUrl: string;
+  /** TEXT_SEARCH_SCAN_LIMIT: rows one page of a `text` search reads in the SQLite store before it ends early with a cursor. */
+  textSearchScanLimit: number;
   bootstrapApiKey: string | undefined;
   logLevel: LogLevelName;
   partitions: number;
@@ -104,6 +106,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     redis: redisTopology(r, redisUrl),
     redisMinReplicasAck: r.int('REDIS_MIN_REPLICAS_ACK', 0, 0, 16),
     storeUrl: r.str('STORE_URL', join(dataDir, 'lightwatch.db')),
+    textSearchScanLimit: r.int('TEXT_SEARCH_SCAN_LIMIT', 50_000, 100, 100_000_000),
     bootstrapApiKey: r.optionalStr('BOOTSTRAP_API_KEY'),
     logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     partitions: r.int('PARTITIONS', 16, 1, 1024),

@@ -11,6 +11,12 @@ export interface SqliteStoreOptions {
   /** File path, or `:memory:` for tests. The parent folder must exist (openStore creates it). */
   path: string;
   /**
+   * Rows one page of a `text` search reads (TEXT_SEARCH_SCAN_LIMIT, default 50 000): a substring match cannot
+   * use an index and the query runs on the event loop, so past this many rows the page ends early, possibly
+   * empty, with a nextCursor to go on from the last row read (issue 17.9: 1M rows held the loop 0.6 s).
+   */
+  textScanLimit?: number;
+  /**
    * Waits this long inside SQLite (blocking the calling thread) for another connection's write lock before
    * SQLITE_BUSY. Default 15: the main thread must not freeze; `busyWaitMs` then retries without blocking.
    * Worker threads (the persister) may block and set more.

@@ -86,7 +86,12 @@ function labelClauses(labels: Array<[string, string]>, where: string[], params: 
 }
 
 /** The SQL of one page (without the LIMIT value, bound last) and its parameters. Exported for plan tests. */
-export function pageSql(f: EventFilter, order: 'asc' | 'desc', after: { ts: number; id: string } | undefined): { sql: string; params: unknown[] } {
+export function pageSql(
+  f: EventFilter,
+  order: 'asc' | 'desc',
+  after: { ts: number; id: string } | undefined,
+  scanLimit?: number,
+): { sql: string; params: unknown[]; probe?: { sql: string; params: unknown[] } } {
   const t = KIND_TABLES[f.kind];
   const where = ['tenant = ?'];
   const params: unknown[] = [f.tenant];
@@ -135,19 +140,31 @@ export function pageSql(f: EventFilter, order: 'asc' | 'desc', after: { ts: numb
     params.push(cursor.ts, cursor.id);
   }
   labelClauses(f.labels, where, params);
+  const dir = order === 'desc' ? 'DESC' : 'ASC';
+  const from_ = `${t.table}${index ? ` INDEXED BY ${index}` : ''}`;
+  const orderBy = `ORDER BY ts ${dir}, id ${dir}`;
   const textField = TEXT_FIELD[f.kind];
   if (f.text !== undefined && textField !== undefined) {
-    where.push(isAscii(f.text) ? 'instr(lower(json_extract(body, ?)), ?) > 0' : 'lw_icontains(json_extract(body, ?), ?)');
-    params.push(`$.${textField}`, f.text);
+    const textClause = isAscii(f.text) ? 'instr(lower(json_extract(body, ?)), ?) > 0' : 'lw_icontains(json_extract(body, ?), ?)';
+    const textParams = [`$.${textField}`, f.text];
+    if (scanLimit !== undefined && scanLimit > 0) {
+      // The matching rows among the next `scanLimit` in order, and the last of those rows (the probe) so the
+      // page can end there with a cursor when too few of them matched.
+      const n = Math.floor(scanLimit);
+      return {
+        sql: `SELECT ${ROW_COLUMNS} FROM (SELECT ${ROW_COLUMNS} FROM ${from_} WHERE ${where.join(' AND ')} ${orderBy} LIMIT ${n}) WHERE ${textClause} ${orderBy} LIMIT ?`,
+        params: [...params, ...textParams],
+        probe: { sql: `SELECT ts, id FROM ${from_} WHERE ${where.join(' AND ')} ${orderBy} LIMIT 1 OFFSET ${n - 1}`, params },
+      };
+    }
+    where.push(textClause);
+    params.push(...textParams);
   }
-  const dir = order === 'desc' ? 'DESC' : 'ASC';
-  const sql =
-    `SELECT ${ROW_COLUMNS} FROM ${t.table}${index ? ` INDEXED BY ${index}` : ''} WHERE ${where.join(' AND ')} ` +
-    `ORDER BY ts ${dir}, id ${dir} LIMIT ?`;
+  const sql = `SELECT ${ROW_COLUMNS} FROM ${from_} WHERE ${where.join(' AND ')} ${orderBy} LIMIT ?`;
   return { sql, params };
 }
 
-export function createSqliteEvents(db: Db, opts: { retentionChunk?: number; afterAppend?: () => void } = {}): EventsPart {
+export function createSqliteEvents(db: Db, opts: { retentionChunk?: number; afterAppend?: () => void; textScanLimit?: number } = {}): EventsPart {
   const prepare = statementCache(db);
   const chunk = Math.max(100, Math.floor(opts.retentionChunk ?? 5000));
 
@@ -248,13 +265,15 @@ export function createSqliteEvents(db: Db, opts: { retentionChunk?: number; afte
 
     async queryEvents(query: EventQuery): Promise<Page<StoredEvent>> {
       const q = checkEventQuery(query);
-      const { sql, params } = pageSql(q.filter, q.order, q.after);
+      const { sql, params, probe } = pageSql(q.filter, q.order, q.after, opts.textScanLimit);
       const rows = prepare(sql).all(...params, q.limit + 1) as EventRow[];
       const more = rows.length > q.limit;
       const items = (more ? rows.slice(0, q.limit) : rows).map((r) => rowToEvent(q.filter.kind, r));
       const last = items[items.length - 1];
-      const nextCursor = more && last ? encodeCursor({ ts: last.ts, id: last.id, order: q.order, filter: q.fingerprint }) : null;
-      return { items, nextCursor };
+      if (more && last) return { items, nextCursor: encodeCursor({ ts: last.ts, id: last.id, order: q.order, filter: q.fingerprint }) };
+      // A text search that read its whole scan budget goes on after the last row it read, not after the last match.
+      const scanned = probe ? (prepare(probe.sql).get(...probe.params) as { ts: number; id: string } | undefined) : undefined;
+      return { items, nextCursor: scanned ? encodeCursor({ ts: scanned.ts, id: scanned.id, order: q.order, filter: q.fingerprint }) : null };
     },
 
     async metricSeries(query: SeriesQuery): Promise<SeriesPoint[]> {

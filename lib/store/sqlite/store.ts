@@ -28,7 +28,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Sqlit
   const store: SqliteStore = {
     kind: 'sqlite',
     path: opts.path,
-    ...createSqliteEvents(db, { retentionChunk: opts.retentionChunk, ...(checkpointer ? { afterAppend: () => checkpointer.nudge() } : {}) }),
+    ...createSqliteEvents(db, { retentionChunk: opts.retentionChunk, textScanLimit: opts.textScanLimit ?? 50_000, ...(checkpointer ? { afterAppend: () => checkpointer.nudge() } : {}) }),
     metrics: createSqliteMetrics(db),
     targets: createSqliteConfig<Target>(db, 'cfg_targets', 'target', (t) => t.name),
     rules: createSqliteConfig<Rule>(db, 'cfg_rules', 'rule', (r) => r.name),
