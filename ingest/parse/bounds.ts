@@ -102,7 +102,8 @@ export function checkOtlpJsonAttributes(req: unknown, max: number): void {
     if (Array.isArray(v)) {
       for (const x of v) if (typeof x === 'object' && x !== null) stack.push(x);
     } else if (isObject(v)) {
-      for (const [k, x] of Object.entries(v)) {
+      for (const k in v) {
+        const x = v[k];
         if (typeof x !== 'object' || x === null) continue;
         // A key-value list is `{ values: [KeyValue…] }` under kvlistValue: its values count as attributes.
         const kv = ATTRIBUTE_KEYS.has(k) ? x : (k === 'kvlistValue' || k === 'kvlist_value') && isObject(x) ? x.values : undefined;
