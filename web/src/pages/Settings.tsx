@@ -84,7 +84,7 @@ const SECTIONS: Section[] = [
       { at: '/targetId', label: 'Target id', type: 'text', help: 'One target; or a selector below; neither = every target.' },
       { at: '/selector', label: 'Selector', type: 'labels' },
       { at: '/severity', label: 'Severity', type: 'select', options: ['info', 'warning', 'critical'] },
-      { at: '/params', label: 'Parameters (JSON)', type: 'json', help: 'threshold: {"metric","op","value","forSec"}; log_pattern: {"pattern","count","windowSec"}; see the API docs.' },
+      { at: '/params', label: 'Parameters (JSON)', type: 'json', help: 'threshold: {"metric","op","value","forSec"}; log_pattern: {"pattern","count","windowSec"}; any kind: "manualResolve": true lets people resolve its incidents by hand (the Resolve button); see the API docs.' },
       { at: '/channels', label: 'Notification channel ids', type: 'list' },
       { at: '/enabled', label: 'Enabled', type: 'checkbox' },
     ],
