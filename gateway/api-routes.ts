@@ -7,13 +7,15 @@ import { createAnswerApi } from '../lib/api/answer.js';
 import { startBody } from '../lib/http/body.js';
 import type { Cors } from '../lib/http/cors.js';
 import { send, sendError, trackAbort } from '../lib/http/respond.js';
-import type { QueryApi } from '../lib/rpc/apis.js';
+import type { IngestApi, QueryApi } from '../lib/rpc/apis.js';
 import type { LoginGuard } from './login-guard.js';
 import type { GatewayMetrics } from './metrics.js';
 import { readRequest, type GatewayRequest } from './request.js';
 
 export interface ApiRouteDeps {
   query: QueryApi;
+  /** Alerts posted to /api/am go in as events, like any ingest. */
+  ingest: IngestApi;
   logger: Logger;
   metrics: GatewayMetrics;
   openApiDocument: unknown;
@@ -23,7 +25,7 @@ export interface ApiRouteDeps {
 }
 
 export function attachApiRoutes(app: TemplatedApp, deps: ApiRouteDeps): void {
-  const answerApi = createAnswerApi({ query: deps.query, logger: deps.logger, openApiDocument: deps.openApiDocument, cors: deps.cors, login: deps.login });
+  const answerApi = createAnswerApi({ query: deps.query, ingest: deps.ingest, logger: deps.logger, openApiDocument: deps.openApiDocument, cors: deps.cors, login: deps.login });
   const handle = (res: HttpResponse, req: GatewayRequest): Promise<void> => {
     const state = trackAbort(res);
     // Before any await: uWS drops chunks that arrive while no reader is attached (issue 17.2).

@@ -51,7 +51,7 @@ export function attachGateway(app: TemplatedApp, deps: GatewayDeps): void {
   attachPingRoutes(app, { ingest: deps.ingest, logger: deps.logger, metrics, maxBodyBytes: Math.min(deps.config.maxBodyBytes, 1024 * 1024) });
   attachDashboard(app);
   attachPublicRoutes(app, { query: deps.query, logger: deps.logger });
-  attachApiRoutes(app, { query: deps.query, logger: deps.logger, metrics, openApiDocument: deps.openApiDocument, maxBodyBytes: 1024 * 1024, cors: createCors(deps.config.corsOrigins ?? []),
+  attachApiRoutes(app, { query: deps.query, ingest: deps.ingest, logger: deps.logger, metrics, openApiDocument: deps.openApiDocument, maxBodyBytes: 1024 * 1024, cors: createCors(deps.config.corsOrigins ?? []),
     login: createLoginGuard({ limits: deps.config.login, trustedProxies: deps.config.trustedProxies, now: deps.now }),
   });
 }

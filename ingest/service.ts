@@ -200,7 +200,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     const staged: Staged = {
       // A created target is marked on the entries, so the detector loads it before applying them. Metric
       // samples go in as series (metric-batch entries), not one event each.
-      encoded: appender.encode(norm.events, { configChanged, metrics: { tenant: principal.tenant, receivedAt, batchId: ids.next(receivedAt), series } }),
+      encoded: appender.encode(norm.events, { configChanged, alerts: p.endpoint === 'alertmanager', metrics: { tenant: principal.tenant, receivedAt, batchId: ids.next(receivedAt), series } }),
       accepted: norm.events.length + seriesSamples,
       byKind,
       rejected: [...p.rejected, ...norm.rejected].sort((a, b) => a.index - b.index),

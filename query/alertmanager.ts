@@ -26,6 +26,9 @@ import type { ServiceContext } from './context.js';
 /** The Alertmanager release whose API this follows (amtool checks it with --version-check). */
 export const AM_VERSION_INFO = Object.freeze({ version: '0.25.0', revision: 'lightwatch', branch: 'lightwatch', buildUser: 'lightwatch', buildDate: '', goVersion: 'none' });
 
+/** Rule id prefix of the incidents of posted alerts (`builtin:alert/<fingerprint>`). */
+const ALERT_RULE_PREFIX = 'builtin:alert/';
+
 /** Most incidents one alerts listing reads (Alertmanager keeps its alerts in memory; we page the store). */
 const MAX_ALERTS = 10_000;
 
@@ -117,7 +120,8 @@ async function alertViews(ctx: ServiceContext, tenant: string): Promise<AlertVie
     const rule = ruleById.get(incident.ruleId);
     const targetName = target?.name ?? incident.targetId;
     const ruleName = rule?.name ?? incident.ruleId;
-    const labels: Record<string, string> = { ...(target?.labels ?? {}), alertname: ruleName, target: targetName, severity: incident.severity };
+    // An alert posted here keeps its own labels; other incidents get their target's plus alertname, target, severity.
+    const labels: Record<string, string> = incident.labels !== undefined ? { ...incident.labels } : { ...(target?.labels ?? {}), alertname: ruleName, target: targetName, severity: incident.severity };
     // As the detector routes: the rule's channels, else the target's, else the tenant's defaults.
     const named = rule !== undefined && rule.channels.length > 0 ? rule.channels : (target?.channels ?? []);
     const routed = named.map((id) => channelById.get(id)?.name).filter((n): n is string => n !== undefined);
@@ -136,9 +140,10 @@ function gettableAlert(v: AlertView): Record<string, unknown> {
   const suppressed = v.silencedBy.length > 0;
   return {
     labels: v.labels,
-    annotations: { summary: inc.title },
+    annotations: inc.annotations !== undefined ? { ...inc.annotations } : { summary: inc.title },
     receivers: v.receivers.map((name) => ({ name })),
-    fingerprint: inc.id,
+    // A posted alert keeps Alertmanager's fingerprint (the key of its rule id); other incidents use their id.
+    fingerprint: inc.ruleId.startsWith(ALERT_RULE_PREFIX) ? inc.ruleId.slice(ALERT_RULE_PREFIX.length) : inc.id,
     startsAt: rfc3339(inc.openedAt),
     updatedAt: rfc3339(inc.updatedAt),
     // Firing: Alertmanager shows an end in the future; an open incident has none, so the read time stands in.

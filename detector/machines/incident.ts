@@ -255,6 +255,9 @@ export function createIncidentMachine(env: DetectorEnv) {
         timeline: [],
         updatedAt: s.at,
       };
+      // An alert's own labels and annotations stay with its incident (templates, the Alertmanager API).
+      if (s.labels !== undefined) inc.labels = { ...s.labels };
+      if (s.annotations !== undefined) inc.annotations = { ...s.annotations };
       return {
         inc,
         targetName: input.targetName,

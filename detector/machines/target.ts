@@ -54,6 +54,20 @@ interface Enqueue {
   /* eslint-enable @typescript-eslint/no-explicit-any */
 }
 
+/** Between a rule id and a signal's key in the rule id of a keyed incident (`builtin:alert/<fingerprint>`). */
+export const KEY_SEP = '/';
+
+/** The rule id of the incident a signal belongs to (also its key in `live`). */
+export function liveKey(spec: RuleSpec, signal: Signal): string {
+  return signal.key === undefined ? spec.id : `${spec.id}${KEY_SEP}${signal.key}`;
+}
+
+/** The spec id of an incident's rule id. */
+export function specIdOf(ruleId: string): string {
+  const i = ruleId.indexOf(KEY_SEP);
+  return i < 0 ? ruleId : ruleId.slice(0, i);
+}
+
 export function createTargetLogic(env: DetectorEnv) {
   const incidentMachine = createIncidentMachine(env);
   // Signals reported during one action (or one `deliver`); drained before it returns (they never nest).
@@ -73,16 +87,20 @@ export function createTargetLogic(env: DetectorEnv) {
 
   const spawnIncident = (enqueue: Enqueue, c: TargetContext, spec: RuleSpec, signal: Signal): void => {
     const t = view(c);
-    const id = `inc:${spec.id}:${signal.at}`;
-    const input: IncidentInput = { tenant: c.tenant, targetId: t.id, targetName: c.name, labels: t.labels, ruleId: spec.id, ruleName: spec.name, severity: spec.severity, channels: spec.channels, lifecycle: spec.lifecycle, signal };
+    const ruleId = liveKey(spec, signal);
+    const id = `inc:${ruleId}:${signal.at}`;
+    const sev = signal.labels?.severity;
+    const severity = sev === 'info' || sev === 'warning' || sev === 'critical' ? sev : spec.severity;
+    const labels = signal.labels ? { ...t.labels, ...signal.labels } : t.labels;
+    const input: IncidentInput = { tenant: c.tenant, targetId: t.id, targetName: c.name, labels, ruleId, ruleName: signal.name ?? spec.name, severity, channels: spec.channels, lifecycle: spec.lifecycle, signal };
     enqueue.spawnChild('incident', { id, input });
-    c.live[spec.id] = id;
+    c.live[ruleId] = id;
   };
 
   const drainSignals = (enqueue: Enqueue, c: TargetContext, signals: RuleSignal[] = pending): void => {
     for (let i = 0; i < signals.length; i++) {
       const { spec, signal } = signals[i] as RuleSignal;
-      const child = c.live[spec.id];
+      const child = c.live[liveKey(spec, signal)];
       if (child !== undefined) {
         // Deadlines the incident passed by this signal's time apply first, whatever the batch boundaries.
         enqueue.sendTo(child, { type: 'time', at: signal.at });
@@ -149,9 +167,11 @@ export function createTargetLogic(env: DetectorEnv) {
       arm: enqueueActions(({ context: c, enqueue }) => {
         const specs = env.specs(c.key);
         for (const ruleId of engine.reconcile(c.ev, specs, env.now())) {
-          // The rule no longer applies: its incident resolves as if the condition cleared.
-          const child = c.live[ruleId];
-          if (child !== undefined) enqueue.sendTo(child, { type: 'cond', signal: { firing: false, at: env.now(), reason: 'rule_removed', summary: 'rule no longer applies', evidence: [] } });
+          // The rule no longer applies: its incidents (every key of it) resolve as if the condition cleared.
+          for (const [key, child] of Object.entries(c.live)) {
+            if (key !== ruleId && !key.startsWith(`${ruleId}${KEY_SEP}`)) continue;
+            enqueue.sendTo(child, { type: 'cond', signal: { firing: false, at: env.now(), reason: 'rule_removed', summary: 'rule no longer applies', evidence: [] } });
+          }
         }
         c.armedAt = engine.due(c.ev, specs);
       }),
@@ -174,7 +194,8 @@ export function createTargetLogic(env: DetectorEnv) {
         enqueue.stopChild(child);
         delete c.live[e.ruleId];
         if (e.refire) {
-          const spec = env.specs(c.key).find((s) => s.id === e.ruleId);
+          const specId = specIdOf(e.ruleId);
+          const spec = env.specs(c.key).find((s) => s.id === specId);
           if (spec) spawnIncident(enqueue, c, spec, e.refire);
         }
       }),

@@ -2,7 +2,7 @@
 // effects collected in order, and event builders. Used by the machine tests and the benchmark.
 import type { CanonicalEvent, HeartbeatBody, LogBody, SecurityBody, CheckBody } from '../../lib/events/event.js';
 import type { Maintenance, Rule, Silence, Target } from '../../lib/store/types.js';
-import { compileTargetRules } from '../rules/compile.js';
+import { alertSpec, compileTargetRules } from '../rules/compile.js';
 import type { RuleSpec } from '../rules/types.js';
 import { createManualClock, type ManualClock } from '../time/manual-clock.js';
 import type { Effect, NotifyEffect, IncidentEffect } from './effects.js';
@@ -49,7 +49,8 @@ export class StaticEnv implements DetectorEnv {
     let s = this.compiled.get(key);
     if (!s) {
       const t = this.targets.get(key);
-      s = t ? compileTargetRules(t, this.rules).specs : [];
+      // As the runtime: a target seen only in events still watches its posted alerts.
+      s = t ? compileTargetRules(t, this.rules).specs : [alertSpec([])];
       this.compiled.set(key, s);
     }
     return s;

@@ -26,6 +26,15 @@ function lifecycle(p: Lifecycled): LifecycleParams {
 /** The built-in heartbeat and check rules follow their target's state: nobody resolves those by hand. */
 const BUILTIN_LIFECYCLE: LifecycleParams = { forMs: 0, keepFiringForMs: 0, minStateMs: 0, relapseMs: DEFAULT_RELAPSE_SEC * 1000, manualResolve: false };
 
+/**
+ * Every target watches the alerts posted for it through /api/am (one incident per fingerprint). Its version
+ * never changes, so editing a target does not forget the alerts firing on it. A relapse is a new incident,
+ * as a re-fired alert is a new notification in Alertmanager.
+ */
+export function alertSpec(channels: string[]): RuleSpec {
+  return { id: 'builtin:alert', name: 'Alert', kind: 'alert', params: {}, severity: 'critical', version: 1, lifecycle: { forMs: 0, keepFiringForMs: 0, minStateMs: 0, relapseMs: 0 }, channels };
+}
+
 /** Does `rule` apply to `target`? By id, or by label selector (no id and no selector = every target). */
 export function ruleApplies(rule: Rule, target: Pick<Target, 'id' | 'tenant' | 'labels'>): boolean {
   if (!rule.enabled || rule.tenant !== target.tenant) return false;
@@ -123,6 +132,7 @@ export function compileTargetRules(target: Target, rules: readonly Rule[]): { sp
   if (check !== null && !applying.some((r) => r.kind === 'http')) {
     specs.push({ ...base, id: 'builtin:http', name: `${check.kind.toUpperCase()} check`, kind: 'http', params: { check, intervalMs: check.settings.intervalSec * 1000, failures: 1, ...locationsOf(check) } });
   }
+  specs.push(alertSpec(target.channels));
   for (const rule of applying) {
     try {
       const { spec, ignored } = compileRule(rule, target);

@@ -2,6 +2,7 @@
 // dispatches events and ticks to the evaluators of each kind, and computes the next time a tick is needed.
 // States live in the actor's context and are updated in place. Pure.
 import type { CanonicalEvent } from '../../lib/events/event.js';
+import { alertEvaluator } from './alert.js';
 import { anomalyEvaluator } from './anomaly.js';
 import { heartbeatEvaluator } from './heartbeat.js';
 import { httpEvaluator } from './http.js';
@@ -18,6 +19,7 @@ export interface RuleOutput {
 }
 
 const EVALUATORS: Record<RuleSpec['kind'], Evaluator<EvalStateBase, RuleSpec>> = {
+  alert: alertEvaluator,
   heartbeat: heartbeatEvaluator,
   http: httpEvaluator,
   threshold: thresholdEvaluator,

@@ -4,7 +4,6 @@
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import type { Pattern } from '../../lib/patterns/pattern.js';
 import type { ActiveCheck } from '../../lib/api/check-settings.js';
-import type { RuleKind } from '../../lib/store/types.js';
 
 /** A change of a rule's condition for one target: firing (with why) or back to normal. */
 export interface Signal {
@@ -17,6 +16,16 @@ export interface Signal {
   summary: string;
   /** Ids of the events behind the change (bounded). */
   evidence: string[];
+  /**
+   * Set by evaluators that watch several things at once (alerts, by fingerprint): each key is its own
+   * incident of the rule on the target. Absent: one incident per (target, rule).
+   */
+  key?: string;
+  /** The incident's rule name when the key's thing names itself (an alert's alertname). */
+  name?: string;
+  /** Labels and annotations of the keyed thing, added to the incident's. */
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
 /** Incident lifecycle timing of one rule (all ms). */
@@ -107,13 +116,14 @@ interface SpecBase {
 
 /** A rule as it applies to one target, normalized and compiled (never persisted). */
 export type RuleSpec =
+  | (SpecBase & { kind: 'alert'; params: Record<string, never> })
   | (SpecBase & { kind: 'heartbeat'; params: HeartbeatParams })
   | (SpecBase & { kind: 'http'; params: HttpParams })
   | (SpecBase & { kind: 'threshold'; params: ThresholdParams })
   | (SpecBase & { kind: 'anomaly'; params: AnomalyParams })
   | (SpecBase & { kind: 'log_pattern'; params: LogPatternParams });
 
-export type SpecOf<K extends RuleKind> = Extract<RuleSpec, { kind: K }>;
+export type SpecOf<K extends RuleSpec['kind']> = Extract<RuleSpec, { kind: K }>;
 
 /** Where an evaluator reports: condition edges, and active checks that fell due. */
 export interface EvalSink {

@@ -4,7 +4,7 @@
 // acknowledgements, which the next flush makes once the snapshots covering it are stored.
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../../lib/events/event.js';
-import { compareStreamIds, eventsOfEntry, tenantOfEntry } from '../../lib/streams/codec.js';
+import { carriesAlerts, compareStreamIds, eventsOfEntry, tenantOfEntry } from '../../lib/streams/codec.js';
 import type { StreamEntry } from '../../lib/streams/port.js';
 import { targetKey } from '../machines/env.js';
 import type { createTargetLogic } from '../machines/target.js';
@@ -32,7 +32,8 @@ export function createApply(d: ApplyDeps): ApplyEntries {
     for (const [id, fields] of entries) {
       // A tenant with no target and no rule has nothing here to drive: its entries are not even decoded.
       const tenant = tenantOfEntry(fields);
-      if (tenant !== undefined && !config.watchesTenant(tenant)) {
+      const alerts = carriesAlerts(fields);
+      if (tenant !== undefined && !alerts && !config.watchesTenant(tenant)) {
         part.acks.push(id);
         m.passedOver.inc();
         continue;
@@ -49,7 +50,8 @@ export function createApply(d: ApplyDeps): ApplyEntries {
         const e = events[i] as CanonicalEvent;
         let entry = state.actorOf(e.tenant, e.target);
         if (entry === undefined) {
-          if (config.specs(targetKey(e.tenant, e.target)).length === 0) continue; // nothing watches this target
+          // Nothing watches this target; a target seen only in events gets an actor for the alerts posted for it.
+          if (!alerts && !config.watchesEvents(targetKey(e.tenant, e.target))) continue;
           entry = actors.hydrate(part, e.tenant, e.target);
         }
         if (replay && entry.entryId !== null) {

@@ -7,10 +7,12 @@ import type { Store } from '../../lib/store/port.js';
 import { targetKey, type SuppressQuery, type TargetView } from '../machines/env.js';
 import { blockedByParent } from '../routing/dependencies.js';
 import { suppressedBy } from '../machines/suppress.js';
-import { compileTargetRules, SpecInterner } from '../rules/compile.js';
+import { alertSpec, compileTargetRules, SpecInterner } from '../rules/compile.js';
 import type { RuleSpec } from '../rules/types.js';
 
 const NO_SPECS: readonly RuleSpec[] = Object.freeze([]);
+/** A target seen only in events, of a tenant without rules: it still watches its posted alerts. */
+const ALERT_ONLY: readonly RuleSpec[] = Object.freeze([alertSpec([])]);
 
 export interface ConfigSnapshot {
   targets: Target[];
@@ -94,6 +96,14 @@ export class ConfigCache {
     return [...this.watched];
   }
 
+  /**
+   * Whether a rule other than the alert built-in watches the target: only then do its ordinary events start an
+   * actor (the alert built-in, on every target, waits for an alert entry to be started).
+   */
+  watchesEvents(key: string): boolean {
+    return this.specs(key).some((s) => s.kind !== 'alert');
+  }
+
   /** Whether any target or rule of `tenant` exists: without one, none of its events has anything to drive. */
   watchesTenant(tenant: string): boolean {
     return this.watched.has(tenant);
@@ -134,8 +144,8 @@ export class ConfigCache {
       const name = key.slice(sep + 1);
       const tenantRules = this.rulesByTenant.get(tenant);
       if (tenantRules === undefined || tenantRules.length === 0) {
-        this.compiled.set(key, NO_SPECS);
-        return NO_SPECS;
+        this.compiled.set(key, ALERT_ONLY);
+        return ALERT_ONLY;
       }
       t = { id: name, tenant, name, kind: 'log', labels: {}, channels: [], paused: false, createdAt: 0, updatedAt: 0 };
     }

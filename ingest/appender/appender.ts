@@ -9,7 +9,7 @@ import type { CanonicalEvent } from '../../lib/events/event.js';
 import { unavailable } from '../../lib/errors/errors.js';
 import { NoReplicas } from '../../lib/streams/errors.js';
 import type { AppendEntry, Streams } from '../../lib/streams/port.js';
-import { encodeBatch, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT, sharedTenant } from '../../lib/streams/codec.js';
+import { encodeBatch, FIELD_ALERTS, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT, sharedTenant } from '../../lib/streams/codec.js';
 import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import { planMetricEntries, splitMetricEvents } from './metric-entries.js';
@@ -31,11 +31,15 @@ export interface EncodedAppend {
   readonly events: number;
   /** Every entry is written with FIELD_CONFIG_CHANGED. */
   readonly configChanged: boolean;
+  /** Every entry is written with FIELD_ALERTS. */
+  readonly alerts?: boolean;
 }
 
 export interface EncodeOptions {
   /** The request changed its tenant's configuration (created a target): mark its entries (FIELD_CONFIG_CHANGED). */
   configChanged?: boolean;
+  /** The events are alerts posted through /api/am: mark their entries (FIELD_ALERTS). */
+  alerts?: boolean;
   /**
    * Metric samples: series parsed straight from the request (remote_write), plus the metric events among
    * `events`, go in as metric-batch entries (FIELD_METRICS), not one event each. Without it, metric events
@@ -119,7 +123,7 @@ export function createAppender(deps: AppenderDeps): Appender {
       group.positions.push(i);
     }
     for (const [p, group] of byPartition) planEntries(names.events(p), group.events, group.positions, maxChars, planned);
-    return { entries: planned, events: all.length, configChanged: opts.configChanged === true };
+    return { entries: planned, events: all.length, configChanged: opts.configChanged === true, alerts: opts.alerts === true };
   }
 
   async function write(encoded: EncodedAppend): Promise<string[]> {
@@ -129,6 +133,7 @@ export function createAppender(deps: AppenderDeps): Appender {
       const fields: Array<string | Buffer> = [entry.field, entry.payload];
       if (entry.tenant !== undefined) fields.push(FIELD_TENANT, entry.tenant);
       if (encoded.configChanged) fields.push(FIELD_CONFIG_CHANGED, '1');
+      if (encoded.alerts === true) fields.push(FIELD_ALERTS, '1');
       return { stream: entry.stream, fields };
     });
     try {

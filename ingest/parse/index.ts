@@ -18,6 +18,7 @@ import { parseOtlpMetrics } from './otlp/metrics.js';
 import { parsePrometheusSeries } from './prometheus.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import { parseTelegramUpdate } from './telegram.js';
+import { alertsToDrafts } from '../../lib/am/alerts.js';
 import { parseTextBody } from './text/text.js';
 import type { ParsedItem, Rejection } from './values.js';
 
@@ -40,9 +41,9 @@ export {
 } from './responses.js';
 export type { BulkItemOutcome, BulkResponse, CompatResponse, OtlpSignal } from './responses.js';
 
-export type IngestEndpoint = 'metrics' | 'logs' | 'events' | 'heartbeats' | 'heartbeat' | 'prometheus' | 'loki' | 'otlp_logs' | 'otlp_metrics' | 'elasticsearch' | 'telegram';
+export type IngestEndpoint = 'metrics' | 'logs' | 'events' | 'heartbeats' | 'heartbeat' | 'prometheus' | 'loki' | 'otlp_logs' | 'otlp_metrics' | 'elasticsearch' | 'telegram' | 'alertmanager';
 
-export const INGEST_ENDPOINTS: readonly IngestEndpoint[] = ['metrics', 'logs', 'events', 'heartbeats', 'heartbeat', 'prometheus', 'loki', 'otlp_logs', 'otlp_metrics', 'elasticsearch', 'telegram'];
+export const INGEST_ENDPOINTS: readonly IngestEndpoint[] = ['metrics', 'logs', 'events', 'heartbeats', 'heartbeat', 'prometheus', 'loki', 'otlp_logs', 'otlp_metrics', 'elasticsearch', 'telegram', 'alertmanager'];
 
 export interface ParseInput {
   endpoint: IngestEndpoint;
@@ -99,6 +100,7 @@ export const ACCEPTED_CONTENT_TYPES: Readonly<Record<IngestEndpoint, readonly st
   otlp_metrics: ['application/json', 'application/x-protobuf'],
   elasticsearch: ['application/x-ndjson', 'application/json'],
   telegram: ['application/json'],
+  alertmanager: ['application/json'],
 };
 
 const NATIVE: Partial<Record<IngestEndpoint, { kind: NativeKind; wrappers: readonly string[] }>> = {
@@ -208,6 +210,24 @@ function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
     case 'telegram': {
       if (declared === 'protobuf' || declared === 'text') refuse();
       return body.length === 0 ? empty : parseTelegramUpdate(text(), { maxDepth: limits.maxDepth, maxLineBytes: limits.maxLineBytes, maxItems: limits.maxItems, now: input.now });
+    }
+    case 'alertmanager': {
+      // Alertmanager's POST /api/v2/alerts as Prometheus sends it (through /api/am): alerts become alert log events.
+      if (declared === 'protobuf' || declared === 'text') refuse();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text());
+      } catch (err) {
+        throw badRequest(`parsing alerts body from "" failed, because ${err instanceof Error ? err.message : String(err)}`, [], 'bad_json');
+      }
+      let out;
+      try {
+        out = alertsToDrafts(parsed, input.now);
+      } catch (err) {
+        throw badRequest(err instanceof Error ? err.message : String(err), [], 'bad_alerts');
+      }
+      if (out.drafts.length > limits.maxItems) throw badRequest(`more than ${limits.maxItems} alerts in one request`, [], 'too_many_items');
+      return { items: out.drafts, rejected: out.rejected, format: 'alertmanager' };
     }
     case 'elasticsearch': {
       if (declared === 'protobuf' || declared === 'text') refuse();

@@ -9,6 +9,7 @@ export const AM_OPERATIONS = [
   'status',
   'receivers',
   'alerts.get',
+  'alerts.post',
   'alertgroups.get',
   'silences.get',
   'silences.post',
@@ -20,10 +21,12 @@ export const AM_OPERATIONS = [
 export type AmOperation = (typeof AM_OPERATIONS)[number];
 
 /** Which scope each operation needs: reads `read`, writes `admin`, the probes none (as Alertmanager's). */
-export const AM_SCOPE: Record<AmOperation, 'public' | 'read' | 'admin'> = {
+export const AM_SCOPE: Record<AmOperation, 'public' | 'read' | 'admin' | 'ingest'> = {
   status: 'read',
   receivers: 'read',
   'alerts.get': 'read',
+  // Prometheus pushes alerts with an ingest key, as it pushes remote_write.
+  'alerts.post': 'ingest',
   'alertgroups.get': 'read',
   'silences.get': 'read',
   'silences.post': 'admin',
@@ -37,7 +40,7 @@ export const AM_SCOPE: Record<AmOperation, 'public' | 'read' | 'admin'> = {
 const FIXED: Record<string, Record<string, AmOperation>> = {
   '/api/v2/status': { GET: 'status' },
   '/api/v2/receivers': { GET: 'receivers' },
-  '/api/v2/alerts': { GET: 'alerts.get' },
+  '/api/v2/alerts': { GET: 'alerts.get', POST: 'alerts.post' },
   '/api/v2/alerts/groups': { GET: 'alertgroups.get' },
   '/api/v2/silences': { GET: 'silences.get', POST: 'silences.post' },
   '/-/healthy': { GET: 'healthy', HEAD: 'healthy' },

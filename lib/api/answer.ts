@@ -11,7 +11,7 @@ import type { Cors } from '../http/cors.js';
 import { errorBody, statusOf } from '../prom/params.js';
 import { PROM_BASE, promRequestFromHttp, PromRouteError } from '../prom/routes.js';
 import { PromQLError } from '../promql/errors.js';
-import type { CallContext, QueryApi } from '../rpc/apis.js';
+import type { CallContext, IngestApi, QueryApi } from '../rpc/apis.js';
 import { decodeUtf8 } from '../text/utf8.js';
 import { eventsPageToJson, seriesToJson } from './event-wire.js';
 import { apiCallFromHttp } from './routes.js';
@@ -39,6 +39,8 @@ export interface ApiResponse {
 
 export interface AnswerApiDeps {
   query: QueryApi;
+  /** Alerts posted to /api/am go in as events, like any ingest (absent: that path answers 503). */
+  ingest?: Pick<IngestApi, 'push'>;
   logger: Logger;
   openApiDocument?: unknown;
   cors?: Cors;
@@ -80,7 +82,16 @@ export function createAnswerApi(deps: AnswerApiDeps): AnswerApi {
 
   async function answerAm(req: Required<ApiRequest>, ctx: CallContext, raw: Buffer, headers: Record<string, string>): Promise<ApiResponse> {
     try {
-      const out = await deps.query.alertmanager(amRequestFromHttp(req.method, req.path, req.query, raw, req.headers), ctx);
+      const request = amRequestFromHttp(req.method, req.path, req.query, raw, req.headers);
+      if (request.endpoint === 'alerts.post') {
+        // Prometheus's alert push: alert log events through ingest (the detector turns them into incidents).
+        // Alertmanager answers 200 with no body, or 400 with every invalid alert's error (the valid ones still go in).
+        if (!deps.ingest) return { status: 503, headers: { ...headers, ...JSON_TYPE }, body: JSON.stringify('alerts cannot be posted here: no ingest service'), route: 'api_am' };
+        const result = await deps.ingest.push({ endpoint: 'alertmanager', contentType: req.headers['content-type'] ?? 'application/json', contentEncoding: req.headers['content-encoding'] ?? '', body: raw, params: {}, idempotencyKey: '', target: '', suffix: '' }, ctx);
+        if (result.rejected.length > 0) return { status: 400, headers: { ...headers, ...JSON_TYPE }, body: JSON.stringify(result.rejected.map((r) => r.error).join('; ')), route: 'api_am' };
+        return { status: 200, headers, body: '', route: 'api_am' };
+      }
+      const out = await deps.query.alertmanager(request, ctx);
       return { status: out.httpStatus, headers: { ...headers, ...out.headers, 'content-type': out.contentType }, body: Buffer.from(out.body).toString('utf8'), route: 'api_am' };
     } catch (err) {
       const status = err instanceof AmRouteError ? err.status : isLightwatchError(err) ? err.httpStatus : 500;

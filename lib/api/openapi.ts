@@ -15,6 +15,7 @@ const AM_SUMMARY: Record<AmOperation, string> = {
   status: 'Alertmanager status: version, cluster (disabled), configuration (receivers), uptime',
   receivers: 'Receivers (the tenant\'s channels)',
   'alerts.get': 'Alerts (open and acknowledged incidents) with active, silenced, inhibited, unprocessed, filter, receiver',
+  'alerts.post': 'Post alerts (Prometheus\'s alerting.alertmanagers with path_prefix /api/am): each fingerprint becomes an incident, resolved at endsAt',
   'alertgroups.get': 'Alert groups (one per receiver)',
   'silences.get': 'Silences with filter',
   'silences.post': 'Create a silence, or update one by id',
@@ -417,7 +418,7 @@ function eventPaths(): Json {
       description:
         "Alertmanager v2 API (0.25) for amtool (`--alertmanager.url=<base>/api/am`, the API key as Basic password through `--http.config.file`) and Prometheus: Alertmanager's parameters, JSON shapes (api/v2/openapi.yaml) and errors. Silences are this tenant's silences (`/api/silences`); open and acknowledged incidents are its alerts; channels are its receivers. Tenant from the credential.",
       ...(p.path.includes('{silenceID}') ? { parameters: [{ name: 'silenceID', in: 'path', required: true, schema: { type: 'string' } }] } : {}),
-      ...(p.method === 'POST' ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'postableSilence: matchers [{name, value, isRegex, isEqual}], startsAt, endsAt, createdBy, comment; optional id to update' } } } } } : {}),
+      ...(p.method === 'POST' ? { requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: p.operation === 'alerts.post' ? 'postableAlerts: [{labels, annotations, startsAt, endsAt, generatorURL}]' : 'postableSilence: matchers [{name, value, isRegex, isEqual}], startsAt, endsAt, createdBy, comment; optional id to update' } } } } } : {}),
       security: scope === 'public' ? [] : readSecurity,
       'x-lightwatch-scope': scope,
       responses:

@@ -109,8 +109,8 @@ export function noticeIncidentOf(
   return {
     ...incident,
     targetName,
-    labels: { ...targetLabels, target: targetName, rule: incident.ruleId, severity: incident.severity },
-    annotations: { ...annotations },
+    labels: { ...targetLabels, ...incident.labels, target: targetName, rule: incident.ruleId, severity: incident.severity },
+    annotations: { ...incident.annotations, ...annotations },
     ...(value !== undefined ? { value } : {}),
     url: publicBaseUrl ? `${publicBaseUrl}/api/incidents/${encodeURIComponent(incident.id)}` : '',
     evidence: incident.timeline.at(-1)?.evidence ?? [],

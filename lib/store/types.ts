@@ -165,6 +165,9 @@ export interface Incident {
   reopenCount: number;
   /** Fencing epoch of the last detector write; a write with a lower epoch is refused. */
   epoch: number;
+  /** An alert's labels and annotations (incidents of alerts posted to /api/am). */
+  labels?: Labels;
+  annotations?: Record<string, string>;
   timeline: TimelineEntry[];
   updatedAt: number;
 }

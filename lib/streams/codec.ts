@@ -29,6 +29,20 @@ export const FIELD_TENANT = 't';
  */
 export const FIELD_CONFIG_CHANGED = 'c';
 
+/**
+ * Marks an entry holding alerts posted through /api/am: the detector reads it even for a tenant with no
+ * target or rule (whose other entries it passes over undecoded), since every alert may open an incident.
+ */
+export const FIELD_ALERTS = 'a';
+
+/** Whether a raw field list `[k1, v1, ...]` carries FIELD_ALERTS. */
+export function carriesAlerts(fields: readonly string[]): boolean {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === FIELD_ALERTS) return true;
+  }
+  return false;
+}
+
 /** Whether a raw field list `[k1, v1, ...]` carries FIELD_CONFIG_CHANGED. */
 export function changesConfig(fields: readonly string[]): boolean {
   for (let i = 0; i + 1 < fields.length; i += 2) {

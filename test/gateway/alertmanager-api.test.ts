@@ -111,6 +111,12 @@ describe.skipIf(!HAVE_AMTOOL)('gateway: Alertmanager v2 API under /api/am (skipp
     await check(await api('GET', '/api/v2/alerts?active=maybe'), 400, 'active in query must be of type boolean: "maybe"');
     expect((await api('GET', '/api/v2/silences', undefined, 'wrong-key')).status).toBe(401);
     expect((await api('PUT', '/api/v2/silences')).status).toBe(405);
+    // Posted alerts: the valid ones go in, the invalid ones are named in one 400 (as Alertmanager's postAlertsHandler).
+    const posted = await api('POST', '/api/v2/alerts', [{ labels: { alertname: 'A', instance: 'x' } }, { labels: {} }, { labels: { a: 'b' }, startsAt: '2026-01-02T00:00:00Z', endsAt: '2026-01-01T00:00:00Z' }]);
+    await check(posted, 400, 'at least one label pair required; start time must be before end time');
+    expect((await api('POST', '/api/v2/alerts', [{ labels: { alertname: 'A', instance: 'x' } }])).status).toBe(200);
+    expect((await api('POST', '/api/v2/alerts', '{"labels":')).status).toBe(400);
+    expect((await api('POST', '/api/v2/alerts', [], 'wrong-key')).status).toBe(401);
     expect((await api('GET', '/api/v2/nothing')).status).toBe(404);
     expect(bed.handlerErrors).toEqual([]);
   });

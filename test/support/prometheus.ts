@@ -33,7 +33,16 @@ export async function prometheusAvailable(): Promise<boolean> {
   }
 }
 
-export async function startPrometheus(series: readonly MemorySeries[], opts: { startTimeoutMs?: number; extraArgs?: string[] } = {}): Promise<RunningPrometheus> {
+export interface PrometheusOptions {
+  startTimeoutMs?: number;
+  extraArgs?: string[];
+  /** prometheus.yml instead of the default (evaluation and scrape every minute, nothing else). */
+  config?: string;
+  /** More files beside prometheus.yml (rule files), by name. */
+  files?: Record<string, string>;
+}
+
+export async function startPrometheus(series: readonly MemorySeries[], opts: PrometheusOptions = {}): Promise<RunningPrometheus & { dir: string; reload(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'lw-prom-'));
   const dataDir = join(dir, 'data');
   const omFile = join(dir, 'data.om');
@@ -50,7 +59,8 @@ export async function startPrometheus(series: readonly MemorySeries[], opts: { s
     rmSync(omFile);
   }
   const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, 'global:\n  evaluation_interval: 1m\n  scrape_interval: 1m\n');
+  writeFileSync(config, opts.config ?? 'global:\n  evaluation_interval: 1m\n  scrape_interval: 1m\n');
+  for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), text);
   const port = await freePort();
   const child: ChildProcess = spawn(
     'prometheus',
@@ -87,5 +97,9 @@ export async function startPrometheus(series: readonly MemorySeries[], opts: { s
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, pid: child.pid as number, dataDir, output: () => out, stop };
+  /** Re-reads the configuration and rule files (SIGHUP), as `kill -HUP` does. */
+  const reload = async (): Promise<void> => {
+    child.kill('SIGHUP');
+  };
+  return { url, pid: child.pid as number, dataDir, output: () => out, stop, dir, reload };
 }
