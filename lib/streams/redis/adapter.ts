@@ -109,6 +109,12 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
         idx.forEach((i, k) => {
           replies[i] = res?.[k] ?? [new Error('no reply'), null];
         });
+        // A pipeline sent to a node that no longer owns the slot (a failover, a resharding) gets MOVED/READONLY
+        // per command, and ioredis follows a pipeline's redirections only when every reply is one (a trailing WAIT
+        // answered by a demoted master is not): ask for the slot map now, so the caller's retry goes to the owner.
+        if (isCluster && res?.some(([err]) => err instanceof Error && /^(MOVED|ASK|READONLY)|replica instances/.test(err.message))) {
+          (client as Cluster).refreshSlotsCache();
+        }
         if (tail) tails.push(res?.[idx.length] ?? [new Error('no reply'), null]);
       }),
     );
