@@ -75,6 +75,18 @@ describe('alerts posted to /api/am', () => {
     expect(ids[2]).not.toBe(ids[0]);
   });
 
+  it('is acknowledged like any incident, by its keyed rule id', () => {
+    const w = world([], []);
+    const t0 = w.clock.now();
+    w.send('db-1:9100', alertEvent(t0, { labels: disk, endsAt: iso(t0 + 60_000) }));
+    w.send('db-1:9100', alertEvent(t0, { labels: cpu, endsAt: iso(t0 + 60_000) }));
+    const ruleId = `builtin:alert/${fingerprint(disk)}`;
+    w.actor('db-1:9100').send({ type: 'ack', ruleId, at: t0 + 1_000, by: 'user:ann' });
+    w.clock.advance(0);
+    expect(w.env.transitions()).toEqual(['opened', 'opened', 'acknowledged']);
+    expect(w.env.incidents()[2]!.incident).toMatchObject({ ruleId, status: 'acknowledged', acknowledgedBy: 'user:ann' });
+  });
+
   it('survives a restore mid-alert: the endsAt deadline is kept', () => {
     const w = world([], []);
     const t0 = w.clock.now();
