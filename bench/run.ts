@@ -28,6 +28,8 @@ const BENCHES: BenchSpec[] = [
   { name: 'notifications', file: 'notifications.bench.ts' },
   // A configuration change announced on the streams port → applied in a running detector (issue 16).
   { name: 'config-notice', file: 'config-notice.bench.ts' },
+  // Redis Cluster with 1, 2, 3 masters on netns hosts: throughput, CPU share, WAIT's p99, master-kill recovery (issue 16).
+  { name: 'redis-cluster', file: 'redis-cluster.bench.ts' },
   // The dashboard in headless Chromium against the all-in-one with 10,000 targets (issue 12).
   { name: 'dashboard', file: 'dashboard.bench.ts' },
 ];
