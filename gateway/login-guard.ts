@@ -1,9 +1,13 @@
 // POST /api/auth/login at the edge (issue 17.5): the login limiter (lib/auth/login-limit.ts) applied to the
 // client's address (TRUSTED_PROXIES decides whether X-Forwarded-For names it) and the account in the body,
-// before the query service spends a password hash on it; refusals answer 429 with Retry-After.
+// before the query service spends a password hash on it; refusals answer 429 with Retry-After. Attempts from
+// addresses not known for their account go through one at a time (at most `strangerQueue` waiting, then 503),
+// so a credential-stuffing flood from many addresses cannot fill the password-hash queue ahead of a user
+// signing in from an address they used before: that user waits for one stranger's hash at most.
 import type { HttpResponse } from 'uWebSockets.js';
 import { createLoginLimiter, type LoginLimiter, type LoginLimits } from '../lib/auth/login-limit.js';
-import { isLightwatchError, rateLimited } from '../lib/errors/errors.js';
+import { isLightwatchError, rateLimited, unavailable } from '../lib/errors/errors.js';
+import { ConcurrencyLimiter } from '../lib/limits/concurrency.js';
 import { clientAddress } from '../lib/net/client-address.js';
 import type { Networks } from '../lib/net/networks.js';
 
@@ -11,6 +15,8 @@ export interface LoginGuardOptions {
   limits?: LoginLimits;
   trustedProxies?: Networks | null;
   now?: () => number;
+  /** Stranger attempts waiting for their turn before 503 (default 8). */
+  strangerQueue?: number;
 }
 
 export interface LoginGuard {
@@ -34,6 +40,7 @@ function accountOf(bodyJson: string): string | null {
 export function createLoginGuard(o: LoginGuardOptions = {}): LoginGuard {
   const limiter: LoginLimiter | null = o.limits ? createLoginLimiter(o.limits, o.now ?? Date.now) : null;
   const trusted = o.trustedProxies ?? null;
+  const strangers = new ConcurrencyLimiter({ concurrency: 1, maxWaiting: o.strangerQueue ?? 8 });
   return {
     addressOf(res, forwardedFor) {
       return clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), forwardedFor, trusted);
@@ -46,8 +53,10 @@ export function createLoginGuard(o: LoginGuardOptions = {}): LoginGuard {
         const sec = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
         throw rateLimited(verdict.limit === 'account' ? `too many failed logins for this account; retry in ${sec} s` : `too many login attempts from this address; retry in ${sec} s`, sec);
       }
+      const known = limiter.known(account, address);
+      if (!known && strangers.saturated) throw unavailable('too many sign-ins from new addresses in progress; retry shortly', 1);
       try {
-        const out = await attempt();
+        const out = known ? await attempt() : await strangers.run(attempt);
         limiter.record(account, address, true);
         return out;
       } catch (err) {

@@ -27,6 +27,8 @@ export type LoginVerdict = { ok: true } | { ok: false; retryAfterMs: number; lim
 export interface LoginLimiter {
   /** Before checking the password: may this attempt go ahead? Takes the address's token when it may. */
   admit(account: string | null, address: string): LoginVerdict;
+  /** Whether `address` signed in to `account` within `knownForMs` (its attempts are exempt from the account's limit). */
+  known(account: string | null, address: string): boolean;
   /** After the password was checked: `ok` true remembers the address for the account; a failure from a remembered address is charged to the account. */
   record(account: string | null, address: string, ok: boolean): void;
 }
@@ -47,6 +49,7 @@ export function createLoginLimiter(limits: LoginLimits, now: () => number = Date
   const isKnown = (account: string, address: string): boolean => (known.get(knownKey(account, address)) ?? 0) > now();
 
   return {
+    known: (account, address) => account !== null && isKnown(account, address),
     admit(account, address) {
       const charged = account !== null && !isKnown(account, address);
       if (charged) {
