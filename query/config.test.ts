@@ -174,7 +174,7 @@ describe('rules', () => {
     expect(both.body.error.details[0].at).toBe('/selector');
     const rule = await f.http(f.keys.adminA, 'POST', '/api/rules', { body: { name: 'hb', kind: 'heartbeat', targetId: t.body.id } });
     expect(rule.status).toBe(201);
-    expect(rule.body.params).toEqual({ forSec: 0, keepFiringForSec: 0, minStateSec: 0, relapseWindowSec: 300, anomalyK: 4, minSamples: 8 }); // the defaults the detector runs with
+    expect(rule.body.params).toEqual({ forSec: 0, keepFiringForSec: 0, minStateSec: 0, relapseWindowSec: 300, anomalyK: 4, minSamples: 8, manualResolve: false }); // the defaults the detector runs with
     // The target cannot go while a rule points at it.
     expect((await f.http(f.keys.adminA, 'DELETE', `/api/targets/${t.body.id}`)).status).toBe(409);
     // Switching kind through an update revalidates params against the new kind.
