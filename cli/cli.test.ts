@@ -20,7 +20,7 @@ describe('parseCommand', () => {
     expect(parseCommand(['--version'])).toBe('version');
   });
   it('refuses unknown commands and extra arguments', () => {
-    expect(() => parseCommand(['alll'])).toThrow('unknown command "alll": expected one of all, gateway, ingest, query, realtime, detector, help, version');
+    expect(() => parseCommand(['alll'])).toThrow('unknown command "alll": expected one of all, gateway, ingest, query, realtime, detector, probe, help, version');
     expect(() => parseCommand(['ingest', 'extra'])).toThrow('unexpected argument "extra" after "ingest"');
   });
 });
@@ -35,7 +35,7 @@ describe('lightwatch command', () => {
   it('answers an unknown command with one line and exit code 2', () => {
     const r = lightwatch(['frobnicate']);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('lightwatch: unknown command "frobnicate": expected one of all, gateway, ingest, query, realtime, detector, help, version');
+    expect(r.stderr.split('\n')[0]).toBe('lightwatch: unknown command "frobnicate": expected one of all, gateway, ingest, query, realtime, detector, probe, help, version');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

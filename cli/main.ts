@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../lib/config/env.js';
 import { loadConfig } from '../lib/config/config.js';
+import { loadProbeConfig } from '../detector/probe/config.js';
 import { parseCommand, USAGE, UsageError } from './usage.js';
 
 function fail(message: string, err: unknown, code: number): never {
@@ -26,6 +27,18 @@ async function main(): Promise<void> {
   if (command === 'version') {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`lightwatch ${pkg.version}\n`);
+    return;
+  }
+  if (command === 'probe') {
+    let probeConfig;
+    try {
+      probeConfig = loadProbeConfig(process.env);
+    } catch (err) {
+      if (err instanceof ConfigError) fail(`invalid configuration: ${err.problems.join('; ')}`, err, 2);
+      throw err;
+    }
+    const { runProbe } = await import('../detector/probe/main.js');
+    await runProbe(probeConfig);
     return;
   }
   let config;

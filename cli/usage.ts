@@ -14,6 +14,7 @@ Commands:
   query       run the query gRPC service
   realtime    run the WebSocket tier (/ws/*)
   detector    run the detector (state machines, incidents, notifications)
+  probe       run a remote probe agent: the checks naming LOCATION, reported to LIGHTWATCH_URL with LIGHTWATCH_API_KEY
   help        show this text
   version     print the version
 
@@ -26,11 +27,12 @@ export class UsageError extends Error {
   }
 }
 
-export function parseCommand(argv: readonly string[]): Command | 'help' | 'version' {
+export function parseCommand(argv: readonly string[]): Command | 'help' | 'version' | 'probe' {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return 'help';
   if (cmd === 'version' || cmd === '--version' || cmd === '-v') return 'version';
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])} after "${cmd}"`);
+  if (cmd === 'probe') return 'probe';
   if (cmd === 'all' || (SERVICES as readonly string[]).includes(cmd)) return cmd as Command;
-  throw new UsageError(`unknown command "${cmd}": expected one of all, ${SERVICES.join(', ')}, help, version`);
+  throw new UsageError(`unknown command "${cmd}": expected one of all, ${SERVICES.join(', ')}, probe, help, version`);
 }

@@ -41,9 +41,9 @@ export {
 } from './responses.js';
 export type { BulkItemOutcome, BulkResponse, CompatResponse, OtlpSignal } from './responses.js';
 
-export type IngestEndpoint = 'metrics' | 'logs' | 'events' | 'heartbeats' | 'heartbeat' | 'prometheus' | 'loki' | 'otlp_logs' | 'otlp_metrics' | 'elasticsearch' | 'telegram' | 'alertmanager';
+export type IngestEndpoint = 'metrics' | 'logs' | 'events' | 'heartbeats' | 'heartbeat' | 'checks' | 'prometheus' | 'loki' | 'otlp_logs' | 'otlp_metrics' | 'elasticsearch' | 'telegram' | 'alertmanager';
 
-export const INGEST_ENDPOINTS: readonly IngestEndpoint[] = ['metrics', 'logs', 'events', 'heartbeats', 'heartbeat', 'prometheus', 'loki', 'otlp_logs', 'otlp_metrics', 'elasticsearch', 'telegram', 'alertmanager'];
+export const INGEST_ENDPOINTS: readonly IngestEndpoint[] = ['metrics', 'logs', 'events', 'heartbeats', 'heartbeat', 'checks', 'prometheus', 'loki', 'otlp_logs', 'otlp_metrics', 'elasticsearch', 'telegram', 'alertmanager'];
 
 export interface ParseInput {
   endpoint: IngestEndpoint;
@@ -94,6 +94,7 @@ export const ACCEPTED_CONTENT_TYPES: Readonly<Record<IngestEndpoint, readonly st
   events: ['application/json', 'application/x-ndjson'],
   heartbeats: ['application/json', 'application/x-ndjson'],
   heartbeat: ['any'],
+  checks: ['application/json', 'application/x-ndjson'],
   prometheus: ['application/x-protobuf'],
   loki: ['application/json', 'application/x-protobuf'],
   otlp_logs: ['application/json', 'application/x-protobuf'],
@@ -108,6 +109,7 @@ const NATIVE: Partial<Record<IngestEndpoint, { kind: NativeKind; wrappers: reado
   logs: { kind: 'log', wrappers: ['logs', 'items', 'data'] },
   events: { kind: 'security', wrappers: ['events', 'items', 'data'] },
   heartbeats: { kind: 'heartbeat', wrappers: ['heartbeats', 'items', 'data'] },
+  checks: { kind: 'check', wrappers: ['checks', 'items', 'data'] },
 };
 
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;

@@ -9,7 +9,7 @@ import { normalizeLevel, normalizeSeverity } from './levels.js';
 import { isEmptyObject, isObject, isScalar, KeyRoles, labelsFrom, scalarString, setField, trimNewline, typeName } from './values.js';
 import type { JsonObject, ParsedItem, Rejection } from './values.js';
 
-export type NativeKind = 'metric' | 'log' | 'security' | 'heartbeat';
+export type NativeKind = 'metric' | 'log' | 'security' | 'heartbeat' | 'check';
 
 export interface NativeOptions {
   maxItems: number;
@@ -54,6 +54,17 @@ const heartbeatRoles = new KeyRoles({
   status: ['status', 'state'],
   exitStatus: ['exitStatus', 'exit_status', 'exitCode', 'exit_code'],
   log: ['log', 'output', 'message', 'msg'],
+});
+const checkRoles = new KeyRoles({
+  ts: TS,
+  target: TARGET,
+  labels: LABELS,
+  clientId: CLIENT_ID,
+  ok: ['ok'],
+  latencyMs: ['latencyMs', 'latency_ms'],
+  attempts: ['attempts'],
+  status: ['status'],
+  error: ['error'],
 });
 const sampleRoles = new KeyRoles({ ts: TS, value: ['value'] });
 
@@ -131,6 +142,7 @@ const ITEM_PARSERS: Record<NativeKind, ItemParser> = {
   log: logItem,
   security: securityItem,
   heartbeat: heartbeatItem,
+  check: checkItem,
 };
 
 /**
@@ -361,6 +373,21 @@ function heartbeatItem(obj: JsonObject, index: number, opts: NativeOptions, out:
   }
   const draft = withEnvelope<DraftEvent>({ kind: 'heartbeat', body }, env);
   out.push(truncated ? { index, draft, flags: ['log_truncated'] } : { index, draft });
+  return undefined;
+}
+
+/** A check result of a remote probe (`lightwatch probe`): normalization checks the body as the detector writes it. */
+function checkItem(obj: JsonObject, index: number, opts: NativeOptions, out: ParsedItem[]): string | undefined {
+  const rest: JsonObject = {};
+  const v = checkRoles.pick(obj, rest);
+  const env = envelope(v, opts.defaultTarget);
+  if (typeof env === 'string') return env;
+  mergeScalarLabels(env, rest);
+  if (env.target === undefined || env.target === '') return 'target is missing (the target the check result is for)';
+  const body: Record<string, unknown> = { ok: v[4], latencyMs: v[5], attempts: v[6] };
+  if (v[7] !== undefined) body.status = v[7];
+  if (v[8] !== undefined) body.error = v[8];
+  out.push({ index, draft: withEnvelope<DraftEvent>({ kind: 'check', body: body as never }, env) });
   return undefined;
 }
 
