@@ -164,7 +164,7 @@ async function query(hasProm: boolean): Promise<void> {
   let t0 = performance.now();
   await buildStore(join(dataDir, 'lightwatch.db'), series);
   console.log(`  lightwatch store built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const sys = await startSystem({ dataDir });
+  const sys = await startSystem({ dataDir, startTimeoutMs: 180_000 });
   let lw;
   try {
     lw = await timeQueries('lightwatch', `${sys.url}/api/prom/api/v1/query_range`, { authorization: `Bearer ${sys.apiKey}` }, start, end, runs);
