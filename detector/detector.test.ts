@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { freePort } from '../lib/redis/local-server.js';
 import type { Store } from '../lib/store/port.js';
-import { encodeBatch, eventsOfEntry, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_TENANT } from '../lib/streams/codec.js';
+import { encodeBatch, eventsOfEntry, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT } from '../lib/streams/codec.js';
+import { encodeMetricBatch, type BatchSeries } from '../lib/tsdb/batch.js';
 import { GROUP_DETECT, partitionOf } from '../lib/streams/partition.js';
 import { configChannel, createConfigPublisher, subscribeConfigChanges, type ConfigChange } from '../lib/streams/config-changes.js';
-import { checkResult, makeRule, makeTarget, metricValue, ping, publish, seed, startReceiver, testDetector, until, webhookChannel } from './testing/harness.js';
+import { checkResult, makeRule, makeTarget, metricValue, ping, publish, seed, startReceiver, testDetector, TENANT, until, webhookChannel } from './testing/harness.js';
 import { detectorTestbed } from './testing/testbed.js';
 
 describe('detector against real Redis and SQLite', () => {
@@ -148,6 +149,27 @@ describe('detector against real Redis and SQLite', () => {
       return n;
     };
     await until(async () => (await pending()) === 0, 5_000, 'every entry acknowledged');
+  });
+
+  it("reads a metric batch series by series: samples of targets nothing watches never become events, a watched one's drive its rule", async () => {
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('db')], rules: [makeRule('cpu-high', 'threshold', { metric: 'cpu', op: '>', value: 90 }, { targetId: 'tg-db' })] });
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000);
+    const now = Date.now();
+    const series = (target: string, n: number, value: number): BatchSeries => ({
+      target,
+      labels: { __name__: 'cpu', instance: target },
+      type: 'gauge',
+      timestamps: Array.from({ length: n }, (_, i) => now - n + i),
+      values: Array.from({ length: n }, () => value),
+    });
+    // One entry (the partition of 'db') holding 500 samples of unwatched targets around 3 of the watched one.
+    const batch = encodeMetricBatch({ tenant: TENANT, receivedAt: now, id: 'b1', series: [series('other-1', 250, 99), series('db', 3, 95), series('other-2', 250, 99)] });
+    await bed.redis.xadd(bed.names.events(partitionOf(TENANT, 'db', bed.names.partitions)), '*', FIELD_METRICS, batch, FIELD_TENANT, TENANT);
+    await until(() => bed.receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the watched target\'s incident');
+    expect(await metricValue(d.registry, 'lightwatch_detector_events_total')).toBe(3);
   });
 
   it('reloads the configuration before applying an entry whose request created its target', async () => {

@@ -7,7 +7,8 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { CanonicalEvent } from '../lib/events/event.js';
-import { encodeBatch, FIELD_EVENTS, FIELD_TENANT } from '../lib/streams/codec.js';
+import { encodeBatch, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT } from '../lib/streams/codec.js';
+import { encodeMetricBatch, expandMetricBatch, type MetricBatch } from '../lib/tsdb/batch.js';
 import { streamNames, type StreamNames } from '../lib/streams/partition.js';
 import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../test/support/redis.js';
 import { decodeVector, type Vector } from './cursor.js';
@@ -194,6 +195,44 @@ describe('resume seam', () => {
     hub.afterBatch();
     expect(sub.state).toBe('live');
     expect(socket.eventIds()).toEqual(all.map((e) => e.id));
+  });
+
+  it('reads metric batches series by series: /ws/metrics and targets/{id} get the events of the expanded form, cursors count samples', async () => {
+    const batch: MetricBatch = {
+      tenant: 'acme',
+      receivedAt: 5,
+      id: 'mb',
+      series: [
+        { target: 'web', labels: { __name__: 'cpu', instance: 'web' }, type: 'gauge', timestamps: [1, 2, 3], values: [1, 2, 3] },
+        { target: 'db', labels: { __name__: 'cpu', instance: 'db' }, type: 'gauge', timestamps: [1, 2], values: [7, 8] },
+      ],
+    };
+    const payload = encodeMetricBatch(batch);
+    const id = (await redis.xadd(names.events(0), '*', FIELD_METRICS, payload, FIELD_TENANT, 'acme')) as string;
+    const entry: StreamEntry = [id, [FIELD_METRICS, payload, FIELD_TENANT, 'acme']];
+    const expanded = expandMetricBatch(batch);
+    const since = hub.live.clone();
+    const all = connect();
+    hub.subscribe(all.conn, parseFilter('metrics', []));
+    const db = connect();
+    hub.subscribe(db.conn, parseFilter('targets', [], 'db'));
+    const logsOnly = connect();
+    hub.subscribe(logsOnly.conn, parseFilter('logs', []));
+    hub.onEntries(0, [entry]);
+    expect(all.socket.messages().map((m) => m.data)).toEqual(expanded);
+    expect(db.socket.eventIds()).toEqual(expanded.slice(3).map((e) => e.id));
+    expect(logsOnly.socket.eventIds()).toEqual([]);
+    // Resuming inside the batch from the cursor after its fourth sample: the fifth alone, as from the expanded form.
+    const afterFour = all.socket.messages()[3]?.cursor as string;
+    const again = connect();
+    const sub = hub.subscribe(again.conn, parseFilter('metrics', []), decodeVector(afterFour, streams.length)) as Sub;
+    await settle(sub, ['live']);
+    expect(again.socket.eventIds()).toEqual([expanded[4]?.id]);
+    // A replay of the whole batch for one target.
+    const replayed = connect();
+    const rsub = hub.subscribe(replayed.conn, parseFilter('targets', [], 'web'), since) as Sub;
+    await settle(rsub, ['catchup', 'live']);
+    expect(replayed.socket.eventIds()).toEqual(expanded.slice(0, 3).map((e) => e.id));
   });
 
   it('filters replayed events by tenant and filter', async () => {

@@ -4,10 +4,14 @@
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../lib/events/event.js';
 import type { Streams } from '../lib/streams/port.js';
-import { eventsOfEntry, tenantOfEntry } from '../lib/streams/codec.js';
+import { eventsOfEntry, metricBatchOfEntry, tenantOfEntry } from '../lib/streams/codec.js';
+import { sampleEvent, seriesEventLabels, type BatchSeries, type MetricBatch } from '../lib/tsdb/batch.js';
+import { CHANNEL_OF_KIND } from './channels.js';
 import { WHOLE, decodeVector, parseStreamId } from './cursor.js';
 import { pageVerdict, readPage, type StreamPage } from './replay.js';
 import type { Conn, Sub } from './state.js';
+
+const METRICS_CHANNEL = CHANNEL_OF_KIND.metric;
 
 export type PassOutcome = 'done' | 'reset' | 'aborted';
 
@@ -55,11 +59,33 @@ export async function replayPass(ctx: ResumeContext, s: Sub, gen: number): Promi
             floor.set(p, ms, seq, WHOLE);
             continue;
           }
-          let events: CanonicalEvent[];
+          let events: CanonicalEvent[] = [];
+          let batch: MetricBatch | undefined;
           try {
-            events = fields ? eventsOfEntry(fields) : [];
+            batch = fields ? metricBatchOfEntry(fields) : undefined;
+            if (fields && batch === undefined) events = eventsOfEntry(fields);
           } catch {
             events = [];
+          }
+          if (batch !== undefined) {
+            // Series by series: only series this subscription can want become events (positions count samples).
+            const wants = (target: string): boolean => batch.tenant === group.tenant && (group.channel === METRICS_CHANNEL || (group.channel === 'targets' && group.filter.target === target));
+            let idx = 0;
+            for (let si = 0; si < batch.series.length; si++) {
+              const x = batch.series[si] as BatchSeries;
+              const n = x.timestamps.length;
+              if (idx + n <= skip || !wants(x.target)) {
+                idx += n;
+                continue;
+              }
+              const labels = seriesEventLabels(x);
+              for (let k = 0; k < n; k++, idx++) {
+                if (idx < skip) continue;
+                const ev = sampleEvent(batch, si, k, labels);
+                floor.set(p, ms, seq, idx + 1);
+                if (group.match(ev)) ctx.send(s, JSON.stringify(ev));
+              }
+            }
           }
           for (let i = skip; i < events.length; i++) {
             const ev = events[i] as CanonicalEvent;

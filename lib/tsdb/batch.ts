@@ -130,13 +130,24 @@ export function expandMetricBatch(batch: MetricBatch): CanonicalEvent[] {
   const out: CanonicalEvent[] = [];
   for (let s = 0; s < batch.series.length; s++) {
     const x = batch.series[s] as BatchSeries;
-    const name = x.labels.__name__ ?? '';
-    const labels = eventLabelsOf(x.target, x.labels);
-    for (let i = 0; i < x.timestamps.length; i++) {
-      const body: MetricBody = { name, value: x.values[i] as number, type: x.type };
-      if (x.unit !== undefined) body.unit = x.unit;
-      out.push({ id: `${batch.id}-${s}.${i}`, tenant: batch.tenant, kind: 'metric', target: x.target, ts: x.timestamps[i] as number, receivedAt: batch.receivedAt, labels, body });
-    }
+    const labels = seriesEventLabels(x);
+    for (let i = 0; i < x.timestamps.length; i++) out.push(sampleEvent(batch, s, i, labels));
   }
   return out;
+}
+
+/** The event labels of a series' samples (computed once per series by readers that walk a batch themselves). */
+export function seriesEventLabels(x: BatchSeries): Record<string, string> {
+  return eventLabelsOf(x.target, x.labels);
+}
+
+/**
+ * Sample `i` of series `s` as the canonical event expandMetricBatch makes of it, for readers (detector, realtime)
+ * that walk a batch series by series and build events only for the series someone watches.
+ */
+export function sampleEvent(batch: MetricBatch, s: number, i: number, labels: Record<string, string>): CanonicalEvent {
+  const x = batch.series[s] as BatchSeries;
+  const body: MetricBody = { name: x.labels.__name__ ?? '', value: x.values[i] as number, type: x.type };
+  if (x.unit !== undefined) body.unit = x.unit;
+  return { id: `${batch.id}-${s}.${i}`, tenant: batch.tenant, kind: 'metric', target: x.target, ts: x.timestamps[i] as number, receivedAt: batch.receivedAt, labels, body };
 }

@@ -2,7 +2,8 @@
 // the topic of every matching group; subscriptions still replaying buffer it, those catching up take it one by one.
 // An entry of a tenant nobody here subscribes to is passed over without decoding it.
 import type { CanonicalEvent } from '../../lib/events/event.js';
-import { eventsOfEntry, tenantOfEntry } from '../../lib/streams/codec.js';
+import { eventsOfEntry, metricBatchOfEntry, tenantOfEntry } from '../../lib/streams/codec.js';
+import { sampleEvent, seriesEventLabels, type BatchSeries, type MetricBatch } from '../../lib/tsdb/batch.js';
 import type { StreamEntry } from '../../lib/streams/port.js';
 import { CHANNEL_OF_KIND } from '../channels.js';
 import { WHOLE } from '../cursor.js';
@@ -32,12 +33,17 @@ export class Dispatcher {
       core.o.metrics.entriesSkipped.inc();
       return;
     }
-    let events: CanonicalEvent[];
+    let events: CanonicalEvent[] = [];
+    let batch: MetricBatch | undefined;
     try {
-      events = fields ? eventsOfEntry(fields) : [];
+      batch = fields ? metricBatchOfEntry(fields) : undefined;
+      if (fields && batch === undefined) events = eventsOfEntry(fields);
     } catch (err) {
       core.log.warn({ stream: core.o.keys[p], id, err: (err as Error).message }, 'skipping unreadable stream entry');
-      events = [];
+    }
+    if (batch !== undefined) {
+      this.batch(p, ms, seq, batch);
+      return;
     }
     for (let i = 0; i < events.length; i++) {
       const ev = events[i] as CanonicalEvent;
@@ -45,16 +51,52 @@ export class Dispatcher {
       if (typeof ev !== 'object' || ev === null) continue;
       const t = core.index.tenant(ev.tenant);
       if (t === undefined) continue;
-      try {
-        this.event(t, p, ms, seq, i + 1, ev);
-      } catch (err) {
-        // A bug here must not stop the reader (it would skip the rest of the read for everyone).
-        core.log.error({ err, stream: core.o.keys[p], id }, 'realtime dispatch failed');
-      }
+      this.safeEvent(t, p, ms, seq, i + 1, ev, id);
     }
     live.set(p, ms, seq, WHOLE);
     core.lastEntryMs = ms;
     if (events.length > 0) core.o.metrics.eventsRead.inc(events.length);
+  }
+
+  private safeEvent(t: TenantIndex, p: number, ms: number, seq: number, idx: number, ev: CanonicalEvent, id: string): void {
+    try {
+      this.event(t, p, ms, seq, idx, ev);
+    } catch (err) {
+      // A bug here must not stop the reader (it would skip the rest of the read for everyone).
+      this.core.log.error({ err, stream: this.core.o.keys[p], id }, 'realtime dispatch failed');
+    }
+  }
+
+  /**
+   * A metric batch series by series: samples become events only for series someone here may want (a metrics
+   * channel subscription of the tenant, or one on the series' target); the others are passed over whole. Positions
+   * count samples across the batch, as the expanded form numbers them, so cursors are the same either way.
+   */
+  private batch(p: number, ms: number, seq: number, batch: MetricBatch): void {
+    const { core } = this;
+    const t = core.index.tenant(batch.tenant);
+    const ch = CHANNEL_OF_KIND.metric;
+    const metricsGroups = ch === undefined ? undefined : t?.byChannel.get(ch);
+    let idx = 0;
+    let read = 0;
+    for (let s = 0; s < batch.series.length; s++) {
+      const x = batch.series[s] as BatchSeries;
+      const n = x.timestamps.length;
+      if (t === undefined || ((metricsGroups === undefined || metricsGroups.length === 0) && !t.byTarget.has(x.target))) {
+        idx += n;
+        continue;
+      }
+      const labels = seriesEventLabels(x);
+      for (let k = 0; k < n; k++) {
+        idx++;
+        core.live.set(p, ms, seq, idx);
+        this.safeEvent(t, p, ms, seq, idx, sampleEvent(batch, s, k, labels), `${ms}-${seq}`);
+        read++;
+      }
+    }
+    core.live.set(p, ms, seq, WHOLE);
+    core.lastEntryMs = ms;
+    if (read > 0) core.o.metrics.eventsRead.inc(read);
   }
 
   private event(t: TenantIndex, p: number, ms: number, seq: number, idx: number, ev: CanonicalEvent): void {
