@@ -129,7 +129,7 @@ describe('rule compilation', () => {
       rule('f', 'log_pattern', { pattern: '(' }),
       { ...rule('g', 'threshold', { metric: 'cpu', op: '>', value: 1 }), tenant: 'other' },
     ]);
-    expect(specs.map((s) => s.id)).toEqual(['builtin:heartbeat', 'builtin:alert', 'a']);
+    expect(specs.map((s) => s.id)).toEqual(['builtin:heartbeat', 'a']);
     expect(problems.map((p) => p.ruleId)).toEqual(['c', 'f']);
   });
 

@@ -50,7 +50,7 @@ export class StaticEnv implements DetectorEnv {
     if (!s) {
       const t = this.targets.get(key);
       // As the runtime: a target seen only in events still watches its posted alerts.
-      s = t ? compileTargetRules(t, this.rules).specs : [alertSpec([])];
+      s = t ? compileTargetRules(t, this.rules, true).specs : [alertSpec([])];
       this.compiled.set(key, s);
     }
     return s;

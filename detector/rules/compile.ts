@@ -27,12 +27,15 @@ function lifecycle(p: Lifecycled): LifecycleParams {
 const BUILTIN_LIFECYCLE: LifecycleParams = { forMs: 0, keepFiringForMs: 0, minStateMs: 0, relapseMs: DEFAULT_RELAPSE_SEC * 1000, manualResolve: false };
 
 /**
- * Every target watches the alerts posted for it through /api/am (one incident per fingerprint). Its version
- * never changes, so editing a target does not forget the alerts firing on it. A relapse is a new incident,
- * as a re-fired alert is a new notification in Alertmanager.
+ * The built-in that watches the alerts posted for a target through /api/am (one incident per fingerprint),
+ * added to the targets alerts were posted for (ConfigCache.watchAlerts). Its version never changes, so editing
+ * a target does not forget the alerts firing on it. A relapse is a new incident, as a re-fired alert is a new
+ * notification in Alertmanager.
  */
+export const ALERT_SPEC_ID = 'builtin:alert';
+
 export function alertSpec(channels: string[]): RuleSpec {
-  return { id: 'builtin:alert', name: 'Alert', kind: 'alert', params: {}, severity: 'critical', version: 1, lifecycle: { forMs: 0, keepFiringForMs: 0, minStateMs: 0, relapseMs: 0 }, channels };
+  return { id: ALERT_SPEC_ID, name: 'Alert', kind: 'alert', params: {}, severity: 'critical', version: 1, lifecycle: { forMs: 0, keepFiringForMs: 0, minStateMs: 0, relapseMs: 0 }, channels };
 }
 
 /** Does `rule` apply to `target`? By id, or by label selector (no id and no selector = every target). */
@@ -119,7 +122,7 @@ function compileRule(rule: Rule, target: Target): { spec: RuleSpec; ignored: str
 }
 
 /** The specs of every rule applying to `target`, in a stable order (built-ins first, then by rule id). */
-export function compileTargetRules(target: Target, rules: readonly Rule[]): { specs: RuleSpec[]; problems: CompileProblem[] } {
+export function compileTargetRules(target: Target, rules: readonly Rule[], withAlerts = false): { specs: RuleSpec[]; problems: CompileProblem[] } {
   const specs: RuleSpec[] = [];
   const problems: CompileProblem[] = [];
   const applying = rules.filter((r) => ruleApplies(r, target)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -132,7 +135,7 @@ export function compileTargetRules(target: Target, rules: readonly Rule[]): { sp
   if (check !== null && !applying.some((r) => r.kind === 'http')) {
     specs.push({ ...base, id: 'builtin:http', name: `${check.kind.toUpperCase()} check`, kind: 'http', params: { check, intervalMs: check.settings.intervalSec * 1000, failures: 1, ...locationsOf(check) } });
   }
-  specs.push(alertSpec(target.channels));
+  if (withAlerts) specs.push(alertSpec(target.channels));
   for (const rule of applying) {
     try {
       const { spec, ignored } = compileRule(rule, target);

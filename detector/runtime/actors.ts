@@ -1,6 +1,7 @@
 // Target actors of the owned partitions: started on demand for an event's target, restored from a stored
 // snapshot on takeover, started ahead of any event for targets whose rules need timers (heartbeat deadlines,
 // checks), and captured as snapshots for the flush.
+import { ALERT_SPEC_ID } from '../rules/compile.js';
 import type { Logger } from 'pino';
 import type { ActorSnapshot } from '../../lib/store/types.js';
 import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
@@ -27,12 +28,19 @@ export interface Actors {
   toStored(part: PartitionState, entry: ActorEntry, now: number): ActorSnapshot;
 }
 
+function hasAlertState(snapshot: unknown): boolean {
+  const ev = (snapshot as { xs?: { context?: { ev?: Record<string, unknown> } } } | null)?.xs?.context?.ev;
+  return ev !== undefined && ev !== null && Object.hasOwn(ev, ALERT_SPEC_ID);
+}
+
 export function createActors(d: ActorsDeps): Actors {
   const { state, machine, config, names, logger } = d;
 
   const hydrate = (part: PartitionState, tenant: string, name: string, stored?: ActorSnapshot): ActorEntry => {
     const key = targetKey(tenant, name);
     const input = { key, tenant, name, partition: part.p };
+    // A restored actor holding alert state keeps watching alerts (else reconcile would drop them as a removed rule).
+    if (stored && hasAlertState(stored.snapshot)) config.watchAlerts(key);
     let actor: TargetActor;
     try {
       actor = startTargetActor(machine, input, { host: part.host, ...(stored ? { snapshot: (stored.snapshot as StoredActor).xs } : {}) });

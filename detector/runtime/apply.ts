@@ -34,8 +34,10 @@ export function createApply(d: ApplyDeps): ApplyEntries {
     const actorFor = (tenant: string, target: string, alerts: boolean): ActorEntry | undefined => {
       const entry = state.actorOf(tenant, target);
       if (entry !== undefined) return entry;
-      // Nothing watches this target; a target seen only in events gets an actor for the alerts posted for it.
-      if (!alerts && !config.watchesEvents(targetKey(tenant, target))) return undefined;
+      const key = targetKey(tenant, target);
+      // An alert makes its target watch alerts (and start an actor); any other event only a target with rules.
+      if (alerts) config.watchAlerts(key);
+      else if (config.specs(key).length === 0) return undefined; // nothing watches this target
       return actors.hydrate(part, tenant, target);
     };
     /** Event `i` of entry `id` to its actor, unless a replay finds it applied before the takeover. */

@@ -20,12 +20,12 @@ describe('ConfigCache', () => {
   it('compiles per target, and reports exactly the targets whose rules or pause changed', () => {
     const c = new ConfigCache(logger);
     c.apply(cfg());
-    expect(c.specs(key('web')).map((s) => s.id)).toEqual(['builtin:alert', 'cpu']);
-    expect(c.specs(key('db')).map((s) => s.id)).toEqual(['builtin:alert']);
+    expect(c.specs(key('web')).map((s) => s.id)).toEqual(['cpu']);
+    expect(c.specs(key('db'))).toEqual([]);
     expect(c.apply(cfg())).toEqual(new Set());
     const edited = cfg({ rules: [makeRule('cpu', 'threshold', { metric: 'cpu', op: '>', value: 80 }, { selector: { env: 'prod' }, updatedAt: 2 })] });
     expect(c.apply(edited)).toEqual(new Set([key('web')]));
-    expect(c.specs(key('web')).find((s) => s.id === 'cpu')?.params).toMatchObject({ value: 80 });
+    expect(c.specs(key('web'))[0]?.params).toMatchObject({ value: 80 });
     const paused = { ...edited, targets: [makeTarget('web', { labels: { env: 'prod' }, paused: true, updatedAt: 3 }), makeTarget('db', { channels: ['ch-db'] })] };
     expect(c.apply(paused)).toEqual(new Set([key('web')]));
     expect(c.target(key('web'))?.paused).toBe(true);
@@ -52,8 +52,8 @@ describe('ConfigCache', () => {
   it('applies tenant-wide rules to targets seen only in events', () => {
     const c = new ConfigCache(logger);
     c.apply(cfg({ rules: [makeRule('errs', 'log_pattern', { pattern: 'x' })] }));
-    expect(c.specs(key('never-configured')).map((s) => s.id)).toEqual(['builtin:alert', 'errs']);
-    expect(c.specs(targetKey('other-tenant', 'x')).map((s) => s.id)).toEqual(['builtin:alert']); // a tenant without rules still watches posted alerts
+    expect(c.specs(key('never-configured')).map((s) => s.id)).toEqual(['errs']);
+    expect(c.specs(targetKey('other-tenant', 'x'))).toEqual([]);
   });
 
   it('routes to named channels of the tenant, else to its defaults; reminders follow the smallest repeat interval', () => {

@@ -52,6 +52,8 @@ export class ConfigCache {
   private fingerprint = '';
   /** Tenants with a target or a rule: only their events can reach an actor. */
   private watched = new Set<string>();
+  /** Targets alerts were posted for (see watchAlerts); kept across configuration reloads. */
+  private readonly alertKeys = new Set<string>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -97,11 +99,14 @@ export class ConfigCache {
   }
 
   /**
-   * Whether a rule other than the alert built-in watches the target: only then do its ordinary events start an
-   * actor (the alert built-in, on every target, waits for an alert entry to be started).
+   * Adds the alert built-in to a target's specs from now on: alerts were posted for it (or its restored actor
+   * holds alert state). Only such targets carry it: on every target it would cost every event and every
+   * snapshot, and start an actor ahead of events for each configured target.
    */
-  watchesEvents(key: string): boolean {
-    return this.specs(key).some((s) => s.kind !== 'alert');
+  watchAlerts(key: string): void {
+    if (this.alertKeys.has(key)) return;
+    this.alertKeys.add(key);
+    this.compiled.delete(key);
   }
 
   /** Whether any target or rule of `tenant` exists: without one, none of its events has anything to drive. */
@@ -144,12 +149,13 @@ export class ConfigCache {
       const name = key.slice(sep + 1);
       const tenantRules = this.rulesByTenant.get(tenant);
       if (tenantRules === undefined || tenantRules.length === 0) {
-        this.compiled.set(key, ALERT_ONLY);
-        return ALERT_ONLY;
+        const only = this.alertKeys.has(key) ? ALERT_ONLY : NO_SPECS;
+        this.compiled.set(key, only);
+        return only;
       }
       t = { id: name, tenant, name, kind: 'log', labels: {}, channels: [], paused: false, createdAt: 0, updatedAt: 0 };
     }
-    const { specs: compiled, problems } = compileTargetRules(t, this.rulesByTenant.get(t.tenant) ?? []);
+    const { specs: compiled, problems } = compileTargetRules(t, this.rulesByTenant.get(t.tenant) ?? [], this.alertKeys.has(key));
     for (const p of problems) this.logger.warn({ tenant: t.tenant, ruleId: p.ruleId }, `rule skipped: ${p.message}`);
     specs = compiled.length === 0 ? NO_SPECS : this.interner.intern(compiled);
     this.compiled.set(key, specs);
