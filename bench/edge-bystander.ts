@@ -8,7 +8,8 @@
 //   from the address they used before, and the p99 of their logins is printed too;
 // - a catastrophic pattern: `=~"^(a+)+$"` PromQL queries over series whose label is 28 × `a` + `!` (the
 //   backtracking engine took 1.2 s per match; user patterns now run on the linear-time engine).
-// Goal (issue 17): bystander p99 under 20 ms. `nice -n 10 node --import tsx bench/edge-bystander.ts`.
+// Goal (issue 17): bystander p99 under 20 ms. `nice -n 10 node --import tsx bench/edge-bystander.ts`
+// (BENCH_ONLY=OTLP for one scenario).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,7 +93,9 @@ const scenarios: Array<{ name: string; attack?: Attack; concurrency?: number; le
   },
 ];
 
-for (const sc of scenarios) {
+// BENCH_ONLY=OTLP runs only the scenarios whose name contains it (plus the baseline).
+const only = process.env.BENCH_ONLY;
+for (const sc of scenarios.filter((x) => only === undefined || x.attack === undefined || x.name.includes(only))) {
   const until = performance.now() + 3_000;
   const attacks: Array<{ status: number; ms: number }> = [];
   const attackers = Array.from({ length: sc.attack ? (sc.concurrency ?? 1) : 0 }, async (_, n) => {

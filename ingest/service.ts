@@ -21,7 +21,7 @@ import { draftsFromProto } from './grpc-drafts.js';
 import { createIdempotencyStore, holdLease, type StoredResponse } from './idempotency/idempotency.js';
 import { formatLabel, ingestMetrics, kindLabel, reasonLabel } from './metrics.js';
 import { normalize, type NormalizeItem } from './normalize/normalize.js';
-import { decodeBody, INGEST_ENDPOINTS, parsePayload, type IngestEndpoint, type ParseResult } from './parse/index.js';
+import { decodeBody, INGEST_ENDPOINTS, parsePayloadCooperatively, type IngestEndpoint, type ParseResult } from './parse/index.js';
 import { createTargetDirectory } from './targets.js';
 import { createPingDirectory, type PingTarget } from './ping-directory.js';
 import { decodePingRef } from '../lib/heartbeat/compat.js';
@@ -175,8 +175,10 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
    * the request waits for Redis (with several requests in flight, whatever is kept across that wait survives
    * young-generation collections, which then cost most of the GC time).
    */
-  async function stage(principal: Principal, receivedAt: number, idempotencyKey: string, prepare: () => Prepared, createTargets: boolean): Promise<Staged> {
-    const p = prepare();
+  async function stage(principal: Principal, receivedAt: number, idempotencyKey: string, prepare: () => Prepared | Promise<Prepared>, createTargets: boolean): Promise<Staged> {
+    const prepared = prepare();
+    // Only awaited when parsing ran in slices (push): pushEvents' batches are staged in one go.
+    const p = prepared instanceof Promise ? await prepared : prepared;
     metrics.batchSize.observe({ endpoint: p.endpoint }, p.items.length + p.rejected.length);
     const named = heartbeatTargets(p);
     // Only awaited when there is something to check: a request without heartbeats is staged in one go.
@@ -221,7 +223,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     ctx: CallContext,
     idempotencyKey: string,
     fingerprint: () => string,
-    prepare: () => Prepared,
+    prepare: () => Prepared | Promise<Prepared>,
     createTargets: boolean,
   ): Promise<PushResponse> {
     const started = performance.now();
@@ -313,9 +315,10 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
           ctx,
           request.idempotencyKey,
           () => fingerprintPush(request),
-          () => {
+          async () => {
             const body = decodeBody(request.body, request.contentEncoding, config.maxBodyBytes);
-            const parsed = parsePayload(
+            // In slices that yield to the event loop: the largest OTLP request would hold it for most of a second.
+            const parsed = await parsePayloadCooperatively(
               {
                 endpoint,
                 contentType: request.contentType,

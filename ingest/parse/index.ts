@@ -11,10 +11,11 @@ import { parseHeartbeatPing } from './heartbeat.js';
 import { parseLokiJson, parseLokiProtobuf } from './loki.js';
 import { parseNativeBody } from './native.js';
 import type { NativeKind } from './native.js';
-import { parseOtlpLogs } from './otlp/logs.js';
+import { runSteps, runStepsCooperatively, type Steps } from '../../lib/lifecycle/steps.js';
+import { otlpLogsSteps } from './otlp/logs.js';
 import { checkRemoteWriteLabels } from './bounds.js';
 import { DEFAULT_LABEL_LIMITS } from '../../lib/tsdb/labels.js';
-import { parseOtlpMetrics } from './otlp/metrics.js';
+import { otlpMetricsSteps } from './otlp/metrics.js';
 import { parsePrometheusSeries } from './prometheus.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import { parseTelegramUpdate } from './telegram.js';
@@ -116,7 +117,19 @@ export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export function parsePayload(input: ParseInput, limits: ParseLimits): ParseResult {
   try {
-    return dispatch(input, limits);
+    return runSteps(dispatch(input, limits));
+  } catch (err) {
+    throw asLightwatchError(err);
+  }
+}
+
+/**
+ * parsePayload yielding to the event loop every few ms of work: OTLP requests (up to 100 000 attributes) are
+ * mapped in slices so other requests are served meanwhile; the other formats parse in one go as before.
+ */
+export async function parsePayloadCooperatively(input: ParseInput, limits: ParseLimits): Promise<ParseResult> {
+  try {
+    return await runStepsCooperatively(dispatch(input, limits));
   } catch (err) {
     throw asLightwatchError(err);
   }
@@ -140,7 +153,8 @@ function sniff(body: Buffer, otherwise: BodyKind): BodyKind {
   return otherwise;
 }
 
-function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
+// A generator only so OTLP mapping can pause (`yield*`); every other case returns without yielding.
+function* dispatch(input: ParseInput, limits: ParseLimits): Steps<ParseResult> {
   const { endpoint, body, params } = input;
   const defaultTarget = nonEmpty(input.target) ?? nonEmpty(params.target);
   const common = { maxItems: limits.maxItems, maxDepth: limits.maxDepth, defaultTarget };
@@ -205,9 +219,9 @@ function dispatch(input: ParseInput, limits: ParseLimits): ParseResult {
       const kind = declared === 'sniff' ? sniff(body, 'protobuf') : declared;
       if (kind !== 'json' && kind !== 'protobuf') return refuse();
       if (body.length === 0) return empty;
-      const parse = endpoint === 'otlp_logs' ? parseOtlpLogs : parseOtlpMetrics;
+      const parse = endpoint === 'otlp_logs' ? otlpLogsSteps : otlpMetricsSteps;
       const opts = limits.maxAttributes === undefined ? common : { ...common, maxAttributes: limits.maxAttributes };
-      return kind === 'json' ? parse(text(), opts) : parse(body, opts);
+      return yield* parse(kind === 'json' ? text() : body, opts);
     }
     case 'telegram': {
       if (declared === 'protobuf' || declared === 'text') refuse();

@@ -2,6 +2,7 @@
 // camelCase, int64 as strings, enums as numbers or names; snake_case accepted too). Protobuf requests are
 // decoded and turned into this same shape (`toJSON`), so one mapping serves both encodings. Pure.
 import type { JsonValue } from '../../../lib/events/event.js';
+import type { Steps } from '../../../lib/lifecycle/steps.js';
 import { isObject, scalarString, setField } from '../values.js';
 import type { JsonObject } from '../values.js';
 
@@ -65,6 +66,20 @@ export function keyValues(list: unknown[], depth = 0): Record<string, JsonValue>
   const out: Record<string, JsonValue> = {};
   for (const kv of list) {
     if (isObject(kv) && typeof kv.key === 'string') setField(out, kv.key, anyValue(kv.value, depth));
+  }
+  return out;
+}
+
+/** Attributes between the pause points of `keyValuesSteps`. */
+const ATTRIBUTES_PER_STEP = 1024;
+
+/** `keyValues` of a top-level attribute list, pausing every 1 024 attributes (one record may carry 100 000). */
+export function* keyValuesSteps(list: unknown[]): Steps<Record<string, JsonValue>> {
+  const out: Record<string, JsonValue> = {};
+  for (let i = 0; i < list.length; i++) {
+    const kv = list[i];
+    if (isObject(kv) && typeof kv.key === 'string') setField(out, kv.key, anyValue(kv.value, 0));
+    if (i % ATTRIBUTES_PER_STEP === ATTRIBUTES_PER_STEP - 1) yield;
   }
   return out;
 }

@@ -9,7 +9,8 @@ import { levelFromOtlpSeverity, levelInLine, normalizeLevel } from '../levels.js
 import { isEmptyObject, isObject } from '../values.js';
 import type { JsonObject, ParsedItem, Rejection } from '../values.js';
 import { checkOtlpJsonAttributes, checkOtlpProtobufAttributes } from '../bounds.js';
-import { anyValue, arrayField, field, idHex, keyValues, nanoTime, objectField, resourceInfo } from './common.js';
+import { runSteps, type Steps } from '../../../lib/lifecycle/steps.js';
+import { anyValue, arrayField, field, idHex, keyValuesSteps, nanoTime, objectField, resourceInfo } from './common.js';
 
 export interface OtlpOptions {
   maxItems: number;
@@ -46,14 +47,26 @@ export function jsonRequest(text: string, maxDepth: number, what: string): JsonO
 }
 
 export function parseOtlpLogs(body: Buffer | string, opts: OtlpOptions): OtlpResult {
+  return runSteps(otlpLogsSteps(body, opts));
+}
+
+/**
+ * parseOtlpLogs as steps: decoding is one step, then mapping pauses after each log record and every 1 024
+ * attributes, so the largest allowed request (100 000 attributes) can be mapped in slices.
+ */
+export function* otlpLogsSteps(body: Buffer | string, opts: OtlpOptions): Steps<OtlpResult> {
   const max = opts.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES;
   if (typeof body === 'string') {
     const req = jsonRequest(body, opts.maxDepth, 'ExportLogsServiceRequest');
+    yield;
     checkOtlpJsonAttributes(req, max);
-    return mapLogs(req, opts, false, 'otlp_json');
+    yield;
+    return yield* mapLogs(req, opts, false, 'otlp_json');
   }
   checkOtlpProtobufAttributes(body, 'logs', max);
-  return mapLogs(protobufAsJson(ExportLogsServiceRequest, body, 'ExportLogsServiceRequest'), opts, true, 'otlp_protobuf');
+  const req = protobufAsJson(ExportLogsServiceRequest, body, 'ExportLogsServiceRequest');
+  yield;
+  return yield* mapLogs(req, opts, true, 'otlp_protobuf');
 }
 
 const SEVERITY_BASE: Record<string, number> = { TRACE: 1, DEBUG: 5, INFO: 9, WARN: 13, ERROR: 17, FATAL: 21 };
@@ -69,7 +82,7 @@ function severityNumber(v: unknown): number {
   return base === undefined ? 0 : base + digit - 1;
 }
 
-function mapLogs(req: JsonObject, opts: OtlpOptions, base64Ids: boolean, format: OtlpResult['format']): OtlpResult {
+function* mapLogs(req: JsonObject, opts: OtlpOptions, base64Ids: boolean, format: OtlpResult['format']): Steps<OtlpResult> {
   const resourceLogs = arrayField(req, 'resourceLogs', 'resource_logs');
   let total = 0;
   for (const rl of resourceLogs) {
@@ -94,7 +107,8 @@ function mapLogs(req: JsonObject, opts: OtlpOptions, base64Ids: boolean, format:
           rejected.push({ index: i, error: 'log record must be an object' });
           continue;
         }
-        items.push({ index: i, draft: logDraft(lr, res.target, res.labels, resourceFields, scopeName, base64Ids) });
+        items.push({ index: i, draft: yield* logDraft(lr, res.target, res.labels, resourceFields, scopeName, base64Ids) });
+        yield;
       }
     }
   }
@@ -107,15 +121,15 @@ function scopeLogsOf(rl: JsonObject): unknown[] {
   return s.length > 0 ? s : arrayField(rl, 'instrumentationLibraryLogs', 'instrumentation_library_logs');
 }
 
-function logDraft(
+function* logDraft(
   lr: JsonObject,
   target: string | undefined,
   labels: Record<string, string>,
   resource: Record<string, JsonValue> | undefined,
   scope: string | undefined,
   base64Ids: boolean,
-): DraftEvent {
-  const fields: Record<string, JsonValue> = keyValues(arrayField(lr, 'attributes', 'attributes'));
+): Steps<DraftEvent> {
+  const fields: Record<string, JsonValue> = yield* keyValuesSteps(arrayField(lr, 'attributes', 'attributes'));
   const body = anyValue(field(lr, 'body', 'body'));
   let message: string;
   if (typeof body === 'string') message = body;

@@ -8,7 +8,9 @@ import { ExportMetricsServiceRequest } from '../../../proto/gen/compat/opentelem
 import { batchTooLarge } from '../json.js';
 import { isObject } from '../values.js';
 import type { JsonObject, ParsedItem, Rejection } from '../values.js';
-import { arrayField, field, keyValues, labelValue, nanoTime, objectField, resourceInfo } from './common.js';
+import { runSteps, type Steps } from '../../../lib/lifecycle/steps.js';
+import type { JsonValue } from '../../../lib/events/event.js';
+import { arrayField, field, keyValuesSteps, labelValue, nanoTime, objectField, resourceInfo } from './common.js';
 import { jsonRequest, protobufAsJson } from './logs.js';
 import { DEFAULT_MAX_ATTRIBUTES, type OtlpOptions, type OtlpResult } from './logs.js';
 import { checkOtlpJsonAttributes, checkOtlpProtobufAttributes } from '../bounds.js';
@@ -17,14 +19,23 @@ import { checkOtlpJsonAttributes, checkOtlpProtobufAttributes } from '../bounds.
 export const MAX_HISTOGRAM_BUCKETS = 200;
 
 export function parseOtlpMetrics(body: Buffer | string, opts: OtlpOptions): OtlpResult {
+  return runSteps(otlpMetricsSteps(body, opts));
+}
+
+/** parseOtlpMetrics as steps: decoding is one step, then mapping pauses after each data point and every 1 024 attributes. */
+export function* otlpMetricsSteps(body: Buffer | string, opts: OtlpOptions): Steps<OtlpResult> {
   const max = opts.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES;
   if (typeof body === 'string') {
     const req = jsonRequest(body, opts.maxDepth, 'ExportMetricsServiceRequest');
+    yield;
     checkOtlpJsonAttributes(req, max);
-    return mapMetrics(req, opts, 'otlp_json');
+    yield;
+    return yield* mapMetrics(req, opts, 'otlp_json');
   }
   checkOtlpProtobufAttributes(body, 'metrics', max);
-  return mapMetrics(protobufAsJson(ExportMetricsServiceRequest, body, 'ExportMetricsServiceRequest'), opts, 'otlp_protobuf');
+  const req = protobufAsJson(ExportMetricsServiceRequest, body, 'ExportMetricsServiceRequest');
+  yield;
+  return yield* mapMetrics(req, opts, 'otlp_protobuf');
 }
 
 function num(v: unknown): number {
@@ -45,7 +56,7 @@ function push(out: Out, index: number, draft: DraftEvent): void {
   out.items.push({ index, draft });
 }
 
-function mapMetrics(req: JsonObject, opts: OtlpOptions, format: OtlpResult['format']): OtlpResult {
+function* mapMetrics(req: JsonObject, opts: OtlpOptions, format: OtlpResult['format']): Steps<OtlpResult> {
   const out: Out = { items: [], rejected: [], noValue: 0, maxItems: opts.maxItems };
   let index = 0;
   for (const rm of arrayField(req, 'resourceMetrics', 'resource_metrics')) {
@@ -60,7 +71,7 @@ function mapMetrics(req: JsonObject, opts: OtlpOptions, format: OtlpResult['form
           out.rejected.push({ index: index++, error: 'metric must be an object' });
           continue;
         }
-        index = mapMetric(m, res.target, res.labels, index, out);
+        index = yield* mapMetric(m, res.target, res.labels, index, out);
       }
     }
   }
@@ -70,7 +81,7 @@ function mapMetrics(req: JsonObject, opts: OtlpOptions, format: OtlpResult['form
 }
 
 /** Maps one Metric's data points (each one index); returns the next free index. */
-function mapMetric(m: JsonObject, target: string | undefined, resLabels: Record<string, string>, index: number, out: Out): number {
+function* mapMetric(m: JsonObject, target: string | undefined, resLabels: Record<string, string>, index: number, out: Out): Steps<number> {
   const name = typeof m.name === 'string' ? m.name : '';
   const unit = typeof m.unit === 'string' && m.unit !== '' ? m.unit : undefined;
   const gauge = objectField(m, 'gauge', 'gauge');
@@ -84,9 +95,9 @@ function mapMetric(m: JsonObject, target: string | undefined, resLabels: Record<
     for (let k = 0; k < Math.max(points.length, 1); k++) out.rejected.push({ index: index++, error: 'metric has no name' });
     return index;
   }
-  const make = (p: JsonObject, suffix: string, value: number, type: MetricType, extra?: Record<string, string>): DraftEvent => {
+  // attrs: the point's attributes (read once per point, however many drafts it gives).
+  const make = (p: JsonObject, attrs: Record<string, JsonValue>, suffix: string, value: number, type: MetricType, extra?: Record<string, string>): DraftEvent => {
     const labels: Record<string, string> = { ...resLabels };
-    const attrs = keyValues(arrayField(p, 'attributes', 'attributes'));
     for (const k in attrs) {
       const v = labelValue(attrs[k] ?? null);
       if (v !== undefined) labels[k] = v;
@@ -100,6 +111,7 @@ function mapMetric(m: JsonObject, target: string | undefined, resLabels: Record<
     return draft;
   };
   for (const p of points) {
+    yield;
     const i = index++;
     if (!isObject(p)) {
       out.rejected.push({ index: i, error: `${name}: data point must be an object` });
@@ -117,15 +129,17 @@ function mapMetric(m: JsonObject, target: string | undefined, resLabels: Record<
         continue;
       }
       const monotonic = sum !== undefined && (field(sum, 'isMonotonic', 'is_monotonic') === true);
-      push(out, i, make(p, '', value, gauge ? 'gauge' : monotonic ? 'counter' : 'gauge'));
+      const attrs = yield* keyValuesSteps(arrayField(p, 'attributes', 'attributes'));
+      push(out, i, make(p, attrs, '', value, gauge ? 'gauge' : monotonic ? 'counter' : 'gauge'));
       continue;
     }
     const type: MetricType = summary ? 'summary' : 'histogram';
     // Absent proto3 scalars mean zero (protobuf JSON omits defaults); a histogram's sum is optional though.
     const count = p.count === undefined ? 0 : num(p.count);
-    if (Number.isFinite(count)) push(out, i, make(p, '_count', count, type));
+    const attrs = yield* keyValuesSteps(arrayField(p, 'attributes', 'attributes'));
+    if (Number.isFinite(count)) push(out, i, make(p, attrs, '_count', count, type));
     const s = p.sum === undefined ? (summary ? 0 : NaN) : num(p.sum);
-    if (Number.isFinite(s)) push(out, i, make(p, '_sum', s, type));
+    if (Number.isFinite(s)) push(out, i, make(p, attrs, '_sum', s, type));
     if (histogram) {
       const bounds = arrayField(p, 'explicitBounds', 'explicit_bounds');
       const counts = arrayField(p, 'bucketCounts', 'bucket_counts');
@@ -137,15 +151,15 @@ function mapMetric(m: JsonObject, target: string | undefined, resLabels: Record<
       let cumulative = 0;
       for (let b = 0; b < counts.length; b++) {
         cumulative += num(counts[b]);
-        if (b < bounds.length && b < counts.length - 1 && Number.isFinite(cumulative)) push(out, i, make(p, '_bucket', cumulative, 'histogram', { le: String(num(bounds[b])) }));
+        if (b < bounds.length && b < counts.length - 1 && Number.isFinite(cumulative)) push(out, i, make(p, attrs, '_bucket', cumulative, 'histogram', { le: String(num(bounds[b])) }));
       }
-      if (counts.length > 0 && Number.isFinite(cumulative)) push(out, i, make(p, '_bucket', cumulative, 'histogram', { le: '+Inf' }));
+      if (counts.length > 0 && Number.isFinite(cumulative)) push(out, i, make(p, attrs, '_bucket', cumulative, 'histogram', { le: '+Inf' }));
     } else if (summary) {
       for (const q of arrayField(p, 'quantileValues', 'quantile_values')) {
         if (!isObject(q)) continue;
         const v = q.value === undefined ? 0 : num(q.value);
         const quantile = q.quantile === undefined ? 0 : num(q.quantile);
-        if (Number.isFinite(v) && Number.isFinite(quantile)) push(out, i, make(p, '', v, 'summary', { quantile: String(quantile) }));
+        if (Number.isFinite(v) && Number.isFinite(quantile)) push(out, i, make(p, attrs, '', v, 'summary', { quantile: String(quantile) }));
       }
     }
   }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ExportLogsServiceRequest } from '../../../proto/gen/compat/opentelemetry/proto/collector/logs/v1/logs_service.js';
 import { anyValue, resourceInfo } from './common.js';
-import { parseOtlpLogs } from './logs.js';
-import { parseOtlpMetrics } from './metrics.js';
+import { runStepsCooperatively } from '../../../lib/lifecycle/steps.js';
+import { otlpLogsSteps, parseOtlpLogs } from './logs.js';
+import { otlpMetricsSteps, parseOtlpMetrics } from './metrics.js';
 
 const OPTS = { maxItems: 100, maxDepth: 32 };
 const attrs = (o: Record<string, unknown>) => Object.entries(o).map(([key, v]) => ({ key, value: typeof v === 'string' ? { stringValue: v } : { intValue: String(v) } }));
@@ -89,5 +90,30 @@ describe('OTLP metrics', () => {
   it('refuses histograms with absurd bucket counts per point', () => {
     const r = parseOtlpMetrics(request({ name: 'h', histogram: { dataPoints: [{ count: '1', bucketCounts: Array.from({ length: 500 }, () => '0') }] } }), OPTS);
     expect(r.rejected[0]?.error).toMatch(/500 histogram buckets/);
+  });
+});
+
+describe('OTLP in slices', () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: { stringValue: `v${i}` } }));
+  const logs = JSON.stringify({
+    resourceLogs: [{ resource: { attributes: attrs({ 'service.name': 'svc' }) }, scopeLogs: [{ logRecords: [{ body: { stringValue: 'a' } }, { body: { stringValue: 'big' }, attributes: many(5_000) }, 'x', { body: { stringValue: 'c' } }] }] }],
+  });
+  const metrics = JSON.stringify({
+    resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'h', histogram: { dataPoints: [{ count: '3', sum: 1, bucketCounts: ['1', '2'], explicitBounds: [0.5], attributes: many(3_000) }] } }, { name: 'g', gauge: { dataPoints: [{ asDouble: 1 }, {}] } }] }] }],
+  });
+  const opts = { ...OPTS, maxItems: 1_000 };
+
+  it('gives the same items, rejections and order as in one go, and lets the loop run in between', async () => {
+    for (const [steps, once] of [
+      [() => otlpLogsSteps(logs, opts), () => parseOtlpLogs(logs, opts)],
+      [() => otlpMetricsSteps(metrics, opts), () => parseOtlpMetrics(metrics, opts)],
+    ] as const) {
+      let turns = 0;
+      const tick = setInterval(() => turns++, 0);
+      const sliced = await runStepsCooperatively(steps(), 0);
+      clearInterval(tick);
+      expect(sliced).toEqual(once());
+      expect(turns).toBeGreaterThan(0);
+    }
   });
 });
