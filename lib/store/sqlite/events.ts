@@ -301,10 +301,14 @@ export function createSqliteEvents(db: Db, opts: { retentionChunk?: number; afte
       // GROUP BY would scan every event of the tenant.
       const newest = prepare(`SELECT ${ROW_COLUMNS} FROM ${t.table} WHERE tenant = ? AND target = ? ORDER BY ts DESC, id DESC LIMIT 1`);
       const out = new Map<string, StoredEvent>();
-      for (const target of targets) {
-        const row = newest.get(tenant, requireString(target, 'target')) as EventRow | undefined;
-        if (row) out.set(target, rowToEvent(kind, row));
-      }
+      // All seeks in one read transaction: one snapshot for the whole answer, and SQLite takes its read lock
+      // once instead of once per target.
+      db.transaction(() => {
+        for (const target of targets) {
+          const row = newest.get(tenant, requireString(target, 'target')) as EventRow | undefined;
+          if (row) out.set(target, rowToEvent(kind, row));
+        }
+      })();
       return out;
     },
 
