@@ -1,7 +1,7 @@
 // Board filtering, sorting, grouping and counting, as the status board applies them to its rows.
 import { describe, expect, it } from 'vitest';
 import type { BoardTarget } from '../../../lib/board/wire.js';
-import { countStates, labelNames, parseFilter, view } from './board-model.js';
+import { countStates, labelNames, parseFilter, SortedRows, view } from './board-model.js';
 
 const t = (name: string, state: BoardTarget['state'], labels: Record<string, string> = {}, extra: Partial<BoardTarget> = {}): BoardTarget => ({ id: name, name, kind: 'heartbeat', labels, paused: false, state, strip: { from: 0, down: [] }, ...extra });
 const rows = [t('web-1', 'up', { env: 'prod', team: 'web' }, { latencyMs: 120 }), t('web-2', 'down', { env: 'prod', team: 'web' }, { latencyMs: 900 }), t('db-1', 'late', { env: 'prod' }), t('batch', 'paused', { env: 'dev' }), t('Web-Admin', 'silenced', { env: 'dev', team: 'web' })];
@@ -41,5 +41,26 @@ describe('board filter', () => {
     const out = view(many, { ...q, text: 'svc-1 env=prod' });
     expect(out[0]?.rows.length).toBeGreaterThan(0);
     expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('re-places only the touched targets under live changes, in the order a full sort gives', () => {
+    const states = ['up', 'down', 'late', 'pending', 'silenced'] as const;
+    const many = Array.from({ length: 500 }, (_, i) => t(`svc-${String(i).padStart(3, '0')}`, states[i % 5]!, { env: i % 2 ? 'prod' : 'dev' }, { lastHeartbeatAt: i * 7 }));
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648), seed % n);
+    for (const query of [q, { ...q, text: 'env=prod' }, { ...q, states: new Set(['down', 'late'] as const) }, { ...q, sort: 'contact' as const }]) {
+      const sorted = new SortedRows();
+      sorted.update(many, query, new Set());
+      for (let round = 0; round < 20; round++) {
+        const touched = new Set<BoardTarget>();
+        for (let k = 0; k < 25; k++) {
+          const one = many[rnd(many.length)]!;
+          one.state = states[rnd(states.length)]!;
+          one.lastHeartbeatAt = rnd(10_000);
+          touched.add(one);
+        }
+        expect(sorted.update(many, query, touched).map((r) => r.name)).toEqual(view(many, query)[0]!.rows.map((r) => r.name));
+      }
+    }
   });
 });

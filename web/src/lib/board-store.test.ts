@@ -48,4 +48,13 @@ describe('BoardStore', () => {
     expect(stateOf(s, 'never')).toBe('up');
     expect(s.apply([ping('unknown-target')], NOW)).toBe(0);
   });
+
+  it('reports the targets live events and the sweep touched, once', () => {
+    const s = store(target('a'), target('b'), target('c', { lastHeartbeatAt: NOW - 120_000 }));
+    s.apply([incident('a', 'open'), ping('b'), ping('nobody')], NOW);
+    expect([...s.takeTouched()].map((t) => t.name).sort()).toEqual(['a', 'b']);
+    expect(s.takeTouched().size).toBe(0);
+    s.sweep(NOW);
+    expect([...s.takeTouched()].map((t) => t.name)).toEqual(['c']);
+  });
 });

@@ -22,6 +22,8 @@ export class BoardStore {
   board: Board | null = null;
   version = 0;
   private byName = new Map<string, BoardTarget>();
+  /** Targets a live event or the sweep changed since the last takeTouched(). */
+  private touched = new Set<BoardTarget>();
   private readonly listeners = new Set<() => void>();
 
   subscribe(l: () => void): () => void {
@@ -37,7 +39,15 @@ export class BoardStore {
   set(board: Board): void {
     this.board = board;
     this.byName = new Map(board.targets.map((t) => [t.name, t]));
+    this.touched = new Set();
     this.changed();
+  }
+
+  /** The targets changed since the last call (state, last contact, incident), so a view re-places only them. */
+  takeTouched(): Set<BoardTarget> {
+    const out = this.touched;
+    this.touched = new Set();
+    return out;
   }
 
   async load(bucket: 'hour' | 'day', signal?: AbortSignal): Promise<void> {
@@ -85,6 +95,7 @@ export class BoardStore {
   private applyIncident(e: IncidentEventData, now: number): boolean {
     const t = this.byName.get(e.target);
     if (!t) return false;
+    this.touched.add(t);
     const held = t.state === 'paused' || t.state === 'maintenance';
     switch (e.body.state) {
       case 'open':
@@ -107,6 +118,7 @@ export class BoardStore {
   private applyHeartbeat(e: HeartbeatEventData, now: number): boolean {
     const t = this.byName.get(e.target);
     if (!t) return false;
+    this.touched.add(t);
     if (t.lastHeartbeatAt === undefined || e.ts > t.lastHeartbeatAt) {
       t.lastHeartbeatAt = e.ts;
       // The server computed the next expected ping from the previous one; an interval moves with the ping, a
@@ -124,7 +136,10 @@ export class BoardStore {
     let n = 0;
     for (const t of this.board.targets) {
       if (t.heartbeatIntervalMs === undefined || t.lastHeartbeatAt === undefined || t.state !== 'up') continue;
-      if (now > t.lastHeartbeatAt + t.heartbeatIntervalMs) n += this.setState(t, 'late') ? 1 : 0;
+      if (now > t.lastHeartbeatAt + t.heartbeatIntervalMs && this.setState(t, 'late')) {
+        this.touched.add(t);
+        n++;
+      }
     }
     if (n > 0) this.changed();
     return n;

@@ -7,7 +7,7 @@ import type { BoardTarget } from '../../../lib/board/wire.js';
 import { STRIP_SEGMENTS, stripUptime } from '../../../lib/board/strip.js';
 import { Strip, StateBadge } from '../components/Strip.js';
 import { BoardStore } from '../lib/board-store.js';
-import { countStates, labelNames, SORT_KEYS, view, type SortKey } from '../lib/board-model.js';
+import { countStates, groupRows, labelNames, SortedRows, SORT_KEYS, type SortKey } from '../lib/board-model.js';
 import { ago, latency, percent } from '../lib/format.js';
 import { useLive } from '../lib/use-live.js';
 
@@ -50,8 +50,8 @@ export function BoardPage() {
         if (err.name !== 'AbortError') setError(err.message);
       });
   };
-  // Under a stream of live changes the page re-renders at most every RENDER_EVERY_MS (each render filters and
-  // sorts every target); the first change after a quiet spell shows at once.
+  // Under a stream of live changes the page re-renders at most every RENDER_EVERY_MS (each render re-places the
+  // changed targets in the sorted rows); the first change after a quiet spell shows at once.
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let last = 0;
@@ -92,7 +92,10 @@ export function BoardPage() {
 
   const board = store.board;
   const targets = board?.targets ?? [];
-  const groups = useMemo(() => view(targets, { text, states, sort, groupBy }), [targets, text, states, sort, groupBy, store.version]);
+  // A live flush re-places only the targets it changed; a new query or board sorts everything again.
+  const sorted = useMemo(() => new SortedRows(), []);
+  const rows = useMemo(() => sorted.update(targets, { text, states, sort }, store.takeTouched()), [sorted, targets, text, states, sort, store.version]);
+  const groups = useMemo(() => groupRows(rows, groupBy), [rows, groupBy]);
   const counts = useMemo(() => countStates(targets), [targets, store.version]);
   const labels = useMemo(() => labelNames(targets), [targets]);
   const items = useMemo(() => {
