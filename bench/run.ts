@@ -25,6 +25,7 @@ const BENCHES: BenchSpec[] = [
   { name: 'remote_write', file: 'remote-write.bench.ts' },
   { name: 'promql', file: 'promql.bench.ts' },
   { name: 'checks', file: 'checks.bench.ts', nodeArgs: ['--expose-gc'] },
+  { name: 'check-jitter', file: 'check-jitter.bench.ts' },
   { name: 'notifications', file: 'notifications.bench.ts' },
   // A configuration change announced on the streams port → applied in a running detector (issue 16).
   { name: 'config-notice', file: 'config-notice.bench.ts' },

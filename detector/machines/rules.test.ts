@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileTargetRules } from '../rules/compile.js';
+import { firstRunAt } from '../../lib/checks/spread.js';
 import { ev, rule, target, world } from './testing.js';
 
 describe('log pattern rule', () => {
@@ -106,7 +107,9 @@ describe('http check rule', () => {
     w.clock.advance(0);
     w.clock.advance(60_000);
     const due = w.env.effects.filter((e) => e.type === 'schedule-check');
-    expect(due.map((e) => e.type === 'schedule-check' && e.due - 1_000_000)).toEqual([0, 30_000, 60_000]);
+    // The first run at once, then at the target's own phase of the interval, every interval.
+    const phase = firstRunAt('t1\u0000id-site', 30_000, 1_000_001);
+    expect(due.map((e) => e.type === 'schedule-check' && e.due)).toEqual([1_000_000, phase, phase + 30_000].filter((t) => t <= 1_060_000));
     w.send('site', ev.check('site', w.clock.now(), { ok: false, status: 503 }));
     expect(w.env.transitions()).toEqual([]);
     w.send('site', ev.check('site', w.clock.now(), { ok: false, error: 'timeout' }));

@@ -77,7 +77,7 @@ export function compileParams<K extends RuleKind>(kind: K, params: RuleParamsOf[
     case 'http': {
       const check = activeCheckOf(target);
       if (check === null) throw new Error('http rule on a target without an active check');
-      return { kind: 'http', lifecycle: lifecycle(r.params), params: { check, intervalMs: check.settings.intervalSec * 1000, failures: r.params.failures, ...locationsOf(check) } };
+      return { kind: 'http', lifecycle: lifecycle(r.params), params: { check, intervalMs: check.settings.intervalSec * 1000, failures: r.params.failures, ...locationsOf(check), phaseKey: `${target.tenant}\u0000${target.id}` } };
     }
     case 'threshold': {
       const p = r.params;
@@ -133,7 +133,7 @@ export function compileTargetRules(target: Target, rules: readonly Rule[], withA
   }
   const check = activeCheckOf(target);
   if (check !== null && !applying.some((r) => r.kind === 'http')) {
-    specs.push({ ...base, id: 'builtin:http', name: `${check.kind.toUpperCase()} check`, kind: 'http', params: { check, intervalMs: check.settings.intervalSec * 1000, failures: 1, ...locationsOf(check) } });
+    specs.push({ ...base, id: 'builtin:http', name: `${check.kind.toUpperCase()} check`, kind: 'http', params: { check, intervalMs: check.settings.intervalSec * 1000, failures: 1, ...locationsOf(check), phaseKey: `${target.tenant}\u0000${target.id}` } });
   }
   if (withAlerts) specs.push(alertSpec(target.channels));
   for (const rule of applying) {

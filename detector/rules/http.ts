@@ -3,6 +3,7 @@
 // `locations` is run by the replicas and probes of those locations instead (results labelled `location`), and
 // fires only when at least `quorum` of them fail (lib/checks/quorum.ts).
 import type { CanonicalEvent } from '../../lib/events/event.js';
+import { firstRunAt } from '../../lib/checks/spread.js';
 import { quorumSummary, quorumVerdict, type LocationResult } from '../../lib/checks/quorum.js';
 import { pushEvidence, type EvalSink, type EvalStateBase, type Evaluator, type SpecOf } from './types.js';
 
@@ -73,9 +74,10 @@ export const httpEvaluator: Evaluator<HttpState, Spec> = {
     if (now < s.nextCheck) return;
     // Checks naming locations are run where those locations are (lib/checks/runner, `lightwatch probe`).
     if (spec.params.locations === null) sink.checkDue(s.nextCheck);
-    const next = s.nextCheck + spec.params.intervalMs;
+    // The first run is at once; every later one at the target's own phase of the interval, so checks configured
+    // or restored together do not all fall due at the same instant every interval (bench/check-jitter.bench.ts).
     // After a long pause (restore, overload) we run once now rather than catching up every missed run.
-    s.nextCheck = next <= now ? now + spec.params.intervalMs : next;
+    s.nextCheck = firstRunAt(spec.params.phaseKey, spec.params.intervalMs, Math.max(s.nextCheck, now) + 1);
   },
 
   due(s) {

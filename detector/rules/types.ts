@@ -63,6 +63,8 @@ export interface HttpParams {
   /** Locations that run the check (null: the owning detector runs it), and how many must agree it fails. */
   locations: readonly string[] | null;
   quorum: number;
+  /** Stable phase of this target's runs within the interval (lib/checks/spread.ts): 10,000 checks do not fall due at once. */
+  phaseKey: string;
 }
 
 export type CompareOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
