@@ -8,7 +8,7 @@ import { batchTooLarge, parseJson } from '../json.js';
 import { levelFromOtlpSeverity, levelInLine, normalizeLevel } from '../levels.js';
 import { isEmptyObject, isObject } from '../values.js';
 import type { JsonObject, ParsedItem, Rejection } from '../values.js';
-import { checkOtlpJsonAttributes, checkOtlpProtobufAttributes } from '../bounds.js';
+import { checkOtlpJsonAttributesSteps, checkOtlpProtobufAttributes } from '../bounds.js';
 import { runSteps, type Steps } from '../../../lib/lifecycle/steps.js';
 import { anyValue, arrayField, field, idHex, keyValuesSteps, nanoTime, objectField, resourceInfo } from './common.js';
 
@@ -59,8 +59,7 @@ export function* otlpLogsSteps(body: Buffer | string, opts: OtlpOptions): Steps<
   if (typeof body === 'string') {
     const req = jsonRequest(body, opts.maxDepth, 'ExportLogsServiceRequest');
     yield;
-    checkOtlpJsonAttributes(req, max);
-    yield;
+    yield* checkOtlpJsonAttributesSteps(req, max);
     return yield* mapLogs(req, opts, false, 'otlp_json');
   }
   checkOtlpProtobufAttributes(body, 'logs', max);

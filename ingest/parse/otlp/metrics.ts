@@ -13,7 +13,7 @@ import type { JsonValue } from '../../../lib/events/event.js';
 import { arrayField, field, keyValuesSteps, labelValue, nanoTime, objectField, resourceInfo } from './common.js';
 import { jsonRequest, protobufAsJson } from './logs.js';
 import { DEFAULT_MAX_ATTRIBUTES, type OtlpOptions, type OtlpResult } from './logs.js';
-import { checkOtlpJsonAttributes, checkOtlpProtobufAttributes } from '../bounds.js';
+import { checkOtlpJsonAttributesSteps, checkOtlpProtobufAttributes } from '../bounds.js';
 
 /** More explicit buckets than this in one data point and the point is rejected (each bucket is an event). */
 export const MAX_HISTOGRAM_BUCKETS = 200;
@@ -28,8 +28,7 @@ export function* otlpMetricsSteps(body: Buffer | string, opts: OtlpOptions): Ste
   if (typeof body === 'string') {
     const req = jsonRequest(body, opts.maxDepth, 'ExportMetricsServiceRequest');
     yield;
-    checkOtlpJsonAttributes(req, max);
-    yield;
+    yield* checkOtlpJsonAttributesSteps(req, max);
     return yield* mapMetrics(req, opts, 'otlp_json');
   }
   checkOtlpProtobufAttributes(body, 'metrics', max);
