@@ -29,11 +29,18 @@ export function createSqliteIncidents(db: Db): StoreIncidentsPart {
     `SELECT doc FROM incidents WHERE tenant = ? AND target_id = ? AND opened_at < ? AND (resolved_at IS NULL OR resolved_at > ?)
      ORDER BY opened_at, id`,
   );
-  // The timeline stays in the document: json_extract reads the two small fields the columns lack.
-  const spans = db.prepare(
-    `SELECT id, target_id, rule_id, status, opened_at, resolved_at, json_extract(doc, '$.severity') AS severity, json_extract(doc, '$.title') AS title
-     FROM incidents WHERE tenant = ? AND opened_at < ? AND (resolved_at IS NULL OR resolved_at > ?) ORDER BY opened_at, id`,
+  // The timeline stays in the document: json_extract reads the two small fields the columns lack. Open and
+  // resolved-in-window incidents are two seeks on incidents_resolved (disjoint, so UNION ALL is the OR): with
+  // `opened_at < to` first the planner walked every incident of the tenant's history, 90 days of them for a
+  // 90-hour board window.
+  const spanColumns = `id, target_id, rule_id, status, opened_at, resolved_at, json_extract(doc, '$.severity') AS severity, json_extract(doc, '$.title') AS title`;
+  const spansStmt = db.prepare(
+    `SELECT ${spanColumns} FROM incidents WHERE tenant = ? AND resolved_at IS NULL AND opened_at < ?
+     UNION ALL
+     SELECT ${spanColumns} FROM incidents WHERE tenant = ? AND resolved_at > ? AND opened_at < ?
+     ORDER BY opened_at, id`,
   );
+  const spans = { all: (tenant: string, to: number, from: number): unknown[] => spansStmt.all(tenant, to, tenant, from, to) };
   const claim = db.prepare('INSERT OR IGNORE INTO notifications (key, tenant, incident_id, created_at, doc) VALUES (?, ?, ?, ?, ?)');
   const getNotification = db.prepare('SELECT doc FROM notifications WHERE key = ?');
   const setNotification = db.prepare('UPDATE notifications SET doc = ? WHERE key = ?');

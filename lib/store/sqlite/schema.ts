@@ -123,6 +123,8 @@ CREATE TABLE IF NOT EXISTS incidents (
 CREATE INDEX IF NOT EXISTS incidents_opened ON incidents (tenant, opened_at, id);
 CREATE INDEX IF NOT EXISTS incidents_target ON incidents (tenant, target_id, opened_at, id);
 CREATE INDEX IF NOT EXISTS incidents_active ON incidents (tenant, target_id, rule_id, status);
+-- Incidents still open or resolved after a time (the strip window of the board): a seek, not a scan of all history.
+CREATE INDEX IF NOT EXISTS incidents_resolved ON incidents (tenant, resolved_at);
 
 CREATE TABLE IF NOT EXISTS notifications (
   key TEXT PRIMARY KEY, tenant TEXT NOT NULL, incident_id TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
