@@ -20,7 +20,8 @@ import type { IngestConfig } from './config.js';
 import { draftsFromProto } from './grpc-drafts.js';
 import { createIdempotencyStore, holdLease, type StoredResponse } from './idempotency/idempotency.js';
 import { formatLabel, ingestMetrics, kindLabel, reasonLabel } from './metrics.js';
-import { normalize, type NormalizeItem } from './normalize/normalize.js';
+import { normalizeSteps, type NormalizeItem } from './normalize/normalize.js';
+import { runStepsCooperatively } from '../lib/lifecycle/steps.js';
 import { decodeBody, INGEST_ENDPOINTS, parsePayloadCooperatively, type IngestEndpoint, type ParseResult } from './parse/index.js';
 import { createTargetDirectory } from './targets.js';
 import { createPingDirectory, type PingTarget } from './ping-directory.js';
@@ -183,10 +184,13 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     const named = heartbeatTargets(p);
     // Only awaited when there is something to check: a request without heartbeats is staged in one go.
     const configChanged = named.size > 0 && (await checkHeartbeatTargets(p, named, principal, createTargets));
-    const norm = normalize(
-      p.items,
-      { tenant: principal.tenant, receivedAt, ids, ...(idempotencyKey ? { idempotencyKey } : {}), ...(p.defaultTarget ? { defaultTarget: p.defaultTarget } : {}) },
-      config.normalize,
+    // In slices too when there are many events (a request may carry 10 000); a small batch runs in one slice.
+    const norm = await runStepsCooperatively(
+      normalizeSteps(
+        p.items,
+        { tenant: principal.tenant, receivedAt, ids, ...(idempotencyKey ? { idempotencyKey } : {}), ...(p.defaultTarget ? { defaultTarget: p.defaultTarget } : {}) },
+        config.normalize,
+      ),
     );
     let series = p.parsed?.series ?? [];
     if (series.length > 0 && deps.seriesAdmission) {

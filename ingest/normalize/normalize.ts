@@ -2,6 +2,7 @@
 // credential only, target defaulted, labels coerced to strings and bounded, bodies checked and bounded,
 // ids assigned (derived from a client id or idempotency key so that a retried batch maps to the same ids).
 // One bad draft is rejected by index; the rest go on. Pure apart from the injected id generator.
+import { runSteps, type Steps } from '../../lib/lifecycle/steps.js';
 import type { CanonicalEvent, CheckBody, DraftEvent, JsonValue, Labels, LogBody } from '../../lib/events/event.js';
 import { EVENT_KINDS, HEARTBEAT_STATUSES, LOG_LEVELS, METRIC_TYPES, SEVERITIES } from '../../lib/events/event.js';
 import { derivedId } from '../../lib/events/ids.js';
@@ -112,6 +113,11 @@ function describeTs(ts: unknown): string {
 }
 
 export function normalize(items: readonly NormalizeItem[], ctx: NormalizeContext, limits: NormalizeLimits): NormalizeResult {
+  return runSteps(normalizeSteps(items, ctx, limits));
+}
+
+/** normalize pausing after each event, so a request of 10 000 events can be normalized in slices. */
+export function* normalizeSteps(items: readonly NormalizeItem[], ctx: NormalizeContext, limits: NormalizeLimits): Steps<NormalizeResult> {
   const events: CanonicalEvent[] = [];
   const eventIndexes: number[] = [];
   const rejected: { index: number; error: string }[] = [];
@@ -121,6 +127,7 @@ export function normalize(items: readonly NormalizeItem[], ctx: NormalizeContext
   // Counts per index, only built if indexes ever go backwards (parsers emit them in order).
   let counts: Map<number, number> | undefined;
   for (let n = 0; n < items.length; n++) {
+    if (n > 0) yield;
     const item = items[n] as NormalizeItem;
     const index = item.index;
     // Ordinal of this draft among the drafts of its item: keeps derived ids distinct when one item gives several.
