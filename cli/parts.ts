@@ -2,6 +2,14 @@
 // part's own config type; no logic beyond that.
 import type { TemplatedApp } from 'uWebSockets.js';
 import { createDetector } from '../detector/index.js';
+import { createProbeAgent } from '../detector/probe/agent.js';
+import { createGuard } from '../detector/checks/guard.js';
+import { runCheck } from '../detector/checks/probe.js';
+import { PROBES } from '../detector/checks/kinds/index.js';
+import { createIdGenerator } from '../lib/events/ids.js';
+import type { CanonicalEvent } from '../lib/events/event.js';
+import { encodeBatch, FIELD_EVENTS, FIELD_TENANT } from '../lib/streams/codec.js';
+import { partitionOf } from '../lib/streams/partition.js';
 import { attachGateway } from '../gateway/index.js';
 import { createIngestApi, type IngestService } from '../ingest/service.js';
 import { createSeriesAdmission } from '../ingest/series-admission.js';
@@ -133,6 +141,31 @@ export async function buildDetector(p: Platform, deps: { streams: Streams; store
   });
   await detector.start();
   p.lifecycle.onClose('detector', () => detector.close());
+  if (c.location !== undefined) {
+    // A replica with LOCATION also runs every check naming that location (whoever owns the target), writing
+    // each result, labelled with the location, to the target's partition stream as the checker does.
+    const ids = createIdGenerator();
+    const guard = createGuard(c.checkAllowedNetworks);
+    const logger = p.logger.child({ part: 'location-probe', location: c.location });
+    const agent = createProbeAgent({
+      location: c.location,
+      listTargets: () => deps.store.targets.listAll(),
+      report: async (results) => {
+        for (const r of results) {
+          const event: CanonicalEvent = { id: ids.next(r.at), tenant: r.tenant, target: r.target, ts: r.at, receivedAt: r.at, labels: { location: r.location }, kind: 'check', body: r.body };
+          const stream = p.names.events(partitionOf(r.tenant, r.target, p.names.partitions));
+          await deps.streams.append([{ stream, fields: [FIELD_EVENTS, encodeBatch([event]), FIELD_TENANT, r.tenant] }]);
+        }
+      },
+      runCheck: (check, stop) => runCheck(check, PROBES, stop, guard),
+      now: Date.now,
+      onError: (err, what) => logger.warn({ err }, `${what} failed`),
+      concurrency: c.checkConcurrency,
+    });
+    await agent.refresh();
+    agent.start();
+    p.lifecycle.onClose('location probe', () => agent.close());
+  }
 }
 
 export function buildGateway(p: Platform, app: TemplatedApp, deps: { ingest: IngestApi; query: QueryApi; authenticate: Authenticate }): void {

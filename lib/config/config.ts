@@ -61,6 +61,8 @@ export interface LightwatchConfig {
     telegramApiUrl: string;
     /** CHECK_ALLOWED_NETWORKS: when set, active checks connect only to addresses inside these networks. */
     checkAllowedNetworks: Networks | null;
+    /** LOCATION: this replica also runs the checks naming this location (multi-location quorum). */
+    location: string | undefined;
   };
   realtime: {
     maxBufferBytes: number;
@@ -90,6 +92,12 @@ export interface LightwatchConfig {
     /** LOGIN_FAILURES_PER_MIN: login attempts per minute on one account from addresses that never signed in to it; 0 = unlimited. */
     loginFailuresPerMin: number;
   };
+}
+
+function location(r: ReturnType<typeof envReader>): string | undefined {
+  const v = r.optionalStr('LOCATION');
+  if (v !== undefined && !/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(v)) r.problem(`LOCATION=${JSON.stringify(v)} is not valid: expected 1-63 lowercase letters, digits, _ . - (e.g. eu-west)`);
+  return v;
 }
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Readonly<LightwatchConfig> {
@@ -135,6 +143,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       checkConcurrency: r.int('CHECK_CONCURRENCY', 64, 1, 10_000),
       telegramApiUrl: r.url('TELEGRAM_API_URL', ['http:', 'https:']) ?? 'https://api.telegram.org',
       checkAllowedNetworks: r.networks('CHECK_ALLOWED_NETWORKS') ?? null,
+      location: location(r),
     },
     realtime: {
       maxBufferBytes: r.int('WS_MAX_BUFFER_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
