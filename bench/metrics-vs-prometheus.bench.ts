@@ -164,7 +164,9 @@ async function query(hasProm: boolean): Promise<void> {
   let t0 = performance.now();
   await buildStore(join(dataDir, 'lightwatch.db'), series);
   console.log(`  lightwatch store built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const sys = await startSystem({ dataDir, startTimeoutMs: 180_000 });
+  // BENCH_CPU_PROF=dir: the all-in-one writes V8 CPU profiles there (one per thread).
+  const prof = process.env.BENCH_CPU_PROF;
+  const sys = await startSystem({ dataDir, startTimeoutMs: 180_000, ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}) });
   let lw;
   try {
     lw = await timeQueries('lightwatch', `${sys.url}/api/prom/api/v1/query_range`, { authorization: `Bearer ${sys.apiKey}` }, start, end, runs);

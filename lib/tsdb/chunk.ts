@@ -26,6 +26,9 @@ const LO = 0;
 
 /** Bucket widths (bits of the signed value) after the prefixes 10, 110, 1110, 11110; 11111 is a raw 64-bit value. */
 const BUCKETS = [7, 14, 20, 32] as const;
+/** 2^(bits-1) and 2^bits of each bucket, for sign extension without Math.pow on the decode path. */
+const BUCKET_HALF = BUCKETS.map((b) => 2 ** (b - 1));
+const BUCKET_FULL = BUCKETS.map((b) => 2 ** b);
 
 function fits(v: number, bits: number): boolean {
   const half = 2 ** (bits - 1);
@@ -57,13 +60,11 @@ function writeBucketed(w: BitWriter, v: number): boolean {
 
 /** Reads a bucketed value; null means the escape, after which a raw 64-bit value follows. */
 function readBucketed(r: BitReader): number | null {
-  let ones = 0;
-  while (ones < 5 && r.readBit() === 1) ones++;
+  const ones = r.readOnes(5);
   if (ones === 0) return 0;
   if (ones === 5) return null;
-  const bits = BUCKETS[ones - 1] as number;
-  const u = r.read(bits);
-  return u >= 2 ** (bits - 1) ? u - 2 ** bits : u;
+  const u = r.read(BUCKETS[ones - 1] as number);
+  return u >= (BUCKET_HALF[ones - 1] as number) ? u - (BUCKET_FULL[ones - 1] as number) : u;
 }
 
 /**
