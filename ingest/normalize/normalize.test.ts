@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DraftEvent } from '../../lib/events/event.js';
 import { createIdGenerator, derivedId, idTime } from '../../lib/events/ids.js';
-import { DEFAULT_NORMALIZE_LIMITS, normalize } from './normalize.js';
+import { runStepsCooperatively } from '../../lib/lifecycle/steps.js';
+import { DEFAULT_NORMALIZE_LIMITS, normalize, normalizeSteps } from './normalize.js';
 import type { NormalizeContext, NormalizeItem } from './normalize.js';
 
 const NOW = 1_704_448_800_000;
@@ -78,6 +79,17 @@ describe('normalize', () => {
     const r = normalize(items(log({}, { fields, level: 'loud' })), ctx(), { ...L, maxFieldsBytes: 80 });
     expect(r.events[0]?.body).toMatchObject({ level: 'unknown', fields: { a: 'x'.repeat(50), c: 1 } });
     expect(r.events[0]?.flags).toEqual(['fields_truncated']);
+  });
+
+  it('gives the same events in slices as in one go, a log of 5 000 fields included', async () => {
+    const many = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`k${i}`, i % 7 === 0 ? 'z'.repeat(40) : i]));
+    const batch = items(log({}, { fields: many, message: 'm'.repeat(200) }), log({}, { fields: { a: 1 } }), log({ ts: 'nope' }, { fields: many }));
+    const limits = { ...L, maxFieldsBytes: 4_000, maxStringBytes: 100 };
+    const fixed = (): NormalizeContext => ctx({ idempotencyKey: 'k' });
+    const sliced = await runStepsCooperatively(normalizeSteps(batch, fixed(), limits), 0);
+    expect(sliced).toEqual(normalize(batch, fixed(), limits));
+    expect(sliced.events[0]?.flags).toEqual(['message_truncated', 'fields_truncated']);
+    expect(sliced.rejected).toHaveLength(1);
   });
 
   it('validates metric, security and heartbeat bodies', () => {

@@ -146,7 +146,10 @@ export function* normalizeSteps(items: readonly NormalizeItem[], ctx: NormalizeC
       prevIndex = index;
     }
     try {
-      events.push(normalizeOne(item, sub, ctx, limits));
+      // A log's fields are sized here, where the work can pause: one log may carry 100 000 of them.
+      const fields = logFields(item.draft);
+      const sized = fields === undefined ? undefined : { kept: yield* truncatedFieldsSteps(fields, limits.maxFieldsBytes) };
+      events.push(normalizeOne(item, sub, ctx, limits, sized));
       eventIndexes.push(index);
     } catch (err) {
       if (!(err instanceof Reject)) throw err;
@@ -159,7 +162,7 @@ export function* normalizeSteps(items: readonly NormalizeItem[], ctx: NormalizeC
   return { events, eventIndexes, rejected };
 }
 
-function normalizeOne(item: NormalizeItem, sub: number, ctx: NormalizeContext, limits: NormalizeLimits): CanonicalEvent {
+function normalizeOne(item: NormalizeItem, sub: number, ctx: NormalizeContext, limits: NormalizeLimits, sized?: Sized): CanonicalEvent {
   const { draft, index } = item;
   if (typeof draft !== 'object' || draft === null || typeof draft.body !== 'object' || draft.body === null) throw new Reject('event has no body');
   if (!KIND_SET.has(draft.kind)) throw new Reject(`unknown event kind "${String(draft.kind).slice(0, 40)}"`);
@@ -181,7 +184,7 @@ function normalizeOne(item: NormalizeItem, sub: number, ctx: NormalizeContext, l
   if (CONTROL_CHARS.test(target)) throw new Reject('target contains control characters');
 
   const labels = normalizeLabels(draft.labels, limits);
-  const body = normalizeBody(draft, limits, flags);
+  const body = normalizeBody(draft, limits, flags, sized);
 
   let id: string;
   const clientId = draft.clientId;
@@ -241,7 +244,7 @@ function normalizeLabels(src: Record<string, unknown> | undefined, limits: Norma
   return out;
 }
 
-function normalizeBody(draft: DraftEvent, limits: NormalizeLimits, flags: string[]): CanonicalEvent['body'] {
+function normalizeBody(draft: DraftEvent, limits: NormalizeLimits, flags: string[], sized?: Sized): CanonicalEvent['body'] {
   switch (draft.kind) {
     case 'metric': {
       const b = draft.body;
@@ -254,7 +257,7 @@ function normalizeBody(draft: DraftEvent, limits: NormalizeLimits, flags: string
       return b.unit === undefined ? { name: b.name, value: b.value, type } : { name: b.name, value: b.value, type, unit: b.unit };
     }
     case 'log':
-      return normalizeLog(draft.body, limits, flags);
+      return normalizeLog(draft.body, limits, flags, sized);
     case 'security': {
       const b = draft.body;
       if (typeof b.category !== 'string' || b.category.trim() === '') throw new Reject('security category is missing');
@@ -311,14 +314,14 @@ function normalizeBody(draft: DraftEvent, limits: NormalizeLimits, flags: string
   }
 }
 
-function normalizeLog(b: LogBody, limits: NormalizeLimits, flags: string[]): LogBody {
+function normalizeLog(b: LogBody, limits: NormalizeLimits, flags: string[], sized?: Sized): LogBody {
   const level = LOG_LEVEL_SET.has(b.level) ? b.level : 'unknown';
   const raw = typeof b.message === 'string' ? b.message : b.message === undefined || b.message === null ? '' : String(b.message);
   const message = truncateUtf8(raw, limits.maxStringBytes);
   if (message.length !== raw.length) flags.push('message_truncated');
   let fields = b.fields;
   if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) fields = {};
-  else fields = boundFields(fields, limits.maxFieldsBytes, flags);
+  else fields = boundFields(fields, limits.maxFieldsBytes, flags, sized);
   const format = typeof b.format === 'string' && b.format !== '' && b.format.length <= MAX_FORMAT_LENGTH ? b.format : 'unknown';
   if (level === b.level && message === b.message && fields === b.fields && format === b.format) return b;
   return { level, message, fields, format };
@@ -328,17 +331,38 @@ function normalizeLog(b: LogBody, limits: NormalizeLimits, flags: string[]): Log
  * Fields within `maxBytes` of (approximate) JSON: the object itself when it fits, else the leading fields
  * that fit, flagged `fields_truncated`. Nesting deeper than 32 counts as too big.
  */
-function boundFields(fields: Record<string, JsonValue>, maxBytes: number, flags: string[]): Record<string, JsonValue> {
-  if (jsonSize(fields, maxBytes, 0) <= maxBytes) return fields;
+function boundFields(fields: Record<string, JsonValue>, maxBytes: number, flags: string[], sized?: Sized): Record<string, JsonValue> {
+  const kept = sized ? sized.kept : runSteps(truncatedFieldsSteps(fields, maxBytes));
+  if (kept === undefined) return fields;
+  flags.push('fields_truncated');
+  return kept;
+}
+
+/** A log's fields already passed through truncatedFieldsSteps: `kept` undefined when they fit. */
+interface Sized {
+  kept: Record<string, JsonValue> | undefined;
+}
+
+/** A log draft's fields object, when normalizeLog would bound it. */
+function logFields(draft: DraftEvent): Record<string, JsonValue> | undefined {
+  if (typeof draft !== 'object' || draft === null || draft.kind !== 'log' || typeof draft.body !== 'object' || draft.body === null) return undefined;
+  const f: unknown = draft.body.fields;
+  return f === null || typeof f !== 'object' || Array.isArray(f) ? undefined : (f as Record<string, JsonValue>);
+}
+
+/** boundFields' leading fields that fit, or undefined when all fit; pauses every 1 024 fields (a log may carry 100 000). */
+function* truncatedFieldsSteps(fields: Record<string, JsonValue>, maxBytes: number): Steps<Record<string, JsonValue> | undefined> {
+  if (jsonSize(fields, maxBytes, 0) <= maxBytes) return undefined;
   const kept: Record<string, JsonValue> = {};
   let total = 2;
+  let n = 0;
   for (const k in fields) {
+    if (++n % 1024 === 0) yield;
     const size = k.length + 4 + jsonSize(fields[k], maxBytes - total, 1);
     if (total + size > maxBytes) continue;
     total += size;
     Object.defineProperty(kept, k, { value: fields[k], enumerable: true, writable: true, configurable: true });
   }
-  flags.push('fields_truncated');
   return kept;
 }
 
