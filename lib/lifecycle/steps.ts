@@ -32,3 +32,16 @@ export async function runStepsCooperatively<T>(steps: Steps<T>, sliceMs = DEFAUL
     }
   }
 }
+
+/**
+ * For async loops over synchronous units of work (a series read and decoded): `await pace()` between units
+ * yields to the event loop once `sliceMs` has run since the last yield, and costs nothing otherwise.
+ */
+export function pacer(sliceMs = DEFAULT_SLICE_MS): () => Promise<void> {
+  let sliceStart = performance.now();
+  return async () => {
+    if (performance.now() - sliceStart < sliceMs) return;
+    await yieldToLoop();
+    sliceStart = performance.now();
+  };
+}

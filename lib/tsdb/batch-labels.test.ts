@@ -84,6 +84,19 @@ describe('mergeRuns', () => {
       2,
       5,
     );
-    expect(out).toEqual({ timestamps: [2, 3, 5], values: [20, 30, 50] });
+    expect(out).toEqual({ timestamps: Float64Array.of(2, 3, 5), values: Float64Array.of(20, 30, 50) });
+  });
+
+  it('cuts ascending runs to the range, typed (decoded chunks) or not (head rows)', () => {
+    const out = mergeRuns(
+      [
+        { timestamps: Float64Array.of(1, 2, 3), values: Float64Array.of(10, 20, 30) },
+        { timestamps: [4, 5, 7], values: [40, 50, 70] },
+      ],
+      2,
+      6,
+    );
+    expect(out).toEqual({ timestamps: Float64Array.of(2, 3, 4, 5), values: Float64Array.of(20, 30, 40, 50) });
+    expect(mergeRuns([{ timestamps: [1, 2], values: [1, 2] }], 3, 4)).toEqual({ timestamps: new Float64Array(0), values: new Float64Array(0) });
   });
 });

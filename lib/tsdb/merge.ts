@@ -6,20 +6,40 @@ export interface Run {
   values: ArrayLike<number>;
 }
 
-/** Merges runs (each ascending) into [startMs, endMs]; on equal timestamps the earlier run wins. */
-export function mergeRuns(runs: readonly Run[], startMs: number, endMs: number): { timestamps: number[]; values: number[] } {
-  const timestamps: number[] = [];
-  const values: number[] = [];
+/**
+ * Merges runs (each ascending) into [startMs, endMs]; on equal timestamps the earlier run wins. Straight into
+ * typed arrays (what the PromQL engine evaluates over), copying typed runs (decoded chunks) with `set`, which
+ * also keeps NaN payloads such as the staleness marker bit-exact.
+ */
+export function mergeRuns(runs: readonly Run[], startMs: number, endMs: number): { timestamps: Float64Array; values: Float64Array } {
   const sorted = runs.length <= 1 || runs.every((r, i) => i === 0 || (r.timestamps[0] ?? Infinity) > lastOf(runs[i - 1] as Run));
   if (sorted) {
+    const cuts: number[] = [];
+    let n = 0;
     for (const r of runs) {
-      for (let i = 0; i < r.timestamps.length; i++) {
-        const t = r.timestamps[i] as number;
-        if (t < startMs || t > endMs) continue;
-        timestamps.push(t);
-        values.push(r.values[i] as number);
-      }
+      const lo = firstAtOrAfter(r.timestamps, startMs);
+      const hi = firstAfter(r.timestamps, endMs);
+      cuts.push(lo, hi);
+      if (hi > lo) n += hi - lo;
     }
+    const timestamps = new Float64Array(n);
+    const values = new Float64Array(n);
+    let k = 0;
+    runs.forEach((r, j) => {
+      const lo = cuts[2 * j] as number;
+      const hi = cuts[2 * j + 1] as number;
+      if (hi <= lo) return;
+      if (r.timestamps instanceof Float64Array && r.values instanceof Float64Array) {
+        timestamps.set(r.timestamps.subarray(lo, hi), k);
+        values.set(r.values.subarray(lo, hi), k);
+        k += hi - lo;
+        return;
+      }
+      for (let i = lo; i < hi; i++, k++) {
+        timestamps[k] = r.timestamps[i] as number;
+        values[k] = r.values[i] as number;
+      }
+    });
     return { timestamps, values };
   }
   const all: [number, number, number][] = [];
@@ -30,12 +50,38 @@ export function mergeRuns(runs: readonly Run[], startMs: number, endMs: number):
     }
   });
   all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const ts: number[] = [];
+  const vs: number[] = [];
   for (const [t, , v] of all) {
-    if (timestamps.length > 0 && timestamps[timestamps.length - 1] === t) continue;
-    timestamps.push(t);
-    values.push(v);
+    if (ts.length > 0 && ts[ts.length - 1] === t) continue;
+    ts.push(t);
+    vs.push(v);
   }
-  return { timestamps, values };
+  return { timestamps: Float64Array.from(ts), values: Float64Array.from(vs) };
+}
+
+/** First index with a[i] >= t (a ascending). */
+function firstAtOrAfter(a: ArrayLike<number>, t: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index with a[i] > t (a ascending). */
+function firstAfter(a: ArrayLike<number>, t: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((a[mid] as number) <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function lastOf(r: Run): number {

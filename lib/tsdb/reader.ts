@@ -3,6 +3,7 @@
 // adapter does the I/O.
 import type { MetricType } from '../events/event.js';
 import { SampleLimitError, type LabelMatcher, type Labels, type Querier, type SelectRange, type SeriesSamples } from '../promql/querier.js';
+import { pacer } from '../lifecycle/steps.js';
 import { METRIC_NAME } from './labels.js';
 import { mergeRuns, type Run } from './merge.js';
 import { selectSeries, type PostingsSource } from './plan.js';
@@ -48,7 +49,11 @@ export function createQuerier(r: SeriesReader, tenant: string): Querier {
     async select(matchers, range) {
       const out: SeriesSamples[] = [];
       let total = 0;
+      // Reading and decoding a thousand series for a day is seconds of synchronous work: it yields to the
+      // event loop every few ms so other tenants' requests (and this one's abort) are served meanwhile.
+      const pace = pacer();
       for (const s of await matching(r, tenant, matchers, range)) {
+        await pace();
         range.signal?.throwIfAborted();
         const merged = mergeRuns(await r.runs(s.id, range.startMs, range.endMs), range.startMs, range.endMs);
         if (merged.timestamps.length === 0) continue;
