@@ -7,13 +7,60 @@ import { PromQLError } from './errors.js';
 import { createMemoryQuerier } from './memory-querier.js';
 import { toApiData } from './result.js';
 import type { ApiData } from './result.js';
-import { generateSeries } from './testing/generate.js';
+import type { MemorySeries } from './memory-querier.js';
+import { generateSeries, prng } from './testing/generate.js';
 import { prometheusAvailable, startPrometheus, type RunningPrometheus } from '../../test/support/prometheus.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const H = 3_600_000;
-const series = generateSeries({ startMs: T0, durationMs: 6 * H, intervalMs: 15_000, instances: 6, seed: 7 });
+const series = [...generateSeries({ startMs: T0, durationMs: 6 * H, intervalMs: 15_000, instances: 6, seed: 7 }), ...histogramEdges()];
 const querier = createMemoryQuerier(series);
+
+/**
+ * Classic histograms `edge_seconds_bucket` over the 24 h before T0 and the 6 h after (one `case` label each), at
+ * 30 s with a few ms of jitter, made to reach histogram_quantile's corners: counter resets in single buckets (so
+ * rate() breaks monotonicity and the envelope fixes it up), NaN bucket values, a group without +Inf, duplicate
+ * bounds written two ways (`1` and `1.0`), negative bounds, rates of zero, and gaps longer than the lookback.
+ */
+function histogramEdges(): MemorySeries[] {
+  const rnd = prng(13);
+  const start = T0 - 24 * H;
+  const n = (30 * H) / 30_000;
+  const ts = Float64Array.from({ length: n }, (_, i) => start + i * 30_000 + Math.floor(rnd() * 5));
+  const out: MemorySeries[] = [];
+  const group = (c: string, les: readonly string[], sample: (i: number, b: number, prev: number) => number, skip: (i: number, b: number) => boolean = () => false): void => {
+    const prev = les.map(() => 0);
+    const cols = les.map(() => ({ t: [] as number[], v: [] as number[] }));
+    for (let i = 0; i < n; i++) {
+      let carry = 0;
+      for (let b = 0; b < les.length; b++) {
+        // Cumulative: each bucket adds to the one below it, then the case may bend it.
+        carry += Math.floor(rnd() * 4);
+        const v = sample(i, b, (prev[b] as number) + carry);
+        prev[b] = Number.isNaN(v) ? (prev[b] as number) : v - carry;
+        if (skip(i, b)) continue;
+        (cols[b] as { t: number[]; v: number[] }).t.push(ts[i] as number);
+        (cols[b] as { t: number[]; v: number[] }).v.push(v);
+      }
+    }
+    les.forEach((le, b) => {
+      const col = cols[b] as { t: number[]; v: number[] };
+      out.push({ labels: { __name__: 'edge_seconds_bucket', case: c, le }, timestamps: Float64Array.from(col.t), values: Float64Array.from(col.v) });
+    });
+  };
+  const LES = ['0.1', '0.5', '1', '5', '+Inf'];
+  group('plain', LES, (_i, _b, v) => v);
+  // One bucket at a time restarts from zero (a partial scrape after a restart).
+  group('resets', LES, (i, b, v) => (i % 97 === b * 11 ? 0 : v));
+  group('nan', LES, (i, b, v) => (i % 53 === 0 && b === 2 ? NaN : v));
+  group('noinf', ['0.1', '0.5', '1', '5'], (_i, _b, v) => v);
+  group('dup', ['0.1', '1', '1.0', '5', '+Inf'], (_i, _b, v) => v);
+  group('negative', ['-1', '0', '0.5', '+Inf'], (_i, _b, v) => v);
+  group('flat', LES, (i, _b, v) => (i % 400 < 100 ? 7 : v));
+  // Whole-group gaps longer than the lookback, and single buckets that go missing for minutes.
+  group('gaps', LES, (_i, _b, v) => v, (i, b) => i % 240 >= 200 || (b === 1 && i % 100 < 15));
+  return out;
+}
 const engine = createEngine();
 
 const QUERIES = [
@@ -153,6 +200,22 @@ const QUERIES = [
 ];
 
 const INSTANT_TIMES = [T0 + 3 * H + 7_123, T0 + 2 * H + 45 * 60_000, T0 + 5 * H + 59 * 60_000 + 999, T0 + 6 * H + 4 * 60_000];
+// histogram_quantile over the edge histograms, over a day at steps aligned and not.
+const HISTOGRAM_QUERIES = [
+  'histogram_quantile(0.99, rate(edge_seconds_bucket[5m]))',
+  'histogram_quantile(0.5, rate(edge_seconds_bucket[1h]))',
+  'histogram_quantile(0.9, sum by (le) (rate(edge_seconds_bucket[5m])))',
+  'histogram_quantile(0.25, sum by (le, case) (increase(edge_seconds_bucket[10m])))',
+  'histogram_quantile(0, rate(edge_seconds_bucket[5m]))',
+  'histogram_quantile(1, rate(edge_seconds_bucket[5m]))',
+  'histogram_quantile(0.75, edge_seconds_bucket)',
+  'histogram_quantile(0.99, max_over_time(rate(edge_seconds_bucket[2m])[10m:1m]))',
+];
+const HISTOGRAM_RANGES = [
+  [T0 - 24 * H, T0, 60_000],
+  [T0 - 23 * H + 7_000, T0 + 6 * H + 30 * 60_000, 97_000],
+] as const;
+
 const SORT_QUERIES = ['sort(temperature_celsius)', 'sort_desc(queue_depth)', 'sort_desc(rate(http_requests_total[5m]))'];
 const ERROR_QUERIES = [
   'foo(',
@@ -270,6 +333,24 @@ describe.skipIf(!available)('PromQL engine equals Prometheus 2.42 (skipped when 
         expect(theirs.status, `${q}: ${theirs.error}`).toBe('success');
         const ours = toApiData(await engine.rangeQuery(querier, q, start, end, step));
         assertSame(ours, theirs.data as ApiData, false);
+      }
+    });
+  }
+
+  for (const q of HISTOGRAM_QUERIES) {
+    it(`histogram range: ${q}`, async () => {
+      for (const [start, end, step] of HISTOGRAM_RANGES) {
+        const theirs = await promQuery(prom, 'query_range', { query: q, start: String(start / 1000), end: String(end / 1000), step: String(step / 1000) });
+        expect(theirs.status, `${q}: ${theirs.error}`).toBe('success');
+        const ours = toApiData(await engine.rangeQuery(querier, q, start, end, step));
+        assertSame(ours, theirs.data as ApiData, false);
+      }
+    });
+    it(`histogram instant: ${q}`, async () => {
+      for (const t of [T0 - 12 * H + 29_999, ...INSTANT_TIMES]) {
+        const theirs = await promQuery(prom, 'query', { query: q, time: String(t / 1000) });
+        expect(theirs.status, `${q} at ${t}: ${theirs.error}`).toBe('success');
+        assertSame(toApiData(await engine.instantQuery(querier, q, t)), theirs.data as ApiData, false);
       }
     });
   }
