@@ -118,6 +118,49 @@ describe('http check rule', () => {
     w.send('site', ev.check('site', w.clock.now(), { ok: true, status: 200 }));
     expect(w.env.transitions()).toEqual(['opened', 'resolved']);
   });
+
+  it('loaded in bulk (start, takeover) the first check is at the target\'s phase; created while running, at once', () => {
+    const check = { url: 'http://127.0.0.1:1/', intervalSec: 30, timeoutMs: 1000, retries: 0, retryBackoffMs: 100 };
+    const targets = ['a', 'b', 'c', 'd'].map((n) => target(n, { kind: 'http', http: check }));
+    const w = world([...targets, target('new', { kind: 'http', http: check })], []);
+    for (const t of targets) w.actor(t.name, true);
+    w.clock.advance(0);
+    const dues = (name: string): number[] => w.env.effects.flatMap((e) => (e.type === 'schedule-check' && e.targetName === name ? [e.due] : []));
+    // Nothing runs at load: each first run is at the target's own offset within the interval (168e7c9's phase).
+    for (const t of targets) expect(dues(t.name)).toEqual(firstRunAt(`t1\u0000${t.id}`, 30_000, 1_000_000) === 1_000_000 ? [1_000_000] : []);
+    // A target created through the API while running checks at once.
+    w.clock.advance(10_000);
+    w.actor('new');
+    w.clock.advance(0);
+    expect(dues('new')).toEqual([1_010_000]);
+    w.clock.advance(50_000);
+    for (const t of targets) {
+      const phase = firstRunAt(`t1\u0000${t.id}`, 30_000, 1_000_000);
+      expect(dues(t.name)).toEqual([phase, phase + 30_000].filter((at) => at <= 1_060_000));
+    }
+    expect(new Set(targets.map((t) => dues(t.name)[0])).size).toBeGreaterThan(1);
+    expect(w.errors).toEqual([]);
+  });
+
+  it('restored in bulk with its check overdue (the failover gap), runs it at the phase instead of at once', () => {
+    const check = { url: 'http://127.0.0.1:1/', intervalSec: 30, timeoutMs: 1000, retries: 0, retryBackoffMs: 100 };
+    const w = world([target('site', { kind: 'http', http: check })], []);
+    w.actor('site');
+    w.clock.advance(0);
+    const stored = JSON.parse(JSON.stringify(w.actor('site').getPersistedSnapshot()));
+    const next = firstRunAt('t1\u0000id-site', 30_000, 1_000_001);
+    // The owner fails; the next one takes over 45 s later, past the stored next run.
+    w.clock.advance(45_000);
+    w.env.effects.length = 0;
+    w.restore('site', stored, true);
+    w.clock.advance(0);
+    const dues = (): number[] => w.env.effects.flatMap((e) => (e.type === 'schedule-check' ? [e.due] : []));
+    expect(next).toBeLessThan(w.clock.now());
+    const phase = firstRunAt('t1\u0000id-site', 30_000, w.clock.now());
+    expect(dues()).toEqual(phase === w.clock.now() ? [phase] : []);
+    w.clock.advance(30_000);
+    expect(dues()).toEqual([phase]);
+  });
 });
 
 describe('rule compilation', () => {

@@ -65,13 +65,17 @@ export interface StartOptions {
   host: ActorHost;
   /** A snapshot from `actor.getPersistedSnapshot()`; absent = a fresh actor for `input`. */
   snapshot?: unknown;
+  /** Loaded in bulk (start, takeover): checks start at the target's phase of their interval (TargetInput.spread). */
+  spread?: boolean;
 }
 
 export function startTargetActor(machine: TargetMachine, input: TargetInput, options: StartOptions): TargetActor {
+  const spread = options.spread === true;
+  const snapshot = options.snapshot as { context?: object } | undefined;
   const actor =
-    options.snapshot === undefined
-      ? createActor(machine, { input, parent: options.host })
-      : createActor(machine, { input, parent: options.host, snapshot: options.snapshot as never });
+    snapshot === undefined
+      ? createActor(machine, { input: spread ? { ...input, spread } : input, parent: options.host })
+      : createActor(machine, { input, parent: options.host, snapshot: (spread ? { ...snapshot, context: { ...snapshot.context, spread } } : snapshot) as never });
   actor.start();
   if (options.snapshot !== undefined) actor.send({ type: 'rearm' });
   return actor;

@@ -18,6 +18,12 @@ export interface TargetInput {
   tenant: string;
   name: string;
   partition: number;
+  /**
+   * Loaded in bulk (detector start, partition takeover): the first arm starts periodic checks at the target's
+   * own phase of their interval rather than at once, so thousands of targets loaded together do not all check
+   * in the same instant. Cleared by that first arm; absent for a target created or changed while running.
+   */
+  spread?: boolean;
 }
 
 export interface TargetContext extends TargetInput {
@@ -166,7 +172,9 @@ export function createTargetLogic(env: DetectorEnv) {
       /** Reconciles evaluator states with the current rules and computes the deadline to wait for. */
       arm: enqueueActions(({ context: c, enqueue }) => {
         const specs = env.specs(c.key);
-        for (const ruleId of engine.reconcile(c.ev, specs, env.now())) {
+        const spread = c.spread === true;
+        if (spread) delete c.spread;
+        for (const ruleId of engine.reconcile(c.ev, specs, env.now(), spread)) {
           // The rule no longer applies: its incidents (every key of it) resolve as if the condition cleared.
           for (const [key, child] of Object.entries(c.live)) {
             if (key !== ruleId && !key.startsWith(`${ruleId}${KEY_SEP}`)) continue;

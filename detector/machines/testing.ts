@@ -91,8 +91,9 @@ export interface World {
   machine: TargetMachine;
   logic: TargetLogic;
   errors: unknown[];
-  actor(name: string): TargetActor;
-  restore(name: string, snapshot: unknown): TargetActor;
+  /** The actor of `name`, started on first use; `spread`: as loaded in bulk (start, takeover). */
+  actor(name: string, spread?: boolean): TargetActor;
+  restore(name: string, snapshot: unknown, spread?: boolean): TargetActor;
   send(name: string, e: CanonicalEvent): void;
 }
 
@@ -112,18 +113,18 @@ export function world(targets: Target[], rules: Rule[], start = 1_000_000): Worl
     machine,
     logic,
     errors,
-    actor(name) {
+    actor(name, spread = false) {
       let a = actors.get(name);
       if (!a) {
-        a = startTargetActor(machine, input(name), { host });
+        a = startTargetActor(machine, input(name), { host, spread });
         actors.set(name, a);
       }
       return a;
     },
-    restore(name, snapshot) {
+    restore(name, snapshot, spread = false) {
       const old = actors.get(name);
       if (old) stopActor(old);
-      const a = startTargetActor(machine, input(name), { host, snapshot });
+      const a = startTargetActor(machine, input(name), { host, snapshot, spread });
       actors.set(name, a);
       return a;
     },

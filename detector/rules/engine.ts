@@ -45,10 +45,10 @@ export class RuleEngine {
     this.sink = new TaggedSink(out);
   }
 
-  private state(states: EvalStates, spec: RuleSpec, now: number): EvalStateBase {
+  private state(states: EvalStates, spec: RuleSpec, now: number, spread = false): EvalStateBase {
     let s = states[spec.id];
     if (s === undefined || s.v !== spec.version) {
-      s = EVALUATORS[spec.kind].init(spec, now);
+      s = EVALUATORS[spec.kind].init(spec, now, spread);
       states[spec.id] = s;
     }
     return s;
@@ -72,10 +72,15 @@ export class RuleEngine {
 
   /**
    * Brings states in line with the current specs: creates missing ones (so timers start), resets those of
-   * an older version, and drops states of rules that no longer apply, returning their ids.
+   * an older version, and drops states of rules that no longer apply, returning their ids. `spread`: the
+   * target was loaded in bulk (start, takeover): periodic duties start at the target's phase, not at once.
    */
-  reconcile(states: EvalStates, specs: readonly RuleSpec[], now: number): string[] {
-    for (const spec of specs) this.state(states, spec, now);
+  reconcile(states: EvalStates, specs: readonly RuleSpec[], now: number, spread = false): string[] {
+    for (const spec of specs) {
+      const had = states[spec.id];
+      const s = this.state(states, spec, now, spread);
+      if (spread && s === had) EVALUATORS[spec.kind].spread?.(s, spec, now);
+    }
     const dropped: string[] = [];
     for (const id of Object.keys(states)) {
       if (!specs.some((s) => s.id === id)) {

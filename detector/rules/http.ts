@@ -42,8 +42,16 @@ function onLocationResult(s: HttpState, ev: Extract<CanonicalEvent, { kind: 'che
 }
 
 export const httpEvaluator: Evaluator<HttpState, Spec> = {
-  init(spec, now) {
-    return { v: spec.version, firing: false, fails: 0, nextCheck: now, lastError: '', evidence: [] };
+  init(spec, now, spread) {
+    // A target created or changed while running checks at once (immediate feedback); one of a bulk load (start,
+    // takeover) at its own phase, so 10,000 targets loaded together are spread over the first interval.
+    const nextCheck = spread === true ? firstRunAt(spec.params.phaseKey, spec.params.intervalMs, now) : now;
+    return { v: spec.version, firing: false, fails: 0, nextCheck, lastError: '', evidence: [] };
+  },
+
+  spread(s, spec, now) {
+    // Restored overdue (the failover gap): the next run at the phase, not every overdue check at once.
+    if (s.nextCheck < now) s.nextCheck = firstRunAt(spec.params.phaseKey, spec.params.intervalMs, now);
   },
 
   onEvent(s, ev: CanonicalEvent, spec, sink) {

@@ -140,7 +140,13 @@ export interface EvalStateBase {
 }
 
 export interface Evaluator<S extends EvalStateBase, Spec extends RuleSpec> {
-  init(spec: Spec, now: number): S;
+  /**
+   * A fresh state. `spread`: the target was loaded in bulk (detector start, partition takeover), so a periodic
+   * duty starts at the target's own phase of its interval instead of at once (lib/checks/spread.ts).
+   */
+  init(spec: Spec, now: number, spread?: boolean): S;
+  /** A state restored in bulk (takeover): moves a duty already overdue to the target's own phase. */
+  spread?(state: S, spec: Spec, now: number): void;
   onEvent(state: S, ev: CanonicalEvent, spec: Spec, sink: EvalSink): void;
   onTime(state: S, now: number, spec: Spec, sink: EvalSink): void;
   /** The next absolute time this state needs a tick, or null. */

@@ -20,9 +20,16 @@ export interface ActorsDeps {
 }
 
 export interface Actors {
-  /** Starts (or restores from `stored`) the actor of (tenant, name) on `part`. */
-  hydrate(part: PartitionState, tenant: string, name: string, stored?: ActorSnapshot): ActorEntry;
-  /** Actors for configured targets of `only` (default: every active partition) whose rules need timers. */
+  /**
+   * Starts (or restores from `stored`) the actor of (tenant, name) on `part`. `spread`: part of a bulk load
+   * (takeover), so its checks start at the target's phase of their interval instead of at once.
+   */
+  hydrate(part: PartitionState, tenant: string, name: string, stored?: ActorSnapshot, spread?: boolean): ActorEntry;
+  /**
+   * Actors for configured targets of `only` (default: every active partition) whose rules need timers. With
+   * `only` (the takeover of a partition, at start or after a failover) the whole partition loads at once, and
+   * its checks start at each target's phase; without it, a target just configured through the API checks at once.
+   */
   hydrateTimed(only?: PartitionState): void;
   /** The actor as stored: a copy of its persisted snapshot with its last applied position. */
   toStored(part: PartitionState, entry: ActorEntry, now: number): ActorSnapshot;
@@ -36,17 +43,17 @@ function hasAlertState(snapshot: unknown): boolean {
 export function createActors(d: ActorsDeps): Actors {
   const { state, machine, config, names, logger } = d;
 
-  const hydrate = (part: PartitionState, tenant: string, name: string, stored?: ActorSnapshot): ActorEntry => {
+  const hydrate = (part: PartitionState, tenant: string, name: string, stored?: ActorSnapshot, spread = false): ActorEntry => {
     const key = targetKey(tenant, name);
     const input = { key, tenant, name, partition: part.p };
     // A restored actor holding alert state keeps watching alerts (else reconcile would drop them as a removed rule).
     if (stored && hasAlertState(stored.snapshot)) config.watchAlerts(key);
     let actor: TargetActor;
     try {
-      actor = startTargetActor(machine, input, { host: part.host, ...(stored ? { snapshot: (stored.snapshot as StoredActor).xs } : {}) });
+      actor = startTargetActor(machine, input, { host: part.host, spread, ...(stored ? { snapshot: (stored.snapshot as StoredActor).xs } : {}) });
     } catch (err) {
       logger.error({ err, tenant, target: name }, 'snapshot could not be restored; starting the actor fresh');
-      actor = startTargetActor(machine, input, { host: part.host });
+      actor = startTargetActor(machine, input, { host: part.host, spread });
     }
     let entryId: string | null = null;
     let index = 0;
@@ -74,7 +81,7 @@ export function createActors(d: ActorsDeps): Actors {
         const part = state.parts.get(partitionOf(t.tenant, t.name, names.partitions));
         if (!part || (only ? part !== only : part.status !== 'active')) continue;
         if (state.actorOf(t.tenant, t.name)) continue;
-        if (config.specs(targetKey(t.tenant, t.name)).length > 0) hydrate(part, t.tenant, t.name);
+        if (config.specs(targetKey(t.tenant, t.name)).length > 0) hydrate(part, t.tenant, t.name, undefined, only !== undefined);
       }
     },
     toStored: (part, entry, now) => ({

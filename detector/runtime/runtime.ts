@@ -183,7 +183,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       for (const s of stored) {
         const name = (s.snapshot as StoredActor | null)?.name;
         if (typeof name !== 'string' || state.actors.has(targetKey(s.tenant, name))) continue;
-        actors.hydrate(part, s.tenant, name, s);
+        actors.hydrate(part, s.tenant, name, s, true);
       }
       actors.hydrateTimed(part);
       await reading.replayPending(part);
