@@ -4,7 +4,7 @@ import type { LabelMatcher, Labels, Querier, SelectRange, SeriesSamples } from '
 import { SampleLimitError } from './querier.js';
 import { compareLabels } from './labels.js';
 import { compileSelector } from './matchers.js';
-import { lowerBound, upperBound } from './eval/selectors.js';
+import { lowerBound, upperBound } from '../tsdb/bounds.js';
 
 export interface MemorySeries {
   readonly labels: Labels;

@@ -1,5 +1,6 @@
 // Merging the sample runs of one series (decoded chunks and head rows) into one ascending run without
 // duplicate timestamps, cut to a range. Pure.
+import { lowerBound, upperBound } from './bounds.js';
 
 export interface Run {
   timestamps: ArrayLike<number>;
@@ -17,8 +18,8 @@ export function mergeRuns(runs: readonly Run[], startMs: number, endMs: number):
     const cuts: number[] = [];
     let n = 0;
     for (const r of runs) {
-      const lo = firstAtOrAfter(r.timestamps, startMs);
-      const hi = firstAfter(r.timestamps, endMs);
+      const lo = lowerBound(r.timestamps, startMs);
+      const hi = upperBound(r.timestamps, endMs);
       cuts.push(lo, hi);
       if (hi > lo) n += hi - lo;
     }
@@ -58,30 +59,6 @@ export function mergeRuns(runs: readonly Run[], startMs: number, endMs: number):
     vs.push(v);
   }
   return { timestamps: Float64Array.from(ts), values: Float64Array.from(vs) };
-}
-
-/** First index with a[i] >= t (a ascending). */
-function firstAtOrAfter(a: ArrayLike<number>, t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((a[mid] as number) < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index with a[i] > t (a ascending). */
-function firstAfter(a: ArrayLike<number>, t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((a[mid] as number) <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function lastOf(r: Run): number {

@@ -6,6 +6,7 @@ import { STALE_NAN_BITS, isStaleNaN } from '../querier.js';
 import { labelsKey } from '../labels.js';
 import { tooManySamples } from '../errors.js';
 import type { RangeSeries, StepGrid, StepSeries } from './value.js';
+import { lowerBound, upperBound } from '../../tsdb/bounds.js';
 
 /** A fetched series ready for evaluation: sorted arrays, stale markers flagged, a clean copy for range windows. */
 export interface PreparedSeries {
@@ -146,28 +147,4 @@ export function windowPoints(s: RangeSeries, endMs: number, rangeMs: number): Ra
   const lo = lowerBound(s.ts, endMs - rangeMs);
   const hi = upperBound(s.ts, endMs);
   return { labels: s.labels, ts: s.ts.subarray(lo, hi), vals: s.vals.subarray(lo, hi) };
-}
-
-/** First index with ts[i] >= t. */
-export function lowerBound(ts: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((ts[mid] as number) < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index with ts[i] > t. */
-export function upperBound(ts: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((ts[mid] as number) <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
