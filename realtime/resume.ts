@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../lib/events/event.js';
 import type { Streams } from '../lib/streams/port.js';
-import { eventsOfEntry, metricBatchOfEntry, tenantOfEntry } from '../lib/streams/codec.js';
+import { contentOfEntry, tenantOfEntry } from '../lib/streams/codec.js';
 import { sampleEvent, seriesEventLabels, type BatchSeries, type MetricBatch } from '../lib/tsdb/batch.js';
 import { CHANNEL_OF_KIND } from './channels.js';
 import { WHOLE, decodeVector, parseStreamId } from './cursor.js';
@@ -62,8 +62,7 @@ export async function replayPass(ctx: ResumeContext, s: Sub, gen: number): Promi
           let events: CanonicalEvent[] = [];
           let batch: MetricBatch | undefined;
           try {
-            batch = fields ? metricBatchOfEntry(fields) : undefined;
-            if (fields && batch === undefined) events = eventsOfEntry(fields);
+            if (fields) ({ batch, events = [] } = contentOfEntry(fields));
           } catch {
             events = [];
           }

@@ -4,7 +4,7 @@
 // acknowledgements, which the next flush makes once the snapshots covering it are stored.
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../../lib/events/event.js';
-import { carriesAlerts, compareStreamIds, eventsOfEntry, metricBatchOfEntry, tenantOfEntry } from '../../lib/streams/codec.js';
+import { carriesAlerts, compareStreamIds, contentOfEntry, tenantOfEntry } from '../../lib/streams/codec.js';
 import { sampleEvent, seriesEventLabels, type BatchSeries, type MetricBatch } from '../../lib/tsdb/batch.js';
 import type { StreamEntry } from '../../lib/streams/port.js';
 import { targetKey } from '../machines/env.js';
@@ -74,8 +74,7 @@ export function createApply(d: ApplyDeps): ApplyEntries {
       let events: CanonicalEvent[] | undefined;
       let batch: MetricBatch | undefined;
       try {
-        batch = metricBatchOfEntry(fields);
-        if (batch === undefined) events = eventsOfEntry(fields);
+        ({ batch, events } = contentOfEntry(fields));
       } catch (err) {
         logger.warn({ err, id, partition: part.p }, 'skipping an unreadable stream entry');
         part.acks.push(id);

@@ -1,6 +1,6 @@
 // Turns XREADGROUP / XAUTOCLAIM replies into (stream, entry id, events) records. Pure.
 import type { CanonicalEvent } from '../../lib/events/event.js';
-import { eventsOfEntry, metricBatchOfEntry } from '../../lib/streams/codec.js';
+import { contentOfEntry } from '../../lib/streams/codec.js';
 import type { MetricBatch } from '../../lib/tsdb/batch.js';
 
 export interface ReadEntry {
@@ -54,13 +54,12 @@ export function decodeEntries(entries: readonly ReadEntry[]): DecodedEntries {
   for (const entry of entries) {
     if (!entry.fields) continue;
     try {
-      const metrics = metricBatchOfEntry(entry.fields);
+      const { batch: metrics, events: batch } = contentOfEntry(entry.fields);
       if (metrics) {
         metricBatches.push(metrics);
         receivedAts.push(metrics.receivedAt);
         continue;
       }
-      const batch = eventsOfEntry(entry.fields);
       const first = batch[0];
       if (first) receivedAts.push(first.receivedAt);
       for (const ev of batch) events.push(ev);

@@ -97,6 +97,12 @@ export function metricBatchOfEntry(fields: readonly string[]): MetricBatch | und
   return undefined;
 }
 
+/** What an entry carries: a metric batch (read series by series) or canonical events. Throws on a corrupt entry. */
+export function contentOfEntry(fields: readonly string[]): { batch: MetricBatch; events?: undefined } | { batch?: undefined; events: CanonicalEvent[] } {
+  const batch = metricBatchOfEntry(fields);
+  return batch !== undefined ? { batch } : { events: eventsOfEntry(fields) };
+}
+
 /** Compares Redis stream ids (`ms-seq`) numerically. */
 export function compareStreamIds(a: string, b: string): number {
   const [am = '0', as = '0'] = a.split('-');

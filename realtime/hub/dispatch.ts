@@ -2,7 +2,7 @@
 // the topic of every matching group; subscriptions still replaying buffer it, those catching up take it one by one.
 // An entry of a tenant nobody here subscribes to is passed over without decoding it.
 import type { CanonicalEvent } from '../../lib/events/event.js';
-import { eventsOfEntry, metricBatchOfEntry, tenantOfEntry } from '../../lib/streams/codec.js';
+import { contentOfEntry, tenantOfEntry } from '../../lib/streams/codec.js';
 import { sampleEvent, seriesEventLabels, type BatchSeries, type MetricBatch } from '../../lib/tsdb/batch.js';
 import type { StreamEntry } from '../../lib/streams/port.js';
 import { CHANNEL_OF_KIND } from '../channels.js';
@@ -36,8 +36,7 @@ export class Dispatcher {
     let events: CanonicalEvent[] = [];
     let batch: MetricBatch | undefined;
     try {
-      batch = fields ? metricBatchOfEntry(fields) : undefined;
-      if (fields && batch === undefined) events = eventsOfEntry(fields);
+      if (fields) ({ batch, events = [] } = contentOfEntry(fields));
     } catch (err) {
       core.log.warn({ stream: core.o.keys[p], id, err: (err as Error).message }, 'skipping unreadable stream entry');
     }
