@@ -126,6 +126,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
   it('acknowledges and silences an incident and shows the notification audit', async () => {
     await boardRow('e2e-cron').getByText('down', { exact: true }).waitFor({ timeout: 20_000 });
     await page.getByRole('link', { name: 'e2e-cron', exact: true }).click();
+    await page.getByText(/ping every 2s \(grace 1s\) · next ping expected /).waitFor(); // the target's schedule and next expected ping
     await page.getByRole('button', { name: 'Acknowledge' }).click();
     await page.getByRole('link', { name: /no ping|missed|heartbeat/i }).first().waitFor();
     await shot('05-target');

@@ -18,7 +18,7 @@ interface Target {
   labels: Record<string, string>;
   paused: boolean;
   slaTarget?: number;
-  heartbeat?: { intervalSec: number; graceSec: number };
+  heartbeat?: { intervalSec?: number; cron?: string; timezone?: string; graceSec?: number };
   http?: { url: string; intervalSec: number };
   createdAt: number;
   [k: string]: unknown;
@@ -95,6 +95,13 @@ function TargetChart({ t }: { t: Target }) {
   );
 }
 
+/** "ping every 1m (grace 30s)" or "cron 0 3 * * * (Europe/Berlin), grace 1h". */
+function heartbeatSchedule(h: NonNullable<Target['heartbeat']>): string {
+  const grace = h.graceSec !== undefined ? ` (grace ${duration(h.graceSec * 1000)})` : '';
+  if (h.cron) return `cron ${h.cron}${h.timezone ? ` in ${h.timezone}` : ''}${grace}`;
+  return `ping every ${duration((h.intervalSec ?? 0) * 1000)}${grace}`;
+}
+
 export function TargetPage({ id }: { id: string }) {
   const { data: t, error, reload } = useFetch<Target>(`/api/targets/${encodeURIComponent(id)}`);
   const { data: incidents, reload: reloadIncidents } = useFetch<Page<IncidentSummary>>('/api/incidents', { target: id, limit: 20 });
@@ -125,7 +132,8 @@ export function TargetPage({ id }: { id: string }) {
           </h1>
           <div class="muted">
             {t.kind}
-            {t.heartbeat ? ` · ping every ${duration(t.heartbeat.intervalSec * 1000)} (grace ${duration(t.heartbeat.graceSec * 1000)})` : ''}
+            {t.heartbeat ? ` · ${heartbeatSchedule(t.heartbeat)}` : ''}
+            {row?.nextPingExpectedAt !== undefined && row.nextPingExpectedAt < Number.MAX_SAFE_INTEGER ? ` · next ping expected ${dateTime(row.nextPingExpectedAt)}` : ''}
             {t.http ? ` · ${t.http.url} every ${duration(t.http.intervalSec * 1000)}` : ''}
             {Object.keys(t.labels).length > 0 ? ` · ${labelsToText(t.labels)}` : ''}
           </div>
