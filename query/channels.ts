@@ -85,8 +85,12 @@ export const channelHandlers: HandlerTable = {
     nameOf: (c) => c.name,
     blockDelete: async (ctx, call, c) => {
       const tenant = call.principal.tenant;
-      const [targets, rules] = await Promise.all([ctx.store.targets.list(tenant), ctx.store.rules.list(tenant)]);
-      const users = [...targets.filter((t) => t.channels.includes(c.id)).map((t) => `target ${JSON.stringify(t.name)}`), ...rules.filter((r) => r.channels.includes(c.id)).map((r) => `rule ${JSON.stringify(r.name)}`)];
+      const [targets, rules, routes] = await Promise.all([ctx.store.targets.list(tenant), ctx.store.rules.list(tenant), ctx.store.routes.list(tenant)]);
+      const users = [
+        ...targets.filter((t) => t.channels.includes(c.id)).map((t) => `target ${JSON.stringify(t.name)}`),
+        ...rules.filter((r) => r.channels.includes(c.id)).map((r) => `rule ${JSON.stringify(r.name)}`),
+        ...routes.filter((r) => r.channelId === c.id).map((r) => `route ${JSON.stringify(r.name)}`),
+      ];
       return users.length > 0 ? `channel is used by ${users.join(', ')}: remove it from them first` : null;
     },
   }),

@@ -2,7 +2,7 @@
 // level, takes the tenant only from the principal, checks query parameters, and dispatches to the
 // resource handlers. gRPC (lib/rpc/grpc-server.ts) and the all-in-one process both serve this object.
 //
-// Access (documented in the OpenAPI document): GET of events, targets, uptime, incidents, rules, channels,
+// Access (documented in the OpenAPI document): GET of events, targets, uptime, incidents, rules, channels, routes, inhibitrules,
 // silences and maintenance needs `read`; every write, and anything under tenants, keys and users, needs
 // `admin` (admin implies read); `ingest`-only keys get 403 everywhere here. Creating tenants needs admin in
 // tenant `default`. POST /api/auth/login needs no credential.
@@ -29,6 +29,7 @@ import { incidentHandlers } from './incidents.js';
 import { ruleHandlers } from './rules.js';
 import { targetHandlers } from './targets.js';
 import { windowHandlers } from './windows.js';
+import { routingHandlers } from './routing.js';
 import { boardHandlers } from './board.js';
 import { setupHandlers } from './setup.js';
 import { statusPageHandlers } from './status-pages.js';
@@ -61,6 +62,7 @@ export function createQueryApi(deps: QueryApiDeps): QueryApi {
     ...ruleHandlers,
     ...channelHandlers,
     ...windowHandlers,
+    ...routingHandlers,
     ...boardHandlers,
     ...statusPageHandlers,
     ...setupHandlers,

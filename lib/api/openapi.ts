@@ -37,7 +37,7 @@ const PROM_SUMMARY: Record<string, string> = {
 };
 import { channelBody, channelPreviewBody, channelTestBody } from '../channels/schema.js';
 import { statusPageBody } from './status-page-schema.js';
-import { ackBody, resolveBody, instantSchema, keyBody, loginBody, maintenanceBody, ruleBody, silenceBody, targetBody, tenantBody, userBody } from './schemas.js';
+import { ackBody, resolveBody, inhibitRuleBody, instantSchema, keyBody, loginBody, maintenanceBody, routeBody, ruleBody, silenceBody, targetBody, tenantBody, userBody } from './schemas.js';
 
 type Json = Record<string, unknown>;
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
@@ -230,6 +230,18 @@ const schemas: Record<string, Json> = {
   MaintenanceInput: jsonSchema(maintenanceBody, 'input'),
   MaintenancePatch: partial(jsonSchema(maintenanceBody, 'input')),
   Maintenance: withFields(jsonSchema(maintenanceBody, 'output'), stored, ['id', 'tenant', 'createdAt']),
+  RouteInput: jsonSchema(routeBody, 'input'),
+  RoutePatch: partial(jsonSchema(routeBody, 'input')),
+  Route: {
+    ...withFields(jsonSchema(routeBody, 'output'), storedUpdated, ['id', 'tenant', 'createdAt', 'updatedAt']),
+    description: "A notification route (Alertmanager's route): incidents matching every matcher go to the channel in groups of equal `groupBy` values, one notification per group, paced by groupWait, groupInterval and repeatInterval. An incident matching no route is notified on its own, to the channels its target or rule names (else the tenant's defaults).",
+  },
+  InhibitRuleInput: jsonSchema(inhibitRuleBody, 'input'),
+  InhibitRulePatch: partial(jsonSchema(inhibitRuleBody, 'input')),
+  InhibitRule: {
+    ...withFields(jsonSchema(inhibitRuleBody, 'output'), storedUpdated, ['id', 'tenant', 'createdAt', 'updatedAt']),
+    description: 'While an open incident matches `source`, notifications of incidents matching `target` with equal values of every `equal` label are held back (recorded on the timeline as `inhibit:<rule id>:<incident id>`); the resolved notice of an incident already notified always goes out.',
+  },
   TenantInput: jsonSchema(tenantBody, 'input'),
   Tenant: { type: 'object', properties: { id: str, name: str, createdAt: ms }, required: ['id', 'name', 'createdAt'] },
   TenantCreated: { type: 'object', properties: { tenant: ref('Tenant'), adminKey: ref('ApiKeyCreated') }, required: ['tenant', 'adminKey'] },
@@ -444,6 +456,8 @@ const ENTITY: Record<string, { schema: string; input?: string; patch?: string }>
   keys: { schema: 'ApiKey', input: 'ApiKeyInput' },
   users: { schema: 'User', input: 'UserInput' },
   statuspages: { schema: 'StatusPage', input: 'StatusPageInput', patch: 'StatusPagePatch' },
+  routes: { schema: 'Route', input: 'RouteInput', patch: 'RoutePatch' },
+  inhibitrules: { schema: 'InhibitRule', input: 'InhibitRuleInput', patch: 'InhibitRulePatch' },
 };
 
 /** Query parameters of resource routes besides none (every other one is a 400). */
@@ -584,7 +598,7 @@ export function buildOpenApiDocument(): Json {
       description: [
         'Queries, configuration and administration of Lightwatch. JSON in and out; every error is `{"error": {"code", "message", "details"}}`.',
         'Authenticate with `Authorization: Bearer <API key or JWT>`, `X-API-Key: <key>` or HTTP Basic with the key as password. The tenant always comes from the credential.',
-        'Scopes: GET of events, targets, uptime, incidents, rules, channels, silences and maintenance needs `read`; every write, and everything under tenants, keys and users, needs `admin` (which implies read). `ingest`-only keys get 403 here. Creating tenants needs admin in tenant `default`, whose admins also list every tenant. `POST /api/auth/login` needs no credential.',
+        'Scopes: GET of events, targets, uptime, incidents, rules, channels, routes, inhibition rules, silences and maintenance needs `read`; every write, and everything under tenants, keys and users, needs `admin` (which implies read). `ingest`-only keys get 403 here. Creating tenants needs admin in tenant `default`, whose admins also list every tenant. `POST /api/auth/login` needs no credential.',
         "Another tenant's objects answer 404 exactly like missing ones. Updates (PATCH and PUT alike) replace the top-level fields given and remove those given as null; the result is validated as a whole.",
       ].join('\n\n'),
     },

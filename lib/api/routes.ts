@@ -5,7 +5,7 @@ import type { MetricSeriesRequest, QueryEventsRequest, ResourceRequest } from '.
 import { badRequest, LightwatchError } from '../errors/errors.js';
 import { EVENT_COLLECTIONS, eventsRequestFromParams, seriesRequestFromParams, type EventCollection, type QueryParams } from './params.js';
 
-export const RESOURCES = ['targets', 'incidents', 'rules', 'channels', 'silences', 'maintenance', 'tenants', 'keys', 'users', 'auth', 'board', 'statuspages', 'public', 'setup'] as const;
+export const RESOURCES = ['targets', 'incidents', 'rules', 'channels', 'silences', 'maintenance', 'tenants', 'keys', 'users', 'auth', 'board', 'statuspages', 'public', 'setup', 'routes', 'inhibitrules'] as const;
 export type ResourceName = (typeof RESOURCES)[number];
 export type Verb = 'list' | 'get' | 'create' | 'update' | 'delete' | 'action';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -47,6 +47,8 @@ export const RESOURCE_ROUTES: readonly ResourceRoute[] = [
   { method: 'POST', resource: 'channels', verb: 'action', withId: true, action: 'test', access: 'admin', summary: 'Send test notification: one real delivery through the channel, answering whether the receiver accepted it' },
   ...crud('silences', 'silence'),
   ...crud('maintenance', 'maintenance window'),
+  ...crud('routes', 'notification route'),
+  ...crud('inhibitrules', 'inhibition rule'),
   { method: 'GET', resource: 'tenants', verb: 'list', withId: false, access: 'admin', summary: 'List tenants (all of them for admins of tenant default, else the own one)' },
   { method: 'POST', resource: 'tenants', verb: 'create', withId: false, access: 'admin', summary: 'Create a tenant and its first admin key (admins of tenant default only)' },
   { method: 'GET', resource: 'tenants', verb: 'get', withId: true, access: 'admin', summary: 'Get a tenant' },

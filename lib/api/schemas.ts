@@ -172,6 +172,39 @@ export const maintenanceBody = z
   });
 export type MaintenanceBody = z.output<typeof maintenanceBody>;
 
+// Routes and inhibition rules (Alertmanager-style routing) ----------------------------------------------------
+
+const routingLabel = z.string().regex(/^[A-Za-z_][A-Za-z0-9_.\-/]{0,127}$/, 'a label name (letters, digits, _ . - /, not starting with a digit), or target, rule or severity');
+const labelList = z
+  .array(routingLabel)
+  .max(MAX_LABELS)
+  .refine((a) => new Set(a).size === a.length, 'labels must not repeat');
+
+export const routeBody = z.strictObject({
+  name: nameSchema,
+  channelId: idRef.describe('The channel (receiver) the route notifies'),
+  matchers: z.array(matcherSchema).max(20).default([]).describe('Every matcher must match the incident (its labels plus target, rule and severity); none = every incident'),
+  groupBy: z
+    .array(z.union([z.literal('...'), routingLabel]))
+    .max(MAX_LABELS)
+    .default(['target', 'rule'])
+    .refine((a) => !a.includes('...') || a.length === 1, '"..." stands alone (every incident is its own group)')
+    .refine((a) => new Set(a).size === a.length, 'labels must not repeat')
+    .describe('Labels whose values form a group; ["..."] = no grouping; [] = one group for the whole route'),
+  groupWaitSec: z.number().int().min(0).max(DAY_SEC).default(30).describe('How long a new group waits for more incidents before its first notification'),
+  groupIntervalSec: z.number().int().min(1).max(DAY_SEC).default(300).describe('Least time between notifications of a changed group'),
+  repeatIntervalSec: z.number().int().min(0).max(30 * DAY_SEC).default(14_400).describe('Re-send of an unchanged group that still fires; 0 = never'),
+});
+export type RouteBody = z.output<typeof routeBody>;
+
+export const inhibitRuleBody = z.strictObject({
+  name: nameSchema,
+  source: z.array(matcherSchema).min(1).max(20).describe('An open incident matching all of these inhibits…'),
+  target: z.array(matcherSchema).min(1).max(20).describe('…notifications of incidents matching all of these…'),
+  equal: labelList.default([]).describe('…when both have equal values of these labels'),
+});
+export type InhibitRuleBody = z.output<typeof inhibitRuleBody>;
+
 // Incidents ------------------------------------------------------------------------------------------------------
 
 export const ackBody = z.strictObject({ comment: comment.optional() });

@@ -15,6 +15,8 @@ import type {
   SeriesQuery,
   Silence,
   IncidentSpan,
+  InhibitRule,
+  NotificationRoute,
   StatusPage,
   StoredEvent,
   Target,
@@ -74,6 +76,9 @@ export interface Store {
   readonly silences: ConfigCollection<Silence>;
   readonly maintenance: ConfigCollection<Maintenance>;
   readonly statusPages: ConfigCollection<StatusPage> & { listAll(): Promise<StatusPage[]> };
+  /** Notification routes (grouping) and inhibition rules, per tenant. */
+  readonly routes: ConfigCollection<NotificationRoute>;
+  readonly inhibitRules: ConfigCollection<InhibitRule>;
 
   // Incidents ------------------------------------------------------------------------------------------
   /**

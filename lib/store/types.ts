@@ -112,6 +112,39 @@ export interface Matcher {
   op: '=' | '!=' | '=~' | '!~';
 }
 
+/**
+ * A notification route (Alertmanager's `route`): incidents whose labels (plus target, rule, severity) match go
+ * to `channelId` in groups of equal `groupBy` values, paced by groupWait / groupInterval / repeatInterval.
+ */
+export interface NotificationRoute {
+  id: string;
+  tenant: string;
+  name: string;
+  channelId: string;
+  /** Every matcher must match; none = every incident of the tenant. */
+  matchers: Matcher[];
+  /** Labels whose values form a group; `["..."]` = every incident alone; [] = one group for the route. */
+  groupBy: string[];
+  groupWaitSec: number;
+  groupIntervalSec: number;
+  /** Re-send of an unchanged firing group; 0 = never. */
+  repeatIntervalSec: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** An inhibition rule: while a `source` incident is open, notifications of `target` incidents with equal `equal` labels are held back. */
+export interface InhibitRule {
+  id: string;
+  tenant: string;
+  name: string;
+  source: Matcher[];
+  target: Matcher[];
+  equal: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface Silence {
   id: string;
   tenant: string;

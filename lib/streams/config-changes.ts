@@ -1,11 +1,11 @@
 // Configuration changes announced to the detectors over the streams port's notifications (Redis pub/sub): the query
 // service publishes one after every change a detector acts on (targets, rules, channels, silences, maintenance
-// windows, acknowledged or resolved incidents), and every detector reloads at once instead of at its next periodic
+// windows, routes, inhibition rules, acknowledged or resolved incidents), and every detector reloads at once instead of at its next periodic
 // reload (kept as the safety net for a notice lost while a connection was down).
 import type { Notifications } from './port.js';
 
 /** Resources whose changes a detector reads. */
-export const DETECTOR_RESOURCES: ReadonlySet<string> = new Set(['targets', 'rules', 'channels', 'silences', 'maintenance', 'incidents']);
+export const DETECTOR_RESOURCES: ReadonlySet<string> = new Set(['targets', 'rules', 'channels', 'silences', 'maintenance', 'incidents', 'routes', 'inhibitrules']);
 
 export interface ConfigChange {
   tenant: string;

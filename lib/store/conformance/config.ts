@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LightwatchError } from '../../errors/errors.js';
 import type { ConfigCollection, Store } from '../port.js';
-import type { Channel, Maintenance, Rule, Silence, StatusPage } from '../types.js';
+import type { Channel, InhibitRule, Maintenance, NotificationRoute, Rule, Silence, StatusPage } from '../types.js';
 import { newId, T0, target } from './fixtures.js';
 
 type Get = () => Store;
@@ -78,6 +78,33 @@ const statusPage = (over: Partial<StatusPage> = {}): StatusPage => ({
   description: 'Our services',
   sections: [{ name: 'API', targetIds: ['t1'] }],
   published: true,
+  createdAt: T0,
+  updatedAt: T0,
+  ...over,
+});
+
+const route = (over: Partial<NotificationRoute> = {}): NotificationRoute => ({
+  id: newId(),
+  tenant: 'acme',
+  name: `route-${newId().slice(-6)}`,
+  channelId: 'ch1',
+  matchers: [{ name: 'team', value: 'db', op: '=' }],
+  groupBy: ['cluster'],
+  groupWaitSec: 30,
+  groupIntervalSec: 300,
+  repeatIntervalSec: 14_400,
+  createdAt: T0,
+  updatedAt: T0,
+  ...over,
+});
+
+const inhibitRule = (over: Partial<InhibitRule> = {}): InhibitRule => ({
+  id: newId(),
+  tenant: 'acme',
+  name: `inhibit-${newId().slice(-6)}`,
+  source: [{ name: 'severity', value: 'critical', op: '=' }],
+  target: [{ name: 'severity', value: 'warning', op: '=' }],
+  equal: ['cluster'],
   createdAt: T0,
   updatedAt: T0,
   ...over,
@@ -169,6 +196,8 @@ export function configCases(store: Get): void {
   collectionCases(store, { name: 'silences', coll: (s) => s.silences, make: silence, named: false });
   collectionCases(store, { name: 'maintenance', coll: (s) => s.maintenance, make: maintenance, named: true });
   collectionCases(store, { name: 'status pages', coll: (s) => s.statusPages, make: statusPage, named: true });
+  collectionCases(store, { name: 'routes', coll: (s) => s.routes, make: route, named: true });
+  collectionCases(store, { name: 'inhibition rules', coll: (s) => s.inhibitRules, make: inhibitRule, named: true });
 
   describe('status page slugs', () => {
     it('keeps a slug unique across tenants (create and update) with 409, even for concurrent creates', async () => {

@@ -18,6 +18,8 @@ export const COLLECTIONS = {
   silences: 'silences',
   maintenance: 'maintenance',
   statusPages: 'status_pages',
+  routes: 'routes',
+  inhibitRules: 'inhibit_rules',
   incidents: 'incidents',
   notifications: 'notifications',
   snapshots: 'snapshots',
@@ -88,6 +90,8 @@ const OTHER_COLLECTIONS: CollectionSpec[] = [
   named(COLLECTIONS.maintenance),
   // Public paths carry no tenant: a slug is unique across the installation (the index settles concurrent creates).
   { ...named(COLLECTIONS.statusPages), indexes: [...named(COLLECTIONS.statusPages).indexes, unique({ slug: 1 }, 'slug')] },
+  named(COLLECTIONS.routes),
+  named(COLLECTIONS.inhibitRules),
   {
     name: COLLECTIONS.incidents,
     indexes: [

@@ -4,7 +4,7 @@ import { MongoClient } from 'mongodb';
 import type { EventKind } from '../../events/event.js';
 import { unavailable } from '../../errors/errors.js';
 import type { Store } from '../port.js';
-import type { Channel, Maintenance, StatusPage, Rule, Silence, Target } from '../types.js';
+import type { Channel, InhibitRule, Maintenance, NotificationRoute, StatusPage, Rule, Silence, Target } from '../types.js';
 import { createMongoAuth } from './auth.js';
 import { createMongoConfig } from './config.js';
 import { createMongoEvents } from './events.js';
@@ -46,6 +46,8 @@ export async function createMongoStore(opts: MongoStoreOptions): Promise<MongoSt
       silences: createMongoConfig<Silence>(db, COLLECTIONS.silences, 'silence', false),
       maintenance: createMongoConfig<Maintenance>(db, COLLECTIONS.maintenance, 'maintenance window', true),
       statusPages: createMongoConfig<StatusPage>(db, COLLECTIONS.statusPages, 'status page', true),
+      routes: createMongoConfig<NotificationRoute>(db, COLLECTIONS.routes, 'route', true),
+      inhibitRules: createMongoConfig<InhibitRule>(db, COLLECTIONS.inhibitRules, 'inhibition rule', true),
       ...createMongoIncidents(db),
       ...createMongoAuth(db),
       async ping() {

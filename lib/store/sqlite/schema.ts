@@ -100,7 +100,7 @@ function eventTableDdl(t: KindTable): string {
 }
 
 /** Tenant-scoped configuration collections: the document as JSON, unique names per tenant where names apply. */
-export const CONFIG_TABLES = ['cfg_targets', 'cfg_rules', 'cfg_channels', 'cfg_silences', 'cfg_maintenance', 'cfg_status_pages'] as const;
+export const CONFIG_TABLES = ['cfg_targets', 'cfg_rules', 'cfg_channels', 'cfg_silences', 'cfg_maintenance', 'cfg_status_pages', 'cfg_routes', 'cfg_inhibit_rules'] as const;
 export type ConfigTable = (typeof CONFIG_TABLES)[number];
 
 /** The unique index of status page slugs; a violation of it is a taken slug. */

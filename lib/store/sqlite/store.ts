@@ -3,7 +3,7 @@
 // just wrap it; long work (retention) is cut into chunks that yield to the event loop. A write lock held
 // elsewhere is waited for without blocking the loop, then reported as the typed storeBusy error (busy.ts).
 import type { Store } from '../port.js';
-import type { Channel, Maintenance, Rule, Silence, StatusPage, Target } from '../types.js';
+import type { Channel, InhibitRule, Maintenance, NotificationRoute, Rule, Silence, StatusPage, Target } from '../types.js';
 import { createSqliteAuth } from './auth.js';
 import { createSqliteConfig } from './config.js';
 import { retryWhileBusy } from './busy.js';
@@ -36,6 +36,8 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Sqlit
     silences: createSqliteConfig<Silence>(db, 'cfg_silences', 'silence'),
     maintenance: createSqliteConfig<Maintenance>(db, 'cfg_maintenance', 'maintenance window', (m) => m.name),
     statusPages: createSqliteConfig<StatusPage>(db, 'cfg_status_pages', 'status page', (p) => p.name),
+    routes: createSqliteConfig<NotificationRoute>(db, 'cfg_routes', 'route', (r) => r.name),
+    inhibitRules: createSqliteConfig<InhibitRule>(db, 'cfg_inhibit_rules', 'inhibition rule', (r) => r.name),
     ...createSqliteIncidents(db),
     ...createSqliteAuth(db),
     async ping() {
