@@ -1,6 +1,6 @@
 // The parent side of the persister worker thread: start it, read its metrics for /metrics, close it (drain,
 // then the thread exits), and start it again if it dies (supervisePersisterWorker).
-import { Worker } from 'node:worker_threads';
+import { tsWorker } from '../../lib/workers/thread.js';
 import { createRestarter, doubling } from '../../lib/lifecycle/restarter.js';
 import type { FromWorker, PersisterWorkerData, ToWorker } from './worker-entry.js';
 
@@ -16,16 +16,15 @@ export interface PersisterWorker {
   kill(): Promise<void>;
 }
 
-// The worker runs the TypeScript sources too: a small bootstrap registers tsx in it, then loads the entry.
-const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
-const ENTRY = new URL('./worker-entry.ts', import.meta.url).href;
+// The worker runs the TypeScript sources too (lib/workers/thread.ts).
+const ENTRY = new URL('./worker-entry.ts', import.meta.url);
 
 export async function startPersisterWorker(data: PersisterWorkerData, onExit: (code: number) => void): Promise<PersisterWorker> {
   // A read of up to batchMaxEvents (20000) events is alive for the whole write that follows it: with V8's
   // default young generation (32 MB of new space here) most of it survives a scavenge and is promoted, to be
   // collected again by the old generation. 192 MB (128 MB of new space) lets a batch die young; on the store
   // bench it cut the GC helper threads' CPU by about a third.
-  const worker = new Worker(BOOTSTRAP, { workerData: { ...data, entry: ENTRY }, resourceLimits: { maxYoungGenerationSizeMb: 192 } });
+  const worker = tsWorker(ENTRY, { workerData: { ...data }, resourceLimits: { maxYoungGenerationSizeMb: 192 } });
   let alive = true;
   let closing = false;
   let nextId = 0;

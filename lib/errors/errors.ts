@@ -98,3 +98,22 @@ export function asLightwatchError(err: unknown): LightwatchError {
   if (isLightwatchError(err)) return err;
   return new LightwatchError('internal', 'internal error', { cause: err });
 }
+
+/** A LightwatchError as plain data, for crossing a process or thread boundary (gRPC metadata, worker threads). */
+export interface PlainError {
+  code: ErrorCode;
+  reason: string;
+  message: string;
+  details: ErrorDetail[];
+  retryAfterSec?: number;
+}
+
+export function toPlainError(err: unknown): PlainError {
+  const e = asLightwatchError(err);
+  return { code: e.code, reason: e.reason, message: e.message, details: e.details, retryAfterSec: e.retryAfterSec };
+}
+
+/** The same error on this side of the boundary (`cause`: what the far side knew of an internal error). */
+export function fromPlainError(p: PlainError, cause?: unknown): LightwatchError {
+  return new LightwatchError(p.code, p.message, { reason: p.reason, details: p.details, retryAfterSec: p.retryAfterSec, cause });
+}

@@ -1,7 +1,7 @@
 // Maps the error taxonomy to gRPC statuses and back, once. The exact LightwatchError travels in the
 // `lw-error` trailing metadata as JSON so the gateway can answer the same HTTP error a local call would.
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { asLightwatchError, LightwatchError, type ErrorCode } from '../errors/errors.js';
+import { fromPlainError, LightwatchError, toPlainError, type ErrorCode, type PlainError } from '../errors/errors.js';
 
 const TO_GRPC: Record<ErrorCode, status> = {
   bad_request: status.INVALID_ARGUMENT,
@@ -32,12 +32,9 @@ const FROM_GRPC: Partial<Record<status, ErrorCode>> = {
 const ERROR_KEY = 'lw-error';
 
 export function toServiceError(err: unknown): Partial<ServiceError> {
-  const e = asLightwatchError(err);
+  const e = toPlainError(err);
   const metadata = new Metadata();
-  metadata.set(
-    ERROR_KEY,
-    JSON.stringify({ code: e.code, reason: e.reason, message: e.message, details: e.details, retryAfterSec: e.retryAfterSec }),
-  );
+  metadata.set(ERROR_KEY, JSON.stringify(e));
   return { code: TO_GRPC[e.code], details: e.message, metadata, name: 'LightwatchError', message: e.message };
 }
 
@@ -45,8 +42,7 @@ export function fromServiceError(err: ServiceError): LightwatchError {
   const raw = err.metadata?.get(ERROR_KEY)[0];
   if (typeof raw === 'string') {
     try {
-      const p = JSON.parse(raw) as { code: ErrorCode; reason: string; message: string; details: never[]; retryAfterSec?: number };
-      return new LightwatchError(p.code, p.message, { reason: p.reason, details: p.details, retryAfterSec: p.retryAfterSec });
+      return fromPlainError(JSON.parse(raw) as PlainError);
     } catch {
       // fall through to the status code
     }

@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { LightwatchError } from '../errors/errors.js';
+import { createWorkerPool, type WorkerPool } from './pool.js';
+import type { EchoTask } from './testdata/echo-worker.js';
+
+const ENTRY = new URL('./testdata/echo-worker.ts', import.meta.url);
+
+describe('worker pool', () => {
+  let pool: WorkerPool<EchoTask, unknown> | undefined;
+  afterEach(async () => {
+    await pool?.close();
+  });
+
+  it('answers each task with its own result, Buffers and Maps included', async () => {
+    pool = createWorkerPool<EchoTask, unknown>({ entry: ENTRY, size: 2 });
+    const values = [1, 'two', { three: [3] }, new Map([['k', 4]]), Buffer.from('five')];
+    const out = await Promise.all(values.map((value) => pool!.run({ op: 'echo', value })));
+    expect(out.slice(0, 4)).toEqual(values.slice(0, 4));
+    expect(Buffer.from(out[4] as Uint8Array).toString()).toBe('five');
+    expect(pool.threads).toBeLessThanOrEqual(2);
+  });
+
+  it('rejects with the LightwatchError the task threw, whole; anything else as internal', async () => {
+    pool = createWorkerPool<EchoTask, unknown>({ entry: ENTRY, size: 1 });
+    const refused = await pool.run({ op: 'refuse' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(LightwatchError);
+    expect(refused).toMatchObject({ code: 'payload_too_large', reason: 'body_too_large', message: 'too big', details: [{ at: 'body', message: 'at most 1 byte' }], retryAfterSec: 2 });
+    const thrown = await pool.run({ op: 'throw' }).catch((e: unknown) => e);
+    expect(thrown).toMatchObject({ code: 'internal', message: 'internal error' });
+    expect(String((thrown as Error).cause)).toContain('secret internals');
+  });
+
+  it('fails the task of a thread that dies and serves the next one on a new thread', async () => {
+    pool = createWorkerPool<EchoTask, unknown>({ entry: ENTRY, size: 1 });
+    const died = pool.run({ op: 'die' });
+    const next = pool.run({ op: 'echo', value: 'after' });
+    await expect(died).rejects.toMatchObject({ code: 'internal' });
+    await expect(next).resolves.toBe('after');
+  });
+
+  it('runs at most `size` tasks at once; the rest wait in order', async () => {
+    pool = createWorkerPool<EchoTask, unknown>({ entry: ENTRY, size: 1 });
+    const order: number[] = [];
+    const runs = [50, 1, 2].map((ms) => pool!.run({ op: 'hold', ms }).then((v) => order.push(v as number)));
+    expect(pool.waiting).toBe(2);
+    await Promise.all(runs);
+    expect(order).toEqual([50, 1, 2]);
+    expect(pool.threads).toBe(1);
+  });
+
+  it('close fails what waits with unavailable and refuses new tasks', async () => {
+    pool = createWorkerPool<EchoTask, unknown>({ entry: ENTRY, size: 1 });
+    const running = pool.run({ op: 'hold', ms: 200 }).catch((e: unknown) => e);
+    const waiting = pool.run({ op: 'echo', value: 1 }).catch((e: unknown) => e);
+    await pool.close();
+    expect(await waiting).toMatchObject({ code: 'unavailable' });
+    expect(await running).toMatchObject({ code: 'unavailable' });
+    await expect(pool.run({ op: 'echo', value: 2 })).rejects.toMatchObject({ code: 'unavailable' });
+  });
+});
