@@ -75,6 +75,25 @@ export function runStreamsConformance(name: string, target: ConformanceTarget): 
       expect((await s.rangeAfter(k, '0-0', 1))[0]?.[1]).toEqual(['e', '[{"é":1}]']);
     });
 
+    it('the same batch appended twice (a resend) appears once, answered with the first id', async () => {
+      const ks = keys(3);
+      const batch = ks.map((k, i) => ({ stream: k, fields: fields(i), key: `batch-${i}` }));
+      const first = await s.append(batch);
+      const again = await s.append(batch);
+      expect(again).toEqual(first);
+      // Half of a batch resent with new entries: the known ones are skipped, the new ones written.
+      const mixed = await s.append([batch[0] as (typeof batch)[number], { stream: ks[0] as string, fields: fields(9), key: 'batch-9' }]);
+      expect(mixed[0]).toBe(first[0]);
+      expect(mixed[1]).not.toBe(first[0]);
+      // The key is per stream: the same key on another stream is another entry.
+      const [other] = keys(1) as [string];
+      const [otherId] = await s.append([{ stream: other, fields: fields(0), key: 'batch-0' }]);
+      expect((await s.rangeAfter(other, '0-0', 10)).map((e) => e[0])).toEqual([otherId]);
+      const seen = await Promise.all(ks.map((k) => s.rangeAfter(k, '0-0', 10)));
+      expect(seen.map((entries) => entries.length)).toEqual([2, 1, 1]);
+      expect(seen[0]?.map((e) => e[1])).toEqual([fields(0), fields(9)]);
+    });
+
     it('caps a stream approximately with maxLen', async () => {
       const [k] = keys(1) as [string];
       await s.append(Array.from({ length: 300 }, (_, i) => ({ stream: k, fields: fields(i), maxLen: 10 })));

@@ -15,6 +15,13 @@ export interface AppendEntry {
   fields: ReadonlyArray<string | Buffer>;
   /** Trim the stream approximately to about this many entries (MAXLEN ~) in the same command. */
   maxLen?: number;
+  /**
+   * Makes the append of this entry idempotent: an entry appended to the same stream with the same key within
+   * the adapter's dedup window is not written again, and the append answers the first one's id. Without one the
+   * adapter makes up a unique key per entry, so a client library re-sending an unanswered command after a
+   * reconnect (the entry may already be in) cannot write it twice either.
+   */
+  key?: string;
 }
 
 export interface ReadGroupRequest {
@@ -127,6 +134,7 @@ export interface Streams {
   /**
    * Appends entries (pipelined per slot owner); resolves with their ids in input order once the master has them
    * all and, when the adapter was built with minReplicasAck N > 0, once `WAIT N` confirmed N replicas hold them.
+   * Idempotent per entry key (AppendEntry.key): a resend of an entry already in answers its first id.
    */
   append(entries: readonly AppendEntry[]): Promise<string[]>;
   /** Creates `group` on each stream (MKSTREAM) at `from` (`0`: from the start, `$`: from now); an existing one is kept. */

@@ -45,6 +45,8 @@ interface Value {
 
 export interface MemoryStreamsOptions {
   now?: () => number;
+  /** How long an entry's append key is remembered (default 5 min, as the Redis adapter's). */
+  appendDedupWindowMs?: number;
 }
 
 /** XRANGE start syntax: `(id` exclusive, `-` the start, else inclusive. */
@@ -59,6 +61,7 @@ function afterStart(start: string): (id: string) => boolean {
 
 export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams {
   const now = options.now ?? Date.now;
+  const dedupWindow = options.appendDedupWindowMs ?? 300_000;
   const streams = new Map<string, Stream>();
   const values = new Map<string, Value>();
   const subscribers = new Map<string, Set<(m: string) => void>>();
@@ -189,6 +192,12 @@ export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams
       check();
       const ids: string[] = [];
       for (const a of entries) {
+        const appendKey = a.key === undefined ? undefined : `\0appended\0${a.stream}\0${a.key}`;
+        const first = appendKey === undefined ? undefined : get(appendKey);
+        if (first !== undefined) {
+          ids.push(first);
+          continue;
+        }
         const s = streamOf(a.stream, true) as Stream;
         const t = now();
         if (t > s.lastMs) {
@@ -204,6 +213,7 @@ export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams
           const cut = (s.entries[s.entries.length - a.maxLen] as StreamEntry)[0];
           trimTo(s, (e) => compareStreamIds(e[0], cut) >= 0);
         }
+        if (appendKey !== undefined) set(appendKey, id, dedupWindow);
         ids.push(id);
       }
       for (const w of [...waiters]) w();

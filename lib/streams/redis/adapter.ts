@@ -2,6 +2,7 @@
 // the topology: on a Cluster, multi-key work is split by slot (one XREADGROUP per slot: keys of different slots
 // cannot share a command) and pipelines go per slot owner; with minReplicasAck N, appends wait for `WAIT N`.
 // Failures leave here only as the port's typed errors (map-error.ts).
+import { randomBytes } from 'node:crypto';
 import type { ChainableCommander, Cluster } from 'ioredis';
 import { Closed, NoReplicas, NoStream, StreamsError } from '../errors.js';
 import type { AppendEntry, GroupState, IdempotencyBegin, ReadGroupRequest, StreamEntry, StreamPage, StreamRead, Streams } from '../port.js';
@@ -11,6 +12,7 @@ import { createRedisReader } from './reader.js';
 import { field, parseClaim, parseGroups, parsePendingSummary, parseRead } from './replies.js';
 import {
   ACQUIRE_LUA,
+  APPEND_ONCE_LUA,
   FENCE_LUA,
   IDEM_ABORT_LUA,
   IDEM_BEGIN_LUA,
@@ -20,7 +22,7 @@ import {
   RELEASE_LUA,
   RENEW_LUA,
 } from './scripts.js';
-import { keySlot } from './slot.js';
+import { appendKeyOf, keySlot } from './slot.js';
 
 export interface RedisStreamsOptions {
   topology: RedisTopology;
@@ -31,7 +33,16 @@ export interface RedisStreamsOptions {
   /** How long `WAIT` waits for them (default 1000 ms); short of N by then, the append fails with NoReplicas. */
   replicaAckTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /**
+   * How long an entry's append key is remembered (default 5 min): a resend of the entry within this window is
+   * not written again. It must outlast the client's resend of an unanswered command after a reconnect (up to
+   * maxRetriesPerRequest reconnects, lib/streams/redis/connect.ts); each remembered key costs about 100 bytes.
+   */
+  appendDedupWindowMs?: number;
 }
+
+/** Default of RedisStreamsOptions.appendDedupWindowMs. */
+export const DEFAULT_APPEND_DEDUP_WINDOW_MS = 300_000;
 
 type Reply = [Error | null, unknown];
 
@@ -50,6 +61,10 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
   const isCluster = topology.kind === 'cluster';
   const minReplicas = options.minReplicasAck ?? 0;
   const waitMs = options.replicaAckTimeoutMs ?? 1_000;
+  const dedupWindow = String(options.appendDedupWindowMs ?? DEFAULT_APPEND_DEDUP_WINDOW_MS);
+  // Append keys made up for entries without one: unique across processes (random prefix), cheap per entry.
+  const keyPrefix = randomBytes(9).toString('base64url');
+  let keySeq = 0;
   const readers = new Set<{ close(): Promise<void> }>();
   const subscribers = new Set<RedisClient>();
   let closed = false;
@@ -152,12 +167,14 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
 
     async append(entries: readonly AppendEntry[]) {
       if (entries.length === 0) return [];
+      // Each XADD goes in through APPEND_ONCE_LUA under the entry's append key: ioredis re-sends commands that
+      // were unanswered when a connection broke, and one Redis wrote before it was killed would else be in twice.
       const { replies, tails } = await pipelined(
         entries,
         (e) => e.stream,
         (p, e) => {
-          if (e.maxLen !== undefined) p.xadd(e.stream, 'MAXLEN', '~', String(e.maxLen), '*', ...e.fields);
-          else p.xadd(e.stream, '*', ...e.fields);
+          const key = appendKeyOf(e.stream, e.key ?? `${keyPrefix}${(keySeq++).toString(36)}`);
+          p.eval(APPEND_ONCE_LUA, 2, e.stream, key, dedupWindow, e.maxLen === undefined ? '' : String(e.maxLen), ...e.fields);
         },
         'appending to the streams',
         minReplicas > 0 ? (p) => void p.call('WAIT', String(minReplicas), String(waitMs)) : undefined,

@@ -1,6 +1,23 @@
-// Lua scripts of the Redis adapter: partition leases, detector membership and idempotency records. Each runs
+// Lua scripts of the Redis adapter: idempotent appends, partition leases, detector membership and idempotency records. Each runs
 // atomically, so "is it still mine?" and the write that depends on the answer cannot interleave with another
 // process's. Every script touches keys of one hash tag only, so it runs unchanged on Redis Cluster.
+
+/**
+ * KEYS[1] the stream, KEYS[2] the entry's append key (same hash tag); ARGV[1] dedup window (ms), ARGV[2] MAXLEN
+ * (approximate; '' for none), ARGV[3..] the entry's fields. Appends the entry unless the append key exists, and
+ * remembers the new entry's id under it for the window. Returns the entry's id: the new one, or the one written
+ * by the first append of this key (a command re-sent after its answer was lost writes nothing).
+ */
+export const APPEND_ONCE_LUA = `
+local id = redis.call('GET', KEYS[2])
+if id then return id end
+if ARGV[2] == '' then
+  id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
+else
+  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+end
+redis.call('SET', KEYS[2], id, 'PX', ARGV[1])
+return id`;
 
 /**
  * KEYS[1] lease key, KEYS[2] epoch key; ARGV[1] owner token, ARGV[2] lease ms.

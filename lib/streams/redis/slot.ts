@@ -26,3 +26,12 @@ export function keySlot(key: string): number {
   for (const b of bytes) crc = ((crc << 8) & 0xffff) ^ (TABLE[((crc >> 8) ^ b) & 0xff] as number);
   return crc % 16384;
 }
+
+/**
+ * The key remembering an idempotent append of `key` to `stream`: in the stream's slot (a Lua script may touch
+ * both on a Cluster), under the stream's name when it has a hash tag (a prefix clean-up finds it), else under
+ * `{stream}`, whose tag hashes as the untagged stream name does.
+ */
+export function appendKeyOf(stream: string, key: string): string {
+  return hashTag(stream) === stream ? `{${stream}}:appended:${key}` : `${stream}:appended:${key}`;
+}
