@@ -17,7 +17,7 @@ const RUNS = Number(process.env.BENCH_CHECK_RUNS ?? 40);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
-  const http = createServer((_q, r) => r.end('{"status":"UP"}'));
+  const http = createServer((q, r) => r.end(q.url === '/metrics' ? '# TYPE requests_total counter\nrequests_total{code="200"} 7\n' : '{"status":"UP"}'));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const tcp = await tcpServer((s) => s.end());
   const dns = await dnsServer({ 'svc.lw.test': { A: ['10.1.2.3'] } });
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     mqtt: { url: 'mqtt://127.0.0.1:1883' },
     amqp: { url: 'amqp://guest:guest@127.0.0.1:5672' },
     nats: { url: 'nats://127.0.0.1:4222' },
+    scrape: { url: `http://127.0.0.1:${port(http)}/metrics` },
   };
 
   const figures: Figure[] = [];

@@ -45,4 +45,37 @@ describe('check targets', () => {
     const stored = await f.store.targets.get('a', id);
     expect(stored?.postgres).toMatchObject({ url: 'postgres://app:s3cret-pass@db:5432/app', query: 'SELECT 2' });
   });
+
+  it('takes a scrape target with its defaults, refuses bad scrape settings at their place, and keeps its secrets write-only', async () => {
+    const created = await f.http(f.keys.adminA, 'POST', '/api/targets', {
+      body: { name: 'node', kind: 'scrape', scrape: { url: 'https://node.internal:9100/metrics', bearerToken: 'tok-0123456789abcdef', tls: { ca: 'PEM', cert: 'CERT', key: 'private-key-0123456789', serverName: 'node' } } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.scrape).toEqual({
+      url: 'https://node.internal:9100/metrics',
+      intervalSec: 60,
+      timeoutMs: 10000,
+      retries: 0,
+      retryBackoffMs: 1000,
+      honorLabels: false,
+      honorTimestamps: true,
+      sampleLimit: 50000,
+      bodySizeLimitBytes: 16 * 1024 * 1024,
+      bearerToken: '********cdef',
+      tls: { ca: 'PEM', cert: 'CERT', key: '********6789', serverName: 'node', insecureSkipVerify: false },
+    });
+    const id = created.body.id as string;
+    const put = await f.http(f.keys.adminA, 'PATCH', `/api/targets/${id}`, { body: { scrape: { ...created.body.scrape, job: 'node-exporter' } } });
+    expect(put.status).toBe(200);
+    const stored = await f.store.targets.get('a', id);
+    expect(stored?.scrape).toMatchObject({ job: 'node-exporter', bearerToken: 'tok-0123456789abcdef', tls: { key: 'private-key-0123456789' } });
+
+    const both = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'x', kind: 'scrape', scrape: { url: 'http://a/metrics', bearerToken: 't', basicAuth: { username: 'u', password: 'p' } } } });
+    expect(both.status).toBe(422);
+    expect(both.body.error.details[0].at).toBe('/scrape/basicAuth');
+    const reserved = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'x', kind: 'scrape', scrape: { url: 'http://a/metrics', labels: { __address__: 'x' } } } });
+    expect(reserved.body.error.details[0].at).toBe('/scrape/labels/__address__');
+    const located = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'x', kind: 'scrape', scrape: { url: 'http://a/metrics', locations: ['eu'] } } });
+    expect(located.status).toBe(422);
+  });
 });

@@ -5,7 +5,7 @@ import type { Target } from '../lib/store/types.js';
 import { withPingTokens } from '../lib/heartbeat/tokens.js';
 import { checkRefs, missing, type HandlerTable } from './context.js';
 import { crudHandlers, pick } from './crud.js';
-import { maskHeaders, maskUrlPassword, restoreHeaders, restoreUrlPassword } from './secrets.js';
+import { isMaskOf, maskHeaders, maskSecret, maskUrlPassword, restoreHeaders, restoreUrlPassword } from './secrets.js';
 import { computeUptime, maintenanceAppliesTo, uptimeWindowFromParams } from './uptime.js';
 
 const EDITABLE = ['name', 'kind', 'labels', 'heartbeat', ...CHECK_KINDS, 'slaTarget', 'channels', 'dependsOn', 'paused'] as const satisfies readonly (keyof Target)[];
@@ -19,6 +19,30 @@ export function presentTarget(t: Target): Target {
     const block = t[kind];
     if (block) out = { ...out, [kind]: { ...block, url: maskUrlPassword(block.url) } };
   }
+  if (t.scrape) out = { ...out, scrape: maskScrape(t.scrape) };
+  return out;
+}
+
+type ScrapeBlock = NonNullable<Target['scrape']>;
+
+/** A scrape block's bearer token, basic password and TLS key masked. */
+function maskScrape(s: ScrapeBlock): ScrapeBlock {
+  const out: ScrapeBlock = { ...s, url: maskUrlPassword(s.url) };
+  if (s.bearerToken !== undefined) out.bearerToken = maskSecret(s.bearerToken);
+  if (s.basicAuth !== undefined) out.basicAuth = { ...s.basicAuth, password: maskSecret(s.basicAuth.password) };
+  if (s.tls?.key !== undefined) out.tls = { ...s.tls, key: maskSecret(s.tls.key) };
+  return out;
+}
+
+/** A scrape block sent back with masked secrets gets the stored ones again. */
+function restoreScrape(incoming: Record<string, unknown>, stored: ScrapeBlock | undefined): Record<string, unknown> {
+  if (!stored) return incoming;
+  const out: Record<string, unknown> = { ...incoming, url: restoreUrlPassword(incoming.url, stored.url) };
+  if (isMaskOf(incoming.bearerToken, stored.bearerToken)) out.bearerToken = stored.bearerToken;
+  const basic = incoming.basicAuth as Record<string, unknown> | undefined;
+  if (basic && typeof basic === 'object' && isMaskOf(basic.password, stored.basicAuth?.password)) out.basicAuth = { ...basic, password: stored.basicAuth?.password };
+  const tls = incoming.tls as Record<string, unknown> | undefined;
+  if (tls && typeof tls === 'object' && isMaskOf(tls.key, stored.tls?.key)) out.tls = { ...tls, key: stored.tls?.key };
   return out;
 }
 
@@ -33,6 +57,8 @@ function restoreSecrets(merged: Record<string, unknown>, stored: Target): Record
     const block = out[kind] as Record<string, unknown> | undefined;
     if (block && typeof block === 'object' && 'url' in block) out = { ...out, [kind]: { ...block, url: restoreUrlPassword(block.url, stored[kind]?.url) } };
   }
+  const scrape = out.scrape as Record<string, unknown> | undefined;
+  if (scrape && typeof scrape === 'object') out = { ...out, scrape: restoreScrape(scrape, stored.scrape) };
   return out;
 }
 

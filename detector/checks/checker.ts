@@ -1,18 +1,23 @@
 // Runs the active checks (every kind) that fell due on this detector's partitions: at most `concurrency` at a time across
 // all targets, never two of one target at once, each result written back as one `check` event to the
-// target's partition stream (the target's actor evaluates it like any event), latency in a histogram.
+// target's partition stream (the target's actor evaluates it like any event), latency in a histogram. A scrape
+// check also writes its samples, as the metric-batch entries remote_write's samples travel in, in the same
+// append as its result.
 import type { Logger } from 'pino';
 import { Histogram, type Registry } from 'prom-client';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { createIdGenerator } from '../../lib/events/ids.js';
-import { encodeBatch, FIELD_EVENTS, FIELD_TENANT } from '../../lib/streams/codec.js';
+import { encodeBatch, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT } from '../../lib/streams/codec.js';
+import { DEFAULT_MAX_ENTRY_CHARS, planMetricEntries } from '../../lib/streams/metric-entries.js';
+import type { AppendEntry } from '../../lib/streams/port.js';
 import type { StreamNames } from '../../lib/streams/partition.js';
 import type { Streams } from '../../lib/streams/port.js';
 import type { ScheduleCheckEffect } from '../machines/effects.js';
 import type { Clock } from '../time/clock.js';
 import type { NetworkGuard } from './guard.js';
 import { PROBES } from './kinds/index.js';
-import { runCheck, type ProbeTable } from './probe.js';
+import { runCheckDetailed, type ProbeTable } from './probe.js';
+import { createScrapeRecorder } from './scrape-recorder.js';
 
 export interface CheckerOptions {
   streams: Streams;
@@ -55,13 +60,29 @@ export function createChecker(o: CheckerOptions): Checker {
     registers: [o.registry],
   });
 
+  const scrapes = createScrapeRecorder();
+
   const execute = async (effect: ScheduleCheckEffect, partition: number): Promise<void> => {
-    const body = await runCheck(effect.check, probes, stop.signal, o.guard);
+    const at = o.clock.now();
+    const run = await runCheckDetailed(effect.check, probes, stop.signal, o.guard);
+    let body = run.body;
     latency.observe({ kind: effect.check.kind, outcome: body.ok ? 'ok' : 'fail' }, body.latencyMs / 1000);
-    if (stop.signal.aborted || !o.owns(partition)) return;
+    if (stop.signal.aborted || !o.owns(partition)) {
+      scrapes.forget(effect.tenant, effect.targetId);
+      return;
+    }
     const now = o.clock.now();
+    const entries: AppendEntry[] = [];
+    if (effect.check.kind === 'scrape') {
+      const rec = scrapes.record({ tenant: effect.tenant, targetId: effect.targetId, targetName: effect.targetName, settings: effect.check.settings, body, last: run.last, at });
+      body = rec.body;
+      for (const e of planMetricEntries(effect.tenant, now, ids.next(now), rec.series, o.names, DEFAULT_MAX_ENTRY_CHARS)) {
+        entries.push({ stream: e.stream, fields: [FIELD_METRICS, e.payload, FIELD_TENANT, e.tenant] });
+      }
+    }
     const event: CanonicalEvent = { id: ids.next(now), tenant: effect.tenant, target: effect.targetName, ts: now, receivedAt: now, labels: {}, kind: 'check', body };
-    await o.streams.append([{ stream: o.names.events(partition), fields: [FIELD_EVENTS, encodeBatch([event]), FIELD_TENANT, event.tenant] }]);
+    entries.push({ stream: o.names.events(partition), fields: [FIELD_EVENTS, encodeBatch([event]), FIELD_TENANT, event.tenant] });
+    await o.streams.append(entries);
   };
 
   const pump = (): void => {

@@ -6,6 +6,7 @@ import type { ActiveCheck, CheckKind, CheckSettingsOf } from '../../lib/api/chec
 import { sleep } from '../../lib/lifecycle/sleep.js';
 import { UNRESTRICTED, type NetworkGuard } from './guard.js';
 import { describeError } from './reasons.js';
+import type { Exposition } from '../../lib/exposition/parse.js';
 
 /** What one attempt found. `error` is the precise reason when `ok` is false. */
 export interface AttemptResult {
@@ -15,6 +16,8 @@ export interface AttemptResult {
   status?: number;
   /** Measured latency when the probe knows better than the wall time of the attempt (ping's RTT). */
   latencyMs?: number;
+  /** Scrape checks: what the endpoint exposed, and how long the scrape took (seconds, unrounded). */
+  scrape?: { exposition: Exposition; durationSec: number };
 }
 
 export interface AttemptContext {
@@ -54,11 +57,17 @@ function bounded<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 export async function runCheck(check: ActiveCheck, probes: ProbeTable, stop: AbortSignal, guard: NetworkGuard = UNRESTRICTED): Promise<CheckBody> {
+  return (await runCheckDetailed(check, probes, stop, guard)).body;
+}
+
+/** runCheck, with the last attempt's own result when it returned one (a scrape's exposition). */
+export async function runCheckDetailed(check: ActiveCheck, probes: ProbeTable, stop: AbortSignal, guard: NetworkGuard = UNRESTRICTED): Promise<{ body: CheckBody; last?: AttemptResult }> {
   const s = check.settings;
   const probe = probes[check.kind] as unknown as Probe<typeof s>;
   const attempts = Math.max(0, s.retries) + 1;
   const backoffMs = s.retryBackoffMs;
   let result: CheckBody = { ok: false, latencyMs: 0, attempts: 0, error: 'not run' };
+  let last: AttemptResult | undefined;
   for (let i = 0; i < attempts && !stop.aborted; i++) {
     if (i > 0) await sleep(backoffMs * 2 ** (i - 1), stop);
     if (stop.aborted) break;
@@ -67,16 +76,18 @@ export async function runCheck(check: ActiveCheck, probes: ProbeTable, stop: Abo
     const signal = AbortSignal.any([timeout, stop]);
     try {
       const r = await bounded(probe.attempt(s, { signal, timeoutMs: s.timeoutMs, guard }), signal);
+      last = r;
       const latencyMs = r.latencyMs ?? Math.round(performance.now() - started);
       result = { ok: r.ok, latencyMs, attempts: i + 1 };
       if (r.status !== undefined) result.status = r.status;
       if (!r.ok) result.error = r.error ?? 'failed';
     } catch (err) {
       const latencyMs = Math.round(performance.now() - started);
+      last = undefined;
       const timedOut = timeout.aborted || err instanceof AttemptTimeout;
       result = { ok: false, latencyMs, attempts: i + 1, error: timedOut ? `timeout after ${s.timeoutMs} ms` : describeError(err) };
     }
-    if (result.ok) return result;
+    if (result.ok) break;
   }
-  return result;
+  return last === undefined ? { body: result } : { body: result, last };
 }

@@ -2,7 +2,7 @@
 // with the location, to where the target's actor sees it. The remote `lightwatch probe` reads targets from the
 // API and reports over the ingest API with its key; tests swap both ports. Checks start at a stable phase of
 // their interval (lib/checks/spread.ts); one run per target at a time; at most `concurrency` at once.
-import type { ActiveCheck } from '../../lib/api/check-settings.js';
+import { checkLocations, type ActiveCheck } from '../../lib/api/check-settings.js';
 import { firstRunAt } from '../../lib/checks/spread.js';
 import type { CheckBody } from '../../lib/events/event.js';
 import type { Target } from '../../lib/store/types.js';
@@ -66,7 +66,7 @@ export function createProbeAgent(deps: ProbeAgentDeps): ProbeAgent {
     const seen = new Set<string>();
     for (const t of targets) {
       const check = activeCheckOf(t);
-      if (check === null || t.paused || !(check.settings.locations ?? []).includes(deps.location)) continue;
+      if (check === null || t.paused || !(checkLocations(check).locations ?? []).includes(deps.location)) continue;
       const key = `${t.tenant}\u0000${t.id}`;
       seen.add(key);
       const intervalMs = check.settings.intervalSec * 1000;

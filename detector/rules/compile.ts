@@ -7,7 +7,7 @@ import { activeCheckOf } from './active-check.js';
 import { compilePattern, globPattern } from '../../lib/patterns/pattern.js';
 import { SEVERITY_RANK, LEVEL_RANK, selectorMatches } from './match.js';
 import type { HeartbeatParams, HttpParams, LifecycleParams, RuleSpec, SpecOf } from './types.js';
-import type { ActiveCheck } from '../../lib/api/check-settings.js';
+import { checkLocations, type ActiveCheck } from '../../lib/api/check-settings.js';
 import { defaultQuorum } from '../../lib/checks/quorum.js';
 
 export interface CompileProblem {
@@ -46,7 +46,7 @@ export function ruleApplies(rule: Rule, target: Pick<Target, 'id' | 'tenant' | '
 }
 
 function locationsOf(check: ActiveCheck): Pick<HttpParams, 'locations' | 'quorum'> {
-  const { locations, quorum } = check.settings;
+  const { locations, quorum } = checkLocations(check);
   if (locations === undefined) return { locations: null, quorum: 1 };
   return { locations, quorum: quorum ?? defaultQuorum(locations.length) };
 }

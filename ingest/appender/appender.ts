@@ -12,10 +12,7 @@ import type { AppendEntry, Streams } from '../../lib/streams/port.js';
 import { encodeBatch, FIELD_ALERTS, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT, sharedTenant } from '../../lib/streams/codec.js';
 import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
-import { planMetricEntries, splitMetricEvents } from './metric-entries.js';
-
-/** Soft upper bound of one entry's payload (UTF-16 length of the JSON, about bytes for ASCII). */
-export const DEFAULT_MAX_ENTRY_CHARS = 1_000_000;
+import { DEFAULT_MAX_ENTRY_CHARS, planMetricEntries, splitMetricEvents } from '../../lib/streams/metric-entries.js';
 
 export interface AppendResult {
   /** Per event, in input order: `<entryId>:<index in the entry's batch>`. */

@@ -230,6 +230,55 @@ export const natsCheckSchema = z
   })
   .superRefine(fitsInterval);
 
+const promLabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/, 'a Prometheus label name: letters, digits and _, not starting with a digit').refine((n) => !n.startsWith('__'), 'names starting with __ are reserved');
+
+/**
+ * A scrape target: Lightwatch pulls a Prometheus text or OpenMetrics endpoint at the interval and stores its
+ * samples with `job` and `instance` labels (detector/checks/kinds/scrape.ts). Run by the target's owner only
+ * (no locations): the samples go to the target's partition stream with its check result.
+ */
+export const scrapeCheckSchema = z
+  .strictObject({
+    intervalSec: checkCommon.intervalSec.describe('Time between scrapes (scrape_interval)'),
+    timeoutMs: checkCommon.timeoutMs.describe('A scrape fails after this long (scrape_timeout)'),
+    retries: checkCommon.retries,
+    retryBackoffMs: checkCommon.retryBackoffMs,
+    url: httpUrl.describe('The metrics endpoint, e.g. http://host:9100/metrics; its host:port is the instance label'),
+    job: z.string().min(1).max(256).optional().describe("Value of the job label; default the target's name"),
+    labels: z
+      .record(promLabelName, z.string().min(1).max(1024))
+      .refine((l) => Object.keys(l).length <= 16, 'at most 16 labels')
+      .optional()
+      .describe('Further labels set on every scraped series, as a static_config target label (job and instance may be overridden here)'),
+    honorLabels: z.boolean().default(false).describe('honor_labels: scraped labels win over job, instance and labels; by default a scraped label of the same name is kept as exported_<name>'),
+    honorTimestamps: z.boolean().default(true).describe('honor_timestamps: keep the timestamps the endpoint exposes; otherwise every sample gets the scrape time'),
+    bearerToken: z.string().min(1).max(4096).refine((s) => !hasControl(s), 'must not contain control characters').optional().describe('Sent as Authorization: Bearer …; write-only (masked in responses)'),
+    basicAuth: z
+      .strictObject({
+        username: z.string().min(1).max(256).refine((s) => !s.includes(':') && !hasControl(s), 'no colon or control characters'),
+        password: z.string().max(1024).refine((s) => !hasControl(s), 'must not contain control characters').default('').describe('Write-only (masked in responses)'),
+      })
+      .optional()
+      .describe('HTTP Basic credentials (not together with bearerToken)'),
+    tls: z
+      .strictObject({
+        ca: z.string().min(1).max(65_536).optional().describe('PEM certificate(s) to trust in place of the system roots'),
+        cert: z.string().min(1).max(65_536).optional().describe('PEM client certificate (with key)'),
+        key: z.string().min(1).max(65_536).optional().describe('PEM private key of cert; write-only (masked in responses)'),
+        serverName: z.string().min(1).max(253).optional().describe('Server name to send (SNI) and to verify the certificate against; default the URL host'),
+        insecureSkipVerify: z.boolean().default(false).describe('Accept any certificate (insecure_skip_verify)'),
+      })
+      .optional()
+      .describe('TLS options for https:// URLs'),
+    sampleLimit: z.number().int().min(1).max(1_000_000).default(50_000).describe('sample_limit: a scrape exposing more samples fails and stores none'),
+    bodySizeLimitBytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024).describe('body_size_limit: a larger (uncompressed) body fails the scrape'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.bearerToken !== undefined && s.basicAuth !== undefined) ctx.addIssue({ code: 'custom', path: ['basicAuth'], message: 'give bearerToken or basicAuth, not both' });
+    if (s.tls !== undefined && (s.tls.cert === undefined) !== (s.tls.key === undefined)) ctx.addIssue({ code: 'custom', path: ['tls', s.tls.cert === undefined ? 'cert' : 'key'], message: 'cert and key go together' });
+    fitsInterval(s, ctx);
+  });
+
 /** Every active check kind and its settings block. */
 export const CHECK_SETTINGS = {
   http: httpCheckSchema,
@@ -245,6 +294,7 @@ export const CHECK_SETTINGS = {
   mqtt: mqttCheckSchema,
   amqp: amqpCheckSchema,
   nats: natsCheckSchema,
+  scrape: scrapeCheckSchema,
 } as const;
 
 /** Kinds whose `url` may carry a password (masked in responses like header values). */
@@ -257,6 +307,11 @@ export type HttpCheck = CheckSettingsOf['http'];
 
 /** A target's active check: its kind and that kind's settings. */
 export type ActiveCheck = { [K in CheckKind]: { kind: K; settings: CheckSettingsOf[K] } }[CheckKind];
+
+/** Where a check runs from: the locations it names (scrape checks name none: their owner scrapes). */
+export function checkLocations(check: ActiveCheck): { locations?: string[] | undefined; quorum?: number | undefined } {
+  return check.kind === 'scrape' ? {} : check.settings;
+}
 
 export function isCheckKind(kind: string): kind is CheckKind {
   return Object.hasOwn(CHECK_SETTINGS, kind);

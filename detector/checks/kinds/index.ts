@@ -6,6 +6,7 @@ import { dnsProbe } from './dns.js';
 import { grpcProbe } from './grpc.js';
 import { httpProbe } from './http.js';
 import { pingProbe } from './ping.js';
+import { scrapeProbe } from './scrape.js';
 import { tcpProbe } from './tcp.js';
 import { tlsProbe } from './tls.js';
 import { websocketProbe } from './websocket.js';
@@ -24,4 +25,5 @@ export const PROBES: ProbeTable = {
   mqtt: mqttProbe,
   amqp: amqpProbe,
   nats: natsProbe,
+  scrape: scrapeProbe,
 };

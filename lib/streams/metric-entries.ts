@@ -1,10 +1,14 @@
 // Metric samples as stream entries: series grouped by partition (hash of tenant and target, as for events),
 // each partition's series in one metric-batch entry (lib/tsdb/batch.ts), split when it exceeds the entry
-// size bound. Also turns normalized metric events (native, OTLP, gRPC) into series. Pure.
-import type { CanonicalEvent, EventOfKind } from '../../lib/events/event.js';
-import { encodeMetricBatch, seriesLabelsOf, type BatchSeries } from '../../lib/tsdb/batch.js';
-import { seriesKey } from '../../lib/tsdb/labels.js';
-import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
+// size bound. Also turns normalized metric events (native, OTLP, gRPC) into series. Shared by ingest's
+// appender and the detector's scrape checks, so scraped samples travel exactly as remote_write's do. Pure.
+import type { CanonicalEvent, EventOfKind } from '../events/event.js';
+import { encodeMetricBatch, seriesLabelsOf, type BatchSeries } from '../tsdb/batch.js';
+import { seriesKey } from '../tsdb/labels.js';
+import { partitionOf, type StreamNames } from './partition.js';
+
+/** Soft upper bound of one entry's payload (UTF-16 length of the JSON, about bytes for ASCII). */
+export const DEFAULT_MAX_ENTRY_CHARS = 1_000_000;
 
 export interface MetricEntry {
   stream: string;
