@@ -61,6 +61,57 @@ describe('SQLite file store', () => {
     check.close();
   });
 
+  it('moves a head written one row per sample into runs, special values and later appends intact', async () => {
+    const path = join(dir, 'head.db');
+    const store = await createSqliteStore({ path });
+    const ts = [T0, T0 + 15_000, T0 + 30_000, T0 + 45_000];
+    await store.metrics.append('acme', [{ labels: { __name__: 'g', job: 'a' }, target: 'a', type: 'gauge', timestamps: ts.slice(0, 1), values: [0] }]);
+    await store.close();
+    // The head as a file from before runs holds it: one (series, t, v) row per sample, NaN and -0 as 8 bytes.
+    const raw = new Database(path);
+    const nan = Buffer.alloc(8);
+    nan.writeDoubleLE(NaN);
+    const negZero = Buffer.alloc(8);
+    negZero.writeDoubleLE(-0);
+    raw.exec('DELETE FROM m_head_runs; CREATE TABLE m_head (series INTEGER NOT NULL, t INTEGER NOT NULL, v ANY, PRIMARY KEY (series, t)) WITHOUT ROWID');
+    const put = raw.prepare('INSERT INTO m_head (series, t, v) VALUES (1, ?, ?)');
+    put.run(ts[0], 1.5);
+    put.run(ts[1], nan);
+    put.run(ts[2], negZero);
+    raw.close();
+    const again = await createSqliteStore({ path });
+    // The migrated head still knows its samples: a replay is a duplicate, a later sample appended.
+    const r = await again.metrics.append('acme', [{ labels: { __name__: 'g', job: 'a' }, target: 'a', type: 'gauge', timestamps: [ts[1] as number, ts[3] as number], values: [9, 4] }]);
+    expect(r).toMatchObject({ appended: 1, duplicates: 1, newSeries: 0 });
+    const rows = await again.metrics.samples({ tenant: 'acme', limit: 10, order: 'asc' });
+    expect(rows.map((x) => x.ts)).toEqual(ts);
+    expect(rows[0]?.value).toBe(1.5);
+    expect(Number.isNaN(rows[1]?.value)).toBe(true);
+    expect(Object.is(rows[2]?.value, -0)).toBe(true);
+    expect(rows[3]?.value).toBe(4);
+    await again.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'm_head'").all()).toEqual([]);
+    check.close();
+  });
+
+  it('counts a replay of samples already cut into chunks as duplicates, values unchanged', async () => {
+    const store = await createSqliteStore({ path: join(dir, 'replay.db') });
+    const ts = Array.from({ length: 600 }, (_, i) => T0 + i * 15_000);
+    const s = (values: number[]) => ({ labels: { __name__: 'c', job: 'a' }, target: 'a', type: 'counter' as const, timestamps: ts, values });
+    const limits = { maxSeriesPerTenant: 10, outOfOrderWindowMs: 60 * 60_000 };
+    await store.metrics.append('acme', [s(ts.map((_, i) => i))], limits);
+    await store.metrics.compact({ all: true });
+    const r = await store.metrics.append('acme', [s(ts.map(() => -1))], limits);
+    // Samples within the window are recognised in the chunks; older ones are too old.
+    expect(r.appended).toBe(0);
+    expect(r.duplicates + r.tooOld).toBe(600);
+    expect(r.duplicates).toBe(241);
+    const rows = await store.metrics.samples({ tenant: 'acme', limit: 1000, order: 'asc' });
+    expect(rows.map((x) => x.value)).toEqual(ts.map((_, i) => i));
+    await store.close();
+  });
+
   it('refuses a file written by a newer schema', async () => {
     const path = join(dir, 'future.db');
     const raw = new Database(path);
