@@ -17,7 +17,7 @@ import { Registry } from 'prom-client';
 import { createNotifier } from '../detector/notify/notifier.js';
 import type { NotifyEffect } from '../detector/machines/effects.js';
 import { Grouper } from '../detector/routing/grouper.js';
-import type { RouteSpec, RoutedIncident } from '../detector/routing/types.js';
+import type { RouteSpec, RoutedIncident } from '../lib/alerting/routing-types.js';
 import { systemClock } from '../detector/time/clock.js';
 import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { Channel, Incident } from '../lib/store/types.js';

@@ -59,6 +59,7 @@ export async function buildIngest(p: Platform, deps: { streams: Streams; redis: 
       maxItems: c.maxItems,
       maxAttributes: c.maxAttributes,
       maxSeriesLabels: c.maxSeriesLabels,
+      alertTargetLabel: c.alertTargetLabel,
       maxDepth: 32,
       maxLineBytes: 1024 * 1024,
       normalize: {

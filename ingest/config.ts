@@ -11,6 +11,8 @@ export interface IngestConfig {
   maxAttributes?: number;
   /** Labels of one remote_write series (default 64). */
   maxSeriesLabels?: number;
+  /** The label naming an Alertmanager-API alert's target (default instance; then job, then alertname). */
+  alertTargetLabel?: string;
   /** JSON nesting depth. */
   maxDepth: number;
   /** One line of a text/NDJSON body, and one gRPC log's fieldsJson. */

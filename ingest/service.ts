@@ -108,7 +108,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
   const idempotency = createIdempotencyStore({ streams, names, ttlMs: config.idempotencyTtlMs });
   const targets = createTargetDirectory({ store: deps.store, ids, now });
   const pings = createPingDirectory({ store: deps.store, now });
-  const parseLimits = { maxItems: config.maxItems, maxDepth: config.maxDepth, maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes, maxAttributes: config.maxAttributes, maxSeriesLabels: config.maxSeriesLabels };
+  const parseLimits = { maxItems: config.maxItems, maxDepth: config.maxDepth, maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes, maxAttributes: config.maxAttributes, maxSeriesLabels: config.maxSeriesLabels, alertTargetLabel: config.alertTargetLabel };
 
   // The persist groups must exist before the first entry, or the backlog of a fresh install is invisible.
   let groups: Promise<void> | undefined;

@@ -4,6 +4,8 @@
 // /api/silences); open incidents are its alerts; channels are its receivers.
 import type { Principal } from '../lib/auth/principal.js';
 import { silenceMatches } from '../lib/alerting/suppress.js';
+import { inhibitors } from '../lib/alerting/inhibit.js';
+import type { RoutedIncident } from '../lib/alerting/routing-types.js';
 import {
   amError,
   boolParam,
@@ -93,15 +95,21 @@ interface AlertView {
   labels: Record<string, string>;
   receivers: string[];
   silencedBy: string[];
+  /** Fingerprints of the alerts inhibiting this one (the tenant's inhibition rules). */
+  inhibitedBy: string[];
 }
+
+/** A posted alert keeps Alertmanager's fingerprint (the key of its rule id); other incidents use their id. */
+const fingerprintOf = (inc: Incident): string => (inc.ruleId.startsWith(ALERT_RULE_PREFIX) ? inc.ruleId.slice(ALERT_RULE_PREFIX.length) : inc.id);
 
 /** Open and acknowledged incidents as Alertmanager alerts (labels: the target's, plus alertname, target, severity). */
 async function alertViews(ctx: ServiceContext, tenant: string): Promise<AlertView[]> {
-  const [targets, rules, channels, silences] = await Promise.all([
+  const [targets, rules, channels, silences, inhibitRules] = await Promise.all([
     ctx.store.targets.list(tenant),
     ctx.store.rules.list(tenant),
     ctx.store.channels.list(tenant),
     ctx.store.silences.list(tenant),
+    ctx.store.inhibitRules.list(tenant),
   ]);
   const targetById = new Map<string, Target>(targets.map((t) => [t.id, t]));
   const ruleById = new Map<string, Rule>(rules.map((r) => [r.id, r]));
@@ -115,7 +123,7 @@ async function alertViews(ctx: ServiceContext, tenant: string): Promise<AlertVie
     cursor = page.nextCursor ?? undefined;
   } while (cursor !== undefined && incidents.length < MAX_ALERTS);
   const now = ctx.now();
-  return incidents.map((incident) => {
+  const views = incidents.map((incident) => {
     const target = targetById.get(incident.targetId);
     const rule = ruleById.get(incident.ruleId);
     const targetName = target?.name ?? incident.targetId;
@@ -131,24 +139,31 @@ async function alertViews(ctx: ServiceContext, tenant: string): Promise<AlertVie
       labels,
       receivers: [...new Set(routed.length > 0 ? routed : defaults)],
       silencedBy: silences.filter((s) => silenceMatches(s, query, now)).map((s) => s.id),
+      inhibitedBy: [] as string[],
+      routed: { tenant, id: incident.id, targetId: incident.targetId, targetName, ruleId: incident.ruleId, severity: incident.severity, labels, status: 'firing', openedAt: incident.openedAt, changedAt: incident.updatedAt } satisfies RoutedIncident,
     };
   });
+  // Every open alert is a possible source, as Alertmanager's inhibitor sees every firing alert.
+  if (inhibitRules.length > 0) {
+    const sources = views.map((v) => ({ ...v.routed, fingerprint: fingerprintOf(v.incident) }));
+    for (const v of views) v.inhibitedBy = [...new Set(inhibitors(inhibitRules, v.routed, sources).map((x) => x.source.fingerprint))];
+  }
+  return views.map(({ routed: _routed, ...v }) => v);
 }
 
 function gettableAlert(v: AlertView): Record<string, unknown> {
   const inc = v.incident;
-  const suppressed = v.silencedBy.length > 0;
+  const suppressed = v.silencedBy.length > 0 || v.inhibitedBy.length > 0;
   return {
     labels: v.labels,
     annotations: inc.annotations !== undefined ? { ...inc.annotations } : { summary: inc.title },
     receivers: v.receivers.map((name) => ({ name })),
-    // A posted alert keeps Alertmanager's fingerprint (the key of its rule id); other incidents use their id.
-    fingerprint: inc.ruleId.startsWith(ALERT_RULE_PREFIX) ? inc.ruleId.slice(ALERT_RULE_PREFIX.length) : inc.id,
+    fingerprint: fingerprintOf(inc),
     startsAt: rfc3339(inc.openedAt),
     updatedAt: rfc3339(inc.updatedAt),
     // Firing: Alertmanager shows an end in the future; an open incident has none, so the read time stands in.
     endsAt: rfc3339(inc.resolvedAt ?? inc.updatedAt),
-    status: { state: suppressed ? 'suppressed' : 'active', silencedBy: v.silencedBy, inhibitedBy: [] },
+    status: { state: suppressed ? 'suppressed' : 'active', silencedBy: v.silencedBy, inhibitedBy: v.inhibitedBy },
   };
 }
 
@@ -157,12 +172,13 @@ async function listAlerts(ctx: ServiceContext, tenant: string, req: PromRequest,
   let filters: FilterMatcher[];
   let active: boolean;
   let silenced: boolean;
+  let inhibited: boolean;
   let receiver: RegExp | null;
   try {
     filters = filtersOf(req);
     active = boolParam('active', p.one('active'), true);
     silenced = boolParam('silenced', p.one('silenced'), true);
-    boolParam('inhibited', p.one('inhibited'), true);
+    inhibited = boolParam('inhibited', p.one('inhibited'), true);
     boolParam('unprocessed', p.one('unprocessed'), true);
     const r = p.one('receiver');
     receiver = r === undefined || r === '' ? null : new RegExp(`^(?:${r})$`);
@@ -170,8 +186,12 @@ async function listAlerts(ctx: ServiceContext, tenant: string, req: PromRequest,
     return amError(400, (err as Error).message);
   }
   const views = (await alertViews(ctx, tenant)).filter((v) => {
+    // As Alertmanager filters: silenced and inhibited alerts are shown when asked for, active ones when `active`.
     const isSilenced = v.silencedBy.length > 0;
-    if (isSilenced ? !silenced : !active) return false;
+    const isInhibited = v.inhibitedBy.length > 0;
+    if (isSilenced && !silenced) return false;
+    if (isInhibited && !inhibited) return false;
+    if (!isSilenced && !isInhibited && !active) return false;
     if (receiver !== null && !v.receivers.some((name) => receiver.test(name))) return false;
     return labelsMatchFilter(v.labels, filters);
   });

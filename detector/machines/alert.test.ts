@@ -115,4 +115,10 @@ describe('postable alerts as Alertmanager reads them', () => {
     ]);
     expect(() => alertsToDrafts({}, 0)).toThrow('alerts in body must be of type array');
   });
+
+  it('takes the target from instance, else job, else alertname; AM_TARGET_LABEL puts another label first', () => {
+    const alerts = [{ labels: { alertname: 'A', instance: 'db-1:9100', job: 'node', service: 'checkout' } }, { labels: { alertname: 'B', job: 'node' } }, { labels: { alertname: 'C' } }];
+    expect(alertsToDrafts(alerts, 0).drafts.map((d) => d.draft.target)).toEqual(['db-1:9100', 'node', 'C']);
+    expect(alertsToDrafts(alerts, 0, undefined, 'service').drafts.map((d) => d.draft.target)).toEqual(['checkout', 'node', 'C']);
+  });
 });

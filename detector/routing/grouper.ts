@@ -11,8 +11,8 @@
 // notification per group through. The caller reports a refused claim with `flushed` like a sent one: the
 // content is then known to be out.
 import { createHash } from 'node:crypto';
-import { labelValue, matchesAll } from './match.js';
-import type { RouteSpec, RoutedIncident } from './types.js';
+import { labelValue, matchesAll } from '../../lib/alerting/match.js';
+import type { RouteSpec, RoutedIncident } from '../../lib/alerting/routing-types.js';
 
 export interface GroupFlush {
   /** Claim key: the same on every replica flushing the same content (and repeat slot). */

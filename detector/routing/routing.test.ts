@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { blockedByParent } from './dependencies.js';
 import { Grouper, type GroupFlush } from './grouper.js';
-import { inhibitedBy } from './inhibit.js';
-import type { InhibitRule, RouteSpec, RoutedIncident } from './types.js';
+import { inhibitedBy } from '../../lib/alerting/inhibit.js';
+import type { InhibitRule, RouteSpec, RoutedIncident } from '../../lib/alerting/routing-types.js';
 
 const S = 1_000;
 const M = 60 * S;

@@ -72,6 +72,8 @@ export interface ParseLimits {
   maxAttributes?: number;
   /** Labels of one remote_write series (INGEST_MAX_SERIES_LABELS; default the series store's 64). */
   maxSeriesLabels?: number;
+  /** The label naming an Alertmanager-API alert's target (AM_TARGET_LABEL; default instance, then job, alertname). */
+  alertTargetLabel?: string;
 }
 
 export interface ParseResult {
@@ -238,7 +240,7 @@ function* dispatch(input: ParseInput, limits: ParseLimits): Steps<ParseResult> {
       }
       let out;
       try {
-        out = alertsToDrafts(parsed, input.now);
+        out = alertsToDrafts(parsed, input.now, undefined, limits.alertTargetLabel);
       } catch (err) {
         throw badRequest(err instanceof Error ? err.message : String(err), [], 'bad_alerts');
       }

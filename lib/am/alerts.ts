@@ -1,6 +1,6 @@
 // Alerts as Prometheus posts them to Alertmanager (POST /api/v2/alerts: an array of postable alerts) turned
-// into log events of format `alertmanager`: the target is the alert's `instance` label (else `job`, else its
-// alertname), the alert's labels are the event's, and what the detector needs to track it rides in fields —
+// into log events of format `alertmanager`: the target is the alert's `instance` label — or the one AM_TARGET_LABEL
+// names — (else `job`, else its alertname), the alert's labels are the event's, and what the detector needs to track it rides in fields —
 // Alertmanager's fingerprint, startsAt, endsAt (now + the resolve timeout when absent, as Alertmanager does),
 // annotations. The detector's `alert` evaluator (detector/rules/alert.ts) opens one incident per fingerprint
 // and resolves it at endsAt. Pure.
@@ -11,8 +11,14 @@ export const ALERT_FORMAT = 'alertmanager';
 /** Alertmanager's default `resolve_timeout`: an alert without endsAt ends this long after it was last sent. */
 export const RESOLVE_TIMEOUT_MS = 5 * 60_000;
 
-/** Labels tried in order for the target an alert is about. */
+/** Labels tried in order for the target an alert is about (after the configured one, AM_TARGET_LABEL). */
 export const TARGET_LABELS = ['instance', 'job', 'alertname'] as const;
+export const DEFAULT_TARGET_LABEL = 'instance';
+
+/** The labels tried in order: `first`, then instance, job and alertname. */
+export function targetLabelOrder(first: string = DEFAULT_TARGET_LABEL): string[] {
+  return [first, ...TARGET_LABELS.filter((l) => l !== first)];
+}
 
 /** The fields an alert event carries (names shared with the evaluator). */
 export interface AlertFields {
@@ -74,7 +80,8 @@ export interface ParsedAlerts {
  * now (or endsAt), a missing endsAt is now + the resolve timeout; empty label values are dropped; an alert
  * without labels, with a bad label name, or ending before it starts is refused (the others still go in).
  */
-export function alertsToDrafts(body: unknown, now: number, resolveTimeoutMs = RESOLVE_TIMEOUT_MS): ParsedAlerts {
+export function alertsToDrafts(body: unknown, now: number, resolveTimeoutMs = RESOLVE_TIMEOUT_MS, targetLabel: string = DEFAULT_TARGET_LABEL): ParsedAlerts {
+  const order = targetLabelOrder(targetLabel);
   if (!Array.isArray(body)) throw new Error('alerts in body must be of type array');
   const out: ParsedAlerts = { drafts: [], rejected: [] };
   body.forEach((raw: unknown, index) => {
@@ -90,7 +97,7 @@ export function alertsToDrafts(body: unknown, now: number, resolveTimeoutMs = RE
       const endsAt = endsRaw ?? now + resolveTimeoutMs;
       if (endsRaw !== null && endsRaw < startsAt) throw new Error('start time must be before end time');
       const firing = endsAt > now;
-      const target = TARGET_LABELS.map((n) => labels[n]).find((v) => v !== undefined) as string;
+      const target = order.map((n) => labels[n]).find((v) => v !== undefined) as string;
       const summary = annotations.summary ?? annotations.description ?? annotations.message ?? '';
       const fields: AlertFields = {
         am_fingerprint: fingerprint(labels),

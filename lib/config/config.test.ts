@@ -38,6 +38,12 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ port: 9090, dataDir: '/tmp/lwx', redisUrl: 'redis://h:6380', storeUrl: 'mongodb://m/lw', bootstrapApiKey: 'lw_k', logLevel: 'debug' });
   });
 
+  it('reads AM_TARGET_LABEL (default instance) and names it when it is no label name', () => {
+    expect(loadConfig({}).ingest.alertTargetLabel).toBe('instance');
+    expect(loadConfig({ AM_TARGET_LABEL: 'service' }).ingest.alertTargetLabel).toBe('service');
+    expect(() => loadConfig({ AM_TARGET_LABEL: 'my-label' })).toThrow(/AM_TARGET_LABEL must be a Prometheus label name/);
+  });
+
   it('reads TRUSTED_PROXIES and the login limits, naming a bad value', () => {
     const c = loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 172.16.0.0/12', LOGIN_ATTEMPTS_PER_MIN: '30', LOGIN_FAILURES_PER_MIN: '0' });
     expect(c.gateway.trustedProxies?.cidrs).toEqual(['10.0.0.0/8', '172.16.0.0/12']);

@@ -47,6 +47,8 @@ export interface LightwatchConfig {
     maxAttributes: number;
     /** Labels of one remote_write series, counted on the wire before decoding (the series store keeps 64 at most). */
     maxSeriesLabels: number;
+    /** AM_TARGET_LABEL: the label naming an Alertmanager-API alert's target (then job, then alertname). */
+    alertTargetLabel: string;
     maxFutureSkewMs: number;
     /** Unpersisted stream entries (one entry = one request's events of one partition) past which ingest answers 429. */
     persistBacklogLimit: number;
@@ -132,6 +134,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxLabels: r.int('INGEST_MAX_LABELS', 32, 1, 1024),
       maxAttributes: r.int('INGEST_MAX_ATTRIBUTES', 100_000, 1, 10_000_000),
       maxSeriesLabels,
+      alertTargetLabel: alertTargetLabel(r),
       maxFutureSkewMs: r.int('INGEST_MAX_FUTURE_SKEW_MS', 5 * 60_000, 0, 7 * 86_400_000),
       persistBacklogLimit: r.int('PERSIST_BACKLOG_LIMIT', 20_000, 0, 100_000_000),
       streamRetentionMs: r.int('STREAM_RETENTION_MS', 60 * 60_000, 1_000, 30 * 86_400_000),
@@ -214,4 +217,11 @@ function retentionDays(r: EnvReader): Record<EventKind, number> {
 function deepFreeze<T extends object>(o: T): Readonly<T> {
   for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
   return Object.freeze(o);
+}
+
+/** AM_TARGET_LABEL: a Prometheus label name (default instance). */
+function alertTargetLabel(r: EnvReader): string {
+  const v = r.str('AM_TARGET_LABEL', 'instance');
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(v)) r.problem(`AM_TARGET_LABEL must be a Prometheus label name (letters, digits and _, not starting with a digit), got ${JSON.stringify(v.slice(0, 60))}`);
+  return v;
 }

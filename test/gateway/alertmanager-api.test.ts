@@ -87,6 +87,37 @@ describe.skipIf(!HAVE_AMTOOL)('gateway: Alertmanager v2 API under /api/am (skipp
     await amtool('silence', 'expire', sid);
   });
 
+  it('reports inhibitedBy from the tenant\'s inhibition rules and hides inhibited alerts unless asked (amtool --inhibited)', async () => {
+    const post = async (path: string, body: unknown): Promise<{ id: string }> => (await (await fetch(`${bed.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bed.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { id: string };
+    const db = await post('/api/targets', { name: 'db-eu', kind: 'heartbeat', heartbeat: { intervalSec: 60 }, labels: { cluster: 'eu' } });
+    const app = await post('/api/targets', { name: 'app-eu', kind: 'heartbeat', heartbeat: { intervalSec: 60 }, labels: { cluster: 'eu' } });
+    const appUs = await post('/api/targets', { name: 'app-us', kind: 'heartbeat', heartbeat: { intervalSec: 60 }, labels: { cluster: 'us' } });
+    const rule = await post('/api/inhibitrules', { name: 'critical-over-warning', source: [{ name: 'severity', value: 'critical' }], target: [{ name: 'severity', value: 'warning' }], equal: ['cluster'] });
+    const now = Date.now();
+    const base = { tenant: 'default', ruleId: 'heartbeat', status: 'open' as const, openedAt: now - 60_000, reopenCount: 0, epoch: 1, timeline: [], updatedAt: now - 60_000 };
+    const src: Incident = { ...base, id: `src-${now}`, targetId: db.id, severity: 'critical', title: 'db-eu down' };
+    const inhibitedInc: Incident = { ...base, id: `warn-${now}`, targetId: app.id, severity: 'warning', title: 'app-eu slow' };
+    const otherCluster: Incident = { ...base, id: `warnus-${now}`, targetId: appUs.id, severity: 'warning', title: 'app-us slow' };
+    for (const i of [src, inhibitedInc, otherCluster]) await bed.store.upsertIncident(i);
+    try {
+      const all = (await (await api('GET', '/api/v2/alerts')).json()) as Array<{ fingerprint: string; status: { state: string; inhibitedBy: string[] } }>;
+      const byId = new Map(all.map((a) => [a.fingerprint, a.status]));
+      expect(byId.get(inhibitedInc.id)).toEqual({ state: 'suppressed', silencedBy: [], inhibitedBy: [src.id] });
+      expect(byId.get(src.id)).toEqual({ state: 'active', silencedBy: [], inhibitedBy: [] });
+      expect(byId.get(otherCluster.id)).toEqual({ state: 'active', silencedBy: [], inhibitedBy: [] });
+      const shown = (await (await api('GET', '/api/v2/alerts?inhibited=false')).json()) as Array<{ fingerprint: string }>;
+      expect(shown.map((a) => a.fingerprint)).not.toContain(inhibitedInc.id);
+      expect(shown.map((a) => a.fingerprint)).toEqual(expect.arrayContaining([src.id, otherCluster.id]));
+      const byAmtool = JSON.parse(await amtool('alert', 'query', '-o', 'json')) as Array<{ fingerprint: string }>;
+      expect(byAmtool.map((a) => a.fingerprint)).not.toContain(inhibitedInc.id);
+      const withInhibited = JSON.parse(await amtool('alert', 'query', '-o', 'json', '--inhibited')) as Array<{ fingerprint: string }>;
+      expect(withInhibited.map((a) => a.fingerprint)).toContain(inhibitedInc.id);
+    } finally {
+      for (const i of [src, inhibitedInc, otherCluster]) await bed.store.upsertIncident({ ...i, status: 'resolved', resolvedAt: now, epoch: 2 });
+      await fetch(`${bed.url}/api/inhibitrules/${rule.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${bed.adminKey}` } });
+    }
+  });
+
   it('answers status, receivers and the probes as Alertmanager does', async () => {
     await fetch(`${bed.url}/api/channels`, { method: 'POST', headers: { authorization: `Bearer ${bed.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ops-hook', kind: 'webhook', config: { url: 'http://127.0.0.1:9/hook' } }) });
     const status = await (await api('GET', '/api/v2/status')).json();

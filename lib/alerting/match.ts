@@ -1,8 +1,8 @@
 // Matchers over an incident's labels plus `target`, `rule` and `severity`, the same semantics as silences
 // (anchored RE2 patterns on the linear-time engine). Pure.
-import type { Matcher } from '../../lib/store/types.js';
-import { matcherMatches } from '../machines/suppress.js';
-import type { RoutedIncident } from './types.js';
+import type { Matcher } from '../store/types.js';
+import { matcherMatches } from './suppress.js';
+import type { RoutedIncident } from './routing-types.js';
 
 export function matchesAll(matchers: readonly Matcher[], i: RoutedIncident): boolean {
   const q = { tenant: i.tenant, targetId: i.targetId, targetName: i.targetName, ruleId: i.ruleId, ruleName: i.ruleId, severity: i.severity, labels: i.labels };

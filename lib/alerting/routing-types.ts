@@ -2,7 +2,7 @@
 // some labels and paced by groupWait / groupInterval / repeatInterval; inhibition rules hold back
 // notifications of incidents that a more important open incident explains; dependencies hold back those
 // of targets whose parent is down. Pure types.
-import type { Matcher } from '../../lib/store/types.js';
+import type { Matcher } from '../store/types.js';
 
 export interface RouteSpec {
   /** The route's own id (a channel carries at most one route, so the channel id serves). */
