@@ -169,8 +169,11 @@ export async function buildDetector(p: Platform, deps: { streams: Streams; store
   }
 }
 
-export function buildGateway(p: Platform, app: TemplatedApp, deps: { ingest: IngestApi; query: QueryApi; authenticate: Authenticate }): void {
+export function buildGateway(p: Platform, app: TemplatedApp, deps: { ingest: IngestApi; query: QueryApi; authenticate: Authenticate; streams?: Streams }): void {
+  const { streams } = deps;
   attachGateway(app, {
+    // Every replica counts logins in the same Redis keys (one hash tag: a take touches several of them).
+    loginCounters: streams ? { counters: streams.counters, ready: () => streams.ready(), keyPrefix: p.names.key('{login}') } : undefined,
     ingest: deps.ingest,
     query: deps.query,
     authenticate: deps.authenticate,

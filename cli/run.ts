@@ -34,7 +34,7 @@ async function runAll(p: Platform): Promise<void> {
   const ingest = await buildIngest(p, { streams, redis, store, authenticate });
   await buildDetector(p, { streams, store });
   const app = opsApp(p, { redis: () => streams.ping(), store: () => store.ping() });
-  buildGateway(p, app, { ingest, query, authenticate });
+  buildGateway(p, app, { ingest, query, authenticate, streams });
   const realtime = await buildRealtime(p, app, { streams, authenticate, revocations });
   await listenHttp(p, app);
   // The gateway calls ingest and query in-process: gRPC is served only when GRPC_PORT asks for it (for
@@ -54,10 +54,12 @@ async function runGateway(p: Platform): Promise<void> {
   // The gateway authenticates early (401/403 before reading a body) with the same store the services use.
   const store = await openStoreFor(p);
   const authenticate = authenticatorFor(store, jwtSecretFor(p, false));
-  await revocationsFor(p, authenticate, p.config.redis ? await streamsFor(p, p.config.redis, 'revocations') : undefined);
+  // With Redis: revocations reach this process at once, and the login limits count across every replica.
+  const streams = p.config.redis ? await streamsFor(p, p.config.redis, 'gateway') : undefined;
+  await revocationsFor(p, authenticate, streams);
   // Not ready while a service behind it is unreachable: a load balancer then sends requests to another replica.
   const app = opsApp(p, { store: () => store.ping(), ingest: () => ingest.ready(), query: () => query.ready() });
-  buildGateway(p, app, { ingest, query, authenticate });
+  buildGateway(p, app, { ingest, query, authenticate, streams });
   await listenHttp(p, app);
 }
 

@@ -14,6 +14,7 @@ import { createGatewayMetrics } from './metrics.js';
 import { attachPublicRoutes } from './public-routes.js';
 import { TokenBuckets } from '../lib/limits/token-bucket.js';
 import type { LoginLimits } from '../lib/auth/login-limit.js';
+import type { SharedLoginCounters } from '../lib/auth/login-limit-shared.js';
 import type { Networks } from '../lib/net/networks.js';
 import { createLoginGuard } from './login-guard.js';
 
@@ -33,6 +34,8 @@ export interface GatewayDeps {
     /** Login limits (LOGIN_ATTEMPTS_PER_MIN, LOGIN_FAILURES_PER_MIN); absent: logins are not limited. */
     login?: LoginLimits;
   };
+  /** Login counters shared with the other gateway replicas (Redis); absent: each replica limits on its own. */
+  loginCounters?: SharedLoginCounters;
   /** The login limiter's clock (tests drive it). */
   now?: () => number;
 }
@@ -52,6 +55,13 @@ export function attachGateway(app: TemplatedApp, deps: GatewayDeps): void {
   attachDashboard(app);
   attachPublicRoutes(app, { query: deps.query, logger: deps.logger });
   attachApiRoutes(app, { query: deps.query, ingest: deps.ingest, logger: deps.logger, metrics, openApiDocument: deps.openApiDocument, maxBodyBytes: 1024 * 1024, cors: createCors(deps.config.corsOrigins ?? []),
-    login: createLoginGuard({ limits: deps.config.login, trustedProxies: deps.config.trustedProxies, now: deps.now }),
+    login: createLoginGuard({
+      limits: deps.config.login,
+      shared: deps.loginCounters,
+      onDegraded: (err) =>
+        err === null ? deps.logger.info('login limits shared through Redis again') : deps.logger.warn({ err }, 'Redis unreachable for the login limits: this replica limits on its own meanwhile'),
+      trustedProxies: deps.config.trustedProxies,
+      now: deps.now,
+    }),
   });
 }

@@ -34,7 +34,7 @@ export interface LoginLimiter {
 }
 
 /** Accounts are emails, compared as the store compares them: case and surrounding spaces do not matter. */
-const accountKey = (account: string): string => account.trim().toLowerCase().slice(0, 320);
+export const accountKey = (account: string): string => account.trim().toLowerCase().slice(0, 320);
 
 export function createLoginLimiter(limits: LoginLimits, now: () => number = Date.now): LoginLimiter {
   const maxKeys = limits.maxKeys ?? 100_000;

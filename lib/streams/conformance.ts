@@ -94,6 +94,36 @@ export function runStreamsConformance(name: string, target: ConformanceTarget): 
       expect(seen[0]?.map((e) => e[1])).toEqual([fields(0), fields(9)]);
     });
 
+    it('counters: a take admits until a window is full, then refuses naming it with the time left, charging nothing', async () => {
+      const base = `${keys(1)[0] as string}:{login}`;
+      const [a, b] = [`${base}:a`, `${base}:b`];
+      const take = (chargeB: boolean) =>
+        s.counters.take([
+          { key: a, limit: 3, windowMs: 60_000, charge: true },
+          { key: b, limit: 2, windowMs: 30_000, charge: chargeB },
+        ]);
+      expect(await take(true)).toEqual({ ok: true });
+      expect(await take(false)).toEqual({ ok: true });
+      await s.counters.add(b, 30_000);
+      const full = await take(true);
+      expect(full).toMatchObject({ ok: false, index: 1 });
+      expect(full.ok === false && full.retryAfterMs > 0 && full.retryAfterMs <= 30_000).toBe(true);
+      // The refusal charged nothing: `a` holds 2 of 3, so one take of `a` alone still goes through, then none.
+      expect(await s.counters.take([{ key: a, limit: 3, windowMs: 60_000, charge: true }])).toEqual({ ok: true });
+      const refused = await s.counters.take([{ key: a, limit: 3, windowMs: 60_000, charge: true }]);
+      expect(refused).toMatchObject({ ok: false, index: 0 });
+      expect(refused.ok === false && refused.retryAfterMs > 30_000 && refused.retryAfterMs <= 60_000).toBe(true);
+      expect(await s.counters.take([])).toEqual({ ok: true });
+    });
+
+    it('counters: marks are set, refreshed and read', async () => {
+      const mark = `${keys(1)[0] as string}:{login}:known`;
+      expect(await s.counters.isMarked(mark)).toBe(false);
+      await s.counters.mark(mark, 60_000);
+      await s.counters.mark(mark, 60_000);
+      expect(await s.counters.isMarked(mark)).toBe(true);
+    });
+
     it('caps a stream approximately with maxLen', async () => {
       const [k] = keys(1) as [string];
       await s.append(Array.from({ length: 300 }, (_, i) => ({ stream: k, fields: fields(i), maxLen: 10 })));

@@ -127,6 +127,33 @@ export interface Notifications {
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
 }
 
+/** One fixed-window counter checked (and maybe charged) by Counters.take. */
+export interface WindowCheck {
+  key: string;
+  /** The window is full at this count: a take while it is refuses. */
+  limit: number;
+  /** The window's length; it starts with its first charge. */
+  windowMs: number;
+  /** Add 1 when the take is admitted (false: only check). */
+  charge: boolean;
+}
+
+export type WindowVerdict = { ok: true } | { ok: false; /** index of the first full window */ index: number; retryAfterMs: number };
+
+/**
+ * Fixed-window counters and TTL'd marks shared by every process (the login limits of all gateway replicas).
+ * Keys of one `take` share a hash tag.
+ */
+export interface Counters {
+  /** Atomically: when no window is full, adds 1 to each one with `charge`; a refused take charges nothing. */
+  take(windows: readonly WindowCheck[]): Promise<WindowVerdict>;
+  /** Adds 1 to a window without checking it. */
+  add(key: string, windowMs: number): Promise<void>;
+  /** Sets (or refreshes) a mark that lasts `ttlMs`. */
+  mark(key: string, ttlMs: number): Promise<void>;
+  isMarked(key: string): Promise<boolean>;
+}
+
 export type Topology = 'memory' | 'single' | 'cluster' | 'sentinel';
 
 export interface Streams {
@@ -161,6 +188,7 @@ export interface Streams {
   readonly leases: Leases;
   readonly idempotency: IdempotencyKeys;
   readonly notifications: Notifications;
+  readonly counters: Counters;
   /** Round trip to the server(s); rejects with a typed error when unreachable. */
   ping(): Promise<void>;
   /** Connected and able to take commands now (no round trip). */

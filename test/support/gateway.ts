@@ -36,6 +36,8 @@ export interface TestbedOptions {
   gateway?: Partial<GatewayDeps['config']>;
   /** The gateway's clock for its limiters (default Date.now). */
   now?: () => number;
+  /** Share the login limits through Redis under this key prefix (it holds a hash tag), as replicas do; absent: local limits. */
+  loginKeyPrefix?: string;
   /** Redis to use (default: the test suite's); the benchmarks and the long fuzz run pass their own. */
   redisUrl?: string;
 }
@@ -94,6 +96,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     registry,
     openApiDocument,
     config: { maxBodyBytes: 5 * 1024 * 1024, tenantRateLimit: 0, ...options.gateway },
+    loginCounters: options.loginKeyPrefix === undefined ? undefined : { counters: streams.counters, ready: () => streams.ready(), keyPrefix: options.loginKeyPrefix },
     now: options.now,
   });
   attachNotFound(app);

@@ -91,6 +91,13 @@ export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams
     values.set(key, { value, expiresAt: v?.expiresAt ?? Infinity });
   };
 
+  /** Adds 1 to a fixed-window counter; its window starts with its first hit. */
+  const addTo = (key: string, windowMs: number): void => {
+    const count = get(key);
+    if (count === undefined) set(key, '1', Math.max(1, windowMs));
+    else keepTtl(key, String(Number(count) + 1));
+  };
+
   const streamOf = (key: string, create: boolean): Stream | undefined => {
     let s = streams.get(key);
     if (!s && create) {
@@ -426,6 +433,29 @@ export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams
         return async () => {
           subscribers.get(channel)?.delete(fn);
         };
+      },
+    },
+    counters: {
+      async take(windows) {
+        check();
+        for (let i = 0; i < windows.length; i++) {
+          const w = windows[i] as (typeof windows)[number];
+          if (Number(get(w.key) ?? '0') >= w.limit) return { ok: false, index: i, retryAfterMs: Math.max(1, (values.get(w.key)?.expiresAt ?? now()) - now()) };
+        }
+        for (const w of windows) if (w.charge) addTo(w.key, w.windowMs);
+        return { ok: true };
+      },
+      async add(key, windowMs) {
+        check();
+        addTo(key, windowMs);
+      },
+      async mark(key, ttlMs) {
+        check();
+        set(key, '1', Math.max(1, ttlMs));
+      },
+      async isMarked(key) {
+        check();
+        return get(key) !== undefined;
       },
     },
     async ping() {

@@ -21,6 +21,8 @@ import {
   MEMBERS_LUA,
   RELEASE_LUA,
   RENEW_LUA,
+  WINDOW_ADD_LUA,
+  WINDOWS_TAKE_LUA,
 } from './scripts.js';
 import { appendKeyOf, keySlot } from './slot.js';
 
@@ -426,6 +428,25 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
           subscribers.delete(sub);
           sub.disconnect();
         };
+      },
+    },
+
+    counters: {
+      async take(windows) {
+        if (windows.length === 0) return { ok: true };
+        const keys = windows.map((w) => w.key);
+        const args = windows.flatMap((w) => [String(w.limit), String(Math.max(1, Math.ceil(w.windowMs))), w.charge ? '1' : '0']);
+        const [index, ttl] = (await run('taking from counters', () => client.eval(WINDOWS_TAKE_LUA, keys.length, ...keys, ...args))) as [number, number];
+        return Number(index) === 0 ? { ok: true } : { ok: false, index: Number(index) - 1, retryAfterMs: Math.max(1, Number(ttl)) };
+      },
+      async add(key, windowMs) {
+        await run('adding to a counter', () => client.eval(WINDOW_ADD_LUA, 1, key, String(Math.max(1, Math.ceil(windowMs)))));
+      },
+      async mark(key, ttlMs) {
+        await run('setting a mark', () => client.set(key, '1', 'PX', Math.max(1, Math.ceil(ttlMs))));
+      },
+      async isMarked(key) {
+        return (await run('reading a mark', () => client.exists(key))) === 1;
       },
     },
 

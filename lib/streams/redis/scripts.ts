@@ -20,6 +20,39 @@ redis.call('SET', KEYS[2], id, 'PX', ARGV[1])
 return id`;
 
 /**
+ * KEYS[1..n] fixed-window counters; per counter i: ARGV[3i-2] limit, ARGV[3i-1] window ms, ARGV[3i] '1' to charge.
+ * When no counter is at its limit, adds 1 to each one to charge (a new window expires after its length) and
+ * returns {0, 0}; else changes nothing and returns {i, ms until the first full counter's window ends}.
+ */
+export const WINDOWS_TAKE_LUA = `
+for i = 1, #KEYS do
+  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if count >= tonumber(ARGV[3 * i - 2]) then
+    local ttl = redis.call('PTTL', KEYS[i])
+    if ttl < 0 then
+      ttl = tonumber(ARGV[3 * i - 1])
+      redis.call('PEXPIRE', KEYS[i], ttl)
+    end
+    return {i, ttl}
+  end
+end
+for i = 1, #KEYS do
+  if ARGV[3 * i] == '1' then
+    if redis.call('INCR', KEYS[i]) == 1 or redis.call('PTTL', KEYS[i]) < 0 then
+      redis.call('PEXPIRE', KEYS[i], ARGV[3 * i - 1])
+    end
+  end
+end
+return {0, 0}`;
+
+/** KEYS[1] a fixed-window counter; ARGV[1] window ms. Adds 1 (a new window expires after its length). */
+export const WINDOW_ADD_LUA = `
+if redis.call('INCR', KEYS[1]) == 1 or redis.call('PTTL', KEYS[1]) < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return 1`;
+
+/**
  * KEYS[1] lease key, KEYS[2] epoch key; ARGV[1] owner token, ARGV[2] lease ms.
  * Returns the new fencing epoch (INCR) when the lease was free and is now ours, else 0.
  */
