@@ -1,7 +1,7 @@
 // Configuration change → applied in a running detector (issue 16: "every detector applies them within 100 ms").
 // One detector (periodic reload an hour away, so only notices reload it) over a local Redis and a SQLite store
-// holding BENCH_TARGETS targets and rules; each round changes a rule in the store, publishes the notice as the
-// query service does, and times until the detector's reload counter moves (the reload that loaded it ended).
+// holding BENCH_TARGETS targets and rules; each round creates a rule in the store, publishes its notice as the
+// query service does (naming the rule), and times until the detector's notice counter moves (the rule is applied).
 //
 //   node --import tsx bench/config-notice.bench.ts      (REDIS_URL optional; otherwise a local redis-server)
 //   BENCH_TARGETS=1000 BENCH_ROUNDS=100
@@ -42,10 +42,10 @@ async function main(): Promise<void> {
     const times: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       await store.rules.create(makeRule(`new${i}`, 'log_pattern', { pattern: `n${i}`, count: 1 }));
-      const before = await metricValue(d.registry, 'lightwatch_detector_config_reloads_total');
+      const before = await metricValue(d.registry, 'lightwatch_detector_config_notices_total');
       const t0 = performance.now();
-      await publish({ tenant: TENANT, resource: 'rules' });
-      while ((await metricValue(d.registry, 'lightwatch_detector_config_reloads_total')) === before) await new Promise((r) => setImmediate(r));
+      await publish({ tenant: TENANT, resource: 'rules', id: `new${i}` });
+      while ((await metricValue(d.registry, 'lightwatch_detector_config_notices_total')) === before) await new Promise((r) => setImmediate(r));
       times.push(performance.now() - t0);
     }
     await d.close();

@@ -2,7 +2,7 @@
 // `createDetector(deps)`. The process entry (config, logging, CLI) builds the deps and calls start/close.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { Counter, Gauge } from 'prom-client';
+import { Gauge } from 'prom-client';
 import type { Store } from '../lib/store/port.js';
 import type { StreamNames } from '../lib/streams/partition.js';
 import type { Networks } from '../lib/net/networks.js';
@@ -12,7 +12,8 @@ import { createGuard } from './checks/guard.js';
 import { targetKey } from './machines/env.js';
 import { createNotifier } from './notify/notifier.js';
 import { createOwnership } from './ownership/ownership.js';
-import { ConfigCache, loadConfig } from './runtime/config.js';
+import { ConfigCache } from './runtime/config.js';
+import { createConfigSync } from './runtime/config-sync.js';
 import { configChannel, subscribeConfigChanges } from '../lib/streams/config-changes.js';
 import { createRuntime } from './runtime/runtime.js';
 import type { Clock } from './time/clock.js';
@@ -33,7 +34,8 @@ export interface DetectorConfig {
   publicBaseUrl?: string;
   /**
    * How often targets/rules/channels/silences are reloaded from the store. Default 5000. A safety net: changes
-   * made through the API are announced on the streams port (`<prefix>:config`) and reloaded at once.
+   * made through the API are announced on the streams port (`<prefix>:config`), and the entity each names is
+   * read and applied at once.
    */
   configRefreshMs?: number;
   /** How often actor snapshots are stored (and entries acknowledged). Default 1000. */
@@ -109,6 +111,8 @@ export function createDetector(deps: DetectorDeps): Detector {
     blockMs: cfg.blockMs,
     flushIntervalMs: cfg.flushIntervalMs,
   });
+  const sync = createConfigSync({ store, config, runtime, clock: timers, registry, logger });
+  const reloadConfig = (): Promise<void> => sync.reload();
   const ownership = createOwnership({ streams, names, replicaId: cfg.replicaId, leaseMs: cfg.leaseMs ?? 5000, handler: runtime, logger });
   late.ownership = ownership;
   new Gauge({ name: 'lightwatch_detector_owned_partitions', help: 'Partitions this detector holds leases on', registers: [registry], collect() {
@@ -120,51 +124,11 @@ export function createDetector(deps: DetectorDeps): Detector {
   let closing: Promise<void> | undefined;
   let killed = false;
 
-  // One reload at a time. A caller wants one that starts after its call (what it needs loaded is in the store
-  // by then): while one runs, callers share the single reload queued after it.
-  let reloading: Promise<void> | undefined;
-  let queued: Promise<void> | undefined;
-  const reloadConfig = (): Promise<void> => {
-    if (!reloading) {
-      reloading = refreshConfig().finally(() => {
-        reloading = undefined;
-      });
-      return reloading;
-    }
-    queued ??= reloading
-      .catch(() => undefined)
-      .then(() => {
-        queued = undefined;
-        return reloadConfig();
-      });
-    return queued;
-  };
-
-  const reloads = new Counter({ name: 'lightwatch_detector_config_reloads_total', help: 'Configuration reloads completed (periodic, on a change notice, or for an entry that created a target)', registers: [registry] });
-  const refreshConfig = async (): Promise<void> => {
-    const changed = config.apply(await loadConfig(store));
-    runtime.configChanged(changed);
-    // The API acknowledges and resolves in the store; the actors learn of it here (and from incident events on the stream).
-    for (const tenant of config.tenants()) {
-      const page = await store.listIncidents({ tenant, status: ['acknowledged'], limit: 500 });
-      runtime.syncAcks(page.items);
-      // Manual resolves: incidents resolved within the last few minutes (a resolve by hand of a live incident is recent).
-      const resolved = await store.listIncidents({ tenant, status: ['resolved'], from: timers.now() - 5 * 60_000, limit: 500 });
-      runtime.syncAcks(resolved.items);
-      // Dependencies: a parent may live in another partition, so its state is read from the store.
-      if (config.hasDependencies(tenant)) {
-        const open = await store.listIncidents({ tenant, status: ['open', 'acknowledged'], limit: 1000 });
-        config.setDownTargets(tenant, open.items.map((i) => i.targetId));
-      }
-    }
-    reloads.inc();
-  };
-
   return {
     async start() {
       // Subscribed before the first load: a change made while it runs is then reloaded after it, not missed.
-      unsubscribeChanges = await subscribeConfigChanges(streams.notifications, configChannel(names.prefix), () => {
-        reloadConfig().catch((err: unknown) => logger.warn({ err }, 'configuration reload on a change notice failed'));
+      unsubscribeChanges = await subscribeConfigChanges(streams.notifications, configChannel(names.prefix), (change) => {
+        sync.applyNotice(change).catch((err: unknown) => logger.warn({ err, change }, 'applying a configuration change notice failed'));
       });
       await reloadConfig();
       runtime.start();

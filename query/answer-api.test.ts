@@ -38,10 +38,22 @@ describe('answerApi', () => {
 
   it('announces changes the detectors act on, after they succeed and before answering', async () => {
     f.changes.length = 0;
-    expect((await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'announced', kind: 'log' } })).status).toBe(201);
+    const created = await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'announced', kind: 'log' } });
+    expect(created.status).toBe(201);
     expect((await f.http(f.keys.adminA, 'POST', '/api/targets', { body: { name: 'announced', kind: 'log' } })).status).toBe(409);
     await f.http(f.keys.readA, 'GET', '/api/targets');
     await f.http(f.keys.adminA, 'POST', '/api/keys', { body: { name: 'not-config', scopes: ['read'] } });
-    expect(f.changes).toEqual([{ tenant: 'a', resource: 'targets' }]);
+    // Each notice names the entity changed: the one created (id from the reply), or the path's.
+    expect(f.changes).toEqual([{ tenant: 'a', resource: 'targets', id: created.body.id }]);
+    expect((await f.http(f.keys.adminA, 'PATCH', `/api/targets/${created.body.id}`, { body: { paused: true } })).status).toBe(200);
+    expect((await f.http(f.keys.adminA, 'DELETE', `/api/targets/${created.body.id}`)).status).toBe(200);
+    expect(f.changes.slice(1)).toEqual([
+      { tenant: 'a', resource: 'targets', id: created.body.id },
+      { tenant: 'a', resource: 'targets', id: created.body.id },
+    ]);
+    f.changes.length = 0;
+    const silence = await f.http(f.keys.adminA, 'POST', '/api/am/api/v2/silences', { body: { matchers: [{ name: 'env', value: 'prod', isRegex: false }], startsAt: new Date(f.clock.now).toISOString(), endsAt: new Date(f.clock.now + 3_600_000).toISOString(), createdBy: 'me', comment: 'x' } });
+    expect(silence.status).toBe(200);
+    expect(f.changes).toEqual([{ tenant: 'a', resource: 'silences', id: silence.body.silenceID }]);
   });
 });

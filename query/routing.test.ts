@@ -21,7 +21,7 @@ describe('routes', () => {
     const created = await f.http(f.keys.adminA, 'POST', '/api/routes', { body: { name: 'db', channelId, matchers: [{ name: 'team', value: 'db' }], groupBy: ['cluster'] } });
     expect(created.status).toBe(201);
     expect(created.body).toEqual({ id: expect.any(String), tenant: 'a', name: 'db', channelId, matchers: [{ name: 'team', value: 'db', op: '=' }], groupBy: ['cluster'], groupWaitSec: 30, groupIntervalSec: 300, repeatIntervalSec: 14_400, createdAt: T0, updatedAt: T0 });
-    expect(f.changes).toEqual([{ tenant: 'a', resource: 'routes' }]);
+    expect(f.changes).toEqual([{ tenant: 'a', resource: 'routes', id: created.body.id }]);
     const id = created.body.id as string;
     const patched = await f.http(f.keys.adminA, 'PATCH', `/api/routes/${id}`, { body: { groupWaitSec: 0 } });
     expect(patched.body).toMatchObject({ id, groupWaitSec: 0, groupBy: ['cluster'] });
@@ -55,7 +55,7 @@ describe('inhibition rules', () => {
     const created = await f.http(f.keys.adminA, 'POST', '/api/inhibitrules', { body: { name: 'crit-over-warn', source: [{ name: 'severity', value: 'critical' }], target: [{ name: 'severity', value: 'warning' }], equal: ['cluster'] } });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ tenant: 'a', name: 'crit-over-warn', equal: ['cluster'], source: [{ name: 'severity', value: 'critical', op: '=' }] });
-    expect(f.changes.at(-1)).toEqual({ tenant: 'a', resource: 'inhibitrules' });
+    expect(f.changes.at(-1)).toEqual({ tenant: 'a', resource: 'inhibitrules', id: created.body.id });
     const id = created.body.id as string;
     expect((await f.http(f.keys.adminA, 'PATCH', `/api/inhibitrules/${id}`, { body: { equal: [] } })).body).toMatchObject({ equal: [] });
     const bad = await f.http(f.keys.adminA, 'POST', '/api/inhibitrules', { body: { name: 'x', source: [], target: [{ name: 'severity', value: 'warning' }], equal: ['1bad', 'a', 'a'] } });

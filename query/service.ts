@@ -107,9 +107,13 @@ export function createQueryApi(deps: QueryApiDeps): QueryApi {
         // alerts.post goes through ingest at the gateway; here it is only ever a misrouted call.
         if (scope === 'ingest') return amResponse(amError(404, 'alerts are posted through the gateway'));
         const principal = await authorize(call, scope);
-        const out = amResponse(await alertmanagerApi(ctx, { startedAt }, principal, request));
-        if (scope === 'admin' && out.httpStatus < 300) await deps.configChanged?.({ tenant: principal.tenant, resource: 'silences' });
-        return out;
+        const reply = await alertmanagerApi(ctx, { startedAt }, principal, request);
+        if (scope === 'admin' && reply.status < 300) {
+          // The silence posted (its id is in the reply) or expired (its id is the path's).
+          const id = op === 'silence.delete' ? request.labelName : (reply.body as { silenceID?: unknown } | undefined)?.silenceID;
+          await deps.configChanged?.({ tenant: principal.tenant, resource: 'silences', ...(typeof id === 'string' ? { id } : {}) });
+        }
+        return amResponse(reply);
       } catch (err) {
         if (isLightwatchError(err)) return amResponse(amError(err.httpStatus, err.message));
         throw err;
@@ -137,7 +141,9 @@ export function createQueryApi(deps: QueryApiDeps): QueryApi {
       const reply = await handler.run(ctx, { principal, id: request.id, params: request.params, bodyJson: request.bodyJson, requestId: call.requestId });
       // Before answering: a client that sends a heartbeat right after creating its target finds it known.
       if (route.access === 'admin' && route.method !== 'GET' && DETECTOR_RESOURCES.has(request.resource) && (reply.status ?? 200) < 300) {
-        await deps.configChanged?.({ tenant: principal.tenant, resource: request.resource });
+        // The entity is the path's, or the one just created (its id is in the reply).
+        const id = request.id !== '' ? request.id : (reply.body as { id?: unknown } | undefined)?.id;
+        await deps.configChanged?.({ tenant: principal.tenant, resource: request.resource, ...(typeof id === 'string' ? { id } : {}) });
       }
       return { bodyJson: JSON.stringify(reply.body), httpStatus: reply.status ?? 200 };
     },

@@ -167,4 +167,8 @@ export class SpecInterner {
   clear(): void {
     this.lists.clear();
   }
+
+  get size(): number {
+    return this.lists.size;
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import type { Channel, Silence } from '../../lib/store/types.js';
+import type { Channel, Maintenance, Silence } from '../../lib/store/types.js';
 import { targetKey } from '../machines/env.js';
 import { makeRule, makeTarget, TENANT, webhookChannel } from '../testing/harness.js';
 import { ConfigCache, type ConfigSnapshot } from './config.js';
@@ -91,5 +91,109 @@ describe('ConfigCache', () => {
     expect(c.suppressedBy({ ...q, targetId: 'tg-switch', targetName: 'switch' }, 0)).toBeNull();
     c.setDownTargets(TENANT, []);
     expect(c.suppressedBy(q, 0)).toBeNull();
+  });
+
+  describe('entity by entity, on change notices', () => {
+    const q = { tenant: TENANT, targetId: 'tg-web', targetName: 'web', ruleId: 'cpu', ruleName: 'cpu', severity: 'critical', labels: { env: 'prod' } };
+    const silence: Silence = { id: 's1', tenant: TENANT, matchers: [{ name: 'env', op: '=', value: 'prod' }], startsAt: 0, endsAt: 10, comment: '', creator: 'me', createdAt: 0 };
+
+    it('applies a target, a rule, a channel, a silence and a maintenance window each without a reload', () => {
+      const c = new ConfigCache(logger);
+      c.apply(cfg({ targets: [], rules: [] }));
+      expect(c.watchesTenant(TENANT)).toBe(false);
+      c.update({ kind: 'target', tenant: TENANT, id: 'tg-web', value: makeTarget('web', { labels: { env: 'prod' } }) }, c.beginRead());
+      expect(c.watchesTenant(TENANT)).toBe(true);
+      expect(c.targetByKey(key('web'))?.id).toBe('tg-web');
+      expect(c.targetName(TENANT, 'tg-web')).toBe('web');
+      expect(c.specs(key('web'))).toEqual([]);
+      const rule = makeRule('cpu', 'threshold', { metric: 'cpu', op: '>', value: 90 }, { selector: { env: 'prod' } });
+      // The compiled target the rule applies to is reported; one it does not apply to is not.
+      c.specs(key('other'));
+      expect(c.update({ kind: 'rule', tenant: TENANT, id: 'cpu', value: rule }, c.beginRead())).toEqual(new Set([key('web')]));
+      expect(c.specs(key('web')).map((s) => s.id)).toEqual(['cpu']);
+      c.update({ kind: 'channel', tenant: TENANT, id: 'ch-new', value: { ...webhookChannel('http://n'), id: 'ch-new', repeatIntervalSec: 30 } }, c.beginRead());
+      expect(c.channelsFor(TENANT, []).map((ch) => ch.id)).toEqual(['ch-hook', 'ch-new']);
+      expect(c.reminderMs(TENANT, [])).toBe(30_000);
+      c.update({ kind: 'silence', tenant: TENANT, id: 's1', value: silence }, c.beginRead());
+      expect(c.suppressedBy(q, 5)).toBe('silence:s1');
+      const window: Maintenance = { id: 'm1', tenant: TENANT, name: 'w', targetIds: ['tg-web'], startsAt: 20, endsAt: 30, comment: '', createdAt: 0 };
+      c.update({ kind: 'maintenance', tenant: TENANT, id: 'm1', value: window }, c.beginRead());
+      expect(c.suppressedBy(q, 25)).toBe('maintenance:m1');
+    });
+
+    it('removes an entity deleted before its notice was read, and ignores a delete of one never held', () => {
+      const c = new ConfigCache(logger);
+      c.apply(cfg({ silences: [silence] }));
+      expect(c.specs(key('web')).map((s) => s.id)).toEqual(['cpu']);
+      expect(c.update({ kind: 'rule', tenant: TENANT, id: 'cpu', value: null }, c.beginRead())).toEqual(new Set([key('web')]));
+      expect(c.specs(key('web'))).toEqual([]);
+      c.update({ kind: 'silence', tenant: TENANT, id: 's1', value: null }, c.beginRead());
+      expect(c.suppressedBy(q, 5)).toBeNull();
+      c.update({ kind: 'channel', tenant: TENANT, id: 'ch-db', value: null }, c.beginRead());
+      expect(c.reminderMs(TENANT, ['ch-db'])).toBe(0);
+      c.update({ kind: 'target', tenant: TENANT, id: 'tg-web', value: null }, c.beginRead());
+      expect(c.targetByKey(key('web'))).toBeUndefined();
+      c.update({ kind: 'target', tenant: TENANT, id: 'tg-db', value: null }, c.beginRead());
+      expect(c.watchesTenant(TENANT)).toBe(false);
+      expect(c.update({ kind: 'target', tenant: TENANT, id: 'tg-ghost', value: null }, c.beginRead())).toEqual(new Set());
+      expect(c.watchesTenant(TENANT)).toBe(false);
+    });
+
+    it('of two reads of one entity, the one begun later wins, whatever order they finish in', () => {
+      const c = new ConfigCache(logger);
+      c.apply(cfg());
+      const first = c.beginRead();
+      const second = c.beginRead();
+      const v2 = makeRule('cpu', 'threshold', { metric: 'cpu', op: '>', value: 70 }, { selector: { env: 'prod' }, updatedAt: 3 });
+      const v1 = makeRule('cpu', 'threshold', { metric: 'cpu', op: '>', value: 80 }, { selector: { env: 'prod' }, updatedAt: 2 });
+      c.specs(key('web'));
+      expect(c.update({ kind: 'rule', tenant: TENANT, id: 'cpu', value: v2 }, second)).toEqual(new Set([key('web')]));
+      expect(c.update({ kind: 'rule', tenant: TENANT, id: 'cpu', value: v1 }, first)).toEqual(new Set());
+      expect(c.specs(key('web'))[0]?.params).toMatchObject({ value: 70 });
+      // A delete read later than a create stays deleted.
+      const created = c.beginRead();
+      const deleted = c.beginRead();
+      c.update({ kind: 'target', tenant: TENANT, id: 'tg-new', value: null }, deleted);
+      c.update({ kind: 'target', tenant: TENANT, id: 'tg-new', value: makeTarget('new') }, created);
+      expect(c.targetByKey(key('new'))).toBeUndefined();
+    });
+
+    it('keeps an entity read during a full reload over the older value in that reload, and drops one read before it', () => {
+      const c = new ConfigCache(logger);
+      c.apply(cfg());
+      const stale = c.beginRead();
+      const reload = c.beginRead(); // the full reload's read starts ...
+      const during = c.beginRead(); // ... a notice's read starts after it and finishes first
+      c.update({ kind: 'silence', tenant: TENANT, id: 's1', value: silence }, during);
+      c.update({ kind: 'target', tenant: TENANT, id: 'tg-web', value: null }, during);
+      c.update({ kind: 'target', tenant: TENANT, id: 'tg-api', value: makeTarget('api') }, during);
+      // The reload's snapshot was read before those changes: no silence, web still there, no api.
+      c.apply(cfg(), reload);
+      expect(c.suppressedBy({ ...q, targetId: 'tg-db', targetName: 'db' }, 5)).toBe('silence:s1');
+      expect(c.targetByKey(key('web'))).toBeUndefined();
+      expect(c.targetByKey(key('api'))?.id).toBe('tg-api');
+      // A read begun before the reload's, finishing after it, is older than what the reload applied.
+      c.update({ kind: 'target', tenant: TENANT, id: 'tg-web', value: makeTarget('web', { updatedAt: 9 }) }, stale);
+      expect(c.targetByKey(key('web'))).toBeUndefined();
+      // The next reload reads the store as it is now: its values hold again.
+      c.apply(cfg());
+      expect(c.targetByKey(key('web'))?.id).toBe('tg-web');
+      expect(c.targetByKey(key('api'))).toBeUndefined();
+      expect(c.suppressedBy({ ...q, targetId: 'tg-db', targetName: 'db' }, 5)).toBeNull();
+    });
+
+    it('follows a rename, and a later full reload of the same versions recompiles nothing', () => {
+      const c = new ConfigCache(logger);
+      c.apply(cfg());
+      c.specs(key('web'));
+      const renamed = makeTarget('www', { id: 'tg-web', labels: { env: 'prod' }, updatedAt: 2 });
+      expect(c.update({ kind: 'target', tenant: TENANT, id: 'tg-web', value: renamed }, c.beginRead())).toEqual(new Set([key('web')]));
+      expect(c.targetByKey(key('web'))).toBeUndefined();
+      expect(c.targetName(TENANT, 'tg-web')).toBe('www');
+      const www = c.specs(key('www'));
+      expect(www.map((s) => s.id)).toEqual(['cpu']);
+      expect(c.apply(cfg({ targets: [renamed, makeTarget('db', { channels: ['ch-db'] })] }))).toEqual(new Set());
+      expect(c.specs(key('www'))).toBe(www);
+    });
   });
 });

@@ -7,7 +7,7 @@ import type { Store } from '../../lib/store/port.js';
 import { targetKey, type SuppressQuery, type TargetView } from '../machines/env.js';
 import { blockedByParent } from '../routing/dependencies.js';
 import { suppressedBy } from '../machines/suppress.js';
-import { alertSpec, compileTargetRules, SpecInterner } from '../rules/compile.js';
+import { alertSpec, compileTargetRules, ruleApplies, SpecInterner } from '../rules/compile.js';
 import type { RuleSpec } from '../rules/types.js';
 
 const NO_SPECS: readonly RuleSpec[] = Object.freeze([]);
@@ -34,9 +34,23 @@ export async function loadConfig(store: Store): Promise<ConfigSnapshot> {
   return { targets, rules, channels: per.flatMap((x) => x.channels), silences: per.flatMap((x) => x.silences), maintenance: per.flatMap((x) => x.maintenance) };
 }
 
+/** One configuration entity as read from the store on its change notice (`value` null: it is gone). */
+export type ConfigEntity =
+  | { kind: 'target'; tenant: string; id: string; value: Target | null }
+  | { kind: 'rule'; tenant: string; id: string; value: Rule | null }
+  | { kind: 'channel'; tenant: string; id: string; value: Channel | null }
+  | { kind: 'silence'; tenant: string; id: string; value: Silence | null }
+  | { kind: 'maintenance'; tenant: string; id: string; value: Maintenance | null };
+
+type Kind = ConfigEntity['kind'];
+const entityKey = (kind: Kind, tenant: string, id: string): string => `${kind}\u0000${tenant}\u0000${id}`;
+const idKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
+
 export class ConfigCache {
   private targets = new Map<string, Target>();
   private byId = new Map<string, Target>();
+  private targetsPerTenant = new Map<string, number>();
+  private rulesById = new Map<string, Rule>();
   private rulesByTenant = new Map<string, Rule[]>();
   private channels = new Map<string, Channel>();
   private defaults = new Map<string, Channel[]>();
@@ -49,16 +63,35 @@ export class ConfigCache {
   private compiled = new Map<string, readonly RuleSpec[]>();
   private views = new Map<string, TargetView>();
   private readonly interner = new SpecInterner();
-  private fingerprint = '';
   /** Tenants with a target or a rule: only their events can reach an actor. */
   private watched = new Set<string>();
   /** Targets alerts were posted for (see watchAlerts); kept across configuration reloads. */
   private readonly alertKeys = new Set<string>();
+  /**
+   * Reads are numbered when they start (beginRead). What a read returns is at least as new as the store was at
+   * that moment, so of two values of an entity the one whose read started later wins, whatever order they
+   * arrive in: `fullRead` numbers the whole snapshot applied last, `readAt` the entities updated one by one
+   * since, whose reads started after it.
+   */
+  private reads = 0;
+  private fullRead = 0;
+  private readonly readAt = new Map<string, number>();
 
   constructor(private readonly logger: Logger) {}
 
-  /** Replaces the configuration; returns the keys whose compiled rules or paused flag changed. */
-  apply(cfg: ConfigSnapshot): Set<string> {
+  /** Numbers a read of the store about to start (a whole snapshot, or one entity on its change notice). */
+  beginRead(): number {
+    return ++this.reads;
+  }
+
+  /**
+   * Replaces the configuration with a snapshot whose read began at `read` (default: now); entities updated
+   * since from reads that began later keep their newer value. Returns the keys whose compiled rules or
+   * paused flag changed.
+   */
+  apply(snapshot: ConfigSnapshot, read = this.beginRead()): Set<string> {
+    const cfg = this.overlay(snapshot, read);
+    this.fullRead = Math.max(this.fullRead, read);
     this.channels = new Map(cfg.channels.map((c) => [c.id, c]));
     this.defaults = groupBy(cfg.channels.filter((c) => c.isDefault), (c) => c.tenant);
     this.silences = groupBy(cfg.silences, (s) => s.tenant);
@@ -71,13 +104,14 @@ export class ConfigCache {
       m.set(t.id, t.dependsOn);
     }
     // Recompiling every target's rules is the expensive part: only when targets or rules changed.
-    const fingerprint = [...cfg.targets.map((t) => `${t.id}@${t.updatedAt}`), '|', ...cfg.rules.map((r) => `${r.id}@${r.updatedAt}`)].join(',');
-    if (fingerprint === this.fingerprint) return new Set();
-    this.fingerprint = fingerprint;
+    if (this.sameVersions(cfg)) return new Set();
     const before = new Map<string, string>();
     for (const key of this.compiled.keys()) before.set(key, this.signature(key));
     this.targets = new Map(cfg.targets.map((t) => [targetKey(t.tenant, t.name), t]));
-    this.byId = new Map(cfg.targets.map((t) => [`${t.tenant}\u0000${t.id}`, t]));
+    this.byId = new Map(cfg.targets.map((t) => [idKey(t.tenant, t.id), t]));
+    this.targetsPerTenant = new Map();
+    for (const t of cfg.targets) this.targetsPerTenant.set(t.tenant, (this.targetsPerTenant.get(t.tenant) ?? 0) + 1);
+    this.rulesById = new Map(cfg.rules.map((r) => [idKey(r.tenant, r.id), r]));
     this.rulesByTenant = groupBy(cfg.rules, (r) => r.tenant);
     this.watched = new Set([...cfg.targets.map((t) => t.tenant), ...cfg.rules.map((r) => r.tenant)]);
     this.compiled.clear();
@@ -86,6 +120,144 @@ export class ConfigCache {
     const changed = new Set<string>();
     for (const [key, sig] of before) if (this.signature(key) !== sig) changed.add(key);
     return changed;
+  }
+
+  /**
+   * Applies one entity read (from its change notice) at `read`. Ignored when a newer value is held already (a
+   * snapshot or another read of it that began later). Returns the keys whose compiled rules or paused flag
+   * changed (as apply does; actors a new target needs are the caller's).
+   */
+  update(e: ConfigEntity, read: number): Set<string> {
+    const ek = entityKey(e.kind, e.tenant, e.id);
+    if (read <= this.fullRead || read <= (this.readAt.get(ek) ?? 0)) return new Set();
+    this.readAt.set(ek, read);
+    switch (e.kind) {
+      case 'target':
+        return this.updateTarget(e.tenant, e.id, e.value);
+      case 'rule':
+        return this.updateRule(e.tenant, e.id, e.value);
+      case 'channel': {
+        const old = this.channels.get(e.id);
+        if (old !== undefined && old.tenant !== e.tenant) return new Set();
+        if (e.value === null) this.channels.delete(e.id);
+        else this.channels.set(e.id, e.value);
+        this.defaults.set(e.tenant, [...this.channels.values()].filter((c) => c.tenant === e.tenant && c.isDefault));
+        return new Set();
+      }
+      case 'silence':
+        this.silences.set(e.tenant, replaced(this.silences.get(e.tenant), e.id, e.value));
+        return new Set();
+      case 'maintenance':
+        this.maintenance.set(e.tenant, replaced(this.maintenance.get(e.tenant), e.id, e.value));
+        return new Set();
+    }
+  }
+
+  private updateTarget(tenant: string, id: string, value: Target | null): Set<string> {
+    const old = this.byId.get(idKey(tenant, id));
+    const keys = new Set<string>();
+    if (old !== undefined) keys.add(targetKey(tenant, old.name));
+    if (value !== null) keys.add(targetKey(tenant, value.name));
+    return this.recompiling(keys, () => {
+      if (old !== undefined) {
+        // Another target may hold the name already (this one renamed or deleted, that one's notice first).
+        if (this.targets.get(targetKey(tenant, old.name))?.id === id) this.targets.delete(targetKey(tenant, old.name));
+        this.byId.delete(idKey(tenant, id));
+        this.targetsPerTenant.set(tenant, (this.targetsPerTenant.get(tenant) ?? 1) - 1);
+      }
+      if (value !== null) {
+        this.targets.set(targetKey(tenant, value.name), value);
+        this.byId.set(idKey(tenant, id), value);
+        this.targetsPerTenant.set(tenant, (this.targetsPerTenant.get(tenant) ?? 0) + 1);
+      }
+      const deps = this.dependsOn.get(tenant);
+      deps?.delete(id);
+      if (value?.dependsOn?.length) {
+        if (deps) deps.set(id, value.dependsOn);
+        else this.dependsOn.set(tenant, new Map([[id, value.dependsOn]]));
+      } else if (deps?.size === 0) this.dependsOn.delete(tenant);
+      this.rewatch(tenant);
+    });
+  }
+
+  private updateRule(tenant: string, id: string, value: Rule | null): Set<string> {
+    const old = this.rulesById.get(idKey(tenant, id));
+    // The compiled targets either version applies to (a target seen only in events: by its name, no labels).
+    const keys = new Set<string>();
+    for (const key of this.compiled.keys()) {
+      if (!key.startsWith(`${tenant}\u0000`)) continue;
+      const name = key.slice(tenant.length + 1);
+      const t = this.targets.get(key) ?? { id: name, tenant, labels: {} };
+      if ((old !== undefined && ruleApplies(old, t)) || (value !== null && ruleApplies(value, t))) keys.add(key);
+    }
+    return this.recompiling(keys, () => {
+      if (value === null) this.rulesById.delete(idKey(tenant, id));
+      else this.rulesById.set(idKey(tenant, id), value);
+      this.rulesByTenant.set(tenant, replaced(this.rulesByTenant.get(tenant), id, value));
+      this.rewatch(tenant);
+    });
+  }
+
+  /** Runs `change`, drops what was compiled for `keys` and returns those whose signature moved. */
+  private recompiling(keys: Set<string>, change: () => void): Set<string> {
+    const before = new Map<string, string>();
+    for (const key of keys) if (this.compiled.has(key)) before.set(key, this.signature(key));
+    change();
+    for (const key of keys) {
+      this.compiled.delete(key);
+      this.views.delete(key);
+    }
+    // Spec lists interned for versions now gone are held until the interner is cleared; bound them.
+    if (this.interner.size > Math.max(1024, 2 * this.compiled.size)) this.interner.clear();
+    const changed = new Set<string>();
+    for (const [key, sig] of before) if (this.signature(key) !== sig) changed.add(key);
+    return changed;
+  }
+
+  private rewatch(tenant: string): void {
+    if ((this.targetsPerTenant.get(tenant) ?? 0) > 0 || (this.rulesByTenant.get(tenant)?.length ?? 0) > 0) this.watched.add(tenant);
+    else {
+      this.watched.delete(tenant);
+      this.targetsPerTenant.delete(tenant);
+      this.rulesByTenant.delete(tenant);
+    }
+  }
+
+  /** The snapshot with the entities updated by reads begun after `read` in their newer (held) value. */
+  private overlay(snapshot: ConfigSnapshot, read: number): ConfigSnapshot {
+    const newer = new Set<string>();
+    for (const [ek, at] of this.readAt) {
+      if (at > read) newer.add(ek);
+      else this.readAt.delete(ek);
+    }
+    if (newer.size === 0) return snapshot;
+    const keep = <T extends { tenant: string; id: string }>(kind: Kind, list: readonly T[], held: (tenant: string, id: string) => T | undefined): T[] => {
+      const out = list.filter((x) => !newer.has(entityKey(kind, x.tenant, x.id)));
+      for (const ek of newer) {
+        const [k, tenant, id] = ek.split('\u0000') as [Kind, string, string];
+        if (k !== kind) continue;
+        const v = held(tenant, id);
+        if (v !== undefined) out.push(v);
+      }
+      return out;
+    };
+    const inTenant = <T extends { tenant: string; id: string }>(m: Map<string, T[]>) => (tenant: string, id: string) => m.get(tenant)?.find((x) => x.id === id);
+    return {
+      targets: keep('target', snapshot.targets, (t, id) => this.byId.get(idKey(t, id))),
+      rules: keep('rule', snapshot.rules, (t, id) => this.rulesById.get(idKey(t, id))),
+      channels: keep('channel', snapshot.channels, (t, id) => {
+        const c = this.channels.get(id);
+        return c?.tenant === t ? c : undefined;
+      }),
+      silences: keep('silence', snapshot.silences, inTenant(this.silences)),
+      maintenance: keep('maintenance', snapshot.maintenance, inTenant(this.maintenance)),
+    };
+  }
+
+  /** Whether the snapshot holds exactly the targets and rules held now, at the same versions. */
+  private sameVersions(cfg: ConfigSnapshot): boolean {
+    if (cfg.targets.length !== this.byId.size || cfg.rules.length !== this.rulesById.size) return false;
+    return cfg.targets.every((t) => this.byId.get(idKey(t.tenant, t.id))?.updatedAt === t.updatedAt && this.targets.get(targetKey(t.tenant, t.name))?.id === t.id) && cfg.rules.every((r) => this.rulesById.get(idKey(r.tenant, r.id))?.updatedAt === r.updatedAt);
   }
 
   private signature(key: string): string {
@@ -116,7 +288,7 @@ export class ConfigCache {
 
   /** The name events use for a target id (a target seen only in events has its name as id). */
   targetName(tenant: string, id: string): string {
-    return this.byId.get(`${tenant}\u0000${id}`)?.name ?? id;
+    return this.byId.get(idKey(tenant, id))?.name ?? id;
   }
 
   configuredTargets(): Iterable<Target> {
@@ -199,6 +371,13 @@ export class ConfigCache {
     }
     return min;
   }
+}
+
+/** `list` with the item of `id` replaced by `value` (appended if new, removed if null). */
+function replaced<T extends { id: string }>(list: readonly T[] | undefined, id: string, value: T | null): T[] {
+  const out = (list ?? []).filter((x) => x.id !== id);
+  if (value !== null) out.push(value);
+  return out;
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

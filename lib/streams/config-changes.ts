@@ -1,7 +1,9 @@
 // Configuration changes announced to the detectors over the streams port's notifications (Redis pub/sub): the query
 // service publishes one after every change a detector acts on (targets, rules, channels, silences, maintenance
-// windows, routes, inhibition rules, acknowledged or resolved incidents), and every detector reloads at once instead of at its next periodic
-// reload (kept as the safety net for a notice lost while a connection was down).
+// windows, routes, inhibition rules, acknowledged or resolved incidents), naming the entity changed, and every
+// detector reads that entity and applies it at once instead of at its next periodic reload (kept as the safety net
+// for a notice lost while a connection was down). A notice naming no entity, or a resource the detector does not
+// read one by one, makes the detectors reload everything.
 import type { Notifications } from './port.js';
 
 /** Resources whose changes a detector reads. */
@@ -10,6 +12,8 @@ export const DETECTOR_RESOURCES: ReadonlySet<string> = new Set(['targets', 'rule
 export interface ConfigChange {
   tenant: string;
   resource: string;
+  /** The id of the entity changed (created, updated, deleted, acknowledged, resolved); absent: anything may have. */
+  id?: string;
 }
 
 export const configChannel = (streamPrefix: string): string => `${streamPrefix}:config`;
@@ -27,7 +31,7 @@ export function subscribeConfigChanges(notifications: Notifications, channel: st
     if (message.length > MAX_MESSAGE) return;
     try {
       const c = JSON.parse(message) as Partial<ConfigChange> | null;
-      if (c && typeof c.tenant === 'string' && typeof c.resource === 'string') onChange({ tenant: c.tenant, resource: c.resource });
+      if (c && typeof c.tenant === 'string' && typeof c.resource === 'string') onChange({ tenant: c.tenant, resource: c.resource, ...(typeof c.id === 'string' ? { id: c.id } : {}) });
     } catch {
       // Not ours: ignored.
     }
