@@ -9,6 +9,7 @@ import type { TimeSeries } from '../../proto/gen/compat/prometheus/types.js';
 import { labelProblem } from '../../lib/tsdb/labels.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import { batchTooLarge } from './json.js';
+import { readPlainWriteRequest, type WireSeries } from './remote-write-wire.js';
 import type { ParsedItem, Rejection } from './values.js';
 
 export interface PrometheusResult {
@@ -88,7 +89,12 @@ function millis(ts: string): number | undefined {
  * rejected whole, with the reason, by the index of each of its samples.
  */
 export function parsePrometheusSeries(body: Uint8Array, opts: { maxItems: number; defaultTarget?: string }): PrometheusResult {
-  const req = decodeWriteRequest(body);
+  const plain = readPlainWriteRequest(body);
+  return plain ? plainSeries(plain, opts) : decodedSeries(decodeWriteRequest(body), opts);
+}
+
+/** parsePrometheusSeries over a request the generated decoder read (any request: metadata, histograms). */
+export function decodedSeries(req: WriteRequest, opts: { maxItems: number; defaultTarget?: string }): PrometheusResult {
   let total = 0;
   for (const ts of req.timeseries) total += ts.samples.length + 2 * ts.histograms.length;
   if (total > opts.maxItems) throw batchTooLarge(`${total} samples`, opts.maxItems);
@@ -149,6 +155,33 @@ export function parsePrometheusSeries(body: Uint8Array, opts: { maxItems: number
       }
       series.push(counts, sums);
     }
+  }
+  return { items: [], rejected, format: 'prometheus', skipped: {}, series };
+}
+
+const NO_FAMILIES = new Map<string, Family>();
+
+/** parsePrometheusSeries over a request read by readPlainWriteRequest (no metadata, no histograms). */
+function plainSeries(plain: readonly WireSeries[], opts: { maxItems: number; defaultTarget?: string }): PrometheusResult {
+  let total = 0;
+  for (const w of plain) total += w.timestamps.length;
+  if (total > opts.maxItems) throw batchTooLarge(`${total} samples`, opts.maxItems);
+  const series: BatchSeries[] = [];
+  const rejected: Rejection[] = [];
+  let index = 0;
+  for (const w of plain) {
+    const { labels } = w;
+    const count = w.timestamps.length;
+    const problem = labelProblem(labels);
+    if (problem !== null) {
+      for (let k = 0; k < count; k++) rejected.push({ index: index++, error: problem });
+      continue;
+    }
+    if (count === 0) continue;
+    const fam = familyOf(labels.__name__ as string, NO_FAMILIES, w.hasLe, w.hasQuantile);
+    const s: BatchSeries = { target: labels.instance ?? labels.job ?? opts.defaultTarget ?? '', labels, type: fam.type, timestamps: w.timestamps, values: w.values, firstIndex: index };
+    index += count;
+    series.push(s);
   }
   return { items: [], rejected, format: 'prometheus', skipped: {}, series };
 }

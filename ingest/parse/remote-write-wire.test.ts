@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { STALE_NAN, isStaleNaN } from '../../lib/promql/querier.js';
+import { WriteRequest, type DeepPartial } from '../../proto/gen/compat/prometheus/remote.js';
+import { MetricMetadata_MetricType } from '../../proto/gen/compat/prometheus/types.js';
+import { decodedSeries, decodeWriteRequest, parsePrometheusSeries } from './prometheus.js';
+import { readPlainWriteRequest } from './remote-write-wire.js';
+
+const OPTS = { maxItems: 100_000, defaultTarget: 'dflt' };
+
+/** A seeded generator, so a failure names its case. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+const NAMES = ['__name__', 'job', 'instance', 'le', 'quantile', 'a', '__proto__', 'bad-name', 'é'];
+const VALUES = ['', 'x', 'host:9100', '0.5', 'ünïcødé ✓', 'x'.repeat(100), 'é'.repeat(40)];
+const FLOATS = [0, 1, -0, 1.5e-300, Math.PI, NaN, STALE_NAN, Infinity, -Infinity, 42];
+const TIMES = ['0', '1700000000000', '1700000000015', String(2 ** 53 - 1), String(2 ** 53), '-1', '9223372036854775807'];
+
+function randomRequest(r: () => number, plain: boolean): Uint8Array {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const req = WriteRequest.fromPartial({
+    timeseries: Array.from({ length: 1 + Math.floor(r() * 5) }, () => ({
+      labels: Array.from({ length: Math.floor(r() * 5) }, () => ({ name: pick(NAMES), value: pick(VALUES) })).concat(r() < 0.9 ? [{ name: '__name__', value: pick(['up', 'x_total', 'h_bucket', 'é']) }] : []),
+      samples: Array.from({ length: Math.floor(r() * 4) }, () => ({ value: pick(FLOATS), timestamp: r() < 0.9 ? pick(TIMES.slice(0, 3)) : pick(TIMES) })),
+      exemplars: r() < 0.2 ? [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 1, timestamp: '5' }] : [],
+      histograms: !plain && r() < 0.3 ? [{ count: { $case: 'countInt', value: '3' }, sum: 1.5, timestamp: '1700000000000' }] : [],
+    })),
+    metadata: !plain && r() < 0.3 ? [{ type: MetricMetadata_MetricType.COUNTER, metricFamilyName: 'up', help: '', unit: 's' }] : [],
+  });
+  return WriteRequest.encode(req).finish();
+}
+
+const comparable = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `n:${String(v)}` : Object.is(v, -0) ? 'n:-0' : v)));
+
+describe('remote_write read off the wire', () => {
+  it('gives the same series, rejections and indexes as the generated decoder, on random requests', () => {
+    let fast = 0;
+    for (let seed = 1; seed <= 400; seed++) {
+      const body = randomRequest(rng(seed), seed % 2 === 0);
+      const viaWire = parsePrometheusSeries(body, OPTS);
+      const viaDecoder = decodedSeries(decodeWriteRequest(body), OPTS);
+      if (readPlainWriteRequest(body)) fast++;
+      expect(comparable(viaWire), `seed ${seed}`).toEqual(comparable(viaDecoder));
+    }
+    // Most requests without histograms or metadata take the wire path (not only the fallback).
+    expect(fast).toBeGreaterThan(100);
+  });
+
+  it('keeps the staleness marker bit-exact and reads non-ASCII labels', () => {
+    const body = WriteRequest.encode(
+      WriteRequest.fromPartial({ timeseries: [{ labels: [{ name: '__name__', value: 'up' }, { name: 'city', value: 'Zürich' }], samples: [{ value: STALE_NAN, timestamp: '1700000000000' }] }] }),
+    ).finish();
+    const [s] = readPlainWriteRequest(body) ?? [];
+    expect(s?.labels).toEqual({ __name__: 'up', city: 'Zürich' });
+    expect(isStaleNaN(s?.values[0] as number)).toBe(true);
+  });
+
+  it('leaves histograms, metadata, negative or huge timestamps and malformed bytes to the generated decoder', () => {
+    const one = (partial: DeepPartial<WriteRequest>): Uint8Array => WriteRequest.encode(WriteRequest.fromPartial(partial)).finish();
+    const labels = [{ name: '__name__', value: 'up' }];
+    expect(readPlainWriteRequest(one({ timeseries: [{ labels, histograms: [{ sum: 1, timestamp: '1' }] }] }))).toBeUndefined();
+    expect(readPlainWriteRequest(one({ metadata: [{ metricFamilyName: 'up' }] }))).toBeUndefined();
+    expect(readPlainWriteRequest(one({ timeseries: [{ labels, samples: [{ value: 1, timestamp: '-5' }] }] }))).toBeUndefined();
+    expect(readPlainWriteRequest(one({ timeseries: [{ labels, samples: [{ value: 1, timestamp: String(2 ** 53) }] }] }))).toBeUndefined();
+    const good = one({ timeseries: [{ labels, samples: [{ value: 1, timestamp: '5' }] }] });
+    expect(readPlainWriteRequest(good)).toHaveLength(1);
+    expect(readPlainWriteRequest(good.subarray(0, good.length - 3))).toBeUndefined();
+    expect(readPlainWriteRequest(Uint8Array.from([0xff, 0xff, 0xff]))).toBeUndefined();
+  });
+});
