@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { freePort } from '../lib/redis/local-server.js';
+import { CHECK_SETTINGS } from '../lib/api/check-settings.js';
 import type { Store } from '../lib/store/port.js';
 import { encodeBatch, eventsOfEntry, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT } from '../lib/streams/codec.js';
 import { encodeMetricBatch, type BatchSeries } from '../lib/tsdb/batch.js';
@@ -306,5 +307,21 @@ describe('detector against real Redis and SQLite', () => {
     await publish(bed.redis, bed.names, [checkResult('api', { ok: true, status: 200, latencyMs: 3, attempts: 1 })]);
     await until(() => bed.receiver.received.length === 2, 5_000, 'resolved');
     expect(bed.receiver.received.map((r) => r.transition)).toEqual(['opened', 'resolved']);
+  });
+
+  it.each([
+    ['tcp', (port: number) => ({ host: '127.0.0.1', port })],
+    ['scrape', (port: number) => ({ url: `http://127.0.0.1:${port}/metrics` })],
+  ] as const)('a %s target created while running checks at once too: every active check kind is timed, not http alone', async (kind, settingsOf) => {
+    const settings = CHECK_SETTINGS[kind].parse({ ...settingsOf(await freePort()), intervalSec: 3600, timeoutMs: 100 });
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)] });
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
+    await d.start();
+    await until(() => d.ownedPartitions().length === 4, 5_000);
+    await bed.store.targets.create(makeTarget('db', { kind, [kind]: settings }));
+    // Nothing listens: the first run, with no event to wake the target, opens the incident.
+    await until(() => bed.receiver.received.length === 1, 5_000, 'opened');
+    expect(bed.receiver.received[0]).toMatchObject({ transition: 'opened' });
   });
 });

@@ -10,6 +10,7 @@ import { startTargetActor, type TargetActor } from '../machines/start.js';
 import type { createTargetLogic } from '../machines/target.js';
 import type { ConfigCache } from './config.js';
 import type { ActorEntry, PartitionState, RuntimeState, StoredActor } from './state.js';
+import { activeCheckOf } from '../rules/active-check.js';
 
 export interface ActorsDeps {
   state: RuntimeState;
@@ -77,7 +78,8 @@ export function createActors(d: ActorsDeps): Actors {
     hydrateTimed(only) {
       // One pass over the configured targets whatever the number of partitions.
       for (const t of config.configuredTargets()) {
-        if (!t.heartbeat && !t.http) continue;
+        // Every active check kind is timed (it schedules its own runs), not http alone.
+        if (!t.heartbeat && activeCheckOf(t) === null) continue;
         const part = state.parts.get(partitionOf(t.tenant, t.name, names.partitions));
         if (!part || (only ? part !== only : part.status !== 'active')) continue;
         if (state.actorOf(t.tenant, t.name)) continue;
