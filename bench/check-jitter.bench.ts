@@ -16,7 +16,7 @@ import { targetKey } from '../detector/machines/env.js';
 import { createActorHost, startTargetActor } from '../detector/machines/start.js';
 import { createTargetLogic } from '../detector/machines/target.js';
 import { StaticEnv, TENANT } from '../detector/machines/testing.js';
-import type { ManualClock } from '../detector/time/manual-clock.js';
+import type { ManualClock } from '../lib/time/manual-clock.js';
 import { createSharedTimers } from '../detector/time/shared-timers.js';
 import { firstRunAt } from '../lib/checks/spread.js';
 import { reportFigures } from './report.js';

@@ -18,7 +18,7 @@ import { createNotifier } from '../detector/notify/notifier.js';
 import type { NotifyEffect } from '../detector/machines/effects.js';
 import { Grouper } from '../detector/routing/grouper.js';
 import type { RouteSpec, RoutedIncident } from '../lib/alerting/routing-types.js';
-import { systemClock } from '../detector/time/clock.js';
+import { systemClock } from '../lib/time/clock.js';
 import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { Channel, Incident } from '../lib/store/types.js';
 import { reportFigures } from './report.js';

@@ -16,7 +16,7 @@ import { ConfigCache } from './runtime/config.js';
 import { createConfigSync } from './runtime/config-sync.js';
 import { configChannel, subscribeConfigChanges } from '../lib/streams/config-changes.js';
 import { createRuntime } from './runtime/runtime.js';
-import type { Clock } from './time/clock.js';
+import type { Clock } from '../lib/time/clock.js';
 import { createSharedTimers } from './time/shared-timers.js';
 
 export interface DetectorConfig {

@@ -13,7 +13,7 @@ import type { AppendEntry } from '../../lib/streams/port.js';
 import type { StreamNames } from '../../lib/streams/partition.js';
 import type { Streams } from '../../lib/streams/port.js';
 import type { ScheduleCheckEffect } from '../machines/effects.js';
-import type { Clock } from '../time/clock.js';
+import type { Clock } from '../../lib/time/clock.js';
 import type { NetworkGuard } from './guard.js';
 import { PROBES } from './kinds/index.js';
 import { runCheckDetailed, type ProbeTable } from './probe.js';

@@ -9,7 +9,7 @@ import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import type { HttpCheck } from '../../lib/store/types.js';
 import { freePort } from '../../lib/redis/local-server.js';
 import { startReceiver, until, type Receiver } from '../testing/harness.js';
-import { systemClock } from '../time/clock.js';
+import { systemClock } from '../../lib/time/clock.js';
 import { createChecker } from './checker.js';
 import { bodyMatches } from './kinds/http.js';
 import { PROBES } from './kinds/index.js';

@@ -7,7 +7,7 @@
 // timers by actor. A restored actor is sent `rearm` at once so its deadlines (absolute times in context) are armed again
 // (statelyai/xstate#5331).
 import { createActor, setup, type Actor, type AnyActorRef } from 'xstate';
-import type { TimerClock } from '../time/clock.js';
+import type { TimerClock } from '../../lib/time/clock.js';
 import type { TargetInput, TargetMachine } from './target.js';
 
 export type TargetActor = Actor<TargetMachine>;

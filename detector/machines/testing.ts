@@ -4,7 +4,7 @@ import type { CanonicalEvent, HeartbeatBody, LogBody, SecurityBody, CheckBody } 
 import type { Maintenance, Rule, Silence, Target } from '../../lib/store/types.js';
 import { alertSpec, compileTargetRules } from '../rules/compile.js';
 import type { RuleSpec } from '../rules/types.js';
-import { createManualClock, type ManualClock } from '../time/manual-clock.js';
+import { createManualClock, type ManualClock } from '../../lib/time/manual-clock.js';
 import type { Effect, NotifyEffect, IncidentEffect } from './effects.js';
 import { targetKey, type DetectorEnv, type TargetView } from './env.js';
 import { createActorHost, startTargetActor, type TargetActor } from './start.js';

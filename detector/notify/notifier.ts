@@ -11,7 +11,7 @@ import { Counter, type Registry } from 'prom-client';
 import { sleep } from '../../lib/lifecycle/sleep.js';
 import type { Store } from '../../lib/store/port.js';
 import type { Channel, NotificationRecord } from '../../lib/store/types.js';
-import type { Clock } from '../time/clock.js';
+import type { Clock } from '../../lib/time/clock.js';
 import type { NotifyEffect } from '../machines/effects.js';
 import type { Delivery } from '../../lib/channels/driver.js';
 import { prepareDeliveries } from '../../lib/channels/render.js';

@@ -6,7 +6,7 @@ import type { Store } from '../../lib/store/port.js';
 import type { Channel, Incident } from '../../lib/store/types.js';
 import type { NotifyEffect } from '../machines/effects.js';
 import { startReceiver, TENANT, until, webhookChannel, type Receiver } from '../testing/harness.js';
-import { systemClock } from '../time/clock.js';
+import { systemClock } from '../../lib/time/clock.js';
 import type { HttpDelivery } from '../../lib/channels/driver.js';
 import { prepareDeliveries } from '../../lib/channels/render.js';
 import { signatureOf } from '../../lib/channels/kinds/webhook.js';

@@ -4,7 +4,7 @@ import type { Incident } from '../../lib/store/types.js';
 import { createSqliteStore, type SqliteStore } from '../../lib/store/sqlite/store.js';
 import { targetKey } from '../machines/env.js';
 import { makeRule, makeTarget, metricValue, quietLogger, seed, TENANT } from '../testing/harness.js';
-import { createManualClock } from '../time/manual-clock.js';
+import { createManualClock } from '../../lib/time/manual-clock.js';
 import { ConfigCache } from './config.js';
 import { createConfigSync } from './config-sync.js';
 

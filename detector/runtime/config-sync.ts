@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Store } from '../../lib/store/port.js';
 import type { ConfigChange } from '../../lib/streams/config-changes.js';
-import type { Clock } from '../time/clock.js';
+import type { Clock } from '../../lib/time/clock.js';
 import { loadConfig, type ConfigCache, type ConfigEntity } from './config.js';
 import type { Runtime } from './runtime.js';
 

@@ -1,8 +1,8 @@
 // Drives many actors' deadlines from ONE host `setTimeout`, re-armed to the earliest deadline, so 100k
 // actors cost 100k heap entries rather than 100k Node timers. Implements xstate's `clock` interface.
-import type { Clock, TimerClock, TimerHandle } from './clock.js';
-import { systemClock } from './clock.js';
-import { TimerHeap, type TimerEntry } from './heap.js';
+import type { Clock, TimerClock, TimerHandle } from '../../lib/time/clock.js';
+import { systemClock } from '../../lib/time/clock.js';
+import { TimerHeap, type TimerEntry } from '../../lib/time/heap.js';
 
 /** Node's timer limit: a longer delay would fire at once. */
 const MAX_HOST_DELAY = 2 ** 31 - 1;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, setup } from 'xstate';
 import fc from 'fast-check';
-import { TimerHeap } from './heap.js';
-import { createManualClock } from './manual-clock.js';
+import { TimerHeap } from '../../lib/time/heap.js';
+import { createManualClock } from '../../lib/time/manual-clock.js';
 import { createSharedTimers } from './shared-timers.js';
 
 describe('TimerHeap', () => {

@@ -13,6 +13,7 @@ import { createMetricWriter } from './metric-writer.js';
 import type { MetricBatch } from '../../lib/tsdb/batch.js';
 import type { MetricsLimits } from '../../lib/tsdb/port.js';
 import { sleep } from '../../lib/lifecycle/sleep.js';
+import { systemTimers, type TimerClock } from '../../lib/time/clock.js';
 import type { Store } from '../../lib/store/port.js';
 import { backoffMs, createConsumerLoop, type ConsumerLoop } from '../../lib/streams/consumer.js';
 import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js';
@@ -90,7 +91,8 @@ export interface PersisterDeps {
   logger: Logger;
   registry: Registry;
   config: PersisterConfig;
-  now?: () => number;
+  /** Time for the trim schedule, retry backoffs and the read loop's timers (tests pass a manual clock). Default: the process's. */
+  clock?: TimerClock;
   hooks?: PersisterHooks;
 }
 
@@ -106,6 +108,8 @@ export interface PersisterStats {
   retrying: number;
   lastError: string | null;
   backlogEntries: number;
+  /** Trim passes completed (one before a read at most every trimIntervalMs; none while a write is being retried). */
+  trimPasses: number;
 }
 
 export interface Persister {
@@ -121,7 +125,8 @@ class Closing extends Error {}
 export function createPersister(deps: PersisterDeps): Persister {
   const { streams, names, store, logger } = deps;
   const cfg = { ...DEFAULT_PERSISTER_CONFIG, ...deps.config };
-  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? systemTimers;
+  const now = (): number => clock.now();
   const metrics = persisterMetrics(deps.registry);
   const all = names.allEvents();
   const stats: PersisterStats = {
@@ -134,6 +139,7 @@ export function createPersister(deps: PersisterDeps): Persister {
     retrying: 0,
     lastError: null,
     backlogEntries: 0,
+    trimPasses: 0,
   };
 
   let loop: ConsumerLoop | undefined;
@@ -146,7 +152,7 @@ export function createPersister(deps: PersisterDeps): Persister {
   let eventsPerEntry = 100;
   let activeStreams = all.length;
 
-  const pause = (ms: number): Promise<void> => sleep(ms, wake.signal);
+  const pause = (ms: number): Promise<void> => sleep(ms, wake.signal, clock);
   const { metricsLimits, metricsTenancy } = cfg;
   const limitsOf = metricsTenancy
     ? (tenant: string): MetricsLimits => ({ maxSeriesPerTenant: metricsLimitsOf(metricsTenancy, tenant).maxSeries, outOfOrderWindowMs: metricsTenancy.outOfOrderWindowMs })
@@ -274,6 +280,7 @@ export function createPersister(deps: PersisterDeps): Persister {
     metrics.retentionWindowSeconds.set(retentionMs / 1000);
     const r = await trimPass(streams, names, retentionMs, now());
     stats.backlogEntries = r.backlogEntries;
+    stats.trimPasses++;
     metrics.backlogEntries.set(r.backlogEntries);
   }
 
@@ -296,7 +303,7 @@ export function createPersister(deps: PersisterDeps): Persister {
           readAhead: true,
           retryBaseMs: cfg.retryBaseMs,
           retryMaxMs: cfg.retryMaxMs,
-          now,
+          clock,
           handler: {
             streams: () => all,
             handle: async (batch, source) => {

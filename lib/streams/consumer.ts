@@ -4,6 +4,7 @@
 // own pending entries are read first again, so nothing delivered and unacknowledged is skipped.
 import type { Logger } from 'pino';
 import { sleep } from '../lifecycle/sleep.js';
+import { systemTimers, type TimerClock } from '../time/clock.js';
 import { NoGroup } from './errors.js';
 import type { GroupReader, StreamRead, Streams } from './port.js';
 
@@ -44,7 +45,8 @@ export interface ConsumerLoopOptions {
   idleWaitMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
-  now?: () => number;
+  /** Time for the reclaim schedule, the idle wait and retry backoffs (tests pass a manual clock). Default: the process's. */
+  clock?: TimerClock;
 }
 
 export interface ConsumerLoop {
@@ -66,7 +68,8 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number): numbe
 
 export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
   const { streams, group, consumer, handler, logger } = o;
-  const now = o.now ?? Date.now;
+  const clock = o.clock ?? systemTimers;
+  const now = (): number => clock.now();
   const stop = new AbortController();
   const pendingFirst = o.pendingFirst ?? o.ack !== 'none';
   const count = (): number => (typeof o.count === 'function' ? o.count() : o.count);
@@ -112,7 +115,7 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
       try {
         if (keys.length === 0) {
           await handler.idle?.();
-          await sleep(o.idleWaitMs ?? Math.min(50, o.blockMs), stop.signal);
+          await sleep(o.idleWaitMs ?? Math.min(50, o.blockMs), stop.signal, clock);
           continue;
         }
         if (o.reclaim && now() >= nextReclaimAt) {
@@ -157,7 +160,7 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
         failures++;
         const delay = backoffMs(failures, o.retryBaseMs ?? 50, o.retryMaxMs ?? 2_000);
         logger.warn({ err, retryInMs: delay, group }, 'consumer loop error');
-        await sleep(delay, stop.signal);
+        await sleep(delay, stop.signal, clock);
       }
     }
     await ahead?.catch(() => undefined);

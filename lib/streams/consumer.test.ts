@@ -1,0 +1,119 @@
+// The group-consumer loop on the in-memory adapter, its time on a manual clock: the reclaim schedule, retry
+// backoffs and the idle wait move only when the test advances the clock.
+import { pino } from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createManualClock, type ManualClock } from '../time/manual-clock.js';
+import { createConsumerLoop, type ConsumerLoop, type GroupHandler } from './consumer.js';
+import { createMemoryStreams } from './memory/memory.js';
+import type { StreamRead, Streams } from './port.js';
+
+const logger = pino({ level: 'silent' });
+const T0 = 1_700_000_000_000;
+const fields = (i: number): string[] => ['n', String(i)];
+
+interface Recorder extends GroupHandler {
+  handled: Array<{ source: string; ids: string[] }>;
+  beforeReads: number;
+  idles: number;
+}
+
+function recorder(keys: string[], fail: () => boolean = () => false): Recorder {
+  const r: Recorder = {
+    handled: [],
+    beforeReads: 0,
+    idles: 0,
+    streams: () => keys,
+    handle: async (batch: StreamRead[], source) => {
+      if (fail()) throw new Error('store down');
+      r.handled.push({ source, ids: batch.flatMap(([, entries]) => entries.map((e) => e[0])) });
+    },
+    beforeRead: async () => {
+      r.beforeReads++;
+    },
+    idle: () => {
+      r.idles++;
+    },
+  };
+  return r;
+}
+
+describe('group-consumer loop on a manual clock', () => {
+  let clock: ManualClock;
+  let streams: Streams;
+  let loop: ConsumerLoop | undefined;
+  const setup = async (): Promise<void> => {
+    clock = createManualClock(T0);
+    streams = createMemoryStreams({ now: () => clock.now() });
+    await streams.ensureGroup(['s'], 'g', '0');
+  };
+  afterEach(async () => {
+    await loop?.close();
+    loop = undefined;
+    await streams.close();
+  });
+  /** Lets the loop run until it has gone round `n` more times (it reads with a short real BLOCK meanwhile). */
+  const rounds = async (h: Recorder, n: number): Promise<void> => {
+    const target = h.beforeReads + n;
+    await vi.waitFor(() => expect(h.beforeReads).toBeGreaterThanOrEqual(target));
+  };
+
+  it('reclaims entries idle on a dead consumer when its clock says they are idle long enough, on its schedule', async () => {
+    await setup();
+    const ids = await streams.append([0, 1, 2].map((i) => ({ stream: 's', fields: fields(i) })));
+    await streams.readGroup({ group: 'g', consumer: 'dead', streams: ['s'], count: 10 }); // read, then died
+    const h = recorder(['s']);
+    loop = createConsumerLoop({ streams, group: 'g', consumer: 'alive', handler: h, logger, count: 10, blockMs: 5, ack: 'loop', reclaim: { minIdleMs: 1_000, everyMs: 500 }, clock });
+    loop.start();
+    await rounds(h, 3);
+    expect(h.handled).toEqual([]); // idle 0 ms: not claimed
+    clock.advance(999);
+    await rounds(h, 3);
+    expect(h.handled).toEqual([]); // idle 999 ms
+    clock.advance(1);
+    await rounds(h, 3);
+    expect(h.handled).toEqual([]); // idle long enough now, but the next pass is due at +1499
+    clock.advance(499);
+    await vi.waitFor(() => expect(h.handled).toEqual([{ source: 'claim', ids }]));
+    expect((await streams.groupState(['s'], 'g'))[0]).toMatchObject({ pending: 0 });
+  });
+
+  it('backs off a failed batch on its clock, then reads its own pending entries first', async () => {
+    await setup();
+    let failing = true;
+    let failures = 0;
+    const h = recorder(['s'], () => {
+      if (failing) failures++;
+      return failing;
+    });
+    loop = createConsumerLoop({ streams, group: 'g', consumer: 'c', handler: h, logger, count: 10, blockMs: 5, ack: 'loop', retryBaseMs: 100, retryMaxMs: 1_000, clock });
+    loop.start();
+    const ids = await streams.append([{ stream: 's', fields: fields(0) }]);
+    await vi.waitFor(() => expect(failures).toBe(1));
+    // Asleep on the clock: the backoff after a first failure is 100..200 ms (jittered).
+    await vi.waitFor(() => expect(clock.pending).toBe(1));
+    failing = false;
+    clock.advance(99);
+    expect(clock.pending).toBe(1);
+    expect(h.handled).toEqual([]);
+    clock.advance(101);
+    await vi.waitFor(() => expect(h.handled).toEqual([{ source: 'pending', ids }]));
+    expect(failures).toBe(1);
+  });
+
+  it('waits on its clock while there is nothing to read', async () => {
+    await setup();
+    let keys: string[] = [];
+    const h = recorder([]);
+    h.streams = () => keys;
+    loop = createConsumerLoop({ streams, group: 'g', consumer: 'c', handler: h, logger, count: 10, blockMs: 5, ack: 'loop', idleWaitMs: 1_000, clock });
+    loop.start();
+    await vi.waitFor(() => expect(h.idles).toBe(1));
+    await vi.waitFor(() => expect(clock.pending).toBe(1));
+    clock.advance(999);
+    expect(h.idles).toBe(1);
+    keys = ['s'];
+    const ids = await streams.append([{ stream: 's', fields: fields(0) }]);
+    clock.advance(1);
+    await vi.waitFor(() => expect(h.handled).toEqual([{ source: 'read', ids }]));
+  });
+});
