@@ -10,6 +10,8 @@ import { createBacklogMonitor } from '../appender/backlog.js';
 import { logEvents } from '../test-events.js';
 import { createSqliteStore, type SqliteStore } from '../../lib/store/sqlite/store.js';
 import { faultyStore } from './faulty-store.js';
+import { createManualClock, type ManualClock } from '../../lib/time/manual-clock.js';
+import type { TimerClock } from '../../lib/time/clock.js';
 import { createPersister, type Persister, type PersisterConfig } from './persister.js';
 
 const logger = pino({ level: 'silent' });
@@ -21,6 +23,25 @@ async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5_000
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Waits for `cond` (real Redis and store I/O), moving `clock` on by `stepMs` between looks so its timers fire. */
+async function advancingUntil(clock: ManualClock, stepMs: number, cond: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    clock.advance(stepMs);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Runs `n` more trim passes of `p`, each let due by the clock and awaited (real Redis I/O). */
+async function trimPasses(p: Persister, clock: ManualClock, intervalMs: number, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const done = p.stats().trimPasses;
+    clock.advance(intervalMs);
+    await waitFor(() => p.stats().trimPasses > done);
   }
 }
 
@@ -60,7 +81,7 @@ describe('persister', () => {
     store = await createSqliteStore({ path: ':memory:' });
     await streams.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
   }
-  function persister(config: Partial<PersisterConfig> & { consumerName: string }, s: SqliteStore['appendEvents'] | undefined = undefined, registry = new Registry()): Persister {
+  function persister(config: Partial<PersisterConfig> & { consumerName: string }, s: SqliteStore['appendEvents'] | undefined = undefined, registry = new Registry(), clock?: TimerClock): Persister {
     const p = createPersister({
       streams,
       names,
@@ -68,6 +89,7 @@ describe('persister', () => {
       logger,
       registry,
       config: { ...baseConfig(config.consumerName), ...config },
+      ...(clock ? { clock } : {}),
     });
     persisters.push(p);
     return p;
@@ -138,10 +160,13 @@ describe('persister', () => {
     // A store that refuses every write: over budget or not, nothing unpersisted leaves the stream.
     const faulty = faultyStore(store);
     faulty.failing = true;
-    const stuck = persister({ consumerName: 'stuck', trimIntervalMs: 10, streamRetentionMaxBytes: 1 }, faulty.store.appendEvents);
+    // On a manual clock (at the real time: stream ids are Redis's): retries and trim passes fall due as it moves.
+    const clock = createManualClock(Date.now());
+    const stuck = persister({ consumerName: 'stuck', trimIntervalMs: 10, streamRetentionMaxBytes: 1 }, faulty.store.appendEvents, undefined, clock);
     await stuck.start();
-    await waitFor(() => faulty.failures >= 3);
-    await new Promise((r) => setTimeout(r, 300)); // ~30 trim passes, the window long since 0
+    // The trim pass before the first read ran over budget; then the write is retried (no trim pass runs while a
+    // write is retried), through 30 failures and many trim intervals of the clock.
+    await advancingUntil(clock, 10, () => faulty.failures >= 30 && stuck.stats().trimPasses >= 1);
     expect(await len()).toBe(250);
     await stuck.close();
 
@@ -160,11 +185,13 @@ describe('persister', () => {
     const appender = createAppender({ streams, names });
     for (let i = 0; i < 250; i++) await appender.append(logEvents(2));
     const registry = new Registry();
-    const p = persister({ consumerName: 'p1', trimIntervalMs: 10, streamRetentionMaxBytes: 0 }, undefined, registry);
+    const clock = createManualClock(Date.now());
+    const p = persister({ consumerName: 'p1', trimIntervalMs: 10, streamRetentionMaxBytes: 0 }, undefined, registry, clock);
     await p.start();
     await waitFor(async () => (await store.countEvents('acme')) === 500);
     await waitFor(async () => (await backlog()) === 0);
-    await new Promise((r) => setTimeout(r, 200));
+    // Every entry persisted: trim passes (due as the clock moves) keep them all for the hour of retention.
+    await trimPasses(p, clock, 10, 20);
     expect(await redis.xlen(names.events(0))).toBe(250);
     expect(await registry.metrics()).toMatch(/lightwatch_persist_stream_retention_seconds 3600\n/);
   });
@@ -232,7 +259,8 @@ describe('persister', () => {
     await setup(2);
     const p = persister({ consumerName: 'p1', blockMs: 10_000 });
     await p.start();
-    await new Promise((r) => setTimeout(r, 30));
+    // Its blocking read is in flight once Redis knows the consumer (XREADGROUP creates it).
+    await waitFor(async () => ((await redis.xinfo('CONSUMERS', names.events(0), GROUP_PERSIST)) as unknown[]).length > 0);
     const t0 = Date.now();
     await p.close();
     await p.close();

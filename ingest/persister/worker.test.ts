@@ -12,6 +12,7 @@ import type { CanonicalEvent } from '../../lib/events/event.js';
 import { createSqliteStore } from '../../lib/store/sqlite/store.js';
 import { GROUP_PERSIST, streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import { createAppender } from '../appender/appender.js';
+import { createBacklogMonitor } from '../appender/backlog.js';
 import { DEFAULT_PERSISTER_CONFIG } from './persister.js';
 import { supervisePersisterWorker, type PersisterWorker } from './worker.js';
 
@@ -84,8 +85,10 @@ describe('supervised persister worker', () => {
       await until(async () => seen.includes('restarted after 1'), 'a new thread');
       await until(async () => (await stored()) === 3500, 'every batch stored');
       expect(seen).toEqual(['died', 'restarted after 1']);
-      // Exactly once: a replayed entry adds nothing, and a fresh count agrees.
-      await new Promise((r) => setTimeout(r, 200));
+      // Exactly once: a replayed entry adds nothing. Once every entry is acknowledged (nothing left to replay), a
+      // fresh count agrees.
+      const backlog = createBacklogMonitor({ streams, names, limitEntries: 0 });
+      await until(async () => (await backlog.sample()).entries === 0, 'every entry acknowledged');
       expect(await stored()).toBe(3500);
     } finally {
       await reader.close();
