@@ -18,7 +18,7 @@ import { Hub } from './hub.js';
 import { createRealtimeMetrics } from './metrics.js';
 import type { StreamEntry, Streams } from '../lib/streams/port.js';
 import type { Conn, Socket, Sub } from './state.js';
-import { logEvent, sleep } from './testing/harness.js';
+import { logEvent } from './testing/harness.js';
 
 class RecordingSocket implements Socket {
   readonly log: Array<[string, string]> = [];
@@ -362,8 +362,8 @@ describe('backpressure', () => {
     await expect.poll(() => a.conn.throttledSince).toBe(now);
     const b = connect();
     const waiting = hub.subscribe(b.conn, parseFilter('logs', []), since) as Sub;
-    await sleep(30);
-    expect(b.socket.eventIds()).toHaveLength(0); // the only slot is taken
+    await expect.poll(() => hub.replaysWaiting()).toBe(1); // the only slot is taken: b's replay waits for it
+    expect(b.socket.eventIds()).toHaveLength(0);
     a.socket.buffered = 5000;
     hub.checkBuffers(); // a lags: its replay is abandoned and lets the slot go
     expect(stuck.state).toBe('paused');

@@ -54,6 +54,11 @@ export class Hub {
     this.timer = undefined;
   }
 
+  /** Replays waiting for a slot (at most `replayConcurrency` run at once). */
+  replaysWaiting(): number {
+    return this.replayer.waiting;
+  }
+
   // Registry
   connectionCount(): number {
     return this.registry.connectionCount();

@@ -9,6 +9,7 @@ export interface RealtimeMetrics {
   lagged: Counter;
   closedSlow: Counter;
   rejected: Counter<'code'>;
+  messagesDropped: Counter;
   replays: Counter<'outcome'>;
   readLag: Gauge;
 }
@@ -27,6 +28,7 @@ export function createRealtimeMetrics(registry: Registry): RealtimeMetrics {
     lagged: new Counter({ name: 'lightwatch_realtime_lagged_total', help: 'Times a client went over its buffer bound and was paused.', registers }),
     closedSlow: new Counter({ name: 'lightwatch_realtime_closed_slow_total', help: 'Clients closed with 1013 for staying over their buffer bound.', registers }),
     rejected: new Counter({ name: 'lightwatch_realtime_rejected_total', help: 'Connections closed at open, by close code.', labelNames: ['code'], registers }),
+    messagesDropped: new Counter({ name: 'lightwatch_realtime_client_messages_dropped_total', help: 'Client messages dropped over the per-connection rate limit (clientMessagesPerSec).', registers }),
     replays: new Counter({ name: 'lightwatch_realtime_replays_total', help: 'Resumes from a cursor, by outcome (done, reset).', labelNames: ['outcome'], registers }),
     readLag: new Gauge({ name: 'lightwatch_realtime_read_lag_seconds', help: 'Age of the newest stream entry in the last read (0 when caught up).', registers }),
   };

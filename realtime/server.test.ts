@@ -247,10 +247,14 @@ describe('/ws with subscribe messages', () => {
     server = await startTestServer({ redisUrl: testRedisUrl(), names, config: { clientMessagesPerSec: 5 }, clock: () => now });
     const c = await open('/ws');
     for (let i = 0; i < 8; i++) c.send({ type: 'ping', id: i });
-    await sleep(100);
+    // Every ping handled by the server (the last three dropped over the limit), then its replies received.
+    const dropped = async (): Promise<number> => (await server.registry.getSingleMetric('lightwatch_realtime_client_messages_dropped_total')?.get())?.values[0]?.value ?? 0;
+    await expect.poll(dropped).toBe(3);
     const pongs = (): number => c.messages.filter((m) => m.type === 'pong').length;
+    const rateErrors = () => c.messages.filter((m) => m.type === 'error' && m.code === 'rate_limited');
+    await c.until(() => pongs() >= 5 && rateErrors().length >= 1, 5_000, 'the replies');
     expect(pongs()).toBe(5);
-    expect(c.messages.filter((m) => m.type === 'error' && m.code === 'rate_limited')).toHaveLength(1);
+    expect(rateErrors()).toHaveLength(1);
     now += 1000; // a second later the bucket is full again
     await c.sync();
     expect(pongs()).toBe(6);

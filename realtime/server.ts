@@ -273,6 +273,7 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
       return;
     }
     if (!conn.bucket.tryTake()) {
+      metrics.messagesDropped.inc();
       const now = clock();
       if (now - conn.lastRateError >= 1000) {
         conn.lastRateError = now;

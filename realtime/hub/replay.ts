@@ -28,6 +28,11 @@ export class Replayer {
     };
   }
 
+  /** Replays waiting for a slot (at most `replayConcurrency` run at once). */
+  get waiting(): number {
+    return this.slots.waiting;
+  }
+
   /** Starts `s`'s replay from its floor; a newer start or a close (s.gen bumped) abandons it. Never rejects. */
   readonly start = (s: Sub): void => {
     void this.run(s);
