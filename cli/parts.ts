@@ -74,6 +74,7 @@ export async function buildIngest(p: Platform, deps: { streams: Streams; redis: 
       persistBacklogLimit: c.persistBacklogLimit,
       streamRetentionMs: c.streamRetentionMs,
       idempotencyTtlMs: c.idempotencyTtlMs,
+      parseOffload: { workers: c.parseWorkers, inlineMaxBytes: c.parseInlineBytes, budgetBytes: c.parseBudgetBytes },
     },
   });
   p.lifecycle.onClose('ingest', () => ingest.close());

@@ -1,6 +1,7 @@
 // What the ingest API needs to know, as one typed object (the process config in lib/config maps environment
 // variables onto it).
 import type { NormalizeLimits } from './normalize/normalize.js';
+import type { ParseOffloadConfig } from './offload/offload.js';
 
 export interface IngestConfig {
   /** Request body limit after decompression (default 5 MiB). */
@@ -29,6 +30,8 @@ export interface IngestConfig {
   streamRetentionMs: number;
   /** How long an Idempotency-Key's answer is replayed (default 24 h). */
   idempotencyTtlMs: number;
+  /** Large bodies parsed on worker threads (default DEFAULT_PARSE_OFFLOAD: 2 threads, bodies over 64 KiB, 32 MiB at once). */
+  parseOffload?: ParseOffloadConfig;
   /** Backlog sampling period (default 250 ms). */
   backlogSampleMs?: number;
 }

@@ -23,6 +23,8 @@ export const REJECTION_REASONS = [
   'idempotency_in_progress',
   'idempotency_key_reused',
   'unavailable',
+  /** The parse workers' byte budget was spent (503 + Retry-After). */
+  'ingest_busy',
   'internal',
   'other',
 ] as const;

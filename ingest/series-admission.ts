@@ -16,9 +16,50 @@ import type { TenantMetricsLimits } from '../lib/config/metrics-tenants.js';
 
 export type SeriesRefusal = 'labels_per_series' | 'series_limit';
 
+export interface Admitted {
+  series: BatchSeries[];
+  rejected: Rejection[];
+  refused: Map<SeriesRefusal, number>;
+}
+
 export interface SeriesAdmission {
   /** The series that may go in, and one rejection per refused sample. */
-  admit(tenant: string, series: readonly BatchSeries[]): Promise<{ series: BatchSeries[]; rejected: Rejection[]; refused: Map<SeriesRefusal, number> }>;
+  admit(tenant: string, series: readonly BatchSeries[]): Promise<Admitted>;
+  /**
+   * What a request of `tenant` may bring without asking the index (cached count): a parse worker thread admits a
+   * request within it on its own (admitWithin), and hands the series back to admit() only near the limit.
+   */
+  headroom(tenant: string): Promise<SeriesHeadroom>;
+}
+
+export interface SeriesHeadroom {
+  maxLabelsPerSeries: number;
+  /** New series that fit under the tenant's limit. */
+  room: number;
+}
+
+function refuse(out: Admitted, s: BatchSeries, why: SeriesRefusal, error: string): void {
+  const first = s.firstIndex ?? 0;
+  for (let k = 0; k < s.timestamps.length; k++) out.rejected.push({ index: first + k, error });
+  out.refused.set(why, (out.refused.get(why) ?? 0) + s.timestamps.length);
+}
+
+/** Refuses the series with more labels than allowed; the others are kept in `series`. Pure. */
+function checkLabels(series: readonly BatchSeries[], maxLabelsPerSeries: number): Admitted {
+  const out: Admitted = { series: [], rejected: [], refused: new Map() };
+  for (const s of series) {
+    const n = Object.keys(s.labels).length;
+    if (n > maxLabelsPerSeries) {
+      refuse(out, s, 'labels_per_series', `series ${s.labels.__name__ ?? ''} has ${n} labels, over the tenant's limit of ${maxLabelsPerSeries} (INGEST_MAX_SERIES_LABELS / METRICS_TENANT_LIMITS labels=)`);
+    } else out.series.push(s);
+  }
+  return out;
+}
+
+/** admit() without the index, as long as every kept series fits in the headroom; undefined near the limit. Pure. */
+export function admitWithin(series: readonly BatchSeries[], h: SeriesHeadroom): Admitted | undefined {
+  const out = checkLabels(series, h.maxLabelsPerSeries);
+  return out.series.length === 0 || out.series.length <= h.room ? out : undefined;
 }
 
 export function createSeriesAdmission(deps: {
@@ -41,24 +82,16 @@ export function createSeriesAdmission(deps: {
   }
 
   return {
+    async headroom(tenant) {
+      const limits = deps.limitsOf(tenant);
+      return { maxLabelsPerSeries: limits.maxLabelsPerSeries, room: limits.maxSeries - (await countOf(tenant, false)) };
+    },
     async admit(tenant, series) {
       const limits = deps.limitsOf(tenant);
-      const rejected: Rejection[] = [];
-      const refused = new Map<SeriesRefusal, number>();
-      const refuse = (s: BatchSeries, why: SeriesRefusal, error: string): void => {
-        const first = s.firstIndex ?? 0;
-        for (let k = 0; k < s.timestamps.length; k++) rejected.push({ index: first + k, error });
-        refused.set(why, (refused.get(why) ?? 0) + s.timestamps.length);
-      };
-      let kept: BatchSeries[] = [];
-      for (const s of series) {
-        const n = Object.keys(s.labels).length;
-        if (n > limits.maxLabelsPerSeries) {
-          refuse(s, 'labels_per_series', `series ${s.labels.__name__ ?? ''} has ${n} labels, over the tenant's limit of ${limits.maxLabelsPerSeries} (INGEST_MAX_SERIES_LABELS / METRICS_TENANT_LIMITS labels=)`);
-        } else kept.push(s);
-      }
-      if (kept.length === 0) return { series: kept, rejected, refused };
-      if ((await countOf(tenant, false)) + kept.length <= limits.maxSeries) return { series: kept, rejected, refused };
+      const out = checkLabels(series, limits.maxLabelsPerSeries);
+      const kept = out.series;
+      if (kept.length === 0) return out;
+      if ((await countOf(tenant, false)) + kept.length <= limits.maxSeries) return out;
       // Near the limit: which series are new, and is there room for them (a fresh count)?
       const known = await deps.metrics.knownSeries(tenant, kept.map((s) => s.labels));
       let room = limits.maxSeries - (await countOf(tenant, true));
@@ -74,10 +107,10 @@ export function createSeriesAdmission(deps: {
           admitted.push(s);
           return;
         }
-        refuse(s, 'series_limit', `new series ${s.labels.__name__ ?? ''} refused: the tenant holds its limit of ${limits.maxSeries} series (METRICS_MAX_SERIES / METRICS_TENANT_LIMITS series=)`);
+        refuse(out, s, 'series_limit', `new series ${s.labels.__name__ ?? ''} refused: the tenant holds its limit of ${limits.maxSeries} series (METRICS_MAX_SERIES / METRICS_TENANT_LIMITS series=)`);
       });
-      kept = admitted;
-      return { series: kept, rejected, refused };
+      out.series = admitted;
+      return out;
     },
   };
 }

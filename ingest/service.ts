@@ -13,16 +13,17 @@ import type { Store } from '../lib/store/port.js';
 import { GROUP_PERSIST, type StreamNames } from '../lib/streams/partition.js';
 import type { Streams } from '../lib/streams/port.js';
 import { PushEventsRequest, type PushRequest, type PushResponse } from '../proto/gen/lightwatch/v1/ingest.js';
-import { createAppender, type EncodedAppend } from './appender/appender.js';
+import { createAppender } from './appender/appender.js';
 import { createBacklogMonitor } from './appender/backlog.js';
-import { compatBody, type Accepted } from './compat.js';
+import { compatBody } from './compat.js';
 import type { IngestConfig } from './config.js';
 import { draftsFromProto } from './grpc-drafts.js';
 import { createIdempotencyStore, holdLease, type StoredResponse } from './idempotency/idempotency.js';
 import { formatLabel, ingestMetrics, kindLabel, reasonLabel } from './metrics.js';
-import { normalizeSteps, type NormalizeItem } from './normalize/normalize.js';
 import { runStepsCooperatively } from '../lib/lifecycle/steps.js';
-import { decodeBody, INGEST_ENDPOINTS, parsePayloadCooperatively, type IngestEndpoint, type ParseResult } from './parse/index.js';
+import { INGEST_ENDPOINTS, type IngestEndpoint } from './parse/index.js';
+import { finishSteps, heartbeatTargets, prepareSteps, type Prepared, type PushBody, type Staged } from './stage.js';
+import { createParseOffload, DEFAULT_PARSE_OFFLOAD } from './offload/offload.js';
 import { createTargetDirectory } from './targets.js';
 import { createPingDirectory, type PingTarget } from './ping-directory.js';
 import { decodePingRef } from '../lib/heartbeat/compat.js';
@@ -46,35 +47,6 @@ export interface IngestService extends IngestApi {
   ready(): boolean;
   /** Stops background sampling. Does not close the Redis connection (the caller owns it). Idempotent. */
   close(): Promise<void>;
-}
-
-type Item = NormalizeItem;
-type Rejection = { index: number; error: string };
-
-/** A request ready to be written, and what its answer needs (see stage). */
-interface Staged {
-  encoded: EncodedAppend;
-  accepted: number;
-  byKind: Map<string, number>;
-  rejected: Rejection[];
-  format: string;
-  endpoint: IngestEndpoint | 'grpc';
-  /** Elasticsearch only: the parse result (bulk actions) and the id of each accepted item. */
-  parsed?: ParseResult;
-  ids?: Accepted[];
-}
-
-interface Prepared {
-  items: Item[];
-  rejected: Rejection[];
-  format: string;
-  /** For `/ingest/heartbeat/{target}`: the target named in the path. */
-  defaultTarget?: string;
-  /** Whole-request 404 when a single ping names an unknown target (otherwise items are rejected). */
-  singlePing: boolean;
-  endpoint: IngestEndpoint | 'grpc';
-  /** Parser's view of the request, for compatibility answers. */
-  parsed?: ParseResult;
 }
 
 function fingerprintPush(r: PushRequest): string {
@@ -109,6 +81,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
   const targets = createTargetDirectory({ store: deps.store, ids, now });
   const pings = createPingDirectory({ store: deps.store, now });
   const parseLimits = { maxItems: config.maxItems, maxDepth: config.maxDepth, maxLineBytes: config.maxLineBytes, maxBodyBytes: config.maxBodyBytes, maxAttributes: config.maxAttributes, maxSeriesLabels: config.maxSeriesLabels, alertTargetLabel: config.alertTargetLabel };
+  const offload = createParseOffload(config.parseOffload ?? DEFAULT_PARSE_OFFLOAD, config.maxBodyBytes);
 
   // The persist groups must exist before the first entry, or the backlog of a fresh install is invisible.
   let groups: Promise<void> | undefined;
@@ -136,17 +109,6 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     throw new LightwatchError('not_found', 'no active heartbeat target has this ping URL', { reason: 'unknown_ping_token' });
   }
 
-  /** Target named by each heartbeat item, by item index (empty for a request without heartbeats). */
-  function heartbeatTargets(p: Prepared): Map<number, string> {
-    const named = new Map<number, string>();
-    for (const it of p.items) {
-      if (it.draft.kind !== 'heartbeat') continue;
-      const t = it.draft.target ?? p.defaultTarget;
-      if (t) named.set(it.index, t);
-    }
-    return named;
-  }
-
   /**
    * Heartbeats must name a known target; unknown ones are created (admin + create=1), refused (single ping) or
    * rejected per item. True when a target was created.
@@ -164,17 +126,9 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     return created;
   }
 
-  function kindCounts(events: readonly { kind: string }[]): Map<string, number> {
-    const byKind = new Map<string, number>();
-    for (const e of events) byKind.set(e.kind, (byKind.get(e.kind) ?? 0) + 1);
-    return byKind;
-  }
-
   /**
-   * Parse, check, normalize and encode: the request's events as stream entries, and what the answer needs once
-   * Redis has them. The drafts and events stay behind in this frame, so nothing of them is kept alive while
-   * the request waits for Redis (with several requests in flight, whatever is kept across that wait survives
-   * young-generation collections, which then cost most of the GC time).
+   * Parse, check, normalize and encode on the event loop, in slices: the request's events as stream entries, and
+   * what the answer needs once Redis has them (ingest/stage.ts), with the I/O checks between parsing and the rest.
    */
   async function stage(principal: Principal, receivedAt: number, idempotencyKey: string, prepare: () => Prepared | Promise<Prepared>, createTargets: boolean): Promise<Staged> {
     const prepared = prepare();
@@ -184,14 +138,6 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     const named = heartbeatTargets(p);
     // Only awaited when there is something to check: a request without heartbeats is staged in one go.
     const configChanged = named.size > 0 && (await checkHeartbeatTargets(p, named, principal, createTargets));
-    // In slices too when there are many events (a request may carry 10 000); a small batch runs in one slice.
-    const norm = await runStepsCooperatively(
-      normalizeSteps(
-        p.items,
-        { tenant: principal.tenant, receivedAt, ids, ...(idempotencyKey ? { idempotencyKey } : {}), ...(p.defaultTarget ? { defaultTarget: p.defaultTarget } : {}) },
-        config.normalize,
-      ),
-    );
     let series = p.parsed?.series ?? [];
     if (series.length > 0 && deps.seriesAdmission) {
       const admitted = await deps.seriesAdmission.admit(principal.tenant, series);
@@ -199,26 +145,32 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
       if (admitted.rejected.length > 0) p.rejected.push(...admitted.rejected);
       for (const [reason, n] of admitted.refused) metrics.seriesRefused.inc({ reason }, n);
     }
-    let seriesSamples = 0;
-    for (const x of series) seriesSamples += x.timestamps.length;
-    const byKind = kindCounts(norm.events);
-    if (seriesSamples > 0) byKind.set('metric', (byKind.get('metric') ?? 0) + seriesSamples);
-    const staged: Staged = {
-      // A created target is marked on the entries, so the detector loads it before applying them. Metric
-      // samples go in as series (metric-batch entries), not one event each.
-      encoded: appender.encode(norm.events, { configChanged, alerts: p.endpoint === 'alertmanager', metrics: { tenant: principal.tenant, receivedAt, batchId: ids.next(receivedAt), series } }),
-      accepted: norm.events.length + seriesSamples,
-      byKind,
-      rejected: [...p.rejected, ...norm.rejected].sort((a, b) => a.index - b.index),
-      format: p.format,
-      endpoint: p.endpoint,
-    };
-    // Only the Elasticsearch answer names ids and actions.
-    if (p.endpoint === 'elasticsearch') {
-      staged.parsed = p.parsed;
-      staged.ids = norm.eventIndexes.map((index, k) => ({ index, id: (norm.events[k] as { id: string }).id }));
-    }
-    return staged;
+    // In slices when there are many events (a request may carry 10 000); a small batch runs in one slice.
+    return runStepsCooperatively(finishSteps(p, { tenant: principal.tenant, receivedAt, ids, idempotencyKey, names, normalize: config.normalize, configChanged, series }));
+  }
+
+  /** A pushed body staged on the loop when small, else on a parse worker thread (ingest/offload). */
+  async function stagePush(principal: Principal, receivedAt: number, idempotencyKey: string, request: PushBody, createTargets: boolean): Promise<Staged> {
+    const decoded = offload.decodeInline(request.body, request.contentEncoding);
+    // In slices that yield to the event loop: the largest OTLP request would hold it for most of a second.
+    if (decoded) return stage(principal, receivedAt, idempotencyKey, () => runStepsCooperatively(prepareSteps(request, parseLimits, now(), decoded)), createTargets);
+    const headroom = deps.seriesAdmission && request.endpoint === 'prometheus' ? await deps.seriesAdmission.headroom(principal.tenant) : undefined;
+    const out = await offload.stage({
+      request,
+      now: now(),
+      tenant: principal.tenant,
+      receivedAt,
+      idempotencyKey,
+      limits: parseLimits,
+      normalize: config.normalize,
+      names: { prefix: names.prefix, partitions: names.partitions },
+      ...(headroom ? { headroom } : {}),
+    });
+    // Back unfinished: heartbeat targets to look up, or series near the tenant's limit.
+    if (!out.done) return stage(principal, receivedAt, idempotencyKey, () => out.prepared, createTargets);
+    metrics.batchSize.observe({ endpoint: out.staged.endpoint }, out.batchSize);
+    for (const [reason, n] of out.refused) metrics.seriesRefused.inc({ reason }, n);
+    return out.staged;
   }
 
   /** The common tail of push and pushEvents: idempotency, admission, normalize, append, answer. */
@@ -227,8 +179,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     ctx: CallContext,
     idempotencyKey: string,
     fingerprint: () => string,
-    prepare: () => Prepared | Promise<Prepared>,
-    createTargets: boolean,
+    stageAt: (receivedAt: number) => Promise<Staged>,
   ): Promise<PushResponse> {
     const started = performance.now();
     const fp = idempotencyKey ? fingerprint() : '';
@@ -247,7 +198,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     let appending = false;
     try {
       backlog.admit();
-      const staged = await stage(principal, receivedAt, idempotencyKey, prepare, createTargets);
+      const staged = await stageAt(receivedAt);
       await groupsReady();
       const t0 = performance.now();
       appending = true;
@@ -314,38 +265,9 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
           throw new LightwatchError('bad_request', `unknown ingest endpoint "${request.endpoint.slice(0, 40)}"`, { reason: 'unknown_endpoint' });
         }
         metrics.requestBytes.observe({ endpoint }, request.body.byteLength);
-        return ingest(
-          principal,
-          ctx,
-          request.idempotencyKey,
-          () => fingerprintPush(request),
-          async () => {
-            const body = decodeBody(request.body, request.contentEncoding, config.maxBodyBytes);
-            // In slices that yield to the event loop: the largest OTLP request would hold it for most of a second.
-            const parsed = await parsePayloadCooperatively(
-              {
-                endpoint,
-                contentType: request.contentType,
-                body,
-                params: request.params,
-                ...(request.target ? { target: request.target } : {}),
-                ...(request.suffix ? { suffix: request.suffix } : {}),
-                now: now(),
-              },
-              parseLimits,
-            );
-            return {
-              items: parsed.items,
-              rejected: [...parsed.rejected],
-              format: parsed.format,
-              ...(endpoint === 'heartbeat' && request.target ? { defaultTarget: request.target } : {}),
-              singlePing: endpoint === 'heartbeat',
-              endpoint,
-              parsed,
-            };
-          },
-          request.params.create === '1' || request.params.create === 'true',
-        );
+        const create = request.params.create === '1' || request.params.create === 'true';
+        const body: PushBody = { endpoint, contentType: request.contentType, contentEncoding: request.contentEncoding, body: request.body, params: request.params, target: request.target, suffix: request.suffix };
+        return ingest(principal, ctx, request.idempotencyKey, () => fingerprintPush(request), (receivedAt) => stagePush(principal, receivedAt, request.idempotencyKey, body, create));
       });
     },
 
@@ -363,16 +285,25 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
           ctx,
           request.idempotencyKey,
           () => createHash('sha256').update(PushEventsRequest.encode(request).finish()).digest('hex'),
-          () => {
-            const mapped = draftsFromProto(request.events, config.maxLineBytes);
-            return { items: mapped.items, rejected: mapped.rejected, format: 'grpc', singlePing: false, endpoint: 'grpc' };
-          },
-          false,
+          (receivedAt) =>
+            stage(
+              principal,
+              receivedAt,
+              request.idempotencyKey,
+              () => {
+                const mapped = draftsFromProto(request.events, config.maxLineBytes);
+                return { items: mapped.items, rejected: mapped.rejected, format: 'grpc', singlePing: false, endpoint: 'grpc' };
+              },
+              false,
+            ),
         );
       });
     },
 
     ready: () => streams.ready() && backlog.healthy(),
-    close: () => backlog.close(),
+    async close() {
+      await backlog.close();
+      await offload.close();
+    },
   };
 }

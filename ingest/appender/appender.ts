@@ -91,37 +91,42 @@ function planEntries(stream: string, events: readonly CanonicalEvent[], position
   }
 }
 
+/**
+ * A request's events as the stream entries to write (pure: a parse worker thread encodes too, and hands the
+ * entries to the thread that writes them). `maxChars`: DEFAULT_MAX_ENTRY_CHARS unless a test shrinks it.
+ */
+export function encodeAppend(names: StreamNames, all: readonly CanonicalEvent[], opts: EncodeOptions = {}, maxChars = DEFAULT_MAX_ENTRY_CHARS): EncodedAppend {
+  const planned: PlannedEntry[] = [];
+  let events = all;
+  if (opts.metrics) {
+    const split = splitMetricEvents(all);
+    events = split.others;
+    const m = opts.metrics;
+    const series = split.series.length === 0 ? m.series : [...m.series, ...split.series];
+    for (const e of planMetricEntries(m.tenant, m.receivedAt, m.batchId, series, names, maxChars)) {
+      planned.push({ stream: e.stream, payload: e.payload, tenant: e.tenant, positions: [], field: FIELD_METRICS });
+    }
+  }
+  const byPartition = new Map<number, { events: CanonicalEvent[]; positions: number[] }>();
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i] as CanonicalEvent;
+    const p = partitionOf(ev.tenant, ev.target, names.partitions);
+    let group = byPartition.get(p);
+    if (!group) {
+      group = { events: [], positions: [] };
+      byPartition.set(p, group);
+    }
+    group.events.push(ev);
+    group.positions.push(i);
+  }
+  for (const [p, group] of byPartition) planEntries(names.events(p), group.events, group.positions, maxChars, planned);
+  return { entries: planned, events: all.length, configChanged: opts.configChanged === true, alerts: opts.alerts === true };
+}
+
 export function createAppender(deps: AppenderDeps): Appender {
   const { streams, names } = deps;
   const maxChars = deps.maxEntryChars ?? DEFAULT_MAX_ENTRY_CHARS;
-
-  function encode(all: readonly CanonicalEvent[], opts: EncodeOptions = {}): EncodedAppend {
-    const planned: PlannedEntry[] = [];
-    let events = all;
-    if (opts.metrics) {
-      const split = splitMetricEvents(all);
-      events = split.others;
-      const m = opts.metrics;
-      const series = split.series.length === 0 ? m.series : [...m.series, ...split.series];
-      for (const e of planMetricEntries(m.tenant, m.receivedAt, m.batchId, series, names, maxChars)) {
-        planned.push({ stream: e.stream, payload: e.payload, tenant: e.tenant, positions: [], field: FIELD_METRICS });
-      }
-    }
-    const byPartition = new Map<number, { events: CanonicalEvent[]; positions: number[] }>();
-    for (let i = 0; i < events.length; i++) {
-      const ev = events[i] as CanonicalEvent;
-      const p = partitionOf(ev.tenant, ev.target, names.partitions);
-      let group = byPartition.get(p);
-      if (!group) {
-        group = { events: [], positions: [] };
-        byPartition.set(p, group);
-      }
-      group.events.push(ev);
-      group.positions.push(i);
-    }
-    for (const [p, group] of byPartition) planEntries(names.events(p), group.events, group.positions, maxChars, planned);
-    return { entries: planned, events: all.length, configChanged: opts.configChanged === true, alerts: opts.alerts === true };
-  }
+  const encode = (all: readonly CanonicalEvent[], opts: EncodeOptions = {}): EncodedAppend => encodeAppend(names, all, opts, maxChars);
 
   async function write(encoded: EncodedAppend): Promise<string[]> {
     const planned = encoded.entries;

@@ -118,20 +118,21 @@ const NATIVE: Partial<Record<IngestEndpoint, { kind: NativeKind; wrappers: reado
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export function parsePayload(input: ParseInput, limits: ParseLimits): ParseResult {
-  try {
-    return runSteps(dispatch(input, limits));
-  } catch (err) {
-    throw asLightwatchError(err);
-  }
+  return runSteps(parsePayloadSteps(input, limits));
 }
 
 /**
  * parsePayload yielding to the event loop every few ms of work: OTLP requests (up to 100 000 attributes) are
  * mapped in slices so other requests are served meanwhile; the other formats parse in one go as before.
  */
-export async function parsePayloadCooperatively(input: ParseInput, limits: ParseLimits): Promise<ParseResult> {
+export function parsePayloadCooperatively(input: ParseInput, limits: ParseLimits): Promise<ParseResult> {
+  return runStepsCooperatively(parsePayloadSteps(input, limits));
+}
+
+/** parsePayload as steps (OTLP mapping pauses; the other formats parse in one step). */
+export function* parsePayloadSteps(input: ParseInput, limits: ParseLimits): Steps<ParseResult> {
   try {
-    return await runStepsCooperatively(dispatch(input, limits));
+    return yield* dispatch(input, limits);
   } catch (err) {
     throw asLightwatchError(err);
   }

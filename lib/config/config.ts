@@ -56,6 +56,12 @@ export interface LightwatchConfig {
     /** Redis memory (MiB) over which persisted entries leave the streams sooner; 0: no bound. */
     streamRetentionMaxMb: number;
     idempotencyTtlMs: number;
+    /** Parse worker threads for large bodies (0: every body is parsed on the event loop). */
+    parseWorkers: number;
+    /** Bodies up to this size (decoded) are parsed on the event loop. */
+    parseInlineBytes: number;
+    /** Bytes of bodies handed to the parse workers at once; past it ingest answers 503 with Retry-After. */
+    parseBudgetBytes: number;
   };
   detector: {
     leaseMs: number;
@@ -140,6 +146,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       streamRetentionMs: r.int('STREAM_RETENTION_MS', 60 * 60_000, 1_000, 30 * 86_400_000),
       streamRetentionMaxMb: r.int('STREAM_RETENTION_MAX_MB', 1024, 0, 1_048_576),
       idempotencyTtlMs: r.int('IDEMPOTENCY_TTL_MS', 24 * 3_600_000, 1_000, 30 * 86_400_000),
+      parseWorkers: r.int('INGEST_PARSE_WORKERS', 2, 0, 64),
+      parseInlineBytes: r.int('INGEST_PARSE_INLINE_BYTES', 64 * 1024, 0, 512 * 1024 * 1024),
+      parseBudgetBytes: r.int('INGEST_PARSE_BUDGET_BYTES', 32 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
     },
     detector: {
       leaseMs: r.int('DETECTOR_LEASE_MS', 5_000, 500, 600_000),

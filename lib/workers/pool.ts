@@ -6,6 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import { fromPlainError, LightwatchError, type PlainError } from '../errors/errors.js';
 import { tsWorker } from './thread.js';
+import { NICE } from './serve.js';
 
 /** Messages from the pool to a worker. */
 export interface ToPoolWorker<In> {
@@ -22,6 +23,11 @@ export interface WorkerPoolOptions {
   size: number;
   /** Passed to each thread as workerData. */
   workerData?: Record<string, unknown>;
+  /**
+   * Added to each thread's niceness (on Linux a thread has its own): on a busy machine the event loop then wins
+   * the CPU from the pool's work instead of waiting behind it. Default 0.
+   */
+  nice?: number;
 }
 
 export interface WorkerPool<In, Out> {
@@ -58,7 +64,7 @@ export function createWorkerPool<In, Out>(o: WorkerPoolOptions): WorkerPool<In, 
   const closedError = (): LightwatchError => new LightwatchError('unavailable', 'shutting down; retry the request', { retryAfterSec: 1 });
 
   function start(): Thread<In, Out> {
-    const thread: Thread<In, Out> = { worker: tsWorker(o.entry, { workerData: o.workerData }), jobId: -1 };
+    const thread: Thread<In, Out> = { worker: tsWorker(o.entry, { workerData: { ...o.workerData, [NICE]: o.nice ?? 0 } }), jobId: -1 };
     // Never keeps the process alive on its own; close() is still the way to stop it.
     thread.worker.unref();
     threads.add(thread);
