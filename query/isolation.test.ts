@@ -26,6 +26,11 @@ beforeAll(async () => {
   ofA.keys = await post('/api/keys', { name: 'a-key', scopes: ['read'] });
   ofA.users = await post('/api/users', { email: 'alice@a.example', password: 'correct horse battery' });
   ofA.statuspages = await post('/api/statuspages', { name: 'A status', slug: 'a-status', sections: [{ name: 'API', targetIds: [ofA.targets] }] });
+  ofA.routes = await post('/api/routes', { name: 'a-route', channelId: ofA.channels, matchers: [{ name: 'env', value: 'prod' }] });
+  ofA.inhibitrules = await post('/api/inhibitrules', { name: 'a-inhibit', source: [{ name: 'severity', value: 'critical' }], target: [{ name: 'severity', value: 'warning' }] });
+  // B's own channel, so B's route bodies are valid and only the foreign id can make them fail.
+  const channelOfB = await f.http(f.keys.adminB, 'POST', '/api/channels', { body: { name: 'b-ops', kind: 'slack', config: { webhookUrl: 'https://hooks.slack.test/bb' } } });
+  minimalBodies.routes = { name: 'b-route', channelId: channelOfB.body.id };
   ofA.incidents = 'inc-a-1';
   ofA.tenants = 'a';
   await f.store.upsertIncident({ id: ofA.incidents, tenant: 'a', targetId: ofA.targets, ruleId: ofA.rules, status: 'open', severity: 'critical', title: 'a is down', openedAt: T0, reopenCount: 0, epoch: 1, timeline: [], updatedAt: T0 });
@@ -59,6 +64,7 @@ const minimalBodies: Record<string, unknown> = {
   silences: { matchers: [{ name: 'x', value: 'y' }], endsAt: T0 + 1000 },
   maintenance: { name: 'b-mw', startsAt: T0, endsAt: T0 + 1000 },
   statuspages: { name: 'B status', slug: 'b-status', sections: [] },
+  inhibitrules: { name: 'b-inhibit', source: [{ name: 'severity', value: 'critical' }], target: [{ name: 'severity', value: 'info' }] },
 };
 
 describe('tenant isolation', () => {
