@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { streamNames, type StreamNames } from '../lib/streams/partition.js';
 import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../test/support/redis.js';
-import { TestClient, logEvent, makeEvent, sleep, startTestServer, writeEvents, type TestServer } from './testing/harness.js';
+import { TestClient, logEvent, makeEvent, startTestServer, writeEvents, type TestServer } from './testing/harness.js';
 import { isNativeUws } from './native.js';
 
 const redis: Redis = newRedis();
@@ -18,6 +18,16 @@ async function open(path: string, headers?: Record<string, string>): Promise<Tes
   const c = await TestClient.open(server.url(path), headers);
   clients.push(c);
   return c;
+}
+
+/**
+ * Once the server has read (and dispatched) `n` events, a ping answered on each client's connection proves every
+ * event sent to it before has arrived: what is absent then was never sent (no sleep that "gives it time").
+ */
+async function allDelivered(n: number, clients: TestClient[]): Promise<void> {
+  const read = async (): Promise<number> => (await server.registry.getSingleMetric('lightwatch_realtime_events_read_total')?.get())?.values[0]?.value ?? 0;
+  await expect.poll(read).toBeGreaterThanOrEqual(n);
+  await Promise.all(clients.map((c) => c.sync()));
 }
 
 beforeEach(async () => {
@@ -162,7 +172,7 @@ describe('channels and filters', () => {
     const ids = (c: TestClient): string[] => c.events.map((m) => m.data.id);
     const pick = (...i: number[]): string[] => i.map((k) => events[k]?.id ?? '');
     await targetWeb.waitForEvents(8);
-    await sleep(100); // anything that should not arrive has had time to
+    await allDelivered(events.length, [logsErr, logsTarget, logsText, metricsCpu, security, heartbeats, incidents, targetWeb, targetUrl]);
     expect(ids(logsErr)).toEqual(pick(0, 3));
     expect(ids(logsTarget)).toEqual(pick(3));
     expect(ids(logsText)).toEqual(pick(2));
@@ -188,7 +198,7 @@ describe('channels and filters', () => {
     await bravoLogs.waitForEvents(1);
     await bravoTarget.waitForEvents(1);
     await bravoFiltered.waitForEvents(1);
-    await sleep(100);
+    await allDelivered(acmeEvents.length + 1, [bravoLogs, bravoTarget, bravoFiltered, acme]);
     for (const c of [bravoLogs, bravoTarget, bravoFiltered]) {
       expect(c.events.map((m) => m.data.tenant)).toEqual(['bravo']);
     }
@@ -222,7 +232,7 @@ describe('/ws with subscribe messages', () => {
     ];
     await writeEvents(redis, names, first);
     await c.waitForEvents(3);
-    await sleep(50);
+    await allDelivered(first.length, [c]);
     expect(c.events.map((m) => [m.channel, m.data.id]).sort()).toEqual(
       [
         ['logs', first[0]?.id],
@@ -237,7 +247,7 @@ describe('/ws with subscribe messages', () => {
     const second = [makeEvent('metric', 'acme', 'web', { name: 'cpu', value: 2, type: 'gauge' }), logEvent('acme', 'web', 'again', { level: 'error', labels: { env: 'prod' } })];
     await writeEvents(redis, names, second);
     await c.waitForEvents(4);
-    await sleep(50);
+    await allDelivered(first.length + second.length, [c]);
     expect(c.events.slice(3).map((m) => m.data.id)).toEqual([second[1]?.id]);
   });
 
