@@ -1,7 +1,10 @@
 // Bystander latency at the HTTP edge: p50/p99 of another client's small ingest requests (one every 5 ms)
 // while an attacker runs, through the real gateway in-process on its own redis-server (issue 17's bench):
-// - the largest requests the limits allow: an OTLP/JSON log with INGEST_MAX_ATTRIBUTES (100,000) attributes
-//   (~4 MB), and a remote_write series with 300,000 labels (refused on the wire before decoding);
+// - the largest requests the limits allow: OTLP logs with INGEST_MAX_ATTRIBUTES (100,000) attributes on one record
+//   (~4.4 MB as JSON, ~1.5 MB as protobuf), OTLP metrics of 10,000 points with 10 attributes each (~5 MB JSON,
+//   ~1.6 MB protobuf), a remote_write of 2,900 series with 64 labels each (~5 MB decoded), and a remote_write
+//   series with 300,000 labels (refused on the wire before decoding); these are parsed on the parse worker
+//   threads (BENCH_PARSE_INLINE=1 parses them on the event loop, as before the workers, for comparison);
 // - a login flood with wrong passwords (8 at a time, ~32/s in all) under the production login limits: from one address,
 //   from many addresses at one account, and from many addresses at many accounts (credential stuffing,
 //   where only the one-at-a-time password hash and its bounded queue hold); a real user signs in meanwhile
@@ -16,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalRedis } from '../lib/redis/local-server.js';
 import { startTestbed } from '../test/support/gateway.js';
-import { remoteWrite } from '../test/support/payloads.js';
+import { largestOtlp, remoteWrite } from '../test/support/payloads.js';
 import { parseNetworks, type Networks } from '../lib/net/networks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lw-edge-bench-'));
@@ -25,13 +28,20 @@ const bed = await startTestbed({
   redisUrl: redis.url,
   // Production's login limits; this client plays Traefik, so X-Forwarded-For gives each attempt its address.
   gateway: { trustedProxies: parseNetworks('127.0.0.1/32') as Networks, login: { attemptsPerMinPerAddress: 20, failuresPerMinPerAccount: 5 } },
+  ...(process.env.BENCH_PARSE_INLINE === '1' ? { ingest: { parseOffload: { workers: 0, inlineMaxBytes: 0, budgetBytes: 0 } } } : {}),
 });
 const auth = { authorization: `Bearer ${bed.adminKey}` };
 
-const otlp = Buffer.from(
-  JSON.stringify({
-    resourceLogs: [{ resource: { attributes: [] }, scopeLogs: [{ logRecords: [{ timeUnixNano: `${Date.now()}000000`, body: { stringValue: 'big' }, attributes: Array.from({ length: 100_000 }, (_, i) => ({ key: `k${i}`, value: { stringValue: 'v' } })) }] }] }],
-  }),
+const otlpLogsJson = largestOtlp('logs', 'json');
+const otlpLogsProtobuf = largestOtlp('logs', 'protobuf');
+const otlpMetricsJson = largestOtlp('metrics', 'json');
+const otlpMetricsProtobuf = largestOtlp('metrics', 'protobuf');
+// The largest remote_write within the limits: 64 labels per series (INGEST_MAX_SERIES_LABELS), ~5 MB decoded.
+const rwLargest = remoteWrite(
+  Array.from({ length: 2_900 }, (_, s) => ({
+    labels: [['__name__', `metric_name_${s % 100}`], ...Array.from({ length: 63 }, (_, i): [string, string] => [`label_${i}`, `value_${s}_${i}`])] as Array<[string, string]>,
+    samples: [[s, Date.now()]] as Array<[number, number]>,
+  })),
 );
 const labels: Array<[string, string]> = [['__name__', 'wide']];
 for (let i = 0; i < 300_000; i++) labels.push([`l${i}`, 'v']);
@@ -78,7 +88,12 @@ const promQuery = encodeURIComponent('victim{job=~"^(a+)+$"}');
 // flood from this same process would measure the load generator's own fetch cost on the shared event loop.
 const scenarios: Array<{ name: string; attack?: Attack; concurrency?: number; legitLogins?: boolean; paceMs?: number }> = [
   { name: 'none (baseline)' },
-  { name: 'OTLP/JSON, 100k attributes (the largest allowed)', attack: post('/ingest/otlp/v1/logs', otlp, { 'content-type': 'application/json' }) },
+  { name: 'OTLP/JSON logs, 100k attributes (the largest allowed)', attack: post('/ingest/otlp/v1/logs', otlpLogsJson.body, { 'content-type': otlpLogsJson.contentType }) },
+  { name: 'OTLP/protobuf logs, 100k attributes (the largest allowed)', attack: post('/ingest/otlp/v1/logs', otlpLogsProtobuf.body, { 'content-type': otlpLogsProtobuf.contentType }) },
+  { name: 'OTLP/JSON metrics, 10k points × 10 attributes (the largest allowed)', attack: post('/ingest/otlp/v1/metrics', otlpMetricsJson.body, { 'content-type': otlpMetricsJson.contentType }) },
+  { name: 'OTLP/protobuf metrics, 10k points × 10 attributes (the largest allowed)', attack: post('/ingest/otlp/v1/metrics', otlpMetricsProtobuf.body, { 'content-type': otlpMetricsProtobuf.contentType }) },
+  { name: 'OTLP, all four largest at once', attack: (n) => [post('/ingest/otlp/v1/logs', otlpLogsJson.body, { 'content-type': otlpLogsJson.contentType }), post('/ingest/otlp/v1/logs', otlpLogsProtobuf.body, { 'content-type': otlpLogsProtobuf.contentType }), post('/ingest/otlp/v1/metrics', otlpMetricsJson.body, { 'content-type': otlpMetricsJson.contentType }), post('/ingest/otlp/v1/metrics', otlpMetricsProtobuf.body, { 'content-type': otlpMetricsProtobuf.contentType })][n % 4]!(n), concurrency: 4 },
+  { name: 'remote_write, 2,900 series × 64 labels (the largest allowed)', attack: post('/ingest/prometheus/api/v1/write', rwLargest, { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }) },
   { name: 'remote_write, 300k labels (refused before decoding)', attack: post('/ingest/prometheus/api/v1/write', rw, { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }) },
   { name: 'login flood from one address', attack: flood(() => '203.0.113.7', () => 'ann@example.com'), concurrency: 8, legitLogins: true, paceMs: 250 },
   { name: 'login flood from many addresses at one account', attack: flood(() => `10.${(seq >> 16) & 255}.${(seq >> 8) & 255}.${seq++ & 255}`, () => 'ann@example.com'), concurrency: 8, legitLogins: true, paceMs: 250 },
