@@ -9,7 +9,7 @@ import type { TimeSeries } from '../../proto/gen/compat/prometheus/types.js';
 import { labelProblem } from '../../lib/tsdb/labels.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import { batchTooLarge } from './json.js';
-import { readPlainWriteRequest, type WireSeries } from './remote-write-wire.js';
+import { readPlainWriteRequest, type WireLabels, type WireSeries } from './remote-write-wire.js';
 import type { ParsedItem, Rejection } from './values.js';
 
 export interface PrometheusResult {
@@ -161,6 +161,21 @@ export function decodedSeries(req: WriteRequest, opts: { maxItems: number; defau
 
 const NO_FAMILIES = new Map<string, Family>();
 
+interface Derived {
+  problem: string | null;
+  type: MetricType;
+  json: string;
+}
+
+/** What a series' labels alone decide, worked out once per label set (remote-write-wire.ts keeps it). */
+function derivedOf(w: WireLabels): Derived {
+  if (w.derived !== undefined) return w.derived as Derived;
+  const problem = labelProblem(w.labels);
+  const d: Derived = { problem, type: problem === null ? familyOf(w.labels.__name__ as string, NO_FAMILIES, w.hasLe, w.hasQuantile).type : 'untyped', json: problem === null ? JSON.stringify(w.labels) : '' };
+  w.derived = d;
+  return d;
+}
+
 /** parsePrometheusSeries over a request read by readPlainWriteRequest (no metadata, no histograms). */
 function plainSeries(plain: readonly WireSeries[], opts: { maxItems: number; defaultTarget?: string }): PrometheusResult {
   let total = 0;
@@ -170,16 +185,15 @@ function plainSeries(plain: readonly WireSeries[], opts: { maxItems: number; def
   const rejected: Rejection[] = [];
   let index = 0;
   for (const w of plain) {
-    const { labels } = w;
+    const { labels } = w.labels;
     const count = w.timestamps.length;
-    const problem = labelProblem(labels);
-    if (problem !== null) {
-      for (let k = 0; k < count; k++) rejected.push({ index: index++, error: problem });
+    const d = derivedOf(w.labels);
+    if (d.problem !== null) {
+      for (let k = 0; k < count; k++) rejected.push({ index: index++, error: d.problem });
       continue;
     }
     if (count === 0) continue;
-    const fam = familyOf(labels.__name__ as string, NO_FAMILIES, w.hasLe, w.hasQuantile);
-    const s: BatchSeries = { target: labels.instance ?? labels.job ?? opts.defaultTarget ?? '', labels, type: fam.type, timestamps: w.timestamps, values: w.values, firstIndex: index };
+    const s: BatchSeries = { target: labels.instance ?? labels.job ?? opts.defaultTarget ?? '', labels, labelsJson: d.json, type: d.type, timestamps: w.timestamps, values: w.values, firstIndex: index };
     index += count;
     series.push(s);
   }

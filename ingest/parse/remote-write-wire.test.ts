@@ -46,11 +46,17 @@ describe('remote_write read off the wire', () => {
       const body = randomRequest(rng(seed), seed % 2 === 0);
       const viaWire = parsePrometheusSeries(body, OPTS);
       const viaDecoder = decodedSeries(decodeWriteRequest(body), OPTS);
-      if (readPlainWriteRequest(body)) fast++;
+      const plain = readPlainWriteRequest(body) !== undefined;
+      if (plain) fast++;
+      for (const s of viaWire.series ?? []) {
+        expect(s.labelsJson).toBe(plain ? JSON.stringify(s.labels) : undefined);
+        delete s.labelsJson;
+      }
       expect(comparable(viaWire), `seed ${seed}`).toEqual(comparable(viaDecoder));
     }
-    // Most requests without histograms or metadata take the wire path (not only the fallback).
-    expect(fast).toBeGreaterThan(100);
+    // Requests without histograms or metadata take the wire path (not the fallback), exemplars or not,
+    // unless a timestamp is outside [0, 2^53).
+    expect(fast).toBeGreaterThan(150);
   });
 
   it('keeps the staleness marker bit-exact and reads non-ASCII labels', () => {
@@ -58,8 +64,18 @@ describe('remote_write read off the wire', () => {
       WriteRequest.fromPartial({ timeseries: [{ labels: [{ name: '__name__', value: 'up' }, { name: 'city', value: 'Zürich' }], samples: [{ value: STALE_NAN, timestamp: '1700000000000' }] }] }),
     ).finish();
     const [s] = readPlainWriteRequest(body) ?? [];
-    expect(s?.labels).toEqual({ __name__: 'up', city: 'Zürich' });
+    expect(s?.labels.labels).toEqual({ __name__: 'up', city: 'Zürich' });
     expect(isStaleNaN(s?.values[0] as number)).toBe(true);
+  });
+
+  it('reads each label set once: a repeat of the same bytes is the same frozen entry', () => {
+    const body = (v: number): Uint8Array =>
+      WriteRequest.encode(WriteRequest.fromPartial({ timeseries: [{ labels: [{ name: '__name__', value: 'memo_test' }, { name: 'a', value: 'b' }], samples: [{ value: v, timestamp: '1' }] }] })).finish();
+    const [first] = readPlainWriteRequest(body(1)) ?? [];
+    const [again] = readPlainWriteRequest(body(2)) ?? [];
+    expect(again?.labels).toBe(first?.labels);
+    expect(Object.isFrozen(first?.labels.labels)).toBe(true);
+    expect(again?.values).toEqual([2]);
   });
 
   it('leaves histograms, metadata, negative or huge timestamps and malformed bytes to the generated decoder', () => {
@@ -69,7 +85,7 @@ describe('remote_write read off the wire', () => {
     expect(readPlainWriteRequest(one({ metadata: [{ metricFamilyName: 'up' }] }))).toBeUndefined();
     expect(readPlainWriteRequest(one({ timeseries: [{ labels, samples: [{ value: 1, timestamp: '-5' }] }] }))).toBeUndefined();
     expect(readPlainWriteRequest(one({ timeseries: [{ labels, samples: [{ value: 1, timestamp: String(2 ** 53) }] }] }))).toBeUndefined();
-    const good = one({ timeseries: [{ labels, samples: [{ value: 1, timestamp: '5' }] }] });
+    const good = one({ timeseries: [{ labels, samples: [{ value: 1, timestamp: '5' }], exemplars: [{ labels: [{ name: 'trace_id', value: 'abc' }], value: 2, timestamp: '5' }] }] });
     expect(readPlainWriteRequest(good)).toHaveLength(1);
     expect(readPlainWriteRequest(good.subarray(0, good.length - 3))).toBeUndefined();
     expect(readPlainWriteRequest(Uint8Array.from([0xff, 0xff, 0xff]))).toBeUndefined();

@@ -5,16 +5,31 @@
 // the garbage it left were ~2 µs of the HTTP thread's ~11 per sample in the remote_write bench. Anything
 // else (metadata, native histograms, a field or wire type it does not expect, a timestamp outside
 // [0, 2^53), malformed bytes) returns undefined, and the caller decodes the request with the generated
-// decoder, which also words the errors. Pure.
+// decoder, which also words the errors.
+//
+// A sender repeats each series' labels in every request, byte for byte. So the labels of a series are looked
+// up by their wire bytes in a bounded memo (labelsOfWire) and read, checked and JSON-encoded once: what is
+// derived from them (the label problem, the JSON of the stream entry) hangs on the shared, frozen entry. The
+// memo changes no result, only how often the work is done.
 
-/** A series as the wire holds it, labels already under Prometheus's reading (empty value = no label). */
+/** A label set as the wire holds it, under Prometheus's reading (empty value = no label). Shared: never mutate. */
+export interface WireLabels {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly hasLe: boolean;
+  readonly hasQuantile: boolean;
+  /** Memo of what callers derive from the labels alone (undefined: not yet derived). */
+  derived?: unknown;
+}
+
 export interface WireSeries {
-  labels: Record<string, string>;
-  hasLe: boolean;
-  hasQuantile: boolean;
+  labels: WireLabels;
   timestamps: number[];
   values: number[];
 }
+
+/** Label sets by their wire bytes (as a latin1 string); cleared when full. */
+const memo = new Map<string, WireLabels>();
+const MEMO_MAX = 200_000;
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -24,6 +39,7 @@ const UNSUPPORTED = new Unsupported();
 /** Reads one series per TimeSeries, or undefined when the request needs the generated decoder. */
 export function readPlainWriteRequest(b: Uint8Array): WireSeries[] | undefined {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   let pos = 0;
 
   // Varints below 2^53 only (lengths, tags, timestamps); longer ones are left to the generated decoder.
@@ -49,28 +65,23 @@ export function readPlainWriteRequest(b: Uint8Array): WireSeries[] | undefined {
     const stop = start + len;
     if (stop > end) throw UNSUPPORTED;
     pos = stop;
-    if (len <= 64) {
-      let s = '';
-      for (let i = start; i < stop; i++) {
-        const c = b[i] as number;
-        if (c > 0x7f) return utf8.decode(b.subarray(start, stop));
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    return utf8.decode(b.subarray(start, stop));
+    for (let i = start; i < stop; i++) if ((b[i] as number) > 0x7f) return utf8.decode(b.subarray(start, stop));
+    return buf.toString('latin1', start, stop);
   };
 
   const skip = (wireType: number, end: number): void => {
     if (wireType === 0) varint(end);
     else if (wireType === 1) pos += 8;
     else if (wireType === 5) pos += 4;
-    else if (wireType === 2) pos += varint(end);
+    else if (wireType === 2) {
+      const len = varint(end); // before the addition: `pos += varint()` would add to the position before the length
+      pos += len;
+    }
     else throw UNSUPPORTED;
     if (pos > end) throw UNSUPPORTED;
   };
 
-  const label = (end: number, into: WireSeries): void => {
+  const label = (end: number, into: { labels: Record<string, string>; hasLe: boolean; hasQuantile: boolean }): void => {
     let name = '';
     let value = '';
     while (pos < end) {
@@ -104,18 +115,43 @@ export function readPlainWriteRequest(b: Uint8Array): WireSeries[] | undefined {
     into.values.push(value);
   };
 
+  /** The labels of a series, which the encoder writes first: looked up by their bytes, read on a miss. */
+  const labelsAt = (end: number): WireLabels => {
+    const start = pos;
+    while (pos < end && b[pos] === 10) {
+      pos++;
+      const len = varint(end);
+      pos += len;
+      if (pos > end) throw UNSUPPORTED;
+    }
+    const stop = pos;
+    const key = buf.toString('latin1', start, stop);
+    const known = memo.get(key);
+    if (known) return known;
+    const read = { labels: {} as Record<string, string>, hasLe: false, hasQuantile: false };
+    for (pos = start; pos < stop; ) {
+      pos++;
+      const len = varint(stop);
+      label(pos + len, read);
+    }
+    Object.freeze(read.labels);
+    const entry: WireLabels = read;
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, entry);
+    return entry;
+  };
+
   const series = (end: number): WireSeries => {
-    const s: WireSeries = { labels: {}, hasLe: false, hasQuantile: false, timestamps: [], values: [] };
+    const s: WireSeries = { labels: labelsAt(end), timestamps: [], values: [] };
     while (pos < end) {
       const tag = varint(end);
-      if (tag === 10 || tag === 18) {
+      if (tag === 18) {
         const len = varint(end);
         const stop = pos + len;
         if (stop > end) throw UNSUPPORTED;
-        if (tag === 10) label(stop, s);
-        else sample(stop, s);
+        sample(stop, s);
       } else if (tag === 26) skip(2, end); // exemplars: not stored
-      else throw UNSUPPORTED; // histograms, unknown fields
+      else throw UNSUPPORTED; // labels after samples (not what encoders write), histograms, unknown fields
     }
     if (pos !== end) throw UNSUPPORTED;
     return s;

@@ -24,7 +24,11 @@ describe('metric batch entries', () => {
           id: '01J',
           series: list.map((s) => ({ target: s.target, labels: s.labels, type: s.type, timestamps: s.samples.map((x) => x[0]), values: s.samples.map((x) => x[1]) })),
         };
-        const back = decodeMetricBatch(encodeMetricBatch(batch));
+        const text = encodeMetricBatch(batch);
+        // Labels handed over already encoded give the very same entry.
+        expect(encodeMetricBatch({ ...batch, series: batch.series.map((s) => ({ ...s, labelsJson: JSON.stringify(s.labels) })) })).toBe(text);
+        expect(JSON.parse(text)).toMatchObject({ n: 'acme', r: 1, i: '01J' });
+        const back = decodeMetricBatch(text);
         expect(back.series.map((s) => [s.target, s.labels, s.type, s.timestamps])).toEqual(batch.series.map((s) => [s.target, s.labels, s.type, s.timestamps]));
         back.series.forEach((s, i) =>
           s.values.forEach((v, k) => {

@@ -9,7 +9,9 @@ import { isStaleNaN, STALE_NAN } from '../promql/querier.js';
 /** One series of a batch. `labels` holds `__name__`; `target` is the monitored thing, as for every event. */
 export interface BatchSeries {
   target: string;
-  labels: Record<string, string>;
+  labels: Readonly<Record<string, string>>;
+  /** JSON.stringify(labels), when the caller has it already (labels repeated request after request); never encoded as such. */
+  labelsJson?: string;
   type: MetricType;
   unit?: string;
   timestamps: number[];
@@ -36,7 +38,8 @@ function token(v: number): string | number {
 }
 
 export function encodeMetricBatch(batch: MetricBatch): string {
-  const series: unknown[] = new Array(batch.series.length);
+  // Assembled by hand only to splice in labels already encoded; the same text JSON.stringify makes of the whole.
+  let out = '{"n":' + JSON.stringify(batch.tenant) + ',"r":' + JSON.stringify(batch.receivedAt) + ',"i":' + JSON.stringify(batch.id) + ',"s":[';
   for (let s = 0; s < batch.series.length; s++) {
     const x = batch.series[s] as BatchSeries;
     const ts = x.timestamps;
@@ -50,9 +53,10 @@ export function encodeMetricBatch(batch: MetricBatch): string {
     const vs = x.values;
     const values = new Array<string | number>(vs.length);
     for (let i = 0; i < vs.length; i++) values[i] = token(vs[i] as number);
-    series[s] = [x.target, x.type, x.unit ?? '', x.labels, deltas, values];
+    if (s > 0) out += ',';
+    out += '[' + JSON.stringify(x.target) + ',' + JSON.stringify(x.type) + ',' + JSON.stringify(x.unit ?? '') + ',' + (x.labelsJson ?? JSON.stringify(x.labels)) + ',' + JSON.stringify(deltas) + ',' + JSON.stringify(values) + ']';
   }
-  return JSON.stringify({ n: batch.tenant, r: batch.receivedAt, i: batch.id, s: series });
+  return out + ']}';
 }
 
 const TYPES = new Set<string>(METRIC_TYPES);
