@@ -50,11 +50,15 @@ export function createConfigSync(d: ConfigSyncDeps): ConfigSync {
   const reloads = new Counter({ name: 'lightwatch_detector_config_reloads_total', help: 'Full configuration reloads completed (periodic, on a notice naming no entity, or for an entry that created a target)', registers: [d.registry] });
   const notices = new Counter({ name: 'lightwatch_detector_config_notices_total', help: 'Configuration change notices applied (the entity named read and applied, or a full reload)', registers: [d.registry] });
 
-  /** Targets down now (open or acknowledged incident), where a tenant has dependencies: a parent may live in another partition. */
+  /**
+   * Open (or acknowledged) incidents, where a tenant has dependencies or inhibition rules: a parent or an
+   * inhibiting incident may live in another partition.
+   */
   const refreshDown = async (tenant: string): Promise<void> => {
-    if (!config.hasDependencies(tenant)) return;
+    if (!config.hasDependencies(tenant) && !config.hasInhibitRules(tenant)) return;
     const open = await store.listIncidents({ tenant, status: ['open', 'acknowledged'], limit: 1000 });
     config.setDownTargets(tenant, open.items.map((i) => i.targetId));
+    config.setOpenIncidents(tenant, open.items);
   };
 
   const fullReload = async (): Promise<void> => {

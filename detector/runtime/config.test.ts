@@ -13,6 +13,8 @@ const cfg = (over: Partial<ConfigSnapshot> = {}): ConfigSnapshot => ({
   channels: [webhookChannel('http://x'), { ...webhookChannel('http://y'), id: 'ch-db', isDefault: false, repeatIntervalSec: 60 }],
   silences: [],
   maintenance: [],
+  routes: [],
+  inhibitRules: [],
   ...over,
 });
 
@@ -195,5 +197,29 @@ describe('ConfigCache', () => {
       expect(c.apply(cfg({ targets: [renamed, makeTarget('db', { channels: ['ch-db'] })] }))).toEqual(new Set());
       expect(c.specs(key('www'))).toBe(www);
     });
+  });
+});
+
+describe('ConfigCache inhibition', () => {
+  const rule = { id: 'crit-over-warn', tenant: TENANT, name: 'c', source: [{ name: 'severity', op: '=' as const, value: 'critical' }], target: [{ name: 'severity', op: '=' as const, value: 'warning' }], equal: ['cluster'], createdAt: 1, updatedAt: 1 };
+  const targets = [makeTarget('db', { labels: { cluster: 'eu' } }), makeTarget('app', { labels: { cluster: 'eu' } }), makeTarget('web', { labels: { cluster: 'us' } })];
+  const incident = (id: string, targetId: string, status: 'open' | 'resolved') => ({ id, tenant: TENANT, targetId, ruleId: 'r', status, severity: 'critical' as const, title: id, openedAt: 1, reopenCount: 0, epoch: 1, timeline: [], updatedAt: 1 });
+  const q = (name: string) => ({ tenant: TENANT, targetId: `tg-${name}`, targetName: name, ruleId: 'w', ruleName: 'w', severity: 'warning', labels: { cluster: name === 'web' ? 'us' : 'eu' } });
+
+  it('sees open incidents from the store and from its own writes, the newer view winning', () => {
+    const c = new ConfigCache(logger);
+    c.apply(cfg({ targets, inhibitRules: [rule] }));
+    expect(c.suppressedBy(q('app'), 0)).toBeNull();
+    c.setOpenIncidents(TENANT, [incident('src', 'tg-db', 'open')]);
+    expect(c.suppressedBy(q('app'), 0)).toBe('inhibit:crit-over-warn:src');
+    expect(c.suppressedBy(q('web'), 0)).toBeNull();
+    // This detector resolved it: no longer a source, though the store's list is older.
+    c.noteIncident(incident('src', 'tg-db', 'resolved'), 'db');
+    expect(c.suppressedBy(q('app'), 0)).toBeNull();
+    c.noteIncident(incident('src2', 'tg-db', 'open'), 'db');
+    expect(c.suppressedBy(q('app'), 0)).toBe('inhibit:crit-over-warn:src2');
+    // The next reload lists what the store holds; own writes it reflects are dropped.
+    c.setOpenIncidents(TENANT, [incident('src2', 'tg-db', 'open')]);
+    expect(c.openIncidents(TENANT).map((i) => i.id)).toEqual(['src2']);
   });
 });

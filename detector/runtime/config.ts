@@ -2,7 +2,10 @@
 // from the store and refreshed periodically, compiled per target into RuleSpecs on first use. It answers
 // the machines' environment questions (target, specs, suppression, reminder period) from memory.
 import type { Logger } from 'pino';
-import type { Channel, Maintenance, Rule, Silence, Target } from '../../lib/store/types.js';
+import type { Channel, Incident, InhibitRule, Maintenance, NotificationRoute, Rule, Silence, Target } from '../../lib/store/types.js';
+import { inhibitedBy } from '../../lib/alerting/inhibit.js';
+import { routedIncidentOf } from '../../lib/alerting/routed.js';
+import type { RoutedIncident } from '../../lib/alerting/routing-types.js';
 import type { Store } from '../../lib/store/port.js';
 import { targetKey, type SuppressQuery, type TargetView } from '../machines/env.js';
 import { blockedByParent } from '../routing/dependencies.js';
@@ -20,6 +23,8 @@ export interface ConfigSnapshot {
   channels: Channel[];
   silences: Silence[];
   maintenance: Maintenance[];
+  routes: NotificationRoute[];
+  inhibitRules: InhibitRule[];
 }
 
 export async function loadConfig(store: Store): Promise<ConfigSnapshot> {
@@ -27,11 +32,19 @@ export async function loadConfig(store: Store): Promise<ConfigSnapshot> {
   const tenantIds = new Set([...tenants.map((t) => t.id), ...targets.map((t) => t.tenant), ...rules.map((r) => r.tenant)]);
   const per = await Promise.all(
     [...tenantIds].map(async (t) => {
-      const [channels, silences, maintenance] = await Promise.all([store.channels.list(t), store.silences.list(t), store.maintenance.list(t)]);
-      return { channels, silences, maintenance };
+      const [channels, silences, maintenance, routes, inhibitRules] = await Promise.all([store.channels.list(t), store.silences.list(t), store.maintenance.list(t), store.routes.list(t), store.inhibitRules.list(t)]);
+      return { channels, silences, maintenance, routes, inhibitRules };
     }),
   );
-  return { targets, rules, channels: per.flatMap((x) => x.channels), silences: per.flatMap((x) => x.silences), maintenance: per.flatMap((x) => x.maintenance) };
+  return {
+    targets,
+    rules,
+    channels: per.flatMap((x) => x.channels),
+    silences: per.flatMap((x) => x.silences),
+    maintenance: per.flatMap((x) => x.maintenance),
+    routes: per.flatMap((x) => x.routes),
+    inhibitRules: per.flatMap((x) => x.inhibitRules),
+  };
 }
 
 /** One configuration entity as read from the store on its change notice (`value` null: it is gone). */
@@ -60,6 +73,12 @@ export class ConfigCache {
   private dependsOn = new Map<string, Map<string, readonly string[]>>();
   /** Per tenant: targets with an open or acknowledged incident (refreshed with the configuration). */
   private down = new Map<string, ReadonlySet<string>>();
+  private routes = new Map<string, NotificationRoute[]>();
+  private inhibitRules = new Map<string, InhibitRule[]>();
+  /** Per tenant: open incidents as the store listed them at the last reload (inhibition sources). */
+  private openInStore = new Map<string, readonly RoutedIncident[]>();
+  /** Per tenant: incidents this detector wrote since (newer than the store's list until the next reload). */
+  private written = new Map<string, Map<string, RoutedIncident>>();
   private compiled = new Map<string, readonly RuleSpec[]>();
   private views = new Map<string, TargetView>();
   private readonly interner = new SpecInterner();
@@ -96,6 +115,8 @@ export class ConfigCache {
     this.defaults = groupBy(cfg.channels.filter((c) => c.isDefault), (c) => c.tenant);
     this.silences = groupBy(cfg.silences, (s) => s.tenant);
     this.maintenance = groupBy(cfg.maintenance, (m) => m.tenant);
+    this.routes = groupBy(cfg.routes, (r) => r.tenant);
+    this.inhibitRules = groupBy(cfg.inhibitRules, (r) => r.tenant);
     this.dependsOn = new Map();
     for (const t of cfg.targets) {
       if (!t.dependsOn?.length) continue;
@@ -251,6 +272,9 @@ export class ConfigCache {
       }),
       silences: keep('silence', snapshot.silences, inTenant(this.silences)),
       maintenance: keep('maintenance', snapshot.maintenance, inTenant(this.maintenance)),
+      // Routes and inhibition rules have no per-entity notice: a change reloads everything.
+      routes: snapshot.routes,
+      inhibitRules: snapshot.inhibitRules,
     };
   }
 
@@ -338,9 +362,70 @@ export class ConfigCache {
     const muted = suppressedBy(this.silences.get(q.tenant) ?? [], this.maintenance.get(q.tenant) ?? [], q, at);
     if (muted !== null) return muted;
     const deps = this.dependsOn.get(q.tenant);
-    if (deps === undefined) return null;
-    const down = this.down.get(q.tenant);
-    return blockedByParent(q.targetId, deps, (id) => down?.has(id) ?? false);
+    if (deps !== undefined) {
+      const down = this.down.get(q.tenant);
+      const blocked = blockedByParent(q.targetId, deps, (id) => down?.has(id) ?? false);
+      if (blocked !== null) return blocked;
+    }
+    return this.inhibition(q);
+  }
+
+  /** `inhibit:<rule>:<incident>` when an open incident of the tenant inhibits this one (not itself: same target and rule). */
+  private inhibition(q: SuppressQuery): string | null {
+    const rules = this.inhibitRules.get(q.tenant);
+    if (rules === undefined || rules.length === 0) return null;
+    const candidate: RoutedIncident = { tenant: q.tenant, id: '', targetId: q.targetId, targetName: q.targetName, ruleId: q.ruleId, severity: q.severity, labels: q.labels, status: 'firing', openedAt: 0, changedAt: 0 };
+    const sources = this.openIncidents(q.tenant).filter((s) => s.targetId !== q.targetId || s.ruleId !== q.ruleId);
+    return inhibitedBy(rules, candidate, sources, false);
+  }
+
+  /** The tenant's open incidents as this detector knows them: the store's list, updated by its own writes since. */
+  openIncidents(tenant: string): RoutedIncident[] {
+    const mine = this.written.get(tenant);
+    const stored = this.openInStore.get(tenant) ?? [];
+    if (mine === undefined) return [...stored];
+    const out = stored.filter((i) => !mine.has(i.id));
+    for (const i of mine.values()) if (i.status === 'firing') out.push(i);
+    return out;
+  }
+
+  /** Whether the tenant has inhibition rules (only then are its open incidents worth listing). */
+  hasInhibitRules(tenant: string): boolean {
+    return (this.inhibitRules.get(tenant)?.length ?? 0) > 0;
+  }
+
+  /** The tenant's routes (grouping), in name order. */
+  routesOf(tenant: string): readonly NotificationRoute[] {
+    return this.routes.get(tenant) ?? [];
+  }
+
+  /** Tenants with routes. */
+  routedTenants(): string[] {
+    return [...this.routes.keys()];
+  }
+
+  /** The open incidents the store lists (at a reload): replaces the store's view; own writes already in it are forgotten. */
+  setOpenIncidents(tenant: string, incidents: readonly Incident[]): void {
+    const listed = incidents.map((i) => this.routedOf(i));
+    this.openInStore.set(tenant, listed);
+    const mine = this.written.get(tenant);
+    if (mine === undefined) return;
+    const ids = new Set(listed.map((i) => i.id));
+    for (const [id, i] of mine) if ((i.status === 'firing') === ids.has(id)) mine.delete(id);
+  }
+
+  /** An incident this detector just wrote (opened, resolved…): inhibition sees it before the next reload. */
+  noteIncident(incident: Incident, targetName: string): void {
+    if (!this.hasInhibitRules(incident.tenant)) return;
+    let mine = this.written.get(incident.tenant);
+    if (mine === undefined) this.written.set(incident.tenant, (mine = new Map()));
+    mine.set(incident.id, routedIncidentOf(incident, targetName, this.target(targetKey(incident.tenant, targetName))?.labels ?? {}));
+  }
+
+  /** A stored incident as routing sees it, with its target's labels. */
+  routedOf(i: Incident): RoutedIncident {
+    const name = this.targetName(i.tenant, i.targetId);
+    return routedIncidentOf(i, name, this.target(targetKey(i.tenant, name))?.labels ?? {});
   }
 
   /** Whether any target of `tenant` depends on another (only then are down targets worth looking up). */

@@ -118,6 +118,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
       // event from the stream: whatever emits an effect has changed, so store it at the next flush.
       const entry = state.actorOf(e.type === 'schedule-check' ? e.tenant : e.incident.tenant, e.targetName);
       if (entry) state.parts.get(entry.partition)?.dirty.add(entry);
+      // Inhibition: an incident opened here inhibits others at once, not only after the next reload.
+      if (e.type === 'incident') config.noteIncident(e.incident, e.targetName);
       effects.push(e);
     },
   };
