@@ -21,14 +21,26 @@ async function open(server: TestServer, path: string, label: string): Promise<Te
 }
 
 async function flow(batches: number, perBatch: number, pauseMs: number): Promise<CanonicalEvent[]> {
+  flowing.written = 0;
+  flowing.batches = batches;
   const all: CanonicalEvent[] = [];
   for (let b = 0; b < batches; b++) {
     const batch = Array.from({ length: perBatch }, (_, i) => logEvent('acme', `host-${(b * perBatch + i) % 11}`, `e${b}.${i}`));
     all.push(...batch);
     await writeEvents(redis, names, batch);
+    flowing.written++;
     await sleep(pauseMs);
   }
   return all;
+}
+
+/** The running flow's progress: batches written of how many. */
+const flowing = { written: 0, batches: 0 };
+
+/** Waits until the running flow has written `n` more batches (or all of them): events flow while a client is away. */
+async function whileAway(n: number): Promise<void> {
+  const until = Math.min(flowing.written + n, flowing.batches);
+  await expect.poll(() => flowing.written, { timeout: 10_000, interval: 2 }).toBeGreaterThanOrEqual(until);
 }
 
 beforeEach(async () => {
@@ -73,7 +85,7 @@ describe('two replicas', () => {
     await first.waitForEvents(80);
     const before = first.events.slice();
     first.close();
-    await sleep(40);
+    await whileAway(3); // events keep flowing while it is away
     const second = await open(two, `/ws/logs?since=${(before.at(-1) as EventMessage).cursor}`, 'on-two');
     const all = await writing;
     await second.until(() => before.length + second.events.length >= all.length, 10_000, 'all events');

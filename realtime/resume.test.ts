@@ -26,6 +26,8 @@ const TARGETS = ['web', 'db', 'cache', 'queue', 'auth', 'cdn', 'mail', 'search']
 
 /** Writes `batches` requests of `perBatch` events over several targets (so several partitions), paced. */
 async function flow(batches: number, perBatch: number, pauseMs: number, level?: (i: number) => 'info' | 'error'): Promise<CanonicalEvent[]> {
+  flowing.written = 0;
+  flowing.batches = batches;
   const all: CanonicalEvent[] = [];
   for (let b = 0; b < batches; b++) {
     const batch = Array.from({ length: perBatch }, (_, i) => {
@@ -34,9 +36,19 @@ async function flow(batches: number, perBatch: number, pauseMs: number, level?: 
     });
     all.push(...batch);
     await writeEvents(redis, names, batch);
+    flowing.written++;
     await sleep(pauseMs);
   }
   return all;
+}
+
+/** The running flow's progress: batches written of how many. */
+const flowing = { written: 0, batches: 0 };
+
+/** Waits until the running flow has written `n` more batches (or all of them): events flow while a client is away. */
+async function whileAway(n: number): Promise<void> {
+  const until = Math.min(flowing.written + n, flowing.batches);
+  await expect.poll(() => flowing.written, { timeout: 10_000, interval: 2 }).toBeGreaterThanOrEqual(until);
 }
 
 beforeEach(async () => {
@@ -62,7 +74,7 @@ describe('resume with ?since=', () => {
     const before = first.events.slice();
     first.close();
     const last = before.at(-1) as EventMessage;
-    await sleep(60); // events keep flowing while it is away
+    await whileAway(3); // events keep flowing while it is away
     const second = await open(`/ws/logs?since=${last.cursor}`);
     const all = await writing;
     await second.until(() => before.length + second.events.length >= all.length, 10_000, 'all events');
@@ -81,7 +93,7 @@ describe('resume with ?since=', () => {
     await first.waitForEvents(30);
     const before = first.events.slice();
     first.close();
-    await sleep(50);
+    await whileAway(3); // events keep flowing while it is away
     const second = await open('/ws');
     second.send({ type: 'subscribe', channel: 'logs', filter: { level: 'error' }, since: (before.at(-1) as EventMessage).cursor });
     const all = (await writing).filter((e) => e.kind === 'log' && e.body.level === 'error');
