@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNetworks, type Networks } from '../../lib/net/networks.js';
 import { startTestbed, type Testbed } from '../support/gateway.js';
-import { deletePrefix, uniquePrefix } from '../support/redis.js';
+import { createRedisStreams } from '../../lib/streams/redis/adapter.js';
+import { deletePrefix, lossyRelay, testRedisUrl, uniquePrefix } from '../support/redis.js';
 
 describe('login limits over two gateway replicas', () => {
   const prefix = uniquePrefix('login');
@@ -58,5 +59,35 @@ describe('login limits over two gateway replicas', () => {
     expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited', message: expect.stringContaining('for this account') } });
     // Signed in through gateway a from 192.0.2.10: gateway b knows it through Redis.
     expect((await login(b, '192.0.2.10', 'ann@example.com', 'correct horse battery')).status).toBe(200);
+  });
+});
+
+describe('login limits when Redis goes away', () => {
+  it('falls back to the replica’s own limit: still 429 past it, never 5xx, never everybody refused', async () => {
+    const prefix = uniquePrefix('login');
+    const relay = await lossyRelay(new URL(testRedisUrl()));
+    const streams = await createRedisStreams({ topology: { kind: 'single', url: relay.url }, name: 'lw-login-down' });
+    const bed = await startTestbed({
+      loginCounters: { counters: streams.counters, ready: () => streams.ready(), keyPrefix: `${prefix}:{login}` },
+      gateway: { trustedProxies: parseNetworks('127.0.0.1/32') as Networks, login: { attemptsPerMinPerAddress: 3, failuresPerMinPerAccount: 3 } },
+    });
+    try {
+      const login = (from: string, email = 'x@example.com'): Promise<Response> =>
+        fetch(`${bed.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from }, body: JSON.stringify({ email, password: 'wrong' }) });
+      expect((await login('198.51.100.20')).status).toBe(401); // shared, while Redis is there
+      // Redis unreachable: the relay refuses connections and breaks the open ones.
+      const closing = relay.close();
+      relay.cut();
+      await closing;
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await login('198.51.100.20')).status);
+      // The local limiter counted the first attempt too: 2 more, then 429. Another client is not refused.
+      expect(statuses).toEqual([401, 401, 429, 429]);
+      expect((await login('198.51.100.21', 'y@example.com')).status).toBe(401);
+      expect(bed.handlerErrors).toEqual([]);
+    } finally {
+      await bed.close();
+      await streams.close();
+    }
   });
 });

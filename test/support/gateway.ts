@@ -21,6 +21,7 @@ import { createQueryApi } from '../../query/service.js';
 import { deletePrefix, testRedisUrl, uniquePrefix } from './redis.js';
 import { createRedisStreams } from '../../lib/streams/redis/adapter.js';
 import { attachGateway, type GatewayDeps } from '../../gateway/index.js';
+import type { SharedLoginCounters } from '../../lib/auth/login-limit-shared.js';
 
 export const TESTBED_ADMIN_KEY = 'lw_testbed_admin_key_0123456789';
 export const TESTBED_JWT_SECRET = new TextEncoder().encode('testbed-secret-testbed-secret-testbed!');
@@ -38,6 +39,8 @@ export interface TestbedOptions {
   now?: () => number;
   /** Share the login limits through Redis under this key prefix (it holds a hash tag), as replicas do; absent: local limits. */
   loginKeyPrefix?: string;
+  /** Shared login counters of the test's own (e.g. on a Redis it then takes away); overrides loginKeyPrefix. */
+  loginCounters?: SharedLoginCounters;
   /** Redis to use (default: the test suite's); the benchmarks and the long fuzz run pass their own. */
   redisUrl?: string;
 }
@@ -96,7 +99,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     registry,
     openApiDocument,
     config: { maxBodyBytes: 5 * 1024 * 1024, tenantRateLimit: 0, ...options.gateway },
-    loginCounters: options.loginKeyPrefix === undefined ? undefined : { counters: streams.counters, ready: () => streams.ready(), keyPrefix: options.loginKeyPrefix },
+    loginCounters: options.loginCounters ?? (options.loginKeyPrefix === undefined ? undefined : { counters: streams.counters, ready: () => streams.ready(), keyPrefix: options.loginKeyPrefix }),
     now: options.now,
   });
   attachNotFound(app);

@@ -1,7 +1,6 @@
 // The Redis adapter on one Redis against the streams contract suite, plus what only a real server shows.
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { deletePrefix, newRedis, testRedisUrl } from '../../../test/support/redis.js';
+import { deletePrefix, lossyRelay, newRedis, testRedisUrl } from '../../../test/support/redis.js';
 import { runStreamsConformance } from '../conformance.js';
 import { NoReplicas } from '../errors.js';
 import { createRedisStreams } from './adapter.js';
@@ -19,42 +18,6 @@ runStreamsConformance('streams port: Redis adapter, one Redis', {
     }
   },
 });
-
-/**
- * A TCP relay to the test Redis that can lose Redis's answers: while `swallow` is on, requests reach Redis and
- * replies are dropped; `cut()` then breaks every relayed connection, as a Redis killed after writing would.
- */
-async function lossyRelay(target: URL): Promise<{ url: string; swallow: boolean; cut(): void; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    sockets.add(client).add(upstream);
-    client.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d) => {
-      if (!relay.swallow) client.write(d);
-    });
-    for (const [a, b] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      a.on('error', () => b.destroy());
-      a.on('close', () => {
-        sockets.delete(a);
-        b.destroy();
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const relay = {
-    url: `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}${target.pathname}`,
-    swallow: false,
-    cut() {
-      for (const s of sockets) s.destroy();
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-  return relay;
-}
 
 describe('Redis adapter, one Redis', () => {
   it('writes an entry once when Redis wrote it but its answer was lost and the client re-sent it after reconnecting', async () => {
