@@ -137,6 +137,7 @@ export async function buildDetector(p: Platform, deps: { streams: Streams; store
       leaseMs: c.leaseMs,
       checkConcurrency: c.checkConcurrency,
       checkAllowedNetworks: c.checkAllowedNetworks,
+      maxLabelsOf: (tenant) => metricsLimitsOf(p.config.metrics, tenant).maxLabelsPerSeries,
       telegramApiBaseUrl: c.telegramApiUrl,
       publicBaseUrl: p.config.publicUrl,
     },

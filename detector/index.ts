@@ -28,6 +28,8 @@ export interface DetectorConfig {
   checkConcurrency?: number;
   /** CHECK_ALLOWED_NETWORKS: checks connect only inside these networks; null or absent = anywhere. */
   checkAllowedNetworks?: Networks | null;
+  /** A tenant's labels-per-series limit (METRICS_TENANT_LIMITS), applied to scraped series as ingest applies it to remote_write. */
+  maxLabelsOf?: (tenant: string) => number;
   /** Telegram Bot API base URL (tests point it at a local server). Default https://api.telegram.org. */
   telegramApiBaseUrl?: string;
   /** Base URL for links in notifications; empty = none. */
@@ -92,7 +94,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     retries: cfg.notifyRetries,
     backoffMs: cfg.notifyBackoffMs,
   });
-  const checker = createChecker({ streams, names, clock: timers, logger, registry, concurrency: cfg.checkConcurrency ?? 50, guard: createGuard(cfg.checkAllowedNetworks ?? null), owns: (p) => late.ownership?.owned().has(p) ?? false });
+  const checker = createChecker({ streams, names, clock: timers, logger, registry, concurrency: cfg.checkConcurrency ?? 50, guard: createGuard(cfg.checkAllowedNetworks ?? null), ...(cfg.maxLabelsOf ? { maxLabelsOf: cfg.maxLabelsOf } : {}), owns: (p) => late.ownership?.owned().has(p) ?? false });
   const runtime = createRuntime({
     reloadConfig: () => reloadConfig(),
     streams,

@@ -34,6 +34,8 @@ export interface CheckerOptions {
   probes?: ProbeTable;
   /** Where checks may connect; default anywhere. */
   guard?: NetworkGuard;
+  /** A tenant's labels-per-series limit, applied to scraped series; default Prometheus's bounds. */
+  maxLabelsOf?: (tenant: string) => number;
 }
 
 export interface Checker {
@@ -60,7 +62,7 @@ export function createChecker(o: CheckerOptions): Checker {
     registers: [o.registry],
   });
 
-  const scrapes = createScrapeRecorder();
+  const scrapes = createScrapeRecorder(o.maxLabelsOf);
 
   const execute = async (effect: ScheduleCheckEffect, partition: number): Promise<void> => {
     const at = o.clock.now();

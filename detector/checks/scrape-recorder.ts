@@ -4,7 +4,7 @@
 // owner's: a target whose partition moves starts afresh on its new owner (no stale markers for that one gap).
 import type { CheckSettingsOf } from '../../lib/api/check-settings.js';
 import type { CheckBody } from '../../lib/events/event.js';
-import { recordScrape, targetLabels, type ScrapeMemory } from '../../lib/exposition/scrape.js';
+import { recordScrape, targetLabels, type ScrapeMemory, type ScrapeTarget } from '../../lib/exposition/scrape.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import type { AttemptResult } from './probe.js';
 
@@ -27,7 +27,8 @@ export interface ScrapeRecorder {
 
 const NONE: ScrapeMemory = new Map();
 
-export function createScrapeRecorder(): ScrapeRecorder {
+/** `maxLabelsOf`: the tenant's labels-per-series limit (METRICS_TENANT_LIMITS labels=), as ingest applies it to remote_write. */
+export function createScrapeRecorder(maxLabelsOf?: (tenant: string) => number): ScrapeRecorder {
   const memories = new Map<string, ScrapeMemory>();
   const keyOf = (tenant: string, targetId: string): string => `${tenant}\u0000${targetId}`;
   return {
@@ -36,7 +37,8 @@ export function createScrapeRecorder(): ScrapeRecorder {
       const key = keyOf(run.tenant, run.targetId);
       const scraped = run.body.ok ? run.last?.scrape : undefined;
       const durationSec = scraped?.durationSec ?? run.body.latencyMs / 1000;
-      const target = { target: run.targetName, labels: targetLabels(s.job ?? run.targetName, s.url, s.labels), honorLabels: s.honorLabels, honorTimestamps: s.honorTimestamps, sampleLimit: s.sampleLimit };
+      const target: ScrapeTarget = { target: run.targetName, labels: targetLabels(s.job ?? run.targetName, s.url, s.labels), honorLabels: s.honorLabels, honorTimestamps: s.honorTimestamps, sampleLimit: s.sampleLimit };
+      if (maxLabelsOf) target.maxLabels = maxLabelsOf(run.tenant);
       const rec = recordScrape(target, scraped?.exposition ?? null, run.at, durationSec, memories.get(key) ?? NONE);
       if (rec.memory.size > 0) memories.set(key, rec.memory);
       else memories.delete(key);

@@ -98,6 +98,12 @@ describe('recordScrape', () => {
     expect(byName(r.series, 'c_total').every((s) => isStaleNaN(s.values[0] as number))).toBe(true);
   });
 
+  it('fails the scrape on a series over the tenant\'s labels-per-series limit', () => {
+    const r = recordScrape({ ...T, maxLabels: 3 }, parseExposition('m{a="1",b="2"} 1', 'text'), AT, 0.1, none);
+    expect(r.error).toBe('series has 5 labels, over the limit of 3 (series m)');
+    expect(recordScrape({ ...T, maxLabels: 5 }, parseExposition('m{a="1",b="2"} 1', 'text'), AT, 0.1, none).up).toBe(1);
+  });
+
   it('fails the scrape on a label set Prometheus would refuse', () => {
     const r = recordScrape(T, parseExposition(`m{v="${'x'.repeat(3000)}"} 1`, 'text'), AT, 0.1, none);
     expect(r.up).toBe(0);

@@ -6,7 +6,7 @@
 // state carried from one scrape to the next is a value the caller keeps.
 import { STALE_NAN } from '../promql/querier.js';
 import type { BatchSeries } from '../tsdb/batch.js';
-import { labelProblem, METRIC_NAME, seriesKey } from '../tsdb/labels.js';
+import { DEFAULT_LABEL_LIMITS, labelProblem, METRIC_NAME, seriesKey } from '../tsdb/labels.js';
 import type { MetricType } from '../events/event.js';
 import { typeOfSample, type Exposition } from './parse.js';
 
@@ -21,6 +21,8 @@ export interface ScrapeTarget {
   honorLabels: boolean;
   honorTimestamps: boolean;
   sampleLimit: number;
+  /** Labels per series (`__name__` included) the tenant allows; default Prometheus's bounds (lib/tsdb/labels.ts). */
+  maxLabels?: number;
 }
 
 export interface ScrapeRecord {
@@ -97,6 +99,7 @@ export function recordScrape(t: ScrapeTarget, exposition: Exposition | null, at:
   let added = 0;
   let posted = 0;
   if (exposition !== null) {
+    const limits = t.maxLabels === undefined ? DEFAULT_LABEL_LIMITS : { ...DEFAULT_LABEL_LIMITS, maxLabels: Math.min(t.maxLabels, DEFAULT_LABEL_LIMITS.maxLabels) };
     const seen = new Set<string>();
     for (const s of exposition.samples) {
       const labels = mergeLabels(s.name, s.labels, t.labels, t.honorLabels);
@@ -104,7 +107,7 @@ export function recordScrape(t: ScrapeTarget, exposition: Exposition | null, at:
       // A second sample of one series in one exposition is dropped, as Prometheus drops it.
       if (seen.has(key)) continue;
       seen.add(key);
-      const problem = labelProblem(labels);
+      const problem = labelProblem(labels, limits);
       if (problem !== null) {
         error = `${problem} (series ${s.name})`;
         break;

@@ -13,7 +13,7 @@ import { startSystem, type RunningSystem } from '../support/system.js';
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const HAVE_NODE_EXPORTER = existsSync(NODE_EXPORTER);
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -39,8 +39,9 @@ describe.skipIf(!HAVE_NODE_EXPORTER)('scrape targets against a real node exporte
     exporter = spawn(NODE_EXPORTER, [`--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     exporter.stderr?.on('data', (d: Buffer) => (exporterLog += d.toString()));
     await waitFor(`node exporter listening on ${port}\n${exporterLog}`, async () => ((await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => null))?.ok ? true : undefined));
-    sys = await startSystem({ redisUrl: testRedisUrl() });
-  }, 60_000);
+    // The machine runs several suites at once: start-up is given room (a readiness wait, not a budget).
+    sys = await startSystem({ redisUrl: testRedisUrl(), startTimeoutMs: 90_000 });
+  }, 150_000);
   afterAll(async () => {
     if (exporter && exporter.exitCode === null) {
       const exited = new Promise((r) => exporter.once('exit', r));
@@ -64,7 +65,7 @@ describe.skipIf(!HAVE_NODE_EXPORTER)('scrape targets against a real node exporte
     return body.id;
   };
 
-  it('stores the exporter’s series with job and instance, and up == 1', async () => {
+  it('stores the exporter’s series with job and instance, and up == 1', { timeout: 120_000 }, async () => {
     await createTarget('node-local', { url: `http://127.0.0.1:${port}/metrics`, job: 'node' });
     const instance = `127.0.0.1:${port}`;
     const up = await waitFor('up of the node exporter', async () => {
@@ -87,7 +88,7 @@ describe.skipIf(!HAVE_NODE_EXPORTER)('scrape targets against a real node exporte
     expect(cpu.map((s) => s.metric.mode)).toContain('idle');
   });
 
-  it('a dead port gives up == 0 and opens an incident on the target', async () => {
+  it('a dead port gives up == 0 and opens an incident on the target', { timeout: 120_000 }, async () => {
     const dead = await freePort();
     const id = await createTarget('node-dead', { url: `http://127.0.0.1:${dead}/metrics`, job: 'dead' });
     const down = await waitFor('up of the dead target', async () => {

@@ -73,7 +73,8 @@ function UptimeCard({ id, window, from, to }: { id: string; window?: string; fro
 
 function TargetChart({ t }: { t: Target }) {
   const [events, setEvents] = useState<AnyEvent[] | null>(null);
-  const collection = t.http || t.kind === 'http' ? 'checks' : 'heartbeats';
+  // Every check kind (http, tcp, …, scrape) writes check results; heartbeat targets have pings.
+  const collection = t.kind === 'heartbeat' ? 'heartbeats' : 'checks';
   useEffect(() => {
     const ctl = new AbortController();
     get<Page<AnyEvent>>(`/api/${collection}`, { target: t.name, limit: 500, from: new Date(Date.now() - 86_400_000).toISOString() }, ctl.signal)
