@@ -39,6 +39,8 @@ describe('detector against real Redis and SQLite', () => {
     expect(inc!.epoch).toBeGreaterThan(0);
     // The webhook names the fencing epoch it was sent under, the same as the stored incident's.
     expect((opened.body.incident as { epoch: number }).epoch).toBe(inc!.epoch);
+    // The receiver answers before the notifier records the attempt: wait for the record, then check it.
+    await until(async () => (await bed.store.listNotifications('acme', opened.incidentId)).filter((n) => n.status === 'sent').length >= 2, 5_000, 'both notices recorded as sent');
     const notes = await bed.store.listNotifications('acme', opened.incidentId);
     expect(notes.map((n) => n.status).sort()).toEqual(['sent', 'sent']);
 
