@@ -102,8 +102,11 @@ describe.skipIf(!HAVE_NODE_EXPORTER)('scrape targets against a real node exporte
       return items.find((i) => i.targetId === id && i.status === 'open');
     });
     expect(incident).toMatchObject({ title: 'SCRAPE check on node-dead: check failed: connection refused', severity: 'critical' });
-    const checks = await fetch(`${sys.url}/api/checks?${new URLSearchParams({ target: 'node-dead', limit: '5' })}`, { headers: auth() });
-    const results = ((await checks.json()) as { items: Array<{ body: { ok: boolean; error?: string } }> }).items;
-    expect(results[0]?.body).toMatchObject({ ok: false, error: 'connection refused' });
+    // The check result reaches the store through the persister, independently of the incident.
+    const result = await waitFor('the failed check result stored', async () => {
+      const checks = await fetch(`${sys.url}/api/checks?${new URLSearchParams({ target: 'node-dead', limit: '5' })}`, { headers: auth() });
+      return ((await checks.json()) as { items: Array<{ body: { ok: boolean; error?: string } }> }).items[0];
+    });
+    expect(result.body).toMatchObject({ ok: false, error: 'connection refused' });
   });
 });
