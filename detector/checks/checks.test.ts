@@ -4,7 +4,12 @@ import type { Streams } from '../../lib/streams/port.js';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../../test/support/redis.js';
-import { eventsOfEntry } from '../../lib/streams/codec.js';
+import { eventsOfEntry, metricBatchOfEntry } from '../../lib/streams/codec.js';
+import { createServer } from 'node:http';
+import { CHECK_SETTINGS } from '../../lib/api/check-settings.js';
+import { isStaleNaN } from '../../lib/promql/querier.js';
+import { createManualClock } from '../../lib/time/manual-clock.js';
+import type { MetricBatch } from '../../lib/tsdb/batch.js';
 import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import type { HttpCheck } from '../../lib/store/types.js';
 import { freePort } from '../../lib/redis/local-server.js';
@@ -109,4 +114,43 @@ describe('checker', () => {
     expect(events[0]).toMatchObject({ tenant: 't', body: { ok: true, status: 200, attempts: 1 } });
     expect(await observed()).toBe(6);
   });
+
+  it('a scrape run writes its samples as a metric batch on the target\'s partition with its check result, stamped by the clock; the next run marks vanished series stale', async () => {
+    let body = '# TYPE jobs_total counter\njobs_total{queue="a"} 3\njobs_total{queue="b"} 5\n';
+    const server = createServer((_q, r) => r.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/metrics`;
+    const clock = createManualClock(1_800_000_000_000);
+    const checker = createChecker({ streams, names, clock, logger: pino({ level: 'silent' }), registry: new Registry(), concurrency: 2, owns: () => true });
+    const settings = CHECK_SETTINGS.scrape.parse({ url, job: 'worker', intervalSec: 15 });
+    const run = (): void => checker.run({ type: 'schedule-check', tenant: 't', targetId: 'id1', targetName: 'worker-1', ruleId: 'builtin:http', check: { kind: 'scrape', settings }, due: clock.now() }, 1);
+    const entries = async () => (await redis.xrange(names.events(1), '-', '+')).map(([, f]) => f);
+    const series = (batch: MetricBatch | undefined, name: string, queue?: string) => batch?.series.find((x) => x.labels.__name__ === name && (queue === undefined || x.labels.queue === queue));
+    try {
+      run();
+      await until(async () => (await entries()).length === 2, 5_000, 'first scrape written');
+      const [m1, c1] = await entries();
+      const first = metricBatchOfEntry(m1 as string[]);
+      expect(first?.tenant).toBe('t');
+      expect(series(first, 'jobs_total', 'a')).toMatchObject({ target: 'worker-1', type: 'counter', labels: { job: 'worker', instance: new URL(url).host }, timestamps: [1_800_000_000_000], values: [3] });
+      expect(series(first, 'up')?.values).toEqual([1]);
+      expect(series(first, 'scrape_series_added')?.values).toEqual([2]);
+      expect(eventsOfEntry(c1 as string[])[0]).toMatchObject({ kind: 'check', target: 'worker-1', body: { ok: true, status: 200 } });
+
+      body = 'jobs_total{queue="a"} 4\n';
+      clock.advance(15_000);
+      run();
+      await until(async () => (await entries()).length === 4, 5_000, 'second scrape written');
+      const second = metricBatchOfEntry((await entries())[2] as string[]);
+      expect(series(second, 'jobs_total', 'a')?.timestamps).toEqual([1_800_000_015_000]);
+      const gone = series(second, 'jobs_total', 'b');
+      expect(gone?.timestamps).toEqual([1_800_000_015_000]);
+      expect(isStaleNaN(gone?.values[0] as number)).toBe(true);
+      expect(series(second, 'scrape_series_added')?.values).toEqual([0]);
+    } finally {
+      await checker.close();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
+
