@@ -4,8 +4,11 @@
 // Lightwatch's rate counts samples accepted AND stored: the clock stops when PromQL over /api/prom counts every
 // accepted sample (the persister caught up), not when the last 204 came back. Prometheus's samples are
 // queryable once its receiver answers (they are in its head).
+// Also CPU seconds per sample of each side's processes (Lightwatch's all-in-one plus the Redis it needs,
+// against Prometheus), from /proc: on a loaded machine the two rates are measured minutes apart under different
+// load, while CPU per sample hardly moves with it, so its inverse ratio is the steadier comparison.
 // Installs nothing: when `prometheus` is missing it says how to get it and skips that row.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import snappy from 'snappyjs';
@@ -70,6 +73,18 @@ async function drive(url: string, headers: Record<string, string>, perWorker: Bu
   return { samplesPerSec: sent / elapsed, seconds: elapsed, errors, p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0 };
 }
 
+/** CPU seconds (user + system) a process has used so far, all its threads (Linux /proc; NaN elsewhere). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s on Linux.
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Samples of job `node` queryable through /api/prom (PromQL count over the last hour). */
 async function storedSamples(url: string, headers: Record<string, string>): Promise<number> {
   const q = encodeURIComponent('sum(count_over_time({job="node"}[2h]))');
@@ -90,9 +105,11 @@ async function main(): Promise<void> {
   const sys = await startSystem({ redisUrl: redis.url, env: { PERSIST_BACKLOG_LIMIT: '0' }, ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}) });
   let lw;
   let storedRate: number | undefined;
+  let lwCpuPerSample = NaN;
   try {
     const headers = { authorization: `Bearer ${sys.apiKey}` };
     await drive(`${sys.url}/ingest/prometheus/write`, headers, warm);
+    const cpu0 = cpuSeconds(sys.process.pid) + cpuSeconds(redis.pid);
     const t0 = performance.now();
     lw = await drive(`${sys.url}/ingest/prometheus/write`, headers, bodies);
     const accepted = lw.samplesPerSec * lw.seconds;
@@ -104,6 +121,9 @@ async function main(): Promise<void> {
     }
     const seconds = (performance.now() - t0) / 1000;
     storedRate = stored / seconds;
+    // Includes the stored-count queries above (a few per second on the HTTP thread): an overestimate.
+    lwCpuPerSample = (cpuSeconds(sys.process.pid) + cpuSeconds(redis.pid) - cpu0) / stored;
+    console.log(`lightwatch: ${(lwCpuPerSample * 1e6).toFixed(1)} CPU µs per stored sample (all-in-one + Redis)`);
     console.log(`lightwatch: ${Math.round(stored).toLocaleString()} of ${Math.round(accepted).toLocaleString()} accepted samples stored and queryable ${seconds.toFixed(1)} s after the load began`);
   } finally {
     await sys.stop();
@@ -120,7 +140,15 @@ async function main(): Promise<void> {
   } else {
     try {
       await drive(`${prom.url}/api/v1/write`, {}, warm);
+      const cpu0 = cpuSeconds(prom.pid);
       const p = await drive(`${prom.url}/api/v1/write`, {}, bodies);
+      const promCpuPerSample = (cpuSeconds(prom.pid) - cpu0) / (p.samplesPerSec * p.seconds);
+      console.log(`prometheus: ${(promCpuPerSample * 1e6).toFixed(1)} CPU µs per sample`);
+      const cpuRatio = promCpuPerSample / lwCpuPerSample;
+      console.log(`Prometheus / Lightwatch CPU per sample: ${cpuRatio.toFixed(2)}× (the rate ratio the CPU costs imply)`);
+      figures.push({ name: 'Lightwatch CPU µs per stored sample', value: lwCpuPerSample * 1e6, unit: 'µs' });
+      figures.push({ name: 'Prometheus CPU µs per sample', value: promCpuPerSample * 1e6, unit: 'µs' });
+      figures.push({ name: 'Prometheus / Lightwatch CPU per sample', value: cpuRatio, unit: '×' });
       console.log(`prometheus: ${Math.round(p.samplesPerSec).toLocaleString()} samples/s, p99 ${p.p99Ms.toFixed(1)} ms, ${p.errors} errors`);
       figures.push({ name: 'remote_write into Prometheus receiver', value: p.samplesPerSec, unit: 'samples/s' });
       const ratio = storedRate / p.samplesPerSec;
