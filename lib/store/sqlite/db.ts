@@ -25,6 +25,12 @@ export interface SqliteStoreOptions {
   /** Total time a call retries, asynchronously, while the write lock is held elsewhere; then 503. Default 2000. */
   busyWaitMs?: number;
   /**
+   * Waits this long for another connection's write lock while opening (schema, user_version, migrations), before
+   * anything else runs on the thread. Default 30000: a process started while another one commits (an ingest
+   * restarted next to a persister that is writing) waits its turn instead of exiting with "database is locked".
+   */
+  openBusyTimeoutMs?: number;
+  /**
    * Page cache of this connection, MiB. Default 256. Bigger is not free for writes while the file is under 1 GiB:
    * SQLite's b-tree balance renumbers pages through the lock-byte page number (at 1 GiB), after which every commit
    * scans the whole page cache (pcache1TruncateUnsafe); measured ~9% of the append CPU at 500k events with 512 MiB
@@ -58,7 +64,8 @@ export function openDatabase(opts: SqliteStoreOptions): Db {
     db.pragma(`page_size = ${[1024, 2048, 4096, 8192, 16384, 32768, 65536].includes(opts.pageSize ?? 8192) ? (opts.pageSize ?? 8192) : 8192}`);
     if (opts.path !== ':memory:') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 15))}`);
+    // Until the store is built (settleBusyTimeout), the start-up wait: writing the schema needs the write lock.
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.openBusyTimeoutMs ?? 30_000))}`);
     db.pragma(`cache_size = ${-Math.max(1, Math.floor(opts.cacheSizeMb ?? 256)) * 1024}`);
     db.pragma(`mmap_size = ${Math.max(0, Math.floor(opts.mmapSizeMb ?? 1024)) * 1024 * 1024}`);
     const autocheckpoint = Math.max(100, Math.floor(opts.walAutocheckpointPages ?? 10_000));
@@ -76,6 +83,11 @@ export function openDatabase(opts: SqliteStoreOptions): Db {
     db.close();
     throw err;
   }
+}
+
+/** The running store's busy timeout (busyTimeoutMs), once opening is over. */
+export function settleBusyTimeout(db: Db, opts: SqliteStoreOptions): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 15))}`);
 }
 
 /** Whether this store runs its checkpoints on a worker thread (a file database with the worker not turned off). */

@@ -1,9 +1,11 @@
 // SQLite-specific behaviour the conformance suite cannot see: the file settings, query plans that walk an index
 // in keyset order (never a sort), retention that yields between chunks, and openStore's URL handling.
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isMongoUrl, mongoDbName, openStore } from '../index.js';
 import { checkEventQuery } from '../query.js';
@@ -13,6 +15,7 @@ import { pageSql } from './events.js';
 import { schemaDdl } from './schema.js';
 import { createSqliteStore } from './store.js';
 
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lw-sqlite-'));
@@ -110,6 +113,20 @@ describe('SQLite file store', () => {
     const rows = await store.metrics.samples({ tenant: 'acme', limit: 1000, order: 'asc' });
     expect(rows.map((x) => x.value)).toEqual(ts.map((_, i) => i));
     await store.close();
+  });
+
+  it('opens while another process holds the write lock: waits for it instead of failing with "database is locked"', async () => {
+    const path = join(dir, 'shared.db');
+    await (await createSqliteStore({ path })).close();
+    // Another process (a persister committing) holds the write lock for a moment while this one starts.
+    const holder = spawn(process.execPath, ['-e', `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(path)}); db.exec('BEGIN IMMEDIATE'); console.log('locked'); setTimeout(() => { db.exec('COMMIT'); db.close(); }, 300);`], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => holder.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const store = await createSqliteStore({ path });
+    await store.appendEvents([logEvent({ ts: T0 })]);
+    expect(await store.countEvents('acme')).toBe(1);
+    await store.close();
+    expect(await exited).toBe(0);
   });
 
   it('refuses a file written by a newer schema', async () => {

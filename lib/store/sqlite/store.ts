@@ -8,7 +8,7 @@ import { createSqliteAuth } from './auth.js';
 import { createSqliteConfig } from './config.js';
 import { retryWhileBusy } from './busy.js';
 import { startCheckpointer } from './checkpointer.js';
-import { checkpointWorkerWanted, openDatabase, type SqliteStoreOptions } from './db.js';
+import { checkpointWorkerWanted, openDatabase, settleBusyTimeout, type SqliteStoreOptions } from './db.js';
 import { createSqliteEvents } from './events.js';
 import { createSqliteIncidents } from './incidents.js';
 import { createSqliteMetrics } from './metrics.js';
@@ -55,5 +55,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Sqlit
       db.close();
     },
   };
+  // Built (the metrics part migrates at construction): from here on the main thread waits only briefly inside SQLite.
+  settleBusyTimeout(db, opts);
   return retryWhileBusy(store, { busyWaitMs: opts.busyWaitMs ?? 2000 });
 }
