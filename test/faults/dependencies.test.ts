@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../lib/streams/redis/connect.js';
 import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js';
 import { createMonitoring, startCluster, type Cluster } from '../support/cluster.js';
 import { clusterRedis, runScenario, type Scenario, type ScenarioResult } from './scenario.js';
@@ -20,7 +20,7 @@ const STORE_OUTAGE_MS = 30_000;
 const BACKLOG_LIMIT = 1_200;
 
 /** Unacknowledged entries of the persist group (lag + pending over every partition), as ingest measures it. */
-async function persistBacklog(redis: Redis, names: StreamNames): Promise<number> {
+async function persistBacklog(redis: RedisClient, names: StreamNames): Promise<number> {
   const pipe = redis.pipeline();
   for (const s of names.allEvents()) pipe.xinfo('GROUPS', s);
   let total = 0;
@@ -73,7 +73,7 @@ const SCENARIOS: Record<string, Scenario> = {
 
 describe('faults of Redis and the store, under load', () => {
   let cluster: Cluster;
-  let shared: { redis: Redis; names: StreamNames };
+  let shared: { redis: RedisClient; names: StreamNames };
   const rows: FaultRow[] = [];
   const debug: ScenarioResult[] = [];
 

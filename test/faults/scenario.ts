@@ -4,6 +4,7 @@
 // streams hold, what each client received, the notifications, and the recovery time.
 import { Redis } from 'ioredis';
 import { GROUP_DETECT, partitionOf, streamNames, type StreamNames } from '../../lib/streams/partition.js';
+import type { RedisClient } from '../../lib/streams/redis/connect.js';
 import type { Cluster, Notification, ServiceProcess } from '../support/cluster.js';
 import { startLoad, type LoadGenerator, type LoadSummary } from './load.js';
 import { incidentsOf, notificationsOf, readRun, streamMark, streamTruth, tally, until, waitForDelivery, waitPersisted, type FaultRow, type IncidentSummary, type StoreTally, type StoredLog } from './verify.js';
@@ -14,7 +15,8 @@ export const TENANT = 'default';
 
 export interface FaultContext {
   cluster: Cluster;
-  redis: Redis;
+  /** One Redis or a Redis Cluster client. */
+  redis: RedisClient;
   names: StreamNames;
   load: LoadGenerator;
   /** The heartbeat target of this fault. */
@@ -75,7 +77,7 @@ export function clusterRedis(cluster: Cluster): { redis: Redis; names: StreamNam
 }
 
 /** The detector process holding the lease on `target`'s partition (token `<REPLICA_ID>-<pid>:<random>`). */
-export async function ownerOf(cluster: Cluster, redis: Redis, names: StreamNames, target: string): Promise<ServiceProcess> {
+export async function ownerOf(cluster: Cluster, redis: RedisClient, names: StreamNames, target: string): Promise<ServiceProcess> {
   const p = partitionOf(TENANT, target, names.partitions);
   let owner: ServiceProcess | undefined;
   await until(async () => {
@@ -87,7 +89,7 @@ export async function ownerOf(cluster: Cluster, redis: Redis, names: StreamNames
 }
 
 /** Lease holders per detector name (partitions without a live holder under `none`). */
-export async function leaseSpread(cluster: Cluster, redis: Redis, names: StreamNames): Promise<Map<string, number>> {
+export async function leaseSpread(cluster: Cluster, redis: RedisClient, names: StreamNames): Promise<Map<string, number>> {
   const tokens = await Promise.all(Array.from({ length: names.partitions }, (_, p) => redis.get(names.lease(p))));
   const spread = new Map<string, number>();
   for (const token of tokens) {
@@ -122,7 +124,7 @@ async function gatewaysServe(cluster: Cluster): Promise<boolean> {
   return true;
 }
 
-export async function runScenario(cluster: Cluster, s: Scenario, shared: { redis: Redis; names: StreamNames }): Promise<ScenarioResult> {
+export async function runScenario(cluster: Cluster, s: Scenario, shared: { redis: RedisClient; names: StreamNames }): Promise<ScenarioResult> {
   const { redis, names } = shared;
   const slug = s.fault.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
   const run = `${slug}-${Date.now().toString(36)}`;

@@ -2,7 +2,7 @@
 // store through /api/logs (paged with the cursor to the end), the ground truth of what is in the partition
 // streams, the persist group's progress past a mark (backlog drained), the notifications the webhook
 // receiver got, and the printed table.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../lib/streams/redis/connect.js';
 import { eventsOfEntry } from '../../lib/streams/codec.js';
 import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js';
 import type { Cluster, Notification } from '../support/cluster.js';
@@ -79,7 +79,7 @@ export function tally(load: LoadSummary, stored: readonly StoredLog[]): StoreTal
 // The streams and the persist group ----------------------------------------------------------------------------
 
 /** The ids of `run`'s logs per target, in stream order: what every WebSocket client must have received. */
-export async function streamTruth(redis: Redis, names: StreamNames, run: string): Promise<Map<string, string[]>> {
+export async function streamTruth(redis: RedisClient, names: StreamNames, run: string): Promise<Map<string, string[]>> {
   const byTarget = new Map<string, string[]>();
   for (const stream of names.allEvents()) {
     let from = '-';
@@ -129,13 +129,11 @@ export async function waitForDelivery(client: ResumingClient, truth: ReadonlyMap
 }
 
 /** The last entry id of every partition stream ('0-0' when empty): a mark to wait for the persister to pass. */
-export async function streamMark(redis: Redis, names: StreamNames): Promise<string[]> {
-  const pipe = redis.pipeline();
-  for (const s of names.allEvents()) pipe.xrevrange(s, '+', '-', 'COUNT', 1);
-  const results = (await pipe.exec()) ?? [];
-  return results.map(([err, rows]) => {
-    if (err) throw err;
-    const last = (rows as Array<[string, string[]]>)[0];
+export async function streamMark(redis: RedisClient, names: StreamNames): Promise<string[]> {
+  // One command per stream (on a Redis Cluster the streams live in different slots, where a pipeline cannot span them).
+  const results = await Promise.all(names.allEvents().map((s) => redis.xrevrange(s, '+', '-', 'COUNT', 1)));
+  return results.map((rows) => {
+    const last = rows[0];
     return last ? last[0] : '0-0';
   });
 }
@@ -147,19 +145,14 @@ function idLte(a: string, b: string): boolean {
 }
 
 /** True once the persist group has delivered every entry up to `mark` and none of them is pending. */
-export async function persistedPast(redis: Redis, names: StreamNames, mark: readonly string[]): Promise<boolean> {
+export async function persistedPast(redis: RedisClient, names: StreamNames, mark: readonly string[]): Promise<boolean> {
   const streams = names.allEvents();
-  const pipe = redis.pipeline();
-  for (const s of streams) {
-    pipe.xinfo('GROUPS', s);
-    pipe.xpending(s, GROUP_PERSIST);
-  }
-  const results = (await pipe.exec()) ?? [];
+  const settle = <T>(p: Promise<T>): Promise<[Error | null, T | null]> => p.then((v) => [null, v] as [null, T], (err: Error) => [err, null]);
+  const results = await Promise.all(streams.map((s) => Promise.all([settle(redis.xinfo('GROUPS', s)), settle(redis.xpending(s, GROUP_PERSIST))])));
   for (let p = 0; p < streams.length; p++) {
     const m = mark[p] ?? '0-0';
     if (m === '0-0') continue;
-    const [gErr, groups] = results[2 * p] ?? [null, null];
-    const [pErr, pending] = results[2 * p + 1] ?? [null, null];
+    const [[gErr, groups], [pErr, pending]] = results[p] ?? [[null, null], [null, null]];
     if (gErr || pErr) return false;
     const group = (groups as unknown[][]).map((g) => {
       const o: Record<string, unknown> = {};
@@ -174,7 +167,7 @@ export async function persistedPast(redis: Redis, names: StreamNames, mark: read
 }
 
 /** Resolves with the time the persist group passed `mark`. */
-export async function waitPersisted(redis: Redis, names: StreamNames, mark: readonly string[], timeoutMs: number): Promise<number> {
+export async function waitPersisted(redis: RedisClient, names: StreamNames, mark: readonly string[], timeoutMs: number): Promise<number> {
   await until(() => persistedPast(redis, names, mark).catch(() => false), timeoutMs, 'persist backlog drained');
   return Date.now();
 }

@@ -4,6 +4,8 @@
 // shared by every process, and a local webhook receiver that records every notification. For the scale-out
 // and fault tests: each process can be killed, stopped, paused (SIGSTOP), resumed and restarted on its ports.
 // Everything it starts is stopped by `stop()`, and by watchdogs even if the test process itself dies.
+// With `hosts`, every process runs on a network host of its own (test/support/netns-hosts.ts), bound to its host's
+// address on the standard ports, and finds the others by address, as on separate machines (the split deployment).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startLocalRedis, type LocalRedis } from '../../lib/redis/local-server.js';
 import { sleep } from '../../lib/lifecycle/sleep.js';
+import type { NetHost } from './netns-hosts.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/lightwatch.js');
@@ -21,14 +24,31 @@ const BIN = join(ROOT, 'bin/lightwatch.js');
 export type ServiceKind = 'gateway' | 'ingest' | 'query' | 'realtime' | 'detector';
 export const SERVICE_KINDS: readonly ServiceKind[] = ['query', 'ingest', 'gateway', 'realtime', 'detector'];
 
+/** Where each process runs when the services are spread over network hosts. */
+export interface HostPlacement {
+  /** The host of the `index`-th (from 0) process of `kind`; one host per process. */
+  hostFor(kind: ServiceKind, index: number): NetHost;
+  /** The test process's address on the hosts' network: the webhook receiver listens there. */
+  localAddress: string;
+}
+
+/** HTTP and gRPC ports of a service on a host of its own (nothing else listens there). */
+const HOST_PORT = 8080;
+const HOST_GRPC_PORT = 50051;
+
 export interface ClusterOptions {
   gateways?: number;
   ingests?: number;
   queries?: number;
   realtimes?: number;
   detectors?: number;
-  /** `'own'` (default): a redis-server of the cluster's own with AOF on; else the URL of a Redis to share. */
-  redis?: 'own' | string;
+  /**
+   * `'own'` (default): a redis-server of the cluster's own with AOF on; a URL: a Redis to share; `{ env }`: a Redis
+   * topology started by the caller, given to every process as this environment (e.g. REDIS_CLUSTER_NODES).
+   */
+  redis?: 'own' | string | { env: Record<string, string> };
+  /** Runs each process on a network host of its own instead of on this machine's loopback. */
+  hosts?: HostPlacement;
   /** Extra redis-server arguments for the own server, e.g. `['--appendfsync', 'always']`. */
   redisArgs?: string[];
   /** Extra environment for every process (after the cluster's own). */
@@ -46,6 +66,8 @@ export interface ServiceProcess {
   readonly kind: ServiceKind;
   /** e.g. `gateway-1`; also its REPLICA_ID. */
   readonly name: string;
+  /** The address it listens on: 127.0.0.1, or its host's. */
+  readonly address: string;
   readonly url: string;
   readonly wsUrl: string;
   readonly port: number;
@@ -160,10 +182,13 @@ interface ProcessSpec {
   grpcPort: number | undefined;
   env: Record<string, string>;
   startTimeoutMs: number;
+  /** Runs in this host's network namespace and is reached at its address; else on 127.0.0.1. */
+  host?: NetHost;
 }
 
 function serviceProcess(spec: ProcessSpec): ServiceProcess & { spawn(): void; waitReady(ms?: number): Promise<void> } {
-  const url = `http://127.0.0.1:${spec.port}`;
+  const address = spec.host?.address ?? '127.0.0.1';
+  const url = `http://${address}:${spec.port}`;
   let child: ChildProcess | undefined;
   let guard: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -174,7 +199,9 @@ function serviceProcess(spec: ProcessSpec): ServiceProcess & { spawn(): void; wa
   const spawnChild = (): void => {
     if (alive()) throw new Error(`${spec.name} is already running`);
     out += `\n--- ${spec.name} started at ${new Date().toISOString()} ---\n`;
-    const c = spawn(process.execPath, [BIN, spec.kind], { cwd: ROOT, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const options = { cwd: ROOT, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] as Array<'ignore' | 'pipe'> };
+    // `ip netns exec` execs node in place: the child's pid is node's, for signals and the lease tokens.
+    const c = spec.host ? spec.host.spawn(process.execPath, [BIN, spec.kind], options) : spawn(process.execPath, [BIN, spec.kind], options);
     child = c;
     paused = false;
     c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -194,8 +221,9 @@ function serviceProcess(spec: ProcessSpec): ServiceProcess & { spawn(): void; wa
   const self = {
     kind: spec.kind,
     name: spec.name,
+    address,
     url,
-    wsUrl: `ws://127.0.0.1:${spec.port}`,
+    wsUrl: `ws://${address}:${spec.port}`,
     port: spec.port,
     grpcPort: spec.grpcPort,
     pid: () => child?.pid ?? -1,
@@ -230,7 +258,8 @@ function serviceProcess(spec: ProcessSpec): ServiceProcess & { spawn(): void; wa
   return self;
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+/** A receiver on `host` (default 127.0.0.1: give the hosts' network address when services run on hosts). */
+export async function startWebhookReceiver(host = '127.0.0.1'): Promise<WebhookReceiver> {
   const received: Notification[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -258,10 +287,10 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     });
   });
   server.keepAliveTimeout = 1_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
   let closing: Promise<void> | undefined;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
     received,
     close() {
       closing ??= new Promise<void>((resolve) => {
@@ -291,7 +320,7 @@ async function ownRedis(dir: string, args: string[]): Promise<ClusterRedis> {
 
 function sharedRedis(url: string): ClusterRedis {
   const refuse = (): Promise<void> => Promise.reject(new Error('the cluster shares a Redis it did not start: use redis: "own" to kill or restart it'));
-  return { url, port: Number(new URL(url).port || 6379), dir: '', kill: refuse, stop: refuse, start: refuse };
+  return { url, port: url ? Number(new URL(url).port || 6379) : 0, dir: '', kill: refuse, stop: refuse, start: refuse };
 }
 
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
@@ -338,14 +367,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     })());
 
   try {
-    redis = options.redis === undefined || options.redis === 'own' ? await ownRedis(join(dataDir, 'redis'), options.redisArgs ?? []) : sharedRedis(options.redis);
-    webhook = await startWebhookReceiver();
+    const given = options.redis;
+    redis = given === undefined || given === 'own' ? await ownRedis(join(dataDir, 'redis'), options.redisArgs ?? []) : sharedRedis(typeof given === 'string' ? given : '');
+    const redisEnv = typeof given === 'object' ? given.env : { REDIS_URL: redis.url };
+    const placement = options.hosts;
+    webhook = await startWebhookReceiver(placement?.localAddress);
     const base: Record<string, string> = { ...(process.env as Record<string, string>) };
-    for (const k of Object.keys(base)) if (k.startsWith('LW_') || k === 'REDIS_URL' || k === 'STORE_URL') delete base[k];
+    for (const k of Object.keys(base)) if (k.startsWith('LW_') || k.startsWith('REDIS_') || k === 'STORE_URL') delete base[k];
     const common: Record<string, string> = {
       ...base,
       HOST: '127.0.0.1',
-      REDIS_URL: redis.url,
+      ...redisEnv,
       STORE_URL: storePath,
       JWT_SECRET: jwtSecret,
       BOOTSTRAP_API_KEY: apiKey,
@@ -361,9 +393,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const list: Array<ReturnType<typeof serviceProcess>> = [];
       for (let i = 1; i <= counts[kind]; i++) {
         const name = `${kind}-${i}`;
-        const port = await freePort();
-        const grpcPort = kind === 'ingest' || kind === 'query' ? await freePort() : undefined;
-        const env: Record<string, string> = { ...common, PORT: String(port), REPLICA_ID: name, DATA_DIR: join(dataDir, name), ...options.envFor?.[kind] };
+        const host = placement?.hostFor(kind, i - 1);
+        const serves = kind === 'ingest' || kind === 'query';
+        const port = host ? HOST_PORT : await freePort();
+        const grpcPort = !serves ? undefined : host ? HOST_GRPC_PORT : await freePort();
+        const env: Record<string, string> = { ...common, ...(host ? { HOST: host.address } : {}), PORT: String(port), REPLICA_ID: name, DATA_DIR: join(dataDir, name), ...options.envFor?.[kind] };
         if (grpcPort !== undefined) env.GRPC_PORT = String(grpcPort);
         else delete env.GRPC_PORT;
         if (kind === 'gateway') {
@@ -371,10 +405,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
           const ingest = byKind.get('ingest')?.[(i - 1) % counts.ingest];
           const query = byKind.get('query')?.[(i - 1) % counts.query];
           if (!ingest || !query) throw new Error('a gateway needs at least one ingest and one query');
-          env.INGEST_ADDR = `127.0.0.1:${ingest.grpcPort}`;
-          env.QUERY_ADDR = `127.0.0.1:${query.grpcPort}`;
+          env.INGEST_ADDR = `${ingest.address}:${ingest.grpcPort}`;
+          env.QUERY_ADDR = `${query.address}:${query.grpcPort}`;
         }
-        list.push(serviceProcess({ kind, name, port, grpcPort, env, startTimeoutMs }));
+        list.push(serviceProcess({ kind, name, port, grpcPort, env, startTimeoutMs, ...(host ? { host } : {}) }));
       }
       byKind.set(kind, list);
       processes.push(...list);

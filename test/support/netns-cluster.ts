@@ -50,15 +50,21 @@ async function until(what: string, timeoutMs: number, ok: () => Promise<boolean>
   }
 }
 
-/** Starts the cluster on 2 × masters hosts (the first `masters` nodes are the masters); undefined when this machine cannot make namespaces. */
-export async function startHostCluster(masters = 3): Promise<HostCluster | undefined> {
-  const net = createHosts(masters * 2, 'redis');
+/**
+ * Starts the cluster on 2 × masters hosts (the first `masters` nodes are the masters): hosts of its own, or `on`'s
+ * (a network shared with other services; its owner closes it, and stop() then stops only the nodes). Undefined
+ * when this machine cannot make namespaces.
+ */
+export async function startHostCluster(masters = 3, on?: { net: HostNetwork; hosts: readonly NetHost[] }): Promise<HostCluster | undefined> {
+  if (on && on.hosts.length !== masters * 2) throw new Error(`a cluster of ${masters} masters needs ${masters * 2} hosts, got ${on.hosts.length}`);
+  const net = on?.net ?? createHosts(masters * 2, 'redis');
   if (!net) return undefined;
+  const hosts = on?.hosts ?? net.hosts;
   const dir = mkdtempSync(join(tmpdir(), 'lw-hostcluster-'));
   const nodes: ClusterNode[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(nodes.map((n) => n.kill()));
-    net.close();
+    if (!on) net.close();
     rmSync(dir, { recursive: true, force: true });
   };
   const client = (node: ClusterNode | string): Redis => {
@@ -77,7 +83,7 @@ export async function startHostCluster(masters = 3): Promise<HostCluster | undef
     }
   };
   try {
-    for (const host of net.hosts) {
+    for (const host of hosts) {
       const nodeDir = join(dir, host.name);
       mkdirSync(nodeDir);
       const args = ['--port', String(PORT), '--bind', host.address, '--protected-mode', 'no', '--dir', nodeDir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--cluster-enabled', 'yes', '--cluster-config-file', join(nodeDir, 'nodes.conf'), '--cluster-node-timeout', '1000'];

@@ -16,6 +16,8 @@ export interface NetHost {
 
 export interface HostNetwork {
   readonly hosts: readonly NetHost[];
+  /** This (the test) process's address on the hosts' segment: where a host reaches a server the test runs. */
+  readonly localAddress: string;
   /** Cuts the host's link (its processes keep running, unreachable). */
   isolate(host: NetHost): void;
   heal(host: NetHost): void;
@@ -27,8 +29,12 @@ function ip(args: readonly string[]): void {
   execFileSync('ip', args, { stdio: 'ignore', timeout: 5_000 });
 }
 
-/** Makes `count` hosts named `<prefix>0…`, or undefined when namespaces cannot be made here (no privilege). */
-export function createHosts(count: number, prefix = 'h'): HostNetwork | undefined {
+/**
+ * Makes `count` hosts named `<prefix>0…` (or one host per name given), or undefined when namespaces cannot be made
+ * here (no privilege).
+ */
+export function createHosts(count: number | readonly string[], prefix = 'h'): HostNetwork | undefined {
+  const names = typeof count === 'number' ? Array.from({ length: count }, (_, i) => `${prefix}${i}`) : count;
   const id = `${process.pid % 10_000}${Math.floor(Math.random() * 100)}`.slice(-6);
   const net = (process.pid + Math.floor(Math.random() * 250)) % 250;
   const bridge = `lwbr${id}`;
@@ -64,8 +70,8 @@ export function createHosts(count: number, prefix = 'h'): HostNetwork | undefine
     ip(['link', 'add', bridge, 'type', 'bridge']);
     ip(['addr', 'add', `198.19.${net}.1/24`, 'dev', bridge]);
     ip(['link', 'set', bridge, 'up']);
-    for (let i = 0; i < count; i++) {
-      const ns = `lw-${prefix}${i}-${id}`;
+    for (const [i, name] of names.entries()) {
+      const ns = `lw-${name}-${id}`;
       const near = `lwv${id}${i}`.slice(0, 15);
       const far = `lwp${id}${i}`.slice(0, 15);
       const address = `198.19.${net}.${10 + i}`;
@@ -79,7 +85,7 @@ export function createHosts(count: number, prefix = 'h'): HostNetwork | undefine
       ip(['-n', ns, 'addr', 'add', `${address}/24`, 'dev', far]);
       ip(['-n', ns, 'link', 'set', far, 'up']);
       hosts.push({
-        name: `${prefix}${i}`,
+        name,
         ns,
         address,
         spawn(command, args, options = {}) {
@@ -97,6 +103,7 @@ export function createHosts(count: number, prefix = 'h'): HostNetwork | undefine
   const link = (h: NetHost): string => links.get(h.ns) as string;
   return {
     hosts,
+    localAddress: `198.19.${net}.1`,
     isolate: (h) => ip(['link', 'set', link(h), 'down']),
     heal: (h) => ip(['link', 'set', link(h), 'up']),
     close,
