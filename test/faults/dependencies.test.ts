@@ -93,7 +93,7 @@ describe('faults of Redis and the store, under load', () => {
       },
     });
     shared = clusterRedis(cluster);
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     if (rows.length > 0) console.log(`\nFault tests (Redis and store), ${rows.length} faults:\n${formatTable(rows)}\n`);

@@ -117,7 +117,7 @@ describe('faults of the services, under load', () => {
       },
     });
     shared = clusterRedis(cluster);
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     if (rows.length > 0) console.log(`\nFault tests (services), ${rows.length} faults:\n${formatTable(rows)}\n`);

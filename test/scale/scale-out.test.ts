@@ -30,7 +30,7 @@ describe('scale-out: 2 gateways, 2 ingests, 2 queries, 2 realtimes, 3 detectors'
   beforeAll(async () => {
     cluster = await startCluster({ gateways: 2, ingests: 2, queries: 2, realtimes: 2, detectors: 3 });
     shared = clusterRedis(cluster);
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     shared?.redis.disconnect();

@@ -56,7 +56,7 @@ export interface ClusterOptions {
   /** Extra environment per service kind. */
   envFor?: Partial<Record<ServiceKind, Record<string, string>>>;
   partitions?: number;
-  /** Per process; default 60 s (11 processes starting on 2 busy cores). */
+  /** Per process; default 120 s (11 processes starting on 2 busy cores: at load 30 one took over 60 s). */
   startTimeoutMs?: number;
   /** Runs after every other service is ready and before the detectors start (so they load this configuration at start). */
   beforeDetectors?: (cluster: Cluster) => Promise<void>;
@@ -344,7 +344,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const apiKey = `lw_test_${randomBytes(12).toString('hex')}`;
   const jwtSecret = randomBytes(32).toString('hex');
   const streamPrefix = `lwc${randomBytes(4).toString('hex')}`;
-  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  const startTimeoutMs = options.startTimeoutMs ?? 120_000;
   const processes: Array<ReturnType<typeof serviceProcess>> = [];
   let redis: ClusterRedis | undefined;
   let webhook: WebhookReceiver | undefined;
