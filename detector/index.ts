@@ -17,6 +17,8 @@ import { createConfigSync } from './runtime/config-sync.js';
 import { configChannel, subscribeConfigChanges } from '../lib/streams/config-changes.js';
 import { createRuntime } from './runtime/runtime.js';
 import type { Clock } from '../lib/time/clock.js';
+import { createPromqlEvaluation } from './promql/evaluation.js';
+import type { PartitionHandler } from './ownership/ownership.js';
 import { createSharedTimers } from './time/shared-timers.js';
 
 export interface DetectorConfig {
@@ -113,9 +115,38 @@ export function createDetector(deps: DetectorDeps): Detector {
     blockMs: cfg.blockMs,
     flushIntervalMs: cfg.flushIntervalMs,
   });
-  const sync = createConfigSync({ store, config, runtime, clock: timers, registry, logger });
+  const promql = createPromqlEvaluation({ store, streams, names, timers, logger, registry, fence: (p, epoch) => late.ownership?.isCurrent(p, epoch) ?? Promise.resolve(false) });
+  const sync = createConfigSync({
+    store,
+    config,
+    runtime: {
+      configChanged(keys) {
+        runtime.configChanged(keys);
+        promql.setRules(config.rules());
+      },
+      syncAcks: (incidents) => runtime.syncAcks(incidents),
+    },
+    clock: timers,
+    registry,
+    logger,
+  });
   const reloadConfig = (): Promise<void> => sync.reload();
-  const ownership = createOwnership({ streams, names, replicaId: cfg.replicaId, leaseMs: cfg.leaseMs ?? 5000, handler: runtime, logger });
+  // A partition's lease covers its targets' actors and the promql rules that hash to it.
+  const handler: PartitionHandler = {
+    async acquired(p, epoch) {
+      await runtime.acquired(p, epoch);
+      await promql.acquired(p, epoch);
+    },
+    async releasing(p) {
+      await promql.releasing(p);
+      await runtime.releasing(p);
+    },
+    lost(p) {
+      promql.lost(p);
+      runtime.lost(p);
+    },
+  };
+  const ownership = createOwnership({ streams, names, replicaId: cfg.replicaId, leaseMs: cfg.leaseMs ?? 5000, handler, logger });
   late.ownership = ownership;
   new Gauge({ name: 'lightwatch_detector_owned_partitions', help: 'Partitions this detector holds leases on', registers: [registry], collect() {
     this.set(ownership.owned().size);
@@ -145,6 +176,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         await unsubscribeChanges?.().catch((err: unknown) => logger.warn({ err }, 'unsubscribing from configuration changes failed'));
         if (killed) return;
         await ownership.close();
+        await promql.close();
         await runtime.close();
         await checker.close();
         await notifier.close();
@@ -158,6 +190,7 @@ export function createDetector(deps: DetectorDeps): Detector {
       if (refreshTimer) clearInterval(refreshTimer);
       void unsubscribeChanges?.().catch(() => undefined);
       ownership.abandon();
+      promql.abandon();
       runtime.abandon();
       timers.close();
       void checker.close();

@@ -1,12 +1,12 @@
 // Turns stored configuration (Target + Rules) into the RuleSpecs that apply to one target: rules naming the
 // target or selecting it by labels, plus the heartbeat/HTTP checks configured on the target itself. Bad
 // params (read through lib/api/rule-params.ts) are reported, not thrown, so one broken rule never stops the others. Pure.
-import { readRuleParams, type RuleParamsOf } from '../../lib/api/rule-params.js';
+import { readRuleParams, type PromqlRuleParams, type RuleParamsOf } from '../../lib/api/rule-params.js';
 import type { Rule, RuleKind, Target } from '../../lib/store/types.js';
 import { activeCheckOf } from './active-check.js';
 import { compilePattern, globPattern } from '../../lib/patterns/pattern.js';
 import { SEVERITY_RANK, LEVEL_RANK, selectorMatches } from './match.js';
-import type { HeartbeatParams, HttpParams, LifecycleParams, RuleSpec, SpecOf } from './types.js';
+import type { HeartbeatParams, HttpParams, LifecycleParams, PromqlParams, RuleSpec, SpecOf } from './types.js';
 import { checkLocations, type ActiveCheck } from '../../lib/api/check-settings.js';
 import { defaultQuorum } from '../../lib/checks/quorum.js';
 
@@ -88,6 +88,8 @@ export function compileParams<K extends RuleKind>(kind: K, params: RuleParamsOf[
       const rate = p.rate === undefined ? [] : typeof p.rate === 'string' ? [p.rate] : p.rate;
       return { kind: 'anomaly', lifecycle: lifecycle(p), params: { metric: p.metric ?? null, rateKinds: rate, bucketMs: p.bucketSec * 1000, method: p.method, k: p.k, window: p.window, minSamples: p.minSamples, labels: p.labels ?? {} } };
     }
+    case 'promql':
+      return { kind: 'promql', ...compilePromql(r.params) };
     case 'log_pattern': {
       const p = r.params;
       const options = { caseInsensitive: !p.caseSensitive };
@@ -113,11 +115,37 @@ export function compileParams<K extends RuleKind>(kind: K, params: RuleParamsOf[
   }
 }
 
+/** The `Authorization` header for an external Prometheus, from the source's credentials. */
+function authorizationOf(s: NonNullable<PromqlRuleParams['source']>): string | null {
+  if (s.bearerToken !== undefined) return `Bearer ${s.bearerToken}`;
+  if (s.username !== undefined && s.password !== undefined) return `Basic ${Buffer.from(`${s.username}:${s.password}`).toString('base64')}`;
+  return null;
+}
+
+/**
+ * A promql rule's settings: its evaluation (detector/promql/) runs `params`; the incidents of its alerts follow
+ * `lifecycle`, where `for` and `keepFiringFor` are zero because the evaluation applies them (Prometheus's
+ * semantics: pending from the first evaluation that returned the series).
+ */
+export function compilePromql(p: PromqlRuleParams, name = ''): { lifecycle: LifecycleParams; params: PromqlParams } {
+  const rule = { name, expr: p.expr, forMs: p.forSec * 1000, keepFiringForMs: p.keepFiringForSec * 1000, labels: p.labels ?? {}, annotations: p.annotations ?? {}, targetLabels: p.targetLabels };
+  const source = p.source === undefined ? null : { url: p.source.url, authorization: authorizationOf(p.source) };
+  return { lifecycle: { ...lifecycle(p), forMs: 0, keepFiringForMs: 0 }, params: { rule, intervalMs: p.intervalSec * 1000, source } };
+}
+
+/**
+ * A promql rule's spec keeps one version: its per-target state is the alerts its evaluation sent, which an edit
+ * of the rule does not change (the evaluation resolves the alerts the edited rule no longer produces).
+ */
+const PROMQL_SPEC_VERSION = 1;
+
 function compileRule(rule: Rule, target: Target): { spec: RuleSpec; ignored: string[] } {
   const read = readRuleParams(rule.kind, rule.params);
   if (!read.ok) throw new Error(`invalid params: ${read.message}`);
   const c = compileParams(rule.kind, read.params, target);
-  const spec = { id: rule.id, name: rule.name, severity: rule.severity, version: rule.updatedAt, channels: rule.channels.length > 0 ? rule.channels : target.channels, ...c };
+  if (c.kind === 'promql') c.params.rule = { ...c.params.rule, name: rule.name };
+  const version = c.kind === 'promql' ? PROMQL_SPEC_VERSION : rule.updatedAt;
+  const spec = { id: rule.id, name: rule.name, severity: rule.severity, version, channels: rule.channels.length > 0 ? rule.channels : target.channels, ...c };
   return { spec, ignored: read.ignored };
 }
 

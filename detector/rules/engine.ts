@@ -2,7 +2,7 @@
 // dispatches events and ticks to the evaluators of each kind, and computes the next time a tick is needed.
 // States live in the actor's context and are updated in place. Pure.
 import type { CanonicalEvent } from '../../lib/events/event.js';
-import { alertEvaluator } from './alert.js';
+import { alertEvaluator, promqlEvaluator } from './alert.js';
 import { anomalyEvaluator } from './anomaly.js';
 import { heartbeatEvaluator } from './heartbeat.js';
 import { httpEvaluator } from './http.js';
@@ -25,6 +25,7 @@ const EVALUATORS: Record<RuleSpec['kind'], Evaluator<EvalStateBase, RuleSpec>> =
   threshold: thresholdEvaluator,
   anomaly: anomalyEvaluator,
   log_pattern: logPatternEvaluator,
+  promql: promqlEvaluator,
 };
 
 /** One reusable sink per output: avoids a closure per evaluator call on the hot path. */

@@ -16,6 +16,7 @@ const FULL: Record<RuleParamsKind, Record<string, unknown>> = {
   http: { ...lifecycle, failures: 3 },
   threshold: { ...lifecycle, metric: 'cpu', op: '>=', value: 90, labels: { core: '0' } },
   anomaly: { ...lifecycle, metric: 'latency', labels: { route: '/' }, k: 4, method: 'rolling', window: 20, minSamples: 5, bucketSec: 30 },
+  promql: { ...lifecycle, expr: 'rate(errors_total[5m]) > 1', intervalSec: 30, labels: { severity: 'warning' }, annotations: { summary: '{{ $labels.instance }} fails' }, targetLabels: ['host'], source: { url: 'http://prometheus:9090', bearerToken: 't0ken' } },
   log_pattern: { ...lifecycle, pattern: 'timeout', patternType: 'glob', caseSensitive: true, field: 'msg', kinds: ['log', 'security'], count: 3, windowSec: 90, level: 'warn', category: 'auth', severity: 'high' },
 };
 
@@ -57,6 +58,24 @@ describe('rule settings: one schema for the API and the detector', () => {
     const r = ruleBody.safeParse({ name: 'r', kind: 'anomaly', params: { metric: 'x', windowSec: 60 } });
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error?.issues)).toContain('windowSec');
+  });
+
+  it('a promql expression that does not parse is refused with its position and message, as Prometheus words it', () => {
+    const r = ruleBody.safeParse({ name: 'r', kind: 'promql', params: { expr: 'rate(errors_total[5m] > 1' } });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues).toEqual([expect.objectContaining({ path: ['params', 'expr'], message: '1:26: parse error: unclosed left parenthesis' })]);
+    const range = ruleBody.safeParse({ name: 'r', kind: 'promql', params: { expr: 'errors_total[5m]' } });
+    expect(range.error?.issues).toEqual([expect.objectContaining({ path: ['params', 'expr'], message: 'a rule expression must be an instant vector or scalar, got range vector' })]);
+    const fn = ruleBody.safeParse({ name: 'r', kind: 'promql', params: { expr: 'nosuch(up)' } });
+    expect(fn.error?.issues[0]?.message).toMatch(/^1:1: parse error: unknown function with name "nosuch"/);
+  });
+
+  it('a promql source takes a token or a user and password, not both', () => {
+    const both = ruleBody.safeParse({ name: 'r', kind: 'promql', params: { expr: 'up == 0', source: { url: 'http://p:9090', bearerToken: 'x', username: 'u', password: 'p' } } });
+    expect(both.error?.issues.map((i) => i.path.join('.'))).toEqual(['params.source.bearerToken']);
+    const half = ruleBody.safeParse({ name: 'r', kind: 'promql', params: { expr: 'up == 0', source: { url: 'http://p:9090', username: 'u' } } });
+    expect(half.error?.issues.map((i) => i.path.join('.'))).toEqual(['params.source.password']);
+    expect(ruleBody.safeParse({ name: 'r', kind: 'promql', params: { expr: 'up == 0', source: { url: 'ftp://p' } } }).success).toBe(false);
   });
 
   it('settings stored by an older version that the schema no longer knows are dropped and reported, not fatal', () => {

@@ -4,6 +4,7 @@
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import type { Pattern } from '../../lib/patterns/pattern.js';
 import type { ActiveCheck } from '../../lib/api/check-settings.js';
+import type { PromqlRule } from '../../lib/promql/alerting/rule.js';
 
 /** A change of a rule's condition for one target: firing (with why) or back to normal. */
 export interface Signal {
@@ -104,6 +105,14 @@ export interface LogPatternParams {
   minLevel: number;
 }
 
+export interface PromqlParams {
+  /** The alerting rule as lib/promql/alerting/rule.ts evaluates it (`for` and `keepFiringFor` are its own). */
+  rule: PromqlRule;
+  intervalMs: number;
+  /** An external Prometheus (with the `Authorization` header to send), or null for Lightwatch's own store. */
+  source: { url: string; authorization: string | null } | null;
+}
+
 interface SpecBase {
   /** Rule id, or `builtin:heartbeat` / `builtin:http` for the checks configured on the target itself. */
   id: string;
@@ -123,7 +132,8 @@ export type RuleSpec =
   | (SpecBase & { kind: 'http'; params: HttpParams })
   | (SpecBase & { kind: 'threshold'; params: ThresholdParams })
   | (SpecBase & { kind: 'anomaly'; params: AnomalyParams })
-  | (SpecBase & { kind: 'log_pattern'; params: LogPatternParams });
+  | (SpecBase & { kind: 'log_pattern'; params: LogPatternParams })
+  | (SpecBase & { kind: 'promql'; params: PromqlParams });
 
 export type SpecOf<K extends RuleSpec['kind']> = Extract<RuleSpec, { kind: K }>;
 

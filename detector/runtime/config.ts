@@ -289,6 +289,11 @@ export class ConfigCache {
     return `${this.target(key)?.paused === true}|${specs.map((s) => `${s.id}@${s.version}`).join(',')}`;
   }
 
+  /** Every rule of every tenant (the promql evaluation picks its own). */
+  rules(): Rule[] {
+    return [...this.rulesByTenant.values()].flat();
+  }
+
   /** Tenants with any configuration (for per-tenant reads such as acknowledged incidents). */
   tenants(): string[] {
     return [...this.watched];

@@ -14,6 +14,7 @@ import type { Channel, Rule, Target } from '../../lib/store/types.js';
 import { encodeBatch, FIELD_EVENTS } from '../../lib/streams/codec.js';
 import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 import { createDetector, type Detector, type DetectorConfig } from '../index.js';
+import type { Clock } from '../../lib/time/clock.js';
 
 export interface Received {
   key: string;
@@ -117,12 +118,14 @@ export const quietLogger: Logger = pino({ level: process.env.LW_TEST_LOG ?? 'sil
 
 export type TestDetector = Detector & { registry: Registry };
 
-export function testDetector(streams: Streams, store: Store, names: StreamNames, replicaId: string, config: Partial<DetectorConfig> = {}): TestDetector {
+/** `clock`: the detector's time (a manual clock makes its timers fire only when the test moves it). */
+export function testDetector(streams: Streams, store: Store, names: StreamNames, replicaId: string, config: Partial<DetectorConfig> = {}, clock?: Clock): TestDetector {
   const registry = new Registry();
   const d = createDetector({
     streams,
     store,
     names,
+    ...(clock ? { clock } : {}),
     logger: quietLogger.child({ replica: replicaId }),
     registry,
     config: { replicaId, leaseMs: 1000, flushIntervalMs: 100, configRefreshMs: 200, blockMs: 50, notifyBackoffMs: 50, notifyTimeoutMs: 2000, ...config },

@@ -1,7 +1,7 @@
 // Drives many actors' deadlines from ONE host `setTimeout`, re-armed to the earliest deadline, so 100k
 // actors cost 100k heap entries rather than 100k Node timers. Implements xstate's `clock` interface.
 import type { Clock, TimerClock, TimerHandle } from '../../lib/time/clock.js';
-import { systemClock } from '../../lib/time/clock.js';
+import { systemClock, systemTimers } from '../../lib/time/clock.js';
 import { TimerHeap, type TimerEntry } from '../../lib/time/heap.js';
 
 /** Node's timer limit: a longer delay would fire at once. */
@@ -22,16 +22,21 @@ export interface SharedTimers extends TimerClock {
 }
 
 export interface SharedTimersOptions {
-  clock?: Clock;
+  /**
+   * Where time comes from. A clock that also schedules (a TimerClock, such as tests' manual clock) drives the
+   * host timer too, so moving that clock fires what falls due; a plain Clock is waited on with Node's timers.
+   */
+  clock?: Clock | TimerClock;
   /** Called with whatever a callback throws; the other due callbacks still run. */
   onError?: (err: unknown) => void;
 }
 
 export function createSharedTimers(options: SharedTimersOptions = {}): SharedTimers {
   const clock = options.clock ?? systemClock;
+  const hostTimers: TimerClock = 'setTimeout' in clock ? (clock as TimerClock) : systemTimers;
   const onError = options.onError ?? ((err: unknown) => queueMicrotask(() => { throw err; }));
   const heap = new TimerHeap();
-  let host: ReturnType<typeof setTimeout> | undefined;
+  let host: TimerHandle | undefined;
   let hostAt = Infinity;
   let closed = false;
   let groups = 0;
@@ -40,11 +45,11 @@ export function createSharedTimers(options: SharedTimersOptions = {}): SharedTim
     const top = heap.peek();
     const at = top === undefined ? Infinity : top.at;
     if (at === hostAt) return;
-    if (host !== undefined) clearTimeout(host);
+    if (host !== undefined) hostTimers.clearTimeout(host);
     host = undefined;
     hostAt = at;
     if (at === Infinity || closed) return;
-    host = setTimeout(fire, Math.min(MAX_HOST_DELAY, Math.max(0, at - clock.now())));
+    host = hostTimers.setTimeout(fire, Math.min(MAX_HOST_DELAY, Math.max(0, at - clock.now())));
   };
 
   const fire = (): void => {

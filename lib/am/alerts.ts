@@ -29,6 +29,8 @@ export interface AlertFields {
   am_timeout: boolean;
   am_annotations: Record<string, string>;
   am_generator_url: string;
+  /** Set on the alerts a promql rule's evaluation sends: the rule's id (its incidents are that rule's). */
+  am_rule?: string;
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -70,6 +72,19 @@ function time(v: unknown, what: string): number | null {
   return Date.parse(v);
 }
 
+/** The body of an alert event: its fields, and a message line for people (`[FIRING] Name: summary`). */
+export function alertEventBody(labels: Readonly<Record<string, string>>, target: string, fields: AlertFields, now: number): Extract<DraftEvent, { kind: 'log' }>['body'] {
+  const firing = fields.am_ends_at > now;
+  const a = fields.am_annotations;
+  const summary = a.summary ?? a.description ?? a.message ?? '';
+  return {
+    level: firing ? 'error' : 'info',
+    message: `[${firing ? 'FIRING' : 'RESOLVED'}] ${labels.alertname ?? target}${summary ? `: ${summary}` : ''}`,
+    fields: fields as unknown as Record<string, JsonValue>,
+    format: ALERT_FORMAT,
+  };
+}
+
 export interface ParsedAlerts {
   drafts: { index: number; draft: DraftEvent }[];
   rejected: { index: number; error: string }[];
@@ -96,9 +111,7 @@ export function alertsToDrafts(body: unknown, now: number, resolveTimeoutMs = RE
       const startsAt = time(a.startsAt, 'startsAt') ?? endsRaw ?? now;
       const endsAt = endsRaw ?? now + resolveTimeoutMs;
       if (endsRaw !== null && endsRaw < startsAt) throw new Error('start time must be before end time');
-      const firing = endsAt > now;
       const target = order.map((n) => labels[n]).find((v) => v !== undefined) as string;
-      const summary = annotations.summary ?? annotations.description ?? annotations.message ?? '';
       const fields: AlertFields = {
         am_fingerprint: fingerprint(labels),
         am_starts_at: startsAt,
@@ -107,21 +120,7 @@ export function alertsToDrafts(body: unknown, now: number, resolveTimeoutMs = RE
         am_annotations: annotations,
         am_generator_url: typeof a.generatorURL === 'string' ? a.generatorURL : '',
       };
-      out.drafts.push({
-        index,
-        draft: {
-          kind: 'log',
-          target,
-          ts: now,
-          labels,
-          body: {
-            level: firing ? 'error' : 'info',
-            message: `[${firing ? 'FIRING' : 'RESOLVED'}] ${labels.alertname ?? target}${summary ? `: ${summary}` : ''}`,
-            fields: fields as unknown as Record<string, JsonValue>,
-            format: ALERT_FORMAT,
-          },
-        },
-      });
+      out.drafts.push({ index, draft: { kind: 'log', target, ts: now, labels, body: alertEventBody(labels, target, fields, now) } });
     } catch (err) {
       out.rejected.push({ index, error: err instanceof Error ? err.message : String(err) });
     }
@@ -138,5 +137,7 @@ export function alertFieldsOf(fields: Readonly<Record<string, unknown>>): AlertF
   const ann = fields.am_annotations;
   const annotations: Record<string, string> = {};
   if (typeof ann === 'object' && ann !== null && !Array.isArray(ann)) for (const [k, v] of Object.entries(ann)) if (typeof v === 'string') annotations[k] = v;
-  return { am_fingerprint: fp, am_starts_at: starts, am_ends_at: ends, am_timeout: fields.am_timeout === true, am_annotations: annotations, am_generator_url: typeof fields.am_generator_url === 'string' ? fields.am_generator_url : '' };
+  const out: AlertFields = { am_fingerprint: fp, am_starts_at: starts, am_ends_at: ends, am_timeout: fields.am_timeout === true, am_annotations: annotations, am_generator_url: typeof fields.am_generator_url === 'string' ? fields.am_generator_url : '' };
+  if (typeof fields.am_rule === 'string') out.am_rule = fields.am_rule;
+  return out;
 }

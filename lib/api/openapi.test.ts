@@ -139,7 +139,7 @@ describe('OpenAPI document', () => {
   it('documents request bodies from the validators, strict and with defaults', () => {
     const schemas = (doc.components as { schemas: Record<string, Json> }).schemas;
     expect(schemas.TargetInput).toMatchObject({ additionalProperties: false, required: ['name', 'kind'] });
-    expect((schemas.RuleInput as { oneOf: unknown[] }).oneOf).toHaveLength(5);
+    expect((schemas.RuleInput as { oneOf: unknown[] }).oneOf).toHaveLength(6);
     expect(JSON.stringify(schemas.SilenceInput)).toContain('date-time');
     expect(schemas.TargetPatch).not.toHaveProperty('required');
   });

@@ -205,7 +205,11 @@ const schemas: Record<string, Json> = {
   ResolveInput: jsonSchema(resolveBody, 'input'),
   RuleInput: jsonSchema(ruleBody, 'input'),
   RulePatch: partial(jsonSchema(ruleBody, 'input')),
-  Rule: withFields(jsonSchema(ruleBody, 'output'), storedUpdated, ['id', 'tenant', 'createdAt', 'updatedAt']),
+  Rule: {
+    ...withFields(jsonSchema(ruleBody, 'output'), storedUpdated, ['id', 'tenant', 'createdAt', 'updatedAt']),
+    description:
+      'Rule kinds: heartbeat, http, threshold, anomaly, log_pattern, promql (docs/checks.md). A promql rule is a Prometheus alerting rule: its expression is evaluated every intervalSec (on Lightwatch\'s store or params.source, an external Prometheus) by one detector at a time, and each series it returns becomes an incident of the rule on the target named by the first of params.targetLabels the series carries, once it has held for forSec. The source\'s bearerToken and password are masked as `********` plus at most their last four characters; sending a mask back in an update keeps the stored value.',
+  },
   ChannelInput: jsonSchema(channelBody, 'input'),
   ChannelPatch: partial(jsonSchema(channelBody, 'input')),
   Channel: {

@@ -6,6 +6,10 @@
 import { z } from 'zod';
 import { EVENT_KINDS, LOG_LEVELS, SEVERITIES } from '../events/event.js';
 import { MAX_PATTERN_LENGTH, patternProblem, type PatternOptions } from '../patterns/pattern.js';
+import { httpUrl } from './fields.js';
+import { documentedType, typeOf } from '../promql/ast.js';
+import { ParseError } from '../promql/errors.js';
+import { parseExpr } from '../promql/parse.js';
 
 const DAY_SEC = 86_400;
 
@@ -106,12 +110,71 @@ export const logPatternRuleParams = z
     if (p.pattern !== undefined && p.patternType === 'regex') checkPattern(ctx, ['pattern'], p.pattern, { caseInsensitive: !p.caseSensitive });
   });
 
+/**
+ * Adds an issue at `path` when `expr` is not a PromQL expression a rule can evaluate: Prometheus's parse error
+ * (`1:5: parse error: …`, line and column of the offending token) or a result that is not a vector or scalar.
+ */
+export function checkPromql(ctx: z.RefinementCtx, path: PropertyKey[], expr: string): void {
+  try {
+    const t = typeOf(parseExpr(expr));
+    if (t !== 'vector' && t !== 'scalar') ctx.addIssue({ code: 'custom', path, message: `a rule expression must be an instant vector or scalar, got ${documentedType(t)}` });
+  } catch (err) {
+    if (!(err instanceof ParseError)) throw err;
+    ctx.addIssue({ code: 'custom', path, message: err.message, params: { line: err.position.line, column: err.position.column } });
+  }
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const templated = (what: string) =>
+  z
+    .record(z.string().regex(LABEL_NAME, 'a label name: letters, digits and _, not starting with a digit').max(128), z.string().max(4096))
+    .refine((l) => Object.keys(l).length <= 32, 'at most 32 entries')
+    .describe(`${what}; values are templates as in Prometheus ({{ $labels.name }}, {{ $value }}, {{ $value | humanize }})`);
+
+const promqlSource = z
+  .strictObject({
+    url: httpUrl.describe('Base URL of the Prometheus HTTP API (e.g. http://prometheus:9090); the rule runs GET /api/v1/query there'),
+    bearerToken: z.string().min(1).max(4096).optional().describe('Sent as `Authorization: Bearer …`; write-only (masked in responses)'),
+    username: z.string().min(1).max(256).optional().describe('HTTP Basic user name (with password)'),
+    password: z.string().min(1).max(1024).optional().describe('HTTP Basic password; write-only (masked in responses)'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.bearerToken !== undefined && (s.username !== undefined || s.password !== undefined)) ctx.addIssue({ code: 'custom', path: ['bearerToken'], message: 'give bearerToken or username/password, not both' });
+    if ((s.username === undefined) !== (s.password === undefined)) ctx.addIssue({ code: 'custom', path: [s.username === undefined ? 'username' : 'password'], message: 'username and password go together' });
+  })
+  .describe("An external Prometheus to evaluate the expression on; absent: Lightwatch's own metrics store");
+
+/**
+ * A Prometheus alerting rule. `forSec` and `keepFiringForSec` are Prometheus's `for` and `keep_firing_for`,
+ * applied by the rule's evaluation (lib/promql/alerting/rule.ts) rather than by the incident lifecycle.
+ */
+export const promqlRuleParams = z
+  .strictObject({
+    ...lifecycle,
+    expr: z.string().min(1).max(16_384).describe('PromQL expression; every series of its result is an alert (pending, then firing after forSec)'),
+    intervalSec: z.number().int().min(1).max(DAY_SEC).default(60).describe('Evaluation interval'),
+    labels: templated('Labels added to (or replacing) those of each alert').optional(),
+    annotations: templated('Annotations of each alert (summary, description, runbook_url…)').optional(),
+    targetLabels: z
+      .array(z.string().regex(LABEL_NAME, 'a label name').max(128))
+      .min(1)
+      .max(8)
+      .default(['target', 'instance'])
+      .describe("Labels naming the target an alert's incident is on, tried in order; an alert with none of them is on a target named after the rule"),
+    source: promqlSource.optional(),
+  })
+  .superRefine((p, ctx) => checkPromql(ctx, ['expr'], p.expr));
+
+/** Write-only settings of a promql rule's source: masked in responses, kept when an update sends the mask back. */
+export const PROMQL_SOURCE_SECRETS = ['bearerToken', 'password'] as const;
+
 export const RULE_PARAMS = {
   heartbeat: heartbeatRuleParams,
   http: httpRuleParams,
   threshold: thresholdRuleParams,
   anomaly: anomalyRuleParams,
   log_pattern: logPatternRuleParams,
+  promql: promqlRuleParams,
 } as const;
 
 export type RuleParamsKind = keyof typeof RULE_PARAMS;
@@ -119,6 +182,7 @@ export type RuleParamsOf = { [K in RuleParamsKind]: z.output<(typeof RULE_PARAMS
 export type ThresholdRuleParams = RuleParamsOf['threshold'];
 export type AnomalyRuleParams = RuleParamsOf['anomaly'];
 export type LogPatternRuleParams = RuleParamsOf['log_pattern'];
+export type PromqlRuleParams = RuleParamsOf['promql'];
 
 /** The settings each rule kind accepts (the keys of its schema). */
 export function ruleParamKeys(kind: RuleParamsKind): string[] {

@@ -126,6 +126,7 @@ export const ruleBody = z
     z.strictObject({ ...ruleBase, kind: z.literal('threshold'), params: RULE_PARAMS.threshold }),
     z.strictObject({ ...ruleBase, kind: z.literal('anomaly'), params: RULE_PARAMS.anomaly }),
     z.strictObject({ ...ruleBase, kind: z.literal('log_pattern'), params: RULE_PARAMS.log_pattern }),
+    z.strictObject({ ...ruleBase, kind: z.literal('promql'), params: RULE_PARAMS.promql }),
   ])
   .superRefine((r, ctx) => {
     if (r.targetId !== undefined && r.selector !== undefined) ctx.addIssue({ code: 'custom', path: ['selector'], message: 'give targetId or selector, not both' });

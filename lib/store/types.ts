@@ -48,7 +48,7 @@ export interface Target extends CheckBlocks {
   updatedAt: number;
 }
 
-export type RuleKind = 'heartbeat' | 'http' | 'threshold' | 'anomaly' | 'log_pattern';
+export type RuleKind = 'heartbeat' | 'http' | 'threshold' | 'anomaly' | 'log_pattern' | 'promql';
 
 export interface Rule {
   id: string;
