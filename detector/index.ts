@@ -11,6 +11,7 @@ import { createChecker } from './checks/checker.js';
 import { createGuard } from './checks/guard.js';
 import { targetKey } from './machines/env.js';
 import { createNotifier } from './notify/notifier.js';
+import { createGroupRouter, type GroupRouter } from './notify/groups.js';
 import { createOwnership } from './ownership/ownership.js';
 import { ConfigCache } from './runtime/config.js';
 import { createConfigSync } from './runtime/config-sync.js';
@@ -81,7 +82,7 @@ export function createDetector(deps: DetectorDeps): Detector {
   const config = new ConfigCache(logger);
 
   // Late-bound: the notifier fences with ownership, ownership hands partitions to the runtime.
-  const late: { ownership?: ReturnType<typeof createOwnership> } = {};
+  const late: { ownership?: ReturnType<typeof createOwnership>; groups?: GroupRouter } = {};
   const notifier = createNotifier({
     store,
     channelsFor: (t, named) => config.channelsFor(t, named),
@@ -95,7 +96,21 @@ export function createDetector(deps: DetectorDeps): Detector {
     timeoutMs: cfg.notifyTimeoutMs,
     retries: cfg.notifyRetries,
     backoffMs: cfg.notifyBackoffMs,
+    groups: () => late.groups,
   });
+  // Routes: each route's groups are kept and flushed by the holder of the route's home partition.
+  const groups = createGroupRouter({
+    routesOf: (t) => config.routesOf(t),
+    routedTenants: () => config.routedTenants(),
+    targetName: (t, id) => config.targetName(t, id),
+    targetLabels: (t, name) => config.targetByKey(targetKey(t, name))?.labels ?? {},
+    epochOf: (p) => late.ownership?.owned().get(p),
+    partitions: names.partitions,
+    clock: timers,
+    send: (g) => notifier.sendGroup(g),
+    logger,
+  });
+  late.groups = groups;
   const checker = createChecker({ streams, names, clock: timers, logger, registry, concurrency: cfg.checkConcurrency ?? 50, guard: createGuard(cfg.checkAllowedNetworks ?? null), ...(cfg.maxLabelsOf ? { maxLabelsOf: cfg.maxLabelsOf } : {}), owns: (p) => late.ownership?.owned().has(p) ?? false });
   const runtime = createRuntime({
     reloadConfig: () => reloadConfig(),
@@ -167,7 +182,10 @@ export function createDetector(deps: DetectorDeps): Detector {
       runtime.start();
       await ownership.start();
       refreshTimer = setInterval(() => {
-        reloadConfig().catch((err: unknown) => logger.warn({ err }, 'configuration refresh failed'));
+        reloadConfig()
+          // Routed incidents of other detectors' partitions, and groups to rebuild after a takeover, come from the store.
+          .then(() => groups.sweep(store))
+          .catch((err: unknown) => logger.warn({ err }, 'configuration refresh failed'));
       }, cfg.configRefreshMs ?? 5000);
     },
     close() {
@@ -179,6 +197,7 @@ export function createDetector(deps: DetectorDeps): Detector {
         await promql.close();
         await runtime.close();
         await checker.close();
+        groups.close();
         await notifier.close();
         timers.close();
       })();
@@ -192,6 +211,7 @@ export function createDetector(deps: DetectorDeps): Detector {
       ownership.abandon();
       promql.abandon();
       runtime.abandon();
+      groups.close();
       timers.close();
       void checker.close();
     },

@@ -18,6 +18,8 @@ import { prepareDeliveries } from '../../lib/channels/render.js';
 import { deliver } from '../../lib/channels/transport.js';
 import { createHealthTracker } from './health.js';
 import { noticeOf, type MessageOptions } from './message.js';
+import { makeNotice, noticeIncidentOf, type Notice, type NoticeTransition } from '../../lib/channels/notice.js';
+import type { GroupRouter, GroupSend } from './groups.js';
 import { ConcurrencyLimiter } from '../../lib/limits/concurrency.js';
 import { perMinute, TokenBuckets } from '../../lib/limits/token-bucket.js';
 
@@ -39,6 +41,8 @@ export interface NotifierOptions extends MessageOptions {
   concurrency?: number;
   /** How long after finding an older epoch's unsent claim to send it ourselves. Default timeoutMs + 1000. */
   recoveryGraceMs?: number;
+  /** Routes (grouping): a notification it takes is sent with its group, not alone. Late-bound (it sends through this notifier). */
+  groups?(): GroupRouter | undefined;
 }
 
 export interface DispatchResult {
@@ -58,6 +62,8 @@ export interface Notifier {
    * is passed (a batch of effects dispatched one by one shares it).
    */
   dispatchMany(list: ReadonlyArray<{ n: NotifyEffect; partition: number; epoch: number }>, fences?: Map<string, Promise<boolean>>): Promise<DispatchResult>;
+  /** Claims and sends one group notification of a route (called by the group router when a group falls due). */
+  sendGroup(g: GroupSend): Promise<void>;
   /** Sends in flight. */
   readonly inflight: number;
   /** Waits for sends in flight (at most `graceMs`), then abandons retries. Idempotent. */
@@ -94,12 +100,17 @@ export function createNotifier(o: NotifierOptions): Notifier {
     return false;
   };
 
-  const attempt = async (n: NotifyEffect, ch: Channel, key: string, partition: number, epoch: number): Promise<void> => {
+  /** The notice of one incident's transition, carrying the fencing epoch this send holds. */
+  const incidentNotice = (n: NotifyEffect, key: string, epoch: number) => (): Notice => {
+    // The domain builds incidents without the fencing epoch; the body carries the one this send holds.
+    const eff = n.incident.epoch >= epoch ? n : { ...n, incident: { ...n.incident, epoch } };
+    return noticeOf(eff, key, o.clock.now(), o, o.targetLabels?.(n.incident.tenant, n.targetName));
+  };
+
+  const attempt = async (notice: () => Notice, ch: Channel, key: string, partition: number, epoch: number): Promise<void> => {
     let deliveries: Delivery[];
     try {
-      // The domain builds incidents without the fencing epoch; the body carries the one this send holds.
-      const eff = n.incident.epoch >= epoch ? n : { ...n, incident: { ...n.incident, epoch } };
-      deliveries = await prepareDeliveries(ch, noticeOf(eff, key, o.clock.now(), o, o.targetLabels?.(n.incident.tenant, n.targetName)), o);
+      deliveries = await prepareDeliveries(ch, notice(), o);
     } catch (err) {
       const error = (err as Error).message;
       await o.store.recordNotificationAttempt(key, { at: o.clock.now(), ok: false, error, durationMs: 0 }, 'failed');
@@ -152,19 +163,19 @@ export function createNotifier(o: NotifierOptions): Notifier {
   };
 
   /** After the grace period: a claim of an older epoch still pending with no attempt is sent by us. */
-  const recoverLater = (n: NotifyEffect, ch: Channel, key: string, partition: number, epoch: number): void => {
+  const recoverLater = (tenant: string, incidentId: string, notice: () => Notice, ch: Channel, key: string, partition: number, epoch: number): void => {
     if (stop.signal.aborted) return;
     const timer = setTimeout(() => {
       recoveries.delete(timer);
       const check = async (): Promise<void> => {
         if (stop.signal.aborted || !(await fenceAnswer(partition, epoch))) return;
-        const rec = (await o.store.listNotifications(n.incident.tenant, n.incident.id)).find((r) => r.key === key);
+        const rec = (await o.store.listNotifications(tenant, incidentId)).find((r) => r.key === key);
         if (!rec || rec.epoch >= epoch || rec.status !== 'pending' || rec.attempts.some((a) => a.ok)) return;
         o.logger.warn({ key, claimedBy: rec.epoch, epoch }, 'sending a notification claimed by a previous owner that never sent it');
-        await attempt(n, ch, key, partition, epoch);
+        await attempt(notice, ch, key, partition, epoch);
       };
       // The store could not answer: look again after another grace period.
-      track(check().catch(() => recoverLater(n, ch, key, partition, epoch)));
+      track(check().catch(() => recoverLater(tenant, incidentId, notice, ch, key, partition, epoch)));
     }, recoveryGraceMs);
     timer.unref();
     recoveries.add(timer);
@@ -185,6 +196,8 @@ export function createNotifier(o: NotifierOptions): Notifier {
     async dispatchMany(list, fences = new Map<string, Promise<boolean>>()) {
       const refused = new Set<number>();
       for (const { n, partition, epoch } of list) {
+        // An incident a route takes goes out with its group (the incident is stored by now: effects write first).
+        if (o.groups?.()?.offer(n)) continue;
         const routed = o.channelsFor(n.incident.tenant, n.channels);
         // Reminders go only to the channels that asked for them.
         const channels = n.transition === 'reminder' ? routed.filter((c) => c.repeatIntervalSec > 0) : routed;
@@ -207,17 +220,37 @@ export function createNotifier(o: NotifierOptions): Notifier {
           const record: NotificationRecord = { key, tenant: n.incident.tenant, incidentId: n.incident.id, channelId: ch.id, transition: n.transition, status: n.suppressedBy ? 'suppressed' : 'pending', attempts: [], epoch, createdAt: now, updatedAt: now };
           if (!(await o.store.claimNotification(record))) {
             // Sent, or being sent, by someone already — unless that someone died between claim and send.
-            if (!n.suppressedBy) recoverLater(n, ch, key, partition, epoch);
+            if (!n.suppressedBy) recoverLater(n.incident.tenant, n.incident.id, incidentNotice(n, key, epoch), ch, key, partition, epoch);
             continue;
           }
           if (n.suppressedBy) {
             sent.inc({ kind: ch.kind, outcome: 'suppressed' });
             continue;
           }
-          track(attempt(n, ch, key, partition, epoch));
+          track(attempt(incidentNotice(n, key, epoch), ch, key, partition, epoch));
         }
       }
       return { refused: [...refused] };
+    },
+    async sendGroup({ tenant, flush, partition, epoch }) {
+      const ch = o.channelsFor(tenant, [flush.channelId]).find((c) => c.id === flush.channelId);
+      const first = flush.firing[0] ?? flush.resolved[0];
+      if (!ch || !first || !(await fenceAnswer(partition, epoch))) return;
+      const transition: NoticeTransition = flush.firing.length === 0 ? 'resolved' : flush.repeat ? 'reminder' : 'opened';
+      const now = o.clock.now();
+      const record: NotificationRecord = { key: flush.key, tenant, incidentId: first.id, channelId: ch.id, transition, status: 'pending', attempts: [], epoch, createdAt: now, updatedAt: now };
+      const notice = (): Notice => {
+        const view = (m: (typeof flush.firing)[number]) => noticeIncidentOf({ ...m.stored, epoch }, { targetName: m.targetName, targetLabels: o.targetLabels?.(tenant, m.targetName) ?? {}, publicBaseUrl: o.publicBaseUrl });
+        const firing = flush.firing.map(view);
+        const resolved = flush.resolved.map(view);
+        return { ...makeNotice(flush.key, transition, [...firing, ...resolved], o.clock.now()), group: { key: flush.groupKey, route: flush.routeId, labels: flush.groupLabels, firing, resolved } };
+      };
+      // Claimed already: the same content went out from this or an earlier owner (or is going out).
+      if (!(await o.store.claimNotification(record))) {
+        recoverLater(tenant, first.id, notice, ch, flush.key, partition, epoch);
+        return;
+      }
+      track(attempt(notice, ch, flush.key, partition, epoch));
     },
     close(graceMs = 5_000) {
       closing ??= (async () => {

@@ -14,29 +14,29 @@ import { createHash } from 'node:crypto';
 import { labelValue, matchesAll } from '../../lib/alerting/match.js';
 import type { RouteSpec, RoutedIncident } from '../../lib/alerting/routing-types.js';
 
-export interface GroupFlush {
+export interface GroupFlush<I extends RoutedIncident = RoutedIncident> {
   /** Claim key: the same on every replica flushing the same content (and repeat slot). */
   key: string;
   routeId: string;
   channelId: string;
   groupKey: string;
   groupLabels: Record<string, string>;
-  firing: RoutedIncident[];
+  firing: I[];
   /** Resolved since the last notification, and notified while firing. */
-  resolved: RoutedIncident[];
+  resolved: I[];
   repeat: boolean;
 }
 
-interface Member {
-  incident: RoutedIncident;
+interface Member<I extends RoutedIncident> {
+  incident: I;
   notified: boolean;
 }
 
-interface Group {
+interface Group<I extends RoutedIncident> {
   route: RouteSpec;
   key: string;
   labels: Record<string, string>;
-  members: Map<string, Member>;
+  members: Map<string, Member<I>>;
   createdAt: number;
   lastFlushAt: number | undefined;
   changed: boolean;
@@ -56,15 +56,15 @@ function keyOf(routeId: string, labels: Record<string, string>): string {
 
 const hash = (s: string): string => createHash('sha256').update(s).digest('base64url').slice(0, 22);
 
-export class Grouper {
-  private readonly groups = new Map<string, Group>();
+export class Grouper<I extends RoutedIncident = RoutedIncident> {
+  private readonly groups = new Map<string, Group<I>>();
   /** Groups that may fall due (the others wait for a change): flush and nextDueAt look only at these. */
-  private readonly active = new Set<Group>();
+  private readonly active = new Set<Group<I>>();
 
   constructor(private readonly routes: readonly RouteSpec[]) {}
 
   /** Takes an incident's current state; returns the keys of the groups it belongs to. */
-  observe(i: RoutedIncident, now: number): string[] {
+  observe(i: I, now: number): string[] {
     const keys: string[] = [];
     for (const route of this.routes) {
       if (!matchesAll(route.matchers, i)) continue;
@@ -86,7 +86,7 @@ export class Grouper {
     return keys;
   }
 
-  private dueAt(g: Group): number {
+  private dueAt(g: Group<I>): number {
     if (g.lastFlushAt === undefined) return g.createdAt + g.route.groupWaitMs;
     if (g.changed) return g.lastFlushAt + g.route.groupIntervalMs;
     const anyFiring = [...g.members.values()].some((m) => m.incident.status === 'firing');
@@ -101,8 +101,8 @@ export class Grouper {
   }
 
   /** The notifications due at `now`, each one group; the groups' state moves on as if each were sent. */
-  flush(now: number): GroupFlush[] {
-    const out: GroupFlush[] = [];
+  flush(now: number): GroupFlush<I>[] {
+    const out: GroupFlush<I>[] = [];
     for (const g of [...this.active]) {
       if (this.dueAt(g) > now) continue;
       const members = [...g.members.values()];

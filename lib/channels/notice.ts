@@ -48,6 +48,18 @@ export interface Notice {
   links: { incident: string };
   /** When the notification was made (epoch ms). */
   at: number;
+  /** A route's group notification: the group's labels and its incidents by state (`incidents` holds them all). */
+  group?: NoticeGroup;
+}
+
+export interface NoticeGroup {
+  key: string;
+  route: string;
+  /** The route's groupBy labels with this group's values. */
+  labels: Record<string, string>;
+  firing: NoticeIncident[];
+  /** Resolved since the group's last notification. */
+  resolved: NoticeIncident[];
 }
 
 /** firing or resolved, as Alertmanager-style receivers put it. */

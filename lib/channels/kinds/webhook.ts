@@ -28,6 +28,8 @@ export const webhook: ChannelDriver<z.output<typeof config>> = {
       transition: n.transition,
       incident: i,
       incidents: n.incidents.length > 1 ? n.incidents : undefined,
+      // A route's group: its labels and which incidents fire and which resolved since the last notification.
+      group: n.group ? { key: n.group.key, route: n.group.route, labels: n.group.labels, firing: n.group.firing.map((x) => x.id), resolved: n.group.resolved.map((x) => x.id) } : undefined,
       target: { id: i.targetId, name: i.targetName },
       evidence: i.evidence,
       links: n.links.incident ? { incident: n.links.incident } : {},
