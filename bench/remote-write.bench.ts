@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   const sys = await startSystem({ redisUrl: redis.url, env: { PERSIST_BACKLOG_LIMIT: '0' }, ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}) });
   let lw;
   let storedRate: number | undefined;
-  let lwCpuPerSample = NaN;
+  let lwCpuPerSample: number;
   try {
     const headers = { authorization: `Bearer ${sys.apiKey}` };
     await drive(`${sys.url}/ingest/prometheus/write`, headers, warm);
