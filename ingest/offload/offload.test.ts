@@ -4,6 +4,7 @@ import { isStaleNaN, STALE_NAN } from '../../lib/promql/querier.js';
 import { decodeMetricBatch } from '../../lib/tsdb/batch.js';
 import { remoteWrite } from '../../test/support/payloads.js';
 import { DEFAULT_NORMALIZE_LIMITS } from '../normalize/normalize.js';
+import { snappyUncompress } from '../parse/decode.js';
 import { createParseOffload, type ParseOffload } from './offload.js';
 import type { StageTask } from './task.js';
 
@@ -48,11 +49,21 @@ describe('parse offload', () => {
   it('refuses with 503 and Retry-After while the budget is spent, and lets one request through whatever its size', async () => {
     offload = createParseOffload({ workers: 1, inlineMaxBytes: 0, budgetBytes: 1000 }, MAX_BODY);
     const body = remoteWrite([{ labels: [['__name__', 'up']], samples: [[1, 1_700_000_000_000]] }]);
-    const first = offload.stage(task(Buffer.concat([body]), {}, 'snappy'));
-    // A compressed body counts as the body limit: over the budget, but alone.
+    const gzipped = gzipSync(snappyUncompress(body, MAX_BODY));
+    const first = offload.stage(task(gzipped, {}, 'gzip'));
+    // A gzip body's inflated size is unknown before inflating, so it counts as the body limit: over the budget, but alone.
     await expect(offload.stage(task(body))).rejects.toMatchObject({ code: 'unavailable', reason: 'ingest_busy', retryAfterSec: 1, httpStatus: 503 });
     await expect(first).resolves.toMatchObject({ done: true });
     await expect(offload.stage(task(body))).resolves.toMatchObject({ done: true });
+  });
+
+  it('counts a snappy body (every remote_write) as the length it declares, so many small ones run at once', async () => {
+    const body = remoteWrite([{ labels: [['__name__', 'up']], samples: [[1, 1_700_000_000_000]] }]);
+    const declared = snappyUncompress(body, MAX_BODY).length;
+    offload = createParseOffload({ workers: 1, inlineMaxBytes: 0, budgetBytes: declared * 3 }, MAX_BODY);
+    const three = [0, 1, 2].map(() => offload!.stage(task(Buffer.concat([body]))));
+    await expect(offload.stage(task(body))).rejects.toMatchObject({ reason: 'ingest_busy' });
+    for (const r of await Promise.all(three)) expect(r).toMatchObject({ done: true });
   });
 
   it('keeps staleness markers whether the worker encodes the series or hands them back near the series limit', async () => {

@@ -7,6 +7,7 @@
 import { LightwatchError } from '../../lib/errors/errors.js';
 import { createWorkerPool, type WorkerPool } from '../../lib/workers/pool.js';
 import { decodeBody } from '../parse/index.js';
+import { snappyDeclaredLength } from '../parse/decode.js';
 import { fromWorker, type StageOutcome, type StageTask } from './task.js';
 
 export interface ParseOffloadConfig {
@@ -14,7 +15,10 @@ export interface ParseOffloadConfig {
   workers: number;
   /** Bodies up to this size once decoded are parsed on the event loop. */
   inlineMaxBytes: number;
-  /** Bytes of bodies handed to the workers at once, running and waiting (a compressed body counts as the body limit). */
+  /**
+   * Bytes of bodies handed to the workers at once, running and waiting: a body counts its decoded size where
+   * that is known before decoding (identity, snappy's declared length), else the body limit (gzip, deflate).
+   */
   budgetBytes: number;
 }
 
@@ -35,6 +39,17 @@ const ENTRY = new URL('./worker-entry.ts', import.meta.url);
 
 const identity = (encoding: string): boolean => encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity';
 
+/**
+ * What a staged body counts against the budget. Snappy (every remote_write) declares its decoded length up front
+ * and the decoder holds it to that, so it counts exactly; counting it as the body limit let only a handful of
+ * Prometheus shards in at once and answered the rest 503.
+ */
+function stagingCost(body: Uint8Array, contentEncoding: string, maxBodyBytes: number): number {
+  if (identity(contentEncoding)) return body.byteLength;
+  if (contentEncoding.trim().toLowerCase() === 'snappy') return Math.min(maxBodyBytes, snappyDeclaredLength(body) ?? body.byteLength);
+  return maxBodyBytes;
+}
+
 export function createParseOffload(config: ParseOffloadConfig, maxBodyBytes: number): ParseOffload {
   const pool: WorkerPool<StageTask, StageOutcome> | undefined = config.workers > 0 ? createWorkerPool({ entry: ENTRY, size: config.workers, nice: 10 }) : undefined;
   const inlineMax = Math.min(config.inlineMaxBytes, maxBodyBytes);
@@ -54,7 +69,7 @@ export function createParseOffload(config: ParseOffloadConfig, maxBodyBytes: num
     },
     async stage(task) {
       if (!pool) throw new Error('no parse workers');
-      const cost = identity(task.request.contentEncoding) ? task.request.body.byteLength : maxBodyBytes;
+      const cost = stagingCost(task.request.body, task.request.contentEncoding, maxBodyBytes);
       // One request is always let through, however large the body limit is against the budget.
       if (inFlight > 0 && inFlight + cost > config.budgetBytes) {
         throw new LightwatchError('unavailable', 'ingest is parsing as many large requests as it may at once; retry shortly', { retryAfterSec: 1, reason: 'ingest_busy' });

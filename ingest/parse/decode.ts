@@ -69,6 +69,31 @@ const badSnappy = (message: string, offset: number): LightwatchError =>
 /** First bytes of the snappy *framed* (stream) format, which remote_write and Loki do not use. */
 const FRAMED_MAGIC = Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59]);
 
+/** The declared decompressed length of a snappy block and the bytes its varint header takes; throws bad_snappy. */
+function snappyHeader(src: Uint8Array): { length: number; headerBytes: number } {
+  let pos = 0;
+  let length = 0;
+  for (let shift = 0; ; shift += 7) {
+    if (pos >= src.length) throw badSnappy('truncated length header', pos);
+    if (shift > 28) throw badSnappy('length header longer than 5 bytes', pos);
+    const b = src[pos++] as number;
+    length += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return { length, headerBytes: pos };
+  }
+}
+
+/**
+ * The length a snappy block declares it decompresses to, or undefined when its header is malformed. Exact:
+ * snappyUncompress refuses a block whose output differs from it, so it can size work before decoding.
+ */
+export function snappyDeclaredLength(src: Uint8Array): number | undefined {
+  try {
+    return snappyHeader(src).length;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Snappy block-format decompression (what Prometheus remote_write and Loki's protobuf push send).
  * Written here rather than taken from snappyjs because this one is strict: it rejects a stream whose
@@ -80,15 +105,8 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number): Buffer {
   if (src.length >= FRAMED_MAGIC.length && FRAMED_MAGIC.equals(src.subarray(0, FRAMED_MAGIC.length))) {
     throw badSnappy('this is the snappy framed (stream) format; send the block format', 0);
   }
-  let pos = 0;
-  let len = 0;
-  for (let shift = 0; ; shift += 7) {
-    if (pos >= src.length) throw badSnappy('truncated length header', pos);
-    if (shift > 28) throw badSnappy('length header longer than 5 bytes', pos);
-    const b = src[pos++] as number;
-    len += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) break;
-  }
+  const { length: len, headerBytes } = snappyHeader(src);
+  let pos = headerBytes;
   if (len > maxBytes) throw tooLarge('the snappy-decompressed body', len, maxBytes);
   const out = Buffer.allocUnsafe(len);
   let op = 0;
