@@ -17,6 +17,8 @@ interface BenchSpec {
 const BENCHES: BenchSpec[] = [
   { name: 'parse', file: 'parse.bench.ts' },
   { name: 'ingest', file: 'ingest.bench.ts', env: { BENCH_SECONDS: '5' } },
+  // The idempotent append (one Lua script per entry) against the plain XADD it replaced.
+  { name: 'append-once', file: 'append-once.bench.ts' },
   // The young generation of the persister's worker thread (ingest/persister/worker.ts), whose writes this models.
   { name: 'store', file: 'store.bench.ts', nodeArgs: ['--max-semi-space-size=64'], args: ['--events', process.env.BENCH_STORE_EVENTS ?? '2000000', '--runs', '100', '--pages', '300'] },
   { name: 'detector', file: 'detector.bench.ts' },
