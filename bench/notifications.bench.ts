@@ -1,6 +1,8 @@
 // Notifications benchmark (issue 15.6), one run on this machine: the notifier with 1,000 webhook channels and
-// grouping on (one route per channel, groupBy cluster, groupWait 0) in front of it, against a local HTTP
-// receiver in this process and a SQLite store on disk (claims and the audit of every attempt are real writes).
+// grouping on — the product path: 1,000 routes (one per channel, groupBy cluster, groupWait 0) applied by the
+// group router (detector/notify/groups.ts), each group flush claimed and sent by the notifier — against a local
+// HTTP receiver in this process and a SQLite store on disk (claims and the audit of every attempt are real
+// writes). Every incident is its own group (a cluster of its own), so each one is one group notification.
 //   (1) notifications/s: a burst of incidents, each routed to one of the 1,000 channels, from the first
 //       observe until the receiver has every request;
 //   (2) latency from an incident opening to the receiver's request (p50/p99/max) at a steady rate,
@@ -16,11 +18,11 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { createNotifier } from '../detector/notify/notifier.js';
 import type { NotifyEffect } from '../detector/machines/effects.js';
-import { Grouper } from '../detector/routing/grouper.js';
-import type { RouteSpec, RoutedIncident } from '../lib/alerting/routing-types.js';
+import { createGroupRouter, type GroupRouter } from '../detector/notify/groups.js';
+import { systemTimers } from '../lib/time/clock.js';
 import { systemClock } from '../lib/time/clock.js';
 import { createSqliteStore } from '../lib/store/sqlite/store.js';
-import type { Channel, Incident } from '../lib/store/types.js';
+import type { Channel, Incident, NotificationRoute } from '../lib/store/types.js';
 import { reportFigures } from './report.js';
 
 const CHANNELS = 1_000;
@@ -39,10 +41,12 @@ async function main(): Promise<void> {
   const store = await createSqliteStore({ path: join(dir, 'lw.db') });
   const arrived = new Map<string, number>();
   const server = createServer((req, res) => {
-    const key = String(req.headers['x-lightwatch-idempotency-key'] ?? '');
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      arrived.set(key, performance.now());
+      const at = performance.now();
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { incident: { id: string } };
+      arrived.set(body.incident.id, at);
       res.writeHead(200).end();
     });
   });
@@ -50,7 +54,8 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   const channels: Channel[] = Array.from({ length: CHANNELS }, (_, i) => ({ id: `ch${i}`, tenant: TENANT, name: `ch${i}`, kind: 'webhook', config: { url }, isDefault: false, repeatIntervalSec: 0, rateLimitPerMin: 0, createdAt: 0, updatedAt: 0 }));
   const byId = new Map(channels.map((c) => [c.id, c]));
-  const routes: RouteSpec[] = channels.map((c, i) => ({ id: c.id, channelId: c.id, matchers: [{ name: 'team', op: '=', value: `t${i}` }], groupBy: ['cluster'], groupWaitMs: 0, groupIntervalMs: 60_000, repeatIntervalMs: 0 }));
+  const routes: NotificationRoute[] = channels.map((c, i) => ({ id: c.id, tenant: TENANT, name: c.id, channelId: c.id, matchers: [{ name: 'team', op: '=', value: `t${i}` }], groupBy: ['cluster'], groupWaitSec: 0, groupIntervalSec: 60, repeatIntervalSec: 0, createdAt: 0, updatedAt: 0 }));
+  const late: { groups?: GroupRouter } = {};
   const notifier = createNotifier({
     store,
     channelsFor: (_t, named) => named.map((id) => byId.get(id)).filter((c): c is Channel => c !== undefined),
@@ -61,24 +66,34 @@ async function main(): Promise<void> {
     telegramApiBaseUrl: 'http://127.0.0.1:1',
     publicBaseUrl: '',
     concurrency: 128,
+    groups: () => late.groups,
   });
-  const grouper = new Grouper(routes);
+  const labelsOf = new Map<string, Record<string, string>>();
+  const groups = createGroupRouter({
+    routesOf: () => routes,
+    routedTenants: () => [TENANT],
+    targetName: (_t, id) => id,
+    targetLabels: (_t, name) => labelsOf.get(name) ?? {},
+    epochOf: () => 1,
+    partitions: 16,
+    clock: systemTimers,
+    send: (g) => notifier.sendGroup(g),
+    logger: pino({ level: 'silent' }),
+  });
+  late.groups = groups;
   const openedAt = new Map<string, number>();
   let seq = 0;
 
-  /** An incident opens: routed and grouped (groupWait 0), then each group flush goes through the notifier. */
+  /** An incident opens: the notifier hands it to its route's group (groupWait 0), whose flush claims and sends it. */
   const open = async (n: number): Promise<void> => {
     const now = Date.now();
     const id = `inc${seq++}`;
-    const routed: RoutedIncident = { tenant: TENANT, id, targetId: `tg${n}`, targetName: `host-${n}`, ruleId: 'down', severity: 'critical', labels: { team: `t${n % CHANNELS}`, cluster: `c${n % 7}` }, status: 'firing', openedAt: now, changedAt: now };
-    const started = performance.now();
-    grouper.observe(routed, now);
-    for (const f of grouper.flush(now)) {
-      const inc: Incident = { id, tenant: TENANT, targetId: routed.targetId, ruleId: 'down', status: 'open', severity: 'critical', title: `host-${n} down`, openedAt: now, reopenCount: 0, epoch: 1, timeline: [{ at: now, type: 'opened', message: 'down' }], updatedAt: now };
-      const effect: NotifyEffect = { type: 'notify', incident: inc, transition: 'opened', transitionSeq: f.key.slice(-22), targetName: routed.targetName, channels: [f.channelId], suppressedBy: null };
-      openedAt.set(`${id}:${effect.transitionSeq}:${f.channelId}`, started);
-      await notifier.dispatch(effect, 0, 1);
-    }
+    const target = `host-${n}`;
+    labelsOf.set(target, { team: `t${n % CHANNELS}`, cluster: `c${n}` });
+    const inc: Incident = { id, tenant: TENANT, targetId: target, ruleId: 'down', status: 'open', severity: 'critical', title: `${target} down`, openedAt: now, reopenCount: 0, epoch: 1, timeline: [{ at: now, type: 'opened', message: 'down' }], updatedAt: now };
+    const effect: NotifyEffect = { type: 'notify', incident: inc, transition: 'opened', transitionSeq: '1', targetName: target, channels: [], suppressedBy: null };
+    openedAt.set(id, performance.now());
+    await notifier.dispatch(effect, 0, 1);
   };
 
   const waitFor = async (count: number, ms: number): Promise<void> => {
@@ -112,6 +127,7 @@ async function main(): Promise<void> {
   const max = Math.max(...lat);
   console.log(`steady ${RATE}/s for ${SECONDS} s: ${lat.length}/${openedAt.size} delivered; open → receiver p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`);
 
+  groups.close();
   await notifier.close(5_000);
   await new Promise<void>((r) => server.close(() => r()));
   await store.close();
