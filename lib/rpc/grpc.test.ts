@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { badRequest, rateLimited } from '../errors/errors.js';
 import type { CallContext, IngestApi } from './apis.js';
-import { ingestApiClient } from './grpc-clients.js';
+import { CHANNEL_OPTIONS, ingestApiClient } from './grpc-clients.js';
 import { ingestBinding, startGrpcServer } from './grpc-server.js';
 
 describe('gRPC adapter', async () => {
@@ -55,5 +55,11 @@ describe('gRPC adapter', async () => {
     const dead = ingestApiClient('127.0.0.1:1', 2_000);
     await expect(dead.push({ ...base, endpoint: 'logs', body: Buffer.alloc(0) }, { requestId: 'r', credential: null })).rejects.toMatchObject({ code: 'unavailable' });
     dead.close();
+  });
+
+  it('reconnects to a service that was down within a second of its return, however long it was down', () => {
+    // grpc-js backs off up to 120 s by default: a gateway kept failing long after a restarted ingest was ready.
+    expect(CHANNEL_OPTIONS['grpc.max_reconnect_backoff_ms']).toBeLessThanOrEqual(1_000);
+    expect(CHANNEL_OPTIONS['grpc.initial_reconnect_backoff_ms']).toBeLessThanOrEqual(CHANNEL_OPTIONS['grpc.max_reconnect_backoff_ms']);
   });
 });
