@@ -17,7 +17,7 @@ import type { Incident, NotificationRoute } from '../../lib/store/types.js';
 import type { TimerClock, TimerHandle } from '../../lib/time/clock.js';
 import type { RouteSpec, RoutedIncident } from '../../lib/alerting/routing-types.js';
 import type { NotifyEffect } from '../machines/effects.js';
-import { Grouper, type GroupFlush } from '../routing/grouper.js';
+import { Grouper, memberMarkerKey, type GroupFlush } from '../routing/grouper.js';
 
 /** A group member: routing's view plus the stored incident (what the notice renders). */
 export type GroupMember = RoutedIncident & { stored: Incident };
@@ -70,6 +70,8 @@ interface Held {
   partition: number;
   epoch: number;
   grouper: Grouper<GroupMember>;
+  /** Resolved incidents (`id@changedAt` → changedAt) whose announcement records this owner already read. */
+  checked: Map<string, number>;
 }
 
 export function createGroupRouter(o: GroupRouterOptions): GroupRouter {
@@ -92,7 +94,7 @@ export function createGroupRouter(o: GroupRouterOptions): GroupRouter {
         continue;
       }
       if (h === undefined || h.version !== r.updatedAt || h.epoch !== epoch) {
-        h = { tenant, version: r.updatedAt, partition, epoch, grouper: new Grouper<GroupMember>([specOf(r)]) };
+        h = { tenant, version: r.updatedAt, partition, epoch, grouper: new Grouper<GroupMember>([specOf(r)]), checked: new Map() };
         held.set(key, h);
       }
       out.push(h);
@@ -139,6 +141,27 @@ export function createGroupRouter(o: GroupRouterOptions): GroupRouter {
     return true;
   };
 
+  /**
+   * A resolved incident no group here holds may have been announced firing by an earlier owner: the store's
+   * member records (written with each firing flush) say so, and the group then announces its resolution.
+   * Each incident's records are read once per owner and change.
+   */
+  const restoreAnnounced = async (store: Store, tenant: string, resolved: readonly Incident[], now: number): Promise<void> => {
+    const hs = owned(tenant);
+    for (const h of hs) for (const [mark, at] of h.checked) if (at < now - lookback) h.checked.delete(mark);
+    for (const i of resolved) {
+      const m = memberOf(i, o.targetName(tenant, i.targetId));
+      const mark = `${m.id}@${m.changedAt}`;
+      const wanting = hs.filter((h) => !h.checked.has(mark) && h.grouper.missing(m));
+      if (wanting.length === 0) continue;
+      const records = new Set((await store.listNotifications(tenant, i.id)).map((r) => r.key));
+      for (const h of wanting) {
+        h.checked.set(mark, m.changedAt);
+        h.grouper.restore(m, now, (groupKey, channelId) => records.has(memberMarkerKey(channelId, groupKey, i.id)));
+      }
+    }
+  };
+
   return {
     offer(n) {
       if (closed || !ROUTED_TRANSITIONS.has(n.transition) || n.suppressedBy !== null) return false;
@@ -156,6 +179,7 @@ export function createGroupRouter(o: GroupRouterOptions): GroupRouter {
           store.listIncidents({ tenant, status: ['resolved'], from: now - lookback, limit: 1000 }),
         ]);
         for (const i of [...open.items, ...resolved.items]) observe(i, o.targetName(tenant, i.targetId), now);
+        await restoreAnnounced(store, tenant, resolved.items, now);
       }
       flushDue();
     },

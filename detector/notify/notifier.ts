@@ -20,6 +20,7 @@ import { createHealthTracker } from './health.js';
 import { noticeOf, type MessageOptions } from './message.js';
 import { makeNotice, noticeIncidentOf, type Notice, type NoticeTransition } from '../../lib/channels/notice.js';
 import type { GroupRouter, GroupSend } from './groups.js';
+import { memberMarkerKey } from '../routing/grouper.js';
 import { ConcurrencyLimiter } from '../../lib/limits/concurrency.js';
 import { perMinute, TokenBuckets } from '../../lib/limits/token-bucket.js';
 
@@ -245,6 +246,11 @@ export function createNotifier(o: NotifierOptions): Notifier {
         const resolved = flush.resolved.map(view);
         return { ...makeNotice(flush.key, transition, [...firing, ...resolved], o.clock.now()), group: { key: flush.groupKey, route: flush.routeId, labels: flush.groupLabels, firing, resolved } };
       };
+      // Each firing member is recorded as announced in this group before the group is claimed, so an owner
+      // that rebuilds the group after a takeover and first sees a member resolved still announces that.
+      for (const m of flush.firing) {
+        await o.store.claimNotification({ key: memberMarkerKey(ch.id, flush.groupKey, m.id), tenant, incidentId: m.id, channelId: ch.id, transition: 'grouped', status: 'suppressed', attempts: [], epoch, createdAt: now, updatedAt: now });
+      }
       // Claimed already: the same content went out from this or an earlier owner (or is going out).
       if (!(await o.store.claimNotification(record))) {
         recoverLater(tenant, first.id, notice, ch, flush.key, partition, epoch);

@@ -56,6 +56,14 @@ function keyOf(routeId: string, labels: Record<string, string>): string {
 
 const hash = (s: string): string => createHash('sha256').update(s).digest('base64url').slice(0, 22);
 
+/**
+ * The store key recording that `incidentId` was announced firing in group `groupKey` on `channelId`: written
+ * with each firing group flush, read by an owner that rebuilds the group after a takeover and first sees the
+ * incident resolved, so its resolution is still announced (never seen firing here is not the same as never
+ * notified).
+ */
+export const memberMarkerKey = (channelId: string, groupKey: string, incidentId: string): string => `grpm:${channelId}:${hash(groupKey)}:${incidentId}`;
+
 export class Grouper<I extends RoutedIncident = RoutedIncident> {
   private readonly groups = new Map<string, Group<I>>();
   /** Groups that may fall due (the others wait for a change): flush and nextDueAt look only at these. */
@@ -80,6 +88,35 @@ export class Grouper<I extends RoutedIncident = RoutedIncident> {
       keys.push(key);
       if (m && m.incident.status === i.status && m.incident.changedAt === i.changedAt) continue;
       g.members.set(i.id, { incident: i, notified: m?.notified ?? false });
+      g.changed = true;
+      this.active.add(g);
+    }
+    return keys;
+  }
+
+  /** Whether a route takes `i` into a group that does not hold it (a resolved one there is dropped by `observe`). */
+  missing(i: I): boolean {
+    return this.routes.some((route) => matchesAll(route.matchers, i) && !this.groups.get(keyOf(route.id, groupLabelsOf(route, i)))?.members.has(i.id));
+  }
+
+  /**
+   * Takes an incident the group already announced (by another owner, as the store's records say: `announced`)
+   * into the groups that do not hold it, as notified: a resolved one is then announced at the next flush.
+   */
+  restore(i: I, now: number, announced: (groupKey: string, channelId: string) => boolean): string[] {
+    const keys: string[] = [];
+    for (const route of this.routes) {
+      if (!matchesAll(route.matchers, i)) continue;
+      const labels = groupLabelsOf(route, i);
+      const key = keyOf(route.id, labels);
+      let g = this.groups.get(key);
+      if (g?.members.has(i.id) || !announced(key, route.channelId)) continue;
+      if (!g) {
+        g = { route, key, labels, members: new Map(), createdAt: now, lastFlushAt: undefined, changed: false };
+        this.groups.set(key, g);
+      }
+      keys.push(key);
+      g.members.set(i.id, { incident: i, notified: true });
       g.changed = true;
       this.active.add(g);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blockedByParent } from './dependencies.js';
-import { Grouper, type GroupFlush } from './grouper.js';
+import { Grouper, memberMarkerKey, type GroupFlush } from './grouper.js';
 import { inhibitedBy } from '../../lib/alerting/inhibit.js';
 import type { InhibitRule, RouteSpec, RoutedIncident } from '../../lib/alerting/routing-types.js';
 
@@ -33,6 +33,34 @@ function harness(claims = new Set<string>()) {
 }
 
 describe('grouping (groupWait, groupInterval, repeatInterval) on a manual clock', () => {
+  it('a new owner that first sees a member resolved announces it only when the store records it announced in that group, with the key the old owner would have used', () => {
+    const claims = new Set<string>();
+    const a = new Grouper([route]);
+    const ha = harness(claims);
+    a.observe(inc('x'), 0);
+    a.observe(inc('y'), 0);
+    ha.run(a, 0, 31 * S);
+    const announced = new Set(ha.sent.flatMap((f) => f.firing.map((i) => memberMarkerKey(f.channelId, f.groupKey, i.id))));
+    // What the old owner would have sent next, had it lived.
+    a.observe(inc('x', { status: 'resolved', changedAt: M }), M);
+    ha.run(a, M, 10 * M);
+    const expected = ha.sent[1]!;
+    // The new owner rebuilds from the store: y firing, x already resolved, z resolved but never announced.
+    const b = new Grouper([route]);
+    const hb = harness(new Set([ha.sent[0]!.key]));
+    const x = inc('x', { status: 'resolved', changedAt: M });
+    const z = inc('z', { status: 'resolved', changedAt: M });
+    b.observe(inc('y'), 2 * M);
+    for (const i of [x, z]) {
+      b.observe(i, 2 * M);
+      expect(b.missing(i)).toBe(true);
+      b.restore(i, 2 * M, (groupKey, channelId) => announced.has(memberMarkerKey(channelId, groupKey, i.id)));
+    }
+    expect(b.missing(x)).toBe(false);
+    hb.run(b, 2 * M, 10 * M);
+    expect(hb.sent.map((f) => [f.key, f.firing.map((i) => i.id), f.resolved.map((i) => i.id)])).toEqual([[expected.key, ['y'], ['x']]]);
+  });
+
   it('fifty incidents of one cluster are one notification after groupWait', () => {
     const g = new Grouper([route]);
     const h = harness();
