@@ -111,8 +111,10 @@ describe('route groups through the notifier (manual clock, real HTTP and SQLite)
     expect(body!.incidents).toHaveLength(50);
     expect(groupBodies()).toHaveLength(1);
     expect(rx.received.find((r) => r.key.startsWith('grp:'))?.body).toMatchObject({ title: expect.stringContaining('[FIRING:50] cluster=eu'), text: expect.stringContaining('• db-49 down (db-49, critical)'), group: { labels: { cluster: 'eu' }, resolved: [] } });
-    // The audit holds the group's claim, sent.
-    expect((await store.listNotifications(TENANT, 'inc-000')).map((n) => [n.channelId, n.status])).toEqual([['ch-group', 'sent']]);
+    // The audit holds the group's claim, sent, and the incident's record of being announced in that group
+    // (its own notice suppressed: read by a new owner to announce its resolution after a takeover).
+    const audit = await store.listNotifications(TENANT, 'inc-000');
+    expect(audit.map((n) => [n.key.slice(0, 5), n.channelId, n.transition, n.status]).sort()).toEqual([['grp:c', 'ch-group', 'opened', 'sent'], ['grpm:', 'ch-group', 'grouped', 'suppressed']]);
   });
 
   it('changes go out at most every groupInterval, an unchanged firing group repeats every repeatInterval, resolutions are announced', async () => {
