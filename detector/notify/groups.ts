@@ -128,6 +128,8 @@ export function createGroupRouter(o: GroupRouterOptions): GroupRouter {
         continue;
       }
       for (const flush of h.grouper.flush(now)) {
+        // Announced here: the store's record of it being announced firing must not bring it back at a sweep.
+        for (const m of flush.resolved) h.checked.set(`${m.id}@${m.changedAt}`, m.changedAt);
         o.send({ tenant: h.tenant, flush, partition: h.partition, epoch: h.epoch }).catch((err: unknown) => o.logger.error({ err, route: flush.routeId }, 'group notification failed'));
       }
     }

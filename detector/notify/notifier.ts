@@ -248,9 +248,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
       };
       // Each firing member is recorded as announced in this group before the group is claimed, so an owner
       // that rebuilds the group after a takeover and first sees a member resolved still announces that.
-      for (const m of flush.firing) {
-        await o.store.claimNotification({ key: memberMarkerKey(ch.id, flush.groupKey, m.id), tenant, incidentId: m.id, channelId: ch.id, transition: 'grouped', status: 'suppressed', attempts: [], epoch, createdAt: now, updatedAt: now });
-      }
+      await Promise.all(flush.firing.map((m) => o.store.claimNotification({ key: memberMarkerKey(ch.id, flush.groupKey, m.id), tenant, incidentId: m.id, channelId: ch.id, transition: 'grouped', status: 'suppressed', attempts: [], epoch, createdAt: now, updatedAt: now })));
       // Claimed already: the same content went out from this or an earlier owner (or is going out).
       if (!(await o.store.claimNotification(record))) {
         recoverLater(tenant, first.id, notice, ch, flush.key, partition, epoch);
