@@ -116,4 +116,47 @@ describe('group-consumer loop on a manual clock', () => {
     clock.advance(1);
     await vi.waitFor(() => expect(h.handled).toEqual([{ source: 'read', ids }]));
   });
+  it('with NOACK, re-reads by range after a reconnect what the group moved past while the answer was lost, before the new batch', async () => {
+    await setup();
+    let reconnectedOnce = false;
+    // The in-memory adapter never reconnects: its reader is wrapped to report one, as the Redis reader does.
+    const wrapped: Streams = {
+      ...streams,
+      reader(name) {
+        const r = streams.reader(name);
+        return {
+          read: (q) => r.read(q),
+          settled: () => r.settled(),
+          close: () => r.close(),
+          reconnected: () => {
+            const was = reconnectedOnce;
+            reconnectedOnce = false;
+            return was;
+          },
+        };
+      },
+    };
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[][] = [];
+    const h: GroupHandler = {
+      streams: () => ['s'],
+      handle: async (batch) => {
+        handled.push(batch.flatMap(([, entries]) => entries.map((e) => e[0])));
+        if (handled.length === 1) await gate;
+      },
+    };
+    loop = createConsumerLoop({ streams: wrapped, group: 'g', consumer: 'c', handler: h, logger, count: 10, blockMs: 5, ack: 'none', clock });
+    loop.start();
+    const [first] = await streams.append([{ stream: 's', fields: fields(0) }]);
+    await vi.waitFor(() => expect(handled).toHaveLength(1));
+    // While the loop handles the first entry: two entries are served to the group and the answer is lost.
+    const lost = await streams.append([1, 2].map((i) => ({ stream: 's', fields: fields(i) })));
+    const served = await streams.readGroup({ group: 'g', consumer: 'c', streams: ['s'], count: 10, noAck: true });
+    expect(served[0]?.[1].map((e) => e[0])).toEqual(lost);
+    reconnectedOnce = true;
+    const next = await streams.append([{ stream: 's', fields: fields(3) }]);
+    release();
+    await vi.waitFor(() => expect(handled).toEqual([[first], lost, next]));
+  });
 });

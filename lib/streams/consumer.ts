@@ -1,12 +1,15 @@
 // The one group-consumer loop: read a batch for a consumer group, hand it to a handler, acknowledge, reclaim what
 // dead consumers left pending, back off on failures, stop on abort. The persister, the detector and realtime are
 // handlers of it. A missing group (streams flushed under us) is recreated; after any other failure the consumer's
-// own pending entries are read first again, so nothing delivered and unacknowledged is skipped.
+// own pending entries are read first again, so nothing delivered and unacknowledged is skipped. A NOACK consumer
+// has no pending list: after a failure or a reconnect it re-reads by range what the group moved past since the last
+// entry it handled (an answer Redis sent, or persisted, and the connection lost).
 import type { Logger } from 'pino';
 import { sleep } from '../lifecycle/sleep.js';
 import { systemTimers, type TimerClock } from '../time/clock.js';
+import { compareStreamIds } from './codec.js';
 import { NoGroup } from './errors.js';
-import type { GroupReader, StreamRead, Streams } from './port.js';
+import type { GroupReader, StreamEntry, StreamRead, Streams } from './port.js';
 
 export interface GroupHandler {
   /** The streams to read now; may change between reads (a detector's partitions). Empty: wait and ask again. */
@@ -37,7 +40,7 @@ export interface ConsumerLoopOptions {
   pendingFirst?: boolean;
   /** Take over entries pending on other consumers for at least minIdleMs, every everyMs. */
   reclaim?: { minIdleMs: number; everyMs: number };
-  /** Request the next read while handling the current one (its round trip overlaps the work). */
+  /** Request the next read while handling the current one (its round trip overlaps the work). Not with ack 'none'. */
   readAhead?: boolean;
   /** Creates the group on streams that lost it; default ensureGroup(streams, group, '0'). */
   recreateGroup?(streams: readonly string[]): Promise<void>;
@@ -78,6 +81,10 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
   let loop: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   let isHealthy = false;
+  const noAck = o.ack === 'none';
+  /** NOACK: the last entry handled per stream, where a re-read of what a lost answer carried starts. */
+  const lastHandled = new Map<string, string>();
+  let mayHaveMissed = false;
 
   async function ack(batch: readonly StreamRead[]): Promise<void> {
     if (o.ack !== 'loop') return;
@@ -86,7 +93,41 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
 
   async function handle(batch: StreamRead[], source: 'read' | 'pending' | 'claim'): Promise<void> {
     await handler.handle(batch, source);
+    if (noAck) {
+      for (const [stream, entries] of batch) {
+        const last = entries[entries.length - 1];
+        if (last) lastHandled.set(stream, last[0]);
+      }
+    }
     await ack(batch);
+  }
+
+  /**
+   * NOACK: hands over, before `batch`, the entries the group moved past that never reached us: for each stream
+   * read before, those after the last one handled and before the batch's first (or up to the group's position).
+   */
+  async function recoverMissed(keys: readonly string[], batch: readonly StreamRead[]): Promise<void> {
+    const known = keys.filter((k) => lastHandled.has(k));
+    if (known.length === 0) return;
+    const firstInBatch = new Map<string, string>();
+    for (const [stream, entries] of batch) if (entries[0]) firstInBatch.set(stream, entries[0][0]);
+    const states = await streams.groupState(known, group);
+    for (const [i, stream] of known.entries()) {
+      const before = firstInBatch.get(stream);
+      const through = states[i]?.lastDeliveredId;
+      const inGap = (id: string): boolean => (before !== undefined ? compareStreamIds(id, before) < 0 : through !== undefined && compareStreamIds(id, through) <= 0);
+      let after = lastHandled.get(stream) as string;
+      for (;;) {
+        const entries = await streams.rangeAfter(stream, after, count());
+        const missed = entries.filter((e) => inGap(e[0]));
+        if (missed.length > 0) {
+          logger.warn({ stream, group, entries: missed.length }, 're-read entries a lost answer had carried');
+          await handle([[stream, missed]], 'read');
+          after = (missed[missed.length - 1] as StreamEntry)[0];
+        }
+        if (missed.length < entries.length || entries.length < count() || missed.length === 0) break;
+      }
+    }
   }
 
   /** Takes over entries idle on other (dead) consumers and handles them; bounded per pass. */
@@ -132,6 +173,10 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
           const pending = ahead;
           ahead = undefined;
           batch = await (pending ?? r.read(request));
+          if (noAck && (r.reconnected?.() === true || mayHaveMissed)) {
+            mayHaveMissed = false;
+            await recoverMissed(keys, batch);
+          }
         }
         isHealthy = true;
         failures = 0;
@@ -153,8 +198,10 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
           await recreate(keys).catch((e: unknown) => logger.warn({ err: e }, 'recreating the consumer group failed'));
           continue;
         }
-        // Whatever was delivered to us and not acknowledged (this batch, one read ahead) is re-read by id 0.
+        // Whatever was delivered to us and not acknowledged (this batch, one read ahead) is re-read by id 0; a
+        // NOACK consumer re-reads by range after its next read.
         ownPending = pendingFirst;
+        mayHaveMissed = noAck;
         ahead = undefined;
         isHealthy = false;
         failures++;

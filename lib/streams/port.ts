@@ -81,6 +81,12 @@ export interface GroupReader {
   read(request: ReadGroupRequest): Promise<StreamRead[]>;
   /** Settles once no read of this reader is in flight (a partition being released waits for it). */
   settled(): Promise<void>;
+  /**
+   * True once after any of the reader's connections was re-established since the last call. A read re-sent
+   * after a reconnect may follow one whose answer was lost after the server had moved the group on: a NOACK
+   * consumer (no pending list to re-read) uses this to re-read what it may have missed.
+   */
+  reconnected?(): boolean;
   /** Interrupts any waiting read (it rejects with `Closed`) and frees the connections. Idempotent. */
   close(): Promise<void>;
 }

@@ -29,12 +29,18 @@ export function createRedisReader(deps: RedisReaderDeps): GroupReader {
   const inFlight = new Map<string, InFlight>();
   let closed = false;
   let closing: Promise<void> | undefined;
+  let reconnected = false;
 
   const conn = (shard: string): RedisClient => {
     let c = conns.get(shard);
     if (!c) {
       c = deps.open(shard);
       c.on('error', () => undefined); // failures surface through the read that was waiting on it
+      let readyBefore = false;
+      c.on('ready', () => {
+        if (readyBefore) reconnected = true;
+        readyBefore = true;
+      });
       conns.set(shard, c);
     }
     return c;
@@ -78,6 +84,11 @@ export function createRedisReader(deps: RedisReaderDeps): GroupReader {
       // Entries already delivered go out even when another shard failed; the failure comes with the next call.
       if (out.length === 0 && error) throw error;
       return out;
+    },
+    reconnected() {
+      const was = reconnected;
+      reconnected = false;
+      return was;
     },
     async settled() {
       await Promise.all([...inFlight.values()].map((f) => f.settled));

@@ -1,7 +1,9 @@
 // The Redis adapter on one Redis against the streams contract suite, plus what only a real server shows.
-import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
 import { deletePrefix, lossyRelay, newRedis, testRedisUrl } from '../../../test/support/redis.js';
 import { runStreamsConformance } from '../conformance.js';
+import { createConsumerLoop } from '../consumer.js';
 import { NoReplicas } from '../errors.js';
 import { createRedisStreams } from './adapter.js';
 
@@ -37,6 +39,48 @@ describe('Redis adapter, one Redis', () => {
       const entries = await redis.xrange(stream, '-', '+');
       expect(entries).toEqual([[id, ['e', 'once']]]);
     } finally {
+      await s.close();
+      await relay.close();
+      await redis.del(stream);
+      redis.disconnect();
+    }
+  });
+
+  it('a NOACK consumer loop re-reads what Redis served it while the answer was lost to a reconnect', async () => {
+    const relay = await lossyRelay(new URL(testRedisUrl()));
+    const s = await createRedisStreams({ topology: { kind: 'single', url: relay.url }, name: 'lw-noack-lost' });
+    const redis = newRedis();
+    const stream = `lwconf:noack:{p0}:${Date.now()}`;
+    const handled: string[][] = [];
+    await s.ensureGroup([stream], 'g', '0');
+    const loop = createConsumerLoop({
+      streams: s,
+      group: 'g',
+      consumer: 'c',
+      logger: pino({ level: 'silent' }),
+      count: 10,
+      blockMs: 200,
+      ack: 'none',
+      handler: { streams: () => [stream], handle: async (batch) => void handled.push(batch.flatMap(([, entries]) => entries.map((e) => e[0]))) },
+    });
+    try {
+      loop.start();
+      const first = await redis.xadd(stream, '*', 'n', '0');
+      await vi.waitFor(() => expect(handled).toEqual([[first]]));
+      // Redis serves the next two entries to the waiting read and moves the group on; the answer never arrives.
+      relay.swallow = true;
+      // Both in one transaction, so the waiting read is served both at once.
+      const added = (await redis.multi().xadd(stream, '*', 'n', '1').xadd(stream, '*', 'n', '2').exec()) ?? [];
+      const lost = added.map(([, id]) => id as string);
+      await vi.waitFor(async () => {
+        const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
+        expect(groups[0]?.[groups[0].indexOf('last-delivered-id') + 1]).toBe(lost[1]);
+      });
+      relay.swallow = false;
+      relay.cut();
+      await vi.waitFor(() => expect(handled).toEqual([[first], lost]), { timeout: 10_000 });
+    } finally {
+      await loop.close();
       await s.close();
       await relay.close();
       await redis.del(stream);
