@@ -6,6 +6,7 @@ import { badRequest } from '../../lib/errors/errors.js';
 import { WriteRequest } from '../../proto/gen/compat/prometheus/remote.js';
 import { MetricMetadata_MetricType } from '../../proto/gen/compat/prometheus/types.js';
 import type { TimeSeries } from '../../proto/gen/compat/prometheus/types.js';
+import { familyOfSample } from '../../lib/exposition/parse.js';
 import { labelProblem } from '../../lib/tsdb/labels.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import { batchTooLarge } from './json.js';
@@ -40,8 +41,6 @@ const TYPE_OF: Partial<Record<MetricMetadata_MetricType, MetricType>> = {
   [MetricMetadata_MetricType.STATESET]: 'gauge',
 };
 
-const SUFFIXES = ['_bucket', '_count', '_sum', '_total', '_created', '_info'];
-
 interface Family {
   type: MetricType;
   unit?: string;
@@ -53,14 +52,8 @@ interface Family {
  * `_bucket` with `le` histogram, `quantile` label summary), else untyped.
  */
 function familyOf(name: string, families: Map<string, Family>, hasLe: boolean, hasQuantile: boolean): Family {
-  const exact = families.get(name);
-  if (exact) return exact;
-  for (const suffix of SUFFIXES) {
-    if (name.endsWith(suffix)) {
-      const f = families.get(name.slice(0, -suffix.length));
-      if (f) return f;
-    }
-  }
+  const named = familyOfSample(name, families);
+  if (named) return named;
   if (name.endsWith('_total')) return { type: 'counter' };
   if (hasLe && name.endsWith('_bucket')) return { type: 'histogram' };
   if (hasQuantile) return { type: 'summary' };

@@ -59,8 +59,8 @@ const TYPES: Record<ExpositionFormat, Record<string, MetricType>> = {
 /** Suffixes a family's samples may carry, longest first so `_bucket` is tried before shorter ones. */
 const SUFFIXES = ['_bucket', '_created', '_gcount', '_count', '_total', '_gsum', '_info', '_sum'];
 
-/** The metric type of a sample: its family's (the name itself, else the name less a family suffix), else untyped. */
-export function typeOfSample(name: string, families: ReadonlyMap<string, ExposedFamily>): ExposedFamily {
+/** The family a sample belongs to: the one its name names, else the one its name less a family suffix names. */
+export function familyOfSample<F>(name: string, families: ReadonlyMap<string, F>): F | undefined {
   const exact = families.get(name);
   if (exact) return exact;
   for (const suffix of SUFFIXES) {
@@ -69,7 +69,12 @@ export function typeOfSample(name: string, families: ReadonlyMap<string, Exposed
       if (f) return f;
     }
   }
-  return { type: 'untyped' };
+  return undefined;
+}
+
+/** The metric type of a sample: its family's, else untyped. */
+export function typeOfSample(name: string, families: ReadonlyMap<string, ExposedFamily>): ExposedFamily {
+  return familyOfSample(name, families) ?? { type: 'untyped' };
 }
 
 const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
