@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../lib/streams/redis/connect.js';
 import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js';
 import { createMonitoring, startCluster, type Cluster } from '../support/cluster.js';
-import { clusterRedis, runScenario, type Scenario, type ScenarioResult } from './scenario.js';
-import { deliveryProblems, formatTable, repeatedNotifications, type FaultRow } from './verify.js';
+import { clusterRedis, runScenario, type Scenario, type ScenarioResult, expectExactlyOnce } from './scenario.js';
+import { formatTable, type FaultRow } from './verify.js';
 import { sleep } from '../../lib/lifecycle/sleep.js';
 
 const STORE_OUTAGE_MS = 30_000;
@@ -117,22 +117,7 @@ describe('faults of Redis and the store, under load', () => {
   const check = (r: ScenarioResult): void => {
     rows.push(r.row);
     debug.push(r);
-    expect(r.load.batches.filter((b) => b.acceptedAt === undefined).map((b) => b.key)).toEqual([]);
-    expect(r.row.accepted).toBe(r.row.sent);
-    expect(r.tally.unknown).toBe(0);
-    expect(r.tally.duplicateSeqs).toEqual([]);
-    expect(r.tally.duplicates).toBe(0);
-    expect(r.tally.lostSeqs).toEqual([]);
-    expect(r.tally.lost).toBe(0);
-    expect(r.row.stored).toBe(r.row.accepted);
-    for (const c of r.clients) {
-      expect(c.notices.filter((n) => (n.message as { type?: string }).type === 'reset')).toEqual([]);
-      expect(deliveryProblems(c, r.truth)).toEqual([]);
-    }
-    expect(r.incidents.map((i) => i.status)).toEqual(['resolved']);
-    expect(r.notifications.map((n) => n.transition)).toEqual(['opened', 'resolved']);
-    expect(new Set(r.notifications.map((n) => n.incidentId))).toEqual(new Set([r.incidents[0]?.id]));
-    expect(repeatedNotifications(cluster)).toEqual([]);
+    expectExactlyOnce(cluster, r);
   };
 
   it('Redis killed and restarted on its AOF: every service reconnects, nothing acknowledged is lost or doubled', async () => {

@@ -3,11 +3,12 @@
 // the fault itself, then everything the checks need: what the load got, what the store holds, what the
 // streams hold, what each client received, the notifications, and the recovery time.
 import { Redis } from 'ioredis';
+import { expect } from 'vitest';
 import { GROUP_DETECT, partitionOf, streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import type { RedisClient } from '../../lib/streams/redis/connect.js';
 import type { Cluster, Notification, ServiceProcess } from '../support/cluster.js';
 import { startLoad, type LoadGenerator, type LoadSummary } from './load.js';
-import { incidentsOf, notificationsOf, readRun, streamMark, streamTruth, tally, until, waitForDelivery, waitPersisted, type FaultRow, type IncidentSummary, type StoreTally, type StoredLog } from './verify.js';
+import { deliveryProblems, incidentsOf, notificationsOf, readRun, repeatedNotifications, streamMark, streamTruth, tally, until, waitForDelivery, waitPersisted, type FaultRow, type IncidentSummary, type StoreTally, type StoredLog } from './verify.js';
 import { ResumingClient } from './ws-client.js';
 import { sleep } from '../../lib/lifecycle/sleep.js';
 
@@ -220,4 +221,28 @@ export async function runScenario(cluster: Cluster, s: Scenario, shared: { redis
     await load.stop().catch(() => undefined);
     for (const c of clients) await c.close();
   }
+}
+
+/**
+ * What every fault must leave: every batch eventually answered 2xx (retries included) and each of its events
+ * stored once; every client, resumed with its cursor after any drop, given exactly what the streams hold, in
+ * order; the fault's incident opened and resolved once, each notified once.
+ */
+export function expectExactlyOnce(cluster: Cluster, r: ScenarioResult): void {
+  expect(r.load.batches.filter((b) => b.acceptedAt === undefined).map((b) => b.key)).toEqual([]);
+  expect(r.row.accepted).toBe(r.row.sent);
+  expect(r.tally.unknown).toBe(0);
+  expect(r.tally.duplicateSeqs).toEqual([]);
+  expect(r.tally.duplicates).toBe(0);
+  expect(r.tally.lostSeqs).toEqual([]);
+  expect(r.tally.lost).toBe(0);
+  expect(r.row.stored).toBe(r.row.accepted);
+  for (const c of r.clients) {
+    expect(c.notices.filter((n) => (n.message as { type?: string }).type === 'reset')).toEqual([]);
+    expect(deliveryProblems(c, r.truth)).toEqual([]);
+  }
+  expect(r.incidents.map((i) => i.status)).toEqual(['resolved']);
+  expect(r.notifications.map((n) => n.transition)).toEqual(['opened', 'resolved']);
+  expect(new Set(r.notifications.map((n) => n.incidentId))).toEqual(new Set([r.incidents[0]?.id]));
+  expect(repeatedNotifications(cluster)).toEqual([]);
 }

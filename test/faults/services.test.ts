@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { GROUP_DETECT, partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 import { createMonitoring, startCluster, type Cluster, type ServiceProcess } from '../support/cluster.js';
-import { clusterRedis, evenlySpread, leaseSpread, ownerOf, runScenario, TENANT, type FaultContext, type Scenario, type ScenarioResult } from './scenario.js';
-import { deliveryProblems, formatTable, repeatedNotifications, until, type FaultRow } from './verify.js';
+import { clusterRedis, evenlySpread, leaseSpread, ownerOf, runScenario, TENANT, type FaultContext, type Scenario, type ScenarioResult, expectExactlyOnce } from './scenario.js';
+import { formatTable, until, type FaultRow } from './verify.js';
 import { sleep } from '../../lib/lifecycle/sleep.js';
 
 const LEASE_MS = 2_000;
@@ -135,25 +135,7 @@ describe('faults of the services, under load', () => {
     results.set(key, r);
     rows.push(r.row);
     debug.push(r);
-    // Every batch was eventually answered 2xx (retries included), and every event of it is stored once.
-    expect(r.load.batches.filter((b) => b.acceptedAt === undefined).map((b) => b.key)).toEqual([]);
-    expect(r.row.accepted).toBe(r.row.sent);
-    expect(r.tally.unknown).toBe(0);
-    expect(r.tally.duplicateSeqs).toEqual([]);
-    expect(r.tally.duplicates).toBe(0);
-    expect(r.tally.lostSeqs).toEqual([]);
-    expect(r.tally.lost).toBe(0);
-    expect(r.row.stored).toBe(r.row.accepted);
-    // Every client, resumed with its cursor after any drop, received exactly what the streams hold, in order.
-    for (const c of r.clients) {
-      expect(c.notices.filter((n) => (n.message as { type?: string }).type === 'reset')).toEqual([]);
-      expect(deliveryProblems(c, r.truth)).toEqual([]);
-    }
-    // The fault's incident: one, opened and resolved once, each notified once.
-    expect(r.incidents.map((i) => i.status)).toEqual(['resolved']);
-    expect(r.notifications.map((n) => n.transition)).toEqual(['opened', 'resolved']);
-    expect(new Set(r.notifications.map((n) => n.incidentId))).toEqual(new Set([r.incidents[0]?.id]));
-    expect(repeatedNotifications(cluster)).toEqual([]);
+    expectExactlyOnce(cluster, r);
   };
 
   it('kill -9 of a gateway: its clients retry on the other one, nothing lost or duplicated', async () => {
