@@ -209,6 +209,17 @@ export function createPromqlEvaluation(d: PromqlEvaluationDeps): PromqlEvaluatio
 
   const inFlight = (p: number | null): Promise<void>[] => [...live.values()].filter((l) => p === null || l.part.p === p).map((l) => l.running ?? Promise.resolve());
 
+  /** Stops every rule and every partition's timers, at once. */
+  const halt = (): void => {
+    stopped = true;
+    for (const l of [...live.values()]) stop(l);
+    for (const part of parts.values()) {
+      part.gone = true;
+      part.timers.close();
+    }
+    parts.clear();
+  };
+
   return {
     setRules(all) {
       rules = new Map(all.filter((r) => r.kind === 'promql' && r.enabled).map((r) => [r.id, r]));
@@ -248,24 +259,10 @@ export function createPromqlEvaluation(d: PromqlEvaluationDeps): PromqlEvaluatio
     close() {
       closing ??= (async () => {
         await Promise.all(inFlight(null));
-        stopped = true;
-        for (const l of [...live.values()]) stop(l);
-        for (const part of parts.values()) {
-          part.gone = true;
-          part.timers.close();
-        }
-        parts.clear();
+        halt();
       })();
       return closing;
     },
-    abandon() {
-      stopped = true;
-      for (const l of [...live.values()]) stop(l);
-      for (const part of parts.values()) {
-        part.gone = true;
-        part.timers.close();
-      }
-      parts.clear();
-    },
+    abandon: () => halt(),
   };
 }
