@@ -2,8 +2,8 @@
 // dead consumers left pending, back off on failures, stop on abort. The persister, the detector and realtime are
 // handlers of it. A missing group (streams flushed under us) is recreated; after any other failure the consumer's
 // own pending entries are read first again, so nothing delivered and unacknowledged is skipped. A NOACK consumer
-// has no pending list: after a failure or a reconnect it re-reads by range what the group moved past since the last
-// entry it handled (an answer Redis sent, or persisted, and the connection lost).
+// has no pending list: after a failure or a reconnect, each stream's next batch is preceded by what the group moved
+// past since the last entry handled there (an answer Redis sent, or persisted, and the connection lost).
 import type { Logger } from 'pino';
 import { sleep } from '../lifecycle/sleep.js';
 import { systemTimers, type TimerClock } from '../time/clock.js';
@@ -84,7 +84,8 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
   const noAck = o.ack === 'none';
   /** NOACK: the last entry handled per stream, where a re-read of what a lost answer carried starts. */
   const lastHandled = new Map<string, string>();
-  let mayHaveMissed = false;
+  /** NOACK: streams read before a reconnect or a failure, whose next entries may follow a gap. */
+  const suspect = new Set<string>();
 
   async function ack(batch: readonly StreamRead[]): Promise<void> {
     if (o.ack !== 'loop') return;
@@ -103,29 +104,24 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
   }
 
   /**
-   * NOACK: hands over, before `batch`, the entries the group moved past that never reached us: for each stream
-   * read before, those after the last one handled and before the batch's first (or up to the group's position).
+   * NOACK: hands over, before `batch`, what the group moved past on a suspect stream without it reaching us: the
+   * entries after the last one handled and before the batch's first. Only for streams in the batch: a read of
+   * another shard may still be in flight (Redis Cluster) and bring its own entries later.
    */
-  async function recoverMissed(keys: readonly string[], batch: readonly StreamRead[]): Promise<void> {
-    const known = keys.filter((k) => lastHandled.has(k));
-    if (known.length === 0) return;
-    const firstInBatch = new Map<string, string>();
-    for (const [stream, entries] of batch) if (entries[0]) firstInBatch.set(stream, entries[0][0]);
-    const states = await streams.groupState(known, group);
-    for (const [i, stream] of known.entries()) {
-      const before = firstInBatch.get(stream);
-      const through = states[i]?.lastDeliveredId;
-      const inGap = (id: string): boolean => (before !== undefined ? compareStreamIds(id, before) < 0 : through !== undefined && compareStreamIds(id, through) <= 0);
-      let after = lastHandled.get(stream) as string;
+  async function recoverMissed(batch: readonly StreamRead[]): Promise<void> {
+    for (const [stream, entries] of batch) {
+      const first = entries[0];
+      const last = lastHandled.get(stream);
+      if (!first || !suspect.delete(stream) || last === undefined) continue;
+      let after = last;
       for (;;) {
-        const entries = await streams.rangeAfter(stream, after, count());
-        const missed = entries.filter((e) => inGap(e[0]));
-        if (missed.length > 0) {
-          logger.warn({ stream, group, entries: missed.length }, 're-read entries a lost answer had carried');
-          await handle([[stream, missed]], 'read');
-          after = (missed[missed.length - 1] as StreamEntry)[0];
-        }
-        if (missed.length < entries.length || entries.length < count() || missed.length === 0) break;
+        const range = await streams.rangeAfter(stream, after, count());
+        const missed = range.filter((e) => compareStreamIds(e[0], first[0]) < 0);
+        if (missed.length === 0) break;
+        logger.warn({ stream, group, entries: missed.length }, 're-read entries a lost answer had carried');
+        await handle([[stream, missed]], 'read');
+        after = (missed[missed.length - 1] as StreamEntry)[0];
+        if (missed.length < range.length || range.length < count()) break;
       }
     }
   }
@@ -173,9 +169,9 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
           const pending = ahead;
           ahead = undefined;
           batch = await (pending ?? r.read(request));
-          if (noAck && (r.reconnected?.() === true || mayHaveMissed)) {
-            mayHaveMissed = false;
-            await recoverMissed(keys, batch);
+          if (noAck) {
+            if (r.reconnected?.() === true) for (const k of lastHandled.keys()) suspect.add(k);
+            if (suspect.size > 0) await recoverMissed(batch);
           }
         }
         isHealthy = true;
@@ -201,7 +197,7 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
         // Whatever was delivered to us and not acknowledged (this batch, one read ahead) is re-read by id 0; a
         // NOACK consumer re-reads by range after its next read.
         ownPending = pendingFirst;
-        mayHaveMissed = noAck;
+        if (noAck) for (const k of lastHandled.keys()) suspect.add(k);
         ahead = undefined;
         isHealthy = false;
         failures++;
