@@ -9,7 +9,7 @@ import { fingerprint } from '../../lib/am/alerts.js';
 import type { Incident } from '../../lib/store/types.js';
 import { prometheusAvailable, startPrometheus } from '../support/prometheus.js';
 import { testRedisUrl } from '../support/redis.js';
-import { startSystem, type RunningSystem } from '../support/system.js';
+import { startSystem, type RunningSystem, waitForValue } from '../support/system.js';
 
 const HAVE_PROMETHEUS = await prometheusAvailable();
 
@@ -22,16 +22,6 @@ const rules = (expr: string) => `groups:
         labels: { severity: warning, instance: web-1 }
         annotations: { summary: "web-1 is always firing", runbook: "https://runbooks/always" }
 `;
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe.skipIf(!HAVE_PROMETHEUS)('Prometheus posting alerts to /api/am (skipped without prometheus: scripts/system-packages/test.txt)', () => {
   let sys: RunningSystem;
@@ -60,7 +50,7 @@ alerting:
   const labels = { alertname: 'AlwaysFiring', severity: 'warning', instance: 'web-1' };
 
   it('opens one incident for the firing alert, keeps it through re-sends, resolves it when the rule stops', async () => {
-    const opened = await waitFor('incident opened', async () => (await incidents()).find((i) => i.status === 'open')).catch(async (err: Error) => {
+    const opened = await waitForValue('incident opened', async () => (await incidents()).find((i) => i.status === 'open')).catch(async (err: Error) => {
       const pm = (await (await fetch(`${prom.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('prometheus_notifications')).join('\n');
       const lm = (await (await fetch(`${sys.url}/metrics`)).text()).split('\n').filter((l) => /api_am|alertmanager/.test(l)).join('\n');
       const logs = await (await fetch(`${sys.url}/api/logs?limit=5`, { headers: auth() })).text();
@@ -76,7 +66,7 @@ alerting:
 
     writeFileSync(join(prom.dir, 'rules.yml'), rules('vector(1) < 0'));
     await prom.reload();
-    const resolved = await waitFor('incident resolved', async () => (await incidents()).find((i) => i.id === opened.id && i.status === 'resolved'));
+    const resolved = await waitForValue('incident resolved', async () => (await incidents()).find((i) => i.id === opened.id && i.status === 'resolved'));
     expect(resolved.resolvedAt).toBeGreaterThan(resolved.openedAt);
     expect((await incidents()).length).toBe(1);
   }, 90_000);

@@ -8,25 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../lib/redis/local-server.js';
 import type { Incident } from '../../lib/store/types.js';
 import { testRedisUrl } from '../support/redis.js';
-import { startSystem, type RunningSystem } from '../support/system.js';
+import { startSystem, type RunningSystem, waitForValue } from '../support/system.js';
 
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const HAVE_NODE_EXPORTER = existsSync(NODE_EXPORTER);
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 interface Sample {
   metric: Record<string, string>;
   value: [number, string];
 }
+
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => waitForValue(what, fn, timeoutMs);
 
 describe.skipIf(!HAVE_NODE_EXPORTER)('scrape targets against a real node exporter (skipped without prometheus-node-exporter: scripts/system-packages/test.txt)', () => {
   let sys: RunningSystem;

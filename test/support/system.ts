@@ -109,3 +109,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     },
   };
 }
+
+/** Polls `fn` every 200 ms until it gives a value; fails naming `what` after `timeoutMs`. */
+export async function waitForValue<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
