@@ -102,6 +102,17 @@ export interface Store {
   claimNotification(record: NotificationRecord): Promise<boolean>;
   recordNotificationAttempt(key: string, attempt: NotificationAttempt, status: NotificationRecord['status']): Promise<void>;
   listNotifications(tenant: string, incidentId: string): Promise<NotificationRecord[]>;
+  /**
+   * Claims of `partition` still `pending` under an epoch below `belowEpoch`, all tenants: their holder died or
+   * lost the partition between claim and send. Ordered by key, at most `limit`, keys after `afterKey` when given.
+   */
+  pendingNotifications(partition: number, belowEpoch: number, limit: number, afterKey?: string): Promise<NotificationRecord[]>;
+  /**
+   * Takes a pending claim over for `epoch`: succeeds only while the stored record is as `seen` was read (still
+   * `pending`, under `seen.epoch`, with as many attempts) and `epoch` is higher, so of owners racing for one
+   * claim exactly one gets it. Returns whether this call took it.
+   */
+  takeOverNotification(seen: NotificationRecord, epoch: number): Promise<boolean>;
 
   // Detector state ------------------------------------------------------------------------------------------
   /** Upserts per (tenant, targetId); a snapshot whose epoch is lower than the stored one is ignored (same fence as incidents). */
@@ -148,6 +159,8 @@ export type StoreIncidentsPart = Pick<
   | 'claimNotification'
   | 'recordNotificationAttempt'
   | 'listNotifications'
+  | 'pendingNotifications'
+  | 'takeOverNotification'
   | 'saveSnapshots'
   | 'loadSnapshots'
 >;

@@ -4,6 +4,7 @@ import type { CanonicalEvent, EventKind, Labels } from '../events/event.js';
 import type { Scope } from '../auth/principal.js';
 import type { CheckKind, CheckSettingsOf, HttpCheck } from '../api/check-settings.js';
 import type { ChannelKind } from '../channels/driver.js';
+import type { Notice } from '../channels/notice.js';
 
 export type TargetKind = 'heartbeat' | CheckKind | 'metric' | 'log';
 
@@ -281,7 +282,15 @@ export interface NotificationRecord {
   transition: string;
   status: 'pending' | 'sent' | 'failed' | 'suppressed';
   attempts: NotificationAttempt[];
+  /** The fencing epoch of the claim's holder: the claimer's, or that of the owner that took it over later. */
   epoch: number;
+  /** The partition whose lease the claimer held; absent on records written before claims were recovered. */
+  partition?: number;
+  /**
+   * What the claim is to send, so that a later owner of the partition can send a claim its holder left pending.
+   * The store keeps it as given and does not read it.
+   */
+  notice?: Notice;
   createdAt: number;
   updatedAt: number;
 }

@@ -213,6 +213,54 @@ export function incidentCases(store: Get): void {
     });
   });
 
+  describe('pending notification claims', () => {
+    const notice = { key: 'k', transition: 'opened', incident: { id: 'inc-1' }, incidents: [], labels: { a: '1' }, annotations: {}, links: { incident: '' }, at: T0 } as unknown as NotificationRecord['notice'];
+
+    it('lists the claims of a partition still pending below an epoch, every tenant, by key, page by page', async () => {
+      const a = notification({ key: 'a:1:c', partition: 3, epoch: 1, notice });
+      const b = notification({ key: 'b:1:c', tenant: 'other', incidentId: 'inc-2', partition: 3, epoch: 2 });
+      const current = notification({ key: 'c:1:c', partition: 3, epoch: 3 });
+      const sent = notification({ key: 'd:1:c', partition: 3, status: 'sent' });
+      const muted = notification({ key: 'e:1:c', partition: 3, status: 'suppressed' });
+      const elsewhere = notification({ key: 'f:1:c', partition: 4 });
+      const unplaced = notification({ key: 'g:1:c' });
+      for (const r of [current, b, sent, a, muted, elsewhere, unplaced]) expect(await store().claimNotification(r)).toBe(true);
+      expect(await store().pendingNotifications(3, 3, 10)).toEqual([a, b]);
+      expect(await store().pendingNotifications(3, 2, 10)).toEqual([a]);
+      expect(await store().pendingNotifications(3, 3, 1)).toEqual([a]);
+      expect(await store().pendingNotifications(3, 3, 10, a.key)).toEqual([b]);
+      expect(await store().pendingNotifications(4, 9, 10)).toEqual([elsewhere]);
+      expect(await store().pendingNotifications(5, 9, 10)).toEqual([]);
+      // Sent meanwhile: no longer owed.
+      await store().recordNotificationAttempt(a.key, { at: T0 + 1, ok: true, status: 200, durationMs: 5 }, 'sent');
+      expect((await store().pendingNotifications(3, 3, 10)).map((r) => r.key)).toEqual([b.key]);
+    });
+
+    it('takes a claim over only as it was read and for a higher epoch: of owners racing for it, one gets it', async () => {
+      const rec = notification({ partition: 3, epoch: 1, notice });
+      await store().claimNotification(rec);
+      expect(await store().takeOverNotification(rec, 1)).toBe(false);
+      expect(await store().takeOverNotification({ ...rec, tenant: 'other' }, 2)).toBe(false);
+      expect(await store().takeOverNotification({ ...rec, key: 'no-such-key' }, 2)).toBe(false);
+      expect(await store().takeOverNotification(rec, 2)).toBe(true);
+      // Read before the take-over: its epoch is no longer the stored one.
+      expect(await store().takeOverNotification(rec, 3)).toBe(false);
+      const [taken] = await store().pendingNotifications(3, 9, 10);
+      expect(taken).toEqual({ ...rec, epoch: 2 });
+      expect(await store().pendingNotifications(3, 2, 10)).toEqual([]);
+      const wins = await Promise.all([store().takeOverNotification(taken!, 3), store().takeOverNotification(taken!, 4)]);
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      // An attempt recorded after the read (its holder is still at work), or a claim no longer pending: refused.
+      const [now] = await store().pendingNotifications(3, 9, 10);
+      await store().recordNotificationAttempt(rec.key, { at: T0 + 1, ok: false, status: 502, durationMs: 5 }, 'pending');
+      expect(await store().takeOverNotification(now!, 7)).toBe(false);
+      const [again] = await store().pendingNotifications(3, 9, 10);
+      await store().recordNotificationAttempt(rec.key, { at: T0 + 2, ok: true, status: 200, durationMs: 5 }, 'sent');
+      expect(await store().takeOverNotification({ ...again!, status: 'pending' }, 8)).toBe(false);
+      expect((await store().listNotifications('acme', 'inc-1'))[0]).toMatchObject({ status: 'sent', epoch: now!.epoch, notice });
+    });
+  });
+
   describe('snapshots', () => {
     it('saves and loads by partition, replacing per (tenant, target), ignoring older epochs', async () => {
       const a = snapshot();

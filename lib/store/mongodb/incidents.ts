@@ -133,6 +133,32 @@ export function createMongoIncidents(db: Db): StoreIncidentsPart {
       return docs as unknown as NotificationRecord[];
     },
 
+    async pendingNotifications(partition, belowEpoch, limit, afterKey = '') {
+      const filter: Document = {
+        status: 'pending',
+        partition: { $eq: requireInteger(partition, 'partition') },
+        _id: { $gt: String(requireString(afterKey, 'afterKey', { allowEmpty: true })) },
+        epoch: { $lt: requireInteger(belowEpoch, 'belowEpoch') },
+      };
+      const docs = await notifications.find(filter, HIDE_ID).sort({ _id: 1 }).limit(requireInteger(limit, 'limit')).toArray();
+      return docs as unknown as NotificationRecord[];
+    },
+
+    async takeOverNotification(seen, epoch) {
+      const to = requireInteger(epoch, 'epoch');
+      const from = requireInteger(seen?.epoch, 'epoch');
+      if (to <= from) return false;
+      // One conditional update: the filter is the record as it was read, so of two racing owners one matches.
+      const filter: Document = {
+        _id: eqString(requireString(seen.key, 'key')),
+        tenant: eqString(requireString(seen.tenant, 'tenant')),
+        status: 'pending',
+        epoch: { $eq: from },
+        attempts: { $size: seen.attempts.length },
+      };
+      return (await notifications.updateOne(filter, { $set: { epoch: to } })).modifiedCount === 1;
+    },
+
     async saveSnapshots(list) {
       if (list.length === 0) return;
       const ops: AnyBulkWriteOperation<Document>[] = list.map((s) => ({

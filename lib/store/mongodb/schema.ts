@@ -109,7 +109,14 @@ const OTHER_COLLECTIONS: CollectionSpec[] = [
       timeline: { bsonType: 'array' },
     }),
   },
-  { name: COLLECTIONS.notifications, indexes: [{ key: { tenant: 1, incidentId: 1, createdAt: 1 }, name: 'tenant_incident' }] },
+  {
+    name: COLLECTIONS.notifications,
+    indexes: [
+      { key: { tenant: 1, incidentId: 1, createdAt: 1 }, name: 'tenant_incident' },
+      // Claims left pending, by partition (recovered by the partition's next owner): only pending ones, few.
+      { key: { partition: 1, _id: 1 }, name: 'pending_partition', partialFilterExpression: { status: 'pending' } },
+    ],
+  },
   {
     name: COLLECTIONS.snapshots,
     indexes: [unique({ tenant: 1, targetId: 1 }, 'tenant_target'), { key: { partition: 1 }, name: 'partition' }],

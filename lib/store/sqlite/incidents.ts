@@ -9,6 +9,10 @@ import { parseDoc, statementCache, type Db } from './db.js';
 
 const ACTIVE = ['pending', 'open', 'acknowledged'];
 
+/** Pending claims of a partition below an epoch (params: partition, after key, epoch, limit). The expressions of the
+ *  partial index notifications_pending, word for word: otherwise the planner cannot use it. */
+export const PENDING_NOTIFICATIONS_SQL = `SELECT doc FROM notifications WHERE json_extract(doc, '$.status') = 'pending' AND json_extract(doc, '$.partition') = ?
+  AND key > ? AND json_extract(doc, '$.epoch') < ? ORDER BY key LIMIT ?`;
 
 export function createSqliteIncidents(db: Db): StoreIncidentsPart {
   const prepare = statementCache(db);
@@ -45,6 +49,7 @@ export function createSqliteIncidents(db: Db): StoreIncidentsPart {
   const getNotification = db.prepare('SELECT doc FROM notifications WHERE key = ?');
   const setNotification = db.prepare('UPDATE notifications SET doc = ? WHERE key = ?');
   const listNotifications = db.prepare('SELECT doc FROM notifications WHERE tenant = ? AND incident_id = ? ORDER BY created_at, key');
+  const pendingNotifications = db.prepare(PENDING_NOTIFICATIONS_SQL);
   const saveSnapshot = db.prepare(
     `INSERT INTO snapshots (tenant, target_id, partition, epoch, doc) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (tenant, target_id) DO UPDATE SET partition = excluded.partition, epoch = excluded.epoch, doc = excluded.doc
@@ -70,6 +75,13 @@ export function createSqliteIncidents(db: Db): StoreIncidentsPart {
     if (!current) return;
     const next: NotificationRecord = { ...current, status, attempts: [...current.attempts, attempt], updatedAt: Math.max(current.updatedAt, attempt.at) };
     setNotification.run(JSON.stringify(next), key);
+  });
+
+  const takeOverTx = db.transaction((seen: NotificationRecord, epoch: number): boolean => {
+    const current = parseDoc<NotificationRecord>(getNotification.get(seen.key) as { doc: string } | undefined);
+    if (!current || current.tenant !== seen.tenant || current.status !== 'pending' || current.epoch !== seen.epoch || current.attempts.length !== seen.attempts.length || epoch <= current.epoch) return false;
+    setNotification.run(JSON.stringify({ ...current, epoch }), seen.key);
+    return true;
   });
 
   const snapshotsTx = db.transaction((snapshots: readonly ActorSnapshot[]) => {
@@ -172,6 +184,17 @@ export function createSqliteIncidents(db: Db): StoreIncidentsPart {
     async listNotifications(tenant, incidentId) {
       const rows = listNotifications.all(requireString(tenant, 'tenant'), requireString(incidentId, 'incidentId'));
       return (rows as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as NotificationRecord);
+    },
+
+    async pendingNotifications(partition, belowEpoch, limit, afterKey = '') {
+      const rows = pendingNotifications.all(requireInteger(partition, 'partition'), requireString(afterKey, 'afterKey', { allowEmpty: true }), requireInteger(belowEpoch, 'belowEpoch'), requireInteger(limit, 'limit'));
+      return (rows as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as NotificationRecord);
+    },
+
+    async takeOverNotification(seen, epoch) {
+      requireString(seen?.key, 'key');
+      requireInteger(seen.epoch, 'epoch');
+      return takeOverTx(seen, requireInteger(epoch, 'epoch'));
     },
 
     async saveSnapshots(snapshots) {

@@ -129,6 +129,10 @@ CREATE INDEX IF NOT EXISTS incidents_resolved ON incidents (tenant, resolved_at)
 CREATE TABLE IF NOT EXISTS notifications (
   key TEXT PRIMARY KEY, tenant TEXT NOT NULL, incident_id TEXT NOT NULL, created_at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS notifications_incident ON notifications (tenant, incident_id, created_at);
+-- Claims left pending, by partition (recovered by the partition's next owner): an index on the document's fields,
+-- so files written before it need no new column; only pending rows are in it, and they are few.
+CREATE INDEX IF NOT EXISTS notifications_pending ON notifications (json_extract(doc, '$.partition'), key)
+  WHERE json_extract(doc, '$.status') = 'pending';
 
 CREATE TABLE IF NOT EXISTS snapshots (
   tenant TEXT NOT NULL, target_id TEXT NOT NULL, partition INTEGER NOT NULL, epoch INTEGER NOT NULL, doc TEXT NOT NULL,

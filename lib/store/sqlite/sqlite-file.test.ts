@@ -12,6 +12,7 @@ import { checkEventQuery } from '../query.js';
 import type { EventQuery } from '../types.js';
 import { logEvent, metricEvent, T0 } from '../conformance/fixtures.js';
 import { pageSql } from './events.js';
+import { PENDING_NOTIFICATIONS_SQL } from './incidents.js';
 import { schemaDdl } from './schema.js';
 import { createSqliteStore } from './store.js';
 
@@ -255,6 +256,13 @@ describe('SQLite query plans', () => {
       });
     }
   }
+
+  it('finds the pending notification claims of a partition through the partial index, in key order', () => {
+    const rows = db.prepare(`EXPLAIN QUERY PLAN ${PENDING_NOTIFICATIONS_SQL}`).all(3, '', 2, 100) as Array<{ detail: string }>;
+    const p = rows.map((r) => r.detail).join(' | ');
+    expect(p).toMatch(/USING INDEX notifications_pending \(<expr>=\? AND key>\?\)/);
+    expect(p).not.toMatch(/TEMP B-TREE|SCAN/);
+  });
 });
 
 describe('openStore', () => {
