@@ -1,7 +1,17 @@
 // Micro-benchmark of the PromQL engine alone (not a test): evaluation over an in-memory Querier, no storage
 // and no HTTP, the issue's two dashboard queries over 24 h at a 60 s step. Prints p50/p99 per query.
-// Run: node --import tsx bench/promql.bench.ts [--runs 20] [--series 1000]
+// Then the event-loop stall each query causes when answered from a SQLite file (lib/promql-offload), evaluated
+// on the loop and on a PromQL worker thread: the longest loop delay (perf_hooks monitorEventLoopDelay) and the
+// loop's busy time per query (event-loop utilization), which is what every other request of the process waits on.
+// Run: node --import tsx bench/promql.bench.ts [--runs 20] [--series 1000] [--stall-runs 5] [--stall 0]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createEngine } from '../lib/promql/engine.js';
+import { createPromQueries, DEFAULT_PROM_OFFLOAD } from '../lib/promql-offload/offload.js';
+import { estimatePoints } from '../lib/promql-offload/estimate.js';
+import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import { createMemoryQuerier } from '../lib/promql/memory-querier.js';
 import { DASHBOARD_QUERIES, dashboardSeries } from './dashboard-data.js';
 import { reportFigures } from './report.js';
@@ -55,4 +65,48 @@ for (const [name, q] of Object.entries(QUERIES)) {
   figures.push({ name: `${name} p50`, value: p50, unit: 'ms' }, { name: `${name} p99`, value: p99, unit: 'ms' }, { name: `${name} CPU p50`, value: cpu50, unit: 'ms' });
 }
 
+if (arg('--stall', 1) !== 0) figures.push(...(await stallFigures()));
+
 reportFigures('promql', figures);
+
+/** Event-loop stall per dashboard query answered from a SQLite file, on the loop and on a worker thread. */
+async function stallFigures(): Promise<Array<{ name: string; value: number; unit: string }>> {
+  const runs = arg('--stall-runs', 5);
+  const dir = mkdtempSync(join(tmpdir(), 'lw-promql-bench-'));
+  const out = [];
+  try {
+    const store = await createSqliteStore({ path: join(dir, 'lightwatch.db') });
+    const t0 = performance.now();
+    for (let i = 0; i < data.length; i += 100) {
+      await store.metrics.append('bench', data.slice(i, i + 100).map((s) => ({ labels: s.labels, target: s.labels.instance ?? 'x', type: 'counter' as const, timestamps: s.timestamps, values: s.values })));
+    }
+    await store.metrics.compact({ all: true });
+    console.log(`stored in SQLite in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    for (const [mode, workers] of [['loop', 0], ['worker', 1]] as const) {
+      const queries = createPromQueries({ metrics: store.metrics, storePath: join(dir, 'lightwatch.db'), offload: { ...DEFAULT_PROM_OFFLOAD, workers } });
+      for (const [name, q] of Object.entries(QUERIES)) {
+        const query = { kind: 'range', query: q, startMs: START, endMs: END, stepMs: 60_000 } as const;
+        if (mode === 'loop') console.log(`${name}: estimate ${(await estimatePoints(store.metrics.querier('bench'), query, 300_000)).toLocaleString('en-US')} points (PROMQL_INLINE_POINTS default ${DEFAULT_PROM_OFFLOAD.inlinePoints.toLocaleString('en-US')})`);
+        // One warm-up (the worker's start, the page cache), then the measured runs.
+        await queries.answer('bench', query);
+        const delay = monitorEventLoopDelay({ resolution: 1 });
+        const elu0 = performance.eventLoopUtilization();
+        const w0 = performance.now();
+        delay.enable();
+        for (let r = 0; r < runs; r++) await queries.answer('bench', query);
+        delay.disable();
+        const elu = performance.eventLoopUtilization(elu0);
+        const wall = (performance.now() - w0) / runs;
+        const maxMs = delay.max / 1e6;
+        const busyMs = elu.active / runs;
+        console.log(`  on the ${mode}: max event-loop delay ${maxMs.toFixed(1)} ms, loop busy ${busyMs.toFixed(1)} ms per query, wall ${wall.toFixed(1)} ms per query (${runs} runs)`);
+        out.push({ name: `${name} max loop delay (${mode})`, value: maxMs, unit: 'ms' }, { name: `${name} loop busy per query (${mode})`, value: busyMs, unit: 'ms' });
+      }
+      await queries.close();
+    }
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}

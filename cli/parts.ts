@@ -27,6 +27,8 @@ import { configChannel, createConfigPublisher } from '../lib/streams/config-chan
 import type { RedisTopology } from '../lib/streams/redis/connect.js';
 import { ensureBootstrap } from '../query/bootstrap.js';
 import { createQueryApi } from '../query/service.js';
+import { createPromQueries } from '../lib/promql-offload/offload.js';
+import { isMongoUrl } from '../lib/store/index.js';
 import { attachRealtime, type Realtime } from '../realtime/index.js';
 import type { Platform } from './platform.js';
 
@@ -41,7 +43,11 @@ export async function buildQuery(p: Platform, deps: { store: Store; authenticate
   const logger = p.logger.child({ part: 'query' });
   // Without Redis (a query service run apart without REDIS_URL) detectors see changes at their periodic reload.
   const configChanged = deps.notifications ? createConfigPublisher(deps.notifications, configChannel(p.config.streamPrefix), (err) => logger.warn({ err }, 'announcing a configuration change failed')) : undefined;
-  return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger, revocations: deps.revocations, configChanged });
+  // Large PromQL queries are evaluated on worker threads that read the SQLite file themselves; a MongoDB store
+  // evaluates every query on the event loop (its threads would need their own client: not wired yet).
+  const promql = createPromQueries({ metrics: deps.store.metrics, storePath: isMongoUrl(p.config.storeUrl) ? undefined : p.config.storeUrl, offload: p.config.promql });
+  p.lifecycle.onClose('promql workers', () => promql.close());
+  return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger, revocations: deps.revocations, configChanged, promql });
 }
 
 export async function buildIngest(p: Platform, deps: { streams: Streams; redis: RedisTopology; store: Store; authenticate: Authenticate }): Promise<IngestService> {

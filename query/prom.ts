@@ -3,11 +3,10 @@
 import snappy from 'snappyjs';
 import type { Principal } from '../lib/auth/principal.js';
 import { isLightwatchError } from '../lib/errors/errors.js';
-import type { Engine } from '../lib/promql/engine.js';
 import { validateRangeParams } from '../lib/promql/engine.js';
+import type { PromQueries } from '../lib/promql-offload/offload.js';
 import { PromQLError } from '../lib/promql/errors.js';
 import { isStaleNaN, STALE_NAN, SampleLimitError, type LabelMatcher } from '../lib/promql/querier.js';
-import { toApiData } from '../lib/promql/result.js';
 import { badData, checkLabelName, errorBody, MAX_TIME_MS, MIN_TIME_MS, parseDurationParam, parseMatchSets, parseTime, statusOf, successBody } from '../lib/prom/params.js';
 import type { MetricsStore } from '../lib/tsdb/port.js';
 import { ReadRequest, ReadRequest_ResponseType, ReadResponse } from '../proto/gen/compat/prometheus/remote.js';
@@ -47,7 +46,8 @@ export function promError(err: unknown): PromResponse {
 
 export interface PromDeps {
   metrics: MetricsStore;
-  engine: Engine;
+  /** Evaluates query and query_range, on the event loop or a PromQL worker thread (lib/promql-offload). */
+  queries: PromQueries;
   now: () => number;
 }
 
@@ -116,16 +116,14 @@ export async function prometheusApi(deps: PromDeps, principal: Principal, req: P
       case 'query': {
         const query = p.one('query') ?? '';
         const timeMs = parseTime('time', p.one('time'), deps.now());
-        const r = await deps.engine.instantQuery(deps.metrics.querier(tenant), query, timeMs, timeoutOf(p));
-        return ok(toApiData(r));
+        return json(200, await deps.queries.answer(tenant, { kind: 'instant', query, timeMs }, timeoutOf(p)));
       }
       case 'query_range': {
         const startMs = parseTime('start', p.one('start'));
         const endMs = parseTime('end', p.one('end'));
         const stepMs = parseDurationParam('step', p.one('step'));
         validateRangeParams(startMs, endMs, stepMs);
-        const r = await deps.engine.rangeQuery(deps.metrics.querier(tenant), p.one('query') ?? '', startMs, endMs, stepMs, timeoutOf(p));
-        return ok(toApiData(r));
+        return json(200, await deps.queries.answer(tenant, { kind: 'range', query: p.one('query') ?? '', startMs, endMs, stepMs }, timeoutOf(p)));
       }
       case 'series': {
         const sets = p.all('match[]');

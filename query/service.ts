@@ -24,7 +24,7 @@ import { alertmanagerApi } from './alertmanager.js';
 import { amError, type AmReply } from '../lib/am/wire.js';
 import { AM_OPERATIONS, AM_SCOPE, type AmOperation } from '../lib/am/routes.js';
 import { isLightwatchError } from '../lib/errors/errors.js';
-import { createEngine } from '../lib/promql/engine.js';
+import { createPromQueries, type PromQueries } from '../lib/promql-offload/offload.js';
 import { incidentHandlers } from './incidents.js';
 import { ruleHandlers } from './rules.js';
 import { targetHandlers } from './targets.js';
@@ -47,6 +47,8 @@ export interface QueryApiDeps {
   revocations?: Pick<Revocations, 'publish'>;
   /** Announces a change the detectors act on (lib/streams/config-changes.ts); awaited before the answer. */
   configChanged?: (change: ConfigChange) => Promise<void>;
+  /** PromQL evaluation (default: every query on the event loop); its owner closes it. */
+  promql?: PromQueries;
 }
 
 /** The principal of a public route: belongs to no tenant, holds no scope. */
@@ -77,7 +79,7 @@ export function createQueryApi(deps: QueryApiDeps): QueryApi {
     return principal;
   }
 
-  const engine = createEngine();
+  const promql = deps.promql ?? createPromQueries({ metrics: deps.store.metrics });
   const startedAt = now();
 
   /** Alertmanager's reply as the HTTP envelope the gateway sends. */
@@ -96,7 +98,7 @@ export function createQueryApi(deps: QueryApiDeps): QueryApi {
       } catch (err) {
         return promError(err);
       }
-      return prometheusApi({ metrics: deps.store.metrics, engine, now }, principal, request);
+      return prometheusApi({ metrics: deps.store.metrics, queries: promql, now }, principal, request);
     },
 
     async alertmanager(request, call) {

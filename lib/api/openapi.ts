@@ -412,7 +412,10 @@ function eventPaths(): Json {
         tags: ['prometheus'],
         summary: PROM_SUMMARY[p.endpoint] ?? p.endpoint,
         description:
-          'Prometheus HTTP API (point Grafana\'s Prometheus data source at `/api/prom` with the API key as bearer or Basic password): Prometheus\'s parameters (times as RFC 3339 or unix seconds, steps as durations or seconds; POST takes them as a form), response JSON and errors. Tenant from the credential. Needs the read scope.',
+          'Prometheus HTTP API (point Grafana\'s Prometheus data source at `/api/prom` with the API key as bearer or Basic password): Prometheus\'s parameters (times as RFC 3339 or unix seconds, steps as durations or seconds; POST takes them as a form), response JSON and errors. Tenant from the credential. Needs the read scope.' +
+          (p.endpoint === 'query' || p.endpoint === 'query_range'
+            ? ' Large queries are evaluated on PromQL worker threads (`PROMQL_WORKERS`, `PROMQL_INLINE_POINTS`); when those and their queue (`PROMQL_QUEUE`) are full, 503 `unavailable` with `Retry-After`.'
+            : ''),
         security: readSecurity,
         'x-lightwatch-scope': 'read',
         responses:

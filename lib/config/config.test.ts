@@ -59,4 +59,20 @@ describe('loadConfig', () => {
     expect(problems).toContain('TRUSTED_PROXIES="10.0.0.0/33" is not valid');
     expect(problems).toContain('LOGIN_FAILURES_PER_MIN="-1" is not valid');
   });
+
+  it('reads PROMQL_WORKERS, PROMQL_INLINE_POINTS and PROMQL_QUEUE, naming a bad value', () => {
+    expect(loadConfig({}).promql).toEqual({ workers: 2, inlinePoints: 200_000, queue: 8 });
+    expect(loadConfig({ PROMQL_WORKERS: '0', PROMQL_INLINE_POINTS: '5000000', PROMQL_QUEUE: '0' }).promql).toEqual({ workers: 0, inlinePoints: 5_000_000, queue: 0 });
+    let err: unknown;
+    try {
+      loadConfig({ PROMQL_WORKERS: '65', PROMQL_INLINE_POINTS: '1e6', PROMQL_QUEUE: '-1' });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ConfigError).problems).toEqual([
+      'PROMQL_WORKERS="65" is not valid: expected an integer from 0 to 64',
+      'PROMQL_INLINE_POINTS="1e6" is not valid: expected an integer from 0 to 9007199254740991',
+      'PROMQL_QUEUE="-1" is not valid: expected an integer from 0 to 10000',
+    ]);
+  });
 });

@@ -63,6 +63,15 @@ export interface LightwatchConfig {
     /** Bytes of bodies handed to the parse workers at once; past it ingest answers 503 with Retry-After. */
     parseBudgetBytes: number;
   };
+  /** Where PromQL queries are evaluated (lib/promql-offload): large ones on worker threads, off the event loop. */
+  promql: {
+    /** PROMQL_WORKERS: worker threads for large queries (0: every query on the event loop). Only a SQLite file store offloads. */
+    workers: number;
+    /** PROMQL_INLINE_POINTS: queries estimated at up to this many points (series × (steps + samples in range)) stay on the event loop. */
+    inlinePoints: number;
+    /** PROMQL_QUEUE: large queries that may wait for a thread; past this they are answered 503 with Retry-After. */
+    queue: number;
+  };
   detector: {
     leaseMs: number;
     checkConcurrency: number;
@@ -149,6 +158,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       parseWorkers: r.int('INGEST_PARSE_WORKERS', 2, 0, 64),
       parseInlineBytes: r.int('INGEST_PARSE_INLINE_BYTES', 64 * 1024, 0, 512 * 1024 * 1024),
       parseBudgetBytes: r.int('INGEST_PARSE_BUDGET_BYTES', 32 * 1024 * 1024, 1024, 16 * 1024 * 1024 * 1024),
+    },
+    promql: {
+      workers: r.int('PROMQL_WORKERS', 2, 0, 64),
+      inlinePoints: r.int('PROMQL_INLINE_POINTS', 200_000, 0, Number.MAX_SAFE_INTEGER),
+      queue: r.int('PROMQL_QUEUE', 8, 0, 10_000),
     },
     detector: {
       leaseMs: r.int('DETECTOR_LEASE_MS', 5_000, 500, 600_000),

@@ -57,4 +57,23 @@ describe('worker pool', () => {
     expect(await running).toMatchObject({ code: 'unavailable' });
     await expect(pool.run({ op: 'echo', value: 2 })).rejects.toMatchObject({ code: 'unavailable' });
   });
+
+  it('an aborted task leaves the queue, or has its thread terminated, with the signal reason; the next task runs', async () => {
+    pool = createWorkerPool<EchoTask, unknown>({ entry: ENTRY, size: 1 });
+    const running = new AbortController();
+    const waiting = new AbortController();
+    // Holds its thread far longer than the test: only the termination ends it.
+    const spinning = pool.run({ op: 'hold', ms: 600_000 }, { signal: running.signal }).catch((e: unknown) => e);
+    const queued = pool.run({ op: 'echo', value: 'never' }, { signal: waiting.signal }).catch((e: unknown) => e);
+    const next = pool.run({ op: 'echo', value: 'after' });
+    expect(pool.waiting).toBe(2);
+    waiting.abort(new Error('left the queue'));
+    expect(await queued).toMatchObject({ message: 'left the queue' });
+    expect(pool.waiting).toBe(1);
+    running.abort(new Error('took too long'));
+    expect(await spinning).toMatchObject({ message: 'took too long' });
+    await expect(next).resolves.toBe('after');
+    expect(pool.threads).toBe(1);
+    await expect(pool.run({ op: 'echo', value: 1 }, { signal: AbortSignal.abort(new Error('already')) })).rejects.toMatchObject({ message: 'already' });
+  });
 });

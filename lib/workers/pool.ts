@@ -3,6 +3,8 @@
 // thread at a time; the other tasks wait in arrival order. A thread that dies fails its task with `internal`
 // and is replaced by the next task that needs one. The worker side is serveTasks (serve.ts); the entry runs as
 // TypeScript through tsWorker (thread.ts). Bounding what waits is the caller's job (a byte budget, say).
+// A task run with an AbortSignal stops when it fires: a waiting task leaves the queue, a running one has its
+// thread terminated (work that checks nothing, a long synchronous loop say, cannot hold a thread past it).
 import type { Worker } from 'node:worker_threads';
 import { fromPlainError, LightwatchError, type PlainError } from '../errors/errors.js';
 import { tsWorker } from './thread.js';
@@ -30,9 +32,19 @@ export interface WorkerPoolOptions {
   nice?: number;
 }
 
+export interface RunOptions {
+  /**
+   * Aborting rejects the task with the signal's reason: a waiting task leaves the queue; a running one's thread
+   * is terminated (a new thread serves what waits).
+   */
+  signal?: AbortSignal;
+  /** Called when the task is handed to a thread (it stops waiting). */
+  started?: () => void;
+}
+
 export interface WorkerPool<In, Out> {
   /** Runs `task` on a free thread (waiting for one); rejects with the task's error as a LightwatchError. */
-  run(task: In): Promise<Out>;
+  run(task: In, options?: RunOptions): Promise<Out>;
   /** Threads running now. */
   readonly threads: number;
   /** Tasks waiting for a thread. */
@@ -45,6 +57,9 @@ interface Job<In, Out> {
   task: In;
   resolve(value: Out): void;
   reject(err: unknown): void;
+  /** Called when the job leaves the pool (settled, aborted or failed): drops its abort listener. */
+  done?: () => void;
+  started?: () => void;
 }
 
 interface Thread<In, Out> {
@@ -94,6 +109,7 @@ export function createWorkerPool<In, Out>(o: WorkerPoolOptions): WorkerPool<In, 
   function dispatch(thread: Thread<In, Out>, job: Job<In, Out>): void {
     thread.job = job;
     thread.jobId = nextId++;
+    job.started?.();
     try {
       thread.worker.postMessage({ id: thread.jobId, task: job.task } satisfies ToPoolWorker<In>);
     } catch (err) {
@@ -110,6 +126,25 @@ export function createWorkerPool<In, Out>(o: WorkerPoolOptions): WorkerPool<In, 
     else idle.push(thread);
   }
 
+  function abort(job: Job<In, Out>, reason: unknown): void {
+    const at = queue.indexOf(job);
+    if (at !== -1) {
+      queue.splice(at, 1);
+      job.reject(reason);
+      return;
+    }
+    for (const thread of threads) {
+      if (thread.job !== job) continue;
+      // The thread leaves the pool now (a replacement may start at once); its exit then finds no job to fail.
+      thread.job = undefined;
+      threads.delete(thread);
+      job.reject(reason);
+      thread.worker.terminate().catch(() => {});
+      pump();
+      return;
+    }
+  }
+
   function pump(): void {
     while (queue.length > 0) {
       const thread = idle.pop() ?? (threads.size < size ? start() : undefined);
@@ -119,10 +154,26 @@ export function createWorkerPool<In, Out>(o: WorkerPoolOptions): WorkerPool<In, 
   }
 
   return {
-    run(task) {
+    run(task, options = {}) {
       if (closing) return Promise.reject(closedError());
+      const signal = options.signal;
+      if (signal?.aborted === true) return Promise.reject(signal.reason);
       return new Promise<Out>((resolve, reject) => {
-        queue.push({ task, resolve, reject });
+        const job: Job<In, Out> = { task, resolve, reject, ...(options.started ? { started: options.started } : {}) };
+        if (signal) {
+          const onAbort = (): void => abort(job, signal.reason);
+          signal.addEventListener('abort', onAbort, { once: true });
+          job.done = () => signal.removeEventListener('abort', onAbort);
+          job.resolve = (value) => {
+            job.done?.();
+            resolve(value);
+          };
+          job.reject = (err) => {
+            job.done?.();
+            reject(err);
+          };
+        }
+        queue.push(job);
         pump();
       });
     },

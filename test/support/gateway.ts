@@ -18,6 +18,7 @@ import { createSqliteStore, type SqliteStore } from '../../lib/store/sqlite/stor
 import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
 import { ensureBootstrap } from '../../query/bootstrap.js';
 import { createQueryApi } from '../../query/service.js';
+import { createPromQueries, type PromQueries, type PromQueriesDeps } from '../../lib/promql-offload/offload.js';
 import { deletePrefix, testRedisUrl, uniquePrefix } from './redis.js';
 import { createRedisStreams } from '../../lib/streams/redis/adapter.js';
 import { attachGateway, type GatewayDeps } from '../../gateway/index.js';
@@ -43,6 +44,10 @@ export interface TestbedOptions {
   loginCounters?: SharedLoginCounters;
   /** Redis to use (default: the test suite's); the benchmarks and the long fuzz run pass their own. */
   redisUrl?: string;
+  /** A SQLite file for the store (default in memory); PromQL worker threads need one to read. */
+  storePath?: string;
+  /** PromQL evaluation as the all-in-one wires it from PROMQL_* (default: every query on the event loop). */
+  promql?: Omit<PromQueriesDeps, 'metrics' | 'storePath'>;
 }
 
 export interface Testbed {
@@ -50,6 +55,8 @@ export interface Testbed {
   port: number;
   adminKey: string;
   store: SqliteStore;
+  /** The query service's PromQL evaluation (its counters tell where queries ran). */
+  promql: PromQueries;
   redis: Redis;
   names: StreamNames;
   registry: Registry;
@@ -64,7 +71,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   const redis = new Redis(options.redisUrl ?? testRedisUrl(), { maxRetriesPerRequest: 3 });
   const streams = await createRedisStreams({ topology: { kind: 'single', url: options.redisUrl ?? testRedisUrl() }, name: 'lw-test-gateway' });
   const names = streamNames(uniquePrefix('gw'), 2);
-  const store = await createSqliteStore({ path: ':memory:' });
+  const store = await createSqliteStore({ path: options.storePath ?? ':memory:' });
   await ensureBootstrap(store, { bootstrapApiKey: TESTBED_ADMIN_KEY, now: Date.now });
   const authenticate = createAuthenticator({ store: options.authStore?.(store) ?? store, jwtSecret: TESTBED_JWT_SECRET, cacheTtlMs: options.authCacheTtlMs });
   const ingest: IngestService = createIngestApi({
@@ -87,7 +94,8 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       ...options.ingest,
     },
   });
-  const query = createQueryApi({ store, authenticate, jwtSecret: TESTBED_JWT_SECRET, jwtTtlSec: 3600, logger });
+  const promql = createPromQueries({ metrics: store.metrics, ...(options.storePath !== undefined ? { storePath: options.storePath } : {}), ...options.promql });
+  const query = createQueryApi({ store, authenticate, jwtSecret: TESTBED_JWT_SECRET, jwtTtlSec: 3600, logger, promql });
   const handlerErrors: unknown[] = [];
   const app = createApp((err) => handlerErrors.push(err));
   attachOps(app, { registry, readiness: { redis: async () => void (await redis.ping()), store: () => store.ping() }, accepting: () => true });
@@ -109,6 +117,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     port: server.port,
     adminKey: TESTBED_ADMIN_KEY,
     store,
+    promql,
     redis,
     names,
     registry,
@@ -116,6 +125,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     async close() {
       server.close();
       await ingest.close();
+      await promql.close();
       await store.close();
       await deletePrefix(redis, names.prefix);
       redis.disconnect();
