@@ -3,7 +3,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { createDetector } from '../detector/index.js';
 import { createProbeAgent } from '../detector/probe/agent.js';
-import { createGuard } from '../detector/checks/guard.js';
+import { createGuard } from '../lib/net/guard.js';
 import { runCheck } from '../detector/checks/probe.js';
 import { PROBES } from '../detector/checks/kinds/index.js';
 import { createIdGenerator } from '../lib/events/ids.js';
@@ -47,7 +47,7 @@ export async function buildQuery(p: Platform, deps: { store: Store; authenticate
   // evaluates every query on the event loop (its threads would need their own client: not wired yet).
   const promql = createPromQueries({ metrics: deps.store.metrics, storePath: isMongoUrl(p.config.storeUrl) ? undefined : p.config.storeUrl, offload: p.config.promql });
   p.lifecycle.onClose('promql workers', () => promql.close());
-  return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger, revocations: deps.revocations, configChanged, promql });
+  return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger, revocations: deps.revocations, configChanged, promql, checkAllowedNetworks: p.config.detector.checkAllowedNetworks });
 }
 
 export async function buildIngest(p: Platform, deps: { streams: Streams; redis: RedisTopology; store: Store; authenticate: Authenticate }): Promise<IngestService> {

@@ -8,7 +8,7 @@ import type { StreamNames } from '../lib/streams/partition.js';
 import type { Networks } from '../lib/net/networks.js';
 import type { Streams } from '../lib/streams/port.js';
 import { createChecker } from './checks/checker.js';
-import { createGuard } from './checks/guard.js';
+import { createGuard } from '../lib/net/guard.js';
 import { targetKey } from './machines/env.js';
 import { createNotifier } from './notify/notifier.js';
 import { createGroupRouter, type GroupRouter } from './notify/groups.js';
@@ -29,7 +29,7 @@ export interface DetectorConfig {
   leaseMs?: number;
   /** Active checks running at once, across all targets. Default 50. */
   checkConcurrency?: number;
-  /** CHECK_ALLOWED_NETWORKS: checks connect only inside these networks; null or absent = anywhere. */
+  /** CHECK_ALLOWED_NETWORKS: checks and promql rules' external Prometheus connect only inside these networks; null or absent = anywhere. */
   checkAllowedNetworks?: Networks | null;
   /** A tenant's labels-per-series limit (METRICS_TENANT_LIMITS), applied to scraped series as ingest applies it to remote_write. */
   maxLabelsOf?: (tenant: string) => number;
@@ -111,7 +111,8 @@ export function createDetector(deps: DetectorDeps): Detector {
     logger,
   });
   late.groups = groups;
-  const checker = createChecker({ streams, names, clock: timers, logger, registry, concurrency: cfg.checkConcurrency ?? 50, guard: createGuard(cfg.checkAllowedNetworks ?? null), ...(cfg.maxLabelsOf ? { maxLabelsOf: cfg.maxLabelsOf } : {}), owns: (p) => late.ownership?.owned().has(p) ?? false });
+  const guard = createGuard(cfg.checkAllowedNetworks ?? null);
+  const checker = createChecker({ streams, names, clock: timers, logger, registry, concurrency: cfg.checkConcurrency ?? 50, guard, ...(cfg.maxLabelsOf ? { maxLabelsOf: cfg.maxLabelsOf } : {}), owns: (p) => late.ownership?.owned().has(p) ?? false });
   const runtime = createRuntime({
     reloadConfig: () => reloadConfig(),
     streams,
@@ -130,7 +131,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     blockMs: cfg.blockMs,
     flushIntervalMs: cfg.flushIntervalMs,
   });
-  const promql = createPromqlEvaluation({ store, streams, names, timers, logger, registry, fence: (p, epoch) => late.ownership?.isCurrent(p, epoch) ?? Promise.resolve(false) });
+  const promql = createPromqlEvaluation({ store, streams, names, timers, logger, registry, guard, fence: (p, epoch) => late.ownership?.isCurrent(p, epoch) ?? Promise.resolve(false) });
   const sync = createConfigSync({
     store,
     config,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Principal } from '../lib/auth/principal.js';
 import { notFound, unprocessable, type ErrorDetail } from '../lib/errors/errors.js';
 import type { Store } from '../lib/store/port.js';
+import type { Networks } from '../lib/net/networks.js';
 
 export interface ServiceContext {
   store: Store;
@@ -13,6 +14,8 @@ export interface ServiceContext {
   logger: Logger;
   /** Announces that a subject's credentials no longer hold (`key:<id>`, `user:<id>`). */
   revoked: (subject: string) => void;
+  /** CHECK_ALLOWED_NETWORKS, for refusing an address outside it when a rule is saved; null = anywhere. */
+  allowedNetworks: Networks | null;
 }
 
 export interface Call {

@@ -14,6 +14,7 @@ import { hasScope, type Authenticate, type Principal } from '../lib/auth/princip
 import { createIdGenerator } from '../lib/events/ids.js';
 import { forbidden, notFound, unauthenticated } from '../lib/errors/errors.js';
 import type { CallContext, QueryApi } from '../lib/rpc/apis.js';
+import type { Networks } from '../lib/net/networks.js';
 import type { Store } from '../lib/store/port.js';
 import { adminHandlers } from './admin.js';
 import { channelHandlers } from './channels.js';
@@ -49,6 +50,8 @@ export interface QueryApiDeps {
   configChanged?: (change: ConfigChange) => Promise<void>;
   /** PromQL evaluation (default: every query on the event loop); its owner closes it. */
   promql?: PromQueries;
+  /** CHECK_ALLOWED_NETWORKS: a promql rule's source at an IP literal outside it is refused (422); default anywhere. */
+  checkAllowedNetworks?: Networks | null;
 }
 
 /** The principal of a public route: belongs to no tenant, holds no scope. */
@@ -57,7 +60,7 @@ const ANONYMOUS: Principal = { tenant: '', scopes: [], subject: 'anonymous' };
 export function createQueryApi(deps: QueryApiDeps): QueryApi {
   const now = deps.now ?? Date.now;
   const ids = createIdGenerator();
-  const ctx: ServiceContext = { store: deps.store, now, newId: () => ids.next(now()), logger: deps.logger, revoked: (subject) => deps.revocations?.publish(subject) };
+  const ctx: ServiceContext = { store: deps.store, now, newId: () => ids.next(now()), logger: deps.logger, revoked: (subject) => deps.revocations?.publish(subject), allowedNetworks: deps.checkAllowedNetworks ?? null };
   const handlers: HandlerTable = {
     ...targetHandlers,
     ...incidentHandlers,

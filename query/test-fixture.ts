@@ -6,6 +6,7 @@ import { createAnswerApi, type AnswerApi } from '../lib/api/answer.js';
 import { createAuthenticator } from '../lib/auth/authenticator.js';
 import type { QueryApi } from '../lib/rpc/apis.js';
 import type { ConfigChange } from '../lib/streams/config-changes.js';
+import type { Networks } from '../lib/net/networks.js';
 import { createSqliteStore, type SqliteStore } from '../lib/store/sqlite/store.js';
 import { ensureBootstrap } from './bootstrap.js';
 import { createQueryApi } from './service.js';
@@ -55,7 +56,7 @@ function answerApiOf(api: QueryApi): AnswerApi {
   return answer;
 }
 
-export async function createFixture(): Promise<Fixture> {
+export async function createFixture(options: { checkAllowedNetworks?: Networks } = {}): Promise<Fixture> {
   const store = await createSqliteStore({ path: ':memory:' });
   const clock = { now: T0 };
   const changes: ConfigChange[] = [];
@@ -71,6 +72,7 @@ export async function createFixture(): Promise<Fixture> {
     configChanged: async (c) => {
       changes.push(c);
     },
+    ...(options.checkAllowedNetworks ? { checkAllowedNetworks: options.checkAllowedNetworks } : {}),
   });
   const http: Fixture['http'] = (credential, method, path, opts) => callHttp(api, credential, method, path, opts);
   const must = async (cred: string, path: string, body: unknown): Promise<HttpAnswer['body']> => {

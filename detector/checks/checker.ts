@@ -14,7 +14,7 @@ import type { StreamNames } from '../../lib/streams/partition.js';
 import type { Streams } from '../../lib/streams/port.js';
 import type { ScheduleCheckEffect } from '../machines/effects.js';
 import type { Clock } from '../../lib/time/clock.js';
-import type { NetworkGuard } from './guard.js';
+import type { NetworkGuard } from '../../lib/net/guard.js';
 import { PROBES } from './kinds/index.js';
 import { runCheckDetailed, type ProbeTable } from './probe.js';
 import { createScrapeRecorder } from './scrape-recorder.js';

@@ -11,7 +11,7 @@ import { testRedisUrl } from '../../test/support/redis.js';
 import { recordingReads } from '../../test/support/reads.js';
 import { silentHost } from '../../test/support/silent-host.js';
 import { compileTargetRules } from '../rules/compile.js';
-import { createGuard } from './guard.js';
+import { createGuard } from '../../lib/net/guard.js';
 import { PROBES } from './kinds/index.js';
 import { parsePingSummary } from './kinds/ping.js';
 import { judgeCertificate } from './kinds/tls.js';

@@ -4,7 +4,7 @@
 import type { CheckBody } from '../../lib/events/event.js';
 import type { ActiveCheck, CheckKind, CheckSettingsOf } from '../../lib/api/check-settings.js';
 import { sleep } from '../../lib/lifecycle/sleep.js';
-import { UNRESTRICTED, type NetworkGuard } from './guard.js';
+import { UNRESTRICTED, type NetworkGuard } from '../../lib/net/guard.js';
 import { describeError } from './reasons.js';
 import type { Exposition } from '../../lib/exposition/parse.js';
 

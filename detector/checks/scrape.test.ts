@@ -11,7 +11,7 @@ import { parseNetworks, type Networks } from '../../lib/net/networks.js';
 import { freePort } from '../../lib/redis/local-server.js';
 import { recordingReads } from '../../test/support/reads.js';
 import { compileTargetRules } from '../rules/compile.js';
-import { createGuard } from './guard.js';
+import { createGuard } from '../../lib/net/guard.js';
 import { PROBES } from './kinds/index.js';
 import { runCheckDetailed } from './probe.js';
 import { createScrapeRecorder } from './scrape-recorder.js';

@@ -1,5 +1,6 @@
 // Small helpers the probes share: escapes in configured payloads, URL host swapping for the network guard,
 // and running clean-up when an attempt is abandoned.
+import { hostOf } from '../../lib/net/guard.js';
 
 /** `\n`, `\r`, `\t` and `\\` in a configured payload, as people write them in JSON. */
 export function unescapePayload(s: string): string {
@@ -9,15 +10,10 @@ export function unescapePayload(s: string): string {
 /** `url` with its host replaced by `address` (an IP the guard checked); unchanged when they are equal. */
 export function withHost(url: string, address: string): string {
   const u = new URL(url);
-  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = hostOf(u);
   if (host === address) return url;
   u.hostname = address.includes(':') ? `[${address}]` : address;
   return u.toString();
-}
-
-/** The host of a URL without IPv6 brackets. */
-export function hostOf(url: string): string {
-  return new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
 }
 
 /** Runs `cleanup` once when `signal` aborts (or at once if it has); returns a function that cancels that. */

@@ -1,7 +1,7 @@
 // `lightwatch probe`: a remote probe agent. Wiring only: config, logger, the HTTP ports, the agent, signals.
 import { pino } from 'pino';
 import { PROBES } from '../checks/kinds/index.js';
-import { createGuard } from '../checks/guard.js';
+import { createGuard } from '../../lib/net/guard.js';
 import { runCheck } from '../checks/probe.js';
 import { createProbeAgent } from './agent.js';
 import type { ProbeConfig } from './config.js';

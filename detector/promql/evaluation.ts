@@ -13,6 +13,7 @@ import { createIdGenerator } from '../../lib/events/ids.js';
 import { evaluateRule } from '../../lib/promql/alerting/rule.js';
 import { localRuleSource, type RuleSource } from '../../lib/promql/alerting/source.js';
 import { createEngine, type Engine } from '../../lib/promql/engine.js';
+import type { NetworkGuard } from '../../lib/net/guard.js';
 import { prometheusHttpSource } from '../../lib/prometheus/http-source.js';
 import { readRuleParams } from '../../lib/api/rule-params.js';
 import type { Store } from '../../lib/store/port.js';
@@ -39,6 +40,8 @@ export interface PromqlEvaluationDeps {
   engine?: Engine;
   /** How long a query to an external Prometheus may take. Default 30 s. */
   sourceTimeoutMs?: number;
+  /** Where an external Prometheus may be (CHECK_ALLOWED_NETWORKS, as for checks); default anywhere. */
+  guard?: NetworkGuard;
 }
 
 export interface PromqlEvaluation extends PartitionHandler {
@@ -96,7 +99,7 @@ export function createPromqlEvaluation(d: PromqlEvaluationDeps): PromqlEvaluatio
 
   const sourceOf = (rule: Rule, params: PromqlParams): RuleSource => {
     if (params.source === null) return localRuleSource(engine, store.metrics.querier(rule.tenant));
-    return prometheusHttpSource({ url: params.source.url, ...(params.source.authorization !== null ? { authorization: params.source.authorization } : {}), timeoutMs: d.sourceTimeoutMs ?? 30_000 });
+    return prometheusHttpSource({ url: params.source.url, ...(params.source.authorization !== null ? { authorization: params.source.authorization } : {}), timeoutMs: d.sourceTimeoutMs ?? 30_000, ...(d.guard ? { guard: d.guard } : {}) });
   };
 
   const compile = (rule: Rule): PromqlParams | null => {
@@ -149,7 +152,8 @@ export function createPromqlEvaluation(d: PromqlEvaluationDeps): PromqlEvaluatio
       evaluations.inc({ outcome: 'ok' });
     } catch (err) {
       evaluations.inc({ outcome: 'error' });
-      logger.warn({ err, tenant: rule.tenant, ruleId: rule.id }, 'promql rule evaluation failed; its alerts stay as they were');
+      const reason = err instanceof Error ? err.message : String(err);
+      logger.warn({ err, tenant: rule.tenant, ruleId: rule.id, reason }, `promql rule evaluation failed: ${reason}; its alerts stay as they were`);
     }
   };
 

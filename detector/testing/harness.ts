@@ -119,14 +119,14 @@ export const quietLogger: Logger = pino({ level: process.env.LW_TEST_LOG ?? 'sil
 export type TestDetector = Detector & { registry: Registry };
 
 /** `clock`: the detector's time (a manual clock makes its timers fire only when the test moves it). */
-export function testDetector(streams: Streams, store: Store, names: StreamNames, replicaId: string, config: Partial<DetectorConfig> = {}, clock?: Clock): TestDetector {
+export function testDetector(streams: Streams, store: Store, names: StreamNames, replicaId: string, config: Partial<DetectorConfig> = {}, clock?: Clock, logger: Logger = quietLogger): TestDetector {
   const registry = new Registry();
   const d = createDetector({
     streams,
     store,
     names,
     ...(clock ? { clock } : {}),
-    logger: quietLogger.child({ replica: replicaId }),
+    logger: logger.child({ replica: replicaId }),
     registry,
     config: { replicaId, leaseMs: 1000, flushIntervalMs: 100, configRefreshMs: 200, blockMs: 50, notifyBackoffMs: 50, notifyTimeoutMs: 2000, ...config },
   });

@@ -133,7 +133,7 @@ const templated = (what: string) =>
 
 const promqlSource = z
   .strictObject({
-    url: httpUrl.describe('Base URL of the Prometheus HTTP API (e.g. http://prometheus:9090); the rule runs GET /api/v1/query there'),
+    url: httpUrl.describe('Base URL of the Prometheus HTTP API (e.g. http://prometheus:9090); the rule runs POST /api/v1/query there. Held to CHECK_ALLOWED_NETWORKS as checks are (an IP address outside it is a 422; redirects are not followed)'),
     bearerToken: z.string().min(1).max(4096).optional().describe('Sent as `Authorization: Bearer …`; write-only (masked in responses)'),
     username: z.string().min(1).max(256).optional().describe('HTTP Basic user name (with password)'),
     password: z.string().min(1).max(1024).optional().describe('HTTP Basic password; write-only (masked in responses)'),

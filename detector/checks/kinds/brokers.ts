@@ -6,7 +6,8 @@ import mqtt from 'mqtt';
 import { connect as natsConnect } from 'nats';
 import type { CheckSettingsOf } from '../../../lib/api/check-settings.js';
 import type { Probe } from '../probe.js';
-import { hostOf, onAbort, withHost } from '../util.js';
+import { hostOf } from '../../../lib/net/guard.js';
+import { onAbort, withHost } from '../util.js';
 
 export const mqttProbe: Probe<CheckSettingsOf['mqtt']> = {
   async attempt(s, { signal, timeoutMs, guard }) {

@@ -6,7 +6,8 @@ import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import type { CheckSettingsOf } from '../../../lib/api/check-settings.js';
 import type { Probe } from '../probe.js';
-import { hostOf, onAbort, withHost } from '../util.js';
+import { hostOf } from '../../../lib/net/guard.js';
+import { onAbort, withHost } from '../util.js';
 
 export const postgresProbe: Probe<CheckSettingsOf['postgres']> = {
   async attempt(s, { signal, timeoutMs, guard }) {

@@ -1,12 +1,13 @@
 // HTTP check: one request (redirects are not followed: a 3xx is the answer); success = an expected status
 // (default 2xx/3xx), the body match (substring or /regex/flags on the linear-time pattern engine; inverted
 // on request), the JSON query, and every Gatus condition. A failed condition names itself with its values.
-// On node:http so name resolution goes through the network guard.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+// Through lib/net/guarded-request.ts, so the connection is held to the network guard.
+import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { HttpCheck } from '../../../lib/api/check-settings.js';
 import { firstFailed, parseCondition, type Condition } from '../../../lib/conditions/condition.js';
+import type { NetworkGuard } from '../../../lib/net/guard.js';
+import { guardedRequest } from '../../../lib/net/guarded-request.js';
 import { compilePattern, parseSlashPattern } from '../../../lib/patterns/pattern.js';
 import type { Probe } from '../probe.js';
 
@@ -44,38 +45,32 @@ interface Response {
 }
 
 /** The response and up to MAX_BODY characters of its body (the rest is discarded unread). */
-function fetchOnce(check: HttpCheck, signal: AbortSignal, lookup: unknown): Promise<Response> {
+async function fetchOnce(check: HttpCheck, signal: AbortSignal, guard: NetworkGuard): Promise<Response> {
+  const res = await guardedRequest(new URL(check.url), { method: check.method ?? 'GET', headers: { 'user-agent': 'Lightwatch-Check/1', ...check.headers }, signal }, guard);
   return new Promise((resolve, reject) => {
-    const url = new URL(check.url);
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: check.method ?? 'GET', headers: { 'user-agent': 'Lightwatch-Check/1', ...check.headers }, signal, lookup: lookup as never }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const socket = res.socket as TLSSocket | null;
-      const cert = socket && typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
-      const out: Omit<Response, 'body'> = { res };
-      if (cert?.valid_to) out.certificateExpirationMs = Date.parse(cert.valid_to) - Date.now();
-      if (socket?.remoteAddress) out.ip = socket.remoteAddress;
-      res.on('data', (c: Buffer) => {
-        if (size < MAX_BODY) chunks.push(c);
-        size += c.length;
-        if (size >= MAX_BODY) res.destroy();
-      });
-      const done = (): void => resolve({ ...out, body: Buffer.concat(chunks).toString('utf8').slice(0, MAX_BODY) });
-      res.on('end', done);
-      res.on('close', done);
-      res.on('error', reject);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const socket = res.socket as TLSSocket | null;
+    const cert = socket && typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
+    const out: Omit<Response, 'body'> = { res };
+    if (cert?.valid_to) out.certificateExpirationMs = Date.parse(cert.valid_to) - Date.now();
+    if (socket?.remoteAddress) out.ip = socket.remoteAddress;
+    res.on('data', (c: Buffer) => {
+      if (size < MAX_BODY) chunks.push(c);
+      size += c.length;
+      if (size >= MAX_BODY) res.destroy();
     });
-    req.on('error', reject);
-    req.end();
+    const done = (): void => resolve({ ...out, body: Buffer.concat(chunks).toString('utf8').slice(0, MAX_BODY) });
+    res.on('end', done);
+    res.on('close', done);
+    res.on('error', reject);
   });
 }
 
 export const httpProbe: Probe<HttpCheck> = {
   async attempt(check, { signal, guard }) {
-    if (guard.restricted) await guard.address(new URL(check.url).hostname.replace(/^\[(.*)\]$/, '$1')); // literal IPs skip lookup
     const started = performance.now();
-    const r = await fetchOnce(check, signal, guard.lookup);
+    const r = await fetchOnce(check, signal, guard);
     const responseTimeMs = Math.round(performance.now() - started);
     const status = r.res.statusCode ?? 0;
     const statusOk = check.expectedStatus?.length ? check.expectedStatus.includes(status) : check.conditions !== undefined || (status >= 200 && status < 400);

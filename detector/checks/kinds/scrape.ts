@@ -2,15 +2,13 @@
 // gzip, X-Prometheus-Scrape-Timeout-Seconds, bearer or basic auth, TLS options), the body bounded and parsed
 // by the format its Content-Type names. Connection errors, timeouts, a non-2xx status, an oversized or
 // unparsable body fail the attempt; what is stored of a good one is decided in lib/exposition/scrape.ts.
-// On node:http so name resolution goes through the network guard.
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+// Through lib/net/guarded-request.ts, so the connection is held to the network guard.
 import { STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
 import type { CheckSettingsOf } from '../../../lib/api/check-settings.js';
+import { hostOf, type NetworkGuard } from '../../../lib/net/guard.js';
+import { guardedRequest, readBody, ResponseBodyError, type GuardedRequestOptions } from '../../../lib/net/guarded-request.js';
 import { ExpositionError, formatOfContentType, parseExposition, SCRAPE_ACCEPT } from '../../../lib/exposition/parse.js';
 import type { Probe } from '../probe.js';
 
@@ -18,7 +16,7 @@ type Scrape = CheckSettingsOf['scrape'];
 
 class ScrapeFailure extends Error {}
 
-function requestOptions(s: Scrape, timeoutMs: number, signal: AbortSignal, lookup: unknown): RequestOptions & Record<string, unknown> {
+function requestOptions(s: Scrape, timeoutMs: number, signal: AbortSignal): GuardedRequestOptions & Record<string, unknown> {
   const headers: Record<string, string> = {
     accept: SCRAPE_ACCEPT,
     'accept-encoding': 'gzip',
@@ -27,9 +25,9 @@ function requestOptions(s: Scrape, timeoutMs: number, signal: AbortSignal, looku
   };
   if (s.bearerToken !== undefined) headers.authorization = `Bearer ${s.bearerToken}`;
   else if (s.basicAuth !== undefined) headers.authorization = `Basic ${Buffer.from(`${s.basicAuth.username}:${s.basicAuth.password}`).toString('base64')}`;
-  const opts: RequestOptions & Record<string, unknown> = { method: 'GET', headers, signal, lookup: lookup as never };
+  const opts: GuardedRequestOptions & Record<string, unknown> = { method: 'GET', headers, signal };
   if (s.tls !== undefined) {
-    const host = new URL(s.url).hostname.replace(/^\[(.*)\]$/, '$1');
+    const host = hostOf(s.url);
     const servername = s.tls.serverName ?? host;
     if (s.tls.ca !== undefined) opts.ca = s.tls.ca;
     if (s.tls.cert !== undefined) opts.cert = s.tls.cert;
@@ -46,54 +44,26 @@ function tlsIdentity(servername: string, cert: unknown): Error | undefined {
   return checkServerIdentity(servername, cert as PeerCertificate);
 }
 
-/** The body, gunzipped when the server says so, at most `limit` bytes once decoded. */
-function readBody(res: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const gzip = /\bgzip\b/i.test(String(res.headers['content-encoding'] ?? ''));
-    const source: Readable = gzip ? res.pipe(createGunzip()) : res;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    source.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        res.destroy();
-        source.destroy();
-        reject(new ScrapeFailure(`body size limit exceeded: more than ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    source.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    source.on('error', (err) => reject(gzip ? new ScrapeFailure(`body is not valid gzip: ${err.message}`) : err));
-    res.on('error', reject);
-  });
-}
-
-function get(s: Scrape, timeoutMs: number, signal: AbortSignal, lookup: unknown): Promise<{ status: number; contentType: string | undefined; body: string }> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(s.url);
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, requestOptions(s, timeoutMs, signal, lookup), (res) => {
-      const status = res.statusCode ?? 0;
-      if (status < 200 || status > 299) {
-        res.resume();
-        reject(Object.assign(new ScrapeFailure(`server returned HTTP status ${status} ${STATUS_CODES[status] ?? ''}`.trim()), { status }));
-        return;
-      }
-      readBody(res, s.bodySizeLimitBytes).then((body) => resolve({ status, contentType: res.headers['content-type'], body }), reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function get(s: Scrape, timeoutMs: number, signal: AbortSignal, guard: NetworkGuard): Promise<{ status: number; contentType: string | undefined; body: string }> {
+  const res = await guardedRequest(new URL(s.url), requestOptions(s, timeoutMs, signal), guard);
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status > 299) {
+    res.resume();
+    throw Object.assign(new ScrapeFailure(`server returned HTTP status ${status} ${STATUS_CODES[status] ?? ''}`.trim()), { status });
+  }
+  try {
+    return { status, contentType: res.headers['content-type'], body: await readBody(res, s.bodySizeLimitBytes) };
+  } catch (err) {
+    throw err instanceof ResponseBodyError ? new ScrapeFailure(err.message) : err;
+  }
 }
 
 export const scrapeProbe: Probe<Scrape> = {
   async attempt(s, { signal, timeoutMs, guard }) {
-    if (guard.restricted) await guard.address(new URL(s.url).hostname.replace(/^\[(.*)\]$/, '$1')); // literal IPs skip lookup
     const started = performance.now();
     let r: Awaited<ReturnType<typeof get>>;
     try {
-      r = await get(s, timeoutMs, signal, guard.lookup);
+      r = await get(s, timeoutMs, signal, guard);
     } catch (err) {
       if (!(err instanceof ScrapeFailure)) throw err;
       const status = (err as { status?: number }).status;

@@ -2,12 +2,13 @@
 // the expected text. A refused upgrade is reported with its HTTP status.
 import WebSocket from 'ws';
 import type { CheckSettingsOf } from '../../../lib/api/check-settings.js';
+import { admitUrl } from '../../../lib/net/guard.js';
 import type { Probe } from '../probe.js';
 import { onAbort } from '../util.js';
 
 export const websocketProbe: Probe<CheckSettingsOf['websocket']> = {
   async attempt(s, { signal, timeoutMs, guard }) {
-    if (guard.restricted) await guard.address(new URL(s.url).hostname.replace(/^\[(.*)\]$/, '$1')); // literal IPs skip lookup
+    await admitUrl(guard, s.url);
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(s.url, { headers: s.headers, handshakeTimeout: timeoutMs, lookup: guard.lookup, followRedirects: false });
       const cancel = onAbort(signal, () => ws.terminate());

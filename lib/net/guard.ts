@@ -1,10 +1,11 @@
-// Where checks may connect. Without an allow-list (CHECK_ALLOWED_NETWORKS unset) anywhere; with one, a name
-// is resolved first and every address it resolves to must lie inside the allowed networks, and the check then
-// connects to that checked address (no second lookup a rebinding DNS server could answer differently).
-// Clients built on node:net/http/ws take `lookup`; the others get the checked address to connect to.
+// Where checks (and promql rules' external Prometheus) may connect. Without an allow-list
+// (CHECK_ALLOWED_NETWORKS unset) anywhere; with one, a name is resolved first and every address it resolves to
+// must lie inside the allowed networks, and the client then connects to that checked address (no second lookup
+// a rebinding DNS server could answer differently). Clients built on node:net/http/ws take `lookup`; the
+// others get the checked address to connect to. HTTP goes through lib/net/guarded-request.ts.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import type { Networks } from '../../lib/net/networks.js';
+import type { Networks } from './networks.js';
 
 export class NotAllowedError extends Error {
   readonly code = 'ENOTALLOWED';
@@ -31,6 +32,21 @@ function resolveAll(host: string): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => {
     dnsLookup(host, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
   });
+}
+
+/** A URL's host as name resolution and the guard take it: an IPv6 literal without its brackets. */
+export function hostOf(url: string | URL): string {
+  return (typeof url === 'string' ? new URL(url) : url).hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+/**
+ * Why `host` is refused when it is an IP literal outside `networks` (the NotAllowedError message), else null:
+ * what can be told without resolving a name, e.g. when a URL is validated before it is used.
+ */
+export function literalRefusal(networks: Networks | null, host: string): string | null {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (networks === null || isIP(bare) === 0 || networks.has(bare)) return null;
+  return new NotAllowedError(bare, bare).message;
 }
 
 async function checked(networks: Networks, host: string): Promise<LookupAddress[]> {
@@ -67,3 +83,12 @@ export function createGuard(networks: Networks | null): NetworkGuard {
 }
 
 export const UNRESTRICTED: NetworkGuard = createGuard(null);
+
+/**
+ * Refuses a URL whose host is an IP literal outside the allow-list. Clients given `guard.lookup` need this
+ * first: node:http, node:net and ws never call `lookup` for an IP literal, so only names would be checked.
+ */
+export async function admitUrl(guard: NetworkGuard, url: string | URL): Promise<void> {
+  const host = hostOf(url);
+  if (guard.restricted && isIP(host) !== 0) await guard.address(host);
+}
