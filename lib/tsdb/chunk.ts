@@ -4,7 +4,7 @@
 // staleness marker, ±Inf and -0 bit-exact), or, when every value is an integer of magnitude ≤ 2^50 (counters,
 // histogram buckets, most gauges of counts), delta or delta-of-delta of the integers in the same buckets.
 // Pure; no I/O.
-import { BitReader, BitWriter } from './bits.js';
+import { BitReader, BitWriter, TruncatedError } from './bits.js';
 
 export const ENCODING_XOR = 1;
 export const ENCODING_INT_DOD = 2;
@@ -58,15 +58,6 @@ function writeBucketed(w: BitWriter, v: number): boolean {
   return false;
 }
 
-/** Reads a bucketed value; null means the escape, after which a raw 64-bit value follows. */
-function readBucketed(r: BitReader): number | null {
-  const ones = r.readOnes(5);
-  if (ones === 0) return 0;
-  if (ones === 5) return null;
-  const u = r.read(BUCKETS[ones - 1] as number);
-  return u >= (BUCKET_HALF[ones - 1] as number) ? u - (BUCKET_FULL[ones - 1] as number) : u;
-}
-
 /**
  * Puts `v` in f64/u32 with the staleness marker's exact bits: V8 may have set its quiet bit on the way here
  * (see isStaleNaN), and what is stored must be Prometheus's 0x7ff0000000000002.
@@ -80,12 +71,6 @@ function writeRawFloat(w: BitWriter, v: number): void {
   load(v);
   w.write(u32[HI] as number, 32);
   w.write(u32[LO] as number, 32);
-}
-
-function readRawFloat(r: BitReader): number {
-  u32[HI] = r.read(32);
-  u32[LO] = r.read(32);
-  return f64[0] as number;
 }
 
 function writeTimestamps(w: BitWriter, ts: ArrayLike<number>, i: number, state: { prev: number; delta: number }): void {
@@ -237,61 +222,161 @@ export function chunkLength(chunk: Uint8Array): number {
   return r.readUvarint();
 }
 
-function readTimestamp(r: BitReader, i: number, state: { prev: number; delta: number }): number {
-  if (i === 1) {
-    state.delta = r.readVarint();
-    state.prev += state.delta;
-    return state.prev;
+/**
+ * The chunk's bytes with PAD zero bytes after them, so the decode loop reads whole 32-bit words without a bounds
+ * check per read; running past the real end is caught once per sample (no sample is PAD bytes long).
+ */
+let padded = new Uint8Array(4096);
+const PAD = 40;
+
+/** The 32 bits of `buf` from bit `pos` on, MSB first (buf padded: see `padded`). */
+function peek(buf: Uint8Array, pos: number): number {
+  const b = pos >>> 3;
+  const off = pos & 7;
+  const w = ((buf[b] as number) << 24) | ((buf[b + 1] as number) << 16) | ((buf[b + 2] as number) << 8) | (buf[b + 3] as number);
+  return off === 0 ? w >>> 0 : ((w << off) | ((buf[b + 4] as number) >>> (8 - off))) >>> 0;
+}
+
+/** Where the last readUvarintAt stopped (bit position). */
+let varintEnd = 0;
+
+/** A BitWriter.writeUvarint value at bit `pos` (eight groups at most, as BitReader.readUvarint). */
+function readUvarintAt(buf: Uint8Array, pos: number): number {
+  let out = 0;
+  let mul = 1;
+  let p = pos;
+  for (let i = 0; i < 8; i++) {
+    const b = peek(buf, p) >>> 24;
+    p += 8;
+    out += (b & 0x7f) * mul;
+    if (b < 0x80) {
+      varintEnd = p;
+      return out;
+    }
+    mul *= 0x80;
   }
-  const dod = readBucketed(r);
-  if (dod === null) {
-    const t = readRawFloat(r);
-    state.delta = t - state.prev;
-    state.prev = t;
-    return t;
-  }
-  state.delta += dod;
-  state.prev += state.delta;
-  return state.prev;
+  throw new TruncatedError();
+}
+
+const zigzag = (u: number): number => (u % 2 === 0 ? u / 2 : -(u + 1) / 2);
+
+/** Validates a chunk's header and returns its sample count. */
+function checkedLength(chunk: Uint8Array): number {
+  if (chunk.length === 0) throw new RangeError('empty chunk');
+  const encoding = chunk[0] as number;
+  if (encoding !== ENCODING_XOR && encoding !== ENCODING_INT_DOD && encoding !== ENCODING_INT_DELTA) throw new RangeError(`unknown chunk encoding ${encoding}`);
+  const n = chunkLength(chunk);
+  if (n > chunk.length * 8) throw new RangeError('chunk sample count exceeds its size');
+  return n;
 }
 
 /** Decodes a chunk written by encodeChunk / encodeChunkWith. Throws on unknown or truncated data. */
 export function decodeChunk(chunk: Uint8Array): Samples {
-  if (chunk.length === 0) throw new RangeError('empty chunk');
-  const encoding = chunk[0] as number;
-  if (encoding !== ENCODING_XOR && encoding !== ENCODING_INT_DOD && encoding !== ENCODING_INT_DELTA) throw new RangeError(`unknown chunk encoding ${encoding}`);
-  const r = new BitReader(chunk, 1);
-  const n = r.readUvarint();
-  if (n > chunk.length * 8) throw new RangeError('chunk sample count exceeds its size');
+  const n = checkedLength(chunk);
   const timestamps = new Float64Array(n);
   const values = new Float64Array(n);
-  if (n === 0) return { timestamps, values };
-  const ts = { prev: r.readVarint(), delta: 0 };
-  timestamps[0] = ts.prev;
-  if (encoding === ENCODING_XOR) {
-    values[0] = readRawFloat(r);
-    let prevHi = u32[HI] as number;
-    let prevLo = u32[LO] as number;
-    let leading = 0;
-    let trailing = 0;
-    for (let i = 1; i < n; i++) {
-      timestamps[i] = readTimestamp(r, i, ts);
-      if (r.readBit() === 1) {
-        if (r.readBit() === 1) {
-          leading = r.read(5);
-          const sig = r.read(6);
-          trailing = 64 - leading - (sig === 0 ? 64 : sig);
+  decodeChunkInto(chunk, timestamps, values, 0);
+  return { timestamps, values };
+}
+
+/**
+ * Decodes a chunk into `timestamps`/`values` from index `at` on (they need room for chunkLength(chunk) more
+ * samples) and returns its sample count: a series' chunks decode one after another into one pair of arrays,
+ * with no array per chunk. One loop with every bit read inlined (about 5 ns a sample, where a BitReader call per
+ * field cost 3-4 times that in the 24 h query_range profile); values of XOR chunks are written as their two
+ * 32-bit words, so NaN payloads such as the staleness marker stay bit-exact. Throws on unknown or truncated data.
+ */
+export function decodeChunkInto(chunk: Uint8Array, timestamps: Float64Array, values: Float64Array, at: number): number {
+  const n = checkedLength(chunk);
+  if (at < 0 || at + n > timestamps.length || at + n > values.length) throw new RangeError('no room for the chunk\'s samples');
+  if (n === 0) return 0;
+  const encoding = chunk[0] as number;
+  const len = chunk.length;
+  if (padded.length < len + PAD) padded = new Uint8Array(2 * (len + PAD));
+  const buf = padded;
+  buf.set(chunk);
+  buf.fill(0, len, len + PAD);
+  const endBits = len * 8;
+  readUvarintAt(buf, 8); // n
+  let t = zigzag(readUvarintAt(buf, varintEnd));
+  let pos = varintEnd;
+  let delta = 0;
+  timestamps[at] = t;
+  const xor = encoding === ENCODING_XOR;
+  const dod = encoding === ENCODING_INT_DOD;
+  // XOR state: the previous value's words; integer state: the previous value and its delta.
+  let prevHi = 0;
+  let prevLo = 0;
+  let leading = 0;
+  let trailing = 0;
+  let v = 0;
+  let vDelta = 0;
+  const words = xor ? new Uint32Array(values.buffer, values.byteOffset, values.length * 2) : null;
+  if (words !== null) {
+    prevHi = peek(buf, pos);
+    prevLo = peek(buf, pos + 32);
+    pos += 64;
+    words[2 * at + HI] = prevHi;
+    words[2 * at + LO] = prevLo;
+  } else {
+    v = zigzag(readUvarintAt(buf, pos));
+    pos = varintEnd;
+    values[at] = v;
+  }
+  if (pos > endBits) throw new TruncatedError();
+  for (let i = 1; i < n; i++) {
+    // Timestamp: the first delta as a varint, then bucketed deltas of deltas (readBucketed, inlined).
+    if (i === 1) {
+      delta = zigzag(readUvarintAt(buf, pos));
+      pos = varintEnd;
+      t += delta;
+    } else {
+      const w = peek(buf, pos);
+      const ones = Math.clz32(~w);
+      if (ones === 0) {
+        pos += 1;
+        t += delta;
+      } else if (ones < 5) {
+        pos += ones + 1;
+        const bits = BUCKETS[ones - 1] as number;
+        const u = peek(buf, pos) >>> (32 - bits);
+        pos += bits;
+        delta += u >= (BUCKET_HALF[ones - 1] as number) ? u - (BUCKET_FULL[ones - 1] as number) : u;
+        t += delta;
+      } else {
+        u32[HI] = peek(buf, pos + 5);
+        u32[LO] = peek(buf, pos + 37);
+        pos += 69;
+        const raw = f64[0] as number;
+        delta = raw - t;
+        t = raw;
+      }
+    }
+    timestamps[at + i] = t;
+    if (words !== null) {
+      const w = peek(buf, pos);
+      if (w >>> 31 === 0) {
+        pos += 1;
+      } else {
+        if (w >>> 30 === 3) {
+          leading = (w >>> 25) & 31;
+          const s = (w >>> 19) & 63;
+          trailing = 64 - leading - (s === 0 ? 64 : s);
+          pos += 13;
+        } else {
+          pos += 2;
         }
         const sig = 64 - leading - trailing;
         let xh: number;
         let xl: number;
         if (sig > 32) {
-          xh = r.read(sig - 32);
-          xl = r.read(32);
+          xh = peek(buf, pos) >>> (64 - sig);
+          xl = peek(buf, pos + sig - 32);
         } else {
           xh = 0;
-          xl = r.read(sig);
+          xl = peek(buf, pos) >>> (32 - sig);
         }
+        pos += sig;
         // Shift left by `trailing`.
         if (trailing >= 32) {
           xh = (xl << (trailing - 32)) >>> 0;
@@ -303,28 +388,35 @@ export function decodeChunk(chunk: Uint8Array): Samples {
         prevHi = (prevHi ^ xh) >>> 0;
         prevLo = (prevLo ^ xl) >>> 0;
       }
-      u32[HI] = prevHi;
-      u32[LO] = prevLo;
-      values[i] = f64[0] as number;
-    }
-    return { timestamps, values };
-  }
-  const dod = encoding === ENCODING_INT_DOD;
-  let prev = r.readVarint();
-  let delta = 0;
-  values[0] = prev;
-  for (let i = 1; i < n; i++) {
-    timestamps[i] = readTimestamp(r, i, ts);
-    const coded = readBucketed(r);
-    if (coded === null) {
-      const v = readRawFloat(r);
-      delta = v - prev;
-      prev = v;
+      words[2 * (at + i) + HI] = prevHi;
+      words[2 * (at + i) + LO] = prevLo;
     } else {
-      delta = dod && i >= 2 ? delta + coded : coded;
-      prev += delta;
+      const w = peek(buf, pos);
+      const ones = Math.clz32(~w);
+      if (ones >= 5) {
+        u32[HI] = peek(buf, pos + 5);
+        u32[LO] = peek(buf, pos + 37);
+        pos += 69;
+        const raw = f64[0] as number;
+        vDelta = raw - v;
+        v = raw;
+      } else {
+        let coded = 0;
+        if (ones === 0) {
+          pos += 1;
+        } else {
+          pos += ones + 1;
+          const bits = BUCKETS[ones - 1] as number;
+          const u = peek(buf, pos) >>> (32 - bits);
+          pos += bits;
+          coded = u >= (BUCKET_HALF[ones - 1] as number) ? u - (BUCKET_FULL[ones - 1] as number) : u;
+        }
+        vDelta = dod && i >= 2 ? vDelta + coded : coded;
+        v += vDelta;
+      }
+      values[at + i] = v;
     }
-    values[i] = prev;
+    if (pos > endBits) throw new TruncatedError();
   }
-  return { timestamps, values };
+  return n;
 }

@@ -10,11 +10,20 @@ export interface Run {
 /**
  * Merges runs (each ascending) into [startMs, endMs]; on equal timestamps the earlier run wins. Straight into
  * typed arrays (what the PromQL engine evaluates over), copying typed runs (decoded chunks) with `set`, which
- * also keeps NaN payloads such as the staleness marker bit-exact.
+ * also keeps NaN payloads such as the staleness marker bit-exact. Runs in order that are adjacent views of one
+ * buffer (decodeSeriesRuns) are not copied: the result is a view of that buffer.
  */
 export function mergeRuns(runs: readonly Run[], startMs: number, endMs: number): { timestamps: Float64Array; values: Float64Array } {
   const sorted = runs.length <= 1 || runs.every((r, i) => i === 0 || (r.timestamps[0] ?? Infinity) > lastOf(runs[i - 1] as Run));
   if (sorted) {
+    const allTs = contiguous(runs, (r) => r.timestamps);
+    const allVals = allTs && contiguous(runs, (r) => r.values);
+    if (allTs && allVals) {
+      // One buffer already (decodeSeriesRuns): the range is a view of it.
+      const lo = lowerBound(allTs, startMs);
+      const hi = Math.max(lo, upperBound(allTs, endMs));
+      return { timestamps: allTs.subarray(lo, hi), values: allVals.subarray(lo, hi) };
+    }
     const cuts: number[] = [];
     let n = 0;
     for (const r of runs) {
@@ -59,6 +68,19 @@ export function mergeRuns(runs: readonly Run[], startMs: number, endMs: number):
     vs.push(v);
   }
   return { timestamps: Float64Array.from(ts), values: Float64Array.from(vs) };
+}
+
+/** The runs' arrays as one view when they are adjacent views of one Float64Array buffer, in order; else null. */
+function contiguous(runs: readonly Run[], part: (r: Run) => ArrayLike<number>): Float64Array | null {
+  const first = runs.length > 0 ? part(runs[0] as Run) : null;
+  if (!(first instanceof Float64Array)) return runs.length === 0 ? new Float64Array(0) : null;
+  let end = first.byteOffset + first.byteLength;
+  for (let i = 1; i < runs.length; i++) {
+    const a = part(runs[i] as Run);
+    if (!(a instanceof Float64Array) || a.buffer !== first.buffer || a.byteOffset !== end) return null;
+    end += a.byteLength;
+  }
+  return new Float64Array(first.buffer, first.byteOffset, (end - first.byteOffset) / 8);
 }
 
 function lastOf(r: Run): number {

@@ -16,6 +16,21 @@ export function encodeRun(timestamps: ArrayLike<number>, values: ArrayLike<numbe
   return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
 }
 
+/** Samples in a run, from its length alone; throws on anything but whole samples. */
+export function runLength(data: Uint8Array): number {
+  if (data.length % 16 !== 0) throw new RangeError(`head run of ${data.length} bytes is not whole samples`);
+  return data.length / 16;
+}
+
+/** Copies a run's samples into `timestamps`/`values` from index `at` on (byte copies: bit-exact); returns the count. */
+export function decodeRunInto(data: Uint8Array, timestamps: Float64Array, values: Float64Array, at: number): number {
+  const n = runLength(data);
+  if (at < 0 || at + n > timestamps.length || at + n > values.length) throw new RangeError("no room for the run's samples");
+  new Uint8Array(timestamps.buffer, timestamps.byteOffset + at * 8, n * 8).set(data.subarray(0, n * 8));
+  new Uint8Array(values.buffer, values.byteOffset + at * 8, n * 8).set(data.subarray(n * 8));
+  return n;
+}
+
 /** Decodes what encodeRun wrote; throws on anything of another length. */
 export function decodeRun(data: Uint8Array): Samples {
   if (data.length % 16 !== 0) throw new RangeError(`head run of ${data.length} bytes is not whole samples`);

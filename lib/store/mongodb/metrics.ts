@@ -7,7 +7,8 @@ import { Binary, MongoBulkWriteError, type Collection, type Db } from 'mongodb';
 import type { MetricType } from '../../events/event.js';
 import type { Labels } from '../../promql/querier.js';
 import { cellValue, valueCell } from '../../tsdb/cell.js';
-import { chunkLength, decodeChunk, encodeChunk } from '../../tsdb/chunk.js';
+import { chunkLength, encodeChunk } from '../../tsdb/chunk.js';
+import { decodeSeriesRuns } from '../../tsdb/decode.js';
 import { hash53 } from '../../tsdb/hash.js';
 import { seriesKey } from '../../tsdb/labels.js';
 import type { Run } from '../../tsdb/merge.js';
@@ -210,8 +211,8 @@ export function createMongoMetrics(db: Db): MetricsStore {
       return m;
     },
     async runs(id, startMs, endMs) {
-      const runs: Run[] = [];
-      for (const c of await chunks.find({ series: id, maxT: { $gte: startMs }, minT: { $lte: endMs } }).sort({ minT: 1 }).toArray()) runs.push(decodeChunk(c.data.buffer));
+      const stored = await chunks.find({ series: id, maxT: { $gte: startMs }, minT: { $lte: endMs } }).sort({ minT: 1 }).toArray();
+      const runs: Run[] = decodeSeriesRuns(stored.map((c) => c.data.buffer), []);
       const rows = await head.find({ '_id.s': id, '_id.t': { $gte: startMs, $lte: endMs } }).sort({ '_id.t': 1 }).toArray();
       if (rows.length > 0) runs.push({ timestamps: rows.map((r) => r._id.t), values: rows.map((r) => fromCell(r.v)) });
       return runs;

@@ -14,6 +14,7 @@ import type { MetricType } from '../../events/event.js';
 import type { Labels } from '../../promql/querier.js';
 import { cellValue } from '../../tsdb/cell.js';
 import { chunkLength, decodeChunk, encodeChunk } from '../../tsdb/chunk.js';
+import { decodeSeriesRuns } from '../../tsdb/decode.js';
 import { hash53 } from '../../tsdb/hash.js';
 import { labelsOfKey, seriesKey } from '../../tsdb/labels.js';
 import { lowerBound } from '../../tsdb/bounds.js';
@@ -340,10 +341,10 @@ export function createSqliteMetrics(db: Db): MetricsStore {
   });
 
   function runsOf(id: number, startMs: number, endMs: number): Run[] {
-    const runs: Run[] = [];
-    for (const c of q.chunksIn.all(id, startMs, endMs)) runs.push(decodeChunk(c.data));
-    for (const r of q.headIn.all(id, startMs, endMs)) runs.push(decodeRun(r.data));
-    return runs;
+    return decodeSeriesRuns(
+      q.chunksIn.all(id, startMs, endMs).map((c) => c.data),
+      q.headIn.all(id, startMs, endMs).map((r) => r.data),
+    );
   }
 
   const reader: SeriesReader = {
