@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { hasControl, headersSchema, httpUrl } from './fields.js';
 import { ConditionError, parseCondition } from '../conditions/condition.js';
 import { parseSlashPattern } from '../patterns/pattern.js';
+import { CHECK_KINDS, type CheckKind } from './kinds.js';
 import { checkPattern } from './rule-params.js';
 
 const DAY_SEC = 86_400;
@@ -279,7 +280,7 @@ export const scrapeCheckSchema = z
     fitsInterval(s, ctx);
   });
 
-/** Every active check kind and its settings block. */
+/** Every active check kind (lib/api/kinds.ts) and its settings block. */
 export const CHECK_SETTINGS = {
   http: httpCheckSchema,
   tcp: tcpCheckSchema,
@@ -295,13 +296,12 @@ export const CHECK_SETTINGS = {
   amqp: amqpCheckSchema,
   nats: natsCheckSchema,
   scrape: scrapeCheckSchema,
-} as const;
+} as const satisfies Record<CheckKind, z.ZodType>;
 
 /** Kinds whose `url` may carry a password (masked in responses like header values). */
 export const URL_CREDENTIAL_KINDS = ['postgres', 'mysql', 'redis', 'mqtt', 'amqp', 'nats'] as const;
 
-export type CheckKind = keyof typeof CHECK_SETTINGS;
-export const CHECK_KINDS = Object.keys(CHECK_SETTINGS) as CheckKind[];
+export { CHECK_KINDS, type CheckKind };
 export type CheckSettingsOf = { [K in CheckKind]: z.output<(typeof CHECK_SETTINGS)[K]> };
 export type HttpCheck = CheckSettingsOf['http'];
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { EVENT_KINDS, LOG_LEVELS, SEVERITIES } from '../events/event.js';
 import { MAX_PATTERN_LENGTH, patternProblem, type PatternOptions } from '../patterns/pattern.js';
 import { httpUrl } from './fields.js';
+import type { RuleKind } from './kinds.js';
 import { documentedType, typeOf } from '../promql/ast.js';
 import { ParseError } from '../promql/errors.js';
 import { parseExpr } from '../promql/parse.js';
@@ -175,7 +176,7 @@ export const RULE_PARAMS = {
   anomaly: anomalyRuleParams,
   log_pattern: logPatternRuleParams,
   promql: promqlRuleParams,
-} as const;
+} as const satisfies Record<RuleKind, z.ZodType>;
 
 export type RuleParamsKind = keyof typeof RULE_PARAMS;
 export type RuleParamsOf = { [K in RuleParamsKind]: z.output<(typeof RULE_PARAMS)[K]> };

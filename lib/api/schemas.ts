@@ -3,7 +3,8 @@
 // so the documentation cannot drift from what is accepted. Unknown fields are rejected so typos surface.
 import { z } from 'zod';
 import { SCOPES } from '../auth/principal.js';
-import { CHECK_KINDS, CHECK_SETTINGS, type CheckKind } from './check-settings.js';
+import { CHECK_SETTINGS } from './check-settings.js';
+import { CHECK_KINDS, TARGET_KINDS, type CheckKind } from './kinds.js';
 import { hasControl } from './fields.js';
 import { targetNameProblem } from './target-name.js';
 import { RULE_PARAMS, checkPattern } from './rule-params.js';
@@ -76,8 +77,6 @@ export const heartbeatCheckSchema = z
   });
 
 export { httpCheckSchema } from './check-settings.js';
-
-export const TARGET_KINDS = ['heartbeat', ...CHECK_KINDS, 'metric', 'log'] as const;
 
 /** Kinds with a settings block named after them: required for that kind, refused for any other. */
 const BLOCK_KINDS = ['heartbeat', ...CHECK_KINDS] as const;

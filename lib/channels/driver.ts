@@ -5,8 +5,8 @@
 import type { z } from 'zod';
 import type { Notice } from './notice.js';
 
-export const CHANNEL_KINDS = ['webhook', 'telegram', 'slack', 'email', 'pagerduty', 'opsgenie', 'discord', 'msteams', 'mattermost', 'ntfy', 'pushover', 'gotify', 'matrix', 'alertmanager'] as const;
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+export { CHANNEL_KINDS, type ChannelKind } from '../api/kinds.js';
+import type { ChannelKind } from '../api/kinds.js';
 
 export interface HttpDelivery {
   type: 'http';

@@ -3,10 +3,11 @@
 import type { CanonicalEvent, EventKind, Labels } from '../events/event.js';
 import type { Scope } from '../auth/principal.js';
 import type { CheckKind, CheckSettingsOf, HttpCheck } from '../api/check-settings.js';
+import type { RuleKind, TargetKind } from '../api/kinds.js';
 import type { ChannelKind } from '../channels/driver.js';
 import type { Notice } from '../channels/notice.js';
 
-export type TargetKind = 'heartbeat' | CheckKind | 'metric' | 'log';
+export type { RuleKind, TargetKind };
 
 export interface HeartbeatCheck {
   /** Interval schedule; absent when `cron` is set. */
@@ -49,7 +50,6 @@ export interface Target extends CheckBlocks {
   updatedAt: number;
 }
 
-export type RuleKind = 'heartbeat' | 'http' | 'threshold' | 'anomaly' | 'log_pattern' | 'promql';
 
 export interface Rule {
   id: string;

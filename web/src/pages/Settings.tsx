@@ -7,6 +7,7 @@ import { assignErrors, Field, FormError, useAction, type FieldErrors } from '../
 import { api, ApiError, get, type Page } from '../lib/api.js';
 import { dateTime } from '../lib/format.js';
 import { fromInput, getAt, InputError, setAt, toInput, type FieldSpec } from '../lib/form-model.js';
+import { FALLBACK_KINDS, kindsOf, type Kinds, type KindsDocument } from '../lib/kinds.js';
 import { navigate, useLocation } from '../lib/router.js';
 import { useFetch } from '../lib/use-fetch.js';
 
@@ -21,12 +22,6 @@ interface Section {
   columns: Array<{ label: string; value: (i: Item) => string }>;
   canEdit: boolean;
   defaults?: Record<string, unknown>;
-}
-
-interface Kinds {
-  target: string[];
-  rule: string[];
-  channel: string[];
 }
 
 const BUILTIN_TARGET_BLOCKS = ['heartbeat', 'http'];
@@ -213,21 +208,12 @@ const SECTIONS: Section[] = [
   },
 ];
 
-const FALLBACK_KINDS: Kinds = { target: ['heartbeat', 'http', 'metric', 'log'], rule: ['heartbeat', 'http', 'threshold', 'anomaly', 'log_pattern'], channel: ['webhook', 'telegram', 'slack'] };
 let kindsCache: Promise<Kinds> | null = null;
 
 /** The kinds the API accepts, read from its OpenAPI document (falls back to the built-in ones). */
 function loadKinds(): Promise<Kinds> {
-  kindsCache ??= get<{ components: { schemas: Record<string, { properties?: { kind?: { enum?: string[] } }; oneOf?: Array<{ properties?: { kind?: { const?: string } } }> }> } }>('/api/openapi.json')
-    .then((doc) => {
-      const s = doc.components.schemas;
-      const oneOfKinds = (name: string): string[] => (s[name]?.oneOf ?? []).map((b) => b.properties?.kind?.const).filter((k): k is string => typeof k === 'string');
-      return {
-        target: s.TargetInput?.properties?.kind?.enum ?? FALLBACK_KINDS.target,
-        rule: oneOfKinds('RuleInput').length > 0 ? oneOfKinds('RuleInput') : FALLBACK_KINDS.rule,
-        channel: oneOfKinds('ChannelInput').length > 0 ? oneOfKinds('ChannelInput') : FALLBACK_KINDS.channel,
-      };
-    })
+  kindsCache ??= get<KindsDocument>('/api/openapi.json')
+    .then(kindsOf)
     .catch(() => FALLBACK_KINDS);
   return kindsCache;
 }
