@@ -28,6 +28,7 @@ import type { RedisTopology } from '../lib/streams/redis/connect.js';
 import { ensureBootstrap } from '../query/bootstrap.js';
 import { createQueryApi } from '../query/service.js';
 import { createPromQueries } from '../lib/promql-offload/offload.js';
+import { promQueryMetricsText } from '../lib/promql-offload/metrics.js';
 import { isMongoUrl } from '../lib/store/index.js';
 import { attachRealtime, type Realtime } from '../realtime/index.js';
 import type { Platform } from './platform.js';
@@ -47,6 +48,7 @@ export async function buildQuery(p: Platform, deps: { store: Store; authenticate
   // evaluates every query on the event loop (its threads would need their own client: not wired yet).
   const promql = createPromQueries({ metrics: deps.store.metrics, storePath: isMongoUrl(p.config.storeUrl) ? undefined : p.config.storeUrl, offload: p.config.promql });
   p.lifecycle.onClose('promql workers', () => promql.close());
+  p.extraMetrics.push(async () => promQueryMetricsText(promql.stats));
   return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger, revocations: deps.revocations, configChanged, promql, checkAllowedNetworks: p.config.detector.checkAllowedNetworks });
 }
 

@@ -1,5 +1,5 @@
 // How much work a query is, told before evaluating it, from the selectors' series counts (the index answers
-// them without reading a sample): each selector group's series × (the steps evaluated + the samples its time
+// them without reading a sample; Querier.countSeries where the store has it, an upper bound): each selector group's series × (the steps evaluated + the samples its time
 // range holds at a nominal 15 s interval). An estimate that decides where the query runs, never a limit: the
 // engine's max-samples and timeout still bound the real work.
 import { parseExpr } from '../promql/parse.js';
@@ -36,7 +36,7 @@ export async function estimatePoints(querier: Querier, q: PromQuery, lookbackMs:
   }
   let points = 0;
   for (const g of groups.values()) {
-    const series = (await querier.series([g.matchers], { startMs: g.startMs, endMs: g.endMs })).length;
+    const series = querier.countSeries ? await querier.countSeries(g.matchers) : (await querier.series([g.matchers], { startMs: g.startMs, endMs: g.endMs })).length;
     points += series * (steps + Math.ceil((g.endMs - g.startMs) / NOMINAL_SAMPLE_INTERVAL_MS));
   }
   return points;

@@ -11,6 +11,7 @@ import { createSqliteStore } from '../store/sqlite/store.js';
 import { createManualClock } from '../time/manual-clock.js';
 import { createEngine } from '../promql/engine.js';
 import { createPromQueries, GRACE_MS, type PromQueriesDeps } from './offload.js';
+import { promQueryMetricsText } from './metrics.js';
 import { evaluateToBody } from './query.js';
 import type { ControlData } from './testdata/controlled-worker.js';
 
@@ -113,6 +114,10 @@ describe('PromQL evaluation on worker threads', () => {
     expect(JSON.parse(small.body).data.result).toHaveLength(1);
     expect(settled).toBe(0);
     expect(b.promql.stats).toMatchObject({ inline: 1, offloaded: 2, refused: 1, inFlight: 2 });
+    const text = promQueryMetricsText(b.promql.stats);
+    for (const line of ['lightwatch_promql_queries_total{where="loop"} 1', 'lightwatch_promql_queries_total{where="worker"} 2', 'lightwatch_promql_queries_total{where="refused"} 1', 'lightwatch_promql_worker_queries 2']) {
+      expect(text).toContain(`${line}\n`);
+    }
     Atomics.store(new Int32Array(gate), 0, 1);
     Atomics.notify(new Int32Array(gate), 0);
     expect(await first).toEqual({ status: 200, body: expected, retryAfter: null });

@@ -38,6 +38,11 @@ export interface Querier {
   series(matcherSets: readonly (readonly LabelMatcher[])[], range: SelectRange): Promise<Labels[]>;
   labelNames(matcherSets: readonly (readonly LabelMatcher[])[], range: SelectRange): Promise<string[]>;
   labelValues(name: string, matcherSets: readonly (readonly LabelMatcher[])[], range: SelectRange): Promise<string[]>;
+  /**
+   * How many series match, cheaper than `series` (no labels built, no time bounds read): an upper bound, series
+   * without samples in the range may count. For estimates (lib/promql-offload); optional.
+   */
+  countSeries?(matchers: readonly LabelMatcher[]): Promise<number>;
 }
 
 /** Prometheus's staleness marker: a NaN with this exact bit pattern ends a series at its timestamp. */

@@ -64,6 +64,9 @@ export function createQuerier(r: SeriesReader, tenant: string): Querier {
       return out;
     },
     series: (sets, range) => union(r, tenant, sets, range),
+    async countSeries(matchers) {
+      return (await selectSeries(r.postings(tenant), matchers)).length;
+    },
     async labelNames(sets, range) {
       const names = new Set<string>();
       for (const l of await union(r, tenant, sets, range)) for (const n of Object.keys(l)) names.add(n);

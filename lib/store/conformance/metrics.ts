@@ -95,6 +95,10 @@ export function metricsCases(store: () => Store): void {
       expect(await q.labelValues('job', [[eq('__name__', 'up')]], ALL)).toEqual(['api', 'db']);
       expect(await q.labelValues('env', [], ALL)).toEqual(['dev', 'prod']);
       expect(await q.series([[eq('job', 'db')], [eq('__name__', 'down')]], ALL)).toHaveLength(2);
+      // The estimate's count (lib/promql-offload) selects as `series` does, for one tenant.
+      expect(await q.countSeries?.([eq('__name__', 'up'), { name: 'env', type: '!=', value: 'prod' }])).toBe(2);
+      expect(await q.countSeries?.([{ name: 'job', type: '=~', value: 'a.*' }])).toBe(3);
+      expect(await m.querier('other').countSeries?.([{ name: 'job', type: '=~', value: 'a.*' }])).toBe(0);
     });
 
     it('leaves out series with no sample near the range, and honours maxSamples', async () => {
