@@ -1,11 +1,13 @@
 // Prometheus remote_write 1.0: a (snappy-decoded) protobuf WriteRequest becomes one metric draft per sample.
 // `__name__` is the metric name, `instance` (else `job`) the target, other labels stay labels; NaN samples
-// (staleness markers) are skipped and counted. Native histograms become `_count` and `_sum`. Pure.
+// (staleness markers) are skipped and counted. Native histograms become `_count` and `_sum` (their buckets are
+// not kept: docs/metrics.md), a histogram staleness marker a marker on both. Pure.
 import type { DraftEvent, MetricType } from '../../lib/events/event.js';
 import { badRequest } from '../../lib/errors/errors.js';
 import { WriteRequest } from '../../proto/gen/compat/prometheus/remote.js';
 import { MetricMetadata_MetricType } from '../../proto/gen/compat/prometheus/types.js';
-import type { TimeSeries } from '../../proto/gen/compat/prometheus/types.js';
+import type { Histogram, TimeSeries } from '../../proto/gen/compat/prometheus/types.js';
+import { isStaleNaN, STALE_NAN } from '../../lib/promql/querier.js';
 import { familyOfSample } from '../../lib/exposition/parse.js';
 import { labelProblem } from '../../lib/tsdb/labels.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
@@ -86,6 +88,16 @@ export function parsePrometheusSeries(body: Uint8Array, opts: { maxItems: number
   return plain ? plainSeries(plain, opts) : decodedSeries(decodeWriteRequest(body), opts);
 }
 
+/**
+ * What is kept of a native histogram sample: its count and its sum. Prometheus marks a histogram series stale
+ * with a sample whose sum is the staleness NaN (and count 0): both become staleness markers, so `_count` ends
+ * as `_sum` does instead of dropping to 0.
+ */
+function countAndSum(h: Histogram): { count: number; sum: number } {
+  if (isStaleNaN(h.sum)) return { count: STALE_NAN, sum: STALE_NAN };
+  return { count: h.count === undefined ? 0 : h.count.$case === 'countInt' ? Number(h.count.value) : h.count.value, sum: h.sum };
+}
+
 /** parsePrometheusSeries over a request the generated decoder read (any request: metadata, histograms). */
 export function decodedSeries(req: WriteRequest, opts: { maxItems: number; defaultTarget?: string }): PrometheusResult {
   let total = 0;
@@ -131,7 +143,7 @@ export function decodedSeries(req: WriteRequest, opts: { maxItems: number; defau
       series.push(s);
     }
     if (ts.histograms.length > 0) {
-      // Native histograms are kept as their _count and _sum series.
+      // Native histograms are kept as their _count and _sum series (docs/metrics.md).
       const counts: BatchSeries = { target, labels: { ...labels, __name__: `${name}_count` }, type: 'histogram', timestamps: [], values: [], firstIndex: index };
       const sums: BatchSeries = { target, labels: { ...labels, __name__: `${name}_sum` }, type: 'histogram', timestamps: [], values: [], firstIndex: index };
       for (const h of ts.histograms) {
@@ -141,10 +153,11 @@ export function decodedSeries(req: WriteRequest, opts: { maxItems: number; defau
           rejected.push({ index: i, error: `histogram timestamp ${h.timestamp.slice(0, 30)} of ${name} is out of range` });
           continue;
         }
+        const { count, sum } = countAndSum(h);
         counts.timestamps.push(t);
-        counts.values.push(h.count === undefined ? 0 : h.count.$case === 'countInt' ? Number(h.count.value) : h.count.value);
+        counts.values.push(count);
         sums.timestamps.push(t);
-        sums.values.push(h.sum);
+        sums.values.push(sum);
       }
       series.push(counts, sums);
     }
@@ -228,9 +241,9 @@ export function parsePrometheusWrite(body: Uint8Array, opts: { maxItems: number;
     }
     for (const h of series.histograms) {
       const i = index++;
-      const count = h.count === undefined ? 0 : h.count.$case === 'countInt' ? Number(h.count.value) : h.count.value;
+      const { count, sum } = countAndSum(h);
       const ts = Number(h.timestamp);
-      for (const [suffix, value] of [['_count', count], ['_sum', h.sum]] as const) {
+      for (const [suffix, value] of [['_count', count], ['_sum', sum]] as const) {
         if (!Number.isFinite(value)) {
           if (Number.isNaN(value)) stale++;
           continue;

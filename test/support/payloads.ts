@@ -2,17 +2,33 @@
 // fuzzer and the benchmarks.
 import snappy from 'snappyjs';
 import { WriteRequest } from '../../proto/gen/compat/prometheus/remote.js';
+import { Histogram_ResetHint, type Histogram } from '../../proto/gen/compat/prometheus/types.js';
 import { ExportLogsServiceRequest } from '../../proto/gen/compat/opentelemetry/proto/collector/logs/v1/logs_service.js';
 import { ExportMetricsServiceRequest } from '../../proto/gen/compat/opentelemetry/proto/collector/metrics/v1/metrics_service.js';
 
-/** A snappy-compressed Prometheus remote_write 1.0 WriteRequest. */
-export function remoteWrite(series: Array<{ labels: Array<[string, string]>; samples: Array<[number, number]> }>): Buffer {
+/** A native histogram sample: the fields given, the others empty (no buckets, schema 0). */
+export type NativeHistogram = Partial<Histogram> & Pick<Histogram, 'sum' | 'timestamp'>;
+
+/** A snappy-compressed Prometheus remote_write 1.0 WriteRequest; a series may carry native histogram samples. */
+export function remoteWrite(series: Array<{ labels: Array<[string, string]>; samples: Array<[number, number]>; histograms?: NativeHistogram[] }>): Buffer {
   const proto = WriteRequest.encode({
     timeseries: series.map((s) => ({
       labels: s.labels.map(([name, value]) => ({ name, value })),
       samples: s.samples.map(([value, ts]) => ({ value, timestamp: String(ts) })),
       exemplars: [],
-      histograms: [],
+      histograms: (s.histograms ?? []).map((h) => ({
+        schema: 0,
+        zeroThreshold: 0,
+        negativeSpans: [],
+        negativeDeltas: [],
+        negativeCounts: [],
+        positiveSpans: [],
+        positiveDeltas: [],
+        positiveCounts: [],
+        resetHint: Histogram_ResetHint.UNKNOWN,
+        customValues: [],
+        ...h,
+      })),
     })),
     metadata: [],
   }).finish();
