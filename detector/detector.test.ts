@@ -3,8 +3,9 @@ import { createHmac } from 'node:crypto';
 import { freePort } from '../lib/redis/local-server.js';
 import { CHECK_SETTINGS } from '../lib/api/check-settings.js';
 import type { Store } from '../lib/store/port.js';
-import { encodeBatch, eventsOfEntry, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT } from '../lib/streams/codec.js';
-import { encodeMetricBatch, type BatchSeries } from '../lib/tsdb/batch.js';
+import { encodeBatch, eventsOfEntry, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_TENANT } from '../lib/streams/codec.js';
+import type { BatchSeries } from '../lib/tsdb/batch.js';
+import { encodeMetricBatch } from '../lib/tsdb/batch-codec.js';
 import { GROUP_DETECT, partitionOf } from '../lib/streams/partition.js';
 import { configChannel, createConfigPublisher, subscribeConfigChanges, type ConfigChange } from '../lib/streams/config-changes.js';
 import { checkResult, makeRule, makeTarget, metricValue, ping, publish, seed, startReceiver, testDetector, TENANT, until, webhookChannel } from './testing/harness.js';
@@ -172,7 +173,7 @@ describe('detector against real Redis and SQLite', () => {
     });
     // One entry (the partition of 'db') holding 500 samples of unwatched targets around 3 of the watched one.
     const batch = encodeMetricBatch({ tenant: TENANT, receivedAt: now, id: 'b1', series: [series('other-1', 250, 99), series('db', 3, 95), series('other-2', 250, 99)] });
-    await bed.redis.xadd(bed.names.events(partitionOf(TENANT, 'db', bed.names.partitions)), '*', FIELD_METRICS, batch, FIELD_TENANT, TENANT);
+    await bed.redis.xadd(bed.names.events(partitionOf(TENANT, 'db', bed.names.partitions)), '*', FIELD_METRIC_BATCH, batch, FIELD_TENANT, TENANT);
     await until(() => bed.receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the watched target\'s incident');
     expect(await metricValue(d.registry, 'lightwatch_detector_events_total')).toBe(3);
   });

@@ -7,8 +7,9 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { CanonicalEvent } from '../lib/events/event.js';
-import { encodeBatch, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT } from '../lib/streams/codec.js';
-import { encodeMetricBatch, expandMetricBatch, type MetricBatch } from '../lib/tsdb/batch.js';
+import { encodeBatch, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_TENANT } from '../lib/streams/codec.js';
+import { expandMetricBatch, type MetricBatch } from '../lib/tsdb/batch.js';
+import { encodeMetricBatch } from '../lib/tsdb/batch-codec.js';
 import { streamNames, type StreamNames } from '../lib/streams/partition.js';
 import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../test/support/redis.js';
 import { decodeVector, type Vector } from './cursor.js';
@@ -208,8 +209,8 @@ describe('resume seam', () => {
       ],
     };
     const payload = encodeMetricBatch(batch);
-    const id = (await redis.xadd(names.events(0), '*', FIELD_METRICS, payload, FIELD_TENANT, 'acme')) as string;
-    const entry: StreamEntry = [id, [FIELD_METRICS, payload, FIELD_TENANT, 'acme']];
+    const id = (await redis.xadd(names.events(0), '*', FIELD_METRIC_BATCH, payload, FIELD_TENANT, 'acme')) as string;
+    const entry: StreamEntry = [id, [FIELD_METRIC_BATCH, payload, FIELD_TENANT, 'acme']];
     const expanded = expandMetricBatch(batch);
     const since = hub.live.clone();
     const all = connect();

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { Histogram, type Registry } from 'prom-client';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { createIdGenerator } from '../../lib/events/ids.js';
-import { encodeBatch, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT } from '../../lib/streams/codec.js';
+import { encodeBatch, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_TENANT } from '../../lib/streams/codec.js';
 import { DEFAULT_MAX_ENTRY_CHARS, planMetricEntries } from '../../lib/streams/metric-entries.js';
 import type { AppendEntry } from '../../lib/streams/port.js';
 import type { StreamNames } from '../../lib/streams/partition.js';
@@ -79,7 +79,7 @@ export function createChecker(o: CheckerOptions): Checker {
       const rec = scrapes.record({ tenant: effect.tenant, targetId: effect.targetId, targetName: effect.targetName, settings: effect.check.settings, body, last: run.last, at });
       body = rec.body;
       for (const e of planMetricEntries(effect.tenant, now, ids.next(now), rec.series, o.names, DEFAULT_MAX_ENTRY_CHARS)) {
-        entries.push({ stream: e.stream, fields: [FIELD_METRICS, e.payload, FIELD_TENANT, e.tenant] });
+        entries.push({ stream: e.stream, fields: [FIELD_METRIC_BATCH, e.payload, FIELD_TENANT, e.tenant] });
       }
     }
     const event: CanonicalEvent = { id: ids.next(now), tenant: effect.tenant, target: effect.targetName, ts: now, receivedAt: now, labels: {}, kind: 'check', body };

@@ -125,7 +125,17 @@ describe('checker', () => {
     const settings = CHECK_SETTINGS.scrape.parse({ url, job: 'worker', intervalSec: 15 });
     const run = (): void => checker.run({ type: 'schedule-check', tenant: 't', targetId: 'id1', targetName: 'worker-1', ruleId: 'builtin:http', check: { kind: 'scrape', settings }, due: clock.now() }, 1);
     const entries = async () => (await redis.xrange(names.events(1), '-', '+')).map(([, f]) => f);
-    const series = (batch: MetricBatch | undefined, name: string, queue?: string) => batch?.series.find((x) => x.labels.__name__ === name && (queue === undefined || x.labels.queue === queue));
+    // Samples as arrays: a decoded batch holds Float64Array views. Copied one by one: Array.from may drop a NaN's
+    // payload, and with it the stale marker.
+    const array = (xs: ArrayLike<number>): number[] => {
+      const out: number[] = [];
+      for (let i = 0; i < xs.length; i++) out.push(xs[i] as number);
+      return out;
+    };
+    const series = (batch: MetricBatch | undefined, name: string, queue?: string) => {
+      const x = batch?.series.find((s) => s.labels.__name__ === name && (queue === undefined || s.labels.queue === queue));
+      return x && { ...x, timestamps: array(x.timestamps), values: array(x.values) };
+    };
     try {
       run();
       await until(async () => (await entries()).length === 2, 5_000, 'first scrape written');

@@ -9,7 +9,7 @@ import type { CanonicalEvent } from '../../lib/events/event.js';
 import { unavailable } from '../../lib/errors/errors.js';
 import { NoReplicas } from '../../lib/streams/errors.js';
 import type { AppendEntry, Streams } from '../../lib/streams/port.js';
-import { encodeBatch, FIELD_ALERTS, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRICS, FIELD_TENANT, sharedTenant } from '../../lib/streams/codec.js';
+import { encodeBatch, FIELD_ALERTS, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_TENANT, sharedTenant } from '../../lib/streams/codec.js';
 import { partitionOf, type StreamNames } from '../../lib/streams/partition.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import { DEFAULT_MAX_ENTRY_CHARS, planMetricEntries, splitMetricEvents } from '../../lib/streams/metric-entries.js';
@@ -39,7 +39,7 @@ export interface EncodeOptions {
   alerts?: boolean;
   /**
    * Metric samples: series parsed straight from the request (remote_write), plus the metric events among
-   * `events`, go in as metric-batch entries (FIELD_METRICS), not one event each. Without it, metric events
+   * `events`, go in as metric-batch entries (FIELD_METRIC_BATCH), not one event each. Without it, metric events
    * are written as events.
    */
   metrics?: { tenant: string; receivedAt: number; batchId: string; series: readonly BatchSeries[] };
@@ -70,7 +70,7 @@ interface PlannedEntry {
   tenant: string | undefined;
   /** Input positions of the entry's events, in batch order (none for a metric batch). */
   positions: number[];
-  /** FIELD_METRICS for a metric batch, else FIELD_EVENTS. */
+  /** FIELD_METRIC_BATCH for a metric batch, else FIELD_EVENTS. */
   field: string;
 }
 
@@ -104,7 +104,7 @@ export function encodeAppend(names: StreamNames, all: readonly CanonicalEvent[],
     const m = opts.metrics;
     const series = split.series.length === 0 ? m.series : [...m.series, ...split.series];
     for (const e of planMetricEntries(m.tenant, m.receivedAt, m.batchId, series, names, maxChars)) {
-      planned.push({ stream: e.stream, payload: e.payload, tenant: e.tenant, positions: [], field: FIELD_METRICS });
+      planned.push({ stream: e.stream, payload: e.payload, tenant: e.tenant, positions: [], field: FIELD_METRIC_BATCH });
     }
   }
   const byPartition = new Map<number, { events: CanonicalEvent[]; positions: number[] }>();

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isStaleNaN, STALE_NAN } from '../../lib/promql/querier.js';
-import { decodeMetricBatch } from '../../lib/tsdb/batch.js';
+import { decodeMetricBatch } from '../../lib/tsdb/batch-codec.js';
 import { remoteWrite } from '../../test/support/payloads.js';
 import { DEFAULT_NORMALIZE_LIMITS } from '../normalize/normalize.js';
 import { snappyUncompress } from '../parse/decode.js';
@@ -74,7 +74,7 @@ describe('parse offload', () => {
     expect(done.staged.accepted).toBe(2);
     const entry = done.staged.encoded.entries[0];
     expect(Buffer.isBuffer(entry?.payload)).toBe(true);
-    const batch = decodeMetricBatch(entry!.payload.toString('utf8'));
+    const batch = decodeMetricBatch(entry!.payload.toString('latin1'));
     expect(isStaleNaN(batch.series[0]!.values[1]!)).toBe(true);
 
     const back = await offload.stage(task(body, { headroom: { maxLabelsPerSeries: 64, room: 0 } }));

@@ -240,7 +240,7 @@ describe('protobuf', () => {
         expect(r.items).toEqual([]);
         expect(kept + r.rejected.length).toBe(total);
         const nanIn = timeseries.reduce((n, s) => n + s.samples.filter((x) => Number.isNaN(x.value)).length, 0);
-        const nanKept = (r.series ?? []).reduce((n, s) => n + s.values.filter((v) => Number.isNaN(v)).length, 0);
+        const nanKept = (r.series ?? []).reduce((n, s) => n + Array.from(s.values).filter((v) => Number.isNaN(v)).length, 0);
         expect(nanKept).toBeLessThanOrEqual(nanIn);
         for (const s of r.series ?? []) expect(s.labels.__name__).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/);
       }),

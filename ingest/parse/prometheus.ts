@@ -11,6 +11,7 @@ import { isStaleNaN, STALE_NAN } from '../../lib/promql/querier.js';
 import { familyOfSample } from '../../lib/exposition/parse.js';
 import { labelProblem } from '../../lib/tsdb/labels.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
+import { labelBytesOf } from '../../lib/tsdb/batch-codec.js';
 import { batchTooLarge } from './json.js';
 import { readPlainWriteRequest, type WireLabels, type WireSeries } from './remote-write-wire.js';
 import type { ParsedItem, Rejection } from './values.js';
@@ -128,7 +129,9 @@ export function decodedSeries(req: WriteRequest, opts: { maxItems: number; defau
     const target = labels.instance ?? labels.job ?? opts.defaultTarget ?? '';
     const fam = familyOf(name, families, hasLe, hasQuantile);
     if (ts.samples.length > 0) {
-      const s: BatchSeries = { target, labels, type: fam.type, timestamps: [], values: [], firstIndex: index };
+      const timestamps: number[] = [];
+      const values: number[] = [];
+      const s: BatchSeries = { target, labels, type: fam.type, timestamps, values, firstIndex: index };
       if (fam.unit !== undefined) s.unit = fam.unit;
       for (const sample of ts.samples) {
         const i = index++;
@@ -137,15 +140,17 @@ export function decodedSeries(req: WriteRequest, opts: { maxItems: number; defau
           rejected.push({ index: i, error: `sample timestamp ${sample.timestamp.slice(0, 30)} of ${name} is out of range` });
           continue;
         }
-        s.timestamps.push(t);
-        s.values.push(sample.value);
+        timestamps.push(t);
+        values.push(sample.value);
       }
       series.push(s);
     }
     if (ts.histograms.length > 0) {
       // Native histograms are kept as their _count and _sum series (docs/metrics.md).
-      const counts: BatchSeries = { target, labels: { ...labels, __name__: `${name}_count` }, type: 'histogram', timestamps: [], values: [], firstIndex: index };
-      const sums: BatchSeries = { target, labels: { ...labels, __name__: `${name}_sum` }, type: 'histogram', timestamps: [], values: [], firstIndex: index };
+      const timestamps: number[] = [];
+      const counts: number[] = [];
+      const sums: number[] = [];
+      const first = index;
       for (const h of ts.histograms) {
         const i = index++;
         const t = millis(h.timestamp);
@@ -154,30 +159,34 @@ export function decodedSeries(req: WriteRequest, opts: { maxItems: number; defau
           continue;
         }
         const { count, sum } = countAndSum(h);
-        counts.timestamps.push(t);
-        counts.values.push(count);
-        sums.timestamps.push(t);
-        sums.values.push(sum);
+        timestamps.push(t);
+        counts.push(count);
+        sums.push(sum);
       }
-      series.push(counts, sums);
+      series.push(
+        { target, labels: { ...labels, __name__: `${name}_count` }, type: 'histogram', timestamps, values: counts, firstIndex: first },
+        { target, labels: { ...labels, __name__: `${name}_sum` }, type: 'histogram', timestamps, values: sums, firstIndex: first },
+      );
     }
   }
   return { items: [], rejected, format: 'prometheus', skipped: {}, series };
 }
 
 const NO_FAMILIES = new Map<string, Family>();
+const EMPTY = new Uint8Array(0);
 
 interface Derived {
   problem: string | null;
   type: MetricType;
-  json: string;
+  /** The label block of the stream entry (labelBytesOf), built once per label set. */
+  bytes: Uint8Array;
 }
 
 /** What a series' labels alone decide, worked out once per label set (remote-write-wire.ts keeps it). */
 function derivedOf(w: WireLabels): Derived {
   if (w.derived !== undefined) return w.derived as Derived;
   const problem = labelProblem(w.labels);
-  const d: Derived = { problem, type: problem === null ? familyOf(w.labels.__name__ as string, NO_FAMILIES, w.hasLe, w.hasQuantile).type : 'untyped', json: problem === null ? JSON.stringify(w.labels) : '' };
+  const d: Derived = { problem, type: problem === null ? familyOf(w.labels.__name__ as string, NO_FAMILIES, w.hasLe, w.hasQuantile).type : 'untyped', bytes: problem === null ? labelBytesOf(w.labels) : EMPTY };
   w.derived = d;
   return d;
 }
@@ -199,7 +208,7 @@ function plainSeries(plain: readonly WireSeries[], opts: { maxItems: number; def
       continue;
     }
     if (count === 0) continue;
-    const s: BatchSeries = { target: labels.instance ?? labels.job ?? opts.defaultTarget ?? '', labels, labelsJson: d.json, type: d.type, timestamps: w.timestamps, values: w.values, firstIndex: index };
+    const s: BatchSeries = { target: labels.instance ?? labels.job ?? opts.defaultTarget ?? '', labels, labelBytes: d.bytes, type: d.type, timestamps: w.timestamps, values: w.values, firstIndex: index };
     index += count;
     series.push(s);
   }

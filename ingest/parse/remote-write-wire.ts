@@ -8,8 +8,8 @@
 // decoder, which also words the errors.
 //
 // A sender repeats each series' labels in every request, byte for byte. So the labels of a series are looked
-// up by their wire bytes in a bounded memo (labelsOfWire) and read, checked and JSON-encoded once: what is
-// derived from them (the label problem, the JSON of the stream entry) hangs on the shared, frozen entry. The
+// up by their wire bytes in a bounded memo (labelsOfWire) and read, checked and encoded once: what is derived
+// from them (the label problem, the label block of the stream entry) hangs on the shared, frozen entry. The
 // memo changes no result, only how often the work is done.
 
 /** A label set as the wire holds it, under Prometheus's reading (empty value = no label). Shared: never mutate. */

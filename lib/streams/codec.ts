@@ -1,14 +1,21 @@
 // How a batch of events of one partition is laid out in one stream entry, and how event cursors are
 // formed (entry id + index in the batch). Pure functions; no I/O.
 import type { CanonicalEvent } from '../events/event.js';
-import { decodeMetricBatch, expandMetricBatch, type MetricBatch } from '../tsdb/batch.js';
+import { decodeMetricBatchJson, expandMetricBatch, type MetricBatch } from '../tsdb/batch.js';
+import { decodeMetricBatch } from '../tsdb/batch-codec.js';
 
 /** Field holding the JSON array of events in a stream entry. */
 export const FIELD_EVENTS = 'e';
 
 /**
  * Field holding a metric batch (lib/tsdb/batch.ts: each series' labels once, then its samples) instead of
- * FIELD_EVENTS. An entry carries one or the other.
+ * FIELD_EVENTS, in its binary form, base64 (lib/tsdb/batch-codec.ts). An entry carries one or the other.
+ */
+export const FIELD_METRIC_BATCH = 'b';
+
+/**
+ * Field holding a metric batch in the JSON form written before FIELD_METRIC_BATCH existed: read, never written
+ * (entries of an older version may still be in the streams when it is upgraded).
  */
 export const FIELD_METRICS = 'm';
 
@@ -84,15 +91,16 @@ export function decodeBatch(payload: string): CanonicalEvent[] {
 export function eventsOfEntry(fields: readonly string[]): CanonicalEvent[] {
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === FIELD_EVENTS) return decodeBatch(fields[i + 1] as string);
-    if (fields[i] === FIELD_METRICS) return expandMetricBatch(decodeMetricBatch(fields[i + 1] as string));
   }
-  return [];
+  const batch = metricBatchOfEntry(fields);
+  return batch === undefined ? [] : expandMetricBatch(batch);
 }
 
 /** The metric batch of an entry, or undefined when the entry carries events. Throws on a corrupt batch. */
 export function metricBatchOfEntry(fields: readonly string[]): MetricBatch | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === FIELD_METRICS) return decodeMetricBatch(fields[i + 1] as string);
+    if (fields[i] === FIELD_METRIC_BATCH) return decodeMetricBatch(fields[i + 1] as string);
+    if (fields[i] === FIELD_METRICS) return decodeMetricBatchJson(fields[i + 1] as string);
   }
   return undefined;
 }

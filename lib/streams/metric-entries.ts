@@ -1,17 +1,19 @@
 // Metric samples as stream entries: series grouped by partition (hash of tenant and target, as for events),
-// each partition's series in one metric-batch entry (lib/tsdb/batch.ts), split when it exceeds the entry
+// each partition's series in one metric-batch entry (lib/tsdb/batch-codec.ts), split when it exceeds the entry
 // size bound. Also turns normalized metric events (native, OTLP, gRPC) into series. Shared by ingest's
 // appender and the detector's scrape checks, so scraped samples travel exactly as remote_write's do. Pure.
 import type { CanonicalEvent, EventOfKind } from '../events/event.js';
-import { encodeMetricBatch, seriesLabelsOf, type BatchSeries } from '../tsdb/batch.js';
+import { seriesLabelsOf, type BatchSeries } from '../tsdb/batch.js';
+import { base64Length, encodeMetricBatchBytes } from '../tsdb/batch-codec.js';
 import { seriesKey } from '../tsdb/labels.js';
 import { partitionOf, type StreamNames } from './partition.js';
 
-/** Soft upper bound of one entry's payload (UTF-16 length of the JSON, about bytes for ASCII). */
+/** Soft upper bound of one entry's payload, in characters (of the JSON of events; of a metric batch's base64). */
 export const DEFAULT_MAX_ENTRY_CHARS = 1_000_000;
 
 export interface MetricEntry {
   stream: string;
+  /** The value of the entry's FIELD_METRIC_BATCH: a metric batch's base64, as latin1 bytes. */
   payload: Buffer;
   tenant: string;
   samples: number;
@@ -20,7 +22,7 @@ export interface MetricEntry {
 /** Groups metric events into series (same target and labels); other events are returned apart. */
 export function splitMetricEvents(events: readonly CanonicalEvent[]): { series: BatchSeries[]; others: CanonicalEvent[] } {
   const others: CanonicalEvent[] = [];
-  const byKey = new Map<string, BatchSeries>();
+  const byKey = new Map<string, BatchSeries & { timestamps: number[]; values: number[] }>();
   for (const ev of events) {
     if (ev.kind !== 'metric') {
       others.push(ev);
@@ -54,8 +56,8 @@ export function planMetricEntries(tenant: string, receivedAt: number, batchId: s
   const out: MetricEntry[] = [];
   let part = 0;
   const emit = (stream: string, list: BatchSeries[]): void => {
-    const payload = encodeMetricBatch({ tenant, receivedAt, id: `${batchId}${part++}`, series: list });
-    if (payload.length > maxChars && list.length > 1) {
+    const bytes = encodeMetricBatchBytes({ tenant, receivedAt, id: `${batchId}${part++}`, series: list });
+    if (base64Length(bytes.length) > maxChars && list.length > 1) {
       const half = Math.ceil(list.length / 2);
       part--;
       emit(stream, list.slice(0, half));
@@ -64,7 +66,8 @@ export function planMetricEntries(tenant: string, receivedAt: number, batchId: s
     }
     let samples = 0;
     for (const s of list) samples += s.timestamps.length;
-    out.push({ stream, payload: Buffer.from(payload, 'utf8'), tenant, samples });
+    // Both steps native: ioredis writes Buffer arguments as they are, where a pipeline of strings is flattened.
+    out.push({ stream, payload: Buffer.from(bytes.toString('base64'), 'latin1'), tenant, samples });
   };
   for (const [p, list] of byPartition) emit(names.events(p), list);
   return out;

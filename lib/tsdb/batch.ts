@@ -1,21 +1,21 @@
-// The stream-entry form of a batch of metric samples: each series' labels once, then its samples. Compact
-// JSON, because the group consumers read entry fields as strings (a binary form would travel as base64):
-// series as arrays, timestamps as deltas, non-finite values and -0 as short tokens, since JSON has no NaN,
-// Inf or -0. Pure; no I/O.
+// A batch of metric samples as it travels in a stream entry: each series' labels once, then its samples. The
+// entry form is binary (batch-codec.ts); this file keeps the model, the reading of the JSON form entries had
+// before it (still found in streams written by an older version), and the samples-as-events view. Pure; no I/O.
 import type { CanonicalEvent, MetricBody, MetricType } from '../events/event.js';
 import { METRIC_TYPES } from '../events/event.js';
-import { isStaleNaN, STALE_NAN } from '../promql/querier.js';
+import { STALE_NAN } from '../promql/querier.js';
 
 /** One series of a batch. `labels` holds `__name__`; `target` is the monitored thing, as for every event. */
 export interface BatchSeries {
   target: string;
   labels: Readonly<Record<string, string>>;
-  /** JSON.stringify(labels), when the caller has it already (labels repeated request after request); never encoded as such. */
-  labelsJson?: string;
+  /** labelBytesOf(labels) (batch-codec.ts), when the caller has it already (labels repeated request after request). */
+  labelBytes?: Uint8Array;
   type: MetricType;
   unit?: string;
-  timestamps: number[];
-  values: number[];
+  /** Milliseconds; a decoded batch holds Float64Array views (batch-codec.ts), a parsed one arrays. */
+  timestamps: ArrayLike<number>;
+  values: ArrayLike<number>;
   /** Item index of its first sample in the request (for ingest's answer; never encoded). */
   firstIndex?: number;
 }
@@ -30,39 +30,14 @@ export interface MetricBatch {
 
 const TOKENS: Record<string, number> = { NaN: NaN, Inf: Infinity, '-Inf': -Infinity, '-0': -0, S: STALE_NAN };
 
-function token(v: number): string | number {
-  if (Number.isFinite(v)) return Object.is(v, -0) ? '-0' : v;
-  if (v === Infinity) return 'Inf';
-  if (v === -Infinity) return '-Inf';
-  return isStaleNaN(v) ? 'S' : 'NaN';
-}
-
-export function encodeMetricBatch(batch: MetricBatch): string {
-  // Assembled by hand only to splice in labels already encoded; the same text JSON.stringify makes of the whole.
-  let out = '{"n":' + JSON.stringify(batch.tenant) + ',"r":' + JSON.stringify(batch.receivedAt) + ',"i":' + JSON.stringify(batch.id) + ',"s":[';
-  for (let s = 0; s < batch.series.length; s++) {
-    const x = batch.series[s] as BatchSeries;
-    const ts = x.timestamps;
-    const deltas = new Array<number>(ts.length);
-    let prev = 0;
-    for (let i = 0; i < ts.length; i++) {
-      const t = ts[i] as number;
-      deltas[i] = t - prev;
-      prev = t;
-    }
-    const vs = x.values;
-    const values = new Array<string | number>(vs.length);
-    for (let i = 0; i < vs.length; i++) values[i] = token(vs[i] as number);
-    if (s > 0) out += ',';
-    out += '[' + JSON.stringify(x.target) + ',' + JSON.stringify(x.type) + ',' + JSON.stringify(x.unit ?? '') + ',' + (x.labelsJson ?? JSON.stringify(x.labels)) + ',' + JSON.stringify(deltas) + ',' + JSON.stringify(values) + ']';
-  }
-  return out + ']}';
-}
-
 const TYPES = new Set<string>(METRIC_TYPES);
 
-/** Decodes what encodeMetricBatch wrote; throws TypeError on anything else. */
-export function decodeMetricBatch(payload: string): MetricBatch {
+/**
+ * Decodes the JSON form of a batch (field FIELD_METRICS, written before the binary form): `{"n": tenant,
+ * "r": receivedAt, "i": id, "s": [[target, type, unit or "", labels, timestamp deltas, values]]}` with non-finite
+ * values and -0 as the tokens NaN, Inf, -Inf, -0 and S (the stale marker). Throws TypeError on anything else.
+ */
+export function decodeMetricBatchJson(payload: string): MetricBatch {
   const raw = JSON.parse(payload) as { n?: unknown; r?: unknown; i?: unknown; s?: unknown };
   if (typeof raw !== 'object' || raw === null || typeof raw.n !== 'string' || typeof raw.r !== 'number' || typeof raw.i !== 'string' || !Array.isArray(raw.s)) {
     throw new TypeError('metric batch entry is malformed');
