@@ -122,6 +122,14 @@ export function* checkOtlpJsonAttributesSteps(req: unknown, max: number): Steps<
   }
 }
 
+/** What checkRemoteWriteLabels throws for series `series` (remote-write-wire.ts counts them as it reads, too). */
+export function tooManyLabels(series: number, max: number): LightwatchError {
+  return new LightwatchError('bad_request', `series ${series} has more than ${max} labels (INGEST_MAX_SERIES_LABELS); Prometheus' own limit is a label_limit in the scrape config`, {
+    reason: 'too_many_labels',
+    details: [{ at: `timeseries[${series}].labels`, message: `at most ${max} labels per series` }],
+  });
+}
+
 /**
  * 400 `too_many_labels` when a remote_write series carries more than `max` labels (Prometheus refuses such
  * a series and does not retry a 400). Read on the wire: a WriteRequest's field 1 is a TimeSeries, whose
@@ -151,12 +159,7 @@ export function checkRemoteWriteLabels(body: Uint8Array, max: number): void {
     const end = start + len[0];
     pos = end;
     if (tag[0] !== (1 << 3) + 2) continue;
-    if (countWire(body.subarray(start, end), { children: { 1: { count: true } } }, max) > max) {
-      throw new LightwatchError('bad_request', `series ${series} has more than ${max} labels (INGEST_MAX_SERIES_LABELS); Prometheus' own limit is a label_limit in the scrape config`, {
-        reason: 'too_many_labels',
-        details: [{ at: `timeseries[${series}].labels`, message: `at most ${max} labels per series` }],
-      });
-    }
+    if (countWire(body.subarray(start, end), { children: { 1: { count: true } } }, max) > max) throw tooManyLabels(series, max);
     series++;
   }
 }

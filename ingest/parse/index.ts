@@ -13,7 +13,6 @@ import { parseNativeBody } from './native.js';
 import type { NativeKind } from './native.js';
 import { runSteps, runStepsCooperatively, type Steps } from '../../lib/lifecycle/steps.js';
 import { otlpLogsSteps } from './otlp/logs.js';
-import { checkRemoteWriteLabels } from './bounds.js';
 import { DEFAULT_LABEL_LIMITS } from '../../lib/tsdb/labels.js';
 import { otlpMetricsSteps } from './otlp/metrics.js';
 import { parsePrometheusSeries } from './prometheus.js';
@@ -206,9 +205,8 @@ function* dispatch(input: ParseInput, limits: ParseLimits): Steps<ParseResult> {
         throw unsupportedMediaType('/ingest/prometheus/write', `${mt.type};proto=${proto}`, ['application/x-protobuf (remote_write 1.0, proto=prometheus.WriteRequest)']);
       }
       if (body.length === 0) return empty;
-      // Before decoding: a series with 300 000 labels would hold the loop for a second just to be refused.
-      checkRemoteWriteLabels(body, limits.maxSeriesLabels ?? DEFAULT_LABEL_LIMITS.maxLabels);
-      return parsePrometheusSeries(body, common);
+      // Label counts are bounded as the series are read, before their labels are (prometheus.ts).
+      return parsePrometheusSeries(body, { ...common, maxSeriesLabels: limits.maxSeriesLabels ?? DEFAULT_LABEL_LIMITS.maxLabels });
     }
     case 'loki': {
       const kind = declared === 'sniff' ? sniff(body, 'protobuf') : declared;

@@ -13,6 +13,7 @@ import { labelProblem } from '../../lib/tsdb/labels.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import { labelBytesOf } from '../../lib/tsdb/batch-codec.js';
 import { batchTooLarge } from './json.js';
+import { checkRemoteWriteLabels } from './bounds.js';
 import { readPlainWriteRequest, type WireLabels, type WireSeries } from './remote-write-wire.js';
 import type { ParsedItem, Rejection } from './values.js';
 
@@ -84,9 +85,13 @@ function millis(ts: string): number | undefined {
  * markers and other NaNs are kept (PromQL needs them). A series whose labels Prometheus would refuse is
  * rejected whole, with the reason, by the index of each of its samples.
  */
-export function parsePrometheusSeries(body: Uint8Array, opts: { maxItems: number; defaultTarget?: string }): PrometheusResult {
-  const plain = readPlainWriteRequest(body);
-  return plain ? plainSeries(plain, opts) : decodedSeries(decodeWriteRequest(body), opts);
+export function parsePrometheusSeries(body: Uint8Array, opts: { maxItems: number; defaultTarget?: string; maxSeriesLabels?: number }): PrometheusResult {
+  const maxLabels = opts.maxSeriesLabels ?? Infinity;
+  const plain = readPlainWriteRequest(body, maxLabels);
+  if (plain) return plainSeries(plain, opts);
+  // Before decoding: a series with 300 000 labels would hold the loop for a second just to be refused.
+  if (maxLabels !== Infinity) checkRemoteWriteLabels(body, maxLabels);
+  return decodedSeries(decodeWriteRequest(body), opts);
 }
 
 /**

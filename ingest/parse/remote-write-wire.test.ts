@@ -4,6 +4,8 @@ import { WriteRequest, type DeepPartial } from '../../proto/gen/compat/prometheu
 import { MetricMetadata_MetricType } from '../../proto/gen/compat/prometheus/types.js';
 import { decodedSeries, decodeWriteRequest, parsePrometheusSeries } from './prometheus.js';
 import { readPlainWriteRequest } from './remote-write-wire.js';
+import { checkRemoteWriteLabels } from './bounds.js';
+import { LightwatchError } from '../../lib/errors/errors.js';
 import { labelBytesOf } from '../../lib/tsdb/batch-codec.js';
 
 const OPTS = { maxItems: 100_000, defaultTarget: 'dflt' };
@@ -58,6 +60,28 @@ describe('remote_write read off the wire', () => {
     // Requests without histograms or metadata take the wire path (not the fallback), exemplars or not,
     // unless a timestamp is outside [0, 2^53).
     expect(fast).toBeGreaterThan(150);
+  });
+
+  it('bounds labels per series as checkRemoteWriteLabels does, on the wire path and off it, on random requests', () => {
+    const outcome = (fn: () => unknown): string => {
+      try {
+        return JSON.stringify(comparable(fn()));
+      } catch (err) {
+        return err instanceof LightwatchError ? `${err.reason ?? ''} ${err.message}` : `thrown ${String(err)}`;
+      }
+    };
+    let refused = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const body = randomRequest(rng(seed), seed % 2 === 0);
+      const max = seed % 5;
+      const separate = outcome(() => {
+        checkRemoteWriteLabels(body, max);
+        return parsePrometheusSeries(body, OPTS);
+      });
+      if (separate.startsWith('too_many_labels')) refused++;
+      expect(outcome(() => parsePrometheusSeries(body, { ...OPTS, maxSeriesLabels: max })), `seed ${seed}`).toBe(separate);
+    }
+    expect(refused).toBeGreaterThan(50);
   });
 
   it('keeps the staleness marker bit-exact and reads non-ASCII labels', () => {

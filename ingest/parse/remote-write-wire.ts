@@ -11,6 +11,7 @@
 // up by their wire bytes in a bounded memo (labelsOfWire) and read, checked and encoded once: what is derived
 // from them (the label problem, the label block of the stream entry) hangs on the shared, frozen entry. The
 // memo changes no result, only how often the work is done.
+import { tooManyLabels } from './bounds.js';
 
 /** A label set as the wire holds it, under Prometheus's reading (empty value = no label). Shared: never mutate. */
 export interface WireLabels {
@@ -36,8 +37,12 @@ const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 class Unsupported extends Error {}
 const UNSUPPORTED = new Unsupported();
 
-/** Reads one series per TimeSeries, or undefined when the request needs the generated decoder. */
-export function readPlainWriteRequest(b: Uint8Array): WireSeries[] | undefined {
+/**
+ * Reads one series per TimeSeries, or undefined when the request needs the generated decoder. Throws
+ * checkRemoteWriteLabels's 400 `too_many_labels` for a series with more than `maxLabels` labels, counted before
+ * they are read: a caller that gets a result needs no separate walk of the body for that bound.
+ */
+export function readPlainWriteRequest(b: Uint8Array, maxLabels = Infinity): WireSeries[] | undefined {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   let pos = 0;
@@ -116,13 +121,15 @@ export function readPlainWriteRequest(b: Uint8Array): WireSeries[] | undefined {
   };
 
   /** The labels of a series, which the encoder writes first: looked up by their bytes, read on a miss. */
-  const labelsAt = (end: number): WireLabels => {
+  const labelsAt = (end: number, index: number): WireLabels => {
     const start = pos;
+    let count = 0;
     while (pos < end && b[pos] === 10) {
       pos++;
       const len = varint(end);
       pos += len;
       if (pos > end) throw UNSUPPORTED;
+      if (++count > maxLabels) throw tooManyLabels(index, maxLabels);
     }
     const stop = pos;
     const key = buf.toString('latin1', start, stop);
@@ -141,8 +148,8 @@ export function readPlainWriteRequest(b: Uint8Array): WireSeries[] | undefined {
     return entry;
   };
 
-  const series = (end: number): WireSeries => {
-    const s: WireSeries = { labels: labelsAt(end), timestamps: [], values: [] };
+  const series = (end: number, index: number): WireSeries => {
+    const s: WireSeries = { labels: labelsAt(end, index), timestamps: [], values: [] };
     while (pos < end) {
       const tag = varint(end);
       if (tag === 18) {
@@ -165,7 +172,7 @@ export function readPlainWriteRequest(b: Uint8Array): WireSeries[] | undefined {
       const len = varint(b.length);
       const stop = pos + len;
       if (stop > b.length) throw UNSUPPORTED;
-      out.push(series(stop));
+      out.push(series(stop, out.length));
     }
     return out;
   } catch (err) {
