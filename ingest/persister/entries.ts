@@ -38,17 +38,18 @@ export function entriesOfClaim(stream: string, reply: unknown): { next: string; 
 
 export interface DecodedEntries {
   events: CanonicalEvent[];
-  /** Metric-batch entries, kept as series for the series store. */
-  metricBatches: MetricBatch[];
   /** receivedAt of each entry's first event (entries hold one request's events), for the lag metric. */
   receivedAts: number[];
   /** Entries whose payload could not be decoded: acknowledged without a write, and reported. */
   undecodable: { stream: string; id: string; error: string }[];
 }
 
-export function decodeEntries(entries: readonly ReadEntry[]): DecodedEntries {
+/**
+ * Decodes a read's entries: events are returned, each metric batch is handed to `onMetrics` as soon as it is
+ * decoded (kept as series for the series store; the caller need not hold it).
+ */
+export function decodeEntries(entries: readonly ReadEntry[], onMetrics: (batch: MetricBatch) => void): DecodedEntries {
   const events: CanonicalEvent[] = [];
-  const metricBatches: MetricBatch[] = [];
   const receivedAts: number[] = [];
   const undecodable: DecodedEntries['undecodable'] = [];
   for (const entry of entries) {
@@ -56,8 +57,8 @@ export function decodeEntries(entries: readonly ReadEntry[]): DecodedEntries {
     try {
       const { batch: metrics, events: batch } = contentOfEntry(entry.fields);
       if (metrics) {
-        metricBatches.push(metrics);
         receivedAts.push(metrics.receivedAt);
+        onMetrics(metrics);
         continue;
       }
       const first = batch[0];
@@ -67,7 +68,7 @@ export function decodeEntries(entries: readonly ReadEntry[]): DecodedEntries {
       undecodable.push({ stream: entry.stream, id: entry.id, error: err instanceof Error ? err.message : String(err) });
     }
   }
-  return { events, metricBatches, receivedAts, undecodable };
+  return { events, receivedAts, undecodable };
 }
 
 /** Entry ids grouped by stream, for one XACK per stream. */

@@ -1,8 +1,8 @@
-// The persister's handler for metric-batch entries: each tenant's series of a read go to the series store in
-// one append, under the tenant's limits, without expanding samples into events; what the store refused is
-// counted by reason. The persister acknowledges the entries only after this resolves.
+// The persister's handler for metric-batch entries: each tenant's series of a read (gathered by
+// metric-accumulator.ts) go to the series store in one append, under the tenant's limits, without expanding
+// samples into events; what the store refused is counted by reason. The persister acknowledges the entries
+// only after this resolves.
 import { Counter, type Registry } from 'prom-client';
-import type { MetricBatch } from '../../lib/tsdb/batch.js';
 import { DEFAULT_METRICS_LIMITS, type MetricsLimits, type MetricsStore, type SeriesAppend } from '../../lib/tsdb/port.js';
 
 export interface MetricWriterDeps {
@@ -13,8 +13,8 @@ export interface MetricWriterDeps {
 }
 
 export interface MetricWriter {
-  /** Appends the batches' samples; resolves with how many samples were read. */
-  write(batches: readonly MetricBatch[]): Promise<number>;
+  /** Appends each tenant's series. */
+  write(byTenant: ReadonlyMap<string, readonly SeriesAppend[]>): Promise<void>;
 }
 
 const OUTCOMES = ['appended', 'duplicate', 'too_old', 'over_series_limit'] as const;
@@ -43,17 +43,7 @@ export function createMetricWriter(deps: MetricWriterDeps): MetricWriter {
   for (const o of OUTCOMES) samples.inc({ outcome: o }, 0);
   const limitsOf = deps.limitsOf ?? (() => DEFAULT_METRICS_LIMITS);
   return {
-    async write(batches) {
-      const byTenant = new Map<string, SeriesAppend[]>();
-      let read = 0;
-      for (const b of batches) {
-        let list = byTenant.get(b.tenant);
-        if (!list) byTenant.set(b.tenant, (list = []));
-        for (const s of b.series) {
-          list.push(s);
-          read += s.timestamps.length;
-        }
-      }
+    async write(byTenant) {
       for (const [tenant, series] of byTenant) {
         const r = await deps.metrics.append(tenant, series, limitsOf(tenant));
         samples.inc({ outcome: 'appended' }, r.appended);
@@ -62,7 +52,6 @@ export function createMetricWriter(deps: MetricWriterDeps): MetricWriter {
         if (r.overSeriesLimit > 0) samples.inc({ outcome: 'over_series_limit' }, r.overSeriesLimit);
         if (r.newSeries > 0) created.inc(r.newSeries);
       }
-      return read;
     },
   };
 }

@@ -148,6 +148,31 @@ describe('persister', () => {
     expect(await store.countEvents('acme', 'metric')).toBe(0);
   });
 
+  it('reads metric samples by their own budget (batchMaxSamples), not by the events budget', async () => {
+    await setup(1);
+    const appender = createAppender({ streams, names });
+    // 40 entries of 50 samples: 2000 samples, 20 times batchMaxEvents.
+    for (let e = 0; e < 40; e++) {
+      const series = Array.from({ length: 50 }, (_, k) => ({ target: 'h', labels: { __name__: 'm', k: String(k) }, type: 'gauge' as const, timestamps: [T0 + e * 1000], values: [e] }));
+      await appender.write(appender.encode([], { metrics: { tenant: 'acme', receivedAt: T0, batchId: `b${e}-`, series } }));
+    }
+    const writes = async (batchMaxSamples: number): Promise<number> => {
+      const p = persister({ consumerName: `s${batchMaxSamples}`, batchMaxEvents: 100, batchMaxSamples });
+      await p.start();
+      await waitFor(async () => (await backlog()) === 0 && p.stats().ackedEntries === 40);
+      await p.close();
+      return p.stats().storeWrites;
+    };
+    // Two reads are sized before the first one's samples are counted; the third takes the rest.
+    expect(await writes(10_000)).toBeLessThanOrEqual(4);
+    const [s] = await store.metrics.querier('acme').select([{ name: 'k', type: '=', value: '7' }], { startMs: T0, endMs: T0 + 60_000 });
+    expect(s?.timestamps.length).toBe(40);
+    await streams.destroyGroup(names.allEvents(), GROUP_PERSIST);
+    await streams.ensureGroup(names.allEvents(), GROUP_PERSIST, '0');
+    // The same entries read again (replays, all duplicates) under a samples budget of 100: two entries a read.
+    expect(await writes(100)).toBeGreaterThanOrEqual(15);
+  });
+
   it('trims persisted entries before their retention while Redis is over its memory budget, and never unpersisted ones', async () => {
     await setup(1);
     const appender = createAppender({ streams, names });

@@ -10,8 +10,8 @@ import type { Registry } from 'prom-client';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { isLightwatchError } from '../../lib/errors/errors.js';
 import { createMetricWriter } from './metric-writer.js';
-import type { MetricBatch } from '../../lib/tsdb/batch.js';
-import type { MetricsLimits } from '../../lib/tsdb/port.js';
+import type { MetricsLimits, SeriesAppend } from '../../lib/tsdb/port.js';
+import { createMetricAccumulator } from './metric-accumulator.js';
 import { sleep } from '../../lib/lifecycle/sleep.js';
 import { systemTimers, type TimerClock } from '../../lib/time/clock.js';
 import type { Store } from '../../lib/store/port.js';
@@ -26,8 +26,14 @@ import { trimPass } from './trim.js';
 export interface PersisterConfig {
   /** Unique per replica (e.g. host name + pid); a restarted replica with the same name resumes its own pending entries. */
   consumerName: string;
-  /** Upper bound of events per store write. */
+  /** Upper bound of events per store write, and of events per read. */
   batchMaxEvents: number;
+  /**
+   * Upper bound of metric samples per read, all of a tenant's written in one series-store append (default
+   * DEFAULT_PERSISTER_CONFIG's). A budget of their own: a sample is ~16 bytes where an event is ~500, and the
+   * series store pays per row (a head run per series per append) and per commit, not per sample.
+   */
+  batchMaxSamples?: number;
   /** XREADGROUP BLOCK timeout; also bounds how late the periodic claim and trim passes run. */
   blockMs: number;
   /** Entries pending on another consumer for longer than this are reclaimed. */
@@ -49,6 +55,8 @@ export interface PersisterConfig {
   metricsTenancy?: MetricsTenancy & { outOfOrderWindowMs: number };
 }
 
+const DEFAULT_BATCH_MAX_SAMPLES = 200_000;
+
 export const DEFAULT_PERSISTER_CONFIG: Omit<PersisterConfig, 'consumerName'> = Object.freeze({
   // Each store write is one SQLite transaction, and a commit has costs paid per transaction, not per row: the
   // WAL frames of every page it dirtied (the partly filled last leaf of each (tenant, kind) and target range is
@@ -63,6 +71,14 @@ export const DEFAULT_PERSISTER_CONFIG: Omit<PersisterConfig, 'consumerName'> = O
   // (cli/parts.ts), so a longer write (~100-150 ms) stalls no HTTP or WebSocket work; in-process users still get
   // a turn of the event loop between writes.
   batchMaxEvents: 20_000,
+  // Metric samples: an append writes a head row per series, so the more samples a series brings to one append,
+  // the less each costs. The remote_write bench's load (4000 series, 2 samples per series per request) gave ~5
+  // samples per row at 20000 samples a read; at 200000, ~50, and on bench/persister-metrics.bench.ts the series
+  // store's share of the persister thread fell to ~0.3 CPU µs per sample. Such a read holds ~15 MB of entries
+  // (JSON) while it is written; the decoded samples are gathered per series as they are decoded
+  // (metric-accumulator.ts), so they do not stay alive with it. A persister that keeps up reads only what arrived
+  // meanwhile, so this costs no latency.
+  batchMaxSamples: DEFAULT_BATCH_MAX_SAMPLES,
   blockMs: 1_000,
   claimIdleMs: 30_000,
   retryBaseMs: 100,
@@ -147,9 +163,11 @@ export function createPersister(deps: PersisterDeps): Persister {
   let closing: Promise<void> | undefined;
   let stopped = false;
   const wake = new AbortController();
-  // XREADGROUP's COUNT counts entries per stream; a read should bring about batchMaxEvents events in all. So
-  // track the average events per entry and how many streams a read finds data in.
-  let eventsPerEntry = 100;
+  // XREADGROUP's COUNT counts entries per stream; a read should bring about batchMaxEvents events or
+  // batchMaxSamples samples in all, whichever the mix fills first. So track the average share of those budgets
+  // an entry takes (events and samples weighted by their budgets) and how many streams a read finds data in.
+  const maxSamples = cfg.batchMaxSamples ?? DEFAULT_BATCH_MAX_SAMPLES;
+  let budgetPerEntry: number | undefined;
   let activeStreams = all.length;
 
   const pause = (ms: number): Promise<void> => sleep(ms, wake.signal, clock);
@@ -197,23 +215,23 @@ export function createPersister(deps: PersisterDeps): Persister {
     }
   }
 
-  /** Metric batches go to the series store as series; retried like event writes, never acked before. */
-  async function writeMetrics(batches: MetricBatch[]): Promise<number> {
+  /** A read's metric samples go to the series store as series; retried like event writes, never acked before. */
+  async function writeMetrics(byTenant: ReadonlyMap<string, readonly SeriesAppend[]>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       if (stopped && attempt > 0) throw new Closing();
       try {
-        const n = await metricWriter.write(batches);
+        await metricWriter.write(byTenant);
         stats.storeWrites++;
         stats.retrying = 0;
         metrics.batches.inc({ outcome: 'ok' });
-        return n;
+        return;
       } catch (err) {
         stats.failedWrites++;
         stats.retrying = attempt + 1;
         stats.lastError = err instanceof Error ? err.message : String(err);
         metrics.batches.inc({ outcome: 'error' });
         const delay = backoffMs(attempt, cfg.retryBaseMs, cfg.retryMaxMs);
-        logger.warn({ err, attempt: attempt + 1, retryInMs: delay, batches: batches.length }, 'series store write failed; retrying, not acknowledging');
+        logger.warn({ err, attempt: attempt + 1, retryInMs: delay, tenants: byTenant.size }, 'series store write failed; retrying, not acknowledging');
         await pause(delay);
       }
     }
@@ -230,13 +248,15 @@ export function createPersister(deps: PersisterDeps): Persister {
     } else {
       activeStreams = activeStreams * 0.7 + batch.length * 0.3;
     }
-    const decoded = decodeEntries(entries);
+    const gathered = createMetricAccumulator();
+    const decoded = decodeEntries(entries, (b) => gathered.add(b));
     for (const bad of decoded.undecodable) {
       metrics.poison.inc();
       logger.error({ stream: bad.stream, entryId: bad.id, error: bad.error }, 'undecodable stream entry; acknowledging it without a write');
     }
     const { events } = decoded;
-    const samples = decoded.metricBatches.length > 0 ? await writeMetrics(decoded.metricBatches) : 0;
+    const samples = gathered.samples;
+    if (samples > 0) await writeMetrics(gathered.byTenant());
     for (let i = 0; i < events.length; i += cfg.batchMaxEvents) {
       // A synchronous store (better-sqlite3) blocks the event loop for the whole write: let other work (the
       // ingest requests of this process) run between chunks.
@@ -253,7 +273,11 @@ export function createPersister(deps: PersisterDeps): Persister {
     if (decoded.receivedAts.length > 0) metrics.lagLastSeconds.set(maxLag);
     stats.persistedEvents += events.length + samples;
     metrics.persisted.inc(events.length + samples);
-    if (events.length + samples > 0) eventsPerEntry = eventsPerEntry * 0.8 + ((events.length + samples) / entries.length) * 0.2;
+    if (events.length + samples > 0) {
+      // The first read (a few entries per stream) sets the estimate, so the next one is already full size.
+      const share = (events.length / cfg.batchMaxEvents + samples / maxSamples) / entries.length;
+      budgetPerEntry = budgetPerEntry === undefined ? share : budgetPerEntry * 0.8 + share * 0.2;
+    }
     await deps.hooks?.afterWrite?.(entries);
     // A lost ack (the loop's, next) only means a replay later, which the store absorbs.
     stats.ackedEntries += entries.length;
@@ -261,7 +285,7 @@ export function createPersister(deps: PersisterDeps): Persister {
 
   /** Entries per stream for one read across all partitions. */
   function readCount(): number {
-    const entries = cfg.batchMaxEvents / Math.max(1, eventsPerEntry) / Math.max(1, activeStreams);
+    const entries = 1 / Math.max(1 / cfg.batchMaxEvents, budgetPerEntry ?? 100 / cfg.batchMaxEvents) / Math.max(1, activeStreams);
     return Math.max(1, Math.min(1_000, Math.round(entries)));
   }
 

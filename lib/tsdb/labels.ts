@@ -7,12 +7,22 @@ export const METRIC_NAME = '__name__';
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
+/** Keys of frozen label sets: a decoder that hands out one frozen object per series makes a key cost nothing. */
+const frozenKeys = new WeakMap<Labels, string>();
+
 /**
  * The canonical key of a label set: names sorted, `name\u0000value` pairs joined by `\u0001`. Equal label sets
  * (in any order) have equal keys, and distinct ones distinct keys (neither byte can appear in a valid name,
- * and values are checked not to hold them).
+ * and values are checked not to hold them). Computed once per frozen label set (it cannot change after).
  */
 export function seriesKey(labels: Labels): string {
+  if (!Object.isFrozen(labels)) return keyOf(labels);
+  let key = frozenKeys.get(labels);
+  if (key === undefined) frozenKeys.set(labels, (key = keyOf(labels)));
+  return key;
+}
+
+function keyOf(labels: Labels): string {
   const names = Object.keys(labels).sort();
   let key = '';
   for (let i = 0; i < names.length; i++) {

@@ -59,6 +59,23 @@ export function metricsCases(store: () => Store): void {
       expect(Array.from(s?.timestamps ?? [])).toEqual([T0 + 70_000, T0 + 120_000]);
     });
 
+    it('stores a series given in several parts of one append once per timestamp, in order or not', async () => {
+      const m = store().metrics;
+      await m.append('acme', [series('p', {}, [[T0, 0]])]);
+      const r = await m.append('acme', [
+        series('p', {}, [[T0 + 10, 1], [T0 + 20, 2]]),
+        series('q', {}, [[T0, 7]]),
+        // After newer samples of the same append: out of order, a duplicate of this append, a replay, a new one.
+        series('p', {}, [[T0 + 15, 3], [T0 + 20, 2], [T0, 0], [T0 + 30, 4]]),
+      ]);
+      expect(r).toEqual({ appended: 5, duplicates: 2, tooOld: 0, overSeriesLimit: 0, newSeries: 1 });
+      const again = await m.append('acme', [series('p', {}, [[T0 + 30, 4], [T0 + 40, 5]])]);
+      expect(again).toMatchObject({ appended: 1, duplicates: 1 });
+      const [s] = await m.querier('acme').select([eq('__name__', 'p')], ALL);
+      expect(Array.from(s?.timestamps ?? [])).toEqual([T0, T0 + 10, T0 + 15, T0 + 20, T0 + 30, T0 + 40]);
+      expect(Array.from(s?.values ?? [])).toEqual([0, 1, 3, 2, 4, 5]);
+    });
+
     it('cuts long heads into chunks and reads across chunks and head', async () => {
       const m = store().metrics;
       const n = 2_000;

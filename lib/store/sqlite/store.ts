@@ -29,7 +29,7 @@ export async function createSqliteStore(opts: SqliteStoreOptions): Promise<Sqlit
     kind: 'sqlite',
     path: opts.path,
     ...createSqliteEvents(db, { retentionChunk: opts.retentionChunk, textScanLimit: opts.textScanLimit ?? 50_000, ...(checkpointer ? { afterAppend: () => checkpointer.nudge() } : {}) }),
-    metrics: createSqliteMetrics(db),
+    metrics: createSqliteMetrics(db, checkpointer ? { afterAppend: () => checkpointer.nudge() } : {}),
     targets: createSqliteConfig<Target>(db, 'cfg_targets', 'target', (t) => t.name),
     rules: createSqliteConfig<Rule>(db, 'cfg_rules', 'rule', (r) => r.name),
     channels: createSqliteConfig<Channel>(db, 'cfg_channels', 'channel', (c) => c.name),

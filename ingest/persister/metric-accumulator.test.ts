@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { isStaleNaN, STALE_NAN } from '../../lib/promql/querier.js';
+import type { BatchSeries, MetricBatch } from '../../lib/tsdb/batch.js';
+import { createMetricAccumulator } from './metric-accumulator.js';
+
+const T0 = 1_700_000_000_000;
+
+function batch(tenant: string, series: BatchSeries[]): MetricBatch {
+  return { tenant, receivedAt: T0, id: 'b', series };
+}
+
+function gauge(labels: Record<string, string>, samples: [number, number][], target = 'web', unit?: string): BatchSeries {
+  const s: BatchSeries = { target, labels: { __name__: 'x', ...labels }, type: 'gauge', timestamps: samples.map((p) => p[0]), values: samples.map((p) => p[1]) };
+  if (unit !== undefined) s.unit = unit;
+  return s;
+}
+
+const plain = (m: ReturnType<ReturnType<typeof createMetricAccumulator>['byTenant']>) =>
+  Object.fromEntries([...m].map(([tenant, list]) => [tenant, list.map((s) => ({ labels: s.labels, target: s.target, unit: s.unit, ts: Array.from(s.timestamps), vs: Array.from(s.values) }))]));
+
+describe('metric accumulator', () => {
+  it('gathers each series of many batches once, samples in the order added, tenants apart', () => {
+    const acc = createMetricAccumulator(4);
+    acc.add(batch('acme', [gauge({ a: '1' }, [[T0, 1], [T0 + 1, 2]], 'h1', 'bytes'), gauge({ a: '2' }, [[T0, 10]])]));
+    acc.add(batch('beta', [gauge({ a: '1' }, [[T0, 100]])]));
+    // Labels in another order are the same series; its first part's target and unit stay.
+    acc.add(batch('acme', [gauge({ a: '2' }, [[T0 + 5, 11]]), { ...gauge({}, [[T0 - 1, 0], [T0 + 7, 3]], 'h2'), labels: { a: '1', __name__: 'x' } }, gauge({ a: '3' }, [])]));
+    expect(acc.samples).toBe(7);
+    expect(plain(acc.byTenant())).toEqual({
+      acme: [
+        { labels: { __name__: 'x', a: '1' }, target: 'h1', unit: 'bytes', ts: [T0, T0 + 1, T0 - 1, T0 + 7], vs: [1, 2, 0, 3] },
+        { labels: { __name__: 'x', a: '2' }, target: 'web', unit: undefined, ts: [T0, T0 + 5], vs: [10, 11] },
+      ],
+      beta: [{ labels: { __name__: 'x', a: '1' }, target: 'web', unit: undefined, ts: [T0], vs: [100] }],
+    });
+  });
+
+  it('keeps every value bit-exact, the staleness marker included, across arena growth', () => {
+    const acc = createMetricAccumulator(2);
+    const values = [NaN, STALE_NAN, Infinity, -Infinity, -0, 1e-300, 0.1];
+    for (let i = 0; i < values.length; i++) acc.add(batch('acme', [gauge({}, [[T0 + i, values[i] as number]])]));
+    const [s] = acc.byTenant().get('acme') ?? [];
+    const vs = Array.from(s?.values ?? []);
+    expect(Number.isNaN(vs[0]) && !isStaleNaN(vs[0] as number)).toBe(true);
+    expect(isStaleNaN(vs[1] as number)).toBe(true);
+    expect(vs.slice(2, 4)).toEqual([Infinity, -Infinity]);
+    expect(Object.is(vs[4], -0)).toBe(true);
+    expect(vs.slice(5)).toEqual([1e-300, 0.1]);
+    expect(Array.from(s?.timestamps ?? [])).toEqual(values.map((_, i) => T0 + i));
+  });
+});
