@@ -63,16 +63,6 @@ function inflate(body: Buffer, maxBytes: number, kind: 'gzip' | 'deflate'): Buff
   }
 }
 
-/**
- * The native snappy decoder (the `snappy` package: Rust's snap, prebuilt per platform), or undefined where it
- * cannot load (a platform without a prebuilt binary, node_modules installed before the dependency was added):
- * then snappyUncompressJs does the work, correct but with 5-6x the CPU.
- */
-const nativeUncompress: ((src: Uint8Array) => Buffer) | undefined = await import('snappy').then(
-  (m) => (src: Uint8Array) => m.uncompressSync(src) as Buffer,
-  () => undefined,
-);
-
 const badSnappy = (message: string, offset: number): LightwatchError =>
   badRequest(`body is not valid snappy (block format): ${message} at byte ${offset}`, [{ at: `byte ${offset}`, message }], 'bad_snappy');
 
@@ -105,48 +95,19 @@ export function snappyDeclaredLength(src: Uint8Array): number | undefined {
 }
 
 /**
- * Snappy block-format decompression (what Prometheus remote_write and Loki's protobuf push send). The declared
- * length is checked against `maxBytes` before anything is allocated (a snappy bomb costs at most `maxBytes`);
- * then the native decoder (the `snappy` package: Rust's snap, as strict as snappyUncompressJs: it refuses output
- * of another length than declared, copies outside the output and truncated tags) does the work, 5-6x less CPU
- * than JavaScript on remote_write bodies. A body it refuses is decoded again by snappyUncompressJs, only to
- * say where and why it is invalid.
+ * Snappy block-format decompression (what Prometheus remote_write and Loki's protobuf push send).
+ * Written here rather than taken from snappyjs because this one is strict: it rejects a stream whose
+ * output length differs from its declared length, copies that reach outside the output, and truncated
+ * tags (snappyjs silently zero-fills or drops such bytes), and it checks the declared length against
+ * `maxBytes` before allocating.
  */
 export function snappyUncompress(src: Uint8Array, maxBytes: number): Buffer {
-  if (nativeUncompress === undefined) return snappyUncompressJs(src, maxBytes);
-  const len = checkedSnappyLength(src, maxBytes);
-  let out: Buffer;
-  try {
-    out = nativeUncompress(src);
-  } catch (err) {
-    snappyUncompressJs(src, maxBytes);
-    const why = err instanceof Error ? err.message : String(err);
-    throw badRequest(`body is not valid snappy (block format): ${why}`, [{ at: 'body', message: why }], 'bad_snappy');
-  }
-  if (out.length !== len) throw badSnappy(`output is ${out.length} bytes but the header declares ${len}`, src.length);
-  return out;
-}
-
-/** The declared length of a snappy block, refused when it is the framed format or more than `maxBytes`. */
-function checkedSnappyLength(src: Uint8Array, maxBytes: number): number {
   if (src.length >= FRAMED_MAGIC.length && FRAMED_MAGIC.equals(src.subarray(0, FRAMED_MAGIC.length))) {
     throw badSnappy('this is the snappy framed (stream) format; send the block format', 0);
   }
-  const { length } = snappyHeader(src);
-  if (length > maxBytes) throw tooLarge('the snappy-decompressed body', length, maxBytes);
-  return length;
-}
-
-/**
- * Snappy block-format decompression in JavaScript, which words what is wrong with a corrupt block. Written here
- * rather than taken from snappyjs because this one is strict: it rejects a stream whose output length differs
- * from its declared length, copies that reach outside the output, and truncated tags (snappyjs silently
- * zero-fills or drops such bytes), and it checks the declared length against `maxBytes` before allocating.
- */
-export function snappyUncompressJs(src: Uint8Array, maxBytes: number): Buffer {
-  const len = checkedSnappyLength(src, maxBytes);
-  let pos = snappyHeader(src).headerBytes;
-
+  const { length: len, headerBytes } = snappyHeader(src);
+  let pos = headerBytes;
+  if (len > maxBytes) throw tooLarge('the snappy-decompressed body', len, maxBytes);
   const out = Buffer.allocUnsafe(len);
   let op = 0;
   const n = src.length;
