@@ -75,6 +75,14 @@ describe('decodeSeriesRuns', () => {
     );
   });
 
+  it('keeps chunks and runs that overlap in time apart, for mergeRuns to merge (the first stored wins a tie)', () => {
+    const runs = decodeSeriesRuns([encodeChunk([1, 3, 5], [10, 30, 50])], [encodeRun([2, 3, 6], [20, 99, 60])]);
+    expect(runs).toHaveLength(2);
+    expect(mergeRuns(runs, 2, 5)).toEqual({ timestamps: Float64Array.of(2, 3, 5), values: Float64Array.of(20, 30, 50) });
+    expect(decodeSeriesRuns([encodeChunk([1, 3], [1, 3]), encodeChunk([4, 5], [4, 5])], [encodeRun([6], [6])])).toHaveLength(1);
+    expect(decodeSeriesRuns([], [])).toEqual([]);
+  });
+
   it('decodes a chunk at an offset without touching the samples around it', () => {
     const chunk = encodeChunk([10, 20, 31], [1.5, STALE_NAN, 3]);
     const ts = new Float64Array(6).fill(-1);

@@ -146,8 +146,9 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
     chunksFrom: db.prepare<[number, number], { data: Buffer }>('SELECT data FROM m_chunks WHERE series = ? AND max_t >= ?'),
     insertChunk: db.prepare('INSERT OR REPLACE INTO m_chunks (series, min_t, max_t, data) VALUES (?, ?, ?, ?)'),
     headSeries: db.prepare<[], { series: number; n: number; t: number; mn: number }>('SELECT series, sum(n) AS n, max(max_t) AS t, min(min_t) AS mn FROM m_head_runs GROUP BY series'),
-    chunksIn: db.prepare<[number, number, number], { data: Buffer }>('SELECT data FROM m_chunks WHERE series = ? AND max_t >= ? AND min_t <= ? ORDER BY min_t'),
-    headIn: db.prepare<[number, number, number], { data: Buffer }>('SELECT data FROM m_head_runs WHERE series = ? AND max_t >= ? AND min_t <= ? ORDER BY id'),
+    // Plucked: the blobs alone, no row object per chunk.
+    chunksIn: db.prepare<[number, number, number], Buffer>('SELECT data FROM m_chunks WHERE series = ? AND max_t >= ? AND min_t <= ? ORDER BY min_t').pluck(),
+    headIn: db.prepare<[number, number, number], Buffer>('SELECT data FROM m_head_runs WHERE series = ? AND max_t >= ? AND min_t <= ? ORDER BY id').pluck(),
     allSeries: db.prepare<[string], { id: number }>('SELECT id FROM m_series WHERE tenant = ?'),
     postingsExact: db.prepare<[string, string, string], { series: number }>('SELECT series FROM m_postings WHERE tenant = ? AND name = ? AND value = ?'),
     postingsName: db.prepare<[string, string], { value: string; series: number }>('SELECT value, series FROM m_postings WHERE tenant = ? AND name = ?'),
@@ -412,10 +413,7 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
   });
 
   function runsOf(id: number, startMs: number, endMs: number): Run[] {
-    return decodeSeriesRuns(
-      q.chunksIn.all(id, startMs, endMs).map((c) => c.data),
-      q.headIn.all(id, startMs, endMs).map((r) => r.data),
-    );
+    return decodeSeriesRuns(q.chunksIn.all(id, startMs, endMs), q.headIn.all(id, startMs, endMs));
   }
 
   const reader: SeriesReader = {
