@@ -5,7 +5,8 @@
 //     a few ms of jitter; lib/promql/testing/generate.ts) appended to a fresh SQLite series store and compacted,
 //     against the blocks `promtool tsdb create-blocks-from openmetrics` makes of the same samples;
 //  2. query_range p50/p99 through each one's HTTP API (`/api/prom/api/v1/query_range` of the all-in-one against
-//     Prometheus's `/api/v1/query_range`) of the dashboard queries (bench/dashboard-data.ts) over HOURS at 60 s;
+//     Prometheus's `/api/v1/query_range`) of the dashboard queries (bench/dashboard-data.ts) over HOURS at 60 s,
+//     both servers up at once and queried in turn, with the CPU time each server process spent per query;
 //  3. memory per active series: resident memory of each server process before and after MEM_SERIES new series
 //     arrive by remote_write (MEM_SAMPLES samples each), divided by the series.
 //
@@ -14,7 +15,7 @@
 //
 // Installs nothing: without `prometheus`/`promtool` it prints Lightwatch's figures alone and says so.
 import { readdirSync, readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import snappy from 'snappyjs';
@@ -133,21 +134,69 @@ const percentile = (xs: number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
 };
 
-async function timeQueries(label: string, url: string, headers: Record<string, string>, startMs: number, endMs: number, runs: number): Promise<Record<string, { p50: number; p99: number; body: string }>> {
-  const out: Record<string, { p50: number; p99: number; body: string }> = {};
+/** CPU time (ms) of every thread of a process so far, from /proc (ns precision; the machine is shared). */
+function cpuMs(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  return ns / 1e6;
+}
+
+interface Side {
+  label: string;
+  url: string;
+  headers: Record<string, string>;
+  pid: number;
+}
+
+interface Timing {
+  wall: number[];
+  cpu: number[];
+  body: string;
+}
+
+async function timeOnce(side: Side, params: URLSearchParams, name: string, into: Timing | null): Promise<string> {
+  const c0 = cpuMs(side.pid);
+  const t0 = performance.now();
+  const res = await fetch(`${side.url}?${params}`, { headers: side.headers });
+  const body = await res.text();
+  const wall = performance.now() - t0;
+  const cpu = cpuMs(side.pid) - c0;
+  if (!res.ok) throw new Error(`${side.label} ${name}: ${res.status} ${body.slice(0, 300)}`);
+  into?.wall.push(wall);
+  into?.cpu.push(cpu);
+  return body;
+}
+
+/**
+ * Every query against every side in turn, run by run (two warm-up runs first), so that whatever else loads the
+ * machine meanwhile weighs on both alike; besides wall time, the CPU time each server process spent (all its
+ * threads, /proc), which load inflates far less.
+ */
+async function timeQueries(sides: readonly Side[], startMs: number, endMs: number, runs: number): Promise<Map<string, Map<string, Timing>>> {
+  const out = new Map<string, Map<string, Timing>>();
   for (const [name, q] of Object.entries(DASHBOARD_QUERIES)) {
     const params = new URLSearchParams({ query: q, start: String(startMs / 1000), end: String(endMs / 1000), step: '60' });
-    const times: number[] = [];
-    let body = '';
+    const bySide = new Map<string, Timing>(sides.map((s) => [s.label, { wall: [], cpu: [], body: '' }]));
     for (let r = 0; r < runs + 2; r++) {
-      const t0 = performance.now();
-      const res = await fetch(`${url}?${params}`, { headers });
-      body = await res.text();
-      if (!res.ok) throw new Error(`${label} ${name}: ${res.status} ${body.slice(0, 300)}`);
-      if (r >= 2) times.push(performance.now() - t0);
+      for (const side of sides) {
+        const t = bySide.get(side.label) as Timing;
+        t.body = await timeOnce(side, params, name, r >= 2 ? t : null);
+      }
     }
-    out[name] = { p50: percentile(times, 50), p99: percentile(times, 99), body };
-    console.log(`  ${label} ${name}: p50 ${out[name].p50.toFixed(1)} ms, p99 ${out[name].p99.toFixed(1)} ms`);
+    for (const side of sides) {
+      const t = bySide.get(side.label) as Timing;
+      console.log(
+        `  ${side.label} ${name}: p50 ${percentile(t.wall, 50).toFixed(1)} ms, p99 ${percentile(t.wall, 99).toFixed(1)} ms; ` +
+          `CPU p50 ${percentile(t.cpu, 50).toFixed(1)} ms, p99 ${percentile(t.cpu, 99).toFixed(1)} ms`,
+      );
+    }
+    out.set(name, bySide);
   }
   return out;
 }
@@ -164,33 +213,49 @@ async function query(hasProm: boolean): Promise<void> {
   let t0 = performance.now();
   await buildStore(join(dataDir, 'lightwatch.db'), series);
   console.log(`  lightwatch store built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  // BENCH_CPU_PROF=dir: the all-in-one writes V8 CPU profiles there (one per thread).
-  const prof = process.env.BENCH_CPU_PROF;
-  const sys = await startSystem({ dataDir, startTimeoutMs: 180_000, ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}) });
-  let lw;
+  let prom: Awaited<ReturnType<typeof startPrometheus>> | undefined;
+  let sys: Awaited<ReturnType<typeof startSystem>> | undefined;
   try {
-    lw = await timeQueries('lightwatch', `${sys.url}/api/prom/api/v1/query_range`, { authorization: `Bearer ${sys.apiKey}` }, start, end, runs);
-  } finally {
-    await sys.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-  for (const [name, r] of Object.entries(lw)) figures.push({ name: `query_range ${name} Lightwatch p50`, value: r.p50, unit: 'ms' }, { name: `query_range ${name} Lightwatch p99`, value: r.p99, unit: 'ms' });
-  if (!hasProm) return;
-  t0 = performance.now();
-  const prom = await startPrometheus(series);
-  console.log(`  prometheus blocks built and started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  try {
-    const p = await timeQueries('prometheus', `${prom.url}/api/v1/query_range`, {}, start, end, runs);
-    for (const [name, r] of Object.entries(p)) {
-      const l = lw[name] as { p50: number; p99: number; body: string };
-      figures.push({ name: `query_range ${name} Prometheus p50`, value: r.p50, unit: 'ms' }, { name: `query_range ${name} Prometheus p99`, value: r.p99, unit: 'ms' });
-      ratio(`query_range ${name} p50 Lightwatch / Prometheus`, l.p50, r.p50, '≤ 1.0×', l.p50 <= r.p50);
-      ratio(`query_range ${name} p99 Lightwatch / Prometheus`, l.p99, r.p99, '≤ 1.0×', l.p99 <= r.p99);
+    if (hasProm) {
+      t0 = performance.now();
+      prom = await startPrometheus(series);
+      console.log(`  prometheus blocks built and started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    // BENCH_CPU_PROF=dir: the all-in-one writes V8 CPU profiles there (one per thread).
+    const prof = process.env.BENCH_CPU_PROF;
+    sys = await startSystem({ dataDir, startTimeoutMs: 180_000, ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}) });
+    const sides: Side[] = [{ label: 'lightwatch', url: `${sys.url}/api/prom/api/v1/query_range`, headers: { authorization: `Bearer ${sys.apiKey}` }, pid: sys.process.pid as number }];
+    if (prom) sides.push({ label: 'prometheus', url: `${prom.url}/api/v1/query_range`, headers: {}, pid: prom.pid });
+    console.log(`  load before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    const timings = await timeQueries(sides, start, end, runs);
+    console.log(`  load after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    for (const [name, bySide] of timings) {
+      for (const [label, t] of bySide) {
+        const who = label === 'lightwatch' ? 'Lightwatch' : 'Prometheus';
+        figures.push(
+          { name: `query_range ${name} ${who} p50`, value: percentile(t.wall, 50), unit: 'ms' },
+          { name: `query_range ${name} ${who} p99`, value: percentile(t.wall, 99), unit: 'ms' },
+          { name: `query_range ${name} ${who} CPU p50`, value: percentile(t.cpu, 50), unit: 'ms' },
+        );
+      }
+      const l = bySide.get('lightwatch') as Timing;
+      const p = bySide.get('prometheus');
+      if (!p) continue;
+      for (const [what, pct] of [['p50', 50], ['p99', 99]] as const) {
+        const lw = percentile(l.wall, pct);
+        const pr = percentile(p.wall, pct);
+        ratio(`query_range ${name} ${what} Lightwatch / Prometheus`, lw, pr, '≤ 1.0×', lw <= pr);
+      }
+      const lc = percentile(l.cpu, 50);
+      const pc = percentile(p.cpu, 50);
+      ratio(`query_range ${name} CPU p50 Lightwatch / Prometheus`, lc, pc, 'informational', lc <= pc);
       // The same answer, or the timing compares different work.
-      if (JSON.stringify(JSON.parse(l.body).data) !== JSON.stringify(JSON.parse(r.body).data)) console.log(`  WARNING: ${name}: results differ between Lightwatch and Prometheus`);
+      if (JSON.stringify(JSON.parse(l.body).data) !== JSON.stringify(JSON.parse(p.body).data)) console.log(`  WARNING: ${name}: results differ between Lightwatch and Prometheus`);
     }
   } finally {
-    await prom.stop();
+    await sys?.stop();
+    await prom?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
