@@ -353,10 +353,10 @@ export function decodeChunkInto(chunk: Uint8Array, timestamps: Float64Array, val
         pos += 1;
         t += delta;
       } else if (ones < 5) {
-        pos += ones + 1;
+        // The prefix and a bucket of up to 20 bits lie in the word already read; the 32-bit bucket needs another.
         const bits = BUCKETS[ones - 1] as number;
-        const u = peek(buf, view, pos) >>> (32 - bits);
-        pos += bits;
+        const u = ones < 4 ? (w << (ones + 1)) >>> (32 - bits) : peek(buf, view, pos + 5);
+        pos += ones + 1 + bits;
         delta += u >= (BUCKET_HALF[ones - 1] as number) ? u - (BUCKET_FULL[ones - 1] as number) : u;
         t += delta;
       } else {
@@ -421,10 +421,9 @@ export function decodeChunkInto(chunk: Uint8Array, timestamps: Float64Array, val
         if (ones === 0) {
           pos += 1;
         } else {
-          pos += ones + 1;
           const bits = BUCKETS[ones - 1] as number;
-          const u = peek(buf, view, pos) >>> (32 - bits);
-          pos += bits;
+          const u = ones < 4 ? (w << (ones + 1)) >>> (32 - bits) : peek(buf, view, pos + 5);
+          pos += ones + 1 + bits;
           coded = u >= (BUCKET_HALF[ones - 1] as number) ? u - (BUCKET_FULL[ones - 1] as number) : u;
         }
         vDelta = dod && i >= 2 ? vDelta + coded : coded;
