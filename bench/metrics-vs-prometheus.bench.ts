@@ -223,7 +223,9 @@ async function query(hasProm: boolean): Promise<void> {
     }
     // BENCH_CPU_PROF=dir: the all-in-one writes V8 CPU profiles there (one per thread).
     const prof = process.env.BENCH_CPU_PROF;
-    sys = await startSystem({ dataDir, startTimeoutMs: 180_000, ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}) });
+    // RETENTION_DAYS=0: the data is of a fixed day long past, which the retention round (10 minutes in) would
+    // delete while the runs go on (queried in turn with a loaded Prometheus, they take longer than that).
+    sys = await startSystem({ dataDir, startTimeoutMs: 180_000, env: { RETENTION_DAYS: '0' }, ...(prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${prof}`] } : {}) });
     const sides: Side[] = [{ label: 'lightwatch', url: `${sys.url}/api/prom/api/v1/query_range`, headers: { authorization: `Bearer ${sys.apiKey}` }, pid: sys.process.pid as number }];
     if (prom) sides.push({ label: 'prometheus', url: `${prom.url}/api/v1/query_range`, headers: {}, pid: prom.pid });
     console.log(`  load before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
