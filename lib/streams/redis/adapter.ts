@@ -58,6 +58,11 @@ export async function createRedisStreams(options: RedisStreamsOptions): Promise<
   return redisStreams(client, options);
 }
 
+const APPEND_ONCE_COMMAND = 'lightwatchAppendOnce';
+
+/** A pipeline with the append script defined on its client (ioredis adds defined commands as methods). */
+type AppendOnce = Record<typeof APPEND_ONCE_COMMAND, (...args: Array<string | Buffer>) => unknown>;
+
 function redisStreams(client: RedisClient, options: RedisStreamsOptions): Streams {
   const { topology } = options;
   const isCluster = topology.kind === 'cluster';
@@ -71,6 +76,11 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
   const subscribers = new Set<RedisClient>();
   let closed = false;
   let closing: Promise<void> | undefined;
+  // The append script as a defined command: ioredis sends its text once per connection (EVAL), then only its
+  // SHA1 (EVALSHA), and resends the text if Redis answers NOSCRIPT (a restarted or flushed script cache). With
+  // `eval`, every entry carried the script's ~5 KB, more than a remote_write entry's own payload: the client
+  // encoded and wrote it and Redis hashed it, entry after entry.
+  client.defineCommand(APPEND_ONCE_COMMAND, { numberOfKeys: 2, lua: APPEND_ONCE_LUA });
 
   const fail = (err: unknown, what: string): StreamsError => (closed ? new Closed(`${what}: the streams connection is closed`, err) : mapRedisError(err, what));
 
@@ -176,7 +186,7 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
         (e) => e.stream,
         (p, e) => {
           const key = appendKeyOf(e.stream, e.key ?? `${keyPrefix}${(keySeq++).toString(36)}`);
-          p.eval(APPEND_ONCE_LUA, 2, e.stream, key, dedupWindow, e.maxLen === undefined ? '' : String(e.maxLen), ...e.fields);
+          (p as unknown as AppendOnce)[APPEND_ONCE_COMMAND](e.stream, key, dedupWindow, e.maxLen === undefined ? '' : String(e.maxLen), ...e.fields);
         },
         'appending to the streams',
         minReplicas > 0 ? (p) => void p.call('WAIT', String(minReplicas), String(waitMs)) : undefined,

@@ -1,10 +1,15 @@
 // The Redis adapter on one Redis against the streams contract suite, plus what only a real server shows.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { deletePrefix, lossyRelay, newRedis, testRedisUrl } from '../../../test/support/redis.js';
 import { runStreamsConformance } from '../conformance.js';
 import { createConsumerLoop } from '../consumer.js';
 import { NoReplicas } from '../errors.js';
+import { startLocalRedis } from '../../redis/local-server.js';
 import { createRedisStreams } from './adapter.js';
 
 const open = () => createRedisStreams({ topology: { kind: 'single', url: testRedisUrl() }, name: 'lw-conformance' });
@@ -87,6 +92,28 @@ describe('Redis adapter, one Redis', () => {
       await relay.close();
       await redis.del(stream);
       redis.disconnect();
+    }
+  });
+
+  it('sends the append script as text once per connection, then as its SHA1, and as text again after Redis lost its script cache', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lw-evalsha-'));
+    const server = await startLocalRedis({ dir, appendOnly: false });
+    const s = await createRedisStreams({ topology: { kind: 'single', url: server.url }, name: 'lw-evalsha' });
+    const redis = new Redis(server.url);
+    const calls = async (cmd: string): Promise<number> => Number(/calls=(\d+)/.exec(await redis.info('commandstats').then((t) => t.split('\n').find((l) => l.startsWith(`cmdstat_${cmd}:`)) ?? ''))?.[1] ?? 0);
+    const stream = 'lwconf:evalsha:{p0}';
+    try {
+      for (let i = 0; i < 3; i++) await s.append([{ stream, fields: ['e', String(i)] }]);
+      expect([await calls('eval'), await calls('evalsha')]).toEqual([1, 2]);
+      await redis.script('FLUSH');
+      // NOSCRIPT: ioredis resends the text, and the entry goes in once.
+      await s.append([{ stream, fields: ['e', '3'] }]);
+      expect((await redis.xrange(stream, '-', '+')).map(([, f]) => f[1])).toEqual(['0', '1', '2', '3']);
+    } finally {
+      await s.close();
+      redis.disconnect();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
