@@ -59,6 +59,18 @@ export function metricsCases(store: () => Store): void {
       expect(Array.from(s?.timestamps ?? [])).toEqual([T0 + 70_000, T0 + 120_000]);
     });
 
+    it('finds a series in a range before its first sample once an out-of-order sample lands there', async () => {
+      const m = store().metrics;
+      const limits = { ...DEFAULT_METRICS_LIMITS, outOfOrderWindowMs: 60_000 };
+      await m.append('acme', [series('o', {}, [[T0 + 120_000, 1]])], limits);
+      const range = { startMs: T0 + 60_000, endMs: T0 + 80_000 };
+      const inRange = async (): Promise<number[]> => (await m.querier('acme').select([eq('__name__', 'o')], range)).flatMap((s) => Array.from(s.timestamps));
+      // Read once first: a reader that cached the series' bounds must see them move.
+      expect(await inRange()).toEqual([]);
+      await m.append('acme', [series('o', {}, [[T0 + 70_000, 2]])], limits);
+      expect(await inRange()).toEqual([T0 + 70_000]);
+    });
+
     it('stores a series given in several parts of one append once per timestamp, in order or not', async () => {
       const m = store().metrics;
       await m.append('acme', [series('p', {}, [[T0, 0]])]);

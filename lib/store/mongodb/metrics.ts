@@ -163,7 +163,14 @@ export function createMongoMetrics(db: Db): MetricsStore {
     report.appended += inserted;
     report.duplicates += docs.length - inserted;
     st.headCount += inserted;
-    for (const d of docs) if (d._id.t > st.maxT) st.maxT = d._id.t;
+    const newestBefore = st.maxT;
+    let oldest = Infinity;
+    for (const d of docs) {
+      if (d._id.t > st.maxT) st.maxT = d._id.t;
+      if (d._id.t < oldest) oldest = d._id.t;
+    }
+    // An out-of-order sample may land before the series' first: readers skip a series by its bounds.
+    if (inserted > 0 && oldest <= newestBefore) await series.updateOne({ _id: st.id }, { $min: { minT: oldest } });
     if (st.maxT >= st.storedMaxT) {
       const next = ceilGrain(st.maxT);
       await series.updateOne({ _id: st.id, maxT: { $lt: next } }, { $set: { maxT: next } });

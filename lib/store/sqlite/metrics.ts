@@ -67,6 +67,8 @@ interface SeriesState {
   maxT: number;
   /** m_series.max_t as stored. */
   storedMaxT: number;
+  /** m_series.min_t as stored: lowered when an out-of-order sample lands before it (readers skip series by it). */
+  storedMinT: number;
   /** Head samples (estimated: high after a compaction elsewhere, which only costs an early cut attempt). */
   headCount: number;
   /** Oldest head sample (estimated low likewise): no cut is tried while it is within the window. */
@@ -139,7 +141,8 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
     tenants: db.prepare<[], { tenant: string }>('SELECT DISTINCT tenant FROM m_series ORDER BY tenant'),
     headMax: db.prepare<[number], { t: number | null; n: number | null; mn: number | null }>('SELECT max(max_t) AS t, sum(n) AS n, min(min_t) AS mn FROM m_head_runs WHERE series = ?'),
     chunkMax: db.prepare<[number], { t: number | null }>('SELECT max(max_t) AS t FROM m_chunks WHERE series = ?'),
-    storedMax: db.prepare<[number], { max_t: number }>('SELECT max_t FROM m_series WHERE id = ?'),
+    storedBounds: db.prepare<[number], { min_t: number; max_t: number }>('SELECT min_t, max_t FROM m_series WHERE id = ?'),
+    setMinT: db.prepare('UPDATE m_series SET min_t = ? WHERE id = ? AND min_t > ?'),
     insertRun: db.prepare('INSERT INTO m_head_runs (series, min_t, max_t, n, data) VALUES (?, ?, ?, ?, ?)'),
     headRuns: db.prepare<[number], { id: number; data: Buffer }>('SELECT id, data FROM m_head_runs WHERE series = ? ORDER BY id'),
     deleteRunsUpTo: db.prepare('DELETE FROM m_head_runs WHERE series = ? AND id <= ?'),
@@ -184,8 +187,8 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
       const n = head?.n ?? 0;
       const chunk = q.chunkMax.get(row.id)?.t ?? null;
       const maxT = Math.max(head?.t ?? -Infinity, chunk ?? -Infinity);
-      const stored = q.storedMax.get(row.id)?.max_t ?? 0;
-      return { id: row.id, maxT, storedMaxT: stored, headCount: n, headMinT: head?.mn ?? Infinity, cutAt: n + CHUNK_SAMPLES, parts: [] };
+      const stored = q.storedBounds.get(row.id);
+      return { id: row.id, maxT, storedMaxT: stored?.max_t ?? 0, storedMinT: stored?.min_t ?? -Infinity, headCount: n, headMinT: head?.mn ?? Infinity, cutAt: n + CHUNK_SAMPLES, parts: [] };
     }
     return undefined;
   }
@@ -194,7 +197,7 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
     const res = q.insertSeries.run(tenant, h, key, s.target, s.type, s.unit ?? '', firstT, ceilGrain(firstT));
     const id = Number(res.lastInsertRowid);
     for (const [name, value] of Object.entries(s.labels)) q.insertPosting.run(tenant, name, value, id);
-    return { id, maxT: -Infinity, storedMaxT: ceilGrain(firstT), headCount: 0, headMinT: Infinity, cutAt: CHUNK_SAMPLES, parts: [] };
+    return { id, maxT: -Infinity, storedMaxT: ceilGrain(firstT), storedMinT: firstT, headCount: 0, headMinT: Infinity, cutAt: CHUNK_SAMPLES, parts: [] };
   }
 
   /**
@@ -319,6 +322,10 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
       runV = order.map((i) => vs[i] as number);
     }
     const first = runT[0] as number;
+    if (first < st.storedMinT) {
+      q.setMinT.run(first, st.id, first);
+      st.storedMinT = first;
+    }
     q.insertRun.run(st.id, first, runT[runT.length - 1], runT.length, encodeRun(runT, runV));
     st.headCount += runT.length;
     if (first < st.headMinT) st.headMinT = first;
@@ -405,7 +412,7 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
   const compactTx = db.transaction((all: boolean, window: number) => {
     for (const row of q.headSeries.all()) {
       const before = all ? Infinity : row.t - window;
-      const st: SeriesState = { id: row.series, maxT: row.t, storedMaxT: 0, headCount: row.n, headMinT: row.mn, cutAt: 0, parts: [] };
+      const st: SeriesState = { id: row.series, maxT: row.t, storedMaxT: 0, storedMinT: -Infinity, headCount: row.n, headMinT: row.mn, cutAt: 0, parts: [] };
       cut(st, before === Infinity ? Number.MAX_SAFE_INTEGER : before);
     }
     // The writer's cached head counts are now too high: they only decide when to try a cut, and a cut reads
@@ -451,8 +458,12 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
       for (const id of ids) {
         const i = info(id);
         if (!i || i.tenant !== tenant) continue;
-        // max_t only grows: re-read it when the cached one may be stale.
-        i.maxT = q.storedMax.get(id)?.max_t ?? i.maxT;
+        // Bounds move (max_t grows, an out-of-order sample lowers min_t): re-read them, the cached ones may be stale.
+        const b = q.storedBounds.get(id);
+        if (b) {
+          i.minT = b.min_t;
+          i.maxT = b.max_t;
+        }
         m.set(id, i);
       }
       return m;
