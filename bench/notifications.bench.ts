@@ -20,7 +20,6 @@ import { createNotifier } from '../detector/notify/notifier.js';
 import type { NotifyEffect } from '../detector/machines/effects.js';
 import { createGroupRouter, type GroupRouter } from '../detector/notify/groups.js';
 import { systemTimers } from '../lib/time/clock.js';
-import { systemClock } from '../lib/time/clock.js';
 import { createSqliteStore } from '../lib/store/sqlite/store.js';
 import type { Channel, Incident, NotificationRoute } from '../lib/store/types.js';
 import { reportFigures } from './report.js';
@@ -60,7 +59,7 @@ async function main(): Promise<void> {
     store,
     channelsFor: (_t, named) => named.map((id) => byId.get(id)).filter((c): c is Channel => c !== undefined),
     fence: async () => true,
-    clock: systemClock,
+    clock: systemTimers,
     logger: pino({ level: 'silent' }),
     registry: new Registry(),
     telegramApiBaseUrl: 'http://127.0.0.1:1',

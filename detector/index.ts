@@ -147,17 +147,21 @@ export function createDetector(deps: DetectorDeps): Detector {
     logger,
   });
   const reloadConfig = (): Promise<void> => sync.reload();
-  // A partition's lease covers its targets' actors and the promql rules that hash to it.
+  // A partition's lease covers its targets' actors, the promql rules that hash to it, and the notification
+  // claims made under it: those an earlier holder (or this process under an older epoch) left unsent.
   const handler: PartitionHandler = {
     async acquired(p, epoch) {
+      notifier.acquired(p, epoch);
       await runtime.acquired(p, epoch);
       await promql.acquired(p, epoch);
     },
     async releasing(p) {
+      notifier.left(p);
       await promql.releasing(p);
       await runtime.releasing(p);
     },
     lost(p) {
+      notifier.left(p);
       promql.lost(p);
       runtime.lost(p);
     },

@@ -71,7 +71,8 @@ export const incidentHandlers: HandlerTable = {
       const tenant = call.principal.tenant;
       const incident = await ctx.store.getIncident(tenant, call.id);
       if (!incident) throw missing('incident', call.id);
-      const notifications = await ctx.store.listNotifications(tenant, incident.id);
+      // What a claim is to send is kept for the partition's next holder, not shown: the audit is status and attempts.
+      const notifications = (await ctx.store.listNotifications(tenant, incident.id)).map(({ notice: _notice, ...record }) => record);
       return { body: { ...incident, notifications, manualResolve: await allowsManualResolve(ctx, incident) } };
     },
   },

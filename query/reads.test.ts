@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { QueryEventsRequest } from '../proto/gen/lightwatch/v1/query.js';
 import type { CanonicalEvent } from '../lib/events/event.js';
 import { createIdGenerator } from '../lib/events/ids.js';
-import type { Incident } from '../lib/store/types.js';
+import type { Incident, NotificationRecord } from '../lib/store/types.js';
 import { createFixture, T0, type Fixture } from './test-fixture.js';
 
 let f: Fixture;
@@ -134,7 +134,7 @@ describe('incidents', () => {
     await f.store.upsertIncident(incident('i1', tid));
     await f.store.upsertIncident(incident('i2', tid, { status: 'resolved', resolvedAt: T0 + H, openedAt: T0 - H }));
     await f.store.upsertIncident(incident('i3', 'other-target', { openedAt: T0 + 5 }));
-    await f.store.claimNotification({ key: 'i1:0:c1', tenant: 'a', incidentId: 'i1', channelId: 'c1', transition: 'opened', status: 'sent', attempts: [{ at: T0, ok: true, status: 200, durationMs: 12 }], epoch: 1, createdAt: T0, updatedAt: T0 });
+    await f.store.claimNotification({ key: 'i1:0:c1', tenant: 'a', incidentId: 'i1', channelId: 'c1', transition: 'opened', status: 'sent', attempts: [{ at: T0, ok: true, status: 200, durationMs: 12 }], epoch: 1, partition: 3, notice: { key: 'i1:0:c1' } as NotificationRecord['notice'], createdAt: T0, updatedAt: T0 });
 
     const open = await f.http(f.keys.readA, 'GET', '/api/incidents', { params: { status: 'open,acknowledged', target: 'backup' } });
     expect(open.body.items.map((i: Incident) => i.id)).toEqual(['i1']);
@@ -146,6 +146,8 @@ describe('incidents', () => {
 
     const one = await f.http(f.keys.readA, 'GET', '/api/incidents/i1');
     expect(one.body).toMatchObject({ id: 'i1', timeline: [{ type: 'opened' }], notifications: [{ key: 'i1:0:c1', status: 'sent' }] });
+    // What the claim was to send stays with the notifier.
+    expect(one.body.notifications[0]).not.toHaveProperty('notice');
 
     f.clock.now = T0 + 1000;
     const acked = await f.http(f.keys.adminA, 'POST', '/api/incidents/i1/ack', { body: { comment: 'on it' } });

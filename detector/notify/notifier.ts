@@ -3,21 +3,22 @@
 // before anything is sent, and whoever finds the claim taken sends nothing. Sending runs in the background
 // with retries (backoff on 5xx, 429, timeouts and network errors), a per-channel rate limit, and a record of
 // every attempt. Each attempt first checks the lease, so a detector that lost its partition stops sending;
-// and a claim left `pending` by an older epoch (its owner died between claim and send) is taken over by the
-// new owner once any request of the old one would have finished (`recoveryGraceMs`).
+// a claim carries its partition and what it is to send, and one left `pending` by an older epoch (its sender
+// died, or stopped at the lease check) is taken over and sent by the partition's next holder (./recovery.ts).
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { sleep } from '../../lib/lifecycle/sleep.js';
 import type { Store } from '../../lib/store/port.js';
 import type { Channel, NotificationRecord } from '../../lib/store/types.js';
-import type { Clock } from '../../lib/time/clock.js';
+import type { TimerClock } from '../../lib/time/clock.js';
 import type { NotifyEffect } from '../machines/effects.js';
 import type { Delivery } from '../../lib/channels/driver.js';
 import { prepareDeliveries } from '../../lib/channels/render.js';
 import { deliver } from '../../lib/channels/transport.js';
 import { createHealthTracker } from './health.js';
-import { noticeOf, type MessageOptions } from './message.js';
+import { noticeOf, noticeUnderEpoch, type MessageOptions } from './message.js';
+import { createClaimRecovery } from './recovery.js';
 import { makeNotice, noticeIncidentOf, type Notice, type NoticeTransition } from '../../lib/channels/notice.js';
 import type { GroupRouter, GroupSend } from './groups.js';
 import { memberMarkerKey } from '../routing/grouper.js';
@@ -31,7 +32,8 @@ export interface NotifierOptions extends MessageOptions {
   targetLabels?(tenant: string, targetName: string): Readonly<Record<string, string>>;
   /** Whether (partition, epoch) still holds the lease: checked before claiming. */
   fence(partition: number, epoch: number): Promise<boolean>;
-  clock: Clock;
+  /** The detector's timers: recovery passes are scheduled on them (a manual clock in tests). */
+  clock: TimerClock;
   logger: Logger;
   registry: Registry;
   timeoutMs?: number;
@@ -40,7 +42,10 @@ export interface NotifierOptions extends MessageOptions {
   backoffMs?: number;
   /** Requests in flight at once across all channels (a burst of incidents queues rather than timing out). */
   concurrency?: number;
-  /** How long after finding an older epoch's unsent claim to send it ourselves. Default timeoutMs + 1000. */
+  /**
+   * How long after acquiring a partition to send the claims other holders left pending (any request of theirs
+   * has finished by then), and how often to look again while it is ours. Default timeoutMs + 1000.
+   */
   recoveryGraceMs?: number;
   /** Routes (grouping): a notification it takes is sent with its group, not alone. Late-bound (it sends through this notifier). */
   groups?(): GroupRouter | undefined;
@@ -65,6 +70,10 @@ export interface Notifier {
   dispatchMany(list: ReadonlyArray<{ n: NotifyEffect; partition: number; epoch: number }>, fences?: Map<string, Promise<boolean>>): Promise<DispatchResult>;
   /** Claims and sends one group notification of a route (called by the group router when a group falls due). */
   sendGroup(g: GroupSend): Promise<void>;
+  /** We hold `partition` under `epoch`: send the claims earlier holders of it left pending (see ./recovery.ts). */
+  acquired(partition: number, epoch: number): void;
+  /** The partition is no longer ours. */
+  left(partition: number): void;
   /** Sends in flight. */
   readonly inflight: number;
   /** Waits for sends in flight (at most `graceMs`), then abandons retries. Idempotent. */
@@ -87,7 +96,6 @@ export function createNotifier(o: NotifierOptions): Notifier {
 
   const health = createHealthTracker(o.store, o.registry, o.logger);
   const recoveryGraceMs = o.recoveryGraceMs ?? timeoutMs + 1000;
-  const recoveries = new Set<ReturnType<typeof setTimeout>>();
 
   /** The lease check's answer, asking again (with backoff) while Redis gives none; false once closing. */
   const fenceAnswer = async (partition: number, epoch: number): Promise<boolean> => {
@@ -102,32 +110,43 @@ export function createNotifier(o: NotifierOptions): Notifier {
   };
 
   /** The notice of one incident's transition, carrying the fencing epoch this send holds. */
-  const incidentNotice = (n: NotifyEffect, key: string, epoch: number) => (): Notice => {
+  const incidentNotice = (n: NotifyEffect, key: string, epoch: number): Notice =>
     // The domain builds incidents without the fencing epoch; the body carries the one this send holds.
-    const eff = n.incident.epoch >= epoch ? n : { ...n, incident: { ...n.incident, epoch } };
-    return noticeOf(eff, key, o.clock.now(), o, o.targetLabels?.(n.incident.tenant, n.targetName));
+    noticeUnderEpoch(noticeOf(n, key, o.clock.now(), o, o.targetLabels?.(n.incident.tenant, n.targetName)), epoch);
+
+  /** Keys whose attempt runs in this process. */
+  const sending = new Set<string>();
+
+  const attempt = async (notice: Notice, ch: Channel, key: string, partition: number, epoch: number): Promise<void> => {
+    sending.add(key);
+    try {
+      if ((await sendUntilDone(notice, ch, key, partition, epoch)) === 'fenced' && !stop.signal.aborted) recovery.stopped(key, partition, epoch);
+    } finally {
+      sending.delete(key);
+    }
   };
 
-  const attempt = async (notice: () => Notice, ch: Channel, key: string, partition: number, epoch: number): Promise<void> => {
+  /** Sends until delivered, refused for good, out of retries, or fenced (the lease is no longer ours). */
+  const sendUntilDone = async (notice: Notice, ch: Channel, key: string, partition: number, epoch: number): Promise<'done' | 'fenced'> => {
     let deliveries: Delivery[];
     try {
-      deliveries = await prepareDeliveries(ch, notice(), o);
+      deliveries = await prepareDeliveries(ch, notice, o);
     } catch (err) {
       const error = (err as Error).message;
       await o.store.recordNotificationAttempt(key, { at: o.clock.now(), ok: false, error, durationMs: 0 }, 'failed');
       sent.inc({ kind: ch.kind, outcome: 'failed' });
       health.record(ch, false, error, o.clock.now());
-      return;
+      return 'done';
     }
     // A group for a per-incident service is several requests: each is sent until it succeeds once.
     const delivered = new Set<number>();
     for (let i = 0; i <= retries && !stop.signal.aborted; i++) {
       const wait = limiter.take(ch.id, perMinute(ch.rateLimitPerMin));
       if (wait > 0) await sleep(wait, stop.signal);
-      // Lost the lease meanwhile: the new owner takes this claim over; sending too could deliver it twice.
+      // Lost the lease meanwhile: the partition's next holder takes this claim over; sending too could deliver it twice.
       if (!(await fenceAnswer(partition, epoch))) {
         o.logger.warn({ key, partition, epoch }, 'stopped sending: partition lease no longer ours');
-        return;
+        return 'fenced';
       }
       const round = await Promise.all(
         deliveries.map(async (d, idx) => {
@@ -156,31 +175,28 @@ export function createNotifier(o: NotifierOptions): Notifier {
         const error = tried.find((r) => !r.out.ok)?.out.error;
         health.record(ch, ok, error, o.clock.now());
         if (!ok) o.logger.warn({ key, error }, 'notification failed');
-        return;
+        return 'done';
       }
       const retryAfterMs = Math.max(0, ...tried.map((r) => r.out.retryAfterMs));
       await sleep(Math.max(retryAfterMs, backoffMs * 2 ** i), stop.signal);
     }
+    return 'done';
   };
 
-  /** After the grace period: a claim of an older epoch still pending with no attempt is sent by us. */
-  const recoverLater = (tenant: string, incidentId: string, notice: () => Notice, ch: Channel, key: string, partition: number, epoch: number): void => {
+  /** Sends a claim taken over from an earlier holder of its partition, as that holder was to send it. */
+  const resume = (rec: NotificationRecord, epoch: number): void => {
     if (stop.signal.aborted) return;
-    const timer = setTimeout(() => {
-      recoveries.delete(timer);
-      const check = async (): Promise<void> => {
-        if (stop.signal.aborted || !(await fenceAnswer(partition, epoch))) return;
-        const rec = (await o.store.listNotifications(tenant, incidentId)).find((r) => r.key === key);
-        if (!rec || rec.epoch >= epoch || rec.status !== 'pending' || rec.attempts.some((a) => a.ok)) return;
-        o.logger.warn({ key, claimedBy: rec.epoch, epoch }, 'sending a notification claimed by a previous owner that never sent it');
-        await attempt(notice, ch, key, partition, epoch);
-      };
-      // The store could not answer: look again after another grace period.
-      track(check().catch(() => recoverLater(tenant, incidentId, notice, ch, key, partition, epoch)));
-    }, recoveryGraceMs);
-    timer.unref();
-    recoveries.add(timer);
+    const ch = o.channelsFor(rec.tenant, [rec.channelId]).find((c) => c.id === rec.channelId);
+    if (!ch || !rec.notice || rec.partition === undefined) {
+      const error = ch ? 'the claim does not say what to send' : `channel ${rec.channelId} no longer exists`;
+      o.logger.warn({ key: rec.key, error }, 'notification failed');
+      track(o.store.recordNotificationAttempt(rec.key, { at: o.clock.now(), ok: false, error, durationMs: 0 }, 'failed'));
+      return;
+    }
+    track(attempt(noticeUnderEpoch(rec.notice, epoch), ch, rec.key, rec.partition, epoch));
   };
+
+  const recovery = createClaimRecovery({ store: o.store, timers: o.clock, graceMs: recoveryGraceMs, logger: o.logger, sending: (key) => sending.has(key), send: resume });
 
   const track = (p: Promise<void>): void => {
     const t = p.catch((err: unknown) => o.logger.error({ err }, 'notification send crashed')).finally(() => inflight.delete(t));
@@ -218,17 +234,15 @@ export function createNotifier(o: NotifierOptions): Notifier {
         const now = o.clock.now();
         for (const ch of channels) {
           const key = `${n.incident.id}:${n.transitionSeq}:${ch.id}`;
-          const record: NotificationRecord = { key, tenant: n.incident.tenant, incidentId: n.incident.id, channelId: ch.id, transition: n.transition, status: n.suppressedBy ? 'suppressed' : 'pending', attempts: [], epoch, createdAt: now, updatedAt: now };
-          if (!(await o.store.claimNotification(record))) {
-            // Sent, or being sent, by someone already — unless that someone died between claim and send.
-            if (!n.suppressedBy) recoverLater(n.incident.tenant, n.incident.id, incidentNotice(n, key, epoch), ch, key, partition, epoch);
-            continue;
-          }
+          const base = { key, tenant: n.incident.tenant, incidentId: n.incident.id, channelId: ch.id, transition: n.transition, attempts: [], epoch, partition, createdAt: now, updatedAt: now };
           if (n.suppressedBy) {
-            sent.inc({ kind: ch.kind, outcome: 'suppressed' });
+            if (await o.store.claimNotification({ ...base, status: 'suppressed' })) sent.inc({ kind: ch.kind, outcome: 'suppressed' });
             continue;
           }
-          track(attempt(incidentNotice(n, key, epoch), ch, key, partition, epoch));
+          const notice = incidentNotice(n, key, epoch);
+          // Claimed already: sent, or being sent, by someone — or left pending by a holder that died or lost the
+          // lease, which the partition's holder takes over (./recovery.ts).
+          if (await o.store.claimNotification({ ...base, status: 'pending', notice })) track(attempt(notice, ch, key, partition, epoch));
         }
       }
       return { refused: [...refused] };
@@ -239,31 +253,27 @@ export function createNotifier(o: NotifierOptions): Notifier {
       if (!ch || !first || !(await fenceAnswer(partition, epoch))) return;
       const transition: NoticeTransition = flush.firing.length === 0 ? 'resolved' : flush.repeat ? 'reminder' : 'opened';
       const now = o.clock.now();
-      const record: NotificationRecord = { key: flush.key, tenant, incidentId: first.id, channelId: ch.id, transition, status: 'pending', attempts: [], epoch, createdAt: now, updatedAt: now };
-      const notice = (): Notice => {
-        const view = (m: (typeof flush.firing)[number]) => noticeIncidentOf({ ...m.stored, epoch }, { targetName: m.targetName, targetLabels: o.targetLabels?.(tenant, m.targetName) ?? {}, publicBaseUrl: o.publicBaseUrl });
-        const firing = flush.firing.map(view);
-        const resolved = flush.resolved.map(view);
-        return { ...makeNotice(flush.key, transition, [...firing, ...resolved], o.clock.now()), group: { key: flush.groupKey, route: flush.routeId, labels: flush.groupLabels, firing, resolved } };
-      };
+      const view = (m: (typeof flush.firing)[number]) => noticeIncidentOf({ ...m.stored, epoch }, { targetName: m.targetName, targetLabels: o.targetLabels?.(tenant, m.targetName) ?? {}, publicBaseUrl: o.publicBaseUrl });
+      const firing = flush.firing.map(view);
+      const resolved = flush.resolved.map(view);
+      const notice: Notice = { ...makeNotice(flush.key, transition, [...firing, ...resolved], now), group: { key: flush.groupKey, route: flush.routeId, labels: flush.groupLabels, firing, resolved } };
+      const record: NotificationRecord = { key: flush.key, tenant, incidentId: first.id, channelId: ch.id, transition, status: 'pending', attempts: [], epoch, partition, notice, createdAt: now, updatedAt: now };
       // Each firing member is recorded as announced in this group before the group is claimed, so an owner
       // that rebuilds the group after a takeover and first sees a member resolved still announces that.
       await Promise.all(flush.firing.map((m) => o.store.claimNotification({ key: memberMarkerKey(ch.id, flush.groupKey, m.id), tenant, incidentId: m.id, channelId: ch.id, transition: 'grouped', status: 'suppressed', attempts: [], epoch, createdAt: now, updatedAt: now })));
-      // Claimed already: the same content went out from this or an earlier owner (or is going out).
-      if (!(await o.store.claimNotification(record))) {
-        recoverLater(tenant, first.id, notice, ch, flush.key, partition, epoch);
-        return;
-      }
-      track(attempt(notice, ch, flush.key, partition, epoch));
+      // Claimed already: the same content went out from this or an earlier owner (or is going out, or is left
+      // pending for the partition's holder to take over).
+      if (await o.store.claimNotification(record)) track(attempt(notice, ch, flush.key, partition, epoch));
     },
+    acquired: (partition, epoch) => recovery.acquired(partition, epoch),
+    left: (partition) => recovery.left(partition),
     close(graceMs = 5_000) {
       closing ??= (async () => {
+        await recovery.close();
         const all = Promise.all([...inflight]);
         let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([all, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
         if (timer) clearTimeout(timer);
-        for (const r of recoveries) clearTimeout(r);
-        recoveries.clear();
         stop.abort();
         await all;
         await health.settled();

@@ -1,0 +1,208 @@
+// Claims left pending by a sender that lost its partition (or died) between claim and send: the partition's
+// next holder sends them, once, on the manual clock — at once when it is this process again under a newer
+// epoch, after the grace period when the claim is another holder's. Real SQLite and a real HTTP receiver.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { createSqliteStore } from '../../lib/store/sqlite/store.js';
+import type { Store } from '../../lib/store/port.js';
+import type { Channel, Incident, NotificationRecord } from '../../lib/store/types.js';
+import { createManualClock, type ManualClock } from '../../lib/time/manual-clock.js';
+import type { NotifyEffect } from '../machines/effects.js';
+import { startReceiver, TENANT, until, webhookChannel, type Receiver } from '../testing/harness.js';
+import { createNotifier, type Notifier, type NotifierOptions } from './notifier.js';
+
+const GRACE = 5_000;
+const P = 2;
+const incident: Incident = { id: 'inc1', tenant: TENANT, targetId: 'tg-web', ruleId: 'cpu', status: 'open', severity: 'critical', title: 'cpu on web', openedAt: 1000, reopenCount: 0, epoch: 0, timeline: [{ at: 1000, type: 'opened', message: 'x' }], updatedAt: 1000 };
+const effect = (over: Partial<NotifyEffect> = {}): NotifyEffect => ({ type: 'notify', incident, transition: 'opened', transitionSeq: '1', targetName: 'web', channels: [], suppressedBy: null, ...over });
+const KEY = 'inc1:1:ch-hook';
+
+/** A promise and its resolver: holds a fence answer until the test lets it go. */
+function gate<T>(): { promise: Promise<T>; open(v: T): void } {
+  let open!: (v: T) => void;
+  const promise = new Promise<T>((r) => (open = r));
+  return { promise, open };
+}
+
+describe('unsent claims recovered by the partition\'s next holder', () => {
+  let store: Store;
+  let rx: Receiver;
+  let clock: ManualClock;
+  let channels: Channel[];
+  const notifiers: Notifier[] = [];
+
+  const make = (fence: NotifierOptions['fence']): Notifier => {
+    const n = createNotifier({
+      store,
+      channelsFor: (_t, named) => channels.filter((c) => (named.length ? named.includes(c.id) : c.isDefault)),
+      fence,
+      clock,
+      logger: pino({ level: 'silent' }),
+      registry: new Registry(),
+      telegramApiBaseUrl: 'http://127.0.0.1:9',
+      publicBaseUrl: '',
+      backoffMs: 10,
+      timeoutMs: 1_000,
+      recoveryGraceMs: GRACE,
+    });
+    notifiers.push(n);
+    return n;
+  };
+  const record = async (): Promise<NotificationRecord | undefined> => (await store.listNotifications(TENANT, 'inc1')).find((r) => r.key === KEY);
+  /** Scans and sends run on promises (store, HTTP): lets them run before looking. */
+  const idle = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 20));
+  };
+  const settled = async (): Promise<void> => {
+    await idle();
+    await until(() => notifiers.every((n) => n.inflight === 0), 5_000, 'sends finished');
+    await idle();
+  };
+  /** A claim of epoch 1 whose sender found the lease gone at its first attempt, as when Redis died mid-send. */
+  const strandedClaim = async (): Promise<Notifier> => {
+    let checks = 0;
+    // The dispatch's lease check passes, the attempt's does not.
+    const first = make(async (_p, e) => e === 1 && ++checks === 1);
+    first.acquired(P, 1);
+    await first.dispatch(effect(), P, 1);
+    await settled();
+    expect(await record()).toMatchObject({ status: 'pending', epoch: 1, partition: P, attempts: [] });
+    return first;
+  };
+
+  beforeEach(async () => {
+    store = await createSqliteStore({ path: ':memory:' });
+    rx = await startReceiver();
+    clock = createManualClock(1_000_000);
+    channels = [webhookChannel(rx.url)];
+  });
+  afterEach(async () => {
+    for (const n of notifiers.splice(0)) await n.close(100);
+    await rx.close();
+    await store.close();
+  });
+
+  it('the same process re-taking its partition under a newer epoch sends its own stranded claim at once, once', async () => {
+    let epoch = 1;
+    let checks = 0;
+    const n = make(async (_p, e) => e === epoch && (e > 1 || ++checks === 1));
+    n.acquired(P, 1);
+    await n.dispatch(effect(), P, 1);
+    await settled();
+    expect(rx.received).toEqual([]);
+    expect(await record()).toMatchObject({ status: 'pending', epoch: 1 });
+
+    epoch = 2;
+    n.left(P);
+    n.acquired(P, 2);
+    await until(() => rx.received.length === 1, 5_000, 'the stranded notice sent');
+    await settled();
+    expect(rx.received.map((r) => r.key)).toEqual([KEY]);
+    // Sent under the epoch that took it over, body and record alike.
+    expect((rx.received[0]!.body.incident as { epoch: number }).epoch).toBe(2);
+    expect(await record()).toMatchObject({ status: 'sent', epoch: 2 });
+    // Later passes find nothing owed.
+    for (let i = 0; i < 3; i++) {
+      clock.advance(GRACE);
+      await settled();
+    }
+    expect(rx.received).toHaveLength(1);
+  });
+
+  it('an attempt that stops at the lease check after the partition is ours again hands its claim over then', async () => {
+    let epoch = 1;
+    let checks = 0;
+    const held = gate<boolean>();
+    // The attempt's lease check (the second for epoch 1) hangs, as while Redis is down, until the test answers it.
+    const n = make(async (_p, e) => (e === 1 ? (++checks === 1 ? true : held.promise) : e === epoch));
+    n.acquired(P, 1);
+    await n.dispatch(effect(), P, 1);
+    await until(() => checks === 2, 5_000, 'the attempt waiting on the lease check');
+    epoch = 2;
+    n.left(P);
+    n.acquired(P, 2);
+    await idle();
+    // Not taken from under our own attempt still running.
+    expect(rx.received).toEqual([]);
+    expect(await record()).toMatchObject({ status: 'pending', epoch: 1 });
+    held.open(false);
+    await until(() => rx.received.length === 1, 5_000, 'the claim handed over when the attempt stopped');
+    await settled();
+    expect(await record()).toMatchObject({ status: 'sent', epoch: 2 });
+    expect(rx.received).toHaveLength(1);
+  });
+
+  it('another holder\'s stranded claim is sent after the grace period by the new holder, once, and a sent claim never again', async () => {
+    const first = await strandedClaim();
+    await first.close(100);
+    const sentKey = 'inc1:2:ch-hook';
+    await store.claimNotification({ key: sentKey, tenant: TENANT, incidentId: 'inc1', channelId: 'ch-hook', transition: 'resolved', status: 'sent', attempts: [{ at: 1, ok: true, status: 200, durationMs: 1 }], epoch: 1, partition: P, createdAt: 1, updatedAt: 1 });
+
+    const second = make(async (p, e) => p === P && e === 2);
+    second.acquired(P, 2);
+    await settled();
+    clock.advance(GRACE - 1);
+    await settled();
+    // Within the grace period a request of the first holder could still be in flight: nothing yet.
+    expect(rx.received).toEqual([]);
+    clock.advance(1);
+    await until(() => rx.received.length === 1, 5_000, 'the stranded notice sent');
+    for (let i = 0; i < 3; i++) {
+      clock.advance(GRACE);
+      await settled();
+    }
+    expect(rx.received.map((r) => r.key)).toEqual([KEY]);
+    expect(await record()).toMatchObject({ status: 'sent', epoch: 2 });
+    expect((await store.listNotifications(TENANT, 'inc1')).find((r) => r.key === sentKey)).toMatchObject({ status: 'sent', epoch: 1 });
+  });
+
+  it('two holders looking at the same moment, both passing their lease checks, send a stranded claim once: the take-over is conditional', async () => {
+    const first = await strandedClaim();
+    await first.close(100);
+    // A holder whose lease is running out (epoch 2, its checks still passing) and the next one (epoch 3).
+    const stale = make(async (p, e) => p === P && e === 2);
+    const current = make(async (p, e) => p === P && e === 3);
+    stale.acquired(P, 2);
+    current.acquired(P, 3);
+    clock.advance(GRACE);
+    await until(() => rx.received.length >= 1, 5_000, 'the stranded notice sent');
+    await settled();
+    await stale.close(100);
+    for (let i = 0; i < 3; i++) {
+      clock.advance(GRACE);
+      await settled();
+    }
+    expect(rx.received.map((r) => r.key)).toEqual([KEY]);
+    expect(await record()).toMatchObject({ status: 'sent' });
+  });
+
+  it('stops looking once the partition is left or the notifier closed', async () => {
+    const first = await strandedClaim();
+    await first.close(100);
+    const left = make(async () => true);
+    left.acquired(P, 2);
+    left.left(P);
+    const closed = make(async () => true);
+    closed.acquired(P, 3);
+    await closed.close(100);
+    for (let i = 0; i < 3; i++) {
+      clock.advance(GRACE);
+      await settled();
+    }
+    expect(rx.received).toEqual([]);
+    expect(await record()).toMatchObject({ status: 'pending', epoch: 1 });
+  });
+
+  it('a claim whose channel was deleted meanwhile is recorded as failed, not retried forever', async () => {
+    const first = await strandedClaim();
+    await first.close(100);
+    channels = [];
+    const second = make(async () => true);
+    second.acquired(P, 2);
+    clock.advance(GRACE);
+    await until(async () => (await record())?.status === 'failed', 5_000, 'the claim given up');
+    expect((await record())?.attempts.map((a) => a.error)).toEqual(['channel ch-hook no longer exists']);
+    expect(rx.received).toEqual([]);
+  });
+});
