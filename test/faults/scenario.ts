@@ -228,7 +228,7 @@ export async function runScenario(cluster: Cluster, s: Scenario, shared: { redis
  * stored once; every client, resumed with its cursor after any drop, given exactly what the streams hold, in
  * order; the fault's incident opened and resolved once, each notified once.
  */
-export function expectExactlyOnce(cluster: Cluster, r: ScenarioResult, o: { openedNoticeMayBeLost?: boolean } = {}): void {
+export function expectExactlyOnce(cluster: Cluster, r: ScenarioResult): void {
   expect(r.load.batches.filter((b) => b.acceptedAt === undefined).map((b) => b.key)).toEqual([]);
   expect(r.row.accepted).toBe(r.row.sent);
   expect(r.tally.unknown).toBe(0);
@@ -242,11 +242,7 @@ export function expectExactlyOnce(cluster: Cluster, r: ScenarioResult, o: { open
     expect(deliveryProblems(c, r.truth)).toEqual([]);
   }
   expect(r.incidents.map((i) => i.status)).toEqual(['resolved']);
-  // Known gap (docs/deploy.md, "Known gaps"): when Redis dies while the incident's opened notice is being sent
-  // and the partition's lease expires meanwhile, the send stops at the lease check and nobody sends it later.
-  const transitions = r.notifications.map((n) => n.transition);
-  if (o.openedNoticeMayBeLost === true && transitions.length === 1) expect(transitions).toEqual(['resolved']);
-  else expect(transitions).toEqual(['opened', 'resolved']);
+  expect(r.notifications.map((n) => n.transition)).toEqual(['opened', 'resolved']);
   expect(new Set(r.notifications.map((n) => n.incidentId))).toEqual(new Set([r.incidents[0]?.id]));
   expect(repeatedNotifications(cluster)).toEqual([]);
 }
