@@ -2,7 +2,7 @@
 // fuzzer and the benchmarks.
 import snappy from 'snappyjs';
 import { WriteRequest } from '../../proto/gen/compat/prometheus/remote.js';
-import { Histogram_ResetHint, type Histogram } from '../../proto/gen/compat/prometheus/types.js';
+import { Histogram } from '../../proto/gen/compat/prometheus/types.js';
 import { ExportLogsServiceRequest } from '../../proto/gen/compat/opentelemetry/proto/collector/logs/v1/logs_service.js';
 import { ExportMetricsServiceRequest } from '../../proto/gen/compat/opentelemetry/proto/collector/metrics/v1/metrics_service.js';
 
@@ -16,19 +16,7 @@ export function remoteWrite(series: Array<{ labels: Array<[string, string]>; sam
       labels: s.labels.map(([name, value]) => ({ name, value })),
       samples: s.samples.map(([value, ts]) => ({ value, timestamp: String(ts) })),
       exemplars: [],
-      histograms: (s.histograms ?? []).map((h) => ({
-        schema: 0,
-        zeroThreshold: 0,
-        negativeSpans: [],
-        negativeDeltas: [],
-        negativeCounts: [],
-        positiveSpans: [],
-        positiveDeltas: [],
-        positiveCounts: [],
-        resetHint: Histogram_ResetHint.UNKNOWN,
-        customValues: [],
-        ...h,
-      })),
+      histograms: (s.histograms ?? []).map((h) => Histogram.fromPartial(h)),
     })),
     metadata: [],
   }).finish();
