@@ -3,9 +3,9 @@
 // range holds at a nominal 15 s interval). An estimate that decides where the query runs, never a limit: the
 // engine's max-samples and timeout still bound the real work.
 import { parseExpr } from '../promql/parse.js';
-import { planSelections } from '../promql/plan.js';
+import { groupSelections, planSelections } from '../promql/plan.js';
 import { preprocess } from '../promql/preprocess.js';
-import type { LabelMatcher, Querier } from '../promql/querier.js';
+import type { Querier } from '../promql/querier.js';
 import { windowOf, type PromQuery } from './query.js';
 
 /** The sample interval assumed for the data a selector's range holds (a common scrape interval). */
@@ -24,19 +24,10 @@ export async function estimatePoints(querier: Querier, q: PromQuery, lookbackMs:
   } catch {
     return 0;
   }
-  const groups = new Map<string, { matchers: readonly LabelMatcher[]; startMs: number; endMs: number }>();
-  for (const p of plan) {
-    const key = JSON.stringify(p.selector.matchers.map((m) => [m.name, m.type, m.value]).sort());
-    const g = groups.get(key);
-    if (g === undefined) groups.set(key, { matchers: p.selector.matchers, startMs: p.startMs, endMs: p.endMs });
-    else {
-      g.startMs = Math.min(g.startMs, p.startMs);
-      g.endMs = Math.max(g.endMs, p.endMs);
-    }
-  }
   let points = 0;
-  for (const g of groups.values()) {
-    const series = querier.countSeries ? await querier.countSeries(g.matchers) : (await querier.series([g.matchers], { startMs: g.startMs, endMs: g.endMs })).length;
+  for (const g of groupSelections(plan)) {
+    const matchers = g.selectors[0]?.matchers ?? [];
+    const series = querier.countSeries ? await querier.countSeries(matchers) : (await querier.series([matchers], { startMs: g.startMs, endMs: g.endMs })).length;
     points += series * (steps + Math.ceil((g.endMs - g.startMs) / NOMINAL_SAMPLE_INTERVAL_MS));
   }
   return points;

@@ -7,7 +7,7 @@ import type { Querier, SeriesSamples } from './querier.js';
 import { SampleLimitError } from './querier.js';
 import { parseExpr } from './parse.js';
 import { preprocess } from './preprocess.js';
-import { planSelections } from './plan.js';
+import { groupSelections, planSelections } from './plan.js';
 import { Evaluator } from './eval/evaluator.js';
 import type { PreparedSeries } from './eval/selectors.js';
 import { prepareSeries } from './eval/selectors.js';
@@ -144,20 +144,10 @@ async function fetchSelections(
   o: { lookbackMs: number; maxSamples: number; signal: AbortSignal | undefined },
 ): Promise<Map<VectorSelector, PreparedSeries[]>> {
   const plan = planSelections(expr, startMs, endMs, { lookbackMs: o.lookbackMs });
-  const groups = new Map<string, { selectors: VectorSelector[]; startMs: number; endMs: number }>();
-  for (const p of plan) {
-    const key = JSON.stringify(p.selector.matchers.map((m) => [m.name, m.type, m.value]).sort());
-    const g = groups.get(key);
-    if (g === undefined) groups.set(key, { selectors: [p.selector], startMs: p.startMs, endMs: p.endMs });
-    else {
-      g.selectors.push(p.selector);
-      g.startMs = Math.min(g.startMs, p.startMs);
-      g.endMs = Math.max(g.endMs, p.endMs);
-    }
-  }
+  const groups = groupSelections(plan);
   const data = new Map<VectorSelector, PreparedSeries[]>();
   await Promise.all(
-    [...groups.values()].map(async (g) => {
+    groups.map(async (g) => {
       let got: SeriesSamples[];
       try {
         got = await querier.select(g.selectors[0]?.matchers ?? [], { startMs: g.startMs, endMs: g.endMs, maxSamples: o.maxSamples, signal: o.signal });

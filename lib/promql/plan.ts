@@ -67,3 +67,26 @@ function visit(e: Expr, s: number, t: number, rangeMs: number, opts: PlanOptions
       return;
   }
 }
+
+/** Selectors that select the same series (the same matchers, in any order), with the union of their ranges. */
+export interface SelectionGroup {
+  readonly selectors: VectorSelector[];
+  startMs: number;
+  endMs: number;
+}
+
+/** Groups a plan's selectors by matcher set, so each set of series is read (or counted) once for all of them. */
+export function groupSelections(plan: readonly SelectorRange[]): SelectionGroup[] {
+  const groups = new Map<string, SelectionGroup>();
+  for (const p of plan) {
+    const key = JSON.stringify(p.selector.matchers.map((m) => [m.name, m.type, m.value]).sort());
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, { selectors: [p.selector], startMs: p.startMs, endMs: p.endMs });
+    else {
+      g.selectors.push(p.selector);
+      g.startMs = Math.min(g.startMs, p.startMs);
+      g.endMs = Math.max(g.endMs, p.endMs);
+    }
+  }
+  return [...groups.values()];
+}
