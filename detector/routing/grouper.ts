@@ -78,13 +78,9 @@ export class Grouper<I extends RoutedIncident = RoutedIncident> {
       if (!matchesAll(route.matchers, i)) continue;
       const labels = groupLabelsOf(route, i);
       const key = keyOf(route.id, labels);
-      let g = this.groups.get(key);
-      const m = g?.members.get(i.id);
+      const m = this.groups.get(key)?.members.get(i.id);
       if (!m && i.status === 'resolved') continue; // never seen firing here: nothing to announce
-      if (!g) {
-        g = { route, key, labels, members: new Map(), createdAt: now, lastFlushAt: undefined, changed: false };
-        this.groups.set(key, g);
-      }
+      const g = this.groupOf(route, key, labels, now);
       keys.push(key);
       if (m && m.incident.status === i.status && m.incident.changedAt === i.changedAt) continue;
       g.members.set(i.id, { incident: i, notified: m?.notified ?? false });
@@ -109,18 +105,24 @@ export class Grouper<I extends RoutedIncident = RoutedIncident> {
       if (!matchesAll(route.matchers, i)) continue;
       const labels = groupLabelsOf(route, i);
       const key = keyOf(route.id, labels);
-      let g = this.groups.get(key);
-      if (g?.members.has(i.id) || !announced(key, route.channelId)) continue;
-      if (!g) {
-        g = { route, key, labels, members: new Map(), createdAt: now, lastFlushAt: undefined, changed: false };
-        this.groups.set(key, g);
-      }
+      if (this.groups.get(key)?.members.has(i.id) || !announced(key, route.channelId)) continue;
+      const g = this.groupOf(route, key, labels, now);
       keys.push(key);
       g.members.set(i.id, { incident: i, notified: true });
       g.changed = true;
       this.active.add(g);
     }
     return keys;
+  }
+
+  /** The group under `key`, made (empty, created at `now`) when there is none yet. */
+  private groupOf(route: RouteSpec, key: string, labels: Group<I>['labels'], now: number): Group<I> {
+    let g = this.groups.get(key);
+    if (!g) {
+      g = { route, key, labels, members: new Map(), createdAt: now, lastFlushAt: undefined, changed: false };
+      this.groups.set(key, g);
+    }
+    return g;
   }
 
   private dueAt(g: Group<I>): number {
