@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Principal } from '../lib/auth/principal.js';
 import { notFound, unprocessable, type ErrorDetail } from '../lib/errors/errors.js';
 import type { Store } from '../lib/store/port.js';
+import { literalRefusal } from '../lib/net/guard.js';
 import type { Networks } from '../lib/net/networks.js';
 
 export interface ServiceContext {
@@ -14,7 +15,7 @@ export interface ServiceContext {
   logger: Logger;
   /** Announces that a subject's credentials no longer hold (`key:<id>`, `user:<id>`). */
   revoked: (subject: string) => void;
-  /** CHECK_ALLOWED_NETWORKS, for refusing an address outside it when a rule is saved; null = anywhere. */
+  /** CHECK_ALLOWED_NETWORKS, for refusing an address outside it when a target or rule is saved; null = anywhere. */
   allowedNetworks: Networks | null;
 }
 
@@ -56,4 +57,14 @@ export async function checkRefs(ids: readonly string[], exists: (id: string) => 
     if (!(await exists(id))) details.push({ at: `/${field}/${i}`, message: `unknown ${noun} ${JSON.stringify(id)}`, index: i });
   }
   if (details.length > 0) throw unprocessable(`${field} names ${details.length === 1 ? 'an unknown' : `${details.length} unknown`} ${noun}${details.length === 1 ? '' : 's'}`, details);
+}
+
+/**
+ * A place a check or rule connects to (`host`, at JSON pointer `at` of a `what`) that is an IP address outside
+ * CHECK_ALLOWED_NETWORKS could never be reached: a 422 naming the field, as a schema problem would be. A name
+ * passes: it is resolved, and its addresses checked, each time the check or rule runs (they may change).
+ */
+export function refuseOutsideNetworks(networks: Networks | null, host: string, at: string, what: string): void {
+  const refusal = literalRefusal(networks, host);
+  if (refusal !== null) throw unprocessable(`invalid ${what}: ${at} ${refusal}`, [{ at, message: refusal }]);
 }

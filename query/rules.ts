@@ -4,10 +4,9 @@
 import { PROMQL_SOURCE_SECRETS } from '../lib/api/rule-params.js';
 import { ruleBody } from '../lib/api/schemas.js';
 import { unprocessable } from '../lib/errors/errors.js';
-import { hostOf, literalRefusal } from '../lib/net/guard.js';
-import type { Networks } from '../lib/net/networks.js';
+import { hostOf } from '../lib/net/guard.js';
 import type { Rule } from '../lib/store/types.js';
-import { checkRefs, type HandlerTable } from './context.js';
+import { checkRefs, refuseOutsideNetworks, type HandlerTable } from './context.js';
 import { crudHandlers, pick } from './crud.js';
 import { isMaskOf, maskSecret } from './secrets.js';
 import type { JsonObject } from './validation.js';
@@ -37,15 +36,6 @@ function restoreSecrets(merged: JsonObject, stored: Rule): JsonObject {
   return { ...merged, params: { ...params, source } };
 }
 
-/**
- * A source URL naming an IP literal outside CHECK_ALLOWED_NETWORKS can never be evaluated: refused here. A name
- * is resolved only when the rule runs (its addresses may change), where the detector's guard holds it.
- */
-function checkSourceAddress(networks: Networks | null, url: string): void {
-  const refusal = literalRefusal(networks, hostOf(url));
-  if (refusal !== null) throw unprocessable(`invalid rule body: /params/source/url ${refusal}`, [{ at: '/params/source/url', message: refusal }]);
-}
-
 export const ruleHandlers: HandlerTable = crudHandlers({
   resource: 'rules',
   noun: 'rule',
@@ -58,7 +48,8 @@ export const ruleHandlers: HandlerTable = crudHandlers({
       throw unprocessable(`targetId names an unknown target`, [{ at: '/targetId', message: `unknown target ${JSON.stringify(body.targetId)}` }]);
     }
     await checkRefs(body.channels, async (id) => (await ctx.store.channels.get(tenant, id)) !== null, 'channels', 'channel');
-    if (body.kind === 'promql' && body.params.source !== undefined) checkSourceAddress(ctx.allowedNetworks, body.params.source.url);
+    // An external Prometheus at a name is held to the detector's guard when the rule runs.
+    if (body.kind === 'promql' && body.params.source !== undefined) refuseOutsideNetworks(ctx.allowedNetworks, hostOf(body.params.source.url), '/params/source/url', 'rule body');
     const now = ctx.now();
     const r: Rule = {
       id: stored?.id ?? ctx.newId(),

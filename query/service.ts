@@ -50,7 +50,7 @@ export interface QueryApiDeps {
   configChanged?: (change: ConfigChange) => Promise<void>;
   /** PromQL evaluation (default: every query on the event loop); its owner closes it. */
   promql?: PromQueries;
-  /** CHECK_ALLOWED_NETWORKS: a promql rule's source at an IP literal outside it is refused (422); default anywhere. */
+  /** CHECK_ALLOWED_NETWORKS: a check's host or URL, or a promql rule's source, at an IP literal outside it is refused (422); default anywhere. */
   checkAllowedNetworks?: Networks | null;
 }
 

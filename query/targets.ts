@@ -1,9 +1,11 @@
-// /api/targets: CRUD for monitored targets and their check settings, and each target's uptime figures.
+// /api/targets: CRUD for monitored targets and their check settings, and each target's uptime figures. A check
+// whose host or URL is an IP address outside CHECK_ALLOWED_NETWORKS is a 422 at that field.
+import { activeCheckOf, checkEndpoint } from '../lib/api/active-check.js';
 import { CHECK_KINDS, URL_CREDENTIAL_KINDS } from '../lib/api/check-settings.js';
 import { targetBody } from '../lib/api/schemas.js';
 import type { Target } from '../lib/store/types.js';
 import { withPingTokens } from '../lib/heartbeat/tokens.js';
-import { checkRefs, missing, type HandlerTable } from './context.js';
+import { checkRefs, missing, refuseOutsideNetworks, type HandlerTable } from './context.js';
 import { crudHandlers, pick } from './crud.js';
 import { isMaskOf, maskHeaders, maskSecret, maskUrlPassword, restoreHeaders, restoreUrlPassword } from './secrets.js';
 import { computeUptime, maintenanceAppliesTo, uptimeWindowFromParams } from './uptime.js';
@@ -91,6 +93,11 @@ const crud = crudHandlers({
     for (const kind of CHECK_KINDS) if (body[kind] !== undefined) (t as unknown as Record<string, unknown>)[kind] = body[kind];
     if (body.slaTarget !== undefined) t.slaTarget = body.slaTarget;
     if (body.dependsOn.length > 0) t.dependsOn = body.dependsOn;
+    // A check at an address outside CHECK_ALLOWED_NETWORKS would fail at every run: refused now (a name is
+    // held to the detector's guard when the check runs).
+    const check = activeCheckOf(t);
+    const endpoint = check && checkEndpoint(check);
+    if (endpoint) refuseOutsideNetworks(ctx.allowedNetworks, endpoint.host, endpoint.at, 'target body');
     return t;
   },
   present: presentTarget,

@@ -6,7 +6,7 @@ import { checkLocations, type ActiveCheck } from '../../lib/api/check-settings.j
 import { firstRunAt } from '../../lib/checks/spread.js';
 import type { CheckBody } from '../../lib/events/event.js';
 import type { Target } from '../../lib/store/types.js';
-import { activeCheckOf } from '../rules/active-check.js';
+import { activeCheckOf } from '../../lib/api/active-check.js';
 
 export interface ProbeResult {
   tenant: string;

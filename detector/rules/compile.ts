@@ -3,7 +3,7 @@
 // params (read through lib/api/rule-params.ts) are reported, not thrown, so one broken rule never stops the others. Pure.
 import { readRuleParams, type PromqlRuleParams, type RuleParamsOf } from '../../lib/api/rule-params.js';
 import type { Rule, RuleKind, Target } from '../../lib/store/types.js';
-import { activeCheckOf } from './active-check.js';
+import { activeCheckOf } from '../../lib/api/active-check.js';
 import { compilePattern, globPattern } from '../../lib/patterns/pattern.js';
 import { SEVERITY_RANK, LEVEL_RANK, selectorMatches } from './match.js';
 import type { HeartbeatParams, HttpParams, LifecycleParams, PromqlParams, RuleSpec, SpecOf } from './types.js';

@@ -10,7 +10,7 @@ import { startTargetActor, type TargetActor } from '../machines/start.js';
 import type { createTargetLogic } from '../machines/target.js';
 import type { ConfigCache } from './config.js';
 import type { ActorEntry, PartitionState, RuntimeState, StoredActor } from './state.js';
-import { activeCheckOf } from '../rules/active-check.js';
+import { activeCheckOf } from '../../lib/api/active-check.js';
 
 export interface ActorsDeps {
   state: RuntimeState;

@@ -11,6 +11,14 @@ import { checkPattern } from './rule-params.js';
 
 const DAY_SEC = 86_400;
 
+/**
+ * The description of a field naming where a check connects (lib/api/active-check.ts says which): held to
+ * CHECK_ALLOWED_NETWORKS when the check runs, and an IP address outside it refused when the target is saved.
+ */
+function guarded(description: string): string {
+  return `${description}. Held to CHECK_ALLOWED_NETWORKS: an IP address outside it is a 422; a name is checked each time the check runs`;
+}
+
 /** Scheduling settings every check kind has. */
 export const checkCommon = {
   intervalSec: z.number().int().min(5).max(DAY_SEC).default(60).describe('Time between checks'),
@@ -53,7 +61,7 @@ function checkSlashPattern(s: string | undefined, path: string, ctx: z.Refinemen
 export const httpCheckSchema = z
   .strictObject({
     ...checkCommon,
-    url: httpUrl.describe('What to request'),
+    url: httpUrl.describe(guarded('What to request')),
     method: z.enum(['GET', 'HEAD', 'POST']).optional().describe('Request method; default GET'),
     expectedStatus: z.array(z.number().int().min(100).max(599)).min(1).max(20).optional().describe('Accepted statuses; default any 2xx or 3xx'),
     bodyMatch: z.string().min(1).max(1024).optional().describe('Substring the body must contain, or /regex/ with optional flags i, m, s (RE2 syntax)'),
@@ -97,7 +105,7 @@ const host = z
   .min(1)
   .max(253)
   .regex(/^[A-Za-z0-9.:_[\]-]+$/, 'a host name or an IP address')
-  .describe('Host name or IP address');
+  .describe(guarded('Host name or IP address'));
 const port = z.number().int().min(1).max(65_535);
 const text = (max: number) => z.string().min(1).max(max).refine((s) => !hasControl(s, true), 'must not contain control characters');
 
@@ -136,7 +144,7 @@ export const dnsCheckSchema = z
       .string()
       .regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/, 'an IP address, optionally with :port (IPv6 in brackets with a port)')
       .optional()
-      .describe("Resolver to ask (IP[:port]); default the system's"),
+      .describe(guarded("Resolver to ask (IP[:port]); default the system's")),
     expected: z
       .array(z.string().min(1).max(512))
       .min(1)
@@ -172,7 +180,7 @@ export const tlsCheckSchema = z
 export const websocketCheckSchema = z
   .strictObject({
     ...checkCommon,
-    url: urlWith(['ws:', 'wss:']).describe('ws:// or wss:// URL; the upgrade must succeed'),
+    url: urlWith(['ws:', 'wss:']).describe(guarded('ws:// or wss:// URL; the upgrade must succeed')),
     headers: headersSchema.optional().describe('Upgrade request headers; values are write-only (masked in responses)'),
     send: text(4096).optional().describe('A message to send once open'),
     expect: text(1024).optional().describe('Substring a message received must contain (after send, when given)'),
@@ -192,17 +200,17 @@ export const grpcCheckSchema = z
 const query = text(4096).optional().describe('A query to run once connected; the check fails when it fails');
 
 export const postgresCheckSchema = z
-  .strictObject({ ...checkCommon, url: urlWith(['postgres:', 'postgresql:']).describe('postgres://user:password@host:port/db; the password is write-only (masked in responses)'), query })
+  .strictObject({ ...checkCommon, url: urlWith(['postgres:', 'postgresql:']).describe(guarded('postgres://user:password@host:port/db; the password is write-only (masked in responses)')), query })
   .superRefine(fitsInterval);
 
 export const mysqlCheckSchema = z
-  .strictObject({ ...checkCommon, url: urlWith(['mysql:', 'mariadb:']).describe('mysql://user:password@host:port/db; the password is write-only (masked in responses)'), query })
+  .strictObject({ ...checkCommon, url: urlWith(['mysql:', 'mariadb:']).describe(guarded('mysql://user:password@host:port/db; the password is write-only (masked in responses)')), query })
   .superRefine(fitsInterval);
 
 export const redisCheckSchema = z
   .strictObject({
     ...checkCommon,
-    url: urlWith(['redis:', 'rediss:']).describe('redis://[user:password@]host:port[/db]; the password is write-only (masked in responses)'),
+    url: urlWith(['redis:', 'rediss:']).describe(guarded('redis://[user:password@]host:port[/db]; the password is write-only (masked in responses)')),
     key: z.string().min(1).max(512).optional().describe('A key that must exist (EXISTS); default: PING only'),
   })
   .superRefine(fitsInterval);
@@ -210,7 +218,7 @@ export const redisCheckSchema = z
 export const mqttCheckSchema = z
   .strictObject({
     ...checkCommon,
-    url: urlWith(['mqtt:', 'mqtts:']).describe('mqtt://[user:password@]host:port; the password is write-only (masked in responses)'),
+    url: urlWith(['mqtt:', 'mqtts:']).describe(guarded('mqtt://[user:password@]host:port; the password is write-only (masked in responses)')),
     topic: z.string().min(1).max(256).regex(/^[^#+]+$/, 'a topic name without wildcards').optional().describe('Publish to this topic and receive the message back (round trip); default: connect only'),
   })
   .superRefine(fitsInterval);
@@ -218,7 +226,7 @@ export const mqttCheckSchema = z
 export const amqpCheckSchema = z
   .strictObject({
     ...checkCommon,
-    url: urlWith(['amqp:', 'amqps:']).describe('amqp://user:password@host:port/vhost; the password is write-only (masked in responses)'),
+    url: urlWith(['amqp:', 'amqps:']).describe(guarded('amqp://user:password@host:port/vhost; the password is write-only (masked in responses)')),
     queue: z.string().min(1).max(255).optional().describe('A queue that must exist (passive declare); default: connect and open a channel'),
   })
   .superRefine(fitsInterval);
@@ -226,7 +234,7 @@ export const amqpCheckSchema = z
 export const natsCheckSchema = z
   .strictObject({
     ...checkCommon,
-    url: urlWith(['nats:', 'tls:']).describe('nats://[user:password@]host:port; the password is write-only (masked in responses)'),
+    url: urlWith(['nats:', 'tls:']).describe(guarded('nats://[user:password@]host:port; the password is write-only (masked in responses)')),
     subject: z.string().min(1).max(256).regex(/^[^\s*>]+$/, 'a subject without wildcards').optional().describe('Publish to this subject and receive the message back (round trip); default: connect and flush'),
   })
   .superRefine(fitsInterval);
@@ -244,7 +252,7 @@ export const scrapeCheckSchema = z
     timeoutMs: checkCommon.timeoutMs.describe('A scrape fails after this long (scrape_timeout)'),
     retries: checkCommon.retries,
     retryBackoffMs: checkCommon.retryBackoffMs,
-    url: httpUrl.describe('The metrics endpoint, e.g. http://host:9100/metrics; its host:port is the instance label'),
+    url: httpUrl.describe(guarded('The metrics endpoint, e.g. http://host:9100/metrics; its host:port is the instance label')),
     job: z.string().min(1).max(256).optional().describe("Value of the job label; default the target's name"),
     labels: z
       .record(promLabelName, z.string().min(1).max(1024))

@@ -76,7 +76,7 @@ export interface LightwatchConfig {
     leaseMs: number;
     checkConcurrency: number;
     telegramApiUrl: string;
-    /** CHECK_ALLOWED_NETWORKS: when set, active checks connect only to addresses inside these networks. */
+    /** CHECK_ALLOWED_NETWORKS: when set, active checks connect only to addresses inside these networks (and the query service refuses a target or rule naming an IP address outside them). */
     checkAllowedNetworks: Networks | null;
     /** LOCATION: this replica also runs the checks naming this location (multi-location quorum). */
     location: string | undefined;

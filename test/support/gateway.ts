@@ -13,6 +13,7 @@ import { openApiDocument } from '../../lib/api/openapi.js';
 import { createAuthenticator, type AuthStore } from '../../lib/auth/authenticator.js';
 import { attachNotFound, attachOps } from '../../lib/http/ops.js';
 import { createApp, listen, type HttpServer } from '../../lib/http/server.js';
+import type { Networks } from '../../lib/net/networks.js';
 import type { Store } from '../../lib/store/port.js';
 import { createSqliteStore, type SqliteStore } from '../../lib/store/sqlite/store.js';
 import { streamNames, type StreamNames } from '../../lib/streams/partition.js';
@@ -48,6 +49,8 @@ export interface TestbedOptions {
   storePath?: string;
   /** PromQL evaluation as the all-in-one wires it from PROMQL_* (default: every query on the event loop). */
   promql?: Omit<PromQueriesDeps, 'metrics' | 'storePath'>;
+  /** CHECK_ALLOWED_NETWORKS as the query service has it (default: anywhere). */
+  checkAllowedNetworks?: Networks;
 }
 
 export interface Testbed {
@@ -95,7 +98,7 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     },
   });
   const promql = createPromQueries({ metrics: store.metrics, ...(options.storePath !== undefined ? { storePath: options.storePath } : {}), ...options.promql });
-  const query = createQueryApi({ store, authenticate, jwtSecret: TESTBED_JWT_SECRET, jwtTtlSec: 3600, logger, promql });
+  const query = createQueryApi({ store, authenticate, jwtSecret: TESTBED_JWT_SECRET, jwtTtlSec: 3600, logger, promql, checkAllowedNetworks: options.checkAllowedNetworks ?? null });
   const handlerErrors: unknown[] = [];
   const app = createApp((err) => handlerErrors.push(err));
   attachOps(app, { registry, readiness: { redis: async () => void (await redis.ping()), store: () => store.ping() }, accepting: () => true });

@@ -1,6 +1,7 @@
 // DNS check: resolve a name of one record type through a given resolver (IP[:port]) or the system's; every
 // expected answer must be among the answers. NXDOMAIN, no records, SERVFAIL and timeouts are reasons.
 import { Resolver } from 'node:dns/promises';
+import { resolverHost } from '../../../lib/api/active-check.js';
 import type { CheckSettingsOf } from '../../../lib/api/check-settings.js';
 import type { Probe } from '../probe.js';
 import { onAbort } from '../util.js';
@@ -26,13 +27,6 @@ async function answers(r: Resolver, s: Dns): Promise<string[]> {
     case 'SRV':
       return (await r.resolveSrv(s.name)).map((x) => `${x.priority} ${x.weight} ${x.port} ${x.name}`);
   }
-}
-
-/** `1.2.3.4:53`, `[::1]:53` or a bare IP → the host part, for the network guard. */
-function resolverHost(resolver: string): string {
-  const m = /^\[(.*)\](?::\d+)?$/.exec(resolver);
-  if (m) return m[1] as string;
-  return resolver.includes('.') ? (resolver.split(':')[0] as string) : resolver;
 }
 
 export const dnsProbe: Probe<Dns> = {
