@@ -1,9 +1,12 @@
 // Micro-benchmark of the pure ingest path (not a test): how many events per second one core parses and
-// normalizes. Run: node --import tsx bench/parse.bench.ts
+// normalizes, how fast the line parsers get through adversarial lines, and how fast a JSON bracket bomb is
+// refused (the tests count these in steps; their speed is here). Run: node --import tsx bench/parse.bench.ts
 import { gzipSync } from 'node:zlib';
 import { createIdGenerator } from '../lib/events/ids.js';
 import { DEFAULT_NORMALIZE_LIMITS, normalize } from '../ingest/normalize/normalize.js';
 import { decodeBody, parsePayload } from '../ingest/parse/index.js';
+import { tryParseJson } from '../ingest/parse/json.js';
+import { ADVERSARIAL_LINES, lineParsers } from '../test/support/adversarial-lines.js';
 import type { IngestEndpoint, ParseResult } from '../ingest/parse/index.js';
 import { reportFigures } from './report.js';
 
@@ -83,7 +86,28 @@ time('parse + normalize + JSON.stringify (codec)', N, () => JSON.stringify(norma
 
 console.log(`\nJSON logs: parse ${(1000 / pj * N).toFixed(3)} ms + normalize ${(1000 / nj * N).toFixed(3)} ms per ${N} events; text lines parse at ${(pt / pj).toFixed(2)}x the JSON rate`);
 
+// Adversarial lines of 200k characters through every line parser: the slowest pair, in ns per character.
+let worst = { ns: 0, what: '' };
+for (const [family, line] of ADVERSARIAL_LINES) {
+  const s = line(200_000);
+  for (const [name, parseLine] of lineParsers(NOW)) {
+    for (let i = 0; i < 3; i++) parseLine(s);
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < 10; i++) parseLine(s);
+    const ns = Number(process.hrtime.bigint() - t) / 10 / s.length;
+    if (ns > worst.ns) worst = { ns, what: `${name} on ${family}` };
+  }
+}
+console.log(`adversarial lines (200k chars): slowest ${worst.ns.toFixed(1)} ns per character (${worst.what})`);
+const bomb = '['.repeat(2_500_000) + ']'.repeat(2_500_000);
+const tb = process.hrtime.bigint();
+for (let i = 0; i < 100; i++) if (tryParseJson(bomb, 32).ok) throw new Error('the bracket bomb was accepted');
+const bombMs = Number(process.hrtime.bigint() - tb) / 100 / 1e6;
+console.log(`5 MB JSON bracket bomb refused in ${bombMs.toFixed(3)} ms`);
+
 reportFigures('parse', [
+  { name: 'adversarial line parse, slowest', value: worst.ns, unit: 'ns/char' },
+  { name: '5 MB bracket bomb refused', value: bombMs, unit: 'ms' },
   { name: 'parse JSON array of logs', value: pj, unit: 'events/s' },
   { name: 'parse text lines', value: pt, unit: 'events/s' },
   { name: 'normalize', value: nj, unit: 'events/s' },
