@@ -178,6 +178,26 @@ describe('detector against real Redis and SQLite', () => {
     expect(await metricValue(d.registry, 'lightwatch_detector_events_total')).toBe(3);
   });
 
+  it('reads thin, and never decodes, the metric batches of a tenant with no target and no rule; a watched series in the same partition still drives its rule', async () => {
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('db')], rules: [makeRule('cpu-high', 'threshold', { metric: 'cpu', op: '>', value: 90 }, { targetId: 'tg-db' })] });
+    const now = Date.now();
+    const batch = (tenant: string): string =>
+      encodeMetricBatch({ tenant, receivedAt: now, id: `b-${tenant}`, series: [{ target: 'db', labels: { __name__: 'cpu', instance: 'db' }, type: 'gauge', timestamps: [now - 2, now - 1], values: [95, 96] }] });
+    // Written before the detector reads: its first read of each partition is the thin one (no blocking wait).
+    const stream = bed.names.events(partitionOf(TENANT, 'db', bed.names.partitions));
+    for (let p = 0; p < 4; p++) await bed.redis.xadd(bed.names.events(p), '*', FIELD_METRIC_BATCH, batch('nobody'), FIELD_TENANT, 'nobody');
+    // Not a batch at all: decoded, it would be logged as unreadable and counted nowhere.
+    await bed.redis.xadd(stream, '*', FIELD_METRIC_BATCH, '!not base64!', FIELD_TENANT, 'nobody');
+    await bed.redis.xadd(stream, '*', FIELD_METRIC_BATCH, batch(TENANT), FIELD_TENANT, TENANT);
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
+    await d.start();
+    await until(() => bed.receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the watched series\' incident');
+    expect(await metricValue(d.registry, 'lightwatch_detector_events_total')).toBe(2);
+    await until(async () => (await metricValue(d.registry, 'lightwatch_detector_entries_passed_over_total')) === 5, 5_000, 'the unwatched entries passed over');
+    expect(await metricValue(d.registry, 'lightwatch_detector_entries_read_thin_total')).toBe(5);
+  });
+
   it('reloads the configuration before applying an entry whose request created its target', async () => {
     // A cron job's first run, auto-creating its target (?create=1), fails: that ping must open the incident,
     // not wait for the periodic reload (an hour here) and then turn into a "missed heartbeat" later.

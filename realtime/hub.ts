@@ -6,6 +6,7 @@
 import type { Vector } from './cursor.js';
 import type { Filter } from './filter.js';
 import type { StreamEntry } from '../lib/streams/port.js';
+import { rereadWhole, thinAndWanted } from '../lib/streams/thin.js';
 import type { Conn, Socket, Sub } from './state.js';
 import { Backpressure } from './hub/backpressure.js';
 import { HubCore, type HubOptions } from './hub/core.js';
@@ -88,13 +89,20 @@ export class Hub {
   /** One read of the reader: streams with their entries, in stream order, published in paced slices. */
   readonly consume = async (batch: ReadonlyArray<readonly [number, StreamEntry[]]>): Promise<void> => {
     for (const [p, entries] of batch) {
-      for (const entry of entries) {
+      for (let entry of entries) {
+        // Read thin (nobody here subscribed to its tenant when the read was asked for), and now someone is.
+        if (thinAndWanted(entry, this.subscribed)) entry = await rereadWhole(this.o.streams, this.o.keys[p] as string, entry);
         this.dispatcher.entry(p, entry);
         if (this.pacer.full()) await this.pacer.endSlice(this.afterBatch);
       }
     }
     this.afterBatch();
   };
+
+  /** Tenants someone here subscribes to: the reader reads only their entries whole (payloadTenants). */
+  readonly payloadTenants = (): string[] => this.core.index.tenantNames();
+
+  private readonly subscribed = (tenant: string): boolean => this.core.index.tenant(tenant) !== undefined;
 
   /** Entries of stream `p`, processed at once (tests; the reader goes through `consume`). */
   readonly onEntries = (p: number, entries: StreamEntry[]): void => {

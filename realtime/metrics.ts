@@ -6,6 +6,7 @@ export interface RealtimeMetrics {
   delivered: Counter<'channel'>;
   eventsRead: Counter;
   entriesSkipped: Counter;
+  entriesReadThin: Counter;
   lagged: Counter;
   closedSlow: Counter;
   rejected: Counter<'code'>;
@@ -23,6 +24,11 @@ export function createRealtimeMetrics(registry: Registry): RealtimeMetrics {
     entriesSkipped: new Counter({
       name: 'lightwatch_realtime_entries_skipped_total',
       help: 'Stream entries passed over undecoded: their tenant had no subscriber on this replica.',
+      registers,
+    }),
+    entriesReadThin: new Counter({
+      name: 'lightwatch_realtime_entries_read_thin_total',
+      help: 'Of the entries skipped, those read without their payload (no subscriber of their tenant when read): neither transferred nor decoded.',
       registers,
     }),
     lagged: new Counter({ name: 'lightwatch_realtime_lagged_total', help: 'Times a client went over its buffer bound and was paused.', registers }),

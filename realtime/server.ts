@@ -96,6 +96,8 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
         await hub.consume(indexed);
       },
       idle: () => hub.onIdle(),
+      // Other tenants' entries come thin: dispatch passes them over, and re-reads one whole if a subscriber came.
+      payloadTenants: () => hub.payloadTenants(),
     },
   });
   const sessions = createSessionRegistry(deps.authenticate, (err) => log.warn({ err }, 'rechecking websocket credentials failed'));

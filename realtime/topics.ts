@@ -23,6 +23,11 @@ export class GroupIndex {
     return this.tenants.get(tenant);
   }
 
+  /** Tenants with at least one group. */
+  tenantNames(): string[] {
+    return [...this.tenants.keys()];
+  }
+
   get(tenant: string, key: string, filter: Filter): Group {
     const id = `${tenant}\u0000${key}`;
     let g = this.groups.get(id);

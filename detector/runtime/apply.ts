@@ -1,10 +1,10 @@
 // Applies stream entries of one partition to its target actors: entries of a tenant with nothing to watch are
-// passed over undecoded, events reach their target's actor (started on demand), and on a replay after takeover
+// passed over undecoded (most were read thin, without their payload), events reach their target's actor (started on demand), and on a replay after takeover
 // an event at or below the actor's applied position is skipped. Every applied entry joins the partition's
 // acknowledgements, which the next flush makes once the snapshots covering it are stored.
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../../lib/events/event.js';
-import { carriesAlerts, compareStreamIds, contentOfEntry, tenantOfEntry } from '../../lib/streams/codec.js';
+import { carriesAlerts, compareStreamIds, contentOfEntry, isThin, tenantOfEntry } from '../../lib/streams/codec.js';
 import { sampleEvent, seriesEventLabels, type BatchSeries, type MetricBatch } from '../../lib/tsdb/batch.js';
 import type { StreamEntry } from '../../lib/streams/port.js';
 import { targetKey } from '../machines/env.js';
@@ -69,6 +69,7 @@ export function createApply(d: ApplyDeps): ApplyEntries {
       if (tenant !== undefined && !alerts && !config.watchesTenant(tenant)) {
         part.acks.push(id);
         m.passedOver.inc();
+        if (isThin(fields)) m.readThin.inc();
         continue;
       }
       let events: CanonicalEvent[] | undefined;

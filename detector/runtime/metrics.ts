@@ -15,6 +15,11 @@ export function runtimeMetrics(registry: Registry) {
       help: 'Stream entries acknowledged undecoded: their tenant had no target and no rule',
       registers: [registry],
     }),
+    readThin: new Counter({
+      name: 'lightwatch_detector_entries_read_thin_total',
+      help: 'Of the entries passed over, those read without their payload (ReadGroupRequest.payloadTenants): neither transferred nor decoded',
+      registers: [registry],
+    }),
     flush: new Histogram({ name: 'lightwatch_detector_flush_seconds', help: 'Snapshot store + ack duration', buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [registry] }),
   };
 }

@@ -1,12 +1,14 @@
 // The detector as a handler of the group-consumer loop (group `detect`): it reads only the partitions it holds
 // and may read (lease fresh), applies each read to the partitions' actors, and reloads the configuration first
-// when an entry's request created a target (FIELD_CONFIG_CHANGED). On takeover, the partition's pending entries
-// (delivered to a dead owner, never acknowledged) are claimed and replayed before it goes active.
+// when an entry's request created a target (FIELD_CONFIG_CHANGED). Entries of tenants with no target and no
+// rule are read thin (without their payload): the apply passes them over anyway. On takeover, the partition's
+// pending entries (delivered to a dead owner, never acknowledged) are claimed and replayed before it goes active.
 import type { Logger } from 'pino';
 import { changesConfig } from '../../lib/streams/codec.js';
 import type { GroupHandler } from '../../lib/streams/consumer.js';
 import { GROUP_DETECT } from '../../lib/streams/partition.js';
 import type { StreamEntry, Streams } from '../../lib/streams/port.js';
+import { rereadWanted } from '../../lib/streams/thin.js';
 import type { ApplyEntries } from './apply.js';
 import type { Flusher } from './flush.js';
 import type { PartitionState, RuntimeState } from './state.js';
@@ -21,6 +23,9 @@ export interface ReadingDeps {
   batchCount: number;
   mayRead(partition: number): boolean;
   reloadConfig?: () => Promise<void>;
+  /** Tenants with a target or a rule (ConfigCache.tenants): only their entries are read whole. */
+  watchedTenants: () => readonly string[];
+  watchesTenant: (tenant: string) => boolean;
 }
 
 export interface Reading {
@@ -52,8 +57,12 @@ export function createReading(d: ReadingDeps): Reading {
         for (const p of state.parts.values()) if (p.status === 'active' && d.mayRead(p.p)) out.push(p.stream);
         return out;
       },
+      payloadTenants: () => d.watchedTenants(),
       async handle(batch) {
         await configBefore(batch.some(([, entries]) => marked(entries)));
+        // Entries of a tenant watched since the read was asked for came thin: read them whole before applying.
+        const tried = new Set<string>();
+        for (let p = rereadWanted(streams, batch, d.watchesTenant, tried); p !== undefined; p = rereadWanted(streams, batch, d.watchesTenant, tried)) await p;
         for (const [stream, entries] of batch) {
           const part = state.byStream.get(stream);
           // Entries of a partition being released stay pending: its next owner claims them.

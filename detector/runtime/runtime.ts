@@ -150,6 +150,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     batchCount,
     mayRead: (p) => o.mayRead?.(p) ?? true,
     reloadConfig: o.reloadConfig,
+    watchedTenants: () => config.tenants(),
+    watchesTenant: (tenant) => config.watchesTenant(tenant),
   });
 
   const forget = (part: PartitionState): void => {

@@ -42,6 +42,36 @@ export const FIELD_CONFIG_CHANGED = 'c';
  */
 export const FIELD_ALERTS = 'a';
 
+/** The fields that carry an entry's events; a thin entry (ReadGroupRequest.payloadTenants) comes without them. */
+export const PAYLOAD_FIELDS: readonly string[] = [FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_METRICS];
+
+/** Whether a raw field list names its tenant and carries no payload: read thin (ReadGroupRequest.payloadTenants). */
+export function isThin(fields: readonly string[] | null | undefined): boolean {
+  if (!fields) return false;
+  let tenant = false;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const f = fields[i];
+    if (f === FIELD_EVENTS || f === FIELD_METRIC_BATCH || f === FIELD_METRICS) return false;
+    if (f === FIELD_TENANT) tenant = true;
+  }
+  return tenant;
+}
+
+/**
+ * The fields a read with payloadTenants `whole` delivers: `fields` unchanged when the entry names no tenant, is of
+ * one of `whole` or carries FIELD_ALERTS or FIELD_CONFIG_CHANGED; else without PAYLOAD_FIELDS. What the Redis
+ * adapter's read script does (lib/streams/redis/scripts.ts), for the memory adapter.
+ */
+export function fieldsForRead(fields: readonly string[], whole: ReadonlySet<string>): string[] {
+  const tenant = tenantOfEntry(fields);
+  if (tenant === undefined || whole.has(tenant) || carriesAlerts(fields) || changesConfig(fields)) return [...fields];
+  const out: string[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (!PAYLOAD_FIELDS.includes(fields[i] as string)) out.push(fields[i] as string, fields[i + 1] as string);
+  }
+  return out;
+}
+
 /** Whether a raw field list `[k1, v1, ...]` carries FIELD_ALERTS. */
 export function carriesAlerts(fields: readonly string[]): boolean {
   for (let i = 0; i + 1 < fields.length; i += 2) {

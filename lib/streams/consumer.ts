@@ -9,7 +9,7 @@ import { sleep } from '../lifecycle/sleep.js';
 import { systemTimers, type TimerClock } from '../time/clock.js';
 import { compareStreamIds } from './codec.js';
 import { NoGroup } from './errors.js';
-import type { GroupReader, StreamEntry, StreamRead, Streams } from './port.js';
+import type { GroupReader, ReadGroupRequest, StreamEntry, StreamRead, Streams } from './port.js';
 
 export interface GroupHandler {
   /** The streams to read now; may change between reads (a detector's partitions). Empty: wait and ask again. */
@@ -20,6 +20,12 @@ export interface GroupHandler {
   idle?(): void | Promise<void>;
   /** Before each read: periodic work that must not run concurrently with handling (trim, flush). */
   beforeRead?(): Promise<void>;
+  /**
+   * The tenants whose entries this handler reads in full, asked before each read (ReadGroupRequest.payloadTenants):
+   * other tenants' entries may come thin. The handler re-reads whole (lib/streams/thin.ts) a thin entry of a
+   * tenant it took on since. Absent: every entry whole.
+   */
+  payloadTenants?(): readonly string[];
 }
 
 export interface ConsumerLoopOptions {
@@ -160,7 +166,8 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
           await reclaim(keys, o.reclaim.minIdleMs);
         }
         await handler.beforeRead?.();
-        const request = { group, consumer, streams: keys, count: count(), blockMs: o.blockMs, noAck: o.ack === 'none' };
+        const tenants = handler.payloadTenants?.();
+        const request: ReadGroupRequest = { group, consumer, streams: keys, count: count(), blockMs: o.blockMs, noAck: o.ack === 'none', ...(tenants ? { payloadTenants: tenants } : {}) };
         let batch: StreamRead[];
         if (ownPending) {
           batch = await streams.readGroup({ ...request, from: '0' });

@@ -2,7 +2,7 @@
 // the topic of every matching group; subscriptions still replaying buffer it, those catching up take it one by one.
 // An entry of a tenant nobody here subscribes to is passed over without decoding it.
 import type { CanonicalEvent } from '../../lib/events/event.js';
-import { contentOfEntry, tenantOfEntry } from '../../lib/streams/codec.js';
+import { contentOfEntry, isThin, tenantOfEntry } from '../../lib/streams/codec.js';
 import { sampleEvent, seriesEventLabels, type BatchSeries, type MetricBatch } from '../../lib/tsdb/batch.js';
 import type { StreamEntry } from '../../lib/streams/port.js';
 import { CHANNEL_OF_KIND } from '../channels.js';
@@ -31,6 +31,7 @@ export class Dispatcher {
       live.set(p, ms, seq, WHOLE);
       core.lastEntryMs = ms;
       core.o.metrics.entriesSkipped.inc();
+      if (isThin(fields)) core.o.metrics.entriesReadThin.inc();
       return;
     }
     let events: CanonicalEvent[] = [];

@@ -15,7 +15,7 @@ import type {
   StreamRead,
   Streams,
 } from '../port.js';
-import { compareStreamIds } from '../codec.js';
+import { compareStreamIds, fieldsForRead } from '../codec.js';
 
 interface Pending {
   consumer: string;
@@ -121,9 +121,11 @@ export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams
     return before - s.entries.length;
   };
 
-  function readNow(r: ReadGroupRequest): StreamRead[] {
+  /** `thin`: a GroupReader's read, which honours payloadTenants as the Redis adapter's does. */
+  function readNow(r: ReadGroupRequest, thin = false): StreamRead[] {
     check();
     const out: StreamRead[] = [];
+    const whole = thin && r.payloadTenants !== undefined ? new Set(r.payloadTenants) : undefined;
     for (const key of r.streams) {
       const s = streams.get(key);
       const g = groupOf(key, r.group);
@@ -140,7 +142,7 @@ export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams
         for (const e of s?.entries ?? []) {
           if (picked.length >= r.count) break;
           if (compareStreamIds(e[0], g.lastDelivered) <= 0) continue;
-          picked.push([e[0], [...e[1]]]);
+          picked.push([e[0], whole ? fieldsForRead(e[1], whole) : [...e[1]]]);
           g.lastDelivered = e[0];
           if (!r.noAck) g.pel.set(e[0], { consumer: r.consumer, deliveredAt: now(), count: 1 });
         }
@@ -159,7 +161,7 @@ export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams
         const run = (async (): Promise<StreamRead[]> => {
           for (;;) {
             if (readerClosed) throw new Closed('the reader is closed');
-            const got = readNow(r);
+            const got = readNow(r, true);
             if (got.length > 0 || !r.blockMs || (r.from ?? '>') === '0') return got;
             // Wait for an append (or the block time), then look once more.
             const timedOut = await new Promise<boolean>((resolve) => {
@@ -175,7 +177,7 @@ export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams
               wake = () => done(false);
             });
             if (readerClosed) throw new Closed('the reader is closed');
-            if (timedOut) return readNow(r);
+            if (timedOut) return readNow(r, true);
           }
         })();
         inFlight = run.catch(() => undefined);

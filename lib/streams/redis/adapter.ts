@@ -19,6 +19,7 @@ import {
   IDEM_RELEASE_LUA,
   IDEM_RENEW_LUA,
   MEMBERS_LUA,
+  READ_THIN_LUA,
   RELEASE_LUA,
   RENEW_LUA,
   WINDOW_ADD_LUA,
@@ -62,6 +63,11 @@ const APPEND_ONCE_COMMAND = 'lightwatchAppendOnce';
 
 /** A pipeline with the append script defined on its client (ioredis adds defined commands as methods). */
 type AppendOnce = Record<typeof APPEND_ONCE_COMMAND, (...args: Array<string | Buffer>) => unknown>;
+
+const READ_THIN_COMMAND = 'lightwatchReadThin';
+
+/** A reader's connection with the thin read script defined (numkeys first: the stream count varies). */
+type ReadThin = Record<typeof READ_THIN_COMMAND, (...args: Array<string | number>) => Promise<unknown>>;
 
 function redisStreams(client: RedisClient, options: RedisStreamsOptions): Streams {
   const { topology } = options;
@@ -275,9 +281,15 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
 
     reader(name) {
       const reader = createRedisReader({
-        open: (shard) => newClient(topology, `${options.name}:${name}:${shard}`, true),
+        open: (shard) => {
+          const c = newClient(topology, `${options.name}:${name}:${shard}`, true);
+          c.defineCommand(READ_THIN_COMMAND, { lua: READ_THIN_LUA });
+          return c;
+        },
         shards: (keys) => bySlot(keys).map((g): [string, string[]] => [isCluster ? `slot${keySlot(g[0] as string)}` : 'all', g]),
         args: (r, keys) => readArgs(r, keys, true),
+        readThin: (c, r, keys) =>
+          (c as unknown as ReadThin)[READ_THIN_COMMAND](keys.length, ...keys, r.group, r.consumer, r.count, r.noAck ? '1' : '0', ...(r.payloadTenants ?? [])),
         fail: (err, what) => mapRedisError(err, what),
         onClose: () => readers.delete(reader),
       });

@@ -1,7 +1,10 @@
 // A blocking group reader over Redis with connections of its own. Streams are read in shards: all of them at
 // once on one Redis (one XREADGROUP), one shard per slot on a Redis Cluster (one XREADGROUP per slot, each on a
 // connection of its own, since a blocking read holds its connection). A shard's read that is still waiting when
-// another answered stays in flight and is collected by a later call, so nothing it delivers is dropped.
+// another answered stays in flight and is collected by a later call, so nothing it delivers is dropped. A read
+// with payloadTenants runs the thin read script first; only when it finds nothing new does it block, in a plain
+// read of one entry per stream (a script may not block), whole: the entries appended meanwhile come thin with
+// the next read.
 import { Closed, type StreamsError } from '../errors.js';
 import type { GroupReader, ReadGroupRequest, StreamRead } from '../port.js';
 import { xreadgroup, type RedisClient } from './connect.js';
@@ -13,6 +16,8 @@ export interface RedisReaderDeps {
   /** The request's streams split into what one XREADGROUP may name together, each with its connection's name. */
   shards(streams: readonly string[]): Array<[shard: string, streams: string[]]>;
   args(request: ReadGroupRequest, streams: readonly string[]): Array<string | number>;
+  /** The non-blocking read that leaves other tenants' payloads out (ReadGroupRequest.payloadTenants), on `conn`. */
+  readThin(conn: RedisClient, request: ReadGroupRequest, streams: readonly string[]): Promise<unknown>;
   fail(err: unknown, what: string): StreamsError;
   onClose(): void;
 }
@@ -46,12 +51,19 @@ export function createRedisReader(deps: RedisReaderDeps): GroupReader {
     return c;
   };
 
+  const readShard = async (c: RedisClient, keys: string[], r: ReadGroupRequest): Promise<StreamRead[]> => {
+    if (r.payloadTenants === undefined || (r.from ?? '>') !== '>') return parseRead(await xreadgroup(c, deps.args(r, keys)));
+    const thin = parseRead(await deps.readThin(c, r, keys));
+    if (thin.length > 0 || !r.blockMs) return thin;
+    return parseRead(await xreadgroup(c, deps.args({ ...r, count: 1 }, keys)));
+  };
+
   const start = (shard: string, keys: string[], r: ReadGroupRequest): void => {
     const f: InFlight = { done: false, settled: Promise.resolve() };
-    f.settled = (xreadgroup(conn(shard), deps.args(r, keys)) as Promise<unknown>).then(
-      (reply) => {
+    f.settled = readShard(conn(shard), keys, r).then(
+      (result) => {
         f.done = true;
-        f.result = parseRead(reply);
+        f.result = result;
       },
       (err: unknown) => {
         f.done = true;

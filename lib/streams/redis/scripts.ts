@@ -1,6 +1,7 @@
-// Lua scripts of the Redis adapter: idempotent appends, partition leases, detector membership and idempotency records. Each runs
+// Lua scripts of the Redis adapter: idempotent appends, thin group reads, partition leases, detector membership and idempotency records. Each runs
 // atomically, so "is it still mine?" and the write that depends on the answer cannot interleave with another
 // process's. Every script touches keys of one hash tag only, so it runs unchanged on Redis Cluster.
+import { FIELD_ALERTS, FIELD_CONFIG_CHANGED, FIELD_TENANT, PAYLOAD_FIELDS } from '../codec.js';
 
 /**
  * KEYS[1] the stream, KEYS[2] the entry's append key (same hash tag); ARGV[1] dedup window (ms), ARGV[2] MAXLEN
@@ -151,3 +152,48 @@ export const IDEM_ABORT_LUA = `
 local v = redis.call('GET', KEYS[1])
 if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
+
+/**
+ * KEYS[1..n] the streams (one hash tag on a Cluster); ARGV[1] group, ARGV[2] consumer, ARGV[3] COUNT, ARGV[4] '1'
+ * for NOACK, ARGV[5..] the tenants whose entries come whole (ReadGroupRequest.payloadTenants).
+ * XREADGROUP of new entries (`>`), without BLOCK (a script may not block), whose entries of any other tenant
+ * (FIELD_TENANT) that carry no mark (FIELD_ALERTS, FIELD_CONFIG_CHANGED) lose their payload fields: the group
+ * moves on (and, without NOACK, holds them pending) exactly as with a plain read, but their payload is neither
+ * sent nor parsed. Returns XREADGROUP's reply (`{{stream, {{id, fields}, ...}}, ...}`), `{}` when nothing is new.
+ */
+export const READ_THIN_LUA = `
+local cmd = {'XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3]}
+if ARGV[4] == '1' then cmd[#cmd + 1] = 'NOACK' end
+cmd[#cmd + 1] = 'STREAMS'
+for i = 1, #KEYS do cmd[#cmd + 1] = KEYS[i] end
+for i = 1, #KEYS do cmd[#cmd + 1] = '>' end
+local reply = redis.call(unpack(cmd))
+if not reply then return {} end
+local whole = {}
+for i = 5, #ARGV do whole[ARGV[i]] = true end
+local payload = {${PAYLOAD_FIELDS.map((f) => `['${f}'] = true`).join(', ')}}
+for _, s in ipairs(reply) do
+  local entries = s[2]
+  for j = 1, #entries do
+    local f = entries[j][2]
+    if f then
+      local tenant, marked = nil, false
+      for k = 1, #f - 1, 2 do
+        local name = f[k]
+        if name == '${FIELD_TENANT}' then tenant = f[k + 1]
+        elseif name == '${FIELD_ALERTS}' or name == '${FIELD_CONFIG_CHANGED}' then marked = true end
+      end
+      if tenant and not marked and not whole[tenant] then
+        local thin = {}
+        for k = 1, #f - 1, 2 do
+          if not payload[f[k]] then
+            thin[#thin + 1] = f[k]
+            thin[#thin + 1] = f[k + 1]
+          end
+        end
+        entries[j][2] = thin
+      end
+    end
+  end
+end
+return reply`;
