@@ -100,6 +100,7 @@ export async function buildIngest(p: Platform, deps: { streams: Streams; redis: 
       config: {
         ...DEFAULT_PERSISTER_CONFIG,
         consumerName: consumerName(p),
+        lingerMs: c.persistLingerMs,
         streamRetentionMs: c.streamRetentionMs,
         streamRetentionMaxBytes: c.streamRetentionMaxMb * 1024 * 1024,
         metricsTenancy: p.config.metrics,

@@ -211,7 +211,8 @@ describe('persister', () => {
     for (let i = 0; i < 250; i++) await appender.append(logEvents(2));
     const registry = new Registry();
     const clock = createManualClock(Date.now());
-    const p = persister({ consumerName: 'p1', trimIntervalMs: 10, streamRetentionMaxBytes: 0 }, undefined, registry, clock);
+    // No linger: trimPasses() moves the clock by one trim interval at a time, which a linger on it would outlast.
+    const p = persister({ consumerName: 'p1', trimIntervalMs: 10, streamRetentionMaxBytes: 0, lingerMs: 0 }, undefined, registry, clock);
     await p.start();
     await waitFor(async () => (await store.countEvents('acme')) === 500);
     await waitFor(async () => (await backlog()) === 0);

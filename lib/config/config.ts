@@ -52,6 +52,8 @@ export interface LightwatchConfig {
     maxFutureSkewMs: number;
     /** Unpersisted stream entries (one entry = one request's events of one partition) past which ingest answers 429. */
     persistBacklogLimit: number;
+    /** PERSIST_LINGER_MS: the persister's wait between reads while it keeps up (ingest/persister/persister.ts lingerMs). */
+    persistLingerMs: number;
     streamRetentionMs: number;
     /** Redis memory (MiB) over which persisted entries leave the streams sooner; 0: no bound. */
     streamRetentionMaxMb: number;
@@ -152,6 +154,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       alertTargetLabel: alertTargetLabel(r),
       maxFutureSkewMs: r.int('INGEST_MAX_FUTURE_SKEW_MS', 5 * 60_000, 0, 7 * 86_400_000),
       persistBacklogLimit: r.int('PERSIST_BACKLOG_LIMIT', 20_000, 0, 100_000_000),
+      // The persister's own default (DEFAULT_PERSISTER_CONFIG.lingerMs, where its measurement is); lib/ does not import ingest/.
+      persistLingerMs: r.int('PERSIST_LINGER_MS', 50, 0, 1_000),
       streamRetentionMs: r.int('STREAM_RETENTION_MS', 60 * 60_000, 1_000, 30 * 86_400_000),
       streamRetentionMaxMb: r.int('STREAM_RETENTION_MAX_MB', 1024, 0, 1_048_576),
       idempotencyTtlMs: r.int('IDEMPOTENCY_TTL_MS', 24 * 3_600_000, 1_000, 30 * 86_400_000),

@@ -159,4 +159,39 @@ describe('group-consumer loop on a manual clock', () => {
     release();
     await vi.waitFor(() => expect(handled).toEqual([[first], lost, next]));
   });
+  it.each([false, true])('lingers on its clock after a read that was not full, and reads on at once after a full one (read-ahead %s)', async (readAhead) => {
+    await setup();
+    const h = recorder(['s']);
+    loop = createConsumerLoop({ streams, group: 'g', consumer: 'c', handler: h, logger, count: 3, blockMs: 5, ack: 'loop', lingerMs: 100, readAhead, clock });
+    loop.start();
+    const [a] = await streams.append([{ stream: 's', fields: fields(0) }]);
+    await vi.waitFor(() => expect(h.handled).toEqual([{ source: 'read', ids: [a] }]));
+    // One entry of a count of 3: the next read waits 100 ms on the clock, and gathers what arrives meanwhile.
+    await vi.waitFor(() => expect(clock.pending).toBe(1));
+    const later = await streams.append([1, 2].map((i) => ({ stream: 's', fields: fields(i) })));
+    clock.advance(99);
+    expect(h.handled).toHaveLength(1);
+    const full = await streams.append([3].map((i) => ({ stream: 's', fields: fields(i) })));
+    clock.advance(1);
+    await vi.waitFor(() => expect(h.handled).toHaveLength(2));
+    expect(h.handled[1]).toEqual({ source: 'read', ids: [...later, ...full] });
+    // That read was full: what follows is read without waiting on the clock.
+    const next = await streams.append([{ stream: 's', fields: fields(4) }]);
+    await vi.waitFor(() => expect(h.handled).toHaveLength(3));
+    expect(h.handled[2]).toEqual({ source: 'read', ids: next });
+    // Acknowledged as without the linger: nothing pending.
+    await vi.waitFor(async () => expect((await streams.groupState(['s'], 'g'))[0]).toMatchObject({ pending: 0 }));
+  });
+
+  it('stops at once while lingering', async () => {
+    await setup();
+    const h = recorder(['s']);
+    loop = createConsumerLoop({ streams, group: 'g', consumer: 'c', handler: h, logger, count: 3, blockMs: 5, ack: 'loop', lingerMs: 60_000, readAhead: true, clock });
+    loop.start();
+    await streams.append([{ stream: 's', fields: fields(0) }]);
+    await vi.waitFor(() => expect(h.handled).toHaveLength(1));
+    await vi.waitFor(() => expect(clock.pending).toBe(1));
+    await loop.close();
+    expect(clock.pending).toBe(0);
+  });
 });

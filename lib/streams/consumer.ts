@@ -48,6 +48,15 @@ export interface ConsumerLoopOptions {
   reclaim?: { minIdleMs: number; everyMs: number };
   /** Request the next read while handling the current one (its round trip overlaps the work). Not with ack 'none'. */
   readAhead?: boolean;
+  /**
+   * After a read that filled no stream's count (the consumer keeps up), request the next one only this many ms
+   * after that read came back (with readAhead: while the batch is handled), so each read brings what arrived
+   * meanwhile, not the one or two entries of the moment: a handler whose cost is mostly per batch or per row
+   * (the persister: a head row per series per write) then pays it for more data, for at most this much more
+   * latency. A full read is followed at once, so a consumer that is behind reads as fast as without. Entries
+   * are acknowledged as before. Default 0 (off).
+   */
+  lingerMs?: number;
   /** Creates the group on streams that lost it; default ensureGroup(streams, group, '0'). */
   recreateGroup?(streams: readonly string[]): Promise<void>;
   /** How long to wait when there is nothing to read (no streams). Default min(50, blockMs). */
@@ -148,11 +157,28 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
     }
   }
 
+  const lingerMs = o.lingerMs ?? 0;
+  /** Whether some stream of the read brought a full count (more may be waiting). */
+  const full = (batch: readonly StreamRead[], n: number): boolean => batch.some(([, entries]) => entries.length >= n);
+
   async function run(r: GroupReader): Promise<void> {
     let ownPending = pendingFirst;
     let failures = 0;
     let nextReclaimAt = 0;
     let ahead: Promise<StreamRead[]> | undefined;
+    /** The linger: no read before this time. */
+    let nextReadAt = 0;
+    /** Bumped on a failure: a lingering read requested before it is dropped unsent (its batch would be). */
+    let epoch = 0;
+    const read = async (request: Parameters<GroupReader['read']>[0]): Promise<StreamRead[]> => {
+      const wait = nextReadAt - now();
+      if (wait > 0) {
+        const at = epoch;
+        await sleep(wait, stop.signal, clock);
+        if (stop.signal.aborted || at !== epoch) return [];
+      }
+      return r.read(request);
+    };
     while (!stop.signal.aborted) {
       const keys = handler.streams();
       try {
@@ -175,7 +201,8 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
         } else {
           const pending = ahead;
           ahead = undefined;
-          batch = await (pending ?? r.read(request));
+          batch = await (pending ?? read(request));
+          if (lingerMs > 0) nextReadAt = batch.length > 0 && !full(batch, request.count) ? now() + lingerMs : 0;
           if (noAck) {
             if (r.reconnected?.() === true) for (const k of lastHandled.keys()) suspect.add(k);
             if (suspect.size > 0) await recoverMissed(batch);
@@ -189,7 +216,7 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
           continue;
         }
         if (o.readAhead && !ownPending && !stop.signal.aborted) {
-          ahead = r.read(request);
+          ahead = read(request);
           ahead.catch(() => undefined); // awaited on the next turn; this only marks it handled meanwhile
         }
         await handle(batch, ownPending ? 'pending' : 'read');
@@ -206,6 +233,8 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
         ownPending = pendingFirst;
         if (noAck) for (const k of lastHandled.keys()) suspect.add(k);
         ahead = undefined;
+        epoch++;
+        nextReadAt = 0;
         isHealthy = false;
         failures++;
         const delay = backoffMs(failures, o.retryBaseMs ?? 50, o.retryMaxMs ?? 2_000);
