@@ -2,9 +2,11 @@
 // holder of the partition's current epoch claims `${incidentId}:${transitionSeq}:${channelId}` in the store
 // before anything is sent, and whoever finds the claim taken sends nothing. Sending runs in the background
 // with retries (backoff on 5xx, 429, timeouts and network errors), a per-channel rate limit, and a record of
-// every attempt. Each attempt first checks the lease, so a detector that lost its partition stops sending;
-// a claim carries its partition and what it is to send, and one left `pending` by an older epoch (its sender
-// died, or stopped at the lease check) is taken over and sent by the partition's next holder (./recovery.ts).
+// every attempt. Each attempt first checks the lease, so a detector that lost its partition stops sending, and
+// marks each request in the store before starting it, only while the claim is still under its epoch; a claim
+// carries its partition and what it is to send, and one left `pending` by an older epoch (its sender died, or
+// stopped at the lease check) is taken over and sent by the partition's next holder (./recovery.ts). An
+// incident's notices to a channel go out in transition order (./order.ts).
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
@@ -15,10 +17,11 @@ import type { TimerClock } from '../../lib/time/clock.js';
 import type { NotifyEffect } from '../machines/effects.js';
 import type { Delivery } from '../../lib/channels/driver.js';
 import { prepareDeliveries } from '../../lib/channels/render.js';
-import { deliver } from '../../lib/channels/transport.js';
+import { deliver, type Outcome as DeliveryOutcome } from '../../lib/channels/transport.js';
 import { createHealthTracker } from './health.js';
 import { noticeOf, noticeUnderEpoch, type MessageOptions } from './message.js';
 import { createClaimRecovery } from './recovery.js';
+import { createClaimOrder, type OrderedClaim } from './order.js';
 import { makeNotice, noticeIncidentOf, type Notice, type NoticeTransition } from '../../lib/channels/notice.js';
 import type { GroupRouter, GroupSend } from './groups.js';
 import { memberMarkerKey } from '../routing/grouper.js';
@@ -50,6 +53,9 @@ export interface NotifierOptions extends MessageOptions {
   /** Routes (grouping): a notification it takes is sent with its group, not alone. Late-bound (it sends through this notifier). */
   groups?(): GroupRouter | undefined;
 }
+
+/** How an attempt ended: `fenced` at the lease check, `taken` over by a later holder (its mark refused). */
+type Outcome = 'done' | 'fenced' | 'taken';
 
 export interface DispatchResult {
   /** Partitions whose lease check answered "not yours": their notifications were not claimed. */
@@ -114,20 +120,31 @@ export function createNotifier(o: NotifierOptions): Notifier {
     // The domain builds incidents without the fencing epoch; the body carries the one this send holds.
     noticeUnderEpoch(noticeOf(n, key, o.clock.now(), o, o.targetLabels?.(n.incident.tenant, n.targetName)), epoch);
 
-  /** Keys whose attempt runs in this process. */
-  const sending = new Set<string>();
+  /** The attempts running in this process, by key (each resolves when it ends). */
+  const running = new Map<string, Promise<void>>();
 
-  const attempt = async (notice: Notice, ch: Channel, key: string, partition: number, epoch: number): Promise<void> => {
-    sending.add(key);
-    try {
-      if ((await sendUntilDone(notice, ch, key, partition, epoch)) === 'fenced' && !stop.signal.aborted) recovery.stopped(key, partition, epoch);
-    } finally {
-      sending.delete(key);
-    }
+  /** Sends a claim of ours in the background; an incident's (`order`) first waits for its earlier transitions. */
+  const attempt = (notice: Notice, ch: Channel, key: string, partition: number, epoch: number, order?: OrderedClaim): void => {
+    let outcome: Outcome = 'done';
+    const run = (async () => {
+      if (order) await inOrder(order, partition, epoch);
+      outcome = await sendUntilDone(notice, ch, key, partition, epoch);
+    })();
+    // Settles (never rejects: a crash is logged by track) once the attempt is over.
+    const ended: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      if (running.get(key) === ended) running.delete(key);
+      // No longer running here: recovery may take it over now (under the newer epoch we hold, if we do).
+      if (outcome === 'fenced' && !stop.signal.aborted) recovery.stopped(key, partition, epoch);
+    });
+    running.set(key, ended);
+    track(run);
   };
 
-  /** Sends until delivered, refused for good, out of retries, or fenced (the lease is no longer ours). */
-  const sendUntilDone = async (notice: Notice, ch: Channel, key: string, partition: number, epoch: number): Promise<'done' | 'fenced'> => {
+  /** Sends until delivered, refused for good, out of retries, fenced (the lease is no longer ours) or taken over. */
+  const sendUntilDone = async (notice: Notice, ch: Channel, key: string, partition: number, epoch: number): Promise<Outcome> => {
     let deliveries: Delivery[];
     try {
       deliveries = await prepareDeliveries(ch, notice, o);
@@ -148,10 +165,22 @@ export function createNotifier(o: NotifierOptions): Notifier {
         o.logger.warn({ key, partition, epoch }, 'stopped sending: partition lease no longer ours');
         return 'fenced';
       }
+      let taken = false;
       const round = await Promise.all(
         deliveries.map(async (d, idx) => {
           if (delivered.has(idx)) return null;
           return slots.run(async () => {
+            // The request is marked out in the store right before it starts, only while the claim is under our
+            // epoch: once a later holder took it over, nothing more goes out from here.
+            const marked = await o.store.startNotificationAttempt(key, epoch, o.clock.now()).catch((err: unknown) => err as Error);
+            if (marked === false) {
+              taken = true;
+              return null;
+            }
+            if (marked !== true) {
+              const out: DeliveryOutcome = { ok: false, retryable: true, retryAfterMs: 0, error: `the store did not take the request's mark: ${marked.message}` };
+              return { out, durationMs: 0 };
+            }
             const started = Date.now();
             const out = await deliver(d, timeoutMs, stop.signal);
             if (out.ok) delivered.add(idx);
@@ -160,6 +189,11 @@ export function createNotifier(o: NotifierOptions): Notifier {
         }),
       );
       const tried = round.filter((r): r is NonNullable<typeof r> => r !== null);
+      if (taken) {
+        // The record is the later holder's now: what went out of this round (if anything) is not written over it.
+        o.logger.warn({ key, partition, epoch }, 'stopped sending: a later holder of the partition took the notification over');
+        return 'taken';
+      }
       const ok = delivered.size === deliveries.length;
       const permanent = tried.some((r) => !r.out.ok && !r.out.retryable);
       const last = ok || permanent || i === retries;
@@ -193,10 +227,12 @@ export function createNotifier(o: NotifierOptions): Notifier {
       track(o.store.recordNotificationAttempt(rec.key, { at: o.clock.now(), ok: false, error, durationMs: 0 }, 'failed'));
       return;
     }
-    track(attempt(noticeUnderEpoch(rec.notice, epoch), ch, rec.key, rec.partition, epoch));
+    // A group's notice has no place in one incident's order.
+    attempt(noticeUnderEpoch(rec.notice, epoch), ch, rec.key, rec.partition, epoch, rec.notice.group ? undefined : rec);
   };
 
-  const recovery = createClaimRecovery({ store: o.store, timers: o.clock, graceMs: recoveryGraceMs, logger: o.logger, sending: (key) => sending.has(key), send: resume });
+  const recovery = createClaimRecovery({ store: o.store, timers: o.clock, graceMs: recoveryGraceMs, logger: o.logger, sending: (key) => running.has(key), send: resume });
+  const inOrder = createClaimOrder({ store: o.store, recovery, running: (key) => running.get(key), signal: stop.signal, logger: o.logger });
 
   const track = (p: Promise<void>): void => {
     const t = p.catch((err: unknown) => o.logger.error({ err }, 'notification send crashed')).finally(() => inflight.delete(t));
@@ -242,7 +278,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
           const notice = incidentNotice(n, key, epoch);
           // Claimed already: sent, or being sent, by someone — or left pending by a holder that died or lost the
           // lease, which the partition's holder takes over (./recovery.ts).
-          if (await o.store.claimNotification({ ...base, status: 'pending', notice })) track(attempt(notice, ch, key, partition, epoch));
+          if (await o.store.claimNotification({ ...base, status: 'pending', notice })) attempt(notice, ch, key, partition, epoch, base);
         }
       }
       return { refused: [...refused] };
@@ -263,7 +299,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
       await Promise.all(flush.firing.map((m) => o.store.claimNotification({ key: memberMarkerKey(ch.id, flush.groupKey, m.id), tenant, incidentId: m.id, channelId: ch.id, transition: 'grouped', status: 'suppressed', attempts: [], epoch, createdAt: now, updatedAt: now })));
       // Claimed already: the same content went out from this or an earlier owner (or is going out, or is left
       // pending for the partition's holder to take over).
-      if (await o.store.claimNotification(record)) track(attempt(notice, ch, flush.key, partition, epoch));
+      if (await o.store.claimNotification(record)) attempt(notice, ch, flush.key, partition, epoch);
     },
     acquired: (partition, epoch) => recovery.acquired(partition, epoch),
     left: (partition) => recovery.left(partition),

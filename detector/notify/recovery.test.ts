@@ -1,6 +1,7 @@
 // Claims left pending by a sender that lost its partition (or died) between claim and send: the partition's
-// next holder sends them, once, on the manual clock — at once when it is this process again under a newer
-// epoch, after the grace period when the claim is another holder's. Real SQLite and a real HTTP receiver.
+// next holder sends them, once, on the manual clock — at once when no request of the earlier holder can be out,
+// after the grace period when one may be (marked out in the store) — and an incident's later notices wait for
+// them, so a resolution never goes out before the opened notice it follows. Real SQLite and a real HTTP receiver.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -133,20 +134,15 @@ describe('unsent claims recovered by the partition\'s next holder', () => {
     expect(rx.received).toHaveLength(1);
   });
 
-  it('another holder\'s stranded claim is sent after the grace period by the new holder, once, and a sent claim never again', async () => {
+  it('another holder\'s stranded claim with no request out is sent by the new holder at once, once, and a sent claim never again', async () => {
     const first = await strandedClaim();
     await first.close(100);
-    const sentKey = 'inc1:2:ch-hook';
+    const sentKey = 'inc1:0:ch-hook';
     await store.claimNotification({ key: sentKey, tenant: TENANT, incidentId: 'inc1', channelId: 'ch-hook', transition: 'resolved', status: 'sent', attempts: [{ at: 1, ok: true, status: 200, durationMs: 1 }], epoch: 1, partition: P, createdAt: 1, updatedAt: 1 });
 
     const second = make(async (p, e) => p === P && e === 2);
     second.acquired(P, 2);
-    await settled();
-    clock.advance(GRACE - 1);
-    await settled();
-    // Within the grace period a request of the first holder could still be in flight: nothing yet.
-    expect(rx.received).toEqual([]);
-    clock.advance(1);
+    // Its holder stopped at the lease check, before marking a request out: nothing of it can be in flight.
     await until(() => rx.received.length === 1, 5_000, 'the stranded notice sent');
     for (let i = 0; i < 3; i++) {
       clock.advance(GRACE);
@@ -155,6 +151,108 @@ describe('unsent claims recovered by the partition\'s next holder', () => {
     expect(rx.received.map((r) => r.key)).toEqual([KEY]);
     expect(await record()).toMatchObject({ status: 'sent', epoch: 2 });
     expect((await store.listNotifications(TENANT, 'inc1')).find((r) => r.key === sentKey)).toMatchObject({ status: 'sent', epoch: 1 });
+  });
+
+  it('the resolution waits for the opened notice an earlier holder stranded, which goes first and at once', async () => {
+    const first = await strandedClaim();
+    await first.close(100);
+    const second = make(async (p, e) => p === P && e === 2);
+    second.acquired(P, 2);
+    // The new holder replays the incident's resolution right away, before any grace period.
+    await second.dispatch(effect({ transition: 'resolved', transitionSeq: '2', incident: { ...incident, status: 'resolved' } }), P, 2);
+    await until(() => rx.received.length === 2, 5_000, 'both notices sent');
+    await settled();
+    expect(rx.received.map((r) => [r.key, r.transition])).toEqual([
+      [KEY, 'opened'],
+      ['inc1:2:ch-hook', 'resolved'],
+    ]);
+    expect(rx.received.map((r) => (r.body.incident as { epoch: number }).epoch)).toEqual([2, 2]);
+  });
+
+  it('a claim its holder marked a request out for waits the grace period from first sight, and the resolution waits behind it', async () => {
+    const first = await strandedClaim();
+    await first.close(100);
+    // The first holder started a request and died with it out (or lost the lease mid-request).
+    expect(await store.startNotificationAttempt(KEY, 1, clock.now())).toBe(true);
+    const second = make(async (p, e) => p === P && e === 2);
+    second.acquired(P, 2);
+    await second.dispatch(effect({ transition: 'resolved', transitionSeq: '2', incident: { ...incident, status: 'resolved' } }), P, 2);
+    // (The resolution's attempt stays in flight, held back: idle, not settled.)
+    await idle();
+    clock.advance(GRACE - 1);
+    await idle();
+    // That request could still be out: neither the claim nor the resolution behind it is sent yet.
+    expect(rx.received).toEqual([]);
+    clock.advance(1);
+    await until(() => rx.received.length === 2, 5_000, 'both notices sent');
+    await settled();
+    expect(rx.received.map((r) => r.transition)).toEqual(['opened', 'resolved']);
+    for (let i = 0; i < 3; i++) {
+      clock.advance(GRACE);
+      await settled();
+    }
+    expect(rx.received).toHaveLength(2);
+  });
+
+  it('a marked claim is taken over as soon as its holder records the request\'s end, not a grace period later', async () => {
+    const first = await strandedClaim();
+    await first.close(100);
+    expect(await store.startNotificationAttempt(KEY, 1, clock.now())).toBe(true);
+    const second = make(async (p, e) => p === P && e === 2);
+    second.acquired(P, 2);
+    await idle();
+    // The first holder, alive, records the end of its request (the receiver answered 502), and stops there.
+    await store.recordNotificationAttempt(KEY, { at: clock.now(), ok: false, status: 502, durationMs: 5 }, 'pending');
+    clock.advance(999);
+    await idle();
+    expect(rx.received).toEqual([]);
+    clock.advance(1);
+    await until(() => rx.received.length === 1, 5_000, 'the claim sent once its request ended');
+    await settled();
+    expect(await record()).toMatchObject({ status: 'sent', epoch: 2 });
+  });
+
+  it('a holder whose lease check still passes sends nothing once a later holder took its claim over: the request mark is refused', async () => {
+    let checks = 0;
+    const held = gate<boolean>();
+    // The dispatch's lease check passes; the attempt's hangs (a slow Redis) and then passes too: the first holder
+    // does not know it lost the partition.
+    const stale = make(async () => (++checks === 1 ? true : held.promise));
+    stale.acquired(P, 1);
+    await stale.dispatch(effect(), P, 1);
+    await until(() => checks === 2, 5_000, 'the attempt waiting on the lease check');
+    const current = make(async (p, e) => p === P && e === 2);
+    current.acquired(P, 2);
+    await until(() => rx.received.length === 1, 5_000, 'the claim sent by the new holder');
+    held.open(true);
+    await settled();
+    for (let i = 0; i < 3; i++) {
+      clock.advance(GRACE);
+      await settled();
+    }
+    expect(rx.received.map((r) => (r.body.incident as { epoch: number }).epoch)).toEqual([2]);
+    expect(await record()).toMatchObject({ status: 'sent', epoch: 2 });
+  });
+
+  it('stranded claims of one incident are sent in transition order, not key order (9 before 10)', async () => {
+    let checks = 0;
+    // The claims' lease check passes (one for the batch), the attempts' do not.
+    const first = make(async (_p, e) => e === 1 && ++checks === 1);
+    first.acquired(P, 1);
+    await first.dispatchMany([
+      { n: effect({ transition: 'reopened', transitionSeq: '9' }), partition: P, epoch: 1 },
+      { n: effect({ transition: 'resolved', transitionSeq: '10', incident: { ...incident, status: 'resolved' } }), partition: P, epoch: 1 },
+    ]);
+    await settled();
+    expect((await store.listNotifications(TENANT, 'inc1')).map((r) => [r.key, r.status, r.epoch])).toEqual([
+      ['inc1:10:ch-hook', 'pending', 1],
+      ['inc1:9:ch-hook', 'pending', 1],
+    ]);
+    await first.close(100);
+    const second = make(async (p, e) => p === P && e === 2);
+    second.acquired(P, 2);
+    await until(() => rx.received.length === 2, 5_000, 'both notices sent');
+    expect(rx.received.map((r) => r.key)).toEqual(['inc1:9:ch-hook', 'inc1:10:ch-hook']);
   });
 
   it('two holders looking at the same moment, both passing their lease checks, send a stranded claim once: the take-over is conditional', async () => {

@@ -1,12 +1,16 @@
 // Sends the notification claims a partition's earlier holders left `pending`: a sender that died, or that found
 // its lease gone (Redis down past the lease) between claim and send. Their stream entries are acknowledged, so no
 // replay brings them back; the partition's next holder (this process again, under a newer epoch, or another
-// detector) finds them in the store. Taking a claim over is a conditional write (store.takeOverNotification),
-// so of two detectors that both believe they hold the partition only one sends. When:
-// - at once, for claims this process made itself under an older epoch and stopped sending at the lease check:
-//   nobody else can be sending them, since anyone else would first have taken them over (changing the epoch);
-// - `graceMs` after acquiring, and every `graceMs` while the partition is ours, for all of them: by then any
-//   request an earlier holder had in flight when its lease ended has finished and been recorded.
+// detector) finds them in the store. Taking a claim over is a conditional write (store.takeOverNotification)
+// that changes its epoch, and a holder marks each request in the store before starting it, only while the claim
+// is still under its epoch (store.startNotificationAttempt): of a take-over and a holder's next request, one
+// comes first, so a claim is sent by one holder at a time. When:
+// - at once (on acquiring, and when asked: ./order.ts waits on it) for a claim with no request marked out: its
+//   holder can start none any more;
+// - for a claim whose holder may have a request out (it died or lost the lease mid-request): once the mark is
+//   gone (the attempt recorded: looked at every `recheckMs`), or `graceMs` after first seeing it, when that
+//   request has ended whether or not its holder lived to record it.
+// A pass also runs every `graceMs` while the partition is ours, as a safety net.
 import type { Logger } from 'pino';
 import type { Store } from '../../lib/store/port.js';
 import type { NotificationRecord } from '../../lib/store/types.js';
@@ -25,6 +29,8 @@ export interface ClaimRecoveryOptions {
   send(rec: NotificationRecord, epoch: number): void;
   /** Claims read per store call. Default 200. */
   pageSize?: number;
+  /** How soon to look again while a claim is marked out (its holder records the attempt). Default 1000, at most graceMs. */
+  recheckMs?: number;
 }
 
 export interface ClaimRecovery {
@@ -34,63 +40,107 @@ export interface ClaimRecovery {
   left(partition: number): void;
   /** Our attempt of `key`, claimed under (partition, epoch), stopped at the lease check with its claim pending. */
   stopped(key: string, partition: number, epoch: number): void;
+  /** Whether we hold `partition` under `epoch`. */
+  holds(partition: number, epoch: number): boolean;
+  /** Whether `key` is being taken over right now (the store said yes, the send has not started yet, or is asked). */
+  taking(key: string): boolean;
+  /** A pass over `partition` now (after the one running); resolves once it has handed what it took over to `send`. */
+  passNow(partition: number, epoch: number): Promise<void>;
+  /** Resolves when the next pass over `partition` ends (timer-driven or asked for), or once it is left. */
+  nextPass(partition: number): Promise<void>;
   /** Stops every scan and waits for the one in progress. Idempotent. */
   close(): Promise<void>;
 }
 
 export function createClaimRecovery(o: ClaimRecoveryOptions): ClaimRecovery {
   const pageSize = o.pageSize ?? 200;
-  const held = new Map<number, { epoch: number; timer?: TimerHandle }>();
-  /** Our own claims stopped at the lease check, by key; `seq` orders them against scans. */
-  const stoppedAt = new Map<string, { partition: number; epoch: number; seq: number }>();
-  let seq = 0;
+  const recheckMs = Math.min(o.recheckMs ?? 1_000, o.graceMs);
+  const held = new Map<number, { epoch: number; timer?: TimerHandle; waiters: Array<() => void> }>();
+  /** Claims seen with a request marked out, by key: the mark as seen, and when we first saw it (our clock). */
+  const marked = new Map<string, { partition: number; since: number; seenAt: number }>();
+  const takingKeys = new Set<string>();
   /** Per partition, the scan running or queued last: scans of one partition run one after another. */
   const chains = new Map<number, Promise<void>>();
-  /** Partitions with a scan of our own stopped claims queued and not started yet (later requests join it). */
-  const ownQueued = new Set<number>();
   let closed = false;
 
   const holds = (p: number, epoch: number): boolean => !closed && held.get(p)?.epoch === epoch;
 
-  /** One pass over the partition's pending claims below `epoch`: `all`, or only our own stopped ones. */
-  const scan = async (p: number, epoch: number, all: boolean): Promise<void> => {
-    const startedAt = seq;
+  /** One pass over the partition's pending claims below `epoch`; returns when the next pass is due. */
+  const scan = async (p: number, epoch: number): Promise<number> => {
+    let due = o.timers.now() + o.graceMs;
     const seen = new Set<string>();
     let after: string | undefined;
     for (;;) {
       const page = await o.store.pendingNotifications(p, epoch, pageSize, after);
       for (const rec of page) {
-        if (!holds(p, epoch)) return;
+        if (!holds(p, epoch)) return due;
         seen.add(rec.key);
-        const ours = stoppedAt.get(rec.key)?.epoch === rec.epoch;
-        if (!all && !ours) continue;
         // Partly delivered (a group sent as several requests): sending again could repeat a part.
         if (rec.attempts.some((a) => a.ok) || o.sending(rec.key)) continue;
-        // Refused: another owner took it, or its holder recorded an attempt since we read it.
-        if (!(await o.store.takeOverNotification(rec, epoch))) continue;
-        stoppedAt.delete(rec.key);
-        o.logger.warn({ key: rec.key, partition: p, claimedUnder: rec.epoch, epoch }, 'sending a notification an earlier holder of the partition left unsent');
-        o.send(rec, epoch);
+        if (rec.sendingSince !== undefined) {
+          // Its holder may have a request out: it ends within graceMs of our first sight of the mark (the mark
+          // is the holder's clock; ours is what we can count on).
+          const now = o.timers.now();
+          const m = marked.get(rec.key);
+          if (m?.since !== rec.sendingSince) {
+            marked.set(rec.key, { partition: p, since: rec.sendingSince, seenAt: now });
+            due = Math.min(due, now + recheckMs);
+            continue;
+          }
+          if (now < m.seenAt + o.graceMs) {
+            due = Math.min(due, now + recheckMs, m.seenAt + o.graceMs);
+            continue;
+          }
+        }
+        takingKeys.add(rec.key);
+        try {
+          // Refused: another owner took it, or its holder started a request or recorded an attempt since we read it.
+          if (!(await o.store.takeOverNotification(rec, epoch))) continue;
+          marked.delete(rec.key);
+          o.logger.warn({ key: rec.key, partition: p, claimedUnder: rec.epoch, epoch, markedOut: rec.sendingSince !== undefined }, 'sending a notification an earlier holder of the partition left unsent');
+          o.send(rec, epoch);
+        } finally {
+          takingKeys.delete(rec.key);
+        }
       }
       if (page.length < pageSize) break;
       after = page[page.length - 1]?.key;
     }
-    // Our stopped claims this pass no longer found pending below our epoch were sent or taken over by someone.
-    if (all) for (const [key, s] of stoppedAt) if (s.partition === p && s.seq <= startedAt && !seen.has(key)) stoppedAt.delete(key);
+    // Marks of claims no longer pending below our epoch: sent, or taken over by someone.
+    for (const [key, m] of marked) if (m.partition === p && !seen.has(key)) marked.delete(key);
+    return due;
   };
 
-  const run = (p: number, epoch: number, all: boolean): Promise<void> => {
-    if (!all) {
-      if (ownQueued.has(p)) return chains.get(p) ?? Promise.resolve();
-      ownQueued.add(p);
-    }
+  const wake = (p: number): void => {
+    const h = held.get(p);
+    if (!h) return;
+    for (const w of h.waiters.splice(0)) w();
+  };
+
+  const schedule = (p: number, epoch: number, at: number): void => {
+    const h = held.get(p);
+    if (!h || h.epoch !== epoch || closed) return;
+    if (h.timer !== undefined) o.timers.clearTimeout(h.timer);
+    h.timer = o.timers.setTimeout(() => {
+      h.timer = undefined;
+      void run(p, epoch);
+    }, Math.max(0, at - o.timers.now()));
+  };
+
+  const run = (p: number, epoch: number): Promise<void> => {
     const next = (chains.get(p) ?? Promise.resolve())
-      .then(() => {
-        if (!all) ownQueued.delete(p);
-        return holds(p, epoch) ? scan(p, epoch, all) : undefined;
-      })
-      // The next pass (at most graceMs away) tries again.
-      .catch((err: unknown) => o.logger.warn({ err, partition: p }, 'recovering unsent notification claims failed'));
+      .then(async () => {
+        if (!holds(p, epoch)) return;
+        let due = o.timers.now() + o.graceMs;
+        try {
+          due = await scan(p, epoch);
+        } catch (err) {
+          // The next pass (at most graceMs away) tries again.
+          o.logger.warn({ err, partition: p }, 'recovering unsent notification claims failed');
+        }
+        schedule(p, epoch, due);
+        wake(p);
+      });
     chains.set(p, next);
     void next.finally(() => {
       if (chains.get(p) === next) chains.delete(p);
@@ -98,18 +148,10 @@ export function createClaimRecovery(o: ClaimRecoveryOptions): ClaimRecovery {
     return next;
   };
 
-  const schedule = (p: number, epoch: number): void => {
-    const h = held.get(p);
-    if (!h || h.epoch !== epoch || closed) return;
-    h.timer = o.timers.setTimeout(() => {
-      h.timer = undefined;
-      void run(p, epoch, true).then(() => schedule(p, epoch));
-    }, o.graceMs);
-  };
-
   const left = (p: number): void => {
     const h = held.get(p);
     if (h?.timer !== undefined) o.timers.clearTimeout(h.timer);
+    wake(p);
     held.delete(p);
   };
 
@@ -117,22 +159,28 @@ export function createClaimRecovery(o: ClaimRecoveryOptions): ClaimRecovery {
     acquired(p, epoch) {
       if (closed) return;
       left(p);
-      held.set(p, { epoch });
-      void run(p, epoch, false);
-      schedule(p, epoch);
+      held.set(p, { epoch, waiters: [] });
+      void run(p, epoch);
     },
     left,
-    stopped(key, p, epoch) {
+    stopped(_key, p, epoch) {
       if (closed) return;
-      stoppedAt.set(key, { partition: p, epoch, seq: ++seq });
       const h = held.get(p);
       // Already ours again under a newer epoch: hand it over now rather than at the next pass.
-      if (h && h.epoch > epoch) void run(p, h.epoch, false);
+      if (h && h.epoch > epoch) void run(p, h.epoch);
+    },
+    holds,
+    taking: (key) => takingKeys.has(key),
+    passNow: (p, epoch) => (holds(p, epoch) ? run(p, epoch) : Promise.resolve()),
+    nextPass(p) {
+      const h = held.get(p);
+      if (!h || closed) return Promise.resolve();
+      return new Promise<void>((r) => h.waiters.push(r));
     },
     async close() {
       closed = true;
       for (const p of [...held.keys()]) left(p);
-      stoppedAt.clear();
+      marked.clear();
       await Promise.all([...chains.values()]);
     },
   };

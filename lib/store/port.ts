@@ -100,6 +100,13 @@ export interface Store {
   // Notifications ----------------------------------------------------------------------------------------
   /** Records the intent to notify; false when the key exists already (someone sent or is sending it). */
   claimNotification(record: NotificationRecord): Promise<boolean>;
+  /**
+   * Marks a request about to start (`sendingSince = at`), only while the claim is `pending` under `epoch`: false
+   * once a later holder took it over (or it is no longer pending), and then nothing may be sent. The conditional
+   * write the holder's request and a take-over meet at: of the two, one happens first.
+   */
+  startNotificationAttempt(key: string, epoch: number, at: number): Promise<boolean>;
+  /** Appends the attempt, sets the status and clears `sendingSince`. */
   recordNotificationAttempt(key: string, attempt: NotificationAttempt, status: NotificationRecord['status']): Promise<void>;
   listNotifications(tenant: string, incidentId: string): Promise<NotificationRecord[]>;
   /**
@@ -109,7 +116,7 @@ export interface Store {
   pendingNotifications(partition: number, belowEpoch: number, limit: number, afterKey?: string): Promise<NotificationRecord[]>;
   /**
    * Takes a pending claim over for `epoch`: succeeds only while the stored record is as `seen` was read (still
-   * `pending`, under `seen.epoch`, with as many attempts) and `epoch` is higher, so of owners racing for one
+   * `pending`, under `seen.epoch`, with as many attempts and the same `sendingSince`) and `epoch` is higher, so of owners racing for one
    * claim exactly one gets it. Returns whether this call took it.
    */
   takeOverNotification(seen: NotificationRecord, epoch: number): Promise<boolean>;
@@ -157,6 +164,7 @@ export type StoreIncidentsPart = Pick<
   | 'incidentsInWindow'
   | 'incidentSpans'
   | 'claimNotification'
+  | 'startNotificationAttempt'
   | 'recordNotificationAttempt'
   | 'listNotifications'
   | 'pendingNotifications'

@@ -291,6 +291,11 @@ export interface NotificationRecord {
    * The store keeps it as given and does not read it.
    */
   notice?: Notice;
+  /**
+   * Set while its holder has a request out (from just before it starts until its attempt is recorded): a later
+   * holder waits for that request to end before taking the claim over. Absent: no request can be in flight.
+   */
+  sendingSince?: number;
   createdAt: number;
   updatedAt: number;
 }

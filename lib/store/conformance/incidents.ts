@@ -259,6 +259,32 @@ export function incidentCases(store: Get): void {
       expect(await store().takeOverNotification({ ...again!, status: 'pending' }, 8)).toBe(false);
       expect((await store().listNotifications('acme', 'inc-1'))[0]).toMatchObject({ status: 'sent', epoch: now!.epoch, notice });
     });
+
+    it('marks a request started only for the pending claim\'s own epoch; a marked claim is taken over only as marked, and recording the attempt clears the mark', async () => {
+      const rec = notification({ partition: 3, epoch: 1, notice });
+      await store().claimNotification(rec);
+      expect(await store().startNotificationAttempt(rec.key, 2, T0 + 1)).toBe(false);
+      expect(await store().startNotificationAttempt('no-such-key', 1, T0 + 1)).toBe(false);
+      expect(await store().startNotificationAttempt(rec.key, 1, T0 + 1)).toBe(true);
+      const [marked] = await store().pendingNotifications(3, 9, 10);
+      expect(marked).toMatchObject({ sendingSince: T0 + 1, epoch: 1 });
+      // Read before the request started: a request may be out, so the take-over is refused.
+      expect(await store().takeOverNotification(rec, 2)).toBe(false);
+      await store().recordNotificationAttempt(rec.key, { at: T0 + 2, ok: false, status: 502, durationMs: 5 }, 'pending');
+      const [ended] = await store().pendingNotifications(3, 9, 10);
+      expect(ended?.sendingSince).toBeUndefined();
+      // Read while the request was out: refused too (an attempt was recorded since).
+      expect(await store().takeOverNotification(marked!, 2)).toBe(false);
+      expect(await store().takeOverNotification(ended!, 2)).toBe(true);
+      // The earlier holder, taken over, may start no request; the new one may.
+      expect(await store().startNotificationAttempt(rec.key, 1, T0 + 3)).toBe(false);
+      expect(await store().startNotificationAttempt(rec.key, 2, T0 + 3)).toBe(true);
+      await store().recordNotificationAttempt(rec.key, { at: T0 + 4, ok: true, status: 200, durationMs: 5 }, 'sent');
+      expect(await store().startNotificationAttempt(rec.key, 2, T0 + 5)).toBe(false);
+      const [done] = await store().listNotifications('acme', 'inc-1');
+      expect(done).toMatchObject({ status: 'sent', epoch: 2 });
+      expect(done?.sendingSince).toBeUndefined();
+    });
   });
 
   describe('snapshots', () => {

@@ -121,8 +121,14 @@ export function createMongoIncidents(db: Db): StoreIncidentsPart {
 
     async recordNotificationAttempt(k, attempt, status) {
       const filter: Document = { _id: eqString(requireString(k, 'key')) };
-      const update: Document = { $push: { attempts: attempt }, $set: { status: String(status) }, $max: { updatedAt: requireInteger(attempt.at, 'at') } };
+      const update: Document = { $push: { attempts: attempt }, $set: { status: String(status) }, $unset: { sendingSince: '' }, $max: { updatedAt: requireInteger(attempt.at, 'at') } };
       await notifications.updateOne(filter, update);
+    },
+
+    async startNotificationAttempt(k, epoch, at) {
+      const filter: Document = { _id: eqString(requireString(k, 'key')), status: 'pending', epoch: { $eq: requireInteger(epoch, 'epoch') } };
+      const when = requireInteger(at, 'at');
+      return (await notifications.updateOne(filter, { $set: { sendingSince: when }, $max: { updatedAt: when } })).matchedCount === 1;
     },
 
     async listNotifications(tenant, incidentId) {
@@ -155,6 +161,7 @@ export function createMongoIncidents(db: Db): StoreIncidentsPart {
         status: 'pending',
         epoch: { $eq: from },
         attempts: { $size: seen.attempts.length },
+        sendingSince: seen.sendingSince === undefined ? { $exists: false } : { $eq: requireInteger(seen.sendingSince, 'sendingSince') },
       };
       return (await notifications.updateOne(filter, { $set: { epoch: to } })).modifiedCount === 1;
     },

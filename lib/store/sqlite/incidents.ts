@@ -73,13 +73,21 @@ export function createSqliteIncidents(db: Db): StoreIncidentsPart {
   const attemptTx = db.transaction((key: string, attempt: NotificationRecord['attempts'][number], status: NotificationRecord['status']) => {
     const current = parseDoc<NotificationRecord>(getNotification.get(key) as { doc: string } | undefined);
     if (!current) return;
-    const next: NotificationRecord = { ...current, status, attempts: [...current.attempts, attempt], updatedAt: Math.max(current.updatedAt, attempt.at) };
+    const { sendingSince: _ended, ...rest } = current;
+    const next: NotificationRecord = { ...rest, status, attempts: [...current.attempts, attempt], updatedAt: Math.max(current.updatedAt, attempt.at) };
     setNotification.run(JSON.stringify(next), key);
+  });
+
+  const startTx = db.transaction((key: string, epoch: number, at: number): boolean => {
+    const current = parseDoc<NotificationRecord>(getNotification.get(key) as { doc: string } | undefined);
+    if (!current || current.status !== 'pending' || current.epoch !== epoch) return false;
+    setNotification.run(JSON.stringify({ ...current, sendingSince: at, updatedAt: Math.max(current.updatedAt, at) }), key);
+    return true;
   });
 
   const takeOverTx = db.transaction((seen: NotificationRecord, epoch: number): boolean => {
     const current = parseDoc<NotificationRecord>(getNotification.get(seen.key) as { doc: string } | undefined);
-    if (!current || current.tenant !== seen.tenant || current.status !== 'pending' || current.epoch !== seen.epoch || current.attempts.length !== seen.attempts.length || epoch <= current.epoch) return false;
+    if (!current || current.tenant !== seen.tenant || current.status !== 'pending' || current.epoch !== seen.epoch || current.attempts.length !== seen.attempts.length || current.sendingSince !== seen.sendingSince || epoch <= current.epoch) return false;
     setNotification.run(JSON.stringify({ ...current, epoch }), seen.key);
     return true;
   });
@@ -175,6 +183,10 @@ export function createSqliteIncidents(db: Db): StoreIncidentsPart {
     async claimNotification(record) {
       const key = requireString(record?.key, 'key');
       return claim.run(key, requireString(record.tenant, 'tenant'), requireString(record.incidentId, 'incidentId'), requireInteger(record.createdAt, 'createdAt'), JSON.stringify(record)).changes > 0;
+    },
+
+    async startNotificationAttempt(key, epoch, at) {
+      return startTx(requireString(key, 'key'), requireInteger(epoch, 'epoch'), requireInteger(at, 'at'));
     },
 
     async recordNotificationAttempt(key, attempt, status) {
