@@ -73,6 +73,18 @@ describe('snappyUncompress', () => {
     for (const s of samples) expect(snappyUncompress(Buffer.from(snappy.compress(s)), 1e6).equals(s)).toBe(true);
   });
 
+  it('reads literal lengths given in 1 to 4 extra bytes (snappyjs writes at most 2)', () => {
+    const data = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 31) % 256));
+    const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, n >>> 7]);
+    for (let extra = 1; extra <= 4; extra++) {
+      const len = [data.length - 1, 0, 0, 0].slice(0, extra).map((_, i) => ((data.length - 1) >>> (8 * i)) & 0xff);
+      const block = Buffer.concat([Buffer.from([...varint(data.length), (59 + extra) << 2, ...len]), data]);
+      const small = Buffer.concat([Buffer.from([...varint(5), (59 + extra) << 2, 4, ...new Array<number>(extra - 1).fill(0)]), data.subarray(0, 5)]);
+      if (extra > 1) expect(snappyUncompress(block, 1e6).equals(data)).toBe(true);
+      expect(snappyUncompress(small, 1e6).equals(data.subarray(0, 5))).toBe(true);
+    }
+  });
+
   it('checks the declared length against the limit before allocating', () => {
     // Header declares 2^31 bytes, body has nothing: must fail on the header, not try to allocate 2 GiB.
     const e = caught(() => snappyUncompress(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x08]), 1e6));

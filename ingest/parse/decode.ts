@@ -120,17 +120,23 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number): Buffer {
       if (lit >= 60) {
         const extra = lit - 59;
         if (pos + extra > n) throw badSnappy('truncated literal length', at);
-        lit = 0;
-        for (let i = 0; i < extra; i++) lit += (src[pos + i] as number) * 2 ** (8 * i);
+        lit = src[pos] as number;
+        if (extra > 1) lit |= (src[pos + 1] as number) << 8;
+        if (extra > 2) lit |= (src[pos + 2] as number) << 16;
+        if (extra > 3) lit += (src[pos + 3] as number) * 0x1000000;
         pos += extra;
       }
       lit += 1;
       if (pos + lit > n) throw badSnappy('literal runs past the end of the input', at);
       if (op + lit > len) throw badSnappy('output longer than its declared length', at);
-      if (lit > 32) out.set(src.subarray(pos, pos + lit), op);
-      else for (let i = 0; i < lit; i++) out[op + i] = src[pos + i] as number;
-      pos += lit;
-      op += lit;
+      if (lit > 16) {
+        out.set(src.subarray(pos, pos + lit), op);
+        pos += lit;
+        op += lit;
+      } else {
+        const stop = op + lit;
+        while (op < stop) out[op++] = src[pos++] as number;
+      }
       continue;
     }
     let copyLen: number;
@@ -153,9 +159,12 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number): Buffer {
     }
     if (offset === 0 || offset > op) throw badSnappy(`copy offset ${offset} outside the ${op} bytes written so far`, at);
     if (op + copyLen > len) throw badSnappy('output longer than its declared length', at);
-    // Byte by byte: the source may overlap the destination (a run), which is how snappy encodes repeats.
-    for (let i = 0; i < copyLen; i++) out[op + i] = out[op - offset + i] as number;
-    op += copyLen;
+    // Byte by byte: the source may overlap the destination (a run), which is how snappy encodes repeats. Two
+    // running positions rather than `op + i`: the copies are short (~20 bytes in remote_write), and this loop
+    // with the literal one above made the decoder ~35% faster; copyWithin, even for the longer copies, was not.
+    let from = op - offset;
+    const stop = op + copyLen;
+    while (op < stop) out[op++] = out[from++] as number;
   }
   if (op !== len) throw badSnappy(`output is ${op} bytes but the header declares ${len}`, n);
   return out;
