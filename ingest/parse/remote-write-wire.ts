@@ -85,7 +85,7 @@ function stringAt(b: Uint8Array, buf: Buffer, pos: number, end: number): string 
   if (stop > end) throw UNSUPPORTED;
   next = stop;
   for (let i = start; i < stop; i++) if ((b[i] as number) > 0x7f) return utf8.decode(b.subarray(start, stop));
-  return buf.latin1Slice(start, stop);
+  return buf.toString('latin1', start, stop);
 }
 
 /** Reads the label fields b[start, stop) (a label set not in the memo). */
@@ -152,7 +152,7 @@ export function readPlainWriteRequest(b: Uint8Array, maxLabels = Infinity): Wire
         if (pos > end) throw UNSUPPORTED;
         if (++count > maxLabels) throw tooManyLabels(out.length, maxLabels);
       }
-      const key = buf.latin1Slice(start, pos);
+      const key = buf.toString('latin1', start, pos);
       let labels = memo.get(key);
       if (labels === undefined) {
         labels = readLabels(b, buf, start, pos);
