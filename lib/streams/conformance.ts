@@ -69,6 +69,26 @@ export function runStreamsConformance(name: string, target: ConformanceTarget): 
       }
     });
 
+    it('one append interleaving streams, field counts, maxLen and a key repeated in the call answers ids in input order', async () => {
+      const ks = keys(3);
+      const [a, b, c] = ks as [string, string, string];
+      const batch = [
+        { stream: a, fields: ['e', 'a0'] },
+        { stream: b, fields: ['e', 'b0', 't', 'tenant', 'c', '1'], key: 'k1' },
+        { stream: a, fields: ['e', 'a1', 't', 'tenant'], maxLen: 1000 },
+        { stream: c, fields: ['e', Buffer.from('c0')] },
+        { stream: b, fields: ['e', 'b0', 't', 'tenant', 'c', '1'], key: 'k1' },
+        { stream: b, fields: ['e', 'b1'] },
+      ];
+      const ids = await s.append(batch);
+      expect(ids).toHaveLength(6);
+      expect(ids[4]).toBe(ids[1]);
+      const read = await Promise.all(ks.map((k) => s.rangeAfter(k, '0-0', 10)));
+      expect(read[0]).toEqual([[ids[0], ['e', 'a0']], [ids[2], ['e', 'a1', 't', 'tenant']]]);
+      expect(read[1]).toEqual([[ids[1], ['e', 'b0', 't', 'tenant', 'c', '1']], [ids[5], ['e', 'b1']]]);
+      expect(read[2]).toEqual([[ids[3], ['e', 'c0']]]);
+    });
+
     it('writes Buffers as their bytes', async () => {
       const [k] = keys(1) as [string];
       await s.append([{ stream: k, fields: ['e', Buffer.from('[{"é":1}]', 'utf8')] }]);

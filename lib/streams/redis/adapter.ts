@@ -12,7 +12,7 @@ import { createRedisReader } from './reader.js';
 import { field, parseClaim, parseGroups, parsePendingSummary, parseRead } from './replies.js';
 import {
   ACQUIRE_LUA,
-  APPEND_ONCE_LUA,
+  APPEND_MANY_LUA,
   FENCE_LUA,
   IDEM_ABORT_LUA,
   IDEM_BEGIN_LUA,
@@ -59,10 +59,10 @@ export async function createRedisStreams(options: RedisStreamsOptions): Promise<
   return redisStreams(client, options);
 }
 
-const APPEND_ONCE_COMMAND = 'lightwatchAppendOnce';
+const APPEND_COMMAND = 'lightwatchAppendMany';
 
-/** A pipeline with the append script defined on its client (ioredis adds defined commands as methods). */
-type AppendOnce = Record<typeof APPEND_ONCE_COMMAND, (...args: Array<string | Buffer>) => unknown>;
+/** A client or pipeline with the append script defined (ioredis adds defined commands as methods). */
+type AppendMany = Record<typeof APPEND_COMMAND, (...args: Array<string | Buffer>) => unknown>;
 
 const READ_THIN_COMMAND = 'lightwatchReadThin';
 
@@ -85,8 +85,8 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
   // The append script as a defined command: ioredis sends its text once per connection (EVAL), then only its
   // SHA1 (EVALSHA), and resends the text if Redis answers NOSCRIPT (a restarted or flushed script cache). With
   // `eval`, every entry carried the script's ~5 KB, more than a remote_write entry's own payload: the client
-  // encoded and wrote it and Redis hashed it, entry after entry.
-  client.defineCommand(APPEND_ONCE_COMMAND, { numberOfKeys: 2, lua: APPEND_ONCE_LUA });
+  // encoded and wrote it and Redis hashed it, entry after entry. No numberOfKeys: each call passes its own.
+  client.defineCommand(APPEND_COMMAND, { lua: APPEND_MANY_LUA });
 
   const fail = (err: unknown, what: string): StreamsError => (closed ? new Closed(`${what}: the streams connection is closed`, err) : mapRedisError(err, what));
 
@@ -167,6 +167,19 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
     return [...m.values()];
   };
 
+  /** Indexes of the entries one append call may write together: all on one Redis, those of one slot on a Cluster. */
+  const appendGroups = (entries: readonly AppendEntry[]): number[][] => {
+    if (!isCluster) return [entries.map((_, i) => i)];
+    const m = new Map<number, number[]>();
+    entries.forEach((e, i) => {
+      const slot = keySlot(e.stream);
+      let g = m.get(slot);
+      if (!g) m.set(slot, (g = []));
+      g.push(i);
+    });
+    return [...m.values()];
+  };
+
   const readArgs = (r: ReadGroupRequest, keys: readonly string[], block: boolean): Array<string | number> => [
     'GROUP',
     r.group,
@@ -185,21 +198,49 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
 
     async append(entries: readonly AppendEntry[]) {
       if (entries.length === 0) return [];
-      // Each XADD goes in through APPEND_ONCE_LUA under the entry's append key: ioredis re-sends commands that
+      // Each XADD goes in through APPEND_MANY_LUA under the entry's append key: ioredis re-sends commands that
       // were unanswered when a connection broke, and one Redis wrote before it was killed would else be in twice.
-      const { replies, tails } = await pipelined(
-        entries,
-        (e) => e.stream,
-        (p, e) => {
-          const key = appendKeyOf(e.stream, e.key ?? `${keyPrefix}${(keySeq++).toString(36)}`);
-          (p as unknown as AppendOnce)[APPEND_ONCE_COMMAND](e.stream, key, dedupWindow, e.maxLen === undefined ? '' : String(e.maxLen), ...e.fields);
-        },
-        'appending to the streams',
-        minReplicas > 0 ? (p) => void p.call('WAIT', String(minReplicas), String(waitMs)) : undefined,
-      );
-      const ids = replies.map(([err, id]) => {
-        if (err || typeof id !== 'string') throw fail(err ?? new Error('no id returned'), 'appending to the streams');
-        return id;
+      // One call for all the entries on one Redis, one per slot on a Cluster: a call per entry (a request's 16
+      // partitions, 16 EVALSHA) cost the client and Redis each command's overhead 16 times.
+      const groups = appendGroups(entries);
+      const args = (group: readonly number[]): Array<string | Buffer> => {
+        const out: Array<string | Buffer> = [String(2 * group.length)];
+        for (const i of group) {
+          const e = entries[i] as AppendEntry;
+          out.push(e.stream, appendKeyOf(e.stream, e.key ?? `${keyPrefix}${(keySeq++).toString(36)}`));
+        }
+        out.push(dedupWindow);
+        for (const i of group) {
+          const e = entries[i] as AppendEntry;
+          out.push(e.maxLen === undefined ? '' : String(e.maxLen), String(e.fields.length));
+          for (const f of e.fields) out.push(f);
+        }
+        return out;
+      };
+      let replies: Reply[];
+      let tails: Reply[] = [];
+      if (groups.length === 1 && minReplicas === 0) {
+        // Nothing to pipeline with: the command alone, without a pipeline's bookkeeping and its copy of the bytes.
+        const group = groups[0] as number[];
+        replies = [[null, await run('appending to the streams', () => (client as unknown as AppendMany)[APPEND_COMMAND](...args(group)) as Promise<unknown>)]];
+      } else {
+        ({ replies, tails } = await pipelined(
+          groups,
+          (g) => (entries[g[0] as number] as AppendEntry).stream,
+          (p, g) => void (p as unknown as AppendMany)[APPEND_COMMAND](...args(g)),
+          'appending to the streams',
+          minReplicas > 0 ? (p) => void p.call('WAIT', String(minReplicas), String(waitMs)) : undefined,
+        ));
+      }
+      const ids = new Array<string>(entries.length);
+      replies.forEach(([err, reply], g) => {
+        const group = groups[g] as number[];
+        if (err || !Array.isArray(reply) || reply.length !== group.length) throw fail(err ?? new Error('no ids returned'), 'appending to the streams');
+        group.forEach((i, k) => {
+          const id: unknown = reply[k];
+          if (typeof id !== 'string') throw fail(new Error('no id returned'), 'appending to the streams');
+          ids[i] = id;
+        });
       });
       for (const [err, n] of tails) {
         if (err) throw fail(err, 'waiting for replicas');

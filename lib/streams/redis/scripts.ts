@@ -1,24 +1,38 @@
 // Lua scripts of the Redis adapter: idempotent appends, thin group reads, partition leases, detector membership and idempotency records. Each runs
 // atomically, so "is it still mine?" and the write that depends on the answer cannot interleave with another
-// process's. Every script touches keys of one hash tag only, so it runs unchanged on Redis Cluster.
+// process's. Every script but APPEND_MANY_LUA and READ_THIN_LUA touches keys of one hash tag only, so it runs
+// unchanged on Redis Cluster; the adapter calls those two with the keys of one slot on a Cluster.
 import { FIELD_ALERTS, FIELD_CONFIG_CHANGED, FIELD_TENANT, PAYLOAD_FIELDS } from '../codec.js';
 
 /**
- * KEYS[1] the stream, KEYS[2] the entry's append key (same hash tag); ARGV[1] dedup window (ms), ARGV[2] MAXLEN
- * (approximate; '' for none), ARGV[3..] the entry's fields. Appends the entry unless the append key exists, and
- * remembers the new entry's id under it for the window. Returns the entry's id: the new one, or the one written
- * by the first append of this key (a command re-sent after its answer was lost writes nothing).
+ * APPEND_MANY_LUA: appends several entries, each at most once. KEYS[2i-1] a stream, KEYS[2i] that entry's append key
+ * (same hash tag as its stream); ARGV[1] dedup window (ms); then per entry: MAXLEN (approximate; '' for none), the
+ * number of its fields' items n, and those n items. Each entry is appended unless its append key exists, and the
+ * new entry's id is remembered under the key for the window. Returns the entries' ids in order: the new one, or the
+ * one written by the first append of that key (a command re-sent after its answer was lost writes nothing).
+ * The streams may be of different hash tags only where that is allowed: on one Redis (a Sentinel master too), all
+ * of a request's entries go in one call; on a Cluster, one call per slot.
  */
-export const APPEND_ONCE_LUA = `
-local id = redis.call('GET', KEYS[2])
-if id then return id end
-if ARGV[2] == '' then
-  id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
-else
-  id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+export const APPEND_MANY_LUA = `
+local ids = {}
+local a = 2
+for i = 1, #KEYS, 2 do
+  local maxLen = ARGV[a]
+  local first = a + 2
+  local last = a + 1 + tonumber(ARGV[a + 1])
+  a = last + 1
+  local id = redis.call('GET', KEYS[i + 1])
+  if not id then
+    if maxLen == '' then
+      id = redis.call('XADD', KEYS[i], '*', unpack(ARGV, first, last))
+    else
+      id = redis.call('XADD', KEYS[i], 'MAXLEN', '~', maxLen, '*', unpack(ARGV, first, last))
+    end
+    redis.call('SET', KEYS[i + 1], id, 'PX', ARGV[1])
+  end
+  ids[#ids + 1] = id
 end
-redis.call('SET', KEYS[2], id, 'PX', ARGV[1])
-return id`;
+return ids`;
 
 /**
  * KEYS[1..n] fixed-window counters; per counter i: ARGV[3i-2] limit, ARGV[3i-1] window ms, ARGV[3i] '1' to charge.
