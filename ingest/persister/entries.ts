@@ -1,7 +1,8 @@
 // Turns XREADGROUP / XAUTOCLAIM replies into (stream, entry id, events) records. Pure.
 import type { CanonicalEvent } from '../../lib/events/event.js';
-import { contentOfEntry } from '../../lib/streams/codec.js';
+import { contentOfEntry, metricBatchPayloadOf } from '../../lib/streams/codec.js';
 import type { MetricBatch } from '../../lib/tsdb/batch.js';
+import { readMetricBatch, type MetricBatchSink } from '../../lib/tsdb/batch-codec.js';
 
 export interface ReadEntry {
   stream: string;
@@ -44,21 +45,40 @@ export interface DecodedEntries {
   undecodable: { stream: string; id: string; error: string }[];
 }
 
+/** Where decodeEntries puts metric samples: binary batches series by series, others (the older JSON form) whole. */
+export interface MetricsSink extends MetricBatchSink {
+  add(batch: MetricBatch): void;
+}
+
 /**
- * Decodes a read's entries: events are returned, each metric batch is handed to `onMetrics` as soon as it is
- * decoded (kept as series for the series store; the caller need not hold it).
+ * Decodes a read's entries: events are returned, each metric batch goes to `metrics` as it is decoded (kept as
+ * series for the series store; nothing of the entry need outlive its decode).
  */
-export function decodeEntries(entries: readonly ReadEntry[], onMetrics: (batch: MetricBatch) => void): DecodedEntries {
+export function decodeEntries(entries: readonly ReadEntry[], metrics: MetricsSink): DecodedEntries {
   const events: CanonicalEvent[] = [];
   const receivedAts: number[] = [];
   const undecodable: DecodedEntries['undecodable'] = [];
+  const sink: MetricBatchSink = {
+    header(tenant, receivedAt, id) {
+      receivedAts.push(receivedAt);
+      metrics.header(tenant, receivedAt, id);
+    },
+    series(labels, target, type, unit, ts, vs, from, count) {
+      metrics.series(labels, target, type, unit, ts, vs, from, count);
+    },
+  };
   for (const entry of entries) {
     if (!entry.fields) continue;
     try {
-      const { batch: metrics, events: batch } = contentOfEntry(entry.fields);
-      if (metrics) {
-        receivedAts.push(metrics.receivedAt);
-        onMetrics(metrics);
+      const payload = metricBatchPayloadOf(entry.fields);
+      if (payload !== undefined) {
+        readMetricBatch(payload, sink);
+        continue;
+      }
+      const { batch: older, events: batch } = contentOfEntry(entry.fields);
+      if (older) {
+        receivedAts.push(older.receivedAt);
+        metrics.add(older);
         continue;
       }
       const first = batch[0];

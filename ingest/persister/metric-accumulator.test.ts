@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isStaleNaN, STALE_NAN } from '../../lib/promql/querier.js';
 import type { BatchSeries, MetricBatch } from '../../lib/tsdb/batch.js';
+import { encodeMetricBatch, readMetricBatch } from '../../lib/tsdb/batch-codec.js';
 import { createMetricAccumulator } from './metric-accumulator.js';
 
 const T0 = 1_700_000_000_000;
@@ -47,5 +48,22 @@ describe('metric accumulator', () => {
     expect(Object.is(vs[4], -0)).toBe(true);
     expect(vs.slice(5)).toEqual([1e-300, 0.1]);
     expect(Array.from(s?.timestamps ?? [])).toEqual(values.map((_, i) => T0 + i));
+  });
+  it('gathers binary entries read series by series (readMetricBatch) as it gathers decoded batches', () => {
+    const batches = [
+      batch('acme', [gauge({ a: '1' }, [[T0, 1], [T0 + 1, 2]], 'h1', 'bytes'), gauge({ a: '2' }, [[T0, 10]])]),
+      batch('beta', [gauge({ a: '1' }, [[T0, 100]])]),
+      batch('acme', [gauge({ a: '2' }, [[T0 + 5, 11]]), gauge({ a: '1' }, [[T0 + 7, STALE_NAN]], 'h2'), gauge({ a: '3' }, [])]),
+    ];
+    const decoded = createMetricAccumulator(4);
+    const read = createMetricAccumulator(4);
+    for (const b of batches) {
+      const payload = encodeMetricBatch(b);
+      decoded.add(b);
+      readMetricBatch(payload, read);
+    }
+    expect(read.samples).toBe(decoded.samples);
+    expect(plain(read.byTenant())).toEqual(plain(decoded.byTenant()));
+    expect(isStaleNaN(Array.from(read.byTenant().get('acme')?.[0]?.values ?? [])[2] as number)).toBe(true);
   });
 });

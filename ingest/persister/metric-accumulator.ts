@@ -7,6 +7,7 @@
 // Pure.
 import type { MetricType } from '../../lib/events/event.js';
 import type { MetricBatch } from '../../lib/tsdb/batch.js';
+import type { MetricBatchSink } from '../../lib/tsdb/batch-codec.js';
 import { seriesKey } from '../../lib/tsdb/labels.js';
 import type { SeriesAppend } from '../../lib/tsdb/port.js';
 
@@ -28,8 +29,8 @@ interface TenantSeries {
   samples: number;
 }
 
-export interface MetricAccumulator {
-  /** Adds a batch's samples (after those already added). */
+export interface MetricAccumulator extends MetricBatchSink {
+  /** Adds a batch's samples (after those already added). As a MetricBatchSink (readMetricBatch) it adds likewise. */
   add(batch: MetricBatch): void;
   /** Samples added. */
   readonly samples: number;
@@ -63,42 +64,58 @@ export function createMetricAccumulator(initialSamples = 16_384): MetricAccumula
     arenaV = v;
   }
 
+  let current: TenantSeries | undefined;
+  const tenantOf = (name: string): TenantSeries => {
+    let tenant = tenants.get(name);
+    if (!tenant) tenants.set(name, (tenant = { index: new Map(), byLabels: new Map(), samples: 0 }));
+    return tenant;
+  };
+
+  /** Adds ts[from, from + n) and vs likewise as a part of the series `labels` of `tenant`. */
+  function addSeries(tenant: TenantSeries, labels: Readonly<Record<string, string>>, target: string, type: MetricType, unit: string | undefined, ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, n: number): void {
+    if (n === 0) return;
+    const seg = segStart.length;
+    segStart.push(used);
+    segLen.push(n);
+    segNext.push(-1);
+    let meta = tenant.byLabels.get(labels);
+    if (meta === undefined) {
+      const key = seriesKey(labels);
+      meta = tenant.index.get(key);
+      if (meta === undefined) tenant.index.set(key, { labels, target, type, unit, count: n, firstSeg: seg, lastSeg: seg });
+      // Only a frozen object can stand for its series: another one may change.
+      if (Object.isFrozen(labels)) tenant.byLabels.set(labels, meta ?? (tenant.index.get(key) as SeriesMeta));
+    }
+    if (meta !== undefined) {
+      segNext[meta.lastSeg] = seg;
+      meta.lastSeg = seg;
+      meta.count += n;
+    }
+    reserve(n);
+    const t = arenaT;
+    const v = arenaV;
+    for (let i = from, to = from + n; i < to; i++, used++) {
+      t[used] = ts[i] as number;
+      v[used] = vs[i] as number;
+    }
+    tenant.samples += n;
+    samples += n;
+  }
+
   return {
     add(batch) {
-      let tenant = tenants.get(batch.tenant);
-      if (!tenant) tenants.set(batch.tenant, (tenant = { index: new Map(), byLabels: new Map(), samples: 0 }));
+      const tenant = tenantOf(batch.tenant);
       for (let s = 0; s < batch.series.length; s++) {
         const x = batch.series[s];
-        if (x === undefined) continue;
-        const n = x.timestamps.length;
-        if (n === 0) continue;
-        const seg = segStart.length;
-        segStart.push(used);
-        segLen.push(n);
-        segNext.push(-1);
-        let meta = tenant.byLabels.get(x.labels);
-        if (meta === undefined) {
-          const key = seriesKey(x.labels);
-          meta = tenant.index.get(key);
-          if (meta === undefined) tenant.index.set(key, { labels: x.labels, target: x.target, type: x.type, unit: x.unit, count: n, firstSeg: seg, lastSeg: seg });
-          // Only a frozen object can stand for its series: another one may change.
-          if (Object.isFrozen(x.labels)) tenant.byLabels.set(x.labels, meta ?? (tenant.index.get(key) as SeriesMeta));
-        }
-        if (meta !== undefined) {
-          segNext[meta.lastSeg] = seg;
-          meta.lastSeg = seg;
-          meta.count += n;
-        }
-        reserve(n);
-        const ts = x.timestamps;
-        const vs = x.values;
-        for (let i = 0; i < n; i++, used++) {
-          arenaT[used] = ts[i] as number;
-          arenaV[used] = vs[i] as number;
-        }
-        tenant.samples += n;
-        samples += n;
+        if (x !== undefined) addSeries(tenant, x.labels, x.target, x.type, x.unit, x.timestamps, x.values, 0, x.timestamps.length);
       }
+    },
+    header(tenant) {
+      current = tenantOf(tenant);
+    },
+    series(labels, target, type, unit, ts, vs, from, count) {
+      if (current === undefined) throw new Error('metric accumulator: a series before any header');
+      addSeries(current, labels, target, type, unit, ts, vs, from, count);
     },
     get samples() {
       return samples;

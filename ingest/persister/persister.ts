@@ -265,7 +265,7 @@ export function createPersister(deps: PersisterDeps): Persister {
       activeStreams = activeStreams * 0.7 + batch.length * 0.3;
     }
     const gathered = createMetricAccumulator();
-    const decoded = decodeEntries(entries, (b) => gathered.add(b));
+    const decoded = decodeEntries(entries, gathered);
     for (const bad of decoded.undecodable) {
       metrics.poison.inc();
       logger.error({ stream: bad.stream, entryId: bad.id, error: bad.error }, 'undecodable stream entry; acknowledging it without a write');

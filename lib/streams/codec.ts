@@ -135,6 +135,17 @@ export function metricBatchOfEntry(fields: readonly string[]): MetricBatch | und
   return undefined;
 }
 
+/**
+ * The FIELD_METRIC_BATCH payload of a raw field list, or undefined (events, or the older JSON form): for a reader
+ * that reads the batch series by series into its own columns (readMetricBatch; the persister).
+ */
+export function metricBatchPayloadOf(fields: readonly string[]): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === FIELD_METRIC_BATCH) return fields[i + 1];
+  }
+  return undefined;
+}
+
 /** What an entry carries: a metric batch (read series by series) or canonical events. Throws on a corrupt entry. */
 export function contentOfEntry(fields: readonly string[]): { batch: MetricBatch; events?: undefined } | { batch?: undefined; events: CanonicalEvent[] } {
   const batch = metricBatchOfEntry(fields);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { STALE_NAN_BITS } from '../promql/querier.js';
 import { sampleCount, type MetricBatch } from './batch.js';
-import { base64Length, decodeMetricBatch, encodeMetricBatch, encodeMetricBatchBytes, labelBytesOf } from './batch-codec.js';
+import { base64Length, decodeMetricBatch, encodeMetricBatch, encodeMetricBatchBytes, labelBytesOf, readMetricBatch, type MetricBatchSink } from './batch-codec.js';
 
 const bitsView = new DataView(new ArrayBuffer(8));
 const bitsOf = (v: number): bigint => {
@@ -50,6 +50,19 @@ const batchArb = fc.record({
   series: fc.array(seriesArb, { maxLength: 8 }),
 });
 
+/** What readMetricBatch hands a sink, copied out (its views are of a reused buffer), as decodeMetricBatch's shape. */
+function readAll(payload: string): { header: [string, number, string][]; series: MetricBatch['series'] } {
+  const out: ReturnType<typeof readAll> = { header: [], series: [] };
+  const sink: MetricBatchSink = {
+    header: (tenant, receivedAt, id) => out.header.push([tenant, receivedAt, id]),
+    series: (labels, target, type, unit, ts, vs, from, count) => {
+      out.series.push({ labels, target, type, ...(unit === undefined ? {} : { unit }), timestamps: ts.slice(from, from + count), values: vs.slice(from, from + count) });
+    },
+  };
+  readMetricBatch(payload, sink);
+  return out;
+}
+
 describe('metric batch entries (binary, base64)', () => {
   it('round-trip tenant, ids, series and every timestamp and value bit for bit, property', () => {
     fc.assert(
@@ -68,8 +81,28 @@ describe('metric batch entries (binary, base64)', () => {
           expect(Array.from(s.values, bitsOf)).toEqual(Array.from(want.values, bitsOf));
         });
         expect(sampleCount(back)).toBe(sampleCount(batch));
+        // Read series by series: the same header, the same (shared) labels objects, the same bits.
+        const read = readAll(payload);
+        expect(read.header).toEqual([[back.tenant, back.receivedAt, back.id]]);
+        expect(read.series.length).toBe(back.series.length);
+        read.series.forEach((s, i) => {
+          const want = back.series[i] as MetricBatch['series'][number];
+          expect(s.labels).toBe(want.labels);
+          expect({ target: s.target, type: s.type, unit: s.unit }).toEqual({ target: want.target, type: want.type, unit: want.unit });
+          expect(Array.from(s.timestamps, bitsOf)).toEqual(Array.from(want.timestamps, bitsOf));
+          expect(Array.from(s.values, bitsOf)).toEqual(Array.from(want.values, bitsOf));
+        });
       }),
     );
+  });
+
+  it('reads entries series by series through one reused buffer, large after small and small after large', () => {
+    const series = (n: number, v: number) => ({ target: 'a', labels: { __name__: 'm' }, type: 'gauge' as const, timestamps: Array.from({ length: n }, (_, i) => i), values: Array.from({ length: n }, () => v) });
+    for (const n of [1, 10_000, 3, 50_000, 2]) {
+      const read = readAll(encodeMetricBatch({ tenant: 't', receivedAt: n, id: 'x', series: [series(n, n), series(1, -n)] }));
+      expect(read.header).toEqual([['t', n, 'x']]);
+      expect(read.series.map((s) => [s.timestamps.length, s.values[0], s.values[s.values.length - 1]])).toEqual([[n, n, n], [1, -n, -n]]);
+    }
   });
 
   it('keeps the stale marker, other NaNs, ±Inf and -0 exact', () => {
@@ -107,6 +140,13 @@ describe('metric batch entries (binary, base64)', () => {
     const badTarget = Buffer.from(good);
     badTarget[flagsAt] = 2 << 3; // target = the job label, which the series does not have
     expect(() => decodeMetricBatch(badTarget.toString('base64'))).toThrow(/target/);
+    // Read series by series: refused likewise, before the sink sees anything of the entry.
+    const two = encodeMetricBatchBytes({ tenant: 't', receivedAt: 1, id: 'x', series: [{ target: 'a', labels: { __name__: 'm' }, type: 'gauge', timestamps: [1], values: [3] }, { target: 'a', labels: { __name__: 'n' }, type: 'gauge', timestamps: [2], values: [4] }] });
+    const seen: string[] = [];
+    const sink: MetricBatchSink = { header: () => seen.push('header'), series: () => seen.push('series') };
+    for (let cut = 1; cut < two.length; cut++) expect(() => readMetricBatch(two.subarray(0, cut).toString('base64'), sink)).toThrow(TypeError);
+    expect(() => readMetricBatch(badTarget.toString('base64'), sink)).toThrow(/target/);
+    expect(seen).toEqual([]);
   });
 
   it('refuses to encode what it could not decode', () => {

@@ -11,7 +11,7 @@
 // label block: per label, varint len + name, varint len + value (UTF-8), in the labels' own order.
 // flags: bits 0-2 the index of the type in METRIC_TYPES; bits 3-4 where the target is: 0 written after the flags,
 // 1 the `instance` label, 2 the `job` label; bit 5 a unit follows.
-import { METRIC_TYPES } from '../events/event.js';
+import { METRIC_TYPES, type MetricType } from '../events/event.js';
 import type { BatchSeries, MetricBatch } from './batch.js';
 
 const VERSION = 1;
@@ -161,27 +161,23 @@ const LABEL_MEMO_MAX = 100_000;
 
 const malformed = (why: string): TypeError => new TypeError(`metric batch entry is malformed: ${why}`);
 
-/**
- * Decodes what encodeMetricBatch wrote; throws TypeError on anything else.
- *
- * For readers that keep per-series work across batches: a series' `labels` object is SHARED and FROZEN — the same
- * object (===) in every batch this thread decodes that carries the same label set (same labels in the same order,
- * as a sender repeats them), from a bounded memo that is dropped when full (then a new object, equal in content).
- * So work derived from the labels alone (a series key, a series id lookup) can be cached in a WeakMap keyed by
- * the labels object. Never mutate it. `timestamps` and `values` are Float64Array views into the decoded entry
- * (bit-exact: NaN payloads such as Prometheus's stale marker, ±Inf and -0 come back as written); a reader that
- * keeps them keeps the entry's bytes alive, and must not write to them. Copy values element by element or as
- * bytes (`slice`, `set` from a Float64Array): `Array.from` and `new Float64Array(array)` may replace a NaN's
- * payload by the canonical NaN, which turns the stale marker into an ordinary NaN.
- */
-export function decodeMetricBatch(payload: string): MetricBatch {
-  let b = Buffer.from(payload, 'base64');
-  if (b.byteOffset % 8 !== 0) {
-    const aligned = Buffer.allocUnsafeSlow(b.length);
-    b.copy(aligned);
-    b = aligned;
-  }
-  const end = b.length;
+/** An entry's header and series metadata, walked before any sample is handed out (so a corrupt entry gives none). */
+interface Walked {
+  tenant: string;
+  receivedAt: number;
+  id: string;
+  labels: Readonly<Record<string, string>>[];
+  targets: string[];
+  types: MetricType[];
+  units: (string | undefined)[];
+  counts: number[];
+  /** Samples in all; the timestamps column starts at byte `columns`, the values column 8 × samples after it. */
+  samples: number;
+  columns: number;
+}
+
+/** Walks the entry bytes b[0, end) (8-aligned); throws TypeError on anything encodeMetricBatch did not write. */
+function walk(b: Buffer, end: number): Walked {
   let pos = 0;
   const varint = (): number => {
     let n = 0;
@@ -210,7 +206,10 @@ export function decodeMetricBatch(payload: string): MetricBatch {
   const samples = varint();
   // Each series takes at least 3 bytes, each sample 16: counts beyond that are corrupt, not allocations to make.
   if (n * 3 + samples * 16 > end) throw malformed('counts larger than the entry');
-  const series = new Array<BatchSeries>(n);
+  const labelsOf = new Array<Readonly<Record<string, string>>>(n);
+  const targets = new Array<string>(n);
+  const types = new Array<MetricType>(n);
+  const units = new Array<string | undefined>(n);
   const counts = new Array<number>(n);
   let total = 0;
   for (let s = 0; s < n; s++) {
@@ -228,30 +227,92 @@ export function decodeMetricBatch(payload: string): MetricBatch {
     else if (mode === TARGET_INSTANCE) target = labels.instance;
     else if (mode === TARGET_JOB) target = labels.job;
     if (target === undefined) throw malformed(`series ${s} names a target label it does not have`);
-    const out: BatchSeries = { target, labels, type, timestamps: EMPTY, values: EMPTY };
-    if ((flags & HAS_UNIT) !== 0) out.unit = string();
+    labelsOf[s] = labels;
+    targets[s] = target;
+    types[s] = type;
+    units[s] = (flags & HAS_UNIT) !== 0 ? string() : undefined;
     const count = varint();
     counts[s] = count;
     total += count;
-    series[s] = out;
   }
   if (total !== samples) throw malformed(`series hold ${total} samples, the header says ${samples}`);
   const columns = (pos + 7) & ~7;
   if (columns + 16 * samples !== end) throw malformed(`${end} bytes where the header makes ${columns + 16 * samples}`);
-  const ts = new Float64Array(b.buffer, b.byteOffset + columns, samples);
-  const vs = new Float64Array(b.buffer, b.byteOffset + columns + 8 * samples, samples);
-  let at = 0;
-  for (let s = 0; s < n; s++) {
-    const x = series[s] as BatchSeries;
-    const count = counts[s] as number;
-    x.timestamps = ts.subarray(at, at + count);
-    x.values = vs.subarray(at, at + count);
-    at += count;
-  }
-  return { tenant, receivedAt, id, series };
+  return { tenant, receivedAt, id, labels: labelsOf, targets, types, units, counts, samples, columns };
 }
 
-const EMPTY = new Float64Array(0);
+/**
+ * Decodes what encodeMetricBatch wrote; throws TypeError on anything else.
+ *
+ * For readers that keep per-series work across batches: a series' `labels` object is SHARED and FROZEN — the same
+ * object (===) in every batch this thread decodes that carries the same label set (same labels in the same order,
+ * as a sender repeats them), from a bounded memo that is dropped when full (then a new object, equal in content).
+ * So work derived from the labels alone (a series key, a series id lookup) can be cached in a WeakMap keyed by
+ * the labels object. Never mutate it. `timestamps` and `values` are Float64Array views into the decoded entry
+ * (bit-exact: NaN payloads such as Prometheus's stale marker, ±Inf and -0 come back as written); a reader that
+ * keeps them keeps the entry's bytes alive, and must not write to them. Copy values element by element or as
+ * bytes (`slice`, `set` from a Float64Array): `Array.from` and `new Float64Array(array)` may replace a NaN's
+ * payload by the canonical NaN, which turns the stale marker into an ordinary NaN.
+ */
+export function decodeMetricBatch(payload: string): MetricBatch {
+  let b = Buffer.from(payload, 'base64');
+  if (b.byteOffset % 8 !== 0) {
+    const aligned = Buffer.allocUnsafeSlow(b.length);
+    b.copy(aligned);
+    b = aligned;
+  }
+  const w = walk(b, b.length);
+  const ts = new Float64Array(b.buffer, b.byteOffset + w.columns, w.samples);
+  const vs = new Float64Array(b.buffer, b.byteOffset + w.columns + 8 * w.samples, w.samples);
+  const series = new Array<BatchSeries>(w.counts.length);
+  let at = 0;
+  for (let s = 0; s < series.length; s++) {
+    const count = w.counts[s] as number;
+    const out: BatchSeries = { target: w.targets[s] as string, labels: w.labels[s] as Readonly<Record<string, string>>, type: w.types[s] as MetricType, timestamps: ts.subarray(at, at + count), values: vs.subarray(at, at + count) };
+    const unit = w.units[s];
+    if (unit !== undefined) out.unit = unit;
+    series[s] = out;
+    at += count;
+  }
+  return { tenant: w.tenant, receivedAt: w.receivedAt, id: w.id, series };
+}
+
+/** A reader of a batch's series without a BatchSeries per series: readMetricBatch calls it. */
+export interface MetricBatchSink {
+  /** The entry's header, before its series. */
+  header(tenant: string, receivedAt: number, id: string): void;
+  /**
+   * One series (labels shared and frozen, as decodeMetricBatch's): its samples are ts[from, from + count) and
+   * vs likewise, views of a buffer the next readMetricBatch call overwrites, so copy them (element by element,
+   * which keeps NaN payloads) before returning, and decode no other batch meanwhile.
+   */
+  series(labels: Readonly<Record<string, string>>, target: string, type: MetricType, unit: string | undefined, ts: Float64Array, vs: Float64Array, from: number, count: number): void;
+}
+
+/** Where readMetricBatch decodes base64 into: one 8-aligned buffer per thread, grown as needed. */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+/**
+ * Reads what encodeMetricBatch wrote into `sink`, series by series, with nothing allocated per series or per
+ * entry but its metadata (the persister: it copies every sample into per-series columns anyway, so views and
+ * series objects only became garbage). The whole entry is checked first: a corrupt one throws TypeError before
+ * the sink sees anything of it.
+ */
+export function readMetricBatch(payload: string, sink: MetricBatchSink): void {
+  const most = Math.ceil(payload.length / 4) * 3;
+  if (scratch.length < most) scratch = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(most)));
+  const b = scratch;
+  const w = walk(b, b.write(payload, 0, 'base64'));
+  sink.header(w.tenant, w.receivedAt, w.id);
+  const ts = new Float64Array(b.buffer, b.byteOffset + w.columns, w.samples);
+  const vs = new Float64Array(b.buffer, b.byteOffset + w.columns + 8 * w.samples, w.samples);
+  let at = 0;
+  for (let s = 0; s < w.counts.length; s++) {
+    const count = w.counts[s] as number;
+    sink.series(w.labels[s] as Readonly<Record<string, string>>, w.targets[s] as string, w.types[s] as MetricType, w.units[s], ts, vs, at, count);
+    at += count;
+  }
+}
 
 /** The shared, frozen labels of the label block b[start, stop) (memoized by its bytes). */
 function labelsAt(b: Buffer, start: number, stop: number): Readonly<Record<string, string>> {
