@@ -198,6 +198,20 @@ describe('detector against real Redis and SQLite', () => {
     expect(await metricValue(d.registry, 'lightwatch_detector_entries_read_thin_total')).toBe(5);
   });
 
+  it('reads thin the metric batches of a tenant whose rules read no samples, and still applies its other events', async () => {
+    await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
+    const now = Date.now();
+    const batch = encodeMetricBatch({ tenant: TENANT, receivedAt: now, id: 'b1', series: [{ target: 'db', labels: { __name__: 'cpu', instance: 'db' }, type: 'gauge', timestamps: [now - 1], values: [95] }] });
+    await bed.redis.xadd(bed.names.events(partitionOf(TENANT, 'db', bed.names.partitions)), '*', FIELD_METRIC_BATCH, batch, FIELD_TENANT, TENANT);
+    await publish(bed.redis, bed.names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
+    const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
+    bed.detectors.push(d);
+    await d.start();
+    await until(() => bed.receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the log rule\'s incident');
+    expect(await metricValue(d.registry, 'lightwatch_detector_entries_read_thin_total')).toBe(1);
+    expect(await metricValue(d.registry, 'lightwatch_detector_events_total')).toBe(1);
+  });
+
   it('reloads the configuration before applying an entry whose request created its target', async () => {
     // A cron job's first run, auto-creating its target (?create=1), fails: that ping must open the incident,
     // not wait for the periodic reload (an hour here) and then turn into a "missed heartbeat" later.

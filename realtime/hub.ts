@@ -101,8 +101,10 @@ export class Hub {
 
   /** Tenants someone here subscribes to: the reader reads only their entries whole (payloadTenants). */
   readonly payloadTenants = (): string[] => this.core.index.tenantNames();
+  /** Of those, the tenants with a metrics or a targets subscription: only their metric batches are read whole. */
+  readonly batchTenants = (): string[] => this.core.index.metricTenantNames();
 
-  private readonly subscribed = (tenant: string): boolean => this.core.index.tenant(tenant) !== undefined;
+  private readonly subscribed = (tenant: string, kind: 'batch' | 'events'): boolean => (kind === 'batch' ? this.core.index.wantsMetrics(tenant) : this.core.index.tenant(tenant) !== undefined);
 
   /** Entries of stream `p`, processed at once (tests; the reader goes through `consume`). */
   readonly onEntries = (p: number, entries: StreamEntry[]): void => {

@@ -96,8 +96,10 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
         await hub.consume(indexed);
       },
       idle: () => hub.onIdle(),
-      // Other tenants' entries come thin: dispatch passes them over, and re-reads one whole if a subscriber came.
+      // Other tenants' entries (and metric batches of tenants with no metrics or targets subscription) come thin:
+      // dispatch passes them over, and consume re-reads one whole if such a subscriber came meanwhile.
       payloadTenants: () => hub.payloadTenants(),
+      batchTenants: () => hub.batchTenants(),
     },
   });
   const sessions = createSessionRegistry(deps.authenticate, (err) => log.warn({ err }, 'rechecking websocket credentials failed'));

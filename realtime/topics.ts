@@ -28,6 +28,19 @@ export class GroupIndex {
     return [...this.tenants.keys()];
   }
 
+  /** Whether a group of `tenant` may want a metric sample: one on the metrics channel, or on a target. */
+  wantsMetrics(tenant: string): boolean {
+    const t = this.tenants.get(tenant);
+    return t !== undefined && (t.byTarget.size > 0 || (t.byChannel.get('metrics')?.length ?? 0) > 0);
+  }
+
+  /** Tenants with a group that may want a metric sample (wantsMetrics). */
+  metricTenantNames(): string[] {
+    const out: string[] = [];
+    for (const name of this.tenants.keys()) if (this.wantsMetrics(name)) out.push(name);
+    return out;
+  }
+
   get(tenant: string, key: string, filter: Filter): Group {
     const id = `${tenant}\u0000${key}`;
     let g = this.groups.get(id);

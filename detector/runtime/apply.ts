@@ -1,6 +1,7 @@
-// Applies stream entries of one partition to its target actors: entries of a tenant with nothing to watch are
-// passed over undecoded (most were read thin, without their payload), events reach their target's actor (started on demand), and on a replay after takeover
-// an event at or below the actor's applied position is skipped. Every applied entry joins the partition's
+// Applies stream entries of one partition to its target actors: entries of a tenant with nothing to watch, and
+// metric batches of a tenant with no rule that reads samples, are passed over undecoded (read thin, without their
+// payload, when they could be), events reach their target's actor (started on demand), and on a replay after
+// takeover an event at or below the actor's applied position is skipped. Every applied entry joins the partition's
 // acknowledgements, which the next flush makes once the snapshots covering it are stored.
 import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../../lib/events/event.js';
@@ -66,10 +67,12 @@ export function createApply(d: ApplyDeps): ApplyEntries {
       // A tenant with no target and no rule has nothing here to drive: its entries are not even decoded.
       const tenant = tenantOfEntry(fields);
       const alerts = carriesAlerts(fields);
-      if (tenant !== undefined && !alerts && !config.watchesTenant(tenant)) {
+      // Read thin: a tenant with nothing to watch, or a metric batch of one with no rule that reads samples.
+      const thin = isThin(fields);
+      if (thin || (tenant !== undefined && !alerts && !config.watchesTenant(tenant))) {
         part.acks.push(id);
         m.passedOver.inc();
-        if (isThin(fields)) m.readThin.inc();
+        if (thin) m.readThin.inc();
         continue;
       }
       let events: CanonicalEvent[] | undefined;

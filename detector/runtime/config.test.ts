@@ -45,6 +45,21 @@ describe('ConfigCache', () => {
     expect(c.tenants()).toEqual([TENANT]);
   });
 
+  it('watches a tenant\'s metrics once it has a rule that reads samples (threshold, anomaly), by reload and by notice', () => {
+    const c = new ConfigCache(logger);
+    c.apply(cfg({ rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 60 })] }));
+    expect(c.watchesTenant(TENANT)).toBe(true);
+    expect(c.watchesMetrics(TENANT)).toBe(false);
+    expect(c.metricTenants()).toEqual([]);
+    c.apply(cfg());
+    expect(c.watchesMetrics(TENANT)).toBe(true);
+    expect(c.metricTenants()).toEqual([TENANT]);
+    c.update({ kind: 'rule', tenant: TENANT, id: 'cpu', value: null }, c.beginRead());
+    expect(c.watchesMetrics(TENANT)).toBe(false);
+    c.update({ kind: 'rule', tenant: TENANT, id: 'z', value: makeRule('z', 'anomaly', { metric: 'latency' }) }, c.beginRead());
+    expect(c.watchesMetrics(TENANT)).toBe(true);
+  });
+
   it('shares one compiled list between targets with the same rules', () => {
     const c = new ConfigCache(logger);
     c.apply(cfg({ targets: [makeTarget('a', { labels: { env: 'prod' } }), makeTarget('b', { labels: { env: 'prod' } })] }));

@@ -59,6 +59,9 @@ type Kind = ConfigEntity['kind'];
 const entityKey = (kind: Kind, tenant: string, id: string): string => `${kind}\u0000${tenant}\u0000${id}`;
 const idKey = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 
+/** The rule kinds whose evaluators look at metric events (detector/rules/threshold.ts, anomaly.ts). */
+const readsMetrics = (r: Rule): boolean => r.kind === 'threshold' || r.kind === 'anomaly';
+
 export class ConfigCache {
   private targets = new Map<string, Target>();
   private byId = new Map<string, Target>();
@@ -84,6 +87,8 @@ export class ConfigCache {
   private readonly interner = new SpecInterner();
   /** Tenants with a target or a rule: only their events can reach an actor. */
   private watched = new Set<string>();
+  /** Tenants with a rule that reads metric samples (threshold, anomaly): only their metric batches are decoded. */
+  private metricWatched = new Set<string>();
   /** Targets alerts were posted for (see watchAlerts); kept across configuration reloads. */
   private readonly alertKeys = new Set<string>();
   /**
@@ -135,6 +140,7 @@ export class ConfigCache {
     this.rulesById = new Map(cfg.rules.map((r) => [idKey(r.tenant, r.id), r]));
     this.rulesByTenant = groupBy(cfg.rules, (r) => r.tenant);
     this.watched = new Set([...cfg.targets.map((t) => t.tenant), ...cfg.rules.map((r) => r.tenant)]);
+    this.metricWatched = new Set(cfg.rules.filter(readsMetrics).map((r) => r.tenant));
     this.compiled.clear();
     this.views.clear();
     this.interner.clear();
@@ -236,6 +242,8 @@ export class ConfigCache {
   }
 
   private rewatch(tenant: string): void {
+    if (this.rulesByTenant.get(tenant)?.some(readsMetrics) === true) this.metricWatched.add(tenant);
+    else this.metricWatched.delete(tenant);
     if ((this.targetsPerTenant.get(tenant) ?? 0) > 0 || (this.rulesByTenant.get(tenant)?.length ?? 0) > 0) this.watched.add(tenant);
     else {
       this.watched.delete(tenant);
@@ -308,6 +316,19 @@ export class ConfigCache {
     if (this.alertKeys.has(key)) return;
     this.alertKeys.add(key);
     this.compiled.delete(key);
+  }
+
+  /**
+   * Whether a rule of `tenant` reads metric samples: without one, its metric batches have nothing to drive (no
+   * other rule kind looks at a metric event), and are passed over undecoded.
+   */
+  watchesMetrics(tenant: string): boolean {
+    return this.metricWatched.has(tenant);
+  }
+
+  /** Tenants with a rule that reads metric samples. */
+  metricTenants(): string[] {
+    return [...this.metricWatched];
   }
 
   /** Whether any target or rule of `tenant` exists: without one, none of its events has anything to drive. */

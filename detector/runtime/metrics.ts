@@ -12,7 +12,7 @@ export function runtimeMetrics(registry: Registry) {
     skipped: new Counter({ name: 'lightwatch_detector_skipped_events_total', help: 'Replayed events skipped as already applied', registers: [registry] }),
     passedOver: new Counter({
       name: 'lightwatch_detector_entries_passed_over_total',
-      help: 'Stream entries acknowledged undecoded: their tenant had no target and no rule',
+      help: 'Stream entries acknowledged undecoded: their tenant had no target and no rule, or they were metric batches of a tenant with no rule that reads samples',
       registers: [registry],
     }),
     readThin: new Counter({

@@ -1,7 +1,8 @@
 // The detector as a handler of the group-consumer loop (group `detect`): it reads only the partitions it holds
 // and may read (lease fresh), applies each read to the partitions' actors, and reloads the configuration first
 // when an entry's request created a target (FIELD_CONFIG_CHANGED). Entries of tenants with no target and no
-// rule are read thin (without their payload): the apply passes them over anyway. On takeover, the partition's
+// rule, and metric batches of tenants with no rule that reads samples, are read thin (without their payload):
+// the apply passes them over. On takeover, the partition's
 // pending entries (delivered to a dead owner, never acknowledged) are claimed and replayed before it goes active.
 import type { Logger } from 'pino';
 import { changesConfig } from '../../lib/streams/codec.js';
@@ -26,6 +27,9 @@ export interface ReadingDeps {
   /** Tenants with a target or a rule (ConfigCache.tenants): only their entries are read whole. */
   watchedTenants: () => readonly string[];
   watchesTenant: (tenant: string) => boolean;
+  /** Of those, the tenants with a rule that reads metric samples: only their metric batches are read whole. */
+  metricTenants: () => readonly string[];
+  watchesMetrics: (tenant: string) => boolean;
 }
 
 export interface Reading {
@@ -38,6 +42,7 @@ const marked = (entries: readonly StreamEntry[]): boolean => entries.some(([, fi
 
 export function createReading(d: ReadingDeps): Reading {
   const { state, streams, apply, flusher, logger } = d;
+  const wants = (tenant: string, kind: 'batch' | 'events'): boolean => (kind === 'batch' ? d.watchesMetrics(tenant) : d.watchesTenant(tenant));
 
   /** Reloads the configuration first when `changed` (an entry's request created a target: FIELD_CONFIG_CHANGED). */
   const configBefore = async (changed: boolean): Promise<void> => {
@@ -58,11 +63,12 @@ export function createReading(d: ReadingDeps): Reading {
         return out;
       },
       payloadTenants: () => d.watchedTenants(),
+      batchTenants: () => d.metricTenants(),
       async handle(batch) {
         await configBefore(batch.some(([, entries]) => marked(entries)));
         // Entries of a tenant watched since the read was asked for came thin: read them whole before applying.
         const tried = new Set<string>();
-        for (let p = rereadWanted(streams, batch, d.watchesTenant, tried); p !== undefined; p = rereadWanted(streams, batch, d.watchesTenant, tried)) await p;
+        for (let p = rereadWanted(streams, batch, wants, tried); p !== undefined; p = rereadWanted(streams, batch, wants, tried)) await p;
         for (const [stream, entries] of batch) {
           const part = state.byStream.get(stream);
           // Entries of a partition being released stay pending: its next owner claims them.

@@ -152,6 +152,8 @@ export function createRuntime(o: RuntimeOptions): Runtime {
     reloadConfig: o.reloadConfig,
     watchedTenants: () => config.tenants(),
     watchesTenant: (tenant) => config.watchesTenant(tenant),
+    metricTenants: () => config.metricTenants(),
+    watchesMetrics: (tenant) => config.watchesMetrics(tenant),
   });
 
   const forget = (part: PartitionState): void => {

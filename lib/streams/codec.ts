@@ -42,32 +42,39 @@ export const FIELD_CONFIG_CHANGED = 'c';
  */
 export const FIELD_ALERTS = 'a';
 
-/** The fields that carry an entry's events; a thin entry (ReadGroupRequest.payloadTenants) comes without them. */
-export const PAYLOAD_FIELDS: readonly string[] = [FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_METRICS];
-
-/** Whether a raw field list names its tenant and carries no payload: read thin (ReadGroupRequest.payloadTenants). */
-export function isThin(fields: readonly string[] | null | undefined): boolean {
-  if (!fields) return false;
-  let tenant = false;
+/**
+ * Whether a raw field list is a thin entry (ReadGroupRequest.payloadTenants): its payload field (FIELD_EVENTS,
+ * FIELD_METRIC_BATCH or FIELD_METRICS) is there, empty, as no entry is written. Undefined when it is whole; else
+ * whether it is a metric batch.
+ */
+export function thinKind(fields: readonly string[] | null | undefined): 'batch' | 'events' | undefined {
+  if (!fields) return undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const f = fields[i];
-    if (f === FIELD_EVENTS || f === FIELD_METRIC_BATCH || f === FIELD_METRICS) return false;
-    if (f === FIELD_TENANT) tenant = true;
+    if (f === FIELD_EVENTS) return fields[i + 1] === '' ? 'events' : undefined;
+    if (f === FIELD_METRIC_BATCH || f === FIELD_METRICS) return fields[i + 1] === '' ? 'batch' : undefined;
   }
-  return tenant;
+  return undefined;
+}
+
+export function isThin(fields: readonly string[] | null | undefined): boolean {
+  return thinKind(fields) !== undefined;
 }
 
 /**
- * The fields a read with payloadTenants `whole` delivers: `fields` unchanged when the entry names no tenant, is of
- * one of `whole` or carries FIELD_ALERTS or FIELD_CONFIG_CHANGED; else without PAYLOAD_FIELDS. What the Redis
- * adapter's read script does (lib/streams/redis/scripts.ts), for the memory adapter.
+ * The fields a read with payloadTenants `whole` (and batchTenants `batches`) delivers: what the Redis adapter's
+ * read script does (lib/streams/redis/scripts.ts), for the memory adapter.
  */
-export function fieldsForRead(fields: readonly string[], whole: ReadonlySet<string>): string[] {
+export function fieldsForRead(fields: readonly string[], whole: ReadonlySet<string>, batches: ReadonlySet<string> | undefined): string[] {
+  const out = [...fields];
   const tenant = tenantOfEntry(fields);
-  if (tenant === undefined || whole.has(tenant) || carriesAlerts(fields) || changesConfig(fields)) return [...fields];
-  const out: string[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (!PAYLOAD_FIELDS.includes(fields[i] as string)) out.push(fields[i] as string, fields[i + 1] as string);
+  if (tenant === undefined || carriesAlerts(fields) || changesConfig(fields)) return out;
+  for (let i = 0; i + 1 < out.length; i += 2) {
+    const f = out[i];
+    const batch = f === FIELD_METRIC_BATCH || f === FIELD_METRICS;
+    if (f !== FIELD_EVENTS && !batch) continue;
+    if (!whole.has(tenant) || (batch && batches !== undefined && !batches.has(tenant))) out[i + 1] = '';
+    break;
   }
   return out;
 }

@@ -26,6 +26,8 @@ export interface GroupHandler {
    * tenant it took on since. Absent: every entry whole.
    */
   payloadTenants?(): readonly string[];
+  /** With payloadTenants: of those, the tenants whose metric batches it reads in full (ReadGroupRequest.batchTenants). */
+  batchTenants?(): readonly string[];
 }
 
 export interface ConsumerLoopOptions {
@@ -192,8 +194,13 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
           await reclaim(keys, o.reclaim.minIdleMs);
         }
         await handler.beforeRead?.();
+        const request: ReadGroupRequest = { group, consumer, streams: keys, count: count(), blockMs: o.blockMs, noAck: o.ack === 'none' };
         const tenants = handler.payloadTenants?.();
-        const request: ReadGroupRequest = { group, consumer, streams: keys, count: count(), blockMs: o.blockMs, noAck: o.ack === 'none', ...(tenants ? { payloadTenants: tenants } : {}) };
+        if (tenants) {
+          request.payloadTenants = tenants;
+          const batches = handler.batchTenants?.();
+          if (batches) request.batchTenants = batches;
+        }
         let batch: StreamRead[];
         if (ownPending) {
           batch = await streams.readGroup({ ...request, from: '0' });

@@ -38,13 +38,14 @@ export interface ReadGroupRequest {
   noAck?: boolean;
   /**
    * GroupReader.read of new entries (`>`) only: an entry that names its tenant (codec's FIELD_TENANT), is not of
-   * one of these tenants and carries no mark (FIELD_ALERTS, FIELD_CONFIG_CHANGED) may come without its payload
-   * fields (a thin entry, codec's isThin; the Redis adapter sends whole what a blocking wait delivers): readers
-   * that serve only some tenants (the detector, realtime) then neither transfer nor parse what they would pass
-   * over, and re-read whole (lib/streams/thin.ts) a thin entry of a tenant they took on since. Absent: every
-   * entry whole.
+   * one of these tenants and carries no mark (FIELD_ALERTS, FIELD_CONFIG_CHANGED) may come thin: its payload field
+   * empty (codec's thinKind; the Redis adapter sends whole what a blocking wait delivers). Readers that serve only
+   * some tenants (the detector, realtime) then neither transfer nor parse what they would pass over, and re-read
+   * whole (lib/streams/thin.ts) a thin entry of a tenant they took on since. Absent: every entry whole.
    */
   payloadTenants?: readonly string[];
+  /** With payloadTenants: the tenants whose metric batches come whole too; any other's may come thin. Absent: all of payloadTenants. */
+  batchTenants?: readonly string[];
 }
 
 export interface ClaimResult {

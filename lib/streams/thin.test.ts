@@ -27,7 +27,7 @@ describe('rereadWanted on a real Redis', () => {
     redis.disconnect();
   });
 
-  it('re-reads whole the thin entries of a tenant wanted now, once each, and leaves a deleted one thin', async () => {
+  it('re-reads whole the thin entries wanted now (by tenant and kind), once each, and leaves a deleted one thin', async () => {
     const stream = `${prefix}:{p0}:events`;
     await s.ensureGroup([stream], 'g', '0');
     const ids = await s.append([
@@ -35,6 +35,7 @@ describe('rereadWanted on a real Redis', () => {
       { stream, fields: ['e', '[2]', 't', 'B'] },
       { stream, fields: ['e', '[3]', 't', 'B'] },
       { stream, fields: ['e', '[4]', 't', 'C'] },
+      { stream, fields: ['b', 'batch', 't', 'B'] },
     ]);
     const reader = s.reader('thin');
     let batch: StreamRead[];
@@ -43,11 +44,11 @@ describe('rereadWanted on a real Redis', () => {
     } finally {
       await reader.close();
     }
-    expect(batch[0]?.[1].map((e) => isThin(e[1]))).toEqual([true, true, true, true]);
+    expect(batch[0]?.[1].map((e) => isThin(e[1]))).toEqual([true, true, true, true, true]);
     await redis.xdel(stream, ids[2] as string);
     const wanted = new Set(['B']);
     const tried = new Set<string>();
-    const wants = (t: string): boolean => wanted.has(t);
+    const wants = (t: string, kind: 'batch' | 'events'): boolean => kind === 'events' && wanted.has(t);
     const first = rereadWanted(s, batch, wants, tried);
     expect(first).toBeDefined();
     wanted.add('C'); // taken on while the re-reads are under way: the next pass gets it
@@ -56,6 +57,6 @@ describe('rereadWanted on a real Redis', () => {
     expect(second).toBeDefined();
     await second;
     expect(rereadWanted(s, batch, wants, tried)).toBeUndefined();
-    expect(batch[0]?.[1].map((e) => e[1])).toEqual([['t', 'A'], ['e', '[2]', 't', 'B'], ['t', 'B'], ['e', '[4]', 't', 'C']]);
+    expect(batch[0]?.[1].map((e) => e[1])).toEqual([['e', '', 't', 'A'], ['e', '[2]', 't', 'B'], ['e', '', 't', 'B'], ['e', '[4]', 't', 'C'], ['b', '', 't', 'B']]);
   });
 });

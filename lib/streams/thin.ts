@@ -1,6 +1,6 @@
 // Thin entries (ReadGroupRequest.payloadTenants) of a tenant a reader took on between its read and handling it
 // are read again whole by id, so the reader handles what a read of whole entries would have given it.
-import { isThin, tenantOfEntry } from './codec.js';
+import { tenantOfEntry, thinKind } from './codec.js';
 import type { StreamEntry, StreamRead, Streams } from './port.js';
 
 /** The largest sequence number of a stream id: the id just below `ms-0` is `(ms-1)-MAX_SEQ`. */
@@ -21,20 +21,24 @@ export async function rereadWhole(streams: Streams, stream: string, entry: Strea
   return got !== undefined && got[0] === entry[0] ? got : entry;
 }
 
-/** Whether `entry` is thin and of a tenant `wants`. */
-export function thinAndWanted(entry: StreamEntry, wants: (tenant: string) => boolean): boolean {
-  if (!isThin(entry[1])) return false;
+/** Which of a tenant's entries a reader wants whole: its events, its metric batches. */
+export type Wants = (tenant: string, kind: 'batch' | 'events') => boolean;
+
+/** Whether `entry` is thin and one `wants` whole. */
+export function thinAndWanted(entry: StreamEntry, wants: Wants): boolean {
+  const kind = thinKind(entry[1]);
+  if (kind === undefined) return false;
   const tenant = tenantOfEntry(entry[1]);
-  return tenant !== undefined && wants(tenant);
+  return tenant !== undefined && wants(tenant, kind);
 }
 
 /**
- * Starts re-reading whole, in place, the thin entries of `batch` whose tenant `wants` now (each once: one the
+ * Starts re-reading whole, in place, the thin entries of `batch` that `wants` now (each once: one the
  * stream no longer holds stays thin); undefined, synchronously, when there is none. Loop until undefined:
  * `wants` may take on a tenant while re-reads are under way, and the batch is then as whole reads would have
  * given it with no await between the last check and the caller's handling.
  */
-export function rereadWanted(streams: Streams, batch: StreamRead[], wants: (tenant: string) => boolean, tried = new Set<string>()): Promise<void> | undefined {
+export function rereadWanted(streams: Streams, batch: StreamRead[], wants: Wants, tried = new Set<string>()): Promise<void> | undefined {
   const todo: Array<Promise<void>> = [];
   for (const [stream, entries] of batch) {
     for (let i = 0; i < entries.length; i++) {

@@ -27,11 +27,13 @@ export class Dispatcher {
     const ms = Number(id.slice(0, dash));
     const seq = Number(id.slice(dash + 1));
     const tenant = fields ? tenantOfEntry(fields) : undefined;
-    if (tenant !== undefined && core.index.tenant(tenant) === undefined) {
+    // Read thin (no subscriber here could want it when read, nor when consumed), or of a tenant nobody here follows.
+    const thin = isThin(fields);
+    if (thin || (tenant !== undefined && core.index.tenant(tenant) === undefined)) {
       live.set(p, ms, seq, WHOLE);
       core.lastEntryMs = ms;
       core.o.metrics.entriesSkipped.inc();
-      if (isThin(fields)) core.o.metrics.entriesReadThin.inc();
+      if (thin) core.o.metrics.entriesReadThin.inc();
       return;
     }
     let events: CanonicalEvent[] = [];

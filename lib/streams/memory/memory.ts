@@ -126,6 +126,7 @@ export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams
     check();
     const out: StreamRead[] = [];
     const whole = thin && r.payloadTenants !== undefined ? new Set(r.payloadTenants) : undefined;
+    const batches = whole && r.batchTenants !== undefined ? new Set(r.batchTenants) : undefined;
     for (const key of r.streams) {
       const s = streams.get(key);
       const g = groupOf(key, r.group);
@@ -142,7 +143,7 @@ export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams
         for (const e of s?.entries ?? []) {
           if (picked.length >= r.count) break;
           if (compareStreamIds(e[0], g.lastDelivered) <= 0) continue;
-          picked.push([e[0], whole ? fieldsForRead(e[1], whole) : [...e[1]]]);
+          picked.push([e[0], whole ? fieldsForRead(e[1], whole, batches) : [...e[1]]]);
           g.lastDelivered = e[0];
           if (!r.noAck) g.pel.set(e[0], { consumer: r.consumer, deliveredAt: now(), count: 1 });
         }

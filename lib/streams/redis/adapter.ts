@@ -330,7 +330,18 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
         shards: (keys) => bySlot(keys).map((g): [string, string[]] => [isCluster ? `slot${keySlot(g[0] as string)}` : 'all', g]),
         args: (r, keys) => readArgs(r, keys, true),
         readThin: (c, r, keys) =>
-          (c as unknown as ReadThin)[READ_THIN_COMMAND](keys.length, ...keys, r.group, r.consumer, r.count, r.noAck ? '1' : '0', ...(r.payloadTenants ?? [])),
+          (c as unknown as ReadThin)[READ_THIN_COMMAND](
+            keys.length,
+            ...keys,
+            r.group,
+            r.consumer,
+            r.count,
+            r.noAck ? '1' : '0',
+            r.payloadTenants?.length ?? 0,
+            ...(r.payloadTenants ?? []),
+            r.batchTenants ? '1' : '0',
+            ...(r.batchTenants ?? []),
+          ),
         fail: (err, what) => mapRedisError(err, what),
         onClose: () => readers.delete(reader),
       });

@@ -2,7 +2,7 @@
 // atomically, so "is it still mine?" and the write that depends on the answer cannot interleave with another
 // process's. Every script but APPEND_MANY_LUA and READ_THIN_LUA touches keys of one hash tag only, so it runs
 // unchanged on Redis Cluster; the adapter calls those two with the keys of one slot on a Cluster.
-import { FIELD_ALERTS, FIELD_CONFIG_CHANGED, FIELD_TENANT, PAYLOAD_FIELDS } from '../codec.js';
+import { FIELD_ALERTS, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_METRICS, FIELD_TENANT } from '../codec.js';
 
 /**
  * APPEND_MANY_LUA: appends several entries, each at most once. KEYS[2i-1] a stream, KEYS[2i] that entry's append key
@@ -169,11 +169,15 @@ return 0`;
 
 /**
  * KEYS[1..n] the streams (one hash tag on a Cluster); ARGV[1] group, ARGV[2] consumer, ARGV[3] COUNT, ARGV[4] '1'
- * for NOACK, ARGV[5..] the tenants whose entries come whole (ReadGroupRequest.payloadTenants).
- * XREADGROUP of new entries (`>`), without BLOCK (a script may not block), whose entries of any other tenant
- * (FIELD_TENANT) that carry no mark (FIELD_ALERTS, FIELD_CONFIG_CHANGED) lose their payload fields: the group
- * moves on (and, without NOACK, holds them pending) exactly as with a plain read, but their payload is neither
- * sent nor parsed. Returns XREADGROUP's reply (`{{stream, {{id, fields}, ...}}, ...}`), `{}` when nothing is new.
+ * for NOACK, ARGV[5] the number w of tenants whose entries come whole (ReadGroupRequest.payloadTenants),
+ * ARGV[6..5+w] those tenants, ARGV[6+w] '1' when the tenants whose metric batches come whole are listed after it
+ * (ReadGroupRequest.batchTenants), else '0'.
+ * XREADGROUP of new entries (`>`), without BLOCK (a script may not block), where the payload field (FIELD_EVENTS,
+ * FIELD_METRIC_BATCH or FIELD_METRICS) of an entry that names a tenant (FIELD_TENANT) and carries no mark
+ * (FIELD_ALERTS, FIELD_CONFIG_CHANGED) is emptied when that tenant is not listed, or when the entry is a metric
+ * batch and batch tenants are listed without it: the group moves on (and, without NOACK, holds the entry pending)
+ * exactly as with a plain read, but the payload is neither sent nor parsed. Returns XREADGROUP's reply
+ * (`{{stream, {{id, fields}, ...}}, ...}`), `{}` when nothing is new.
  */
 export const READ_THIN_LUA = `
 local cmd = {'XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3]}
@@ -183,30 +187,27 @@ for i = 1, #KEYS do cmd[#cmd + 1] = KEYS[i] end
 for i = 1, #KEYS do cmd[#cmd + 1] = '>' end
 local reply = redis.call(unpack(cmd))
 if not reply then return {} end
-local whole = {}
-for i = 5, #ARGV do whole[ARGV[i]] = true end
-local payload = {${PAYLOAD_FIELDS.map((f) => `['${f}'] = true`).join(', ')}}
+local w = tonumber(ARGV[5])
+local whole, batches = {}, nil
+for i = 6, 5 + w do whole[ARGV[i]] = true end
+if ARGV[6 + w] == '1' then
+  batches = {}
+  for i = 7 + w, #ARGV do batches[ARGV[i]] = true end
+end
 for _, s in ipairs(reply) do
   local entries = s[2]
   for j = 1, #entries do
     local f = entries[j][2]
     if f then
-      local tenant, marked = nil, false
+      local tenant, marked, at, batch = nil, false, nil, false
       for k = 1, #f - 1, 2 do
         local name = f[k]
         if name == '${FIELD_TENANT}' then tenant = f[k + 1]
-        elseif name == '${FIELD_ALERTS}' or name == '${FIELD_CONFIG_CHANGED}' then marked = true end
+        elseif name == '${FIELD_ALERTS}' or name == '${FIELD_CONFIG_CHANGED}' then marked = true
+        elseif name == '${FIELD_EVENTS}' then at = k + 1
+        elseif name == '${FIELD_METRIC_BATCH}' or name == '${FIELD_METRICS}' then at, batch = k + 1, true end
       end
-      if tenant and not marked and not whole[tenant] then
-        local thin = {}
-        for k = 1, #f - 1, 2 do
-          if not payload[f[k]] then
-            thin[#thin + 1] = f[k]
-            thin[#thin + 1] = f[k + 1]
-          end
-        end
-        entries[j][2] = thin
-      end
+      if tenant and at and not marked and (not whole[tenant] or (batch and batches and not batches[tenant])) then f[at] = '' end
     end
   end
 end
