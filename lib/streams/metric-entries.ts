@@ -43,12 +43,32 @@ export function splitMetricEvents(events: readonly CanonicalEvent[]): { series: 
   return { series: [...byKey.values()], others };
 }
 
+/**
+ * Partitions of the targets seen before, per tenant and partition count (bounded: cleared when full). A sender names
+ * the same targets request after request, as the same string objects when they come from a memoized label set
+ * (remote_write), whose hash V8 keeps: a lookup costs less than hashing tenant and target again for every series.
+ */
+const partitionMemo = new Map<string, Map<string, number>>();
+const PARTITION_MEMO_MAX = 100_000;
+
+function partitionsOf(tenant: string, partitions: number): Map<string, number> {
+  const key = `${partitions}\u0000${tenant}`;
+  let m = partitionMemo.get(key);
+  if (!m) {
+    if (partitionMemo.size >= 1_000) partitionMemo.clear();
+    partitionMemo.set(key, (m = new Map()));
+  } else if (m.size >= PARTITION_MEMO_MAX) m.clear();
+  return m;
+}
+
 /** Encodes one tenant's series as entries of their partition streams, each at most about `maxChars` long. */
 export function planMetricEntries(tenant: string, receivedAt: number, batchId: string, series: readonly BatchSeries[], names: StreamNames, maxChars: number): MetricEntry[] {
   const byPartition = new Map<number, BatchSeries[]>();
+  const known = partitionsOf(tenant, names.partitions);
   for (const s of series) {
     if (s.timestamps.length === 0) continue;
-    const p = partitionOf(tenant, s.target, names.partitions);
+    let p = known.get(s.target);
+    if (p === undefined) known.set(s.target, (p = partitionOf(tenant, s.target, names.partitions)));
     let list = byPartition.get(p);
     if (!list) byPartition.set(p, (list = []));
     list.push(s);
