@@ -314,7 +314,7 @@ async function memory(hasProm: boolean): Promise<void> {
   console.log(`memory: ${count.toLocaleString('en-US')} new series by remote_write, ${samplesEach} samples each`);
   const warm = memoryBodies(500, 500, 2, 'warmup');
   const bodies = memoryBodies(count, 2000, samplesEach, 'mem');
-  const sys = await startSystem();
+  const sys = await startSystem({ startTimeoutMs: 180_000 });
   let lwPer: number;
   try {
     const url = `${sys.url}/ingest/prometheus/write`;

@@ -26,6 +26,8 @@ const BENCHES: BenchSpec[] = [
   { name: 'latency', file: 'latency.bench.ts' },
   { name: 'remote_write', file: 'remote-write.bench.ts' },
   { name: 'promql', file: 'promql.bench.ts' },
+  // Heap per active series of the series store's writer and reader state (the steady part of metrics-vs-prometheus's memory figure).
+  { name: 'series-state', file: 'series-state.bench.ts', nodeArgs: ['--expose-gc'] },
   { name: 'checks', file: 'checks.bench.ts', nodeArgs: ['--expose-gc'] },
   { name: 'check-jitter', file: 'check-jitter.bench.ts' },
   { name: 'notifications', file: 'notifications.bench.ts' },

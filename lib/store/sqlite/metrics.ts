@@ -11,7 +11,7 @@
 // series' newest timestamp, so an in-order sample is new without a lookup; a sample at or before it (a replay,
 // or out of order) is checked against the series' stored timestamps, read for that series only. The usual
 // append, every sample of a series newer than its newest, is copied straight into one buffer per series.
-import type { MetricType } from '../../events/event.js';
+import { METRIC_TYPES, type MetricType } from '../../events/event.js';
 import type { Labels } from '../../promql/querier.js';
 import { cellValue } from '../../tsdb/cell.js';
 import { chunkLength, decodeChunk, encodeChunk } from '../../tsdb/chunk.js';
@@ -165,19 +165,33 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
 
   /** Series state by tenant, then series key, for the writer. */
   const states = new Map<string, Map<string, SeriesState>>();
-  /** Series rows by id, for readers (a series' labels never change; retention removes whole series). */
-  type CachedInfo = SeriesInfo & { tenant: string };
-  const infos = new Map<number, CachedInfo>();
+  /**
+   * What readers need of a series row that never changes (a series' labels never change; retention removes
+   * whole series), by id. Its bounds move, so they are read each time, not kept: kept, they cost two boxed
+   * doubles per series for nothing. Strings that repeat are shared: the tenant (the caller's), the type (the
+   * constant), the target (the label value it equals, usually `instance`).
+   */
+  interface CachedRow {
+    tenant: string;
+    labels: Labels;
+    target: string;
+    type: MetricType;
+    unit: string;
+  }
+  const rows = new Map<number, CachedRow>();
 
-  function info(id: number): CachedInfo | undefined {
-    let i = infos.get(id);
-    if (i) return i;
+  function cachedRow(id: number, tenant: string): CachedRow | undefined {
+    let r = rows.get(id);
+    if (r) return r.tenant === tenant ? r : undefined;
     const row = q.seriesRow.get(id);
-    if (!row) return undefined;
-    i = { tenant: row.tenant, labels: Object.freeze(labelsOfKey(row.key)), target: row.target, type: row.type as MetricType, unit: row.unit, minT: row.min_t, maxT: row.max_t };
-    if (infos.size > 2_000_000) infos.clear();
-    infos.set(id, i);
-    return i;
+    if (!row || row.tenant !== tenant) return undefined;
+    const labels = Object.freeze(labelsOfKey(row.key));
+    let target = row.target;
+    for (const v of Object.values(labels)) if (v === target) target = v;
+    r = { tenant, labels, target, type: METRIC_TYPES.find((t) => t === row.type) ?? (row.type as MetricType), unit: row.unit };
+    if (rows.size > 2_000_000) rows.clear();
+    rows.set(id, r);
+    return r;
   }
 
   function loadState(tenant: string, key: string, h: number): SeriesState | undefined {
@@ -446,8 +460,8 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
         async labels(ids) {
           const m = new Map<number, Labels>();
           for (const id of ids) {
-            const i = info(id);
-            if (i && i.tenant === tenant) m.set(id, i.labels);
+            const r = cachedRow(id, tenant);
+            if (r) m.set(id, r.labels);
           }
           return m;
         },
@@ -456,15 +470,10 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
     async info(tenant, ids) {
       const m = new Map<number, SeriesInfo>();
       for (const id of ids) {
-        const i = info(id);
-        if (!i || i.tenant !== tenant) continue;
-        // Bounds move (max_t grows, an out-of-order sample lowers min_t): re-read them, the cached ones may be stale.
-        const b = q.storedBounds.get(id);
-        if (b) {
-          i.minT = b.min_t;
-          i.maxT = b.max_t;
-        }
-        m.set(id, i);
+        const r = cachedRow(id, tenant);
+        // Bounds move (max_t grows, an out-of-order sample lowers min_t): read each time.
+        const b = r && q.storedBounds.get(id);
+        if (r && b) m.set(id, { labels: r.labels, target: r.target, type: r.type, unit: r.unit, minT: b.min_t, maxT: b.max_t });
       }
       return m;
     },
@@ -507,12 +516,10 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
         const row = q.seriesRow.get(id);
         if (row) for (const [name, value] of Object.entries(labelsOfKey(row.key))) delPostings.run(row.tenant, name, value, id);
         delSeries.run(id);
-        infos.delete(id);
+        rows.delete(id);
         if (row) states.get(row.tenant)?.delete(row.key);
       } else {
         setMin.run(before, id);
-        const i = infos.get(id);
-        if (i) i.minT = before;
       }
     }
     return dropped;
