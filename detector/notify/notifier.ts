@@ -17,7 +17,7 @@ import type { TimerClock } from '../../lib/time/clock.js';
 import type { NotifyEffect } from '../machines/effects.js';
 import type { Delivery } from '../../lib/channels/driver.js';
 import { prepareDeliveries } from '../../lib/channels/render.js';
-import { deliver, type Outcome as DeliveryOutcome } from '../../lib/channels/transport.js';
+import { deliver } from '../../lib/channels/transport.js';
 import { createHealthTracker } from './health.js';
 import { noticeOf, noticeUnderEpoch, type MessageOptions } from './message.js';
 import { createClaimRecovery } from './recovery.js';
@@ -115,6 +115,23 @@ export function createNotifier(o: NotifierOptions): Notifier {
     return false;
   };
 
+  /**
+   * The store's answer to a request's mark (true: go; false: a later holder took the claim over), asking again
+   * (with backoff) while the store gives none: a store outage delays the request rather than spending its
+   * retries or sending unmarked. Undefined once closing.
+   */
+  const markAnswer = async (key: string, epoch: number): Promise<boolean | undefined> => {
+    for (let i = 0; !stop.signal.aborted; i++) {
+      try {
+        return await o.store.startNotificationAttempt(key, epoch, o.clock.now());
+      } catch (err) {
+        if (i % 10 === 0) o.logger.warn({ err, key, attempt: i + 1 }, 'marking a notification request failed; retrying');
+        await sleep(Math.min(2_000, 100 * 2 ** i), stop.signal);
+      }
+    }
+    return undefined;
+  };
+
   /** The notice of one incident's transition, carrying the fencing epoch this send holds. */
   const incidentNotice = (n: NotifyEffect, key: string, epoch: number): Notice =>
     // The domain builds incidents without the fencing epoch; the body carries the one this send holds.
@@ -170,16 +187,13 @@ export function createNotifier(o: NotifierOptions): Notifier {
         deliveries.map(async (d, idx) => {
           if (delivered.has(idx)) return null;
           return slots.run(async () => {
-            // The request is marked out in the store right before it starts, only while the claim is under our
-            // epoch: once a later holder took it over, nothing more goes out from here.
-            const marked = await o.store.startNotificationAttempt(key, epoch, o.clock.now()).catch((err: unknown) => err as Error);
-            if (marked === false) {
-              taken = true;
-              return null;
-            }
+            // The request is marked out in the store right before it starts (inside its slot: a later holder
+            // counts its grace from seeing the mark), only while the claim is under our epoch: once a later holder
+            // took it over, nothing more goes out from here.
+            const marked = await markAnswer(key, epoch);
             if (marked !== true) {
-              const out: DeliveryOutcome = { ok: false, retryable: true, retryAfterMs: 0, error: `the store did not take the request's mark: ${marked.message}` };
-              return { out, durationMs: 0 };
+              taken ||= marked === false;
+              return null;
             }
             const started = Date.now();
             const out = await deliver(d, timeoutMs, stop.signal);

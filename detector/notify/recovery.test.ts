@@ -234,6 +234,33 @@ describe('unsent claims recovered by the partition\'s next holder', () => {
     expect(await record()).toMatchObject({ status: 'sent', epoch: 2 });
   });
 
+  it('a store that gives no answer to a request\'s mark delays the request rather than spending its retries, then sends it once', async () => {
+    const real = store;
+    let refusals = 0;
+    // The store is unwritable for the first few marks (SQLITE_BUSY), as in a store outage.
+    store = new Proxy(real, {
+      get: (t, prop, recv) =>
+        prop === 'startNotificationAttempt'
+          ? async (...args: Parameters<Store['startNotificationAttempt']>) => {
+              if (++refusals <= 6) throw new Error('SQLITE_BUSY: database is locked');
+              return t.startNotificationAttempt(...args);
+            }
+          : Reflect.get(t, prop, recv),
+    });
+    try {
+      const n = make(async () => true);
+      n.acquired(P, 1);
+      await n.dispatch(effect(), P, 1);
+      await until(() => rx.received.length === 1, 10_000, 'the notice sent once the store answers');
+      await settled();
+      expect(refusals).toBe(7);
+      expect(rx.received.map((r) => r.key)).toEqual([KEY]);
+      expect(await record()).toMatchObject({ status: 'sent', attempts: [{ ok: true }] });
+    } finally {
+      store = real;
+    }
+  });
+
   it('stranded claims of one incident are sent in transition order, not key order (9 before 10)', async () => {
     let checks = 0;
     // The claims' lease check passes (one for the batch), the attempts' do not.
