@@ -10,6 +10,9 @@
 // that every sample was stored. On a loaded machine CPU per sample is the figure to compare, not the rate.
 //
 //   nice -n 10 node --import tsx bench/persister-metrics.bench.ts
+//   BENCH_RATE=300000: the load is written at that rate while the persister runs (it keeps up, as behind the
+//   remote_write bench, and reads what arrived since its last read), not drained as a backlog; the main
+//   thread's CPU (the writer) is then left out. BENCH_LINGER_MS=… overrides the persister's lingerMs.
 //   BENCH_BATCH_SAMPLES=… overrides the persister's batchMaxSamples. BENCH_REQUESTS=1200 BENCH_WORKERS=8 BENCH_SERIES=500 BENCH_SAMPLES=2 BENCH_STEP_MS=1 (15000: scrape-like
 //   spacing, so series get cut into chunks once out of the out-of-order window)
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/persister-metrics.bench.ts  (a profile per thread)
@@ -31,6 +34,8 @@ const WORKERS = Number(process.env.BENCH_WORKERS ?? 8);
 const SERIES = Number(process.env.BENCH_SERIES ?? 500);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 2);
 const STEP_MS = Number(process.env.BENCH_STEP_MS ?? 1);
+/** Samples/s to write while the persister runs (a persister that keeps up, as behind the remote_write bench); 0: drain a backlog. */
+const RATE = Number(process.env.BENCH_RATE ?? 0);
 const TENANT = 'bench';
 const PARTITIONS = 16;
 
@@ -96,28 +101,33 @@ async function main(): Promise<void> {
     const start = Date.now() - 30 * 60_000 - Math.ceil(REQUESTS / WORKERS) * SAMPLES * STEP_MS;
     let written = 0;
     let entries = 0;
+    const encodeRequest = (r: number): ReturnType<typeof appender.encode> => {
+      const w = r % WORKERS;
+      const round = Math.floor(r / WORKERS);
+      const series: BatchSeries[] = (agents[w] ?? []).map(({ target, labels }) => {
+        const timestamps: number[] = [];
+        const values: number[] = [];
+        for (let k = 0; k < SAMPLES; k++) {
+          timestamps.push(start + (round * SAMPLES + k) * STEP_MS);
+          values.push(Math.random() * 100);
+        }
+        return { target, labels, type: 'gauge', timestamps, values };
+      });
+      const encoded = appender.encode([], { metrics: { tenant: TENANT, receivedAt: Date.now(), batchId: `b${r}-`, series } });
+      entries += encoded.entries.length;
+      written += SERIES * SAMPLES;
+      return encoded;
+    };
+    // Paced (BENCH_RATE): every request encoded now, written while the persister runs.
+    const paced = RATE > 0 ? Array.from({ length: REQUESTS }, (_, r) => encodeRequest(r)) : [];
     const fillStarted = performance.now();
-    for (let r = 0; r < REQUESTS; r += WORKERS) {
+    for (let r = 0; RATE === 0 && r < REQUESTS; r += WORKERS) {
       const writes: Promise<string[]>[] = [];
-      for (let w = 0; w < WORKERS && r + w < REQUESTS; w++) {
-        const round = r / WORKERS;
-        const series: BatchSeries[] = (agents[w] ?? []).map(({ target, labels }) => {
-          const timestamps: number[] = [];
-          const values: number[] = [];
-          for (let k = 0; k < SAMPLES; k++) {
-            timestamps.push(start + (round * SAMPLES + k) * STEP_MS);
-            values.push(Math.random() * 100);
-          }
-          return { target, labels, type: 'gauge', timestamps, values };
-        });
-        const encoded = appender.encode([], { metrics: { tenant: TENANT, receivedAt: Date.now(), batchId: `b${r + w}-`, series } });
-        entries += encoded.entries.length;
-        written += SERIES * SAMPLES;
-        writes.push(appender.write(encoded));
-      }
+      for (let w = 0; w < WORKERS && r + w < REQUESTS; w++) writes.push(appender.write(encodeRequest(r + w)));
       await Promise.all(writes);
     }
-    console.log(`backlog: ${written.toLocaleString()} samples of ${WORKERS * SERIES} series in ${entries.toLocaleString()} entries (${REQUESTS} requests), written in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`);
+    if (RATE === 0) console.log(`backlog: ${written.toLocaleString()} samples of ${WORKERS * SERIES} series in ${entries.toLocaleString()} entries (${REQUESTS} requests), written in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`);
+    else console.log(`paced: ${written.toLocaleString()} samples of ${WORKERS * SERIES} series in ${entries.toLocaleString()} entries (${REQUESTS} requests), to be written at ${RATE.toLocaleString()} samples/s while the persister runs`);
 
     const all = names.allEvents();
     let cpu0 = 0;
@@ -131,7 +141,12 @@ async function main(): Promise<void> {
         partitions: PARTITIONS,
         logLevel: 'warn',
         service: 'bench',
-        config: { ...DEFAULT_PERSISTER_CONFIG, consumerName: 'bench', ...(process.env.BENCH_BATCH_SAMPLES ? { batchMaxSamples: Number(process.env.BENCH_BATCH_SAMPLES) } : {}) },
+        config: {
+          ...DEFAULT_PERSISTER_CONFIG,
+          consumerName: 'bench',
+          ...(process.env.BENCH_BATCH_SAMPLES ? { batchMaxSamples: Number(process.env.BENCH_BATCH_SAMPLES) } : {}),
+          ...(process.env.BENCH_LINGER_MS ? { lingerMs: Number(process.env.BENCH_LINGER_MS) } : {}),
+        },
       },
       (code) => console.error(`persister worker exited with ${code}`),
     );
@@ -141,6 +156,20 @@ async function main(): Promise<void> {
     const threads0 = threadCpu();
     redis0 = cpuSecondsOf(redis.pid);
     t0 = performance.now();
+    let writeSeconds = 0;
+    if (RATE > 0) {
+      // The main thread writes the load, request by request on schedule (its CPU is left out of the figure).
+      let sent = 0;
+      const perRequest = SERIES * SAMPLES;
+      while (sent < paced.length) {
+        const due = Math.min(paced.length, Math.floor((((performance.now() - t0) / 1000) * RATE) / perRequest) + 1);
+        const writes: Promise<string[]>[] = [];
+        while (sent < due) writes.push(appender.write(paced[sent++] as (typeof paced)[number]));
+        await Promise.all(writes);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      writeSeconds = (performance.now() - t0) / 1000;
+    }
     for (;;) {
       const states = await streams.groupState(all, GROUP_PERSIST);
       if (states.every((s) => s !== null && s.pending === 0 && s.lag === 0)) break;
@@ -148,8 +177,11 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - t0) / 1000;
-    const cpu = ownCpuSeconds() - cpu0;
-    const threads = threadShares(threads0, threadCpu());
+    const threads1 = threadCpu();
+    // Paced, the main thread wrote the load: only the other threads (the persister's, GC helpers, checkpoints) count.
+    const mainCpu = RATE > 0 ? (threads1.get(String(process.pid))?.seconds ?? 0) - (threads0.get(String(process.pid))?.seconds ?? 0) : 0;
+    const cpu = ownCpuSeconds() - cpu0 - mainCpu;
+    const threads = threadShares(threads0, threads1);
     const redisCpu = cpuSecondsOf(redis.pid) - redis0;
     const metricsText = await worker.metrics();
     await worker.close();
@@ -167,7 +199,8 @@ async function main(): Promise<void> {
     const writes = /lightwatch_persist_batches_total\{[^}]*outcome="ok"[^}]*\} (\d+)/.exec(metricsText)?.[1];
     const load = loadavg().map((l) => l.toFixed(2)).join(' ');
     const usPerSample = (cpu / written) * 1e6;
-    console.log(`persister: drained ${written.toLocaleString()} samples in ${seconds.toFixed(2)} s = ${Math.round(written / seconds).toLocaleString()} samples/s${writes ? `, ${writes} store writes` : ''}`);
+    if (RATE > 0) console.log(`paced: written at ${Math.round(written / writeSeconds).toLocaleString()} samples/s (asked ${RATE.toLocaleString()}), all stored ${(seconds - writeSeconds).toFixed(2)} s after the last write; main thread (the writer) ${mainCpu.toFixed(2)} s left out`);
+    console.log(`persister: drained ${written.toLocaleString()} samples in ${seconds.toFixed(2)} s = ${Math.round(written / seconds).toLocaleString()} samples/s${writes ? `, ${writes} store writes (${Math.round(written / Number(writes)).toLocaleString()} samples each)` : ''}`);
     console.log(`persister: ${usPerSample.toFixed(2)} CPU µs per sample (this process while draining), Redis ${((redisCpu / written) * 1e6).toFixed(2)} µs; max RSS ${rssMb.toFixed(0)} MiB; load ${load}`);
     console.log(`CPU by thread: ${threads}`);
     console.log(`stored and queryable: ${stored.toLocaleString()} of ${written.toLocaleString()}`);
