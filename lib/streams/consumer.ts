@@ -168,6 +168,8 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
     let failures = 0;
     let nextReclaimAt = 0;
     let ahead: Promise<StreamRead[]> | undefined;
+    /** The count `ahead` was requested with (the count may have moved since). */
+    let aheadCount = 0;
     /** The linger: no read before this time. */
     let nextReadAt = 0;
     /** Bumped on a failure: a lingering read requested before it is dropped unsent (its batch would be). */
@@ -209,7 +211,7 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
           const pending = ahead;
           ahead = undefined;
           batch = await (pending ?? read(request));
-          if (lingerMs > 0) nextReadAt = batch.length > 0 && !full(batch, request.count) ? now() + lingerMs : 0;
+          if (lingerMs > 0) nextReadAt = batch.length > 0 && !full(batch, pending ? aheadCount : request.count) ? now() + lingerMs : 0;
           if (noAck) {
             if (r.reconnected?.() === true) for (const k of lastHandled.keys()) suspect.add(k);
             if (suspect.size > 0) await recoverMissed(batch);
@@ -224,6 +226,7 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
         }
         if (o.readAhead && !ownPending && !stop.signal.aborted) {
           ahead = read(request);
+          aheadCount = request.count;
           ahead.catch(() => undefined); // awaited on the next turn; this only marks it handled meanwhile
         }
         await handle(batch, ownPending ? 'pending' : 'read');
