@@ -114,17 +114,15 @@ describe('faults of Redis and the store, under load', () => {
     await cluster?.stop();
   });
 
-  const check = (r: ScenarioResult, o: { openedNoticeMayBeMissing?: boolean } = {}): void => {
+  const check = (r: ScenarioResult): void => {
     rows.push(r.row);
     debug.push(r);
-    expectExactlyOnce(cluster, r, o);
+    expectExactlyOnce(cluster, r);
   };
 
   it('Redis killed and restarted on its AOF: every service reconnects, nothing acknowledged is lost or doubled', async () => {
     const r = await runScenario(cluster, SCENARIOS.redis as Scenario, shared);
-    // The opened notice across the kill: the known gap docs/deploy.md names (the fresh-clone CI run of f2497ba got
-    // only the resolution). Every other check here stays strict.
-    check(r, { openedNoticeMayBeMissing: true });
+    check(r);
     // The load met the outage: batches were sent while Redis was down (they waited or were retried).
     const during = r.load.batches.flatMap((b) => b.attempts).filter((a) => a.at >= r.faultAt && a.at < r.restoredAt);
     expect(during.length).toBeGreaterThan(0);

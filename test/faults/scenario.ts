@@ -228,7 +228,7 @@ export async function runScenario(cluster: Cluster, s: Scenario, shared: { redis
  * stored once; every client, resumed with its cursor after any drop, given exactly what the streams hold, in
  * order; the fault's incident opened and resolved once, each notified once.
  */
-export function expectExactlyOnce(cluster: Cluster, r: ScenarioResult, o: { openedNoticeMayBeMissing?: boolean } = {}): void {
+export function expectExactlyOnce(cluster: Cluster, r: ScenarioResult): void {
   expect(r.load.batches.filter((b) => b.acceptedAt === undefined).map((b) => b.key)).toEqual([]);
   expect(r.row.accepted).toBe(r.row.sent);
   expect(r.tally.unknown).toBe(0);
@@ -242,15 +242,7 @@ export function expectExactlyOnce(cluster: Cluster, r: ScenarioResult, o: { open
     expect(deliveryProblems(c, r.truth)).toEqual([]);
   }
   expect(r.incidents.map((i) => i.status)).toEqual(['resolved']);
-  const transitions = r.notifications.map((n) => n.transition);
-  if (o.openedNoticeMayBeMissing === true) {
-    // Known gap (docs/deploy.md, "Known gaps"): across a Redis master kill the opened notice may not be there when
-    // the checks run, or may come after the resolution. Each transition still arrives at most once.
-    expect(transitions.filter((t) => t === 'resolved')).toEqual(['resolved']);
-    expect(transitions.filter((t) => t !== 'resolved')).toEqual(transitions.includes('opened') ? ['opened'] : []);
-  } else {
-    expect(transitions).toEqual(['opened', 'resolved']);
-  }
+  expect(r.notifications.map((n) => n.transition)).toEqual(['opened', 'resolved']);
   expect(new Set(r.notifications.map((n) => n.incidentId))).toEqual(new Set([r.incidents[0]?.id]));
   expect(repeatedNotifications(cluster)).toEqual([]);
 }

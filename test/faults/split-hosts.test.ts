@@ -179,11 +179,11 @@ describe.skipIf(!canMakeHosts)('the split deployment on separate network hosts, 
     world.net?.close();
   });
 
-  const check = (key: string, r: ScenarioResult, o: { openedNoticeMayBeMissing?: boolean } = {}): void => {
+  const check = (key: string, r: ScenarioResult): void => {
     if (notes[key]) r.row.note = notes[key];
     rows.push(r.row);
     phases.push(`${r.row.fault}: ${JSON.stringify(r.phases)} statuses ${JSON.stringify([...r.load.statuses])}`);
-    expectExactlyOnce(cluster, r, o);
+    expectExactlyOnce(cluster, r);
   };
 
   it('steady load across the hosts: every event stored once, delivered to every client, the incident notified once', async () => {
@@ -191,9 +191,7 @@ describe.skipIf(!canMakeHosts)('the split deployment on separate network hosts, 
   }, 120_000);
 
   it('kill -9 of a Redis master: its replica takes over, nothing acknowledged is lost or doubled, the incident across it notified once', async () => {
-    // The opened notice across a master kill: the known gap docs/deploy.md names (the fresh-clone CI run of b5941d7
-    // got only the resolution). Every other check here stays strict.
-    check('master', await runScenario(cluster, SCENARIOS.master as Scenario, shared), { openedNoticeMayBeMissing: true });
+    check('master', await runScenario(cluster, SCENARIOS.master as Scenario, shared));
   }, 180_000);
 
   it('a detector host cut off from Redis past its lease: another takes its partitions and notifies once; back on the network it writes nothing', async () => {
