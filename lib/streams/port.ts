@@ -39,7 +39,7 @@ export interface ReadGroupRequest {
   /**
    * GroupReader.read of new entries (`>`) only: an entry that names its tenant (codec's FIELD_TENANT), is not of
    * one of these tenants and carries no mark (FIELD_ALERTS, FIELD_CONFIG_CHANGED) may come thin: its payload field
-   * empty (codec's thinKind; the Redis adapter sends whole what a blocking wait delivers). Readers that serve only
+   * empty (codec's thinKind; the Redis adapter reads thin only while a reader is behind). Readers that serve only
    * some tenants (the detector, realtime) then neither transfer nor parse what they would pass over, and re-read
    * whole (lib/streams/thin.ts) a thin entry of a tenant they took on since. Absent: every entry whole.
    */

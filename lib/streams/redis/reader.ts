@@ -2,9 +2,8 @@
 // once on one Redis (one XREADGROUP), one shard per slot on a Redis Cluster (one XREADGROUP per slot, each on a
 // connection of its own, since a blocking read holds its connection). A shard's read that is still waiting when
 // another answered stays in flight and is collected by a later call, so nothing it delivers is dropped. A read
-// with payloadTenants runs the thin read script first; only when it finds nothing new does it block, in a plain
-// read of one entry per stream (a script may not block), whole: the entries appended meanwhile come thin with
-// the next read.
+// with payloadTenants on a shard that is behind (its last read came back full) runs the thin read script; when
+// that finds nothing new, or the shard is caught up, it is a plain blocking read (a script may not block), whole.
 import { Closed, type StreamsError } from '../errors.js';
 import type { GroupReader, ReadGroupRequest, StreamRead } from '../port.js';
 import { xreadgroup, type RedisClient } from './connect.js';
@@ -51,16 +50,25 @@ export function createRedisReader(deps: RedisReaderDeps): GroupReader {
     return c;
   };
 
-  const readShard = async (c: RedisClient, keys: string[], r: ReadGroupRequest): Promise<StreamRead[]> => {
-    if (r.payloadTenants === undefined || (r.from ?? '>') !== '>') return parseRead(await xreadgroup(c, deps.args(r, keys)));
-    const thin = parseRead(await deps.readThin(c, r, keys));
-    if (thin.length > 0 || !r.blockMs) return thin;
-    return parseRead(await xreadgroup(c, deps.args({ ...r, count: 1 }, keys)));
+  /** Streams whose last read was not full: caught up, where a read waits for what comes next. */
+  const caughtUp = new Set<string>();
+
+  const readShard = async (shard: string, keys: string[], r: ReadGroupRequest): Promise<StreamRead[]> => {
+    const c = conn(shard);
+    // Thin only while behind on some stream (or reading one for the first time: a restart, a partition taken over):
+    // caught up, a thin read mostly finds nothing and adds a script call to the blocking read that follows, which
+    // measured costs Redis more than it spares.
+    const thin = r.payloadTenants !== undefined && (r.from ?? '>') === '>' && keys.some((k) => !caughtUp.has(k));
+    let got = thin ? parseRead(await deps.readThin(c, r, keys)) : [];
+    if (!thin || (got.length === 0 && r.blockMs)) got = parseRead(await xreadgroup(c, deps.args(r, keys)));
+    for (const k of keys) caughtUp.add(k);
+    for (const [k, entries] of got) if (entries.length >= r.count) caughtUp.delete(k);
+    return got;
   };
 
   const start = (shard: string, keys: string[], r: ReadGroupRequest): void => {
     const f: InFlight = { done: false, settled: Promise.resolve() };
-    f.settled = readShard(conn(shard), keys, r).then(
+    f.settled = readShard(shard, keys, r).then(
       (result) => {
         f.done = true;
         f.result = result;
