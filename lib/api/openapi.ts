@@ -129,10 +129,15 @@ const incidentRequired = ['id', 'tenant', 'targetId', 'ruleId', 'status', 'sever
 const notification: Json = {
   type: 'object',
   properties: {
-    key: str,
+    key: { type: 'string', description: '`<incidentId>:<transition sequence>:<channelId>`' },
+    tenant: str,
+    incidentId: str,
     channelId: str,
     transition: str,
     status: { enum: ['pending', 'sent', 'failed', 'suppressed'] },
+    epoch: { type: 'integer', description: 'fencing epoch of the detector that holds the claim (its claimer, or the partition owner that took it over)' },
+    partition: { type: 'integer', description: 'the detector partition whose lease the claimer held (absent on claims written before claims were recovered)' },
+    sendingSince: { type: 'integer', description: 'epoch milliseconds: set while a request of the holder may be out, until its attempt is recorded' },
     attempts: { type: 'array', items: { type: 'object', properties: { at: ms, ok: { type: 'boolean' }, status: int, error: str, durationMs: { type: 'number' } } } },
     createdAt: ms,
     updatedAt: ms,
