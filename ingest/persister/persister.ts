@@ -93,9 +93,11 @@ export const DEFAULT_PERSISTER_CONFIG: Omit<PersisterConfig, 'consumerName'> = O
   // remote_write bench (4000 series, 2 samples per series per request) reads alternated between one entry and
   // a few dozen, ~2.4 samples per head row. bench/persister-metrics.bench.ts with reads held to N samples
   // gives the cost curve (CPU µs per sample, load 25-30): 8000 -> 8.2, 16000 -> 4.9, 32000 -> 3.2, 200000 ->
-  // 2.3-2.9. At ~300k samples/s, 50 ms gathers ~15000 samples per read, and a write that takes longer than
-  // the linger (the read then overlaps it) lets the next read gather more by itself.
-  lingerMs: 50,
+  // 2.3-2.9. At ~300k samples/s, 200 ms gathers ~60000 samples per read, and a write that takes longer than
+  // the linger (the read then overlaps it) lets the next read gather more by itself. On the remote_write bench
+  // (quiet machine, interleaved) 200 ms cost 6.0-8.6 CPU µs per stored sample (all-in-one + Redis) where 50 ms
+  // cost 8.2-10.3; 500 and 1000 ms saved no more and delayed the last samples' storing.
+  lingerMs: 200,
   claimIdleMs: 30_000,
   retryBaseMs: 100,
   retryMaxMs: 10_000,

@@ -155,7 +155,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxFutureSkewMs: r.int('INGEST_MAX_FUTURE_SKEW_MS', 5 * 60_000, 0, 7 * 86_400_000),
       persistBacklogLimit: r.int('PERSIST_BACKLOG_LIMIT', 20_000, 0, 100_000_000),
       // The persister's own default (DEFAULT_PERSISTER_CONFIG.lingerMs, where its measurement is); lib/ does not import ingest/.
-      persistLingerMs: r.int('PERSIST_LINGER_MS', 50, 0, 1_000),
+      persistLingerMs: r.int('PERSIST_LINGER_MS', 200, 0, 1_000),
       streamRetentionMs: r.int('STREAM_RETENTION_MS', 60 * 60_000, 1_000, 30 * 86_400_000),
       streamRetentionMaxMb: r.int('STREAM_RETENTION_MAX_MB', 1024, 0, 1_048_576),
       idempotencyTtlMs: r.int('IDEMPOTENCY_TTL_MS', 24 * 3_600_000, 1_000, 30 * 86_400_000),
