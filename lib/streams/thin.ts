@@ -39,19 +39,19 @@ export function thinAndWanted(entry: StreamEntry, wants: Wants): boolean {
  * given it with no await between the last check and the caller's handling.
  */
 export function rereadWanted(streams: Streams, batch: StreamRead[], wants: Wants, tried = new Set<string>()): Promise<void> | undefined {
-  const todo: Array<Promise<void>> = [];
+  const rereads: Array<Promise<void>> = [];
   for (const [stream, entries] of batch) {
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as StreamEntry;
       const key = `${stream}\u0000${e[0]}`;
       if (tried.has(key) || !thinAndWanted(e, wants)) continue;
       tried.add(key);
-      todo.push(
+      rereads.push(
         rereadWhole(streams, stream, e).then((whole) => {
           entries[i] = whole;
         }),
       );
     }
   }
-  return todo.length === 0 ? undefined : Promise.all(todo).then(() => undefined);
+  return rereads.length === 0 ? undefined : Promise.all(rereads).then(() => undefined);
 }

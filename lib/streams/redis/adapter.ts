@@ -69,6 +69,18 @@ const READ_THIN_COMMAND = 'lightwatchReadThin';
 /** A reader's connection with the thin read script defined (numkeys first: the stream count varies). */
 type ReadThin = Record<typeof READ_THIN_COMMAND, (...args: Array<string | number>) => Promise<unknown>>;
 
+/** The indexes of `items` grouped by `keyOf` (by slot, by node), groups in the order of their first item. */
+function groupIndexes<T, K>(items: readonly T[], keyOf: (item: T) => K): number[][] {
+  const groups = new Map<K, number[]>();
+  items.forEach((item, i) => {
+    const k = keyOf(item);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(i);
+  });
+  return [...groups.values()];
+}
+
 function redisStreams(client: RedisClient, options: RedisStreamsOptions): Streams {
   const { topology } = options;
   const isCluster = topology.kind === 'cluster';
@@ -119,17 +131,11 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
     tail?: (p: ChainableCommander) => void,
   ): Promise<{ replies: Reply[]; tails: Reply[] }> {
     if (closed) throw new Closed();
-    const groups = new Map<string, number[]>();
-    items.forEach((item, i) => {
-      const owner = ownerOf(keyOf(item));
-      let g = groups.get(owner);
-      if (!g) groups.set(owner, (g = []));
-      g.push(i);
-    });
+    const groups = groupIndexes(items, (item) => ownerOf(keyOf(item)));
     const replies = new Array<Reply>(items.length);
     const tails: Reply[] = [];
     await Promise.all(
-      [...groups.values()].map(async (idx) => {
+      groups.map(async (idx) => {
         const p = client.pipeline();
         for (const i of idx) add(p, items[i] as T);
         tail?.(p);
@@ -157,27 +163,13 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
   /** Streams split by slot: what one XREADGROUP may name together. */
   const bySlot = (keys: readonly string[]): string[][] => {
     if (!isCluster) return keys.length > 0 ? [[...keys]] : [];
-    const m = new Map<number, string[]>();
-    for (const k of keys) {
-      const s = keySlot(k);
-      let g = m.get(s);
-      if (!g) m.set(s, (g = []));
-      g.push(k);
-    }
-    return [...m.values()];
+    return groupIndexes(keys, keySlot).map((g) => g.map((i) => keys[i] as string));
   };
 
   /** Indexes of the entries one append call may write together: all on one Redis, those of one slot on a Cluster. */
   const appendGroups = (entries: readonly AppendEntry[]): number[][] => {
     if (!isCluster) return [entries.map((_, i) => i)];
-    const m = new Map<number, number[]>();
-    entries.forEach((e, i) => {
-      const slot = keySlot(e.stream);
-      let g = m.get(slot);
-      if (!g) m.set(slot, (g = []));
-      g.push(i);
-    });
-    return [...m.values()];
+    return groupIndexes(entries, (e) => keySlot(e.stream));
   };
 
   const readArgs = (r: ReadGroupRequest, keys: readonly string[], block: boolean): Array<string | number> => [
