@@ -79,20 +79,22 @@ export function fieldsForRead(fields: readonly string[], whole: ReadonlySet<stri
   return out;
 }
 
+/** The value of field `name` in a raw field list `[k1, v1, ...]`, or undefined when it has none. */
+function fieldValue(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === name) return fields[i + 1];
+  }
+  return undefined;
+}
+
 /** Whether a raw field list `[k1, v1, ...]` carries FIELD_ALERTS. */
 export function carriesAlerts(fields: readonly string[]): boolean {
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === FIELD_ALERTS) return true;
-  }
-  return false;
+  return fieldValue(fields, FIELD_ALERTS) !== undefined;
 }
 
 /** Whether a raw field list `[k1, v1, ...]` carries FIELD_CONFIG_CHANGED. */
 export function changesConfig(fields: readonly string[]): boolean {
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === FIELD_CONFIG_CHANGED) return true;
-  }
-  return false;
+  return fieldValue(fields, FIELD_CONFIG_CHANGED) !== undefined;
 }
 
 /** The tenant all events of `events` share, or undefined when they do not (or there are none). */
@@ -104,10 +106,7 @@ export function sharedTenant(events: readonly CanonicalEvent[]): string | undefi
 
 /** The entry's FIELD_TENANT from a raw field list `[k1, v1, ...]`, or undefined. */
 export function tenantOfEntry(fields: readonly string[]): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === FIELD_TENANT) return fields[i + 1];
-  }
-  return undefined;
+  return fieldValue(fields, FIELD_TENANT);
 }
 
 export function encodeBatch(events: readonly CanonicalEvent[]): string {
@@ -147,10 +146,7 @@ export function metricBatchOfEntry(fields: readonly string[]): MetricBatch | und
  * that reads the batch series by series into its own columns (readMetricBatch; the persister).
  */
 export function metricBatchPayloadOf(fields: readonly string[]): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === FIELD_METRIC_BATCH) return fields[i + 1];
-  }
-  return undefined;
+  return fieldValue(fields, FIELD_METRIC_BATCH);
 }
 
 /** What an entry carries: a metric batch (read series by series) or canonical events. Throws on a corrupt entry. */
