@@ -37,12 +37,17 @@ describe('requests the HTTP server cannot parse', () => {
   });
 
   it('are closed without a half answer within the idle timeout while other clients are served (431/400 wait for a uWS build that loads here)', async () => {
-    const pending = Object.entries(UNPARSABLE).map(async ([name, raw]) => ({ name, ...(await exchange(bed.port, raw)) }));
-    // While the three connections hang, everyone else is answered at once.
+    let closed = 0;
+    const pending = Object.entries(UNPARSABLE).map(async ([name, raw]) => {
+      const out = await exchange(bed.port, raw);
+      closed++;
+      return { name, ...out };
+    });
+    // While the three connections hang, everyone else is answered: not timed, each answer comes before any of
+    // them is closed (the server holds them for its idle timeout, seconds).
     for (let i = 0; i < 5; i++) {
-      const started = Date.now();
       expect((await fetch(`${bed.url}/healthz`)).status).toBe(200);
-      expect(Date.now() - started).toBeLessThan(1000);
+      expect(closed).toBe(0);
     }
     for (const out of await Promise.all(pending)) {
       expect({ name: out.name, received: out.received }).toEqual({ name: out.name, received: '' });
