@@ -181,10 +181,9 @@ describe('rule compilation', () => {
 
   it('a catastrophic-backtracking rule pattern is evaluated in linear time', () => {
     const w = world([target('api', { kind: 'log' })], [rule('evil', 'log_pattern', { pattern: '^(a+)+$', count: 1 })]);
-    const started = performance.now();
+    // Not timed: a backtracking engine would not answer the second line within the test's timeout.
     w.send('api', ev.log('api', w.clock.now(), `${'a'.repeat(28)}!`));
     w.send('api', ev.log('api', w.clock.now(), `${'a'.repeat(10_000)}!`));
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(w.env.transitions()).toEqual([]);
     w.send('api', ev.log('api', w.clock.now(), 'aaaa'));
     expect(w.env.transitions()).toEqual(['opened']);

@@ -186,9 +186,8 @@ describe('inhibition', () => {
     const r: InhibitRule = { ...rule, source: [{ name: 'alertname', op: '=~', value: '(a+)+$' }], equal: [] };
     const hostile = inc('w', { severity: 'warning', labels: { severity: 'warning' } });
     const src = inc('s', { labels: { alertname: `${'a'.repeat(50_000)}!` } });
-    const t0 = Date.now();
+    // Not timed: a backtracking engine would need longer than the test's timeout (2^50 000 steps) to answer.
     expect(inhibitedBy([r], hostile, [src], false)).toBeNull();
-    expect(Date.now() - t0).toBeLessThan(1_000);
   });
 });
 

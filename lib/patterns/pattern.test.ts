@@ -31,14 +31,13 @@ describe('compilePattern', () => {
   });
 
   it('runs catastrophic backtracking patterns in linear time', () => {
+    // Not timed: a backtracking engine needs seconds for the first of these and would not answer the second
+    // within the test's timeout.
     const p = compilePattern('^(a+)+$');
-    const started = performance.now();
     expect(p.search(`${'a'.repeat(28)}!`)).toBe(false);
     expect(p.search(`${'a'.repeat(10_000)}!`)).toBe(false);
     expect(p.fullMatch(`${'a'.repeat(10_000)}!`)).toBe(false);
     expect(compilePattern('(x+x+)+y').search('x'.repeat(64 * 1024))).toBe(false);
-    // The backtracking engine needs seconds for the first of these; a generous bound for a loaded machine.
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('reads at most maxText characters of a text, sized by the program', () => {
