@@ -1,6 +1,7 @@
 // The SQLite metrics store: a series index (m_series, with an inverted index m_postings of label name/value →
 // series), compressed chunks (m_chunks, lib/tsdb/chunk.ts) and a head of recent samples per series
-// (m_head_runs: one row per series per append, lib/tsdb/run.ts). Samples land in the
+// (m_head_runs: rows of a series' samples as appends wrote them, lib/tsdb/run.ts; an in-order append extends
+// the series' last run while it is short, a run of its own otherwise). Samples land in the
 // head; once a series has enough head samples older than the out-of-order window, its runs are merged, the
 // part older than the window cut into chunks and the rest kept as one run, in the same transaction. Until an
 // append commits, its samples live in the stream (the persister acknowledges after the commit), so a crash
@@ -60,6 +61,13 @@ export const CHUNK_SAMPLES = 240;
 const MAX_CHUNK_SAMPLES = 1_000;
 /** m_series.max_t is kept rounded up to this, so it is written once an hour per series, not per append. */
 const MAX_T_GRAIN_MS = 3_600_000;
+/**
+ * An in-order append extends its series' last head run up to this many samples instead of adding a row. A row
+ * added costs an insert into the table and one into its (series) index, whose leaves every append touches all
+ * over: measured alone (4000 series, 5 samples per append), ~10 CPU µs per append against ~3.5 extending runs
+ * of up to 32 samples (the row is rewritten; 64: ~4.5, 128: ~7).
+ */
+const OPEN_RUN_MAX = 32;
 
 interface SeriesState {
   id: number;
@@ -77,6 +85,10 @@ interface SeriesState {
   cutAt: number;
   /** The current append's parts of the series (emptied when it is done). */
   parts: SeriesAppend[];
+  /** The head run the writer last wrote for the series (0: none), which later in-order samples extend. */
+  openRun: number;
+  /** Samples in it as written (the extension checks the row's own count). */
+  openRunN: number;
 }
 
 // The one-row-per-sample head kept values as cells (lib/tsdb/cell.ts: NaN and -0 as their 8 bytes).
@@ -144,6 +156,11 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
     storedBounds: db.prepare<[number], { min_t: number; max_t: number }>('SELECT min_t, max_t FROM m_series WHERE id = ?'),
     setMinT: db.prepare('UPDATE m_series SET min_t = ? WHERE id = ? AND min_t > ?'),
     insertRun: db.prepare('INSERT INTO m_head_runs (series, min_t, max_t, n, data) VALUES (?, ?, ?, ?, ?)'),
+    // Later samples spliced into a run: its timestamps, the new ones, its values, the new ones (substr counts
+    // bytes in a blob; || makes text of the same bytes, cast back). Only a row of the series with room.
+    extendRun: db.prepare(
+      'UPDATE m_head_runs SET data = CAST(substr(data, 1, 8 * n) || ? || substr(data, 8 * n + 1) || ? AS BLOB), n = n + ?, max_t = ? WHERE id = ? AND series = ? AND n <= ?',
+    ),
     headRuns: db.prepare<[number], { id: number; data: Buffer }>('SELECT id, data FROM m_head_runs WHERE series = ? ORDER BY id'),
     deleteRunsUpTo: db.prepare('DELETE FROM m_head_runs WHERE series = ? AND id <= ?'),
     chunksFrom: db.prepare<[number, number], { data: Buffer }>('SELECT data FROM m_chunks WHERE series = ? AND max_t >= ?'),
@@ -202,7 +219,7 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
       const chunk = q.chunkMax.get(row.id)?.t ?? null;
       const maxT = Math.max(head?.t ?? -Infinity, chunk ?? -Infinity);
       const stored = q.storedBounds.get(row.id);
-      return { id: row.id, maxT, storedMaxT: stored?.max_t ?? 0, storedMinT: stored?.min_t ?? -Infinity, headCount: n, headMinT: head?.mn ?? Infinity, cutAt: n + CHUNK_SAMPLES, parts: [] };
+      return { id: row.id, maxT, storedMaxT: stored?.max_t ?? 0, storedMinT: stored?.min_t ?? -Infinity, headCount: n, headMinT: head?.mn ?? Infinity, cutAt: n + CHUNK_SAMPLES, parts: [], openRun: 0, openRunN: 0 };
     }
     return undefined;
   }
@@ -211,7 +228,7 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
     const res = q.insertSeries.run(tenant, h, key, s.target, s.type, s.unit ?? '', firstT, ceilGrain(firstT));
     const id = Number(res.lastInsertRowid);
     for (const [name, value] of Object.entries(s.labels)) q.insertPosting.run(tenant, name, value, id);
-    return { id, maxT: -Infinity, storedMaxT: ceilGrain(firstT), storedMinT: firstT, headCount: 0, headMinT: Infinity, cutAt: CHUNK_SAMPLES, parts: [] };
+    return { id, maxT: -Infinity, storedMaxT: ceilGrain(firstT), storedMinT: firstT, headCount: 0, headMinT: Infinity, cutAt: CHUNK_SAMPLES, parts: [], openRun: 0, openRunN: 0 };
   }
 
   /**
@@ -220,6 +237,7 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
    * value, as readers see it.
    */
   function cut(st: SeriesState, before: number): void {
+    st.openRun = 0;
     const rows = q.headRuns.all(st.id);
     if (rows.length === 0) {
       st.headCount = 0;
@@ -255,6 +273,9 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
     return seen;
   }
 
+  // extendRun's text round trip keeps the bytes only in a UTF-8 file (every file this store creates).
+  const extendable = db.pragma('encoding', { simple: true }) === 'UTF-8';
+
   /** Float64 scratch of the fast path's runs, grown as needed (better-sqlite3 copies a bound blob). */
   let scratch = new Float64Array(1024);
 
@@ -287,7 +308,13 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
       }
     }
     const first = f[0] as number;
-    q.insertRun.run(st.id, first, last, n, Buffer.from(f.buffer, 0, 16 * n));
+    // Every sample is newer than all the series holds, so they can go at the end of any run of it.
+    if (extendable && st.openRun !== 0 && st.openRunN + n <= OPEN_RUN_MAX && q.extendRun.run(Buffer.from(f.buffer, 0, 8 * n), Buffer.from(f.buffer, 8 * n, 8 * n), n, last, st.openRun, st.id, OPEN_RUN_MAX - n).changes === 1) {
+      st.openRunN += n;
+    } else {
+      st.openRun = Number(q.insertRun.run(st.id, first, last, n, Buffer.from(f.buffer, 0, 16 * n)).lastInsertRowid);
+      st.openRunN = n;
+    }
     st.maxT = last;
     st.headCount += n;
     if (first < st.headMinT) st.headMinT = first;
@@ -426,7 +453,7 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
   const compactTx = db.transaction((all: boolean, window: number) => {
     for (const row of q.headSeries.all()) {
       const before = all ? Infinity : row.t - window;
-      const st: SeriesState = { id: row.series, maxT: row.t, storedMaxT: 0, storedMinT: -Infinity, headCount: row.n, headMinT: row.mn, cutAt: 0, parts: [] };
+      const st: SeriesState = { id: row.series, maxT: row.t, storedMaxT: 0, storedMinT: -Infinity, headCount: row.n, headMinT: row.mn, cutAt: 0, parts: [], openRun: 0, openRunN: 0 };
       cut(st, before === Infinity ? Number.MAX_SAFE_INTEGER : before);
     }
     // The writer's cached head counts are now too high: they only decide when to try a cut, and a cut reads

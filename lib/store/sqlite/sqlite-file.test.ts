@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isStaleNaN, setStaleNaN } from '../../promql/querier.js';
 import { isMongoUrl, mongoDbName, openStore } from '../index.js';
 import { checkEventQuery } from '../query.js';
 import type { EventQuery } from '../types.js';
@@ -97,6 +98,50 @@ describe('SQLite file store', () => {
     const check = new Database(path, { readonly: true });
     expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'm_head'").all()).toEqual([]);
     check.close();
+  });
+
+  it('extends a series\' last head run with in-order appends while it is short, every value intact', async () => {
+    const path = join(dir, 'runs.db');
+    const store = await createSqliteStore({ path });
+    const labels = { __name__: 'g', job: 'a' };
+    const special = [NaN, -0, Infinity, -Infinity, 5e-324, 1.5];
+    // 20 appends of 5 samples: runs of at most 32 samples, so 4 rows rather than 20.
+    const ts = Array.from({ length: 100 }, (_, i) => T0 + i * 1000);
+    const vs = new Float64Array(100);
+    for (let i = 0; i < 100; i++) {
+      if (i % 7 === 0) setStaleNaN(vs, i);
+      else vs[i] = special[i % special.length] as number;
+    }
+    for (let a = 0; a < 100; a += 5) {
+      expect(await store.metrics.append('acme', [{ labels, target: 'a', type: 'gauge', timestamps: ts.slice(a, a + 5), values: vs.subarray(a, a + 5) }])).toMatchObject({ appended: 5 });
+    }
+    const raw = new Database(path, { readonly: true });
+    const head = raw.prepare<[], { rows: number; n: number }>('SELECT count(*) AS rows, sum(n) AS n FROM m_head_runs');
+    expect(head.get()).toEqual({ rows: 4, n: 100 });
+    const shown = (xs: ArrayLike<number>): string[] => Array.from({ length: xs.length }, (_, i) => (isStaleNaN(xs[i] as number) ? 'stale' : Object.is(xs[i], -0) ? '-0' : String(xs[i])));
+    const want = { ts: [...ts], vs: shown(vs) };
+    const read = async (): Promise<{ ts: number[]; vs: string[] }> => {
+      const [s] = await store.metrics.querier('acme').select([{ name: 'job', type: '=', value: 'a' }], { startMs: 0, endMs: T0 + 1e9 });
+      return { ts: Array.from(s?.timestamps ?? []), vs: shown(s?.values ?? []) };
+    };
+    expect(await read()).toEqual(want);
+    // A replay of an extended run is still recognised; an out-of-order sample gets a run of its own.
+    expect(await store.metrics.append('acme', [{ labels, target: 'a', type: 'gauge', timestamps: [T0 + 7000, T0 + 500], values: [1, 2] }])).toMatchObject({ appended: 1, duplicates: 1 });
+    want.ts.splice(1, 0, T0 + 500);
+    want.vs.splice(1, 0, '2');
+    expect(head.get()).toEqual({ rows: 5, n: 101 });
+    expect(await read()).toEqual(want);
+    // Cut into chunks, then appended to again: the runs it extended are gone, a new one is written and extended.
+    await store.metrics.compact({ all: true });
+    expect(head.get()).toEqual({ rows: 0, n: null });
+    for (const t of [T0 + 200_000, T0 + 201_000]) {
+      expect(await store.metrics.append('acme', [{ labels, target: 'a', type: 'gauge', timestamps: [t], values: [3] }])).toMatchObject({ appended: 1 });
+    }
+    expect(head.get()).toEqual({ rows: 1, n: 2 });
+    raw.close();
+    const [s] = await store.metrics.querier('acme').select([{ name: 'job', type: '=', value: 'a' }], { startMs: T0 + 150_000, endMs: T0 + 1e9 });
+    expect(Array.from(s?.timestamps ?? [])).toEqual([T0 + 200_000, T0 + 201_000]);
+    await store.close();
   });
 
   it('counts a replay of samples already cut into chunks as duplicates, values unchanged', async () => {
