@@ -17,7 +17,7 @@ import type { TenantMetricsLimits } from '../lib/config/metrics-tenants.js';
 export type SeriesRefusal = 'labels_per_series' | 'series_limit';
 
 export interface Admitted {
-  series: BatchSeries[];
+  series: readonly BatchSeries[];
   rejected: Rejection[];
   refused: Map<SeriesRefusal, number>;
 }
@@ -44,15 +44,22 @@ function refuse(out: Admitted, s: BatchSeries, why: SeriesRefusal, error: string
   out.refused.set(why, (out.refused.get(why) ?? 0) + s.timestamps.length);
 }
 
-/** Refuses the series with more labels than allowed; the others are kept in `series`. Pure. */
+/**
+ * Refuses the series with more labels than allowed; the others are kept in `series` (the input array itself when
+ * none is refused: the common case costs no copy). Pure.
+ */
 function checkLabels(series: readonly BatchSeries[], maxLabelsPerSeries: number): Admitted {
-  const out: Admitted = { series: [], rejected: [], refused: new Map() };
-  for (const s of series) {
-    const n = Object.keys(s.labels).length;
+  const out: Admitted = { series, rejected: [], refused: new Map() };
+  let kept: BatchSeries[] | undefined;
+  for (let i = 0; i < series.length; i++) {
+    const s = series[i] as BatchSeries;
+    const n = s.labelCount ?? Object.keys(s.labels).length;
     if (n > maxLabelsPerSeries) {
+      kept ??= series.slice(0, i);
       refuse(out, s, 'labels_per_series', `series ${s.labels.__name__ ?? ''} has ${n} labels, over the tenant's limit of ${maxLabelsPerSeries} (INGEST_MAX_SERIES_LABELS / METRICS_TENANT_LIMITS labels=)`);
-    } else out.series.push(s);
+    } else kept?.push(s);
   }
+  if (kept) out.series = kept;
   return out;
 }
 

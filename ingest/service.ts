@@ -2,6 +2,7 @@
 // only after Redis acknowledged every entry of the request (the durability point); the persister writes
 // to the store later, and the backlog bound turns a persister that falls behind into 429s.
 import type { SeriesAdmission } from './series-admission.js';
+import type { BatchSeries } from '../lib/tsdb/batch.js';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -138,7 +139,7 @@ export function createIngestApi(deps: IngestApiDeps): IngestService {
     const named = heartbeatTargets(p);
     // Only awaited when there is something to check: a request without heartbeats is staged in one go.
     const configChanged = named.size > 0 && (await checkHeartbeatTargets(p, named, principal, createTargets));
-    let series = p.parsed?.series ?? [];
+    let series: readonly BatchSeries[] = p.parsed?.series ?? [];
     if (series.length > 0 && deps.seriesAdmission) {
       const admitted = await deps.seriesAdmission.admit(principal.tenant, series);
       series = admitted.series;

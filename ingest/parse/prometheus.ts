@@ -185,13 +185,15 @@ interface Derived {
   type: MetricType;
   /** The label block of the stream entry (labelBytesOf), built once per label set. */
   bytes: Uint8Array;
+  /** How many labels (BatchSeries.labelCount: the tenant's per-series bound is checked on every request). */
+  count: number;
 }
 
 /** What a series' labels alone decide, worked out once per label set (remote-write-wire.ts keeps it). */
 function derivedOf(w: WireLabels): Derived {
   if (w.derived !== undefined) return w.derived as Derived;
   const problem = labelProblem(w.labels);
-  const d: Derived = { problem, type: problem === null ? familyOf(w.labels.__name__ as string, NO_FAMILIES, w.hasLe, w.hasQuantile).type : 'untyped', bytes: problem === null ? labelBytesOf(w.labels) : EMPTY };
+  const d: Derived = { problem, type: problem === null ? familyOf(w.labels.__name__ as string, NO_FAMILIES, w.hasLe, w.hasQuantile).type : 'untyped', bytes: problem === null ? labelBytesOf(w.labels) : EMPTY, count: Object.keys(w.labels).length };
   w.derived = d;
   return d;
 }
@@ -213,7 +215,7 @@ function plainSeries(plain: readonly WireSeries[], opts: { maxItems: number; def
       continue;
     }
     if (count === 0) continue;
-    const s: BatchSeries = { target: labels.instance ?? labels.job ?? opts.defaultTarget ?? '', labels, labelBytes: d.bytes, type: d.type, timestamps: w.timestamps, values: w.values, firstIndex: index };
+    const s: BatchSeries = { target: labels.instance ?? labels.job ?? opts.defaultTarget ?? '', labels, labelBytes: d.bytes, labelCount: d.count, type: d.type, timestamps: w.timestamps, values: w.values, firstIndex: index };
     index += count;
     series.push(s);
   }

@@ -3,7 +3,7 @@ import { STALE_NAN, isStaleNaN } from '../../lib/promql/querier.js';
 import { WriteRequest, type DeepPartial } from '../../proto/gen/compat/prometheus/remote.js';
 import { MetricMetadata_MetricType } from '../../proto/gen/compat/prometheus/types.js';
 import { decodedSeries, decodeWriteRequest, parsePrometheusSeries } from './prometheus.js';
-import { readPlainWriteRequest } from './remote-write-wire.js';
+import { readPlainWriteRequest, type WireLabels } from './remote-write-wire.js';
 import { checkRemoteWriteLabels } from './bounds.js';
 import { LightwatchError } from '../../lib/errors/errors.js';
 import { labelBytesOf } from '../../lib/tsdb/batch-codec.js';
@@ -53,7 +53,9 @@ describe('remote_write read off the wire', () => {
       if (plain) fast++;
       for (const s of viaWire.series ?? []) {
         expect(s.labelBytes).toEqual(plain ? labelBytesOf(s.labels) : undefined);
+        expect(s.labelCount).toBe(plain ? Object.keys(s.labels).length : undefined);
         delete s.labelBytes;
+        delete s.labelCount;
       }
       expect(comparable(viaWire), `seed ${seed}`).toEqual(comparable(viaDecoder));
     }
@@ -114,5 +116,44 @@ describe('remote_write read off the wire', () => {
     expect(readPlainWriteRequest(good)).toHaveLength(1);
     expect(readPlainWriteRequest(good.subarray(0, good.length - 3))).toBeUndefined();
     expect(readPlainWriteRequest(Uint8Array.from([0xff, 0xff, 0xff]))).toBeUndefined();
+  });
+  it('gives each series arrays of its own, exactly as long as its samples, untouched by later requests', () => {
+    const one = (values: number[][]): Uint8Array =>
+      WriteRequest.encode(WriteRequest.fromPartial({ timeseries: values.map((vs, s) => ({ labels: [{ name: '__name__', value: `m${s}` }], samples: vs.map((value, k) => ({ value, timestamp: String(1000 + k) })) })) })).finish();
+    const first = readPlainWriteRequest(one([[1, 2, 3], [4], [], [5, 6]])) ?? [];
+    expect(first.map((s) => [s.timestamps, s.values])).toEqual([
+      [[1000, 1001, 1002], [1, 2, 3]],
+      [[1000], [4]],
+      [[], []],
+      [[1000, 1001], [5, 6]],
+    ]);
+    const later = readPlainWriteRequest(one([[7, 8, 9, 10, 11]])) ?? [];
+    expect(later[0]?.values).toEqual([7, 8, 9, 10, 11]);
+    expect(first[0]?.values).toEqual([1, 2, 3]);
+    expect(first[0]?.timestamps).not.toBe(first[1]?.timestamps);
+    expect(first[0]?.values).not.toBe(later[0]?.values);
+  });
+
+  it('hands each series its label count with its labels, empty values and __proto__ left out as in the labels', () => {
+    const body = WriteRequest.encode(
+      WriteRequest.fromPartial({ timeseries: [{ labels: [{ name: '__name__', value: 'up' }, { name: 'job', value: 'j' }, { name: 'empty', value: '' }, { name: 'a', value: 'b' }], samples: [{ value: 1, timestamp: '5' }] }] }),
+    ).finish();
+    const [s] = parsePrometheusSeries(body, OPTS).series ?? [];
+    expect(s?.labelCount).toBe(3);
+    expect(s?.labelCount).toBe(Object.keys(s?.labels ?? {}).length);
+  });
+  it('tells label sets apart by every byte: 2000 sets that differ in one byte or in length, each read twice', () => {
+    const set = (i: number): DeepPartial<WriteRequest>['timeseries'] => [
+      { labels: [{ name: '__name__', value: 'm' }, { name: 'k', value: `v${String(i).padStart(4, '0')}${i % 3 === 0 ? 'x' : ''}` }], samples: [{ value: i, timestamp: '5' }] },
+    ];
+    const ids = Array.from({ length: 2000 }, (_, i) => i);
+    const read = (i: number): WireLabels | undefined => readPlainWriteRequest(WriteRequest.encode(WriteRequest.fromPartial({ timeseries: set(i) })).finish())?.[0]?.labels;
+    const first = ids.map(read);
+    const again = ids.map(read);
+    expect(new Set(first).size).toBe(2000);
+    ids.forEach((i) => {
+      expect(again[i]).toBe(first[i]);
+      expect(first[i]?.labels.k).toBe(`v${String(i).padStart(4, '0')}${i % 3 === 0 ? 'x' : ''}`);
+    });
   });
 });

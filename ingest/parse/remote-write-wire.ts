@@ -28,9 +28,85 @@ export interface WireSeries {
   values: number[];
 }
 
-/** Label sets by their wire bytes (as a latin1 string); cleared when full. */
-const memo = new Map<string, WireLabels>();
+/**
+ * A request's samples as they are read, before each series takes exact-length copies of its own (slice): arrays
+ * pushed to from empty grow to 17 slots on the first push, ~250 bytes of young garbage per series of a few
+ * samples. Reused by every call (the reader is synchronous), so they only grow to the largest series seen.
+ */
+const scratchT: number[] = [];
+const scratchV: number[] = [];
+
+/**
+ * Label sets by their wire bytes: a hash of the bytes, then the bytes themselves compared, so a lookup allocates
+ * nothing (a latin1 string of the bytes as the key was ~120 bytes of young garbage per series of every request).
+ * The bytes of the entries are kept one after the other in large blocks (an object per entry and no more).
+ * Entries of one hash are chained; a chain is kept short, so crafted colliding label sets cost a bounded compare
+ * each and are simply read again. Cleared when full.
+ */
+interface MemoEntry {
+  /** The wire bytes are block[at, at + length). */
+  readonly block: Uint8Array;
+  readonly at: number;
+  readonly length: number;
+  readonly labels: WireLabels;
+  readonly next: MemoEntry | undefined;
+}
+const memo = new Map<number, MemoEntry>();
+let memoSize = 0;
 const MEMO_MAX = 200_000;
+const CHAIN_MAX = 4;
+const BLOCK_BYTES = 1 << 20;
+let block = new Uint8Array(0);
+let blockUsed = 0;
+
+/** FNV-1a over b[start, stop), four bytes a round; kept a small integer so the memo's keys stay unboxed. */
+function hashOf(b: Uint8Array, start: number, stop: number): number {
+  let h = 0x811c9dc5 ^ (stop - start);
+  let i = start;
+  for (; i + 4 <= stop; i += 4) h = Math.imul(h ^ ((b[i] as number) | ((b[i + 1] as number) << 8) | ((b[i + 2] as number) << 16) | ((b[i + 3] as number) << 24)), 0x01000193);
+  for (; i < stop; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  h ^= h >>> 15;
+  return h & 0x3fffffff;
+}
+
+/** Length of the chain the last memoOf miss walked. */
+let chainDepth = 0;
+
+/** The memo entry of b[start, stop), if any (on a miss, the length of its hash's chain in `chainDepth`). */
+function memoOf(key: number, b: Uint8Array, start: number, stop: number): WireLabels | undefined {
+  let depth = 0;
+  const len = stop - start;
+  for (let e = memo.get(key); e !== undefined; e = e.next) {
+    depth++;
+    if (e.length !== len) continue;
+    const k = e.block;
+    const d = e.at - start;
+    let i = start;
+    while (i < stop && k[i + d] === b[i]) i++;
+    if (i === stop) return e.labels;
+  }
+  chainDepth = depth;
+  return undefined;
+}
+
+function remember(key: number, b: Uint8Array, start: number, stop: number, labels: WireLabels, depth: number): void {
+  if (depth >= CHAIN_MAX) return;
+  if (memoSize >= MEMO_MAX) {
+    memo.clear();
+    memoSize = 0;
+    block = new Uint8Array(0);
+    blockUsed = 0;
+  }
+  const len = stop - start;
+  if (blockUsed + len > block.length) {
+    block = new Uint8Array(Math.max(BLOCK_BYTES, len));
+    blockUsed = 0;
+  }
+  block.set(b.subarray(start, stop), blockUsed);
+  memo.set(key, { block, at: blockUsed, length: len, labels, next: depth === 0 ? undefined : memo.get(key) });
+  blockUsed += len;
+  memoSize++;
+}
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -152,15 +228,14 @@ export function readPlainWriteRequest(b: Uint8Array, maxLabels = Infinity): Wire
         if (pos > end) throw UNSUPPORTED;
         if (++count > maxLabels) throw tooManyLabels(out.length, maxLabels);
       }
-      const key = buf.toString('latin1', start, pos);
-      let labels = memo.get(key);
+      const key = hashOf(b, start, pos);
+      let labels = memoOf(key, b, start, pos);
       if (labels === undefined) {
+        const depth = chainDepth;
         labels = readLabels(b, buf, start, pos);
-        if (memo.size >= MEMO_MAX) memo.clear();
-        memo.set(key, labels);
+        remember(key, b, start, pos, labels, depth);
       }
-      const timestamps: number[] = [];
-      const values: number[] = [];
+      let k = 0;
       while (pos < end) {
         const tag = b[pos];
         if (tag === 18) {
@@ -185,12 +260,12 @@ export function readPlainWriteRequest(b: Uint8Array, maxLabels = Infinity): Wire
               pos = next;
             } else pos = skipField(b, pos, stop);
           }
-          timestamps.push(t);
-          values.push(value);
+          scratchT[k] = t;
+          scratchV[k++] = value;
         } else if (tag === 26) pos = skipField(b, pos, end); // exemplars: not stored
         else throw UNSUPPORTED; // labels after samples (not what encoders write), histograms, unknown fields
       }
-      out.push({ labels, timestamps, values });
+      out.push({ labels, timestamps: scratchT.slice(0, k), values: scratchV.slice(0, k) });
     }
     return out;
   } catch (err) {

@@ -11,6 +11,8 @@ export interface BatchSeries {
   labels: Readonly<Record<string, string>>;
   /** labelBytesOf(labels) (batch-codec.ts), when the caller has it already (labels repeated request after request). */
   labelBytes?: Uint8Array;
+  /** Object.keys(labels).length, when the caller has it already (worked out once per label set, as labelBytes). */
+  labelCount?: number;
   type: MetricType;
   unit?: string;
   /** Milliseconds; a decoded batch holds Float64Array views (batch-codec.ts), a parsed one arrays. */
