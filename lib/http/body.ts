@@ -17,26 +17,41 @@ function tooLarge(maxBytes: number, declared?: number): LightwatchError {
  * huge upload is refused without buffering it; the rest of an over-limit body is discarded as it arrives).
  * uWS calls the reader for every request, with an empty last chunk when there is no body. An aborted
  * request never completes: callers check `state.aborted`.
+ *
+ * Each chunk is copied once (uWS reuses its memory after the callback): into one buffer of the declared
+ * Content-Length when there is one, so a body of several chunks is not copied a second time to join them.
+ * A body that outgrows its declaration (which uWS's own framing should not let happen) is joined as chunks.
  */
 export function startBody(res: HttpResponse, maxBytes: number, contentLength?: string): PendingBody {
   const body = new Promise<Buffer>((resolve, reject) => {
     const declared = contentLength === undefined ? NaN : Number(contentLength);
     let failed = Number.isFinite(declared) && declared > maxBytes;
     if (failed) reject(tooLarge(maxBytes, declared));
+    let whole: Buffer | undefined = !failed && Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     res.onData((chunk, isLast) => {
       if (failed) return;
-      size += chunk.byteLength;
-      if (size > maxBytes) {
+      const n = chunk.byteLength;
+      if (size + n > maxBytes) {
         failed = true;
+        whole = undefined;
         chunks.length = 0;
         reject(tooLarge(maxBytes));
         return;
       }
-      // uWS reuses the chunk's memory after this callback: copy it.
-      if (chunk.byteLength > 0) chunks.push(Buffer.from(new Uint8Array(chunk)));
-      if (isLast) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      if (n > 0) {
+        if (whole !== undefined && size + n > whole.length) {
+          chunks.push(whole.subarray(0, size));
+          whole = undefined;
+        }
+        if (whole !== undefined) whole.set(new Uint8Array(chunk), size);
+        else chunks.push(Buffer.from(new Uint8Array(chunk)));
+      }
+      size += n;
+      if (!isLast) return;
+      if (whole !== undefined) resolve(size === whole.length ? whole : whole.subarray(0, size));
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     });
   });
   // A handler that answers before reading the body (401, 404) never awaits it: that is not an error.
