@@ -47,6 +47,23 @@ describe('auth', () => {
     await expect(auth('lw_unknown')).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 
+  it('looks each key up by its own hash, past the bound of remembered keys too', async () => {
+    const keys = Array.from({ length: 5 }, () => generateApiKey());
+    const asked: string[] = [];
+    const auth = createAuthenticator({
+      store: { findApiKeyByHash: async (h) => (asked.push(h), keys.some((k) => k.hash === h) ? { id: h.slice(0, 6), tenant: 'acme', name: 'agent', hash: h, prefix: 'lw_', scopes: ['ingest'], createdAt: 0 } : null), listUsers: async () => [] },
+      jwtSecret: secret,
+      cacheTtlMs: 0,
+      cacheMaxEntries: 2,
+    });
+    for (let round = 0; round < 2; round++) {
+      for (const k of keys) expect(await auth(k.key)).toMatchObject({ subject: `key:${k.hash.slice(0, 6)}` });
+      await expect(auth(`${keys[0]?.key}x`)).rejects.toMatchObject({ code: 'unauthenticated' });
+    }
+    const round = [...keys.map((k) => k.hash), hashApiKey(`${keys[0]?.key}x`)];
+    expect(asked).toEqual([...round, ...round]);
+  });
+
   it('refuses a revoked key at once after forget()', async () => {
     const g = generateApiKey();
     const rec: ApiKey = { id: 'k2', tenant: 'acme', name: 'agent', hash: g.hash, prefix: g.prefix, scopes: ['read'], createdAt: 0 };

@@ -33,6 +33,18 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
   const max = deps.cacheMaxEntries ?? 10_000;
   const now = deps.now ?? Date.now;
   const cache = new Map<string, Cached>();
+  // The hash of each API key seen lately: a key is hashed on every request otherwise, twice in the all-in-one
+  // (gateway and ingest), and sha256 through OpenSSL 3 showed as ~0.1 µs per remote_write sample on the HTTP
+  // thread. A credential's hash never changes, so this needs no TTL; `forget` leaves it. Bounded like the cache.
+  const hashes = new Map<string, string>();
+  const hashOf = (credential: string): string => {
+    let hash = hashes.get(credential);
+    if (hash === undefined) {
+      if (hashes.size >= max) hashes.clear();
+      hashes.set(credential, (hash = hashApiKey(credential)));
+    }
+    return hash;
+  };
 
   /** The cached answer for `id`, or the one `load` gives (kept for the TTL; a refusal for at most 1 s). */
   async function cached(id: string, load: () => Promise<Principal | null>): Promise<Principal | null> {
@@ -60,7 +72,7 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       if (!user) throw unauthenticated('invalid or expired token');
       return claimed;
     }
-    const hash = hashApiKey(credential);
+    const hash = hashOf(credential);
     const principal = await cached(`key:${hash}`, async () => {
       const key = await deps.store.findApiKeyByHash(hash);
       return key && key.revokedAt === undefined ? { tenant: key.tenant, scopes: key.scopes, subject: `key:${key.id}` } : null;
