@@ -3,9 +3,9 @@ import { createHmac } from 'node:crypto';
 import { freePort } from '../lib/redis/local-server.js';
 import { CHECK_SETTINGS } from '../lib/api/check-settings.js';
 import type { Store } from '../lib/store/port.js';
-import { encodeBatch, eventsOfEntry, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_TENANT } from '../lib/streams/codec.js';
+import { encodeBatch, eventsOfEntry, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_METRIC_BATCH_BASE64, FIELD_TENANT } from '../lib/streams/codec.js';
 import type { BatchSeries } from '../lib/tsdb/batch.js';
-import { encodeMetricBatch } from '../lib/tsdb/batch-codec.js';
+import { encodeMetricBatch, encodeMetricBatchBytes } from '../lib/tsdb/batch-codec.js';
 import { GROUP_DETECT, partitionOf } from '../lib/streams/partition.js';
 import { configChannel, createConfigPublisher, subscribeConfigChanges, type ConfigChange } from '../lib/streams/config-changes.js';
 import { checkResult, makeRule, makeTarget, metricValue, ping, publish, seed, startReceiver, testDetector, TENANT, until, webhookChannel } from './testing/harness.js';
@@ -172,7 +172,7 @@ describe('detector against real Redis and SQLite', () => {
       values: Array.from({ length: n }, () => value),
     });
     // One entry (the partition of 'db') holding 500 samples of unwatched targets around 3 of the watched one.
-    const batch = encodeMetricBatch({ tenant: TENANT, receivedAt: now, id: 'b1', series: [series('other-1', 250, 99), series('db', 3, 95), series('other-2', 250, 99)] });
+    const batch = encodeMetricBatchBytes({ tenant: TENANT, receivedAt: now, id: 'b1', series: [series('other-1', 250, 99), series('db', 3, 95), series('other-2', 250, 99)] });
     await bed.redis.xadd(bed.names.events(partitionOf(TENANT, 'db', bed.names.partitions)), '*', FIELD_METRIC_BATCH, batch, FIELD_TENANT, TENANT);
     await until(() => bed.receiver.received.some((r) => r.transition === 'opened'), 5_000, 'the watched target\'s incident');
     expect(await metricValue(d.registry, 'lightwatch_detector_events_total')).toBe(3);
@@ -181,13 +181,13 @@ describe('detector against real Redis and SQLite', () => {
   it('reads thin, and never decodes, the metric batches of a tenant with no target and no rule; a watched series in the same partition still drives its rule', async () => {
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('db')], rules: [makeRule('cpu-high', 'threshold', { metric: 'cpu', op: '>', value: 90 }, { targetId: 'tg-db' })] });
     const now = Date.now();
-    const batch = (tenant: string): string =>
-      encodeMetricBatch({ tenant, receivedAt: now, id: `b-${tenant}`, series: [{ target: 'db', labels: { __name__: 'cpu', instance: 'db' }, type: 'gauge', timestamps: [now - 2, now - 1], values: [95, 96] }] });
+    const batch = (tenant: string): Buffer =>
+      encodeMetricBatchBytes({ tenant, receivedAt: now, id: `b-${tenant}`, series: [{ target: 'db', labels: { __name__: 'cpu', instance: 'db' }, type: 'gauge', timestamps: [now - 2, now - 1], values: [95, 96] }] });
     // Written before the detector reads: its first read of each partition is the thin one (no blocking wait).
     const stream = bed.names.events(partitionOf(TENANT, 'db', bed.names.partitions));
     for (let p = 0; p < 4; p++) await bed.redis.xadd(bed.names.events(p), '*', FIELD_METRIC_BATCH, batch('nobody'), FIELD_TENANT, 'nobody');
     // Not a batch at all: decoded, it would be logged as unreadable and counted nowhere.
-    await bed.redis.xadd(stream, '*', FIELD_METRIC_BATCH, '!not base64!', FIELD_TENANT, 'nobody');
+    await bed.redis.xadd(stream, '*', FIELD_METRIC_BATCH, Buffer.from('!not a batch!'), FIELD_TENANT, 'nobody');
     await bed.redis.xadd(stream, '*', FIELD_METRIC_BATCH, batch(TENANT), FIELD_TENANT, TENANT);
     const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
     bed.detectors.push(d);
@@ -201,8 +201,9 @@ describe('detector against real Redis and SQLite', () => {
   it('reads thin the metric batches of a tenant whose rules read no samples, and still applies its other events', async () => {
     await seed(bed.store, { channels: [webhookChannel(bed.receiver.url)], targets: [makeTarget('db')], rules: [makeRule('err', 'log_pattern', { pattern: 'fatal', count: 1, windowSec: 3600 })] });
     const now = Date.now();
+    // In the base64 form an older version wrote: read thin as well.
     const batch = encodeMetricBatch({ tenant: TENANT, receivedAt: now, id: 'b1', series: [{ target: 'db', labels: { __name__: 'cpu', instance: 'db' }, type: 'gauge', timestamps: [now - 1], values: [95] }] });
-    await bed.redis.xadd(bed.names.events(partitionOf(TENANT, 'db', bed.names.partitions)), '*', FIELD_METRIC_BATCH, batch, FIELD_TENANT, TENANT);
+    await bed.redis.xadd(bed.names.events(partitionOf(TENANT, 'db', bed.names.partitions)), '*', FIELD_METRIC_BATCH_BASE64, batch, FIELD_TENANT, TENANT);
     await publish(bed.redis, bed.names, [{ ...ping('db'), kind: 'log', body: { level: 'fatal', message: 'fatal: disk', fields: {}, format: 'plain' } }]);
     const d = testDetector(bed.streams, bed.store, bed.names, 'solo');
     bed.detectors.push(d);

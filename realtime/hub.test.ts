@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import type { CanonicalEvent } from '../lib/events/event.js';
 import { encodeBatch, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_TENANT } from '../lib/streams/codec.js';
 import { expandMetricBatch, type MetricBatch } from '../lib/tsdb/batch.js';
-import { encodeMetricBatch } from '../lib/tsdb/batch-codec.js';
+import { encodeMetricBatchBytes } from '../lib/tsdb/batch-codec.js';
 import { streamNames, type StreamNames } from '../lib/streams/partition.js';
 import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../test/support/redis.js';
 import { decodeVector, type Vector } from './cursor.js';
@@ -208,7 +208,7 @@ describe('resume seam', () => {
         { target: 'db', labels: { __name__: 'cpu', instance: 'db' }, type: 'gauge', timestamps: [1, 2], values: [7, 8] },
       ],
     };
-    const payload = encodeMetricBatch(batch);
+    const payload = encodeMetricBatchBytes(batch);
     const id = (await redis.xadd(names.events(0), '*', FIELD_METRIC_BATCH, payload, FIELD_TENANT, 'acme')) as string;
     const entry: StreamEntry = [id, [FIELD_METRIC_BATCH, payload, FIELD_TENANT, 'acme']];
     const expanded = expandMetricBatch(batch);

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { FIELD_METRIC_BATCH, FIELD_TENANT } from '../lib/streams/codec.js';
 import { partitionOf, streamNames, type StreamNames } from '../lib/streams/partition.js';
-import { encodeMetricBatch } from '../lib/tsdb/batch-codec.js';
+import { encodeMetricBatchBytes } from '../lib/tsdb/batch-codec.js';
 import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../test/support/redis.js';
 import { TestClient, logEvent, makeEvent, startTestServer, writeEvents, type TestServer } from './testing/harness.js';
 import { isNativeUws } from './native.js';
@@ -214,8 +214,8 @@ describe('metric batches', () => {
     // Bravo follows its logs only: its metric batches have nothing for it.
     const bravoLogs = await open('/ws/logs', { authorization: 'Bearer b-read' });
     const now = Date.now();
-    const batch = (tenant: string, id: string): string =>
-      encodeMetricBatch({
+    const batch = (tenant: string, id: string): Buffer =>
+      encodeMetricBatchBytes({
         tenant,
         receivedAt: now,
         id,

@@ -124,7 +124,8 @@ describe('checker', () => {
     const checker = createChecker({ streams, names, clock, logger: pino({ level: 'silent' }), registry: new Registry(), concurrency: 2, owns: () => true });
     const settings = CHECK_SETTINGS.scrape.parse({ url, job: 'worker', intervalSec: 15 });
     const run = (): void => checker.run({ type: 'schedule-check', tenant: 't', targetId: 'id1', targetName: 'worker-1', ruleId: 'builtin:http', check: { kind: 'scrape', settings }, due: clock.now() }, 1);
-    const entries = async () => (await redis.xrange(names.events(1), '-', '+')).map(([, f]) => f);
+    // Through the port: a batch's bytes come as a Buffer (a plain XRANGE would decode them as UTF-8).
+    const entries = async () => (await streams.rangeAfter(names.events(1), '0-0', 100)).map(([, f]) => f);
     // Samples as arrays: a decoded batch holds Float64Array views. Copied one by one: Array.from may drop a NaN's
     // payload, and with it the stale marker.
     const array = (xs: ArrayLike<number>): number[] => {
@@ -140,18 +141,18 @@ describe('checker', () => {
       run();
       await until(async () => (await entries()).length === 2, 5_000, 'first scrape written');
       const [m1, c1] = await entries();
-      const first = metricBatchOfEntry(m1 as string[]);
+      const first = metricBatchOfEntry(m1 ?? []);
       expect(first?.tenant).toBe('t');
       expect(series(first, 'jobs_total', 'a')).toMatchObject({ target: 'worker-1', type: 'counter', labels: { job: 'worker', instance: new URL(url).host }, timestamps: [1_800_000_000_000], values: [3] });
       expect(series(first, 'up')?.values).toEqual([1]);
       expect(series(first, 'scrape_series_added')?.values).toEqual([2]);
-      expect(eventsOfEntry(c1 as string[])[0]).toMatchObject({ kind: 'check', target: 'worker-1', body: { ok: true, status: 200 } });
+      expect(eventsOfEntry(c1 ?? [])[0]).toMatchObject({ kind: 'check', target: 'worker-1', body: { ok: true, status: 200 } });
 
       body = 'jobs_total{queue="a"} 4\n';
       clock.advance(15_000);
       run();
       await until(async () => (await entries()).length === 4, 5_000, 'second scrape written');
-      const second = metricBatchOfEntry((await entries())[2] as string[]);
+      const second = metricBatchOfEntry((await entries())[2] ?? []);
       expect(series(second, 'jobs_total', 'a')?.timestamps).toEqual([1_800_000_015_000]);
       const gone = series(second, 'jobs_total', 'b');
       expect(gone?.timestamps).toEqual([1_800_000_015_000]);

@@ -74,7 +74,7 @@ describe('parse offload', () => {
     expect(done.staged.accepted).toBe(2);
     const entry = done.staged.encoded.entries[0];
     expect(Buffer.isBuffer(entry?.payload)).toBe(true);
-    const batch = decodeMetricBatch(entry!.payload.toString('latin1'));
+    const batch = decodeMetricBatch(entry!.payload);
     expect(isStaleNaN(batch.series[0]!.values[1]!)).toBe(true);
 
     const back = await offload.stage(task(body, { headroom: { maxLabelsPerSeries: 64, room: 0 } }));

@@ -1,6 +1,7 @@
-// Turns XREADGROUP / XAUTOCLAIM replies into (stream, entry id, events) records. Pure.
+// Decodes the entries a read delivered into events and metric batches. Pure.
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { contentOfEntry, metricBatchPayloadOf } from '../../lib/streams/codec.js';
+import type { FieldValue } from '../../lib/streams/port.js';
 import type { MetricBatch } from '../../lib/tsdb/batch.js';
 import { readMetricBatch, type MetricBatchSink } from '../../lib/tsdb/batch-codec.js';
 
@@ -8,33 +9,7 @@ export interface ReadEntry {
   stream: string;
   id: string;
   /** Null when the entry is gone from the stream (deleted while pending). */
-  fields: string[] | null;
-}
-
-/** XREADGROUP reply: `[[stream, [[id, fields|null], ...]], ...]` or null on timeout. */
-export function entriesOfRead(reply: unknown): ReadEntry[] {
-  const out: ReadEntry[] = [];
-  if (!Array.isArray(reply)) return out;
-  for (const s of reply) {
-    if (!Array.isArray(s) || typeof s[0] !== 'string' || !Array.isArray(s[1])) continue;
-    for (const e of s[1] as unknown[]) {
-      if (!Array.isArray(e) || typeof e[0] !== 'string') continue;
-      out.push({ stream: s[0], id: e[0], fields: Array.isArray(e[1]) ? (e[1] as string[]) : null });
-    }
-  }
-  return out;
-}
-
-/** XAUTOCLAIM reply: `[nextCursor, [[id, fields|null], ...], [deletedIds...]]`. */
-export function entriesOfClaim(stream: string, reply: unknown): { next: string; entries: ReadEntry[] } {
-  if (!Array.isArray(reply)) return { next: '0-0', entries: [] };
-  const next = typeof reply[0] === 'string' ? reply[0] : '0-0';
-  const entries: ReadEntry[] = [];
-  for (const e of Array.isArray(reply[1]) ? (reply[1] as unknown[]) : []) {
-    if (!Array.isArray(e) || typeof e[0] !== 'string') continue;
-    entries.push({ stream, id: e[0], fields: Array.isArray(e[1]) ? (e[1] as string[]) : null });
-  }
-  return { next, entries };
+  fields: FieldValue[] | null;
 }
 
 export interface DecodedEntries {

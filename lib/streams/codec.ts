@@ -1,6 +1,7 @@
 // How a batch of events of one partition is laid out in one stream entry, and how event cursors are
 // formed (entry id + index in the batch). Pure functions; no I/O.
 import type { CanonicalEvent } from '../events/event.js';
+import type { FieldValue } from './port.js';
 import { decodeMetricBatchJson, expandMetricBatch, type MetricBatch } from '../tsdb/batch.js';
 import { decodeMetricBatch } from '../tsdb/batch-codec.js';
 
@@ -9,9 +10,17 @@ export const FIELD_EVENTS = 'e';
 
 /**
  * Field holding a metric batch (lib/tsdb/batch.ts: each series' labels once, then its samples) instead of
- * FIELD_EVENTS, in its binary form, base64 (lib/tsdb/batch-codec.ts). An entry carries one or the other.
+ * FIELD_EVENTS, in its binary form (lib/tsdb/batch-codec.ts), as raw bytes: readers get it as a Buffer
+ * (isBinaryField). An entry carries one or the other.
  */
-export const FIELD_METRIC_BATCH = 'b';
+export const FIELD_METRIC_BATCH = 'B';
+
+/**
+ * Field holding a metric batch's binary form as base64, written before FIELD_METRIC_BATCH existed (when entry
+ * fields were read as strings): read, never written (entries of an older version may still be in the streams
+ * when it is upgraded).
+ */
+export const FIELD_METRIC_BATCH_BASE64 = 'b';
 
 /**
  * Field holding a metric batch in the JSON form written before FIELD_METRIC_BATCH existed: read, never written
@@ -47,17 +56,36 @@ export const FIELD_ALERTS = 'a';
  * FIELD_METRIC_BATCH or FIELD_METRICS) is there, empty, as no entry is written. Undefined when it is whole; else
  * whether it is a metric batch.
  */
-export function thinKind(fields: readonly string[] | null | undefined): 'batch' | 'events' | undefined {
+export function thinKind(fields: readonly FieldValue[] | null | undefined): 'batch' | 'events' | undefined {
   if (!fields) return undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const f = fields[i];
-    if (f === FIELD_EVENTS) return fields[i + 1] === '' ? 'events' : undefined;
-    if (f === FIELD_METRIC_BATCH || f === FIELD_METRICS) return fields[i + 1] === '' ? 'batch' : undefined;
+    if (f === FIELD_EVENTS) return (fields[i + 1] as FieldValue).length === 0 ? 'events' : undefined;
+    if (isBatchField(f)) return (fields[i + 1] as FieldValue).length === 0 ? 'batch' : undefined;
   }
   return undefined;
 }
 
-export function isThin(fields: readonly string[] | null | undefined): boolean {
+/** Whether `name` is a field holding a metric batch (in any of its forms). */
+function isBatchField(name: FieldValue | undefined): boolean {
+  return name === FIELD_METRIC_BATCH || name === FIELD_METRIC_BATCH_BASE64 || name === FIELD_METRICS;
+}
+
+/** Whether the value of field `name` is bytes (read as a Buffer, never decoded as text): FIELD_METRIC_BATCH. */
+export function isBinaryField(name: string): boolean {
+  return name === FIELD_METRIC_BATCH;
+}
+
+/**
+ * A field value as a reader gets it (lib/streams/port.ts FieldValue): the Buffer of a binary field's bytes, else
+ * the string. For adapters that hold values in another form (the memory adapter keeps what was appended).
+ */
+export function readValue(name: string, value: string | Buffer): FieldValue {
+  if (isBinaryField(name)) return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+export function isThin(fields: readonly FieldValue[] | null | undefined): boolean {
   return thinKind(fields) !== undefined;
 }
 
@@ -65,35 +93,41 @@ export function isThin(fields: readonly string[] | null | undefined): boolean {
  * The fields a read with payloadTenants `whole` (and batchTenants `batches`) delivers: what the Redis adapter's
  * read script does (lib/streams/redis/scripts.ts), for the memory adapter.
  */
-export function fieldsForRead(fields: readonly string[], whole: ReadonlySet<string>, batches: ReadonlySet<string> | undefined): string[] {
+export function fieldsForRead(fields: readonly FieldValue[], whole: ReadonlySet<string>, batches: ReadonlySet<string> | undefined): FieldValue[] {
   const out = [...fields];
   const tenant = tenantOfEntry(fields);
   if (tenant === undefined || carriesAlerts(fields) || changesConfig(fields)) return out;
   for (let i = 0; i + 1 < out.length; i += 2) {
     const f = out[i];
-    const batch = f === FIELD_METRIC_BATCH || f === FIELD_METRICS;
+    const batch = isBatchField(f);
     if (f !== FIELD_EVENTS && !batch) continue;
-    if (!whole.has(tenant) || (batch && batches !== undefined && !batches.has(tenant))) out[i + 1] = '';
+    if (!whole.has(tenant) || (batch && batches !== undefined && !batches.has(tenant))) out[i + 1] = readValue(f as string, '');
     break;
   }
   return out;
 }
 
 /** The value of field `name` in a raw field list `[k1, v1, ...]`, or undefined when it has none. */
-function fieldValue(fields: readonly string[], name: string): string | undefined {
+function fieldValue(fields: readonly FieldValue[], name: string): FieldValue | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) {
     if (fields[i] === name) return fields[i + 1];
   }
   return undefined;
 }
 
+/** The value of text field `name` (any but a binary one), or undefined when it has none. */
+function textValue(fields: readonly FieldValue[], name: string): string | undefined {
+  const v = fieldValue(fields, name);
+  return v === undefined || typeof v === 'string' ? v : v.toString('utf8');
+}
+
 /** Whether a raw field list `[k1, v1, ...]` carries FIELD_ALERTS. */
-export function carriesAlerts(fields: readonly string[]): boolean {
+export function carriesAlerts(fields: readonly FieldValue[]): boolean {
   return fieldValue(fields, FIELD_ALERTS) !== undefined;
 }
 
 /** Whether a raw field list `[k1, v1, ...]` carries FIELD_CONFIG_CHANGED. */
-export function changesConfig(fields: readonly string[]): boolean {
+export function changesConfig(fields: readonly FieldValue[]): boolean {
   return fieldValue(fields, FIELD_CONFIG_CHANGED) !== undefined;
 }
 
@@ -105,16 +139,16 @@ export function sharedTenant(events: readonly CanonicalEvent[]): string | undefi
 }
 
 /** The entry's FIELD_TENANT from a raw field list `[k1, v1, ...]`, or undefined. */
-export function tenantOfEntry(fields: readonly string[]): string | undefined {
-  return fieldValue(fields, FIELD_TENANT);
+export function tenantOfEntry(fields: readonly FieldValue[]): string | undefined {
+  return textValue(fields, FIELD_TENANT);
 }
 
 export function encodeBatch(events: readonly CanonicalEvent[]): string {
   return JSON.stringify(events);
 }
 
-export function decodeBatch(payload: string): CanonicalEvent[] {
-  const parsed: unknown = JSON.parse(payload);
+export function decodeBatch(payload: FieldValue): CanonicalEvent[] {
+  const parsed: unknown = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
   if (!Array.isArray(parsed)) throw new TypeError('stream entry payload is not an array');
   return parsed as CanonicalEvent[];
 }
@@ -124,33 +158,45 @@ export function decodeBatch(payload: string): CanonicalEvent[] {
  * one canonical metric event per sample: for readers that want events (realtime's `/ws/metrics`); the
  * persister reads the batch itself (metricBatchOfEntry).
  */
-export function eventsOfEntry(fields: readonly string[]): CanonicalEvent[] {
+export function eventsOfEntry(fields: readonly FieldValue[]): CanonicalEvent[] {
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === FIELD_EVENTS) return decodeBatch(fields[i + 1] as string);
+    if (fields[i] === FIELD_EVENTS) return decodeBatch(fields[i + 1] as FieldValue);
   }
   const batch = metricBatchOfEntry(fields);
   return batch === undefined ? [] : expandMetricBatch(batch);
 }
 
 /** The metric batch of an entry, or undefined when the entry carries events. Throws on a corrupt batch. */
-export function metricBatchOfEntry(fields: readonly string[]): MetricBatch | undefined {
+export function metricBatchOfEntry(fields: readonly FieldValue[]): MetricBatch | undefined {
+  const payload = metricBatchPayloadOf(fields);
+  if (payload !== undefined) return decodeMetricBatch(payload);
+  const json = textValue(fields, FIELD_METRICS);
+  return json === undefined ? undefined : decodeMetricBatchJson(json);
+}
+
+/**
+ * The binary metric batch of a raw field list: the bytes of FIELD_METRIC_BATCH (a Buffer), or the base64 text of
+ * the older FIELD_METRIC_BATCH_BASE64 (a string), as decodeMetricBatch and readMetricBatch take either; undefined
+ * for events or the older JSON form. For a reader that reads the batch series by series into its own columns
+ * (readMetricBatch; the persister).
+ */
+export function metricBatchPayloadOf(fields: readonly FieldValue[]): Buffer | string | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === FIELD_METRIC_BATCH) return decodeMetricBatch(fields[i + 1] as string);
-    if (fields[i] === FIELD_METRICS) return decodeMetricBatchJson(fields[i + 1] as string);
+    const f = fields[i];
+    if (f === FIELD_METRIC_BATCH) {
+      const v = fields[i + 1] as FieldValue;
+      return typeof v === 'string' ? Buffer.from(v, 'latin1') : v;
+    }
+    if (f === FIELD_METRIC_BATCH_BASE64) {
+      const v = fields[i + 1] as FieldValue;
+      return typeof v === 'string' ? v : v.toString('latin1');
+    }
   }
   return undefined;
 }
 
-/**
- * The FIELD_METRIC_BATCH payload of a raw field list, or undefined (events, or the older JSON form): for a reader
- * that reads the batch series by series into its own columns (readMetricBatch; the persister).
- */
-export function metricBatchPayloadOf(fields: readonly string[]): string | undefined {
-  return fieldValue(fields, FIELD_METRIC_BATCH);
-}
-
 /** What an entry carries: a metric batch (read series by series) or canonical events. Throws on a corrupt entry. */
-export function contentOfEntry(fields: readonly string[]): { batch: MetricBatch; events?: undefined } | { batch?: undefined; events: CanonicalEvent[] } {
+export function contentOfEntry(fields: readonly FieldValue[]): { batch: MetricBatch; events?: undefined } | { batch?: undefined; events: CanonicalEvent[] } {
   const batch = metricBatchOfEntry(fields);
   return batch !== undefined ? { batch } : { events: eventsOfEntry(fields) };
 }

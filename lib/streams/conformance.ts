@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Closed, NoGroup, isStreamsError } from './errors.js';
-import type { StreamRead, Streams } from './port.js';
+import type { FieldValue, StreamRead, Streams } from './port.js';
 
 export interface ConformanceTarget {
   open(): Promise<Streams>;
@@ -36,6 +36,15 @@ async function readUntil(read: () => Promise<StreamRead[]>, want: number, rounds
     }
   }
   return got;
+}
+
+/** The first non-empty answer of `read` (at most `rounds` reads). */
+async function readOnce(read: () => Promise<StreamRead[]>, rounds = 20): Promise<StreamRead[]> {
+  for (let i = 0; i < rounds; i++) {
+    const got = await read();
+    if (got.length > 0) return got;
+  }
+  return [];
 }
 
 export function runStreamsConformance(name: string, target: ConformanceTarget): void {
@@ -93,6 +102,38 @@ export function runStreamsConformance(name: string, target: ConformanceTarget): 
       const [k] = keys(1) as [string];
       await s.append([{ stream: k, fields: ['e', Buffer.from('[{"é":1}]', 'utf8')] }]);
       expect((await s.rangeAfter(k, '0-0', 1))[0]?.[1]).toEqual(['e', '[{"é":1}]']);
+    });
+
+    it('gives the value of a binary field (a metric batch\'s bytes) as a Buffer of its bytes through every read, any other as text', async () => {
+      const [k] = keys(1) as [string];
+      // Bytes that are no UTF-8 and that RESP and Lua must carry as they are: NUL, CR LF, 0x80-0xff.
+      const bytes = Buffer.from([0x01, 0x00, 0xff, 0xfe, 0x0d, 0x0a, 0x80, 0xc3, 0x28, ...Array.from({ length: 300 }, (_, i) => i & 0xff)]);
+      const written = ['B', bytes, 't', 'tenant', 'e', Buffer.from('é')];
+      const want = ['B', bytes, 't', 'tenant', 'e', 'é'];
+      await s.ensureGroup([k], 'bin', '0');
+      await s.ensureGroup([k], 'binthin', '0');
+      const [id] = await s.append([{ stream: k, fields: written }]);
+      const check = (entries: ReadonlyArray<[string, FieldValue[]]> | undefined): void => {
+        expect(entries?.map((e) => e[0])).toEqual([id]);
+        const fields = entries?.[0]?.[1] ?? [];
+        expect(fields).toEqual(want);
+        expect(Buffer.isBuffer(fields[1])).toBe(true);
+      };
+      check(await s.rangeAfter(k, '0-0', 10));
+      check((await s.page(k, '-', 10)).entries);
+      check((await s.readGroup({ group: 'bin', consumer: 'dead', streams: [k], count: 10 }))[0]?.[1]);
+      check((await s.readGroup({ group: 'bin', consumer: 'dead', streams: [k], count: 10, from: '0' }))[0]?.[1]);
+      check((await s.autoclaim(k, 'bin', 'heir', 0, '0-0', 10)).entries);
+      const reader = s.reader('bin');
+      try {
+        // A thin read (payloadTenants) that keeps it whole, as a tenant it serves.
+        check((await readOnce(() => reader.read({ group: 'binthin', consumer: 'c', streams: [k], count: 10, blockMs: 1_000, payloadTenants: ['tenant'] })))[0]?.[1]);
+        await s.append([{ stream: k, fields: written }]);
+        const plain = await readOnce(() => reader.read({ group: 'binthin', consumer: 'c', streams: [k], count: 10, blockMs: 1_000 }));
+        expect(plain[0]?.[1][0]?.[1]).toEqual(want);
+      } finally {
+        await reader.close();
+      }
     });
 
     it('the same batch appended twice (a resend) appears once, answered with the first id', async () => {
@@ -234,15 +275,16 @@ export function runStreamsConformance(name: string, target: ConformanceTarget): 
       const ks = keys(2);
       await s.ensureGroup(ks, 'thin', '0');
       const [k0, k1] = ks as [string, string];
-      const written: string[][] = [
+      // 'B' a metric batch's bytes (a Buffer as read), 'b' its older base64 form, 'm' its JSON form.
+      const written: FieldValue[][] = [
         ['e', 'A1', 't', 'A'],
         ['e', 'B1', 't', 'B'],
-        ['b', 'B2', 't', 'B', 'a', '1'],
+        ['B', Buffer.from([0xff, 0, 0x0d, 0x0a]), 't', 'B', 'a', '1'],
         ['b', 'B3', 't', 'B', 'c', '1'],
         ['e', 'X'],
         ['m', 'B4', 't', 'B'],
-        ['b', 'A2', 't', 'A'],
-        ['b', 'C1', 't', 'C'],
+        ['B', Buffer.from('A2'), 't', 'A'],
+        ['B', Buffer.from('C1'), 't', 'C'],
         ['e', 'C2', 't', 'C'],
       ];
       await s.append(written.map((f) => ({ stream: k0, fields: f })));
@@ -250,14 +292,14 @@ export function runStreamsConformance(name: string, target: ConformanceTarget): 
       const reader = s.reader('thin');
       try {
         const request = { group: 'thin', consumer: 'c', streams: ks, count: 20, blockMs: 1_000, payloadTenants: ['A', 'C'], batchTenants: ['A'] };
-        const fieldsOf = new Map<string, string[][]>();
+        const fieldsOf = new Map<string, FieldValue[][]>();
         const got = await readUntil(async () => {
           const read = await reader.read(request);
           for (const [k, entries] of read) fieldsOf.set(k, [...(fieldsOf.get(k) ?? []), ...entries.map((e) => e[1])]);
           return read;
         }, 10);
         expect([...got.values()].flat()).toHaveLength(10);
-        expect(fieldsOf.get(k0)).toEqual([written[0], ['e', '', 't', 'B'], written[2], written[3], written[4], ['m', '', 't', 'B'], written[6], ['b', '', 't', 'C'], written[8]]);
+        expect(fieldsOf.get(k0)).toEqual([written[0], ['e', '', 't', 'B'], written[2], written[3], written[4], ['m', '', 't', 'B'], written[6], ['B', Buffer.alloc(0), 't', 'C'], written[8]]);
         expect(fieldsOf.get(k1)).toEqual([['b', '', 't', 'B']]);
         // Pending as read; their own re-read (from 0) and a range read give them whole.
         expect((await s.groupState(ks, 'thin')).map((g) => g?.pending)).toEqual([9, 1]);

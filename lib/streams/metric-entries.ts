@@ -4,16 +4,16 @@
 // appender and the detector's scrape checks, so scraped samples travel exactly as remote_write's do. Pure.
 import type { CanonicalEvent, EventOfKind } from '../events/event.js';
 import { seriesLabelsOf, type BatchSeries } from '../tsdb/batch.js';
-import { base64Length, encodeMetricBatchBytes } from '../tsdb/batch-codec.js';
+import { encodeMetricBatchBytes } from '../tsdb/batch-codec.js';
 import { seriesKey } from '../tsdb/labels.js';
 import { partitionOf, type StreamNames } from './partition.js';
 
-/** Soft upper bound of one entry's payload, in characters (of the JSON of events; of a metric batch's base64). */
+/** Soft upper bound of one entry's payload: characters of the JSON of events, bytes of a metric batch. */
 export const DEFAULT_MAX_ENTRY_CHARS = 1_000_000;
 
 export interface MetricEntry {
   stream: string;
-  /** The value of the entry's FIELD_METRIC_BATCH: a metric batch's base64, as latin1 bytes. */
+  /** The value of the entry's FIELD_METRIC_BATCH: a metric batch's bytes. */
   payload: Buffer;
   tenant: string;
   samples: number;
@@ -61,7 +61,7 @@ function partitionsOf(tenant: string, partitions: number): Map<string, number> {
   return m;
 }
 
-/** Encodes one tenant's series as entries of their partition streams, each at most about `maxChars` long. */
+/** Encodes one tenant's series as entries of their partition streams, each at most about `maxChars` bytes. */
 export function planMetricEntries(tenant: string, receivedAt: number, batchId: string, series: readonly BatchSeries[], names: StreamNames, maxChars: number): MetricEntry[] {
   const byPartition = new Map<number, BatchSeries[]>();
   const known = partitionsOf(tenant, names.partitions);
@@ -77,7 +77,7 @@ export function planMetricEntries(tenant: string, receivedAt: number, batchId: s
   let part = 0;
   const emit = (stream: string, list: BatchSeries[]): void => {
     const bytes = encodeMetricBatchBytes({ tenant, receivedAt, id: `${batchId}${part++}`, series: list });
-    if (base64Length(bytes.length) > maxChars && list.length > 1) {
+    if (bytes.length > maxChars && list.length > 1) {
       const half = Math.ceil(list.length / 2);
       part--;
       emit(stream, list.slice(0, half));
@@ -86,8 +86,7 @@ export function planMetricEntries(tenant: string, receivedAt: number, batchId: s
     }
     let samples = 0;
     for (const s of list) samples += s.timestamps.length;
-    // Both steps native: ioredis writes Buffer arguments as they are, where a pipeline of strings is flattened.
-    out.push({ stream, payload: Buffer.from(bytes.toString('base64'), 'latin1'), tenant, samples });
+    out.push({ stream, payload: bytes, tenant, samples });
   };
   for (const [p, list] of byPartition) emit(names.events(p), list);
   return out;

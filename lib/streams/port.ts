@@ -3,8 +3,14 @@
 // lib/streams/memory for tests) pass one contract suite (lib/streams/conformance.ts). Failures surface as the
 // typed errors of ./errors.ts, mapped once in each adapter.
 
+/**
+ * A field name or value of an entry as read: a string, except the value of a binary field (codec's
+ * isBinaryField: a metric batch's bytes), which comes as the Buffer of its bytes, never decoded as text.
+ */
+export type FieldValue = string | Buffer;
+
 /** One stream entry as Redis returns it: id and the flat field list `[k1, v1, k2, v2, …]`. */
-export type StreamEntry = [id: string, fields: string[]];
+export type StreamEntry = [id: string, fields: FieldValue[]];
 
 /** Entries read from one stream, in stream order. */
 export type StreamRead = [stream: string, entries: StreamEntry[]];

@@ -1,5 +1,5 @@
 // The stream-entry form of a metric batch (lib/tsdb/batch.ts): binary, written into one buffer per entry and
-// carried as base64, since the group consumers read entry fields as strings. Built for the remote_write path,
+// carried as those bytes (entries written before readers got Buffers carry it as base64, still read). Built for the remote_write path,
 // where the JSON form cost the HTTP thread ~1.7 µs per sample to build and encode and each reader as much to
 // parse: a series' labels are written as bytes its producer encoded once (labelBytesOf), every timestamp and
 // value as a raw float64, so encoding is copies and decoding is views. Pure; no I/O.
@@ -79,7 +79,7 @@ function targetMode(s: BatchSeries): number {
   return TARGET_WRITTEN;
 }
 
-/** The entry bytes of a batch (see the layout above); base64 of them is the entry field's value. */
+/** The entry bytes of a batch (see the layout above): the entry field's value. */
 export function encodeMetricBatchBytes(batch: MetricBatch): Buffer {
   const { series } = batch;
   const n = series.length;
@@ -150,7 +150,7 @@ export function encodeMetricBatchBytes(batch: MetricBatch): Buffer {
 /** Characters of the base64 form of `bytes` bytes: what the entry size bound counts. */
 export const base64Length = (bytes: number): number => 4 * Math.ceil(bytes / 3);
 
-/** The entry field's value for a batch: base64 of encodeMetricBatchBytes. */
+/** Base64 of encodeMetricBatchBytes: the value of the older base64 entry field (tests of reading old entries). */
 export function encodeMetricBatch(batch: MetricBatch): string {
   return encodeMetricBatchBytes(batch).toString('base64');
 }
@@ -242,7 +242,8 @@ function walk(b: Buffer, end: number): Walked {
 }
 
 /**
- * Decodes what encodeMetricBatch wrote; throws TypeError on anything else.
+ * Decodes what encodeMetricBatchBytes wrote (`payload` those bytes, or their base64 as older entries carry it);
+ * throws TypeError on anything else.
  *
  * For readers that keep per-series work across batches: a series' `labels` object is SHARED and FROZEN — the same
  * object (===) in every batch this thread decodes that carries the same label set (same labels in the same order,
@@ -254,9 +255,11 @@ function walk(b: Buffer, end: number): Walked {
  * bytes (`slice`, `set` from a Float64Array): `Array.from` and `new Float64Array(array)` may replace a NaN's
  * payload by the canonical NaN, which turns the stale marker into an ordinary NaN.
  */
-export function decodeMetricBatch(payload: string): MetricBatch {
-  let b = Buffer.from(payload, 'base64');
-  if (b.byteOffset % 8 !== 0) {
+export function decodeMetricBatch(payload: Buffer | string): MetricBatch {
+  let b = typeof payload === 'string' ? Buffer.from(payload, 'base64') : payload;
+  // Bytes as read are a view of the reply's buffer: copied, so the views returned neither keep the reply alive
+  // nor see it reused, and aligned for them.
+  if (b.byteOffset % 8 !== 0 || b === payload) {
     const aligned = Buffer.allocUnsafeSlow(b.length);
     b.copy(aligned);
     b = aligned;
@@ -289,20 +292,20 @@ export interface MetricBatchSink {
   series(labels: Readonly<Record<string, string>>, target: string, type: MetricType, unit: string | undefined, ts: Float64Array, vs: Float64Array, from: number, count: number): void;
 }
 
-/** Where readMetricBatch decodes base64 into: one 8-aligned buffer per thread, grown as needed. */
+/** Where readMetricBatch puts the entry's bytes: one 8-aligned buffer per thread, grown as needed. */
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
 /**
- * Reads what encodeMetricBatch wrote into `sink`, series by series, with nothing allocated per series or per
+ * Reads what encodeMetricBatchBytes wrote (bytes, or base64 as decodeMetricBatch) into `sink`, series by series, with nothing allocated per series or per
  * entry but its metadata (the persister: it copies every sample into per-series columns anyway, so views and
  * series objects only became garbage). The whole entry is checked first: a corrupt one throws TypeError before
  * the sink sees anything of it.
  */
-export function readMetricBatch(payload: string, sink: MetricBatchSink): void {
-  const most = Math.ceil(payload.length / 4) * 3;
+export function readMetricBatch(payload: Buffer | string, sink: MetricBatchSink): void {
+  const most = typeof payload === 'string' ? Math.ceil(payload.length / 4) * 3 : payload.length;
   if (scratch.length < most) scratch = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(most)));
   const b = scratch;
-  const w = walk(b, b.write(payload, 0, 'base64'));
+  const w = walk(b, typeof payload === 'string' ? b.write(payload, 0, 'base64') : payload.copy(b));
   sink.header(w.tenant, w.receivedAt, w.id);
   const ts = new Float64Array(b.buffer, b.byteOffset + w.columns, w.samples);
   const vs = new Float64Array(b.buffer, b.byteOffset + w.columns + 8 * w.samples, w.samples);

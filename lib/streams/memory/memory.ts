@@ -6,6 +6,7 @@ import { Closed, NoGroup } from '../errors.js';
 import type {
   AppendEntry,
   ClaimResult,
+  FieldValue,
   GroupReader,
   GroupState,
   IdempotencyBegin,
@@ -15,7 +16,7 @@ import type {
   StreamRead,
   Streams,
 } from '../port.js';
-import { compareStreamIds, fieldsForRead } from '../codec.js';
+import { compareStreamIds, fieldsForRead, readValue } from '../codec.js';
 
 interface Pending {
   consumer: string;
@@ -47,6 +48,21 @@ export interface MemoryStreamsOptions {
   now?: () => number;
   /** How long an entry's append key is remembered (default 5 min, as the Redis adapter's). */
   appendDedupWindowMs?: number;
+}
+
+/** An entry's fields as Redis keeps them and readers get them (codec's readValue); bytes copied, as Redis holds its own. */
+function storedFields(fields: ReadonlyArray<string | Buffer>): FieldValue[] {
+  const out = new Array<FieldValue>(fields.length);
+  for (let i = 0; i < fields.length; i += 2) {
+    const f = fields[i] as string | Buffer;
+    const name = typeof f === 'string' ? f : f.toString('utf8');
+    out[i] = name;
+    if (i + 1 < fields.length) {
+      const v = readValue(name, fields[i + 1] as string | Buffer);
+      out[i + 1] = typeof v === 'string' ? v : Buffer.from(v);
+    }
+  }
+  return out;
 }
 
 /** XRANGE start syntax: `(id` exclusive, `-` the start, else inclusive. */
@@ -217,7 +233,7 @@ export function createMemoryStreams(options: MemoryStreamsOptions = {}): Streams
           s.lastSeq++;
         }
         const id = `${s.lastMs}-${s.lastSeq}`;
-        s.entries.push([id, a.fields.map((f) => (typeof f === 'string' ? f : f.toString('utf8')))]);
+        s.entries.push([id, storedFields(a.fields)]);
         s.added++;
         if (a.maxLen !== undefined && s.entries.length > a.maxLen) {
           const cut = (s.entries[s.entries.length - a.maxLen] as StreamEntry)[0];

@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import type { ChainableCommander, Cluster } from 'ioredis';
 import { Closed, NoReplicas, NoStream, StreamsError } from '../errors.js';
-import type { AppendEntry, GroupState, IdempotencyBegin, ReadGroupRequest, StreamEntry, StreamPage, StreamRead, Streams } from '../port.js';
+import type { AppendEntry, GroupState, IdempotencyBegin, ReadGroupRequest, StreamPage, StreamRead, Streams } from '../port.js';
 import { connectClient, newClient, xreadgroup, type RedisClient, type RedisTopology } from './connect.js';
 import { mapRedisError } from './map-error.js';
 import { createRedisReader } from './reader.js';
-import { field, parseClaim, parseGroups, parsePendingSummary, parseRead } from './replies.js';
+import { field, parseClaim, parseEntries, parseGroups, parsePendingSummary, parseRead } from './replies.js';
 import {
   ACQUIRE_LUA,
   APPEND_MANY_LUA,
@@ -66,8 +66,11 @@ type AppendMany = Record<typeof APPEND_COMMAND, (...args: Array<string | Buffer>
 
 const READ_THIN_COMMAND = 'lightwatchReadThin';
 
-/** A reader's connection with the thin read script defined (numkeys first: the stream count varies). */
-type ReadThin = Record<typeof READ_THIN_COMMAND, (...args: Array<string | number>) => Promise<unknown>>;
+/**
+ * A reader's connection with the thin read script defined (numkeys first: the stream count varies), called in its
+ * Buffer variant (ioredis defines `<name>Buffer` too): entries are parsed from Buffers (replies.ts).
+ */
+type ReadThin = Record<`${typeof READ_THIN_COMMAND}Buffer`, (...args: Array<string | number>) => Promise<unknown>>;
 
 /** The indexes of `items` grouped by `keyOf` (by slot, by node), groups in the order of their first item. */
 function groupIndexes<T, K>(items: readonly T[], keyOf: (item: T) => K): number[][] {
@@ -324,7 +327,7 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
         shards: (keys) => bySlot(keys).map((g): [string, string[]] => [isCluster ? `slot${keySlot(g[0] as string)}` : 'all', g]),
         args: (r, keys) => readArgs(r, keys, true),
         readThin: (c, r, keys) =>
-          (c as unknown as ReadThin)[READ_THIN_COMMAND](
+          (c as unknown as ReadThin)[`${READ_THIN_COMMAND}Buffer`](
             keys.length,
             ...keys,
             r.group,
@@ -352,16 +355,16 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
     },
 
     async autoclaim(key, group, consumer, minIdleMs, cursor, count) {
-      const reply = await run(`claiming on ${key}`, () => client.xautoclaim(key, group, consumer, minIdleMs, cursor, 'COUNT', count));
+      const reply = await run(`claiming on ${key}`, () => client.callBuffer('XAUTOCLAIM', key, group, consumer, minIdleMs, cursor, 'COUNT', count));
       return parseClaim(reply);
     },
 
     async rangeAfter(key, afterId, count) {
-      return run(`reading ${key}`, () => client.xrange(key, `(${afterId}`, '+', 'COUNT', count));
+      return parseEntries(await run(`reading ${key}`, () => client.xrangeBuffer(key, `(${afterId}`, '+', 'COUNT', count)));
     },
 
     async page(key, start, count): Promise<StreamPage> {
-      const replies = await run<Reply[] | null>(`replay read of ${key}`, () => client.multi().xinfo('STREAM', key).xrange(key, start, '+', 'COUNT', count).exec());
+      const replies = await run<Reply[] | null>(`replay read of ${key}`, () => client.multi().xinfo('STREAM', key).xrangeBuffer(key, start, '+', 'COUNT', count).exec());
       if (!replies || replies.length < 2) throw fail(new Error('transaction aborted'), `replay read of ${key}`);
       const [[infoErr, info], [rangeErr, range]] = replies as [Reply, Reply];
       if (infoErr) {
@@ -386,7 +389,7 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
         firstId: Array.isArray(first) && typeof first[0] === 'string' ? first[0] : '0-0',
         maxDeletedId: maxDeleted,
         lastGeneratedId: lastGenerated,
-        entries: range as StreamEntry[],
+        entries: parseEntries(range),
       };
     },
 

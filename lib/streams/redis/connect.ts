@@ -106,10 +106,11 @@ export async function connectClient(client: RedisClient, topology: RedisTopology
 }
 
 /**
- * XREADGROUP through the typed command, which normalizes RESP3 map replies to `[stream, entries]` pairs; its
- * overloads do not take a spread, hence the cast.
+ * XREADGROUP through the typed command, which normalizes RESP3 map replies to `[stream, entries]` pairs, in its
+ * Buffer variant: reply strings come as the Buffers ioredis read them, not decoded as UTF-8 (replies.ts parseRead
+ * decodes what is text). Its overloads do not take a spread, hence the cast.
  */
 export function xreadgroup(target: ChainableCommander | RedisClient, args: ReadonlyArray<string | number>): Promise<unknown> | ChainableCommander {
-  const call = (target as unknown as { xreadgroup(...a: Array<string | number>): Promise<unknown> | ChainableCommander }).xreadgroup.bind(target);
+  const call = (target as unknown as { xreadgroupBuffer(...a: Array<string | number>): Promise<unknown> | ChainableCommander }).xreadgroupBuffer.bind(target);
   return call(...args);
 }

@@ -2,7 +2,7 @@
 // atomically, so "is it still mine?" and the write that depends on the answer cannot interleave with another
 // process's. Every script but APPEND_MANY_LUA and READ_THIN_LUA touches keys of one hash tag only, so it runs
 // unchanged on Redis Cluster; the adapter calls those two with the keys of one slot on a Cluster.
-import { FIELD_ALERTS, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_METRICS, FIELD_TENANT } from '../codec.js';
+import { FIELD_ALERTS, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_METRIC_BATCH_BASE64, FIELD_METRICS, FIELD_TENANT } from '../codec.js';
 
 /**
  * APPEND_MANY_LUA: appends several entries, each at most once. KEYS[2i-1] a stream, KEYS[2i] that entry's append key
@@ -173,7 +173,7 @@ return 0`;
  * ARGV[6..5+w] those tenants, ARGV[6+w] '1' when the tenants whose metric batches come whole are listed after it
  * (ReadGroupRequest.batchTenants), else '0'.
  * XREADGROUP of new entries (`>`), without BLOCK (a script may not block), where the payload field (FIELD_EVENTS,
- * FIELD_METRIC_BATCH or FIELD_METRICS) of an entry that names a tenant (FIELD_TENANT) and carries no mark
+ * FIELD_METRIC_BATCH, FIELD_METRIC_BATCH_BASE64 or FIELD_METRICS) of an entry that names a tenant (FIELD_TENANT) and carries no mark
  * (FIELD_ALERTS, FIELD_CONFIG_CHANGED) is emptied when that tenant is not listed, or when the entry is a metric
  * batch and batch tenants are listed without it: the group moves on (and, without NOACK, holds the entry pending)
  * exactly as with a plain read, but the payload is neither sent nor parsed. Returns XREADGROUP's reply
@@ -205,7 +205,7 @@ for _, s in ipairs(reply) do
         if name == '${FIELD_TENANT}' then tenant = f[k + 1]
         elseif name == '${FIELD_ALERTS}' or name == '${FIELD_CONFIG_CHANGED}' then marked = true
         elseif name == '${FIELD_EVENTS}' then at = k + 1
-        elseif name == '${FIELD_METRIC_BATCH}' or name == '${FIELD_METRICS}' then at, batch = k + 1, true end
+        elseif name == '${FIELD_METRIC_BATCH}' or name == '${FIELD_METRIC_BATCH_BASE64}' or name == '${FIELD_METRICS}' then at, batch = k + 1, true end
       end
       if tenant and at and not marked and (not whole[tenant] or (batch and batches and not batches[tenant])) then f[at] = '' end
     end
