@@ -47,10 +47,26 @@ export function createMetricAccumulator(initialSamples = 16_384): MetricAccumula
   let arenaV = new Float64Array(initialSamples);
   let used = 0;
   // Segments (one per part added): where its samples start in the arenas, how many, the next of its series.
-  const segStart: number[] = [];
-  const segLen: number[] = [];
-  const segNext: number[] = [];
+  // Typed arrays grown by hand: three pushes on number[] per part cost ~3x all the rest of adding it (80000
+  // parts of 2 samples into one accumulator: ~500 -> ~180 ns per part).
+  let segs = 0;
+  let segStart = new Int32Array(1024);
+  let segLen = new Int32Array(1024);
+  let segNext = new Int32Array(1024);
   let samples = 0;
+
+  function growSegments(): void {
+    const size = 2 * segStart.length;
+    const start = new Int32Array(size);
+    const len = new Int32Array(size);
+    const next = new Int32Array(size);
+    start.set(segStart);
+    len.set(segLen);
+    next.set(segNext);
+    segStart = start;
+    segLen = len;
+    segNext = next;
+  }
 
   function reserve(n: number): void {
     if (used + n <= arenaT.length) return;
@@ -74,10 +90,11 @@ export function createMetricAccumulator(initialSamples = 16_384): MetricAccumula
   /** Adds ts[from, from + n) and vs likewise as a part of the series `labels` of `tenant`. */
   function addSeries(tenant: TenantSeries, labels: Readonly<Record<string, string>>, target: string, type: MetricType, unit: string | undefined, ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, n: number): void {
     if (n === 0) return;
-    const seg = segStart.length;
-    segStart.push(used);
-    segLen.push(n);
-    segNext.push(-1);
+    if (segs === segStart.length) growSegments();
+    const seg = segs++;
+    segStart[seg] = used;
+    segLen[seg] = n;
+    segNext[seg] = -1;
     let meta = tenant.byLabels.get(labels);
     if (meta === undefined) {
       const key = seriesKey(labels);
