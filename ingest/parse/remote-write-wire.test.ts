@@ -156,4 +156,35 @@ describe('remote_write read off the wire', () => {
       expect(first[i]?.labels.k).toBe(`v${String(i).padStart(4, '0')}${i % 3 === 0 ? 'x' : ''}`);
     });
   });
+  it('refuses a request over maxItems whole on the wire path, however many of its series have bad labels', () => {
+    const series = (name: string, n: number): { labels: { name: string; value: string }[]; samples: { value: number; timestamp: string }[] } => ({
+      labels: [{ name: '__name__', value: name }],
+      samples: Array.from({ length: n }, (_, k) => ({ value: k, timestamp: String(k) })),
+    });
+    const over = WriteRequest.encode(WriteRequest.fromPartial({ timeseries: [series('ok', 3), series('bad-name', 5), series('ok2', 3)] })).finish();
+    expect(readPlainWriteRequest(over)).toHaveLength(3);
+    expect(() => parsePrometheusSeries(over, { maxItems: 10 })).toThrow(expect.objectContaining({ httpStatus: 413, reason: 'batch_too_large', message: expect.stringContaining('11 samples') as string }) as Error);
+    const within = parsePrometheusSeries(over, { maxItems: 11 });
+    expect(within.series?.map((s) => [s.labels.__name__, s.firstIndex])).toEqual([['ok', 0], ['ok2', 8]]);
+    expect(within.rejected.map((r) => r.index)).toEqual([3, 4, 5, 6, 7]);
+  });
+
+  it('names the series by its position among all of them when it has too many labels, series without samples counted', () => {
+    const wide = { labels: Array.from({ length: 4 }, (_, i) => ({ name: `l${i}`, value: 'v' })).concat([{ name: '__name__', value: 'w' }]), samples: [{ value: 1, timestamp: '1' }] };
+    const body = WriteRequest.encode(WriteRequest.fromPartial({ timeseries: [{ labels: [{ name: '__name__', value: 'a' }] }, { labels: [{ name: '__name__', value: 'b' }], samples: [{ value: 1, timestamp: '1' }] }, wide] })).finish();
+    expect(() => parsePrometheusSeries(body, { maxItems: 10, maxSeriesLabels: 3 })).toThrow(expect.objectContaining({ httpStatus: 400 }) as Error);
+    let message = '';
+    try {
+      parsePrometheusSeries(body, { maxItems: 10, maxSeriesLabels: 3 });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    let viaCheck = '';
+    try {
+      checkRemoteWriteLabels(body, 3);
+    } catch (err) {
+      viaCheck = (err as Error).message;
+    }
+    expect(message).toBe(viaCheck);
+  });
 });
