@@ -13,6 +13,7 @@
 // 1 the `instance` label, 2 the `job` label; bit 5 a unit follows.
 import { METRIC_TYPES, type MetricType } from '../events/event.js';
 import type { BatchSeries, MetricBatch } from './batch.js';
+import { createLabelBlockMemo, type LabelBlockMemo } from './label-block-memo.js';
 
 const VERSION = 1;
 const TARGET_WRITTEN = 0;
@@ -155,9 +156,8 @@ export function encodeMetricBatch(batch: MetricBatch): string {
   return encodeMetricBatchBytes(batch).toString('base64');
 }
 
-/** Label sets by their label-block bytes (as a latin1 string); cleared when full. */
-const labelMemo = new Map<string, Readonly<Record<string, string>>>();
-const LABEL_MEMO_MAX = 100_000;
+/** Label sets by their label-block bytes; made on the thread's first decode (an encoding thread needs none). */
+let labelMemo: LabelBlockMemo<Readonly<Record<string, string>>> | undefined;
 
 const malformed = (why: string): TypeError => new TypeError(`metric batch entry is malformed: ${why}`);
 
@@ -177,7 +177,7 @@ interface Walked {
 }
 
 /** Walks the entry bytes b[0, end) (8-aligned); throws TypeError on anything encodeMetricBatch did not write. */
-function walk(b: Buffer, end: number): Walked {
+function walk(b: Buffer, view: DataView, end: number): Walked {
   let pos = 0;
   const varint = (): number => {
     let n = 0;
@@ -215,7 +215,7 @@ function walk(b: Buffer, end: number): Walked {
   for (let s = 0; s < n; s++) {
     const lbLen = varint();
     if (pos + lbLen > end) throw malformed(`series ${s} labels truncated`);
-    const labels = labelsAt(b, pos, pos + lbLen);
+    const labels = labelsAt(b, view, pos, pos + lbLen);
     pos += lbLen;
     if (pos >= end) throw malformed('truncated');
     const flags = b[pos++] as number;
@@ -264,7 +264,7 @@ export function decodeMetricBatch(payload: Buffer | string): MetricBatch {
     b.copy(aligned);
     b = aligned;
   }
-  const w = walk(b, b.length);
+  const w = walk(b, new DataView(b.buffer, b.byteOffset, b.length), b.length);
   const ts = new Float64Array(b.buffer, b.byteOffset + w.columns, w.samples);
   const vs = new Float64Array(b.buffer, b.byteOffset + w.columns + 8 * w.samples, w.samples);
   const series = new Array<BatchSeries>(w.counts.length);
@@ -294,6 +294,7 @@ export interface MetricBatchSink {
 
 /** Where readMetricBatch puts the entry's bytes: one 8-aligned buffer per thread, grown as needed. */
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+let scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
 
 /**
  * Reads what encodeMetricBatchBytes wrote (bytes, or base64 as decodeMetricBatch) into `sink`, series by series, with nothing allocated per series or per
@@ -303,9 +304,12 @@ let scratch = Buffer.allocUnsafeSlow(64 * 1024);
  */
 export function readMetricBatch(payload: Buffer | string, sink: MetricBatchSink): void {
   const most = typeof payload === 'string' ? Math.ceil(payload.length / 4) * 3 : payload.length;
-  if (scratch.length < most) scratch = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(most)));
+  if (scratch.length < most) {
+    scratch = Buffer.allocUnsafeSlow(2 ** Math.ceil(Math.log2(most)));
+    scratchView = new DataView(scratch.buffer, scratch.byteOffset, scratch.length);
+  }
   const b = scratch;
-  const w = walk(b, typeof payload === 'string' ? b.write(payload, 0, 'base64') : payload.copy(b));
+  const w = walk(b, scratchView, typeof payload === 'string' ? b.write(payload, 0, 'base64') : payload.copy(b));
   sink.header(w.tenant, w.receivedAt, w.id);
   const ts = new Float64Array(b.buffer, b.byteOffset + w.columns, w.samples);
   const vs = new Float64Array(b.buffer, b.byteOffset + w.columns + 8 * w.samples, w.samples);
@@ -318,9 +322,9 @@ export function readMetricBatch(payload: Buffer | string, sink: MetricBatchSink)
 }
 
 /** The shared, frozen labels of the label block b[start, stop) (memoized by its bytes). */
-function labelsAt(b: Buffer, start: number, stop: number): Readonly<Record<string, string>> {
-  const key = b.toString('latin1', start, stop);
-  const known = labelMemo.get(key);
+function labelsAt(b: Buffer, view: DataView, start: number, stop: number): Readonly<Record<string, string>> {
+  labelMemo ??= createLabelBlockMemo();
+  const known = labelMemo.get(view, start, stop);
   if (known) return known;
   const labels: Record<string, string> = {};
   let pos = start;
@@ -345,7 +349,6 @@ function labelsAt(b: Buffer, start: number, stop: number): Readonly<Record<strin
     else labels[name] = value;
   }
   Object.freeze(labels);
-  if (labelMemo.size >= LABEL_MEMO_MAX) labelMemo.clear();
-  labelMemo.set(key, labels);
+  labelMemo.set(view, start, stop, labels);
   return labels;
 }
