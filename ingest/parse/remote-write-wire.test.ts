@@ -187,4 +187,16 @@ describe('remote_write read off the wire', () => {
     }
     expect(message).toBe(viaCheck);
   });
+  it('tells apart label sets of one length that differ only in their first or their last byte', () => {
+    const read = (name: string, value: string): WireLabels | undefined =>
+      readPlainWriteRequest(WriteRequest.encode(WriteRequest.fromPartial({ timeseries: [{ labels: [{ name, value }], samples: [{ value: 1, timestamp: '1' }] }] })).finish())?.[0]?.labels;
+    for (const len of [1, 3, 4, 5, 8, 13]) {
+      const v = 'v'.repeat(len);
+      const sets = [read('__name__', v), read('__name__', `${v.slice(0, -1)}w`), read('__namf__', v), read('__name__', v)];
+      expect(sets[0]?.labels).toEqual({ __name__: v });
+      expect(sets[1]?.labels).toEqual({ __name__: `${v.slice(0, -1)}w` });
+      expect(sets[2]?.labels).toEqual({ __namf__: v });
+      expect(sets[3]).toBe(sets[0]);
+    }
+  });
 });
