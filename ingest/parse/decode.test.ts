@@ -73,6 +73,39 @@ describe('snappyUncompress', () => {
     for (const s of samples) expect(snappyUncompress(Buffer.from(snappy.compress(s)), 1e6).equals(s)).toBe(true);
   });
 
+  it('copies runs and repeats of every short offset and length as a byte-by-byte copy would, from a source at any byte offset', () => {
+    // Hand-made blocks: a literal of `lit` distinct bytes, then one copy (type 2: length 1-64, 16-bit offset).
+    for (const lit of [1, 3, 4, 5, 7, 8, 9, 17]) {
+      for (let offset = 1; offset <= lit; offset++) {
+        for (let copyLen = 1; copyLen <= 64; copyLen += copyLen < 12 ? 1 : 13) {
+          const literal = Array.from({ length: lit }, (_, i) => (i * 37 + 11) & 0xff);
+          const expected = [...literal];
+          for (let k = 0; k < copyLen; k++) expected.push(expected[expected.length - offset] as number);
+          const block = [expected.length, (lit - 1) << 2, ...literal, ((copyLen - 1) << 2) | 2, offset & 0xff, offset >> 8];
+          // Behind three bytes of something else, so the input's byte offset is not the start of its memory.
+          const src = Buffer.from([9, 9, 9, ...block]).subarray(3);
+          expect([...snappyUncompress(src, 1e6)], `literal ${lit}, offset ${offset}, length ${copyLen}`).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  it('round-trips random data with repeats, small outputs and large', () => {
+    let x = 12345;
+    const rnd = (): number => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) / 65536;
+    for (let round = 0; round < 60; round++) {
+      const size = round < 30 ? 1 + Math.floor(rnd() * 300) : 5000 + Math.floor(rnd() * 60000);
+      const data = Buffer.alloc(size);
+      for (let i = 0; i < size; ) {
+        if (i > 8 && rnd() < 0.3) {
+          const back = 1 + Math.floor(rnd() * Math.min(i, 70));
+          for (let n = Math.floor(rnd() * 40); n > 0 && i < size; n--, i++) data[i] = data[i - back] as number;
+        } else data[i++] = Math.floor(rnd() * 256);
+      }
+      expect(snappyUncompress(Buffer.from(snappy.compress(data)), 1e6).equals(data), `round ${round}`).toBe(true);
+    }
+  });
+
   it('reads literal lengths given in 1 to 4 extra bytes (snappyjs writes at most 2)', () => {
     const data = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 31) % 256));
     const varint = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, n >>> 7]);
