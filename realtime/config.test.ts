@@ -10,6 +10,7 @@ describe('validateRealtimeConfig', () => {
     expect(validateRealtimeConfig({ ...ok, laggedGraceMs: 0, idleTimeoutSec: 0 }).laggedGraceMs).toBe(0);
     expect(validateRealtimeConfig({ ...ok, idleTimeoutSec: 8 }).idleTimeoutSec).toBe(8);
     expect(validateRealtimeConfig({ ...ok, idleTimeoutSec: 960 }).idleTimeoutSec).toBe(960);
+    expect(validateRealtimeConfig({ ...ok, readLingerMs: 0 }).readLingerMs).toBe(0);
   });
 
   it.each([
@@ -20,6 +21,8 @@ describe('validateRealtimeConfig', () => {
     [{ laggedGraceMs: -1 }, /laggedGraceMs must be an integer >= 0/],
     [{ idleTimeoutSec: 7 }, /idleTimeoutSec must be 0 or an integer in 8..960/],
     [{ idleTimeoutSec: 3600 }, /idleTimeoutSec must be 0 or an integer in 8..960/],
+    [{ readLingerMs: -1 }, /readLingerMs must be an integer in 0..1000/],
+    [{ readLingerMs: 2.5 }, /readLingerMs/],
   ])('refuses %j', (over, message) => {
     expect(() => validateRealtimeConfig({ ...ok, ...over })).toThrow(message);
   });

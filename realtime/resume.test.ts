@@ -120,11 +120,15 @@ describe('resume with ?since=', () => {
 
   it('sends reset when entries after the cursor were trimmed, then continues live', async () => {
     const c = await open('/ws/targets/web');
+    // Stays connected: once it has the missed events, the live reader is past them (it reads while they keep
+    // coming only every readLingerMs), so the resumed client's reset leads to live events only.
+    const watcher = await open('/ws/targets/web');
     await writeEvents(redis, names, [logEvent('acme', 'web', 'seen')]);
     const [seen] = await c.waitForEvents(1);
     c.close();
     await writeEvents(redis, names, [logEvent('acme', 'web', 'missed 1')]);
     await writeEvents(redis, names, [logEvent('acme', 'web', 'missed 2')]);
+    await watcher.waitForEvents(3);
     const key = names.events(partitionOf('acme', 'web', names.partitions));
     await redis.xtrim(key, 'MAXLEN', 1); // 'missed 1' is gone: the client can no longer get it
     const resumed = await open(`/ws/targets/web?since=${(seen as EventMessage).cursor}`);

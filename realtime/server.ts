@@ -6,7 +6,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, WebSocketBehav
 import { hasScope } from '../lib/auth/principal.js';
 import { isLightwatchError } from '../lib/errors/errors.js';
 import { resolveChannel } from './channels.js';
-import { validateRealtimeConfig } from './config.js';
+import { DEFAULT_REALTIME_CONFIG, validateRealtimeConfig } from './config.js';
 import { extractCredential } from '../lib/auth/credentials.js';
 import { CursorError, decodeVector, type Vector } from './cursor.js';
 import { FilterError, RESERVED_PARAMS, parseFilter, type Filter } from './filter.js';
@@ -84,6 +84,7 @@ export function attachRealtime(app: TemplatedApp, deps: RealtimeDeps): Realtime 
     count: 64,
     blockMs: 2_000,
     ack: 'none',
+    lingerMs: config.readLingerMs ?? DEFAULT_REALTIME_CONFIG.readLingerMs ?? 0,
     recreateGroup: () => ensureReplicaGroups(deps.streams, deps.names, config.replicaId),
     handler: {
       streams: () => streams,

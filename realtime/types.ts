@@ -23,6 +23,12 @@ export interface RealtimeConfig {
   clientMessagesPerSec: number;
   /** Seconds without traffic before uWS closes a connection (pings are sent automatically before that). */
   idleTimeoutSec: number;
+  /**
+   * While the streams keep bringing entries, the next read comes this many ms after the last one returned (the
+   * consumer loop's lingerMs), so each read brings what arrived meanwhile instead of a request's worth: events
+   * reach clients up to this much later under load. Default DEFAULT_REALTIME_CONFIG's (25); 0: off.
+   */
+  readLingerMs?: number;
 }
 
 export interface RealtimeDeps {
