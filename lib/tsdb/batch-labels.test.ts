@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isStaleNaN } from '../promql/querier.js';
+import { isStaleNaN, setStaleNaN } from '../promql/querier.js';
 import { decodeMetricBatchJson, sampleCount } from './batch.js';
 import { compileMatcher, labelProblem, labelsOfKey, MatcherError, seriesKey } from './labels.js';
 import { mergeRuns } from './merge.js';
@@ -85,5 +85,15 @@ describe('mergeRuns', () => {
     );
     expect(out).toEqual({ timestamps: Float64Array.of(2, 3, 4, 5), values: Float64Array.of(20, 30, 40, 50) });
     expect(mergeRuns([{ timestamps: [1, 2], values: [1, 2] }], 3, 4)).toEqual({ timestamps: new Float64Array(0), values: new Float64Array(0) });
+  });
+
+  it('keeps the staleness marker through a merge of overlapping runs', () => {
+    const a = Float64Array.of(0, 0, 5);
+    setStaleNaN(a, 0);
+    const b = Float64Array.of(2, 0);
+    setStaleNaN(b, 1);
+    const out = mergeRuns([{ timestamps: Float64Array.of(1, 3, 5), values: a }, { timestamps: Float64Array.of(2, 4), values: b }], 0, 10);
+    expect(Array.from(out.timestamps)).toEqual([1, 2, 3, 4, 5]);
+    expect([0, 1, 2, 3, 4].map((i) => (isStaleNaN(out.values[i] as number) ? 'stale' : out.values[i]))).toEqual(['stale', 2, 0, 'stale', 5]);
   });
 });

@@ -52,22 +52,27 @@ export function mergeRuns(runs: readonly Run[], startMs: number, endMs: number):
     });
     return { timestamps, values };
   }
+  // Where each sample is (timestamp, run, index), not its value: a NaN kept in a plain array loses its payload,
+  // which turned the staleness marker into an ordinary NaN when a cut merged a run written out of order.
   const all: [number, number, number][] = [];
   runs.forEach((r, k) => {
     for (let i = 0; i < r.timestamps.length; i++) {
       const t = r.timestamps[i] as number;
-      if (t >= startMs && t <= endMs) all.push([t, k, r.values[i] as number]);
+      if (t >= startMs && t <= endMs) all.push([t, k, i]);
     }
   });
   all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const ts: number[] = [];
-  const vs: number[] = [];
-  for (const [t, , v] of all) {
-    if (ts.length > 0 && ts[ts.length - 1] === t) continue;
-    ts.push(t);
-    vs.push(v);
+  let n = 0;
+  for (let j = 0; j < all.length; j++) if (j === 0 || (all[j] as [number, number, number])[0] !== (all[j - 1] as [number, number, number])[0]) n++;
+  const timestamps = new Float64Array(n);
+  const values = new Float64Array(n);
+  let k = -1;
+  for (const [t, run, i] of all) {
+    if (k >= 0 && timestamps[k] === t) continue;
+    timestamps[++k] = t;
+    values[k] = (runs[run] as Run).values[i] as number;
   }
-  return { timestamps: Float64Array.from(ts), values: Float64Array.from(vs) };
+  return { timestamps, values };
 }
 
 /** The runs' arrays as one view when they are adjacent views of one Float64Array buffer, in order; else null. */

@@ -323,7 +323,10 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
 
   function appendChecked(st: SeriesState, parts: readonly SeriesAppend[], window: number, report: AppendReport): void {
     const ts: number[] = [];
-    const vs: number[] = [];
+    // Values are taken by where they are (part, index) when the run is written: a NaN kept in a plain array loses
+    // its payload, the staleness marker's included.
+    const from: SeriesAppend[] = [];
+    const at: number[] = [];
     let seen: Set<number> | undefined;
     let sorted = true;
     for (const s of parts) {
@@ -350,17 +353,20 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
         }
         seen?.add(t);
         ts.push(t);
-        vs.push(s.values[i] as number);
+        from.push(s);
+        at.push(i);
         report.appended++;
       }
     }
     if (ts.length === 0) return;
-    let runT: ArrayLike<number> = ts;
-    let runV: ArrayLike<number> = vs;
-    if (!sorted) {
-      const order = ts.map((_, i) => i).sort((a, b) => (ts[a] as number) - (ts[b] as number));
-      runT = order.map((i) => ts[i] as number);
-      runV = order.map((i) => vs[i] as number);
+    const order = ts.map((_, i) => i);
+    if (!sorted) order.sort((a, b) => (ts[a] as number) - (ts[b] as number));
+    const runT = new Float64Array(order.length);
+    const runV = new Float64Array(order.length);
+    for (let k = 0; k < order.length; k++) {
+      const j = order[k] as number;
+      runT[k] = ts[j] as number;
+      runV[k] = (from[j] as SeriesAppend).values[at[j] as number] as number;
     }
     const first = runT[0] as number;
     if (first < st.storedMinT) {

@@ -144,6 +144,33 @@ describe('SQLite file store', () => {
     await store.close();
   });
 
+  it('keeps staleness markers written out of order, and through a cut that merges them', async () => {
+    const store = await createSqliteStore({ path: join(dir, 'stale.db') });
+    const labels = { __name__: 'g', job: 'a' };
+    const write = async (ts: number[], stale: (i: number) => boolean): Promise<void> => {
+      const vs = new Float64Array(ts.length);
+      for (let i = 0; i < ts.length; i++) {
+        if (stale(i)) setStaleNaN(vs, i);
+        else vs[i] = i;
+      }
+      expect(await store.metrics.append('acme', [{ labels, target: 'a', type: 'gauge', timestamps: ts, values: vs }])).toMatchObject({ appended: ts.length });
+    };
+    // In order, then out of order (a run of its own through the checked path), stale markers among both.
+    await write(Array.from({ length: 100 }, (_, i) => T0 + 2000 * i), (i) => i % 7 === 0);
+    await write(Array.from({ length: 50 }, (_, i) => T0 + 1000 + 2000 * (49 - i)), (i) => i % 5 === 0);
+    const stale = async (): Promise<number[]> => {
+      const [s] = await store.metrics.querier('acme').select([{ name: 'job', type: '=', value: 'a' }], { startMs: 0, endMs: T0 + 1e9 });
+      const out: number[] = [];
+      for (let i = 0; i < (s?.values.length ?? 0); i++) if (isStaleNaN(s?.values[i] as number)) out.push(s?.timestamps[i] as number);
+      return out;
+    };
+    const want = [...Array.from({ length: 15 }, (_, k) => T0 + 14_000 * k), ...Array.from({ length: 10 }, (_, k) => T0 + 1000 + 2000 * (49 - 5 * k))].sort((a, b) => a - b);
+    expect(await stale()).toEqual(want);
+    await store.metrics.compact({ all: true });
+    expect(await stale()).toEqual(want);
+    await store.close();
+  });
+
   it('counts a replay of samples already cut into chunks as duplicates, values unchanged', async () => {
     const store = await createSqliteStore({ path: join(dir, 'replay.db') });
     const ts = Array.from({ length: 600 }, (_, i) => T0 + i * 15_000);
