@@ -27,6 +27,12 @@ import { runtimeMetrics } from './metrics.js';
 import { createReading } from './reading.js';
 import { RuntimeState, type PartitionState, type PartitionStatus, type StoredActor } from './state.js';
 
+/**
+ * RuntimeOptions.readLingerMs's default. A read per remote_write request (about two per 1000 samples at ~140
+ * requests/s) cost a pass-over reader ~0.37 µs per sample more than reads 25 ms apart (.tmp micro, load 6-7).
+ */
+export const DEFAULT_DETECT_READ_LINGER_MS = 25;
+
 export interface RuntimeOptions {
   streams: Streams;
   store: Store;
@@ -49,6 +55,12 @@ export interface RuntimeOptions {
   consumer: string;
   batchCount?: number;
   blockMs?: number;
+  /**
+   * While the partitions keep bringing entries, the next read comes this many ms after the last one returned (the
+   * consumer loop's lingerMs), so a read brings what arrived meanwhile, not a request's worth: events reach their
+   * actors up to this much later under load. Default DEFAULT_DETECT_READ_LINGER_MS; 0: off.
+   */
+  readLingerMs?: number;
   /** Snapshots are stored (and entries acknowledged) at least this often while there is something to store. */
   flushIntervalMs?: number;
   /** ...or as soon as a partition has this many unacknowledged entries. */
@@ -230,6 +242,7 @@ export function createRuntime(o: RuntimeOptions): Runtime {
         recreateGroup: (keys) => streams.ensureGroup(keys, GROUP_DETECT, '0'),
         retryBaseMs: 100,
         retryMaxMs: 1_000,
+        lingerMs: o.readLingerMs ?? DEFAULT_DETECT_READ_LINGER_MS,
       });
       loop.start();
     },

@@ -183,6 +183,26 @@ describe('group-consumer loop on a manual clock', () => {
     await vi.waitFor(async () => expect((await streams.groupState(['s'], 'g'))[0]).toMatchObject({ pending: 0 }));
   });
 
+  it('reads, after lingering, only the streams the handler names then (a detector released a partition meanwhile)', async () => {
+    await setup();
+    await streams.ensureGroup(['t'], 'g', '0');
+    let keys = ['s', 't'];
+    const h = { ...recorder([]), streams: () => keys };
+    loop = createConsumerLoop({ streams, group: 'g', consumer: 'c', handler: h, logger, count: 3, blockMs: 5, ack: 'handler', lingerMs: 100, clock });
+    loop.start();
+    const [a] = await streams.append([{ stream: 's', fields: fields(0) }]);
+    await vi.waitFor(() => expect(h.handled).toEqual([{ source: 'read', ids: [a] }]));
+    await vi.waitFor(() => expect(clock.pending).toBe(1));
+    // Released while the read waits: what arrives on it must stay undelivered, for its next owner's group reads.
+    keys = ['s'];
+    await streams.append([{ stream: 't', fields: fields(1) }]);
+    const [onS] = await streams.append([{ stream: 's', fields: fields(2) }]);
+    clock.advance(100);
+    await vi.waitFor(() => expect(h.handled).toHaveLength(2));
+    expect(h.handled[1]).toEqual({ source: 'read', ids: [onS] });
+    expect((await streams.groupState(['t'], 'g'))[0]).toMatchObject({ pending: 0, lag: 1 });
+  });
+
   it('stops at once while lingering', async () => {
     await setup();
     const h = recorder(['s']);

@@ -180,6 +180,11 @@ export function createConsumerLoop(o: ConsumerLoopOptions): ConsumerLoop {
         const at = epoch;
         await sleep(wait, stop.signal, clock);
         if (stop.signal.aborted || at !== epoch) return [];
+        // The streams as the handler names them now: one it gave up while the read waited (a detector's released
+        // partition, whose release waited only for reads in flight) must not be read on its behalf.
+        const keys = handler.streams();
+        if (keys.length === 0) return [];
+        request = { ...request, streams: keys };
       }
       return r.read(request);
     };
