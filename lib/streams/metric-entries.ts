@@ -4,7 +4,7 @@
 // appender and the detector's scrape checks, so scraped samples travel exactly as remote_write's do. Pure.
 import type { CanonicalEvent, EventOfKind } from '../events/event.js';
 import { seriesLabelsOf, type BatchSeries } from '../tsdb/batch.js';
-import { encodeMetricBatchBytes } from '../tsdb/batch-codec.js';
+import { sizeMetricBatch, writeMetricBatch, type SizedMetricBatch } from '../tsdb/batch-codec.js';
 import { seriesKey } from '../tsdb/labels.js';
 import { partitionOf, type StreamNames } from './partition.js';
 
@@ -73,21 +73,31 @@ export function planMetricEntries(tenant: string, receivedAt: number, batchId: s
     if (!list) byPartition.set(p, (list = []));
     list.push(s);
   }
-  const out: MetricEntry[] = [];
+  // Measured first (and split where too large), then written one after the other into one buffer: a buffer per
+  // entry was a new ArrayBuffer (or a new pool) for most of a remote_write request's 16 entries.
+  const planned: { stream: string; sized: SizedMetricBatch }[] = [];
   let part = 0;
-  const emit = (stream: string, list: BatchSeries[]): void => {
-    const bytes = encodeMetricBatchBytes({ tenant, receivedAt, id: `${batchId}${part++}`, series: list });
-    if (bytes.length > maxChars && list.length > 1) {
+  let total = 0;
+  const plan = (stream: string, list: BatchSeries[]): void => {
+    const sized = sizeMetricBatch({ tenant, receivedAt, id: `${batchId}${part++}`, series: list });
+    if (sized.size > maxChars && list.length > 1) {
       const half = Math.ceil(list.length / 2);
       part--;
-      emit(stream, list.slice(0, half));
-      emit(stream, list.slice(half));
+      plan(stream, list.slice(0, half));
+      plan(stream, list.slice(half));
       return;
     }
-    let samples = 0;
-    for (const s of list) samples += s.timestamps.length;
-    out.push({ stream, payload: bytes, tenant, samples });
+    planned.push({ stream, sized });
+    total += sized.size;
   };
-  for (const [p, list] of byPartition) emit(names.events(p), list);
+  for (const [p, list] of byPartition) plan(names.events(p), list);
+  const buf = Buffer.allocUnsafe(total);
+  const out: MetricEntry[] = [];
+  let at = 0;
+  for (const { stream, sized } of planned) {
+    writeMetricBatch(sized, buf, at);
+    out.push({ stream, payload: buf.subarray(at, at + sized.size), tenant, samples: sized.samples });
+    at += sized.size;
+  }
   return out;
 }

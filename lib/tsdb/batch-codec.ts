@@ -80,16 +80,24 @@ function targetMode(s: BatchSeries): number {
   return TARGET_WRITTEN;
 }
 
-/** The entry bytes of a batch (see the layout above): the entry field's value. */
-export function encodeMetricBatchBytes(batch: MetricBatch): Buffer {
+/** A batch measured for writing: its size in bytes and what the measuring worked out. */
+export interface SizedMetricBatch {
+  readonly batch: MetricBatch;
+  readonly size: number;
+  readonly labels: readonly Uint8Array[];
+  readonly samples: number;
+  /** Where the columns start, from the batch's first byte (a multiple of 8). */
+  readonly columns: number;
+}
+
+/** Measures a batch for writeMetricBatch (throws TypeError on a series whose timestamps and values differ). */
+export function sizeMetricBatch(batch: MetricBatch): SizedMetricBatch {
   const { series } = batch;
   const n = series.length;
-  const tenantLen = utf8Length(batch.tenant);
-  const idLen = utf8Length(batch.id);
   const labels = new Array<Uint8Array>(n);
   let samples = 0;
   for (let s = 0; s < n; s++) samples += (series[s] as BatchSeries).timestamps.length;
-  let size = 1 + stringSize(tenantLen) + 8 + stringSize(idLen) + varintSize(n) + varintSize(samples);
+  let size = 1 + stringSize(utf8Length(batch.tenant)) + 8 + stringSize(utf8Length(batch.id)) + varintSize(n) + varintSize(samples);
   for (let s = 0; s < n; s++) {
     const x = series[s] as BatchSeries;
     if (x.values.length !== x.timestamps.length) throw new TypeError(`series ${s} of the batch has ${x.timestamps.length} timestamps and ${x.values.length} values`);
@@ -100,9 +108,20 @@ export function encodeMetricBatchBytes(batch: MetricBatch): Buffer {
     if (x.unit !== undefined) size += stringSize(utf8Length(x.unit));
   }
   const columns = (size + 7) & ~7;
-  size = columns + 16 * samples;
-  const b = Buffer.allocUnsafe(size);
-  let pos = 0;
+  return { batch, size: columns + 16 * samples, labels, samples, columns };
+}
+
+/**
+ * Writes a measured batch into b[at, at + sized.size) (see the layout above), so that one buffer can hold several
+ * batches: a buffer of its own per batch was a new ArrayBuffer (or a new pool) for most of remote_write's entries.
+ */
+export function writeMetricBatch(sized: SizedMetricBatch, b: Buffer, at: number): void {
+  const { batch, labels, samples } = sized;
+  const { series } = batch;
+  const n = series.length;
+  const tenantLen = utf8Length(batch.tenant);
+  const idLen = utf8Length(batch.id);
+  let pos = at;
   b[pos++] = VERSION;
   pos = writeString(b, writeVarint(b, pos, tenantLen), batch.tenant, tenantLen);
   b.writeDoubleLE(batch.receivedAt, pos);
@@ -131,8 +150,9 @@ export function encodeMetricBatchBytes(batch: MetricBatch): Buffer {
     }
     pos = writeVarint(b, pos, x.timestamps.length);
   }
+  const columns = at + sized.columns;
   b.fill(0, pos, columns);
-  // Column writes through a DataView: a pooled buffer's offset need not be a multiple of 8.
+  // Column writes through a DataView: the batch's place in the buffer need not be a multiple of 8.
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let t = columns;
   let v = columns + 8 * samples;
@@ -145,6 +165,13 @@ export function encodeMetricBatchBytes(batch: MetricBatch): Buffer {
       view.setFloat64(v, vs[i] as number, true);
     }
   }
+}
+
+/** The entry bytes of a batch (see the layout above): the entry field's value, in a buffer of its own. */
+export function encodeMetricBatchBytes(batch: MetricBatch): Buffer {
+  const sized = sizeMetricBatch(batch);
+  const b = Buffer.allocUnsafe(sized.size);
+  writeMetricBatch(sized, b, 0);
   return b;
 }
 
