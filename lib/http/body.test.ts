@@ -2,11 +2,12 @@
 // a Content-Length (read into one buffer) or chunked (joined), and past the limit it is refused with 413.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBody } from './body.js';
+import { PREALLOCATE_MAX_BYTES, startBody } from './body.js';
 import { sendError, sendJson, trackAbort } from './respond.js';
 import { createApp, listen, type HttpServer } from './server.js';
 
-const LIMIT = 64 * 1024;
+// Above PREALLOCATE_MAX_BYTES, so both ways of keeping a declared body are taken.
+const LIMIT = PREALLOCATE_MAX_BYTES + 64 * 1024;
 
 /** Posts `parts` as separate writes (so uWS sees several chunks), with or without a Content-Length. */
 function post(port: number, parts: Buffer[], declared: boolean): Promise<{ status: number; body: string }> {
@@ -50,7 +51,7 @@ describe('startBody', () => {
 
   it('returns every byte of a body sent in one chunk or in several, with and without Content-Length', async () => {
     for (const declared of [true, false]) {
-      for (const sizes of [[10], [3000, 7000, 1], [LIMIT]]) {
+      for (const sizes of [[10], [3000, 7000, 1], [PREALLOCATE_MAX_BYTES / 2, PREALLOCATE_MAX_BYTES / 2], [PREALLOCATE_MAX_BYTES / 2, PREALLOCATE_MAX_BYTES / 2 + 1], [LIMIT]]) {
         const parts = sizes.map((n, i) => bytes(n, i));
         const res = await post(server.port, parts, declared);
         expect(res.status, `${sizes.join('+')} declared=${declared}`).toBe(200);

@@ -13,13 +13,20 @@ function tooLarge(maxBytes: number, declared?: number): LightwatchError {
 }
 
 /**
+ * A declared Content-Length up to this is allocated at once; a larger body is kept as its chunks arrive, so that
+ * connections that declare large bodies and send nothing hold no memory for them.
+ */
+export const PREALLOCATE_MAX_BYTES = 1 << 20;
+
+/**
  * Attaches the body reader now and buffers up to `maxBytes` (checking Content-Length first when given, so a
  * huge upload is refused without buffering it; the rest of an over-limit body is discarded as it arrives).
  * uWS calls the reader for every request, with an empty last chunk when there is no body. An aborted
  * request never completes: callers check `state.aborted`.
  *
  * Each chunk is copied once (uWS reuses its memory after the callback): into one buffer of the declared
- * Content-Length when there is one, so a body of several chunks is not copied a second time to join them.
+ * Content-Length when there is one of at most PREALLOCATE_MAX_BYTES, so a body of several chunks is not copied a
+ * second time to join them.
  * A body that outgrows its declaration (which uWS's own framing should not let happen) is joined as chunks.
  */
 export function startBody(res: HttpResponse, maxBytes: number, contentLength?: string): PendingBody {
@@ -27,7 +34,7 @@ export function startBody(res: HttpResponse, maxBytes: number, contentLength?: s
     const declared = contentLength === undefined ? NaN : Number(contentLength);
     let failed = Number.isFinite(declared) && declared > maxBytes;
     if (failed) reject(tooLarge(maxBytes, declared));
-    let whole: Buffer | undefined = !failed && Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+    let whole: Buffer | undefined = !failed && Number.isSafeInteger(declared) && declared > 0 && declared <= PREALLOCATE_MAX_BYTES ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     res.onData((chunk, isLast) => {
