@@ -188,7 +188,7 @@ interface ProcessSpec {
 
 function serviceProcess(spec: ProcessSpec): ServiceProcess & { spawn(): void; waitReady(ms?: number): Promise<void> } {
   const address = spec.host?.address ?? '127.0.0.1';
-  const url = `http://${address}:${spec.port}`;
+  const url = (): string => `http://${address}:${spec.port}`;
   let child: ChildProcess | undefined;
   let guard: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -210,7 +210,26 @@ function serviceProcess(spec: ProcessSpec): ServiceProcess & { spawn(): void; wa
     guard = c.pid === undefined ? undefined : watchdog(c.pid);
     void exited.then(() => guard?.kill('SIGKILL'));
   };
-  const waitReady = (ms = spec.startTimeoutMs): Promise<void> => waitUntilReady(url, () => child, ms, spec.name, () => out);
+  /**
+   * Ready on /readyz. Ports are picked free before any process starts, and another test's process or an outgoing
+   * connection may take one meanwhile (a CI run saw a detector's): a process on 127.0.0.1 that could not listen
+   * on its HTTP port is started again on a fresh one, up to three times. Its gRPC port is named in other
+   * processes' settings, so that one is not moved.
+   */
+  const waitReady = async (ms = spec.startTimeoutMs): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      const from = out.length;
+      try {
+        return await waitUntilReady(url(), () => child, ms, spec.name, () => out);
+      } catch (err) {
+        const taken = !spec.host && attempt < 4 && !alive() && out.slice(from).includes(`cannot listen on 127.0.0.1:${spec.port}:`);
+        if (!taken) throw err;
+        spec.port = await freePort();
+        spec.env.PORT = String(spec.port);
+        spawnChild();
+      }
+    }
+  };
   const signal = async (sig: NodeJS.Signals): Promise<void> => {
     if (!alive()) return;
     child?.kill(sig);
@@ -222,9 +241,15 @@ function serviceProcess(spec: ProcessSpec): ServiceProcess & { spawn(): void; wa
     kind: spec.kind,
     name: spec.name,
     address,
-    url,
-    wsUrl: `ws://${address}:${spec.port}`,
-    port: spec.port,
+    get url() {
+      return url();
+    },
+    get wsUrl() {
+      return `ws://${address}:${spec.port}`;
+    },
+    get port() {
+      return spec.port;
+    },
     grpcPort: spec.grpcPort,
     pid: () => child?.pid ?? -1,
     running: alive,
