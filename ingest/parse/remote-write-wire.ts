@@ -11,6 +11,7 @@
 // up by their wire bytes in a bounded memo (labelsOfWire) and read, checked and encoded once: what is derived
 // from them (the label problem, the label block of the stream entry) hangs on the shared, frozen entry. The
 // memo changes no result, only how often the work is done.
+import { createLabelBlockMemo, type LabelBlockMemo } from '../../lib/tsdb/label-block-memo.js';
 import { tooManyLabels } from './bounds.js';
 
 /** A label set as the wire holds it, under Prometheus's reading (empty value = no label). Shared: never mutate. */
@@ -54,83 +55,11 @@ function take(scratch: number[], k: number): number[] {
 }
 
 /**
- * Label sets by their wire bytes: a hash of the bytes, then the bytes themselves compared, so a lookup allocates
- * nothing (a latin1 string of the bytes as the key was ~120 bytes of young garbage per series of every request).
- * The bytes of the entries are kept one after the other in large blocks (an object per entry and no more).
- * Entries of one hash are chained; a chain is kept short, so crafted colliding label sets cost a bounded compare
- * each and are simply read again. Cleared when full.
+ * Label sets by their wire bytes (lib/tsdb/label-block-memo.ts, as the persister finds label blocks): a lookup
+ * hashes and compares the bytes where they lie and allocates nothing. Bounded; cleared when full. Made on the first
+ * request read (its table is 2 MB), not in every thread that loads the parsers.
  */
-interface MemoEntry {
-  /** The wire bytes are block[at, at + length). */
-  readonly block: Uint8Array;
-  readonly view: DataView;
-  readonly at: number;
-  readonly length: number;
-  readonly labels: WireLabels;
-  readonly next: MemoEntry | undefined;
-}
-const memo = new Map<number, MemoEntry>();
-let memoSize = 0;
-const MEMO_MAX = 200_000;
-const CHAIN_MAX = 4;
-const BLOCK_BYTES = 1 << 20;
-let block = new Uint8Array(0);
-let blockView = new DataView(block.buffer);
-let blockUsed = 0;
-
-/** FNV-1a over b[start, stop), four bytes a round; kept a small integer so the memo's keys stay unboxed. */
-function hashOf(b: Uint8Array, view: DataView, start: number, stop: number): number {
-  let h = 0x811c9dc5 ^ (stop - start);
-  let i = start;
-  for (; i + 4 <= stop; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
-  for (; i < stop; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
-  h ^= h >>> 15;
-  return h & 0x3fffffff;
-}
-
-/** Length of the chain the last memoOf miss walked. */
-let chainDepth = 0;
-
-/** The memo entry of b[start, stop), if any (on a miss, the length of its hash's chain in `chainDepth`). */
-function memoOf(key: number, b: Uint8Array, view: DataView, start: number, stop: number): WireLabels | undefined {
-  let depth = 0;
-  const len = stop - start;
-  for (let e = memo.get(key); e !== undefined; e = e.next) {
-    depth++;
-    if (e.length !== len) continue;
-    // Four bytes at a time, then the rest.
-    const k = e.view;
-    const d = e.at - start;
-    let i = start;
-    while (i + 4 <= stop && k.getInt32(i + d, true) === view.getInt32(i, true)) i += 4;
-    if (i + 4 <= stop) continue;
-    while (i < stop && e.block[i + d] === b[i]) i++;
-    if (i === stop) return e.labels;
-  }
-  chainDepth = depth;
-  return undefined;
-}
-
-function remember(key: number, b: Uint8Array, start: number, stop: number, labels: WireLabels, depth: number): void {
-  if (depth >= CHAIN_MAX) return;
-  if (memoSize >= MEMO_MAX) {
-    memo.clear();
-    memoSize = 0;
-    block = new Uint8Array(0);
-    blockView = new DataView(block.buffer);
-    blockUsed = 0;
-  }
-  const len = stop - start;
-  if (blockUsed + len > block.length) {
-    block = new Uint8Array(Math.max(BLOCK_BYTES, len));
-    blockView = new DataView(block.buffer);
-    blockUsed = 0;
-  }
-  block.set(b.subarray(start, stop), blockUsed);
-  memo.set(key, { block, view: blockView, at: blockUsed, length: len, labels, next: depth === 0 ? undefined : memo.get(key) });
-  blockUsed += len;
-  memoSize++;
-}
+let memo: LabelBlockMemo<WireLabels> | undefined;
 
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
@@ -226,6 +155,7 @@ function readLabels(b: Uint8Array, buf: Buffer, start: number, stop: number): Wi
  */
 export function readPlainWriteRequest(b: Uint8Array, maxLabels = Infinity): WireSeries[] | undefined {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  memo ??= createLabelBlockMemo<WireLabels>(200_000, 32 * 1024 * 1024);
   const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const n = b.length;
   const out: WireSeries[] = [];
@@ -252,12 +182,10 @@ export function readPlainWriteRequest(b: Uint8Array, maxLabels = Infinity): Wire
         if (pos > end) throw UNSUPPORTED;
         if (++count > maxLabels) throw tooManyLabels(out.length, maxLabels);
       }
-      const key = hashOf(b, view, start, pos);
-      let labels = memoOf(key, b, view, start, pos);
+      let labels = memo.get(view, start, pos);
       if (labels === undefined) {
-        const depth = chainDepth;
         labels = readLabels(b, buf, start, pos);
-        remember(key, b, start, pos, labels, depth);
+        memo.set(view, start, pos, labels);
       }
       let k = 0;
       while (pos < end) {
