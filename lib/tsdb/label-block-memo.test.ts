@@ -31,6 +31,25 @@ describe('label block memo', () => {
     );
   });
 
+  it('finds the right block whatever order lookups come in (each block predicts the one looked up after it), property', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.uint8Array({ maxLength: 12 }), { minLength: 1, maxLength: 8, selector: (b) => Buffer.from(b).toString('hex') }),
+        fc.array(fc.nat(), { maxLength: 60 }),
+        (blocks, order) => {
+          const memo = createLabelBlockMemo<number>();
+          blocks.forEach((b, i) => memo.set(viewOf(b), 0, b.length, i));
+          // Cycled in one order then in another: a prediction learned from the first is wrong in the second.
+          for (const k of [...blocks.keys(), ...order, ...blocks.keys(), ...order]) {
+            const i = k % blocks.length;
+            const b = blocks[i] as Uint8Array;
+            expect(memo.get(viewOf(Buffer.from(b)), 0, b.length)).toBe(i);
+          }
+        },
+      ),
+    );
+  });
+
   it('forgets everything when full, by entries or by bytes', () => {
     const memo = createLabelBlockMemo<string>(3, 1024);
     const block = (s: string): Uint8Array => new TextEncoder().encode(s);
