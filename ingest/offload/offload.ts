@@ -51,7 +51,7 @@ function stagingCost(body: Uint8Array, contentEncoding: string, maxBodyBytes: nu
 }
 
 export function createParseOffload(config: ParseOffloadConfig, maxBodyBytes: number): ParseOffload {
-  const pool: WorkerPool<StageTask, StageOutcome> | undefined = config.workers > 0 ? createWorkerPool({ entry: ENTRY, size: config.workers, nice: 10 }) : undefined;
+  const pool: WorkerPool<StageTask, StageOutcome> | undefined = config.workers > 0 ? createWorkerPool({ entry: ENTRY, size: config.workers, nice: 10, startAllOnFirstTask: true }) : undefined;
   const inlineMax = Math.min(config.inlineMaxBytes, maxBodyBytes);
   let inFlight = 0;
   return {

@@ -48,6 +48,21 @@ describe('worker pool', () => {
     expect(pool.threads).toBe(1);
   });
 
+  it('starts threads as tasks need them, or every thread with the first task when asked', async () => {
+    pool = createWorkerPool<EchoTask, unknown>({ entry: ENTRY, size: 2 });
+    await expect(pool.run({ op: 'echo', value: 1 })).resolves.toBe(1);
+    expect(pool.threads).toBe(1);
+    await pool.close();
+    pool = createWorkerPool<EchoTask, unknown>({ entry: ENTRY, size: 2, startAllOnFirstTask: true });
+    expect(pool.threads).toBe(0);
+    await expect(pool.run({ op: 'echo', value: 1 })).resolves.toBe(1);
+    expect(pool.threads).toBe(2);
+    // Both serve: two holds run at once, neither waits.
+    const both = [pool.run({ op: 'hold', ms: 1 }), pool.run({ op: 'hold', ms: 1 })];
+    expect(pool.waiting).toBe(0);
+    await Promise.all(both);
+  });
+
   it('close fails what waits with unavailable and refuses new tasks', async () => {
     pool = createWorkerPool<EchoTask, unknown>({ entry: ENTRY, size: 1 });
     const running = pool.run({ op: 'hold', ms: 200 }).catch((e: unknown) => e);
