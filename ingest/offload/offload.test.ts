@@ -40,6 +40,17 @@ describe('parse offload', () => {
     expect(() => offload!.decodeInline(Buffer.from('not gzip'), 'gzip')).toThrow(expect.objectContaining({ reason: 'bad_gzip' }));
   });
 
+  it('leaves a snappy body whose declared length is past the bound to a worker, and decodes a small one', () => {
+    offload = createParseOffload({ workers: 1, inlineMaxBytes: 1024, budgetBytes: MAX_BODY }, MAX_BODY);
+    const small = remoteWrite([{ labels: [['__name__', 'up']], samples: [[1, 1_700_000_000_000]] }]);
+    expect(offload.decodeInline(small, 'snappy')).toEqual(snappyUncompress(small, MAX_BODY));
+    const large = remoteWrite(Array.from({ length: 100 }, (_, i) => ({ labels: [['__name__', `up_${i}`]] as Array<[string, string]>, samples: [[i, 1_700_000_000_000]] as Array<[number, number]> })));
+    expect(snappyUncompress(large, MAX_BODY).length).toBeGreaterThan(1024);
+    expect(large.length).toBeLessThanOrEqual(1024);
+    expect(offload.decodeInline(large, 'snappy')).toBeUndefined();
+    expect(() => offload!.decodeInline(Buffer.from([0xff]), 'snappy')).toThrow(expect.objectContaining({ reason: 'bad_snappy' }));
+  });
+
   it('without workers decodes every body on the loop, up to the body limit', async () => {
     offload = createParseOffload({ workers: 0, inlineMaxBytes: 1024, budgetBytes: 0 }, MAX_BODY);
     expect(offload.decodeInline(gzipSync(Buffer.alloc(100_000)), 'gzip')?.length).toBe(100_000);

@@ -38,6 +38,7 @@ export interface ParseOffload {
 const ENTRY = new URL('./worker-entry.ts', import.meta.url);
 
 const identity = (encoding: string): boolean => encoding.trim() === '' || encoding.trim().toLowerCase() === 'identity';
+const snappy = (encoding: string): boolean => encoding.trim().toLowerCase() === 'snappy';
 
 /**
  * What a staged body counts against the budget. Snappy (every remote_write) declares its decoded length up front
@@ -46,7 +47,7 @@ const identity = (encoding: string): boolean => encoding.trim() === '' || encodi
  */
 function stagingCost(body: Uint8Array, contentEncoding: string, maxBodyBytes: number): number {
   if (identity(contentEncoding)) return body.byteLength;
-  if (contentEncoding.trim().toLowerCase() === 'snappy') return Math.min(maxBodyBytes, snappyDeclaredLength(body) ?? body.byteLength);
+  if (snappy(contentEncoding)) return Math.min(maxBodyBytes, snappyDeclaredLength(body) ?? body.byteLength);
   return maxBodyBytes;
 }
 
@@ -59,6 +60,9 @@ export function createParseOffload(config: ParseOffloadConfig, maxBodyBytes: num
       if (!pool) return decodeBody(body, contentEncoding, maxBodyBytes);
       if (body.length > inlineMax) return undefined;
       if (identity(contentEncoding)) return body;
+      // Snappy declares its decoded length: a body that will not fit goes to a worker without the throw and catch.
+      const declared = snappy(contentEncoding) ? snappyDeclaredLength(body) : undefined;
+      if (declared !== undefined && declared > inlineMax && inlineMax < maxBodyBytes) return undefined;
       try {
         // Inflating stops at the inline bound, so a small compressed body costs the loop at most that much.
         return decodeBody(body, contentEncoding, inlineMax);
