@@ -5,6 +5,7 @@
 import { createIdGenerator, type IdGenerator } from '../../lib/events/ids.js';
 import { runSteps } from '../../lib/lifecycle/steps.js';
 import { streamNames } from '../../lib/streams/partition.js';
+import { exclusiveBuffers } from '../../lib/workers/transfer.js';
 import type { BatchSeries } from '../../lib/tsdb/batch.js';
 import type { NormalizeLimits } from '../normalize/normalize.js';
 import type { ParseLimits } from '../parse/index.js';
@@ -66,6 +67,15 @@ function packSeries(p: Prepared): Prepared {
   const series = p.parsed?.series;
   if (!series || series.length === 0 || !p.parsed) return p;
   return { ...p, parsed: { ...p.parsed, series: series.map((s) => ({ ...s, values: new Float64Array(s.values) as unknown as number[] })) } };
+}
+
+/**
+ * What of a finished task's answer moves to the loop's thread instead of being copied: the entries' bytes (a
+ * remote_write's metric entries are views of one buffer written for them). Copying them, with the clone's
+ * bookkeeping, was ~100 µs of the worker's time per 1,000-sample request.
+ */
+export function transferOf(out: StageOutcome): ArrayBuffer[] {
+  return out.done ? exclusiveBuffers(out.staged.encoded.entries.map((e) => e.payload)) : [];
 }
 
 /** The result of a task as it arrives from the worker: Buffers again where the write path needs Buffers. */

@@ -1,14 +1,22 @@
 // The worker side of a WorkerPool (pool.ts): answers each task posted by the pool with the handler's result,
 // or with its error as plain data (LightwatchErrors cross unchanged; anything else becomes `internal`).
 import { getPriority, setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type Transferable } from 'node:worker_threads';
 import { toPlainError } from '../errors/errors.js';
 import type { FromPoolWorker, ToPoolWorker } from './pool.js';
 
 /** The workerData key of the niceness the pool asks for (WorkerPoolOptions.nice). */
 export const NICE = 'lightwatchNice';
 
-export function serveTasks<In, Out>(handle: (task: In) => Out | Promise<Out>): void {
+export interface ServeOptions<Out> {
+  /**
+   * What of a result moves to the pool's thread instead of being copied (ArrayBuffers this thread will not touch
+   * again: see exclusiveBuffers in transfer.ts). Default: everything is copied.
+   */
+  transfer?: (out: Out) => readonly Transferable[];
+}
+
+export function serveTasks<In, Out>(handle: (task: In) => Out | Promise<Out>, options: ServeOptions<Out> = {}): void {
   const port = parentPort;
   if (!port) throw new Error('serveTasks must run in a worker thread');
   const nice = (workerData as Record<string, unknown> | null)?.[NICE];
@@ -23,12 +31,15 @@ export function serveTasks<In, Out>(handle: (task: In) => Out | Promise<Out>): v
   port.on('message', (msg: ToPoolWorker<In>) => {
     void (async () => {
       let answer: FromPoolWorker<Out>;
+      let transfer: readonly Transferable[] = [];
       try {
-        answer = { id: msg.id, ok: true, value: await handle(msg.task) };
+        const value = await handle(msg.task);
+        answer = { id: msg.id, ok: true, value };
+        transfer = options.transfer?.(value) ?? [];
       } catch (err) {
         answer = { id: msg.id, ok: false, error: toPlainError(err), cause: err instanceof Error ? (err.stack ?? err.message) : String(err) };
       }
-      port.postMessage(answer);
+      port.postMessage(answer, transfer);
     })();
   });
 }
