@@ -83,8 +83,12 @@ interface SeriesState {
   headMinT: number;
   /** Try to cut a chunk once headCount reaches this. */
   cutAt: number;
-  /** The current append's parts of the series (emptied when it is done). */
-  parts: SeriesAppend[];
+  /**
+   * The current append's part of the series, and its further parts when it has several (rare: the persister
+   * hands one per series); both cleared when the append is done. No array per series per append.
+   */
+  part: SeriesAppend | undefined;
+  more: SeriesAppend[] | undefined;
   /** The head run the writer last wrote for the series (0: none), which later in-order samples extend. */
   openRun: number;
   /** Samples in it as written (the extension checks the row's own count). */
@@ -93,6 +97,9 @@ interface SeriesState {
 
 // The one-row-per-sample head kept values as cells (lib/tsdb/cell.ts: NaN and -0 as their 8 bytes).
 const fromCell = (c: unknown): number => cellValue(typeof c === 'number' || c instanceof Uint8Array ? c : null);
+
+/** Holds the place of a part in a reused parts array between appends, so that it keeps no read's samples alive. */
+const NO_PART: SeriesAppend = Object.freeze({ labels: Object.freeze({}), target: '', type: 'gauge', timestamps: [], values: [] });
 
 const ceilGrain = (t: number): number => Math.ceil((t + 1) / MAX_T_GRAIN_MS) * MAX_T_GRAIN_MS;
 
@@ -219,7 +226,7 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
       const chunk = q.chunkMax.get(row.id)?.t ?? null;
       const maxT = Math.max(head?.t ?? -Infinity, chunk ?? -Infinity);
       const stored = q.storedBounds.get(row.id);
-      return { id: row.id, maxT, storedMaxT: stored?.max_t ?? 0, storedMinT: stored?.min_t ?? -Infinity, headCount: n, headMinT: head?.mn ?? Infinity, cutAt: n + CHUNK_SAMPLES, parts: [], openRun: 0, openRunN: 0 };
+      return { id: row.id, maxT, storedMaxT: stored?.max_t ?? 0, storedMinT: stored?.min_t ?? -Infinity, headCount: n, headMinT: head?.mn ?? Infinity, cutAt: n + CHUNK_SAMPLES, part: undefined, more: undefined, openRun: 0, openRunN: 0 };
     }
     return undefined;
   }
@@ -228,7 +235,7 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
     const res = q.insertSeries.run(tenant, h, key, s.target, s.type, s.unit ?? '', firstT, ceilGrain(firstT));
     const id = Number(res.lastInsertRowid);
     for (const [name, value] of Object.entries(s.labels)) q.insertPosting.run(tenant, name, value, id);
-    return { id, maxT: -Infinity, storedMaxT: ceilGrain(firstT), storedMinT: firstT, headCount: 0, headMinT: Infinity, cutAt: CHUNK_SAMPLES, parts: [], openRun: 0, openRunN: 0 };
+    return { id, maxT: -Infinity, storedMaxT: ceilGrain(firstT), storedMinT: firstT, headCount: 0, headMinT: Infinity, cutAt: CHUNK_SAMPLES, part: undefined, more: undefined, openRun: 0, openRunN: 0 };
   }
 
   /**
@@ -276,8 +283,28 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
   // extendRun's text round trip keeps the bytes only in a UTF-8 file (every file this store creates).
   const extendable = db.pragma('encoding', { simple: true }) === 'UTF-8';
 
-  /** Float64 scratch of the fast path's runs, grown as needed (better-sqlite3 copies a bound blob). */
-  let scratch = new Float64Array(1024);
+  /**
+   * The fast path's run of n samples is laid out in `f` (timestamps, then values), bound as `all` (a new run) or
+   * as `t` and `v` (an extension). Kept per n up to RUN_SCRATCH_MAX (better-sqlite3 copies a bound blob), so an
+   * append makes no Buffer per series: making them was most of what the write allocated, and what a write
+   * allocates is collected while the read's series are alive (they were promoted with it).
+   */
+  interface RunScratch {
+    f: Float64Array;
+    all: Buffer;
+    t: Buffer;
+    v: Buffer;
+  }
+  const RUN_SCRATCH_MAX = 256;
+  const runScratch: (RunScratch | undefined)[] = [];
+  function runScratchOf(n: number): RunScratch {
+    let r = runScratch[n];
+    if (r) return r;
+    const all = Buffer.allocUnsafeSlow(16 * n);
+    r = { f: new Float64Array(all.buffer, all.byteOffset, 2 * n), all, t: all.subarray(0, 8 * n), v: all.subarray(8 * n) };
+    if (n <= RUN_SCRATCH_MAX) runScratch[n] = r;
+    return r;
+  }
 
   /**
    * Appends one series' accepted samples (of all its parts, in order) to its head as one run. The usual case,
@@ -288,8 +315,8 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
     let n = 0;
     for (let p = 0; p < parts.length; p++) n += (parts[p] as SeriesAppend).timestamps.length;
     if (n === 0) return;
-    if (scratch.length < 2 * n) scratch = new Float64Array(2 ** Math.ceil(Math.log2(2 * n)));
-    const f = scratch;
+    const run = runScratchOf(n);
+    const f = run.f;
     let last = st.maxT;
     let k = 0;
     for (let p = 0; p < parts.length; p++) {
@@ -309,10 +336,10 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
     }
     const first = f[0] as number;
     // Every sample is newer than all the series holds, so they can go at the end of any run of it.
-    if (extendable && st.openRun !== 0 && st.openRunN + n <= OPEN_RUN_MAX && q.extendRun.run(Buffer.from(f.buffer, 0, 8 * n), Buffer.from(f.buffer, 8 * n, 8 * n), n, last, st.openRun, st.id, OPEN_RUN_MAX - n).changes === 1) {
+    if (extendable && st.openRun !== 0 && st.openRunN + n <= OPEN_RUN_MAX && q.extendRun.run(run.t, run.v, n, last, st.openRun, st.id, OPEN_RUN_MAX - n).changes === 1) {
       st.openRunN += n;
     } else {
-      st.openRun = Number(q.insertRun.run(st.id, first, last, n, Buffer.from(f.buffer, 0, 16 * n)).lastInsertRowid);
+      st.openRun = Number(q.insertRun.run(st.id, first, last, n, run.all).lastInsertRowid);
       st.openRunN = n;
     }
     st.maxT = last;
@@ -412,6 +439,9 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
     return createSeries(tenant, key, h, parts[0] as SeriesAppend, first);
   }
 
+  /** The parts of a series that came once, without an array each: its one element is NO_PART between appends. */
+  const one: SeriesAppend[] = [NO_PART];
+
   const appendTx = db.transaction((tenant: string, series: readonly SeriesAppend[], limits: MetricsLimits, report: AppendReport) => {
     const window = limits.outOfOrderWindowMs;
     let known = states.get(tenant);
@@ -426,8 +456,12 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
       const key = seriesKey(s.labels);
       const st = known.get(key);
       if (st) {
-        if (st.parts.length === 0) touched.push(st);
-        st.parts.push(s);
+        if (st.part === undefined) {
+          st.part = s;
+          touched.push(st);
+        } else {
+          (st.more ??= [st.part]).push(s);
+        }
         continue;
       }
       fresh ??= new Map();
@@ -448,18 +482,24 @@ export function createSqliteMetrics(db: Db, opts: { afterAppend?: () => void } =
       }
       for (let i = 0; i < touched.length; i++) {
         const st = touched[i] as SeriesState;
-        appendSeries(st, st.parts, window, report);
+        if (st.more === undefined) one[0] = st.part as SeriesAppend;
+        appendSeries(st, st.more ?? one, window, report);
         afterAppend(st, window);
       }
     } finally {
-      for (const st of touched) st.parts.length = 0;
+      one[0] = NO_PART;
+      for (let i = 0; i < touched.length; i++) {
+        const st = touched[i] as SeriesState;
+        st.part = undefined;
+        st.more = undefined;
+      }
     }
   });
 
   const compactTx = db.transaction((all: boolean, window: number) => {
     for (const row of q.headSeries.all()) {
       const before = all ? Infinity : row.t - window;
-      const st: SeriesState = { id: row.series, maxT: row.t, storedMaxT: 0, storedMinT: -Infinity, headCount: row.n, headMinT: row.mn, cutAt: 0, parts: [], openRun: 0, openRunN: 0 };
+      const st: SeriesState = { id: row.series, maxT: row.t, storedMaxT: 0, storedMinT: -Infinity, headCount: row.n, headMinT: row.mn, cutAt: 0, part: undefined, more: undefined, openRun: 0, openRunN: 0 };
       cut(st, before === Infinity ? Number.MAX_SAFE_INTEGER : before);
     }
     // The writer's cached head counts are now too high: they only decide when to try a cut, and a cut reads
