@@ -66,4 +66,33 @@ describe('metric accumulator', () => {
     expect(plain(read.byTenant())).toEqual(plain(decoded.byTenant()));
     expect(isStaleNaN(Array.from(read.byTenant().get('acme')?.[0]?.values ?? [])[2] as number)).toBe(true);
   });
+
+  it('serves read after read: clear() forgets the samples, each read gives its own series in its own order', () => {
+    for (const [maxKnown, frozen] of [[1_000, false], [1_000, true], [1, true]] as const) {
+      // Frozen labels objects, the same in every read, are found by object (as the decoder hands them out); a
+      // bound of 1 forgets what it learnt of series at every clear(), with the same results.
+      const labels = (a: string): Record<string, string> => (frozen ? Object.freeze({ __name__: 'x', a }) : { __name__: 'x', a });
+      const [l1, l2, l3] = [labels('1'), labels('2'), labels('3')];
+      const s = (l: Record<string, string>, samples: [number, number][], target?: string, unit?: string): BatchSeries => ({ ...gauge({}, samples, target, unit), labels: l });
+      const acc = createMetricAccumulator(2, maxKnown);
+      acc.add(batch('acme', [s(l1, [[T0, 1]], 'h1', 'bytes'), s(l2, [[T0, 10]])]));
+      acc.add(batch('beta', [s(l1, [[T0, 100]])]));
+      expect(acc.samples).toBe(3);
+      expect(Object.keys(plain(acc.byTenant()))).toEqual(['acme', 'beta']);
+      acc.clear();
+      expect(acc.samples).toBe(0);
+      expect(plain(acc.byTenant())).toEqual({});
+      // Another order, another target and unit for its first part, a series not seen before, beta absent.
+      acc.add(batch('acme', [s(l2, [[T0 + 1, 11]], 'h2'), s(l3, [[T0 + 1, 30]])]));
+      acc.add(batch('acme', [s(l1, [[T0 + 1, 2], [T0 + 2, 3]], 'h3'), s(l2, [[T0 + 2, 12]], 'h4', 'x')]));
+      expect(acc.samples).toBe(5);
+      expect(plain(acc.byTenant())).toEqual({
+        acme: [
+          { labels: { __name__: 'x', a: '2' }, target: 'h2', unit: undefined, ts: [T0 + 1, T0 + 2], vs: [11, 12] },
+          { labels: { __name__: 'x', a: '3' }, target: 'web', unit: undefined, ts: [T0 + 1], vs: [30] },
+          { labels: { __name__: 'x', a: '1' }, target: 'h3', unit: undefined, ts: [T0 + 1, T0 + 2], vs: [2, 3] },
+        ],
+      });
+    }
+  });
 });

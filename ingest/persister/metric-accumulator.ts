@@ -4,6 +4,8 @@
 // objects) had them copied through each scavenge of the write and promoted: most of the persister's GC time.
 // Samples go to two growing float64 arenas in arrival order (a typed array keeps every NaN payload, the
 // staleness marker's included), each series a chain of segments; byTenant() lays each series out contiguously.
+// One accumulator serves read after read (clear() between them): what it learnt of a series (its key, its
+// place) stays, so a read costs no Map entry or object per series, and its arenas stay at the size reads need.
 // Pure.
 import type { MetricType } from '../../lib/events/event.js';
 import type { MetricBatch } from '../../lib/tsdb/batch.js';
@@ -13,10 +15,12 @@ import type { SeriesAppend } from '../../lib/tsdb/port.js';
 
 interface SeriesMeta {
   labels: Readonly<Record<string, string>>;
+  /** Target, type and unit of the series' first part in the current read. */
   target: string;
   type: MetricType;
   unit: string | undefined;
-  /** Samples gathered, first and last segment of its chain. */
+  /** The read (clear() count) the fields below describe: samples gathered, first and last segment of its chain. */
+  read: number;
   count: number;
   firstSeg: number;
   lastSeg: number;
@@ -26,14 +30,22 @@ interface TenantSeries {
   index: Map<string, SeriesMeta>;
   /** The same series by frozen labels object: a decoder that shares one per series is found without a key. */
   byLabels: Map<Readonly<Record<string, string>>, SeriesMeta>;
+  /** The series of the current read in [0, touchedCount), in the order first added. */
+  touched: SeriesMeta[];
+  touchedCount: number;
   samples: number;
 }
+
+/** Series an accumulator remembers across reads (all tenants) by default; past it, clear() forgets them all. */
+const MAX_KNOWN_SERIES = 200_000;
 
 export interface MetricAccumulator extends MetricBatchSink {
   /** Adds a batch's samples (after those already added). As a MetricBatchSink (readMetricBatch) it adds likewise. */
   add(batch: MetricBatch): void;
   /** Samples added. */
   readonly samples: number;
+  /** Forgets every sample added (a new read); what it learnt of series stays, within a bound. */
+  clear(): void;
   /**
    * Each tenant's series, each once with its samples in the order added (target, type and unit of its first
    * part). The arrays are views of one buffer per tenant, made on each call.
@@ -41,7 +53,7 @@ export interface MetricAccumulator extends MetricBatchSink {
   byTenant(): Map<string, SeriesAppend[]>;
 }
 
-export function createMetricAccumulator(initialSamples = 16_384): MetricAccumulator {
+export function createMetricAccumulator(initialSamples = 16_384, maxKnownSeries = MAX_KNOWN_SERIES): MetricAccumulator {
   const tenants = new Map<string, TenantSeries>();
   let arenaT = new Float64Array(initialSamples);
   let arenaV = new Float64Array(initialSamples);
@@ -54,6 +66,8 @@ export function createMetricAccumulator(initialSamples = 16_384): MetricAccumula
   let segLen = new Int32Array(1024);
   let segNext = new Int32Array(1024);
   let samples = 0;
+  let read = 0;
+  let known = 0;
 
   function growSegments(): void {
     const size = 2 * segStart.length;
@@ -83,7 +97,7 @@ export function createMetricAccumulator(initialSamples = 16_384): MetricAccumula
   let current: TenantSeries | undefined;
   const tenantOf = (name: string): TenantSeries => {
     let tenant = tenants.get(name);
-    if (!tenant) tenants.set(name, (tenant = { index: new Map(), byLabels: new Map(), samples: 0 }));
+    if (!tenant) tenants.set(name, (tenant = { index: new Map(), byLabels: new Map(), touched: [], touchedCount: 0, samples: 0 }));
     return tenant;
   };
 
@@ -99,11 +113,23 @@ export function createMetricAccumulator(initialSamples = 16_384): MetricAccumula
     if (meta === undefined) {
       const key = seriesKey(labels);
       meta = tenant.index.get(key);
-      if (meta === undefined) tenant.index.set(key, { labels, target, type, unit, count: n, firstSeg: seg, lastSeg: seg });
+      if (meta === undefined) {
+        tenant.index.set(key, (meta = { labels, target, type, unit, read: -1, count: 0, firstSeg: -1, lastSeg: -1 }));
+        known++;
+      }
       // Only a frozen object can stand for its series: another one may change.
-      if (Object.isFrozen(labels)) tenant.byLabels.set(labels, meta ?? (tenant.index.get(key) as SeriesMeta));
+      if (Object.isFrozen(labels)) tenant.byLabels.set(labels, meta);
     }
-    if (meta !== undefined) {
+    if (meta.read !== read) {
+      meta.read = read;
+      meta.target = target;
+      meta.type = type;
+      meta.unit = unit;
+      meta.count = n;
+      meta.firstSeg = seg;
+      meta.lastSeg = seg;
+      tenant.touched[tenant.touchedCount++] = meta;
+    } else {
       segNext[meta.lastSeg] = seg;
       meta.lastSeg = seg;
       meta.count += n;
@@ -137,13 +163,32 @@ export function createMetricAccumulator(initialSamples = 16_384): MetricAccumula
     get samples() {
       return samples;
     },
+    clear() {
+      read++;
+      used = 0;
+      segs = 0;
+      samples = 0;
+      current = undefined;
+      // Labels objects a decoder stopped handing out (its memo was cleared) would otherwise stay keys here.
+      if (known > maxKnownSeries) {
+        tenants.clear();
+        known = 0;
+        return;
+      }
+      for (const tenant of tenants.values()) {
+        tenant.touchedCount = 0;
+        tenant.samples = 0;
+      }
+    },
     byTenant() {
       const out = new Map<string, SeriesAppend[]>();
       for (const [name, tenant] of tenants) {
+        if (tenant.touchedCount === 0) continue;
         const buf = new Float64Array(2 * tenant.samples);
         const list: SeriesAppend[] = [];
         let o = 0;
-        for (const meta of tenant.index.values()) {
+        for (let m = 0; m < tenant.touchedCount; m++) {
+          const meta = tenant.touched[m] as SeriesMeta;
           const n = meta.count;
           let k = o;
           for (let seg = meta.firstSeg; seg !== -1; seg = segNext[seg] as number) {

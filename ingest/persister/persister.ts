@@ -188,9 +188,9 @@ export function createPersister(deps: PersisterDeps): Persister {
   const maxSamples = cfg.batchMaxSamples ?? DEFAULT_BATCH_MAX_SAMPLES;
   let budgetPerEntry: number | undefined;
   let activeStreams = all.length;
-  // The accumulator starts as large as the last read needed: grown from small, each read copied its samples
-  // again at every doubling.
-  let gatherSize = MIN_GATHER_SIZE;
+  // One accumulator for every read: it keeps its arenas at the size reads need (grown from small, each read
+  // copied its samples again at every doubling) and what it learnt of each series.
+  const gathered = createMetricAccumulator(MIN_GATHER_SIZE);
 
   const pause = (ms: number): Promise<void> => sleep(ms, wake.signal, clock);
   const { metricsLimits, metricsTenancy } = cfg;
@@ -270,7 +270,7 @@ export function createPersister(deps: PersisterDeps): Persister {
     } else {
       activeStreams = activeStreams * 0.7 + batch.length * 0.3;
     }
-    const gathered = createMetricAccumulator(gatherSize);
+    gathered.clear();
     const decoded = decodeEntries(entries, gathered);
     for (const bad of decoded.undecodable) {
       metrics.poison.inc();
@@ -278,7 +278,6 @@ export function createPersister(deps: PersisterDeps): Persister {
     }
     const { events } = decoded;
     const samples = gathered.samples;
-    gatherSize = Math.max(MIN_GATHER_SIZE, samples);
     if (samples > 0) await writeMetrics(gathered.byTenant());
     for (let i = 0; i < events.length; i += cfg.batchMaxEvents) {
       // A synchronous store (better-sqlite3) blocks the event loop for the whole write: let other work (the
