@@ -34,6 +34,12 @@ interface TenantSeries {
   touched: SeriesMeta[];
   touchedCount: number;
   samples: number;
+  /**
+   * Where byTenant() lays the tenant's series out, reused read after read (grown as needed): a new one per read
+   * was an ArrayBuffer of ~16 bytes per sample outside the heap, and allocations outside the heap hasten V8's
+   * full collections.
+   */
+  out: Float64Array;
 }
 
 /** Series an accumulator remembers across reads (all tenants) by default; past it, clear() forgets them all. */
@@ -48,7 +54,7 @@ export interface MetricAccumulator extends MetricBatchSink {
   clear(): void;
   /**
    * Each tenant's series, each once with its samples in the order added (target, type and unit of its first
-   * part). The arrays are views of one buffer per tenant, made on each call.
+   * part). The arrays are views of one buffer per tenant, kept for the next read: valid until the next call.
    */
   byTenant(): Map<string, SeriesAppend[]>;
 }
@@ -97,7 +103,7 @@ export function createMetricAccumulator(initialSamples = 16_384, maxKnownSeries 
   let current: TenantSeries | undefined;
   const tenantOf = (name: string): TenantSeries => {
     let tenant = tenants.get(name);
-    if (!tenant) tenants.set(name, (tenant = { index: new Map(), byLabels: new Map(), touched: [], touchedCount: 0, samples: 0 }));
+    if (!tenant) tenants.set(name, (tenant = { index: new Map(), byLabels: new Map(), touched: [], touchedCount: 0, samples: 0, out: new Float64Array(0) }));
     return tenant;
   };
 
@@ -184,7 +190,8 @@ export function createMetricAccumulator(initialSamples = 16_384, maxKnownSeries 
       const out = new Map<string, SeriesAppend[]>();
       for (const [name, tenant] of tenants) {
         if (tenant.touchedCount === 0) continue;
-        const buf = new Float64Array(2 * tenant.samples);
+        if (tenant.out.length < 2 * tenant.samples) tenant.out = new Float64Array(2 ** Math.ceil(Math.log2(2 * tenant.samples)));
+        const buf = tenant.out;
         const list: SeriesAppend[] = [];
         let o = 0;
         for (let m = 0; m < tenant.touchedCount; m++) {
