@@ -3,16 +3,16 @@
 // cannot share a command) and pipelines go per slot owner; with minReplicasAck N, appends wait for `WAIT N`.
 // Failures leave here only as the port's typed errors (map-error.ts).
 import { randomBytes } from 'node:crypto';
-import type { ChainableCommander, Cluster } from 'ioredis';
+import type { ChainableCommander, Cluster, Pipeline } from 'ioredis';
 import { Closed, NoReplicas, NoStream, StreamsError } from '../errors.js';
 import type { AppendEntry, GroupState, IdempotencyBegin, ReadGroupRequest, StreamPage, StreamRead, Streams } from '../port.js';
 import { connectClient, newClient, xreadgroup, type RedisClient, type RedisTopology } from './connect.js';
-import { mapRedisError } from './map-error.js';
+import { appendCall, appendCommand, type AppendCall } from './append.js';
+import { isNoScript, mapRedisError } from './map-error.js';
 import { createRedisReader } from './reader.js';
 import { field, parseClaim, parseEntries, parseGroups, parsePendingSummary, parseRead } from './replies.js';
 import {
   ACQUIRE_LUA,
-  APPEND_MANY_LUA,
   FENCE_LUA,
   IDEM_ABORT_LUA,
   IDEM_BEGIN_LUA,
@@ -25,7 +25,7 @@ import {
   WINDOW_ADD_LUA,
   WINDOWS_TAKE_LUA,
 } from './scripts.js';
-import { appendKeyOf, keySlot } from './slot.js';
+import { keySlot } from './slot.js';
 
 export interface RedisStreamsOptions {
   topology: RedisTopology;
@@ -58,11 +58,6 @@ export async function createRedisStreams(options: RedisStreamsOptions): Promise<
   await connectClient(client, topology, options.connectTimeoutMs);
   return redisStreams(client, options);
 }
-
-const APPEND_COMMAND = 'lightwatchAppendMany';
-
-/** A client or pipeline with the append script defined (ioredis adds defined commands as methods). */
-type AppendMany = Record<typeof APPEND_COMMAND, (...args: Array<string | Buffer>) => unknown>;
 
 const READ_THIN_COMMAND = 'lightwatchReadThin';
 
@@ -97,11 +92,6 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
   const subscribers = new Set<RedisClient>();
   let closed = false;
   let closing: Promise<void> | undefined;
-  // The append script as a defined command: ioredis sends its text once per connection (EVAL), then only its
-  // SHA1 (EVALSHA), and resends the text if Redis answers NOSCRIPT (a restarted or flushed script cache). With
-  // `eval`, every entry carried the script's ~5 KB, more than a remote_write entry's own payload: the client
-  // encoded and wrote it and Redis hashed it, entry after entry. No numberOfKeys: each call passes its own.
-  client.defineCommand(APPEND_COMMAND, { lua: APPEND_MANY_LUA });
 
   const fail = (err: unknown, what: string): StreamsError => (closed ? new Closed(`${what}: the streams connection is closed`, err) : mapRedisError(err, what));
 
@@ -175,6 +165,32 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
     return groupIndexes(entries, (e) => keySlot(e.stream));
   };
 
+  /**
+   * Sends the append calls (by the script's SHA1, or `byText`); a reply per call, with WAIT's per owner when
+   * minReplicasAck is set. A call failing, NOSCRIPT among others, is reported in its reply.
+   */
+  async function appendCalls(calls: readonly AppendCall[], byText: boolean): Promise<{ replies: Reply[]; tails: Reply[] }> {
+    if (calls.length === 1 && minReplicas === 0 && !isCluster) {
+      // Nothing to pipeline with: the command alone, without a pipeline's bookkeeping and its copy of the bytes.
+      // Not on a Cluster: there the pipeline path asks for the slot map after MOVED/READONLY replies, and the
+      // fresh-clone CI run of 68fe9fb saw an append alone fail without a retryable error during a master failover.
+      if (closed) throw new Closed();
+      try {
+        return { replies: [[null, await client.sendCommand(appendCommand(calls[0] as AppendCall, byText))]], tails: [] };
+      } catch (err) {
+        if (isNoScript(err)) return { replies: [[err as Error, null]], tails: [] };
+        throw fail(err, 'appending to the streams');
+      }
+    }
+    return pipelined(
+      calls,
+      (c) => c.keys[0] as string,
+      (p, c) => void (p as unknown as Pick<Pipeline, 'sendCommand'>).sendCommand(appendCommand(c, byText)),
+      'appending to the streams',
+      minReplicas > 0 ? (p) => void p.call('WAIT', String(minReplicas), String(waitMs)) : undefined,
+    );
+  }
+
   const readArgs = (r: ReadGroupRequest, keys: readonly string[], block: boolean): Array<string | number> => [
     'GROUP',
     r.group,
@@ -193,50 +209,22 @@ function redisStreams(client: RedisClient, options: RedisStreamsOptions): Stream
 
     async append(entries: readonly AppendEntry[]) {
       if (entries.length === 0) return [];
-      // Each XADD goes in through APPEND_MANY_LUA under the entry's append key: ioredis re-sends commands that
-      // were unanswered when a connection broke, and one Redis wrote before it was killed would else be in twice.
-      // One call for all the entries on one Redis, one per slot on a Cluster: a call per entry (a request's 16
-      // partitions, 16 EVALSHA) cost the client and Redis each command's overhead 16 times.
+      // The XADDs go in through APPEND_MANY_LUA under an append key per call: ioredis re-sends commands that were
+      // unanswered when a connection broke, and one Redis ran before it was killed would else write its entries
+      // twice. One call for all the entries on one Redis, one per slot on a Cluster: a call per entry (a request's
+      // 16 partitions, 16 EVALSHA) cost the client and Redis each command's overhead 16 times. The calls are made
+      // once: a retry by text after NOSCRIPT repeats them with the same keys, so a call that did run is not run twice.
       const groups = appendGroups(entries);
-      const args = (group: readonly number[]): Array<string | Buffer> => {
-        const out: Array<string | Buffer> = [String(2 * group.length)];
-        for (const i of group) {
-          const e = entries[i] as AppendEntry;
-          out.push(e.stream, appendKeyOf(e.stream, e.key ?? `${keyPrefix}${(keySeq++).toString(36)}`));
-        }
-        out.push(dedupWindow);
-        for (const i of group) {
-          const e = entries[i] as AppendEntry;
-          out.push(e.maxLen === undefined ? '' : String(e.maxLen), String(e.fields.length));
-          for (const f of e.fields) out.push(f);
-        }
-        return out;
-      };
-      let replies: Reply[];
-      let tails: Reply[] = [];
-      if (groups.length === 1 && minReplicas === 0 && !isCluster) {
-        // Nothing to pipeline with: the command alone, without a pipeline's bookkeeping and its copy of the bytes.
-        // Not on a Cluster: there the pipeline path asks for the slot map after MOVED/READONLY replies, and the
-        // fresh-clone CI run of 68fe9fb saw an append alone fail without a retryable error during a master failover.
-        const group = groups[0] as number[];
-        replies = [[null, await run('appending to the streams', () => (client as unknown as AppendMany)[APPEND_COMMAND](...args(group)) as Promise<unknown>)]];
-      } else {
-        ({ replies, tails } = await pipelined(
-          groups,
-          (g) => (entries[g[0] as number] as AppendEntry).stream,
-          (p, g) => void (p as unknown as AppendMany)[APPEND_COMMAND](...args(g)),
-          'appending to the streams',
-          minReplicas > 0 ? (p) => void p.call('WAIT', String(minReplicas), String(waitMs)) : undefined,
-        ));
-      }
+      const calls = groups.map((g) => appendCall(entries, g, `${keyPrefix}${(keySeq++).toString(36)}`, dedupWindow));
+      let { replies, tails } = await appendCalls(calls, false);
+      if (replies.some(([err]) => isNoScript(err))) ({ replies, tails } = await appendCalls(calls, true));
       const ids = new Array<string>(entries.length);
       replies.forEach(([err, reply], g) => {
         const group = groups[g] as number[];
-        if (err || !Array.isArray(reply) || reply.length !== group.length) throw fail(err ?? new Error('no ids returned'), 'appending to the streams');
+        const got = typeof reply === 'string' ? reply.split(' ') : [];
+        if (err || got.length !== group.length) throw fail(err ?? new Error('no ids returned'), 'appending to the streams');
         group.forEach((i, k) => {
-          const id: unknown = reply[k];
-          if (typeof id !== 'string') throw fail(new Error('no id returned'), 'appending to the streams');
-          ids[i] = id;
+          ids[i] = got[k] as string;
         });
       });
       for (const [err, n] of tails) {

@@ -27,3 +27,8 @@ export function mapRedisError(err: unknown, what: string): StreamsError {
   }
   return new Failed(text, e);
 }
+
+/** Redis does not have the script of an EVALSHA (restarted, or its script cache flushed): send its text instead. */
+export function isNoScript(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOSCRIPT');
+}

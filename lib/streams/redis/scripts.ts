@@ -5,34 +5,46 @@
 import { FIELD_ALERTS, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_METRIC_BATCH_BASE64, FIELD_METRICS, FIELD_TENANT } from '../codec.js';
 
 /**
- * APPEND_MANY_LUA: appends several entries, each at most once. KEYS[2i-1] a stream, KEYS[2i] that entry's append key
- * (same hash tag as its stream); ARGV[1] dedup window (ms); then per entry: MAXLEN (approximate; '' for none), the
- * number of its fields' items n, and those n items. Each entry is appended unless its append key exists, and the
- * new entry's id is remembered under the key for the window. Returns the entries' ids in order: the new one, or the
- * one written by the first append of that key (a command re-sent after its answer was lost writes nothing).
+ * APPEND_MANY_LUA: appends several entries, each at most once. KEYS[1] the call's append key (the call's first
+ * stream's hash tag); then per entry its stream and, when the entry has an append key of its own
+ * (AppendEntry.key), that key (same hash tag as its stream). ARGV[1] dedup window (ms); then per entry: MAXLEN
+ * (approximate; '' for none), '1' when it has a key of its own else '0', the number of its fields' items n, and
+ * those n items. When the call's key exists, the call was run before (a command re-sent after its answer was lost)
+ * and its ids are answered, nothing written. Else each entry is appended unless its own key exists, its new id
+ * remembered under that key for the window, and the call's ids under the call's key. Returns the entries' ids in
+ * order, separated by spaces (one reply string rather than one per entry): the new one, or the one written by the
+ * first append of that key.
+ * One key per call rather than one per entry: a remote_write request's sixteen entries made sixteen keys to
+ * look up, write, propagate to the AOF and expire, where the call is what a resend repeats.
  * The streams may be of different hash tags only where that is allowed: on one Redis (a Sentinel master too), all
  * of a request's entries go in one call; on a Cluster, one call per slot.
  */
 export const APPEND_MANY_LUA = `
+local done = redis.call('GET', KEYS[1])
+if done then return done end
 local ids = {}
-local a = 2
-for i = 1, #KEYS, 2 do
-  local maxLen = ARGV[a]
-  local first = a + 2
-  local last = a + 1 + tonumber(ARGV[a + 1])
+local k, a = 2, 2
+while a <= #ARGV do
+  local maxLen, own = ARGV[a], ARGV[a + 1] == '1'
+  local first = a + 3
+  local last = a + 2 + tonumber(ARGV[a + 2])
   a = last + 1
-  local id = redis.call('GET', KEYS[i + 1])
+  local id = false
+  if own then id = redis.call('GET', KEYS[k + 1]) end
   if not id then
     if maxLen == '' then
-      id = redis.call('XADD', KEYS[i], '*', unpack(ARGV, first, last))
+      id = redis.call('XADD', KEYS[k], '*', unpack(ARGV, first, last))
     else
-      id = redis.call('XADD', KEYS[i], 'MAXLEN', '~', maxLen, '*', unpack(ARGV, first, last))
+      id = redis.call('XADD', KEYS[k], 'MAXLEN', '~', maxLen, '*', unpack(ARGV, first, last))
     end
-    redis.call('SET', KEYS[i + 1], id, 'PX', ARGV[1])
+    if own then redis.call('SET', KEYS[k + 1], id, 'PX', ARGV[1]) end
   end
+  if own then k = k + 2 else k = k + 1 end
   ids[#ids + 1] = id
 end
-return ids`;
+local all = table.concat(ids, ' ')
+redis.call('SET', KEYS[1], all, 'PX', ARGV[1])
+return all`;
 
 /**
  * KEYS[1..n] fixed-window counters; per counter i: ARGV[3i-2] limit, ARGV[3i-1] window ms, ARGV[3i] '1' to charge.

@@ -27,22 +27,28 @@ runStreamsConformance('streams port: Redis adapter, one Redis', {
 });
 
 describe('Redis adapter, one Redis', () => {
-  it('writes an entry once when Redis wrote it but its answer was lost and the client re-sent it after reconnecting', async () => {
+  it('writes entries once when Redis wrote them but its answer was lost and the client re-sent the call after reconnecting', async () => {
     const relay = await lossyRelay(new URL(testRedisUrl()));
     const s = await createRedisStreams({ topology: { kind: 'single', url: relay.url }, name: 'lw-resend' });
     const redis = newRedis();
     const stream = `lwconf:resend:{p0}:${Date.now()}`;
     try {
       relay.swallow = true;
-      const appending = s.append([{ stream, fields: ['e', 'once'] }]);
+      const appending = s.append([
+        { stream, fields: ['e', 'once'] },
+        { stream, fields: ['e', 'twice'] },
+      ]);
       // Redis has the entry, the client has no answer: break the connection now, as a kill would.
       while ((await redis.xlen(stream)) === 0) await new Promise((r) => setTimeout(r, 5));
       relay.swallow = false;
       relay.cut();
       // ioredis reconnects and re-sends the unanswered command (autoResendUnfulfilledCommands).
-      const [id] = await appending;
+      const ids = await appending;
       const entries = await redis.xrange(stream, '-', '+');
-      expect(entries).toEqual([[id, ['e', 'once']]]);
+      expect(entries).toEqual([
+        [ids[0], ['e', 'once']],
+        [ids[1], ['e', 'twice']],
+      ]);
     } finally {
       await s.close();
       await relay.close();
@@ -95,7 +101,7 @@ describe('Redis adapter, one Redis', () => {
     }
   });
 
-  it('sends the append script as text once per connection, then as its SHA1, and as text again after Redis lost its script cache', async () => {
+  it('sends the append script as its SHA1, and as text when Redis does not have it (first use, a lost script cache)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lw-evalsha-'));
     const server = await startLocalRedis({ dir, appendOnly: false });
     const s = await createRedisStreams({ topology: { kind: 'single', url: server.url }, name: 'lw-evalsha' });
@@ -104,10 +110,12 @@ describe('Redis adapter, one Redis', () => {
     const stream = 'lwconf:evalsha:{p0}';
     try {
       for (let i = 0; i < 3; i++) await s.append([{ stream, fields: ['e', String(i)] }]);
-      expect([await calls('eval'), await calls('evalsha')]).toEqual([1, 2]);
+      // The first EVALSHA answered NOSCRIPT, then the text went once, then the SHA1 did.
+      expect([await calls('eval'), await calls('evalsha')]).toEqual([1, 3]);
       await redis.script('FLUSH');
-      // NOSCRIPT: ioredis resends the text, and the entry goes in once.
+      // NOSCRIPT again: the adapter sends the text, and the entry goes in once.
       await s.append([{ stream, fields: ['e', '3'] }]);
+      expect([await calls('eval'), await calls('evalsha')]).toEqual([2, 4]);
       expect((await redis.xrange(stream, '-', '+')).map(([, f]) => f[1])).toEqual(['0', '1', '2', '3']);
     } finally {
       await s.close();
