@@ -130,6 +130,14 @@ export function metricsCases(store: () => Store): void {
       expect(await m.querier('other').countSeries?.([{ name: 'job', type: '=~', value: 'a.*' }])).toBe(0);
     });
 
+    it('finds a series with many labels by any one of them', async () => {
+      const m = store().metrics;
+      const labels = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`l${i}`, `v${i}`]));
+      await m.append('acme', [series('wide', labels, [[T0, 1]]), series('wide', { l0: 'v0' }, [[T0, 2]])]);
+      const q = m.querier('acme');
+      for (const i of [0, 63, 64, 100, 149]) expect((await q.series([[eq(`l${i}`, `v${i}`)]], ALL)).map((l) => Object.keys(l).length).sort((a, b) => a - b)).toEqual(i === 0 ? [2, 151] : [151]);
+    });
+
     it('leaves out series with no sample near the range, and honours maxSamples', async () => {
       const m = store().metrics;
       await m.append('acme', [series('old', {}, [[T0, 1]]), series('new', {}, [[T0 + 30 * 86_400_000, 1], [T0 + 30 * 86_400_000 + 1, 2]])]);
