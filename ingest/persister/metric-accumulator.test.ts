@@ -95,4 +95,32 @@ describe('metric accumulator', () => {
       });
     }
   });
+
+  it('takes a labels object that is not frozen for its content each time, not for the series it was before', () => {
+    const acc = createMetricAccumulator(2);
+    const p = Object.freeze({ __name__: 'x', a: 'p' });
+    const l: Record<string, string> = { __name__: 'x', a: '1' };
+    const s = (labels: Record<string, string>, t: number): BatchSeries => ({ ...gauge({}, [[t, t]]), labels });
+    acc.add(batch('acme', [s(p, T0), s(l, T0)]));
+    acc.clear();
+    l.a = '2';
+    acc.add(batch('acme', [s(p, T0 + 1), s(l, T0 + 1), s({ __name__: 'x', a: '1' }, T0 + 1)]));
+    expect(plain(acc.byTenant()).acme?.map((x) => [x.labels, x.ts])).toEqual([
+      [p, [T0 + 1]],
+      [{ __name__: 'x', a: '2' }, [T0 + 1]],
+      [{ __name__: 'x', a: '1' }, [T0 + 1]],
+    ]);
+  });
+
+  it('gives the same series whatever labels object of it a read brings (a decoder memo cleared hands out new ones)', () => {
+    for (const maxKnown of [1_000, 2]) {
+      const acc = createMetricAccumulator(2, maxKnown);
+      for (let r = 0; r < 10; r++) {
+        acc.clear();
+        const labels = Object.freeze({ __name__: 'x', a: '1' });
+        acc.add(batch('acme', [{ ...gauge({}, [[T0 + r, r]]), labels }, { ...gauge({}, [[T0 + r + 1, r]]), labels: Object.freeze({ a: '1', __name__: 'x' }) }]));
+        expect(plain(acc.byTenant())).toEqual({ acme: [{ labels: { __name__: 'x', a: '1' }, target: 'web', unit: undefined, ts: [T0 + r, T0 + r + 1], vs: [r, r] }] });
+      }
+    }
+  });
 });

@@ -19,6 +19,10 @@ interface SeriesMeta {
   target: string;
   type: MetricType;
   unit: string | undefined;
+  /** `labels` is frozen: the same object is then always this series (another one may change). */
+  frozen: boolean;
+  /** The series added right after this one last time: a sender repeats its series in the same order. */
+  next: SeriesMeta | undefined;
   /** The read (clear() count) the fields below describe: samples gathered, first and last segment of its chain. */
   read: number;
   count: number;
@@ -34,6 +38,8 @@ interface TenantSeries {
   touched: SeriesMeta[];
   touchedCount: number;
   samples: number;
+  /** The series added last (undefined at the start of a read). */
+  last: SeriesMeta | undefined;
   /**
    * Where byTenant() lays the tenant's series out, reused read after read (grown as needed): a new one per read
    * was an ArrayBuffer of ~16 bytes per sample outside the heap, and allocations outside the heap hasten V8's
@@ -73,7 +79,9 @@ export function createMetricAccumulator(initialSamples = 16_384, maxKnownSeries 
   let segNext = new Int32Array(1024);
   let samples = 0;
   let read = 0;
+  /** Series remembered (index entries), and labels objects (byLabels entries: a series gets another one from a decoder whose memo was cleared), over all tenants. */
   let known = 0;
+  let objects = 0;
 
   function growSegments(): void {
     const size = 2 * segStart.length;
@@ -103,7 +111,7 @@ export function createMetricAccumulator(initialSamples = 16_384, maxKnownSeries 
   let current: TenantSeries | undefined;
   const tenantOf = (name: string): TenantSeries => {
     let tenant = tenants.get(name);
-    if (!tenant) tenants.set(name, (tenant = { index: new Map(), byLabels: new Map(), touched: [], touchedCount: 0, samples: 0, out: new Float64Array(0) }));
+    if (!tenant) tenants.set(name, (tenant = { index: new Map(), byLabels: new Map(), touched: [], touchedCount: 0, samples: 0, last: undefined, out: new Float64Array(0) }));
     return tenant;
   };
 
@@ -115,18 +123,29 @@ export function createMetricAccumulator(initialSamples = 16_384, maxKnownSeries 
     segStart[seg] = used;
     segLen[seg] = n;
     segNext[seg] = -1;
-    let meta = tenant.byLabels.get(labels);
+    const prev = tenant.last;
+    let meta = prev?.next;
+    // The one that followed last time first, then by labels object, then by key.
+    if (meta === undefined || meta.labels !== labels || !meta.frozen) meta = tenant.byLabels.get(labels);
     if (meta === undefined) {
       const key = seriesKey(labels);
       meta = tenant.index.get(key);
       if (meta === undefined) {
-        tenant.index.set(key, (meta = { labels, target, type, unit, read: -1, count: 0, firstSeg: -1, lastSeg: -1 }));
+        tenant.index.set(key, (meta = { labels, target, type, unit, frozen: Object.isFrozen(labels), next: undefined, read: -1, count: 0, firstSeg: -1, lastSeg: -1 }));
         known++;
       }
       // Only a frozen object can stand for its series: another one may change.
-      if (Object.isFrozen(labels)) tenant.byLabels.set(labels, meta);
+      if (Object.isFrozen(labels)) {
+        tenant.byLabels.set(labels, meta);
+        objects++;
+      }
     }
     if (meta.read !== read) {
+      // This read's object: one that is not frozen may have changed since (its content is another series then).
+      if (meta.labels !== labels) {
+        meta.labels = labels;
+        meta.frozen = Object.isFrozen(labels);
+      }
       meta.read = read;
       meta.target = target;
       meta.type = type;
@@ -140,6 +159,8 @@ export function createMetricAccumulator(initialSamples = 16_384, maxKnownSeries 
       meta.lastSeg = seg;
       meta.count += n;
     }
+    if (prev !== undefined) prev.next = meta;
+    tenant.last = meta;
     reserve(n);
     const t = arenaT;
     const v = arenaV;
@@ -176,14 +197,16 @@ export function createMetricAccumulator(initialSamples = 16_384, maxKnownSeries 
       samples = 0;
       current = undefined;
       // Labels objects a decoder stopped handing out (its memo was cleared) would otherwise stay keys here.
-      if (known > maxKnownSeries) {
+      if (known > maxKnownSeries || objects > 2 * maxKnownSeries) {
         tenants.clear();
         known = 0;
+        objects = 0;
         return;
       }
       for (const tenant of tenants.values()) {
         tenant.touchedCount = 0;
         tenant.samples = 0;
+        tenant.last = undefined;
       }
     },
     byTenant() {
