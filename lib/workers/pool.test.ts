@@ -20,6 +20,14 @@ describe('worker pool', () => {
     expect(pool.threads).toBeLessThanOrEqual(2);
   });
 
+  it('hands back whole the bytes of a result that the worker names for transfer', async () => {
+    pool = createWorkerPool<EchoTask, unknown>({ entry: ENTRY, size: 1 });
+    const bytes = new Uint8Array(100_000).map((_, i) => i % 251);
+    const out = await pool.run({ op: 'echo', value: bytes });
+    expect(out).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(out as Uint8Array).equals(Buffer.from(bytes))).toBe(true);
+  });
+
   it('rejects with the LightwatchError the task threw, whole; anything else as internal', async () => {
     pool = createWorkerPool<EchoTask, unknown>({ entry: ENTRY, size: 1 });
     const refused = await pool.run({ op: 'refuse' }).catch((e: unknown) => e);

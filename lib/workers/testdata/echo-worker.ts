@@ -1,10 +1,12 @@
-// A worker for pool.test.ts: echoes, throws a LightwatchError, throws something else, or dies.
+// A worker for pool.test.ts: echoes (bytes it owns go back by transfer), throws a LightwatchError, throws
+// something else, or dies.
 import { LightwatchError } from '../../errors/errors.js';
 import { serveTasks } from '../serve.js';
+import { exclusiveBuffers } from '../transfer.js';
 
 export type EchoTask = { op: 'echo'; value: unknown } | { op: 'refuse' } | { op: 'throw' } | { op: 'die' } | { op: 'hold'; ms: number };
 
-serveTasks((task: EchoTask) => {
+function handle(task: EchoTask): unknown {
   switch (task.op) {
     case 'echo':
       return task.value;
@@ -21,4 +23,6 @@ serveTasks((task: EchoTask) => {
       return task.ms;
     }
   }
-});
+}
+
+serveTasks(handle, { transfer: (out) => (out instanceof Uint8Array ? exclusiveBuffers([out]) : []) });
