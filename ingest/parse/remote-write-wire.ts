@@ -119,7 +119,9 @@ function stringAt(b: Uint8Array, buf: Buffer, pos: number, end: number): string 
 
 /** Reads the label fields b[start, stop) (a label set not in the memo). */
 function readLabels(b: Uint8Array, buf: Buffer, start: number, stop: number): WireLabels {
-  const read = { labels: {} as Record<string, string>, hasLe: false, hasQuantile: false };
+  // `derived` from the start: added later, it went to a property array of its own (~40 bytes per label set in
+  // each parsing thread's memo).
+  const read = { labels: {} as Record<string, string>, hasLe: false, hasQuantile: false, derived: undefined as unknown };
   let pos = start;
   while (pos < stop) {
     const len = varintAt(b, pos + 1, stop); // the tag is 10: the caller checked
