@@ -157,7 +157,7 @@ function readLabels(b: Uint8Array, buf: Buffer, start: number, stop: number): Wi
  */
 export function readPlainWriteRequest(b: Uint8Array, maxLabels = Infinity): WireSeries[] | undefined {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  memo ??= createLabelBlockMemo<WireLabels>(200_000, 32 * 1024 * 1024);
+  memo ??= createLabelBlockMemo<WireLabels>();
   const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const n = b.length;
   const out: WireSeries[] = [];

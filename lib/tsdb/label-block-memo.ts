@@ -34,10 +34,18 @@ function hashOf(v: DataView, start: number, stop: number): number {
 const MAX_PROBES = 16;
 
 /**
+ * The default bound: the series a remote_write reader and the persister's decoder each keep (the persister's
+ * accumulator remembers as many, ingest/persister/metric-accumulator.ts). One memo smaller than the others was
+ * a cliff: past its size, a sender cycling through its series misses on every lookup (the memo is cleared before
+ * a series comes round again), each miss a new labels object for every holder downstream.
+ */
+export const LABEL_BLOCK_MEMO_ENTRIES = 200_000;
+
+/**
  * `maxEntries` values and `maxBytes` of kept blocks at most. Open addressing over a power-of-two table of at least
  * twice `maxEntries` slots, so probes stay short.
  */
-export function createLabelBlockMemo<V>(maxEntries = 100_000, maxBytes = 16 * 1024 * 1024): LabelBlockMemo<V> {
+export function createLabelBlockMemo<V>(maxEntries = LABEL_BLOCK_MEMO_ENTRIES, maxBytes = 32 * 1024 * 1024): LabelBlockMemo<V> {
   let slots = 1024;
   while (slots < 2 * maxEntries) slots *= 2;
   const mask = slots - 1;
