@@ -23,6 +23,7 @@ import { startLocalRedis } from '../lib/redis/local-server.js';
 import { prometheusAvailable, startPrometheus } from '../test/support/prometheus.js';
 import { startSystem } from '../test/support/system.js';
 import { reportFigures, type Figure } from './report.js';
+import { waitAppended } from './persisted.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -103,21 +104,6 @@ function cpuSeconds(pid: number | undefined): number {
   } catch {
     return NaN;
   }
-}
-
-/** Samples the persister has appended to the series store so far (its counter on /metrics). */
-async function appendedSamples(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  // Absent until the persister's first metric write; the label order is prom-client's (default labels follow).
-  const m = /^lightwatch_metrics_samples_total\{[^}]*outcome="appended"[^}]*\} (\d+)/m.exec(text);
-  return m ? Number(m[1]) : 0;
-}
-
-/** Polls `appendedSamples` every ~100 ms until it reaches `target` (or 2 minutes pass); returns the last value. */
-async function waitAppended(url: string, target: number): Promise<number> {
-  let n = 0;
-  for (let i = 0; i < 1200 && (n = await appendedSamples(url)) < target; i++) await new Promise((r) => setTimeout(r, 100));
-  return n;
 }
 
 /** CLOCK_MONOTONIC in µs: the clock of V8's CPU profiles (both from libuv/V8's monotonic time source). */
