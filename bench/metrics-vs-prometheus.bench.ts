@@ -13,7 +13,8 @@
 //     and the series are counted by PromQL only afterwards. Counted by PromQL while waiting, as before, a count
 //     over every new series each 500 ms left its garbage in the PromQL worker thread's heap, which the reading
 //     took for resident series: ~200 of the ~980 MB Lightwatch grew by for 100000 series (the worker's heap
-//     273 MB before a forced collection, 75 after).
+//     273 MB before a forced collection, 75 after). The warm-up sends requests of the load's size, for the
+//     threads they start (below).
 //
 //   node --import tsx bench/metrics-vs-prometheus.bench.ts [--only disk,query,memory] [--disk-instances 50]
 //        [--hours 24] [--series 1000] [--histograms 50] [--runs 30] [--mem-series 20000] [--mem-samples 10]
@@ -318,7 +319,9 @@ async function memory(hasProm: boolean): Promise<void> {
   const count = arg('--mem-series', 20_000);
   const samplesEach = arg('--mem-samples', 10);
   console.log(`memory: ${count.toLocaleString('en-US')} new series by remote_write, ${samplesEach} samples each`);
-  const warm = memoryBodies(500, 500, 2, 'warmup');
+  // Requests of the load's size: they start the threads such requests need (the all-in-one's parse workers, each
+  // with its own module loader thread: ~90 MB of resident memory together here), once whatever the series count, before the first reading.
+  const warm = memoryBodies(2000, 2000, 2, 'warmup');
   const bodies = memoryBodies(count, 2000, samplesEach, 'mem');
   const sys = await startSystem({ startTimeoutMs: 180_000 });
   let lwPer: number;
@@ -326,7 +329,7 @@ async function memory(hasProm: boolean): Promise<void> {
     const url = `${sys.url}/ingest/prometheus/write`;
     const headers = { authorization: `Bearer ${sys.apiKey}` };
     await post(url, headers, warm);
-    const warmSamples = 500 * 2;
+    const warmSamples = 2000 * 2;
     if ((await waitAppended(sys.url, warmSamples)) < warmSamples) throw new Error('lightwatch: the warm-up was not all stored within 2 minutes');
     const before = await settledRss(sys.process.pid as number);
     await post(url, headers, bodies);
