@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { freePort } from '../lib/redis/local-server.js';
+import { streamEntries } from '../test/support/stream-entries.js';
 import { CHECK_SETTINGS } from '../lib/api/check-settings.js';
 import type { Store } from '../lib/store/port.js';
 import { encodeBatch, eventsOfEntry, FIELD_CONFIG_CHANGED, FIELD_EVENTS, FIELD_METRIC_BATCH, FIELD_METRIC_BATCH_BASE64, FIELD_TENANT } from '../lib/streams/codec.js';
@@ -128,7 +129,7 @@ describe('detector against real Redis and SQLite', () => {
       await until(() => bed.receiver.received.some((r) => r.transition === 'resolved'), 5_000, 'recovery detected');
       mode = 'slow';
       await until(() => bed.receiver.received.filter((r) => r.transition === 'reopened' || r.transition === 'opened').length === 2, 10_000, 'timeouts detected');
-      const stream = (await bed.redis.xrange(bed.names.events(0), '-', '+')).concat(await bed.redis.xrange(bed.names.events(1), '-', '+'), await bed.redis.xrange(bed.names.events(2), '-', '+'), await bed.redis.xrange(bed.names.events(3), '-', '+'));
+      const stream = (await Promise.all([0, 1, 2, 3].map((p) => streamEntries(bed.redis, bed.names.events(p))))).flat();
       const checks = stream.flatMap(([, f]) => eventsOfEntry(f)).filter((e) => e.kind === 'check');
       expect(checks.some((e) => e.kind === 'check' && e.body.ok && e.body.status === 200)).toBe(true);
       expect(checks.some((e) => e.kind === 'check' && !e.body.ok && e.body.status === 503 && e.body.attempts === 2)).toBe(true);

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deletePrefix, newRedis, newStreams, uniquePrefix } from '../test/support/redis.js';
+import { streamEntries } from '../test/support/stream-entries.js';
 import { createAuthenticator } from '../lib/auth/authenticator.js';
 import { generateApiKey } from '../lib/auth/keys.js';
 import type { Scope } from '../lib/auth/principal.js';
@@ -124,7 +125,7 @@ describe('ingest API', () => {
   const ctx = (key: keyof typeof keys | null = 'ingest'): CallContext => ({ requestId: 'r1', credential: key === null ? null : (keys[key] as string) });
   const streamEvents = async () => {
     const all = [];
-    for (const s of names.allEvents()) for (const [, f] of await redis.xrange(s, '-', '+')) all.push(...eventsOfEntry(f));
+    for (const s of names.allEvents()) for (const [, f] of await streamEntries(redis, s)) all.push(...eventsOfEntry(f));
     return all;
   };
   const registryBacklog = async (): Promise<number> => (await registry.getSingleMetric('lightwatch_ingest_persist_backlog_entries')?.get())?.values[0]?.value ?? -1;

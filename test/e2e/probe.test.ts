@@ -10,6 +10,7 @@ import { PROBES } from '../../detector/checks/kinds/index.js';
 import { createProbeAgent } from '../../detector/probe/agent.js';
 import { createHttpPorts } from '../../detector/probe/http.js';
 import { startTestbed, type Testbed } from '../support/gateway.js';
+import { streamEntries } from '../support/stream-entries.js';
 
 describe('lightwatch probe (remote probe agent)', () => {
   let bed: Testbed;
@@ -48,7 +49,7 @@ describe('lightwatch probe (remote probe agent)', () => {
     await agent.close();
     expect(errors).toEqual([]);
     const out: CanonicalEvent[] = [];
-    for (const s of bed.names.allEvents()) for (const [, f] of (await bed.redis.xrange(s, '-', '+')) as Array<[string, string[]]>) out.push(...eventsOfEntry(f));
+    for (const s of bed.names.allEvents()) for (const [, f] of await streamEntries(bed.redis, s)) out.push(...eventsOfEntry(f));
     const checks = out.filter((e) => e.kind === 'check').sort((a, b) => (a.target < b.target ? -1 : 1));
     expect(checks.map((e) => [e.target, e.labels.location, e.kind === 'check' && e.body.ok])).toEqual([
       ['site', 'eu', true],

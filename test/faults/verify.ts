@@ -3,6 +3,8 @@
 // streams, the persist group's progress past a mark (backlog drained), the notifications the webhook
 // receiver got, and the printed table.
 import type { RedisClient } from '../../lib/streams/redis/connect.js';
+import type { StreamEntry } from '../../lib/streams/port.js';
+import { streamEntries } from '../support/stream-entries.js';
 import { eventsOfEntry } from '../../lib/streams/codec.js';
 import { GROUP_PERSIST, type StreamNames } from '../../lib/streams/partition.js';
 import type { Cluster, Notification } from '../support/cluster.js';
@@ -84,7 +86,7 @@ export async function streamTruth(redis: RedisClient, names: StreamNames, run: s
   for (const stream of names.allEvents()) {
     let from = '-';
     for (;;) {
-      const rows = await redis.xrange(stream, from, '+', 'COUNT', 1000);
+      const rows = await streamEntries(redis, stream, from, '+', 1000);
       for (const [, fields] of rows) {
         for (const e of eventsOfEntry(fields)) {
           if (e.kind !== 'log' || e.labels.run !== run) continue;
@@ -94,7 +96,7 @@ export async function streamTruth(redis: RedisClient, names: StreamNames, run: s
         }
       }
       if (rows.length < 1000) break;
-      from = `(${(rows.at(-1) as [string, string[]])[0]}`;
+      from = `(${(rows.at(-1) as StreamEntry)[0]}`;
     }
   }
   return byTarget;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { eventsOfEntry } from '../../lib/streams/codec.js';
 import { startTestbed, type Testbed } from '../support/gateway.js';
+import { streamEntries } from '../support/stream-entries.js';
 
 const RID = '0c5d6c3e-7a55-4b4a-9d5e-1f0f7a0c2b11';
 
@@ -28,7 +29,7 @@ describe('compat ping URLs (Healthchecks, Uptime Kuma)', () => {
 
   async function pings(): Promise<CanonicalEvent[]> {
     const out: CanonicalEvent[] = [];
-    for (const s of bed.names.allEvents()) for (const [, f] of (await bed.redis.xrange(s, '-', '+')) as Array<[string, string[]]>) out.push(...eventsOfEntry(f));
+    for (const s of bed.names.allEvents()) for (const [, f] of await streamEntries(bed.redis, s)) out.push(...eventsOfEntry(f));
     return out.filter((e) => e.kind === 'heartbeat' && e.target === 'db-backup').sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
   }
   const text = async (path: string, init: RequestInit = {}): Promise<[number, string]> => {

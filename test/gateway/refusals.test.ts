@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventsOfEntry } from '../../lib/streams/codec.js';
 import { startTestbed, type Testbed } from '../support/gateway.js';
+import { streamEntries } from '../support/stream-entries.js';
 import { remoteWrite } from '../support/payloads.js';
 
 describe('gateway: refusals of the Loki and Prometheus endpoints', () => {
@@ -18,7 +19,7 @@ describe('gateway: refusals of the Loki and Prometheus endpoints', () => {
   const storedMessages = async (): Promise<string[]> => {
     const out: string[] = [];
     for (const s of bed.names.allEvents()) {
-      for (const [, fields] of await bed.redis.xrange(s, '-', '+')) {
+      for (const [, fields] of await streamEntries(bed.redis, s)) {
         for (const e of eventsOfEntry(fields)) if (e.kind === 'log') out.push(e.body.message);
       }
     }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '../../lib/events/event.js';
 import { eventsOfEntry } from '../../lib/streams/codec.js';
 import { startTestbed, type Testbed } from '../support/gateway.js';
+import { streamEntries } from '../support/stream-entries.js';
 
 const update = (text: string, over: Record<string, unknown> = {}) => ({
   update_id: 10_000,
@@ -24,7 +25,7 @@ describe('gateway: Telegram bot webhook as a log source', () => {
 
   async function logs(): Promise<CanonicalEvent[]> {
     const out: CanonicalEvent[] = [];
-    for (const s of bed.names.allEvents()) for (const [, f] of (await bed.redis.xrange(s, '-', '+')) as Array<[string, string[]]>) out.push(...eventsOfEntry(f));
+    for (const s of bed.names.allEvents()) for (const [, f] of await streamEntries(bed.redis, s)) out.push(...eventsOfEntry(f));
     return out.filter((e) => e.labels.source === 'telegram');
   }
 
