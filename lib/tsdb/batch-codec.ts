@@ -379,7 +379,8 @@ export function readMetricBatch(payload: Buffer | string, sink: MetricBatchSink)
   sink.header(w.tenant, w.receivedAt, w.id);
   const ts = new Float64Array(b.buffer, b.byteOffset + w.columns, w.samples);
   const vs = new Float64Array(b.buffer, b.byteOffset + w.columns + 8 * w.samples, w.samples);
-  // Copied out of `walked` first: a sink that decodes another batch (which it must not) cannot change what this one hands out.
+  // `walked`'s arrays and the scratch bytes are the thread's only ones, which the next walk overwrites: a sink that
+  // decoded another batch meanwhile would change what the rest of this one hands out (hence: it must not).
   const { series: n, labels, targets, types, units, counts } = w;
   let from = 0;
   for (let s = 0; s < n; s++) {
