@@ -49,7 +49,7 @@ export async function buildQuery(p: Platform, deps: { store: Store; authenticate
   const promql = createPromQueries({ metrics: deps.store.metrics, storePath: isMongoUrl(p.config.storeUrl) ? undefined : p.config.storeUrl, offload: p.config.promql });
   p.lifecycle.onClose('promql workers', () => promql.close());
   p.extraMetrics.push(async () => promQueryMetricsText(promql.stats));
-  return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger, revocations: deps.revocations, configChanged, promql, checkAllowedNetworks: p.config.detector.checkAllowedNetworks });
+  return createQueryApi({ store: deps.store, authenticate: deps.authenticate, jwtSecret: deps.jwtSecret, jwtTtlSec: p.config.jwtTtlSec, logger, revocations: deps.revocations, configChanged, promql, checkAllowedNetworks: p.config.detector.checkAllowedNetworks, notifyAllowedNetworks: p.config.detector.notifyAllowedNetworks });
 }
 
 export async function buildIngest(p: Platform, deps: { streams: Streams; redis: RedisTopology; store: Store; authenticate: Authenticate }): Promise<IngestService> {
@@ -146,6 +146,7 @@ export async function buildDetector(p: Platform, deps: { streams: Streams; store
       leaseMs: c.leaseMs,
       checkConcurrency: c.checkConcurrency,
       checkAllowedNetworks: c.checkAllowedNetworks,
+      notifyAllowedNetworks: c.notifyAllowedNetworks,
       maxLabelsOf: (tenant) => metricsLimitsOf(p.config.metrics, tenant).maxLabelsPerSeries,
       telegramApiBaseUrl: c.telegramApiUrl,
       publicBaseUrl: p.config.publicUrl,

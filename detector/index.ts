@@ -8,7 +8,7 @@ import type { StreamNames } from '../lib/streams/partition.js';
 import type { Networks } from '../lib/net/networks.js';
 import type { Streams } from '../lib/streams/port.js';
 import { createChecker } from './checks/checker.js';
-import { createGuard } from '../lib/net/guard.js';
+import { createGuard, NOTIFY_NETWORKS } from '../lib/net/guard.js';
 import { targetKey } from './machines/env.js';
 import { createNotifier } from './notify/notifier.js';
 import { createGroupRouter, type GroupRouter } from './notify/groups.js';
@@ -31,6 +31,8 @@ export interface DetectorConfig {
   checkConcurrency?: number;
   /** CHECK_ALLOWED_NETWORKS: checks and promql rules' external Prometheus connect only inside these networks; null or absent = anywhere. */
   checkAllowedNetworks?: Networks | null;
+  /** NOTIFY_ALLOWED_NETWORKS: notification channels' HTTP requests connect only inside these networks; null or absent = anywhere. */
+  notifyAllowedNetworks?: Networks | null;
   /** A tenant's labels-per-series limit (METRICS_TENANT_LIMITS), applied to scraped series as ingest applies it to remote_write. */
   maxLabelsOf?: (tenant: string) => number;
   /** Telegram Bot API base URL (tests point it at a local server). Default https://api.telegram.org. */
@@ -97,6 +99,7 @@ export function createDetector(deps: DetectorDeps): Detector {
     retries: cfg.notifyRetries,
     backoffMs: cfg.notifyBackoffMs,
     groups: () => late.groups,
+    guard: createGuard(cfg.notifyAllowedNetworks ?? null, NOTIFY_NETWORKS),
   });
   // Routes: each route's groups are kept and flushed by the holder of the route's home partition.
   const groups = createGroupRouter({

@@ -3,6 +3,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServiceReceiver, type ServiceReceiver } from '../lib/channels/testing/receiver.js';
 import { ntfyShape, pagerdutyShape } from '../lib/channels/testing/services.js';
+import { parseNetworks, type Networks } from '../lib/net/networks.js';
+import { webhookShape } from '../lib/channels/testing/services.js';
 import { createFixture, type Fixture } from './test-fixture.js';
 
 let f: Fixture;
@@ -63,5 +65,37 @@ describe('/api/channels kinds, preview and test', () => {
     const failed = await f.http(f.keys.adminA, 'POST', `/api/channels/${pd.body.id}/test`);
     expect(failed.body).toMatchObject({ ok: false, status: 400 });
     expect((await f.http(f.keys.readA, 'POST', `/api/channels/${pd.body.id}/test`)).status).toBe(403);
+  });
+});
+
+describe('/api/channels under NOTIFY_ALLOWED_NETWORKS', () => {
+  beforeEach(async () => {
+    await f.close();
+    f = await createFixture({ notifyAllowedNetworks: parseNetworks('10.0.0.0/8,2001:db8::/32') as Networks, checkAllowedNetworks: parseNetworks('192.0.2.0/24') as Networks });
+  });
+
+  it('refuses a channel URL at an IP address outside it (422 at the field), on create and update; names and addresses inside pass', async () => {
+    const bad = await f.http(f.keys.adminA, 'POST', '/api/channels', { body: { name: 'hook', kind: 'webhook', config: { url: 'http://169.254.169.254/latest' } } });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error).toMatchObject({ code: 'unprocessable', details: [{ at: '/config/url', message: 'address 169.254.169.254 is outside NOTIFY_ALLOWED_NETWORKS' }] });
+    const v6 = await f.http(f.keys.adminA, 'POST', '/api/channels', { body: { name: 'gotify', kind: 'gotify', config: { baseUrl: 'http://[::1]:8080', token: 'tok' } } });
+    expect(v6.body.error.details).toEqual([{ at: '/config/baseUrl', message: 'address ::1 is outside NOTIFY_ALLOWED_NETWORKS' }]);
+    // CHECK_ALLOWED_NETWORKS does not apply to channels: 10.0.0.5 is outside it but inside NOTIFY_ALLOWED_NETWORKS.
+    const inside = await f.http(f.keys.adminA, 'POST', '/api/channels', { body: { name: 'hook', kind: 'webhook', config: { url: 'http://10.0.0.5/hook' } } });
+    expect(inside.status).toBe(201);
+    const named = await f.http(f.keys.adminA, 'POST', '/api/channels', { body: { name: 'slack', kind: 'slack', config: { webhookUrl: 'https://hooks.slack.example/T0/B0/x' } } });
+    expect(named.status).toBe(201);
+    const moved = await f.http(f.keys.adminA, 'PATCH', `/api/channels/${inside.body.id}`, { body: { config: { url: 'http://127.0.0.1:9000/hook' } } });
+    expect(moved.status).toBe(422);
+    expect(moved.body.error.details).toEqual([{ at: '/config/url', message: 'address 127.0.0.1 is outside NOTIFY_ALLOWED_NETWORKS' }]);
+  });
+
+  it('holds a test notification to it: a name resolving outside is refused and the receiver gets nothing', async () => {
+    rx = await startServiceReceiver(webhookShape);
+    const ch = await f.http(f.keys.adminA, 'POST', '/api/channels', { body: { name: 'hook', kind: 'webhook', config: { url: rx.url.replace('127.0.0.1', 'localhost') } } });
+    expect(ch.status).toBe(201);
+    const res = await f.http(f.keys.adminA, 'POST', `/api/channels/${ch.body.id}/test`);
+    expect(res.body).toMatchObject({ ok: false, status: null, error: expect.stringMatching(/^address (127\.0\.0\.1|::1) of localhost is outside NOTIFY_ALLOWED_NETWORKS$/) });
+    expect(rx.requests).toEqual([]);
   });
 });

@@ -1,14 +1,17 @@
 // /api/channels: notification channels of every kind (lib/channels). Credentials in their config are
 // write-only: masked in every response, kept when an update sends the mask back. Two actions: a template
-// preview (POST /api/channels/preview) and "Send test notification" (POST /api/channels/{id}/test).
+// preview (POST /api/channels/preview) and "Send test notification" (POST /api/channels/{id}/test). A URL the
+// channel sends to at an IP address outside NOTIFY_ALLOWED_NETWORKS is a 422 at its field; test notifications
+// are held to it as the notifier's are.
 import { makeNotice, noticeIncidentOf, sampleNotice, type Notice } from '../lib/channels/notice.js';
 import { prepareDeliveries, renderMessage } from '../lib/channels/render.js';
-import { channelBody, channelPreviewBody, channelTestBody, SECRET_CONFIG_FIELDS } from '../lib/channels/schema.js';
+import { channelBody, channelPreviewBody, channelTestBody, ENDPOINT_CONFIG_FIELDS, SECRET_CONFIG_FIELDS } from '../lib/channels/schema.js';
 import { TemplateError } from '../lib/channels/template.js';
 import { deliver } from '../lib/channels/transport.js';
 import { unprocessable } from '../lib/errors/errors.js';
 import type { Channel } from '../lib/store/types.js';
-import { missing, type HandlerTable, type ServiceContext } from './context.js';
+import { hostOf, NOTIFY_NETWORKS } from '../lib/net/guard.js';
+import { missing, refuseOutsideNetworks, type HandlerTable, type ServiceContext } from './context.js';
 import { crudHandlers, pick } from './crud.js';
 import { isMaskOf, maskHeaders, maskSecret, restoreHeaders } from './secrets.js';
 import { parseBody } from './validation.js';
@@ -64,6 +67,13 @@ export const channelHandlers: HandlerTable = {
     editable: (c: Channel) => pick(c, EDITABLE),
     beforeUpdate: restoreSecrets,
     build: async (ctx, call, body, stored) => {
+      // Every delivery to an IP address outside NOTIFY_ALLOWED_NETWORKS would fail: refused now (a name is held
+      // to the notifier's guard when it sends).
+      const config: Record<string, unknown> = body.config;
+      for (const field of ENDPOINT_CONFIG_FIELDS[body.kind]) {
+        const url = config[field];
+        if (typeof url === 'string') refuseOutsideNetworks(ctx.notifyNetworks, hostOf(url), `/config/${field}`, 'channel body', NOTIFY_NETWORKS);
+      }
       const now = ctx.now();
       return {
         id: stored?.id ?? ctx.newId(),
@@ -111,7 +121,7 @@ export const channelHandlers: HandlerTable = {
       const notice = await noticeFor(ctx, tenant, body.incidentId, `test:${ctx.newId()}:${channel.id}`);
       const deliveries = await prepareDeliveries(channel, notice, { telegramApiBaseUrl: 'https://api.telegram.org', publicBaseUrl: '' }).catch(templateFailure);
       const started = Date.now();
-      const outcomes = await Promise.all(deliveries.map((d) => deliver(d, TEST_TIMEOUT_MS, AbortSignal.timeout(TEST_TIMEOUT_MS + 1_000))));
+      const outcomes = await Promise.all(deliveries.map((d) => deliver(d, TEST_TIMEOUT_MS, AbortSignal.timeout(TEST_TIMEOUT_MS + 1_000), { guard: ctx.notifyGuard })));
       const failed = outcomes.find((o) => !o.ok);
       ctx.logger.info({ requestId: call.requestId, tenant, channelId: channel.id, ok: !failed }, 'test notification sent');
       return { body: { ok: !failed, status: (failed ?? outcomes[0])?.status ?? null, error: failed?.error ?? null, durationMs: Date.now() - started } };

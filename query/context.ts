@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Principal } from '../lib/auth/principal.js';
 import { notFound, unprocessable, type ErrorDetail } from '../lib/errors/errors.js';
 import type { Store } from '../lib/store/port.js';
-import { literalRefusal } from '../lib/net/guard.js';
+import { CHECK_NETWORKS, literalRefusal, type NetworkGuard } from '../lib/net/guard.js';
 import type { Networks } from '../lib/net/networks.js';
 
 export interface ServiceContext {
@@ -17,6 +17,10 @@ export interface ServiceContext {
   revoked: (subject: string) => void;
   /** CHECK_ALLOWED_NETWORKS, for refusing an address outside it when a target or rule is saved; null = anywhere. */
   allowedNetworks: Networks | null;
+  /** NOTIFY_ALLOWED_NETWORKS, for refusing a channel URL at an IP address outside it when saved; null = anywhere. */
+  notifyNetworks: Networks | null;
+  /** The same networks as a guard: test notifications are sent through it. */
+  notifyGuard: NetworkGuard;
 }
 
 export interface Call {
@@ -60,11 +64,12 @@ export async function checkRefs(ids: readonly string[], exists: (id: string) => 
 }
 
 /**
- * A place a check or rule connects to (`host`, at JSON pointer `at` of a `what`) that is an IP address outside
- * CHECK_ALLOWED_NETWORKS could never be reached: a 422 naming the field, as a schema problem would be. A name
- * passes: it is resolved, and its addresses checked, each time the check or rule runs (they may change).
+ * A place a check, rule or channel connects to (`host`, at JSON pointer `at` of a `what`) that is an IP address
+ * outside CHECK_ALLOWED_NETWORKS (or NOTIFY_ALLOWED_NETWORKS: `variable`) could never be reached: a 422 naming the
+ * field, as a schema problem would be. A name passes: it is resolved, and its addresses checked, each time the
+ * check, rule or channel runs (they may change).
  */
-export function refuseOutsideNetworks(networks: Networks | null, host: string, at: string, what: string): void {
-  const refusal = literalRefusal(networks, host);
+export function refuseOutsideNetworks(networks: Networks | null, host: string, at: string, what: string, variable: string = CHECK_NETWORKS): void {
+  const refusal = literalRefusal(networks, host, variable);
   if (refusal !== null) throw unprocessable(`invalid ${what}: ${at} ${refusal}`, [{ at, message: refusal }]);
 }

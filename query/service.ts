@@ -14,6 +14,7 @@ import { hasScope, type Authenticate, type Principal } from '../lib/auth/princip
 import { createIdGenerator } from '../lib/events/ids.js';
 import { forbidden, notFound, unauthenticated } from '../lib/errors/errors.js';
 import type { CallContext, QueryApi } from '../lib/rpc/apis.js';
+import { createGuard, NOTIFY_NETWORKS } from '../lib/net/guard.js';
 import type { Networks } from '../lib/net/networks.js';
 import type { Store } from '../lib/store/port.js';
 import { adminHandlers } from './admin.js';
@@ -52,6 +53,8 @@ export interface QueryApiDeps {
   promql?: PromQueries;
   /** CHECK_ALLOWED_NETWORKS: a check's host or URL, or a promql rule's source, at an IP literal outside it is refused (422); default anywhere. */
   checkAllowedNetworks?: Networks | null;
+  /** NOTIFY_ALLOWED_NETWORKS: a channel URL at an IP literal outside it is refused (422), and test notifications are held to it; default anywhere. */
+  notifyAllowedNetworks?: Networks | null;
 }
 
 /** The principal of a public route: belongs to no tenant, holds no scope. */
@@ -60,7 +63,7 @@ const ANONYMOUS: Principal = { tenant: '', scopes: [], subject: 'anonymous' };
 export function createQueryApi(deps: QueryApiDeps): QueryApi {
   const now = deps.now ?? Date.now;
   const ids = createIdGenerator();
-  const ctx: ServiceContext = { store: deps.store, now, newId: () => ids.next(now()), logger: deps.logger, revoked: (subject) => deps.revocations?.publish(subject), allowedNetworks: deps.checkAllowedNetworks ?? null };
+  const ctx: ServiceContext = { store: deps.store, now, newId: () => ids.next(now()), logger: deps.logger, revoked: (subject) => deps.revocations?.publish(subject), allowedNetworks: deps.checkAllowedNetworks ?? null, notifyNetworks: deps.notifyAllowedNetworks ?? null, notifyGuard: createGuard(deps.notifyAllowedNetworks ?? null, NOTIFY_NETWORKS) };
   const handlers: HandlerTable = {
     ...targetHandlers,
     ...incidentHandlers,

@@ -56,7 +56,7 @@ function answerApiOf(api: QueryApi): AnswerApi {
   return answer;
 }
 
-export async function createFixture(options: { checkAllowedNetworks?: Networks } = {}): Promise<Fixture> {
+export async function createFixture(options: { checkAllowedNetworks?: Networks; notifyAllowedNetworks?: Networks } = {}): Promise<Fixture> {
   const store = await createSqliteStore({ path: ':memory:' });
   const clock = { now: T0 };
   const changes: ConfigChange[] = [];
@@ -73,6 +73,7 @@ export async function createFixture(options: { checkAllowedNetworks?: Networks }
       changes.push(c);
     },
     ...(options.checkAllowedNetworks ? { checkAllowedNetworks: options.checkAllowedNetworks } : {}),
+    ...(options.notifyAllowedNetworks ? { notifyAllowedNetworks: options.notifyAllowedNetworks } : {}),
   });
   const http: Fixture['http'] = (credential, method, path, opts) => callHttp(api, credential, method, path, opts);
   const must = async (cred: string, path: string, body: unknown): Promise<HttpAnswer['body']> => {

@@ -17,7 +17,8 @@ import type { TimerClock } from '../../lib/time/clock.js';
 import type { NotifyEffect } from '../machines/effects.js';
 import type { Delivery } from '../../lib/channels/driver.js';
 import { prepareDeliveries } from '../../lib/channels/render.js';
-import { deliver } from '../../lib/channels/transport.js';
+import { deliver, type DeliverOptions } from '../../lib/channels/transport.js';
+import type { NetworkGuard } from '../../lib/net/guard.js';
 import { createHealthTracker } from './health.js';
 import { noticeOf, noticeUnderEpoch, type MessageOptions } from './message.js';
 import { createClaimRecovery } from './recovery.js';
@@ -50,6 +51,8 @@ export interface NotifierOptions extends MessageOptions {
    * has finished by then), and how often to look again while it is ours. Default timeoutMs + 1000.
    */
   recoveryGraceMs?: number;
+  /** Where channels' HTTP requests may connect (NOTIFY_ALLOWED_NETWORKS); default anywhere. */
+  guard?: NetworkGuard;
   /** Routes (grouping): a notification it takes is sent with its group, not alone. Late-bound (it sends through this notifier). */
   groups?(): GroupRouter | undefined;
 }
@@ -90,6 +93,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
   const timeoutMs = o.timeoutMs ?? 10_000;
   const retries = o.retries ?? 4;
   const backoffMs = o.backoffMs ?? 500;
+  const deliverOptions: DeliverOptions = o.guard ? { guard: o.guard } : {};
   const limiter = new TokenBuckets({ now: () => o.clock.now() });
   const maxInFlight = o.concurrency ?? 128;
   const slots = new ConcurrencyLimiter({ concurrency: maxInFlight });
@@ -196,7 +200,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
               return null;
             }
             const started = Date.now();
-            const out = await deliver(d, timeoutMs, stop.signal);
+            const out = await deliver(d, timeoutMs, stop.signal, deliverOptions);
             if (out.ok) delivered.add(idx);
             return { out, durationMs: Date.now() - started };
           });

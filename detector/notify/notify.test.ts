@@ -13,6 +13,8 @@ import { prepareDeliveries } from '../../lib/channels/render.js';
 import { signatureOf } from '../../lib/channels/kinds/webhook.js';
 import { noticeOf } from './message.js';
 import { createNotifier, type Notifier } from './notifier.js';
+import { createGuard, NOTIFY_NETWORKS } from '../../lib/net/guard.js';
+import { parseNetworks, type Networks } from '../../lib/net/networks.js';
 
 const incident: Incident = { id: 'inc1', tenant: TENANT, targetId: 'tg-web', ruleId: 'cpu', status: 'open', severity: 'critical', title: 'cpu on web: cpu 95 > 90', openedAt: 1000, reopenCount: 0, epoch: 3, timeline: [{ at: 1000, type: 'opened', message: 'x', evidence: ['ev1'] }], updatedAt: 1000 };
 const effect = (over: Partial<NotifyEffect> = {}): NotifyEffect => ({ type: 'notify', incident, transition: 'opened', transitionSeq: '1', targetName: 'web', channels: [], suppressedBy: null, ...over });
@@ -135,6 +137,32 @@ describe('notifier against a local server and SQLite', () => {
     [rec] = (await store.listNotifications(TENANT, 'inc1')).filter((r) => r.key.startsWith('inc1:2:'));
     expect(rec).toMatchObject({ status: 'failed' });
     expect(rec!.attempts.map((a) => a.error)).toEqual(['timeout after 100 ms', 'timeout after 100 ms']);
+  });
+
+  describe('NOTIFY_ALLOWED_NETWORKS', () => {
+    const guard = (cidrs: string) => createGuard(parseNetworks(cidrs) as Networks, NOTIFY_NETWORKS);
+
+    it('delivers to a receiver inside the allowed networks', async () => {
+      const n = make([webhookChannel(rx.url)], { guard: guard('127.0.0.0/8') });
+      await n.dispatch(effect(), 0, 3);
+      await n.close();
+      expect(rx.received.map((r) => r.key)).toEqual(['inc1:1:ch-hook']);
+      expect((await store.listNotifications(TENANT, 'inc1')).map((r) => r.status)).toEqual(['sent']);
+    });
+
+    it('refuses an address outside them, by IP or by a name resolving there: a failed delivery naming the variable, not retried, nothing sent', async () => {
+      const named = { ...webhookChannel(rx.url.replace('127.0.0.1', 'localhost')), id: 'ch-named' };
+      const n = make([webhookChannel(rx.url), named], { guard: guard('10.0.0.0/8'), retries: 3 });
+      await n.dispatch(effect(), 0, 3);
+      await n.close();
+      expect(rx.received).toEqual([]);
+      const recs = await store.listNotifications(TENANT, 'inc1');
+      const byKey = new Map(recs.map((r) => [r.key, r]));
+      expect(byKey.get('inc1:1:ch-hook')).toMatchObject({ status: 'failed' });
+      expect(byKey.get('inc1:1:ch-hook')!.attempts.map((a) => a.error)).toEqual(['address 127.0.0.1 is outside NOTIFY_ALLOWED_NETWORKS']);
+      expect(byKey.get('inc1:1:ch-named')).toMatchObject({ status: 'failed' });
+      expect(byKey.get('inc1:1:ch-named')!.attempts.map((a) => a.error)).toEqual([expect.stringMatching(/^address (127\.0\.0\.1|::1) of localhost is outside NOTIFY_ALLOWED_NETWORKS$/)]);
+    });
   });
 
   it('sends a burst within the channel\'s rate limit at once (spacing beyond it is the limiter\'s, tested above)', async () => {

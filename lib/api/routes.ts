@@ -44,7 +44,7 @@ export const RESOURCE_ROUTES: readonly ResourceRoute[] = [
   ...crud('rules', 'rule'),
   ...crud('channels', 'notification channel'),
   { method: 'POST', resource: 'channels', verb: 'action', withId: false, action: 'preview', access: 'read', summary: 'Render message templates for a channel kind over a sample incident or one of yours (422 names the template error\'s line and column)' },
-  { method: 'POST', resource: 'channels', verb: 'action', withId: true, action: 'test', access: 'admin', summary: 'Send test notification: one real delivery through the channel, answering whether the receiver accepted it' },
+  { method: 'POST', resource: 'channels', verb: 'action', withId: true, action: 'test', access: 'admin', summary: 'Send test notification: one real delivery through the channel (held to NOTIFY_ALLOWED_NETWORKS as every notification), answering whether the receiver accepted it' },
   ...crud('silences', 'silence'),
   ...crud('maintenance', 'maintenance window'),
   ...crud('routes', 'notification route'),

@@ -13,6 +13,8 @@ import { channelBody } from './schema.js';
 import { startServiceReceiver, type ServiceReceiver, type ShapeCheck } from './testing/receiver.js';
 import * as shapes from './testing/services.js';
 import { deliver } from './transport.js';
+import { createGuard, NOTIFY_NETWORKS } from '../net/guard.js';
+import { parseNetworks, type Networks } from '../net/networks.js';
 
 const env = { telegramApiBaseUrl: 'http://127.0.0.1:1', publicBaseUrl: 'https://lw.example' };
 const incident: NoticeIncident = {
@@ -154,6 +156,32 @@ describe('receiver answers: 4xx permanent, 5xx and timeouts retryable', () => {
     await rx.close();
     rx = undefined;
     expect(await deliver(d!, 1_000, AbortSignal.timeout(2_000))).toMatchObject({ ok: false, retryable: true });
+  });
+});
+
+describe('NOTIFY_ALLOWED_NETWORKS: the guard given to deliver', () => {
+  const guard = (cidrs: string) => createGuard(parseNetworks(cidrs) as Networks, NOTIFY_NETWORKS);
+
+  it('delivers inside the networks; outside them it fails permanently naming the variable and sends nothing, also over a keep-alive socket another guard opened', async () => {
+    rx = await startServiceReceiver(shapes.webhookShape);
+    const [d] = await prepareDeliveries(channel('webhook', { url: rx.url }), notice('opened'), env);
+    const [named] = await prepareDeliveries(channel('webhook', { url: rx.url.replace('127.0.0.1', 'localhost') }), notice('opened'), env);
+    expect(await deliver(d!, 2_000, AbortSignal.timeout(3_000))).toMatchObject({ ok: true });
+    expect(await deliver(named!, 2_000, AbortSignal.timeout(3_000))).toMatchObject({ ok: true });
+    expect(await deliver(d!, 2_000, AbortSignal.timeout(3_000), { guard: guard('127.0.0.0/8') })).toMatchObject({ ok: true });
+    expect(rx.requests).toHaveLength(3);
+    // The unrestricted and the allowing guard left keep-alive sockets to the receiver (by IP and by name): none is used here.
+    expect(await deliver(d!, 2_000, AbortSignal.timeout(3_000), { guard: guard('10.0.0.0/8') })).toEqual({ ok: false, error: 'address 127.0.0.1 is outside NOTIFY_ALLOWED_NETWORKS', retryable: false, retryAfterMs: 0 });
+    expect(await deliver(named!, 2_000, AbortSignal.timeout(3_000), { guard: guard('10.0.0.0/8') })).toMatchObject({ ok: false, error: expect.stringMatching(/^address (127\.0\.0\.1|::1) of localhost is outside NOTIFY_ALLOWED_NETWORKS$/), retryable: false });
+    expect(rx.requests).toHaveLength(3);
+  });
+
+  it('does not follow a redirect: the 3xx is the answer, a failed delivery', async () => {
+    rx = await startServiceReceiver(shapes.webhookShape);
+    rx.status = () => 302;
+    const [d] = await prepareDeliveries(channel('webhook', { url: rx.url }), notice('opened'), env);
+    expect(await deliver(d!, 2_000, AbortSignal.timeout(3_000), { guard: guard('127.0.0.0/8') })).toMatchObject({ ok: false, status: 302, retryable: false });
+    expect(rx.requests).toHaveLength(1);
   });
 });
 

@@ -59,6 +59,8 @@ export interface ChannelDriver<C = Record<string, unknown>> {
   config: z.ZodType<C>;
   /** Config fields holding credentials: masked in every response. */
   secrets: readonly string[];
+  /** Config fields holding a URL the channel's requests go to: held to NOTIFY_ALLOWED_NETWORKS when saved. */
+  endpoints: readonly string[];
   /** Liquid templates used when the channel sets none. */
   defaults: { title: string; body: string; html?: string };
   /** Default reminder interval in seconds (Alertmanager needs alerts re-sent while firing). */

@@ -48,6 +48,9 @@ export type ChannelBody = z.output<typeof channelBody>;
 /** Config fields holding credentials, by kind: never returned in full. */
 export const SECRET_CONFIG_FIELDS: Readonly<Record<ChannelKind, readonly string[]>> = Object.fromEntries(CHANNEL_KINDS.map((k) => [k, DRIVERS[k].secrets])) as Record<ChannelKind, readonly string[]>;
 
+/** Config fields holding a URL requests are sent to, by kind (NOTIFY_ALLOWED_NETWORKS refuses an IP outside it). */
+export const ENDPOINT_CONFIG_FIELDS: Readonly<Record<ChannelKind, readonly string[]>> = Object.fromEntries(CHANNEL_KINDS.map((k) => [k, DRIVERS[k].endpoints])) as Record<ChannelKind, readonly string[]>;
+
 /** POST /api/channels/preview */
 export const channelPreviewBody = z.strictObject({
   kind: z.enum(CHANNEL_KINDS),

@@ -1,8 +1,10 @@
 // Carries out a Delivery (HTTP or SMTP) and says what happened in one shape the notifier audits and retries
 // on: 2xx sent; 4xx (but 408/429) permanent; 5xx, 408, 429, timeouts and network errors retryable. SMTP:
-// 5yz replies permanent, 4yz and connection problems retryable.
+// 5yz replies permanent, 4yz and connection problems retryable. An HTTP address outside NOTIFY_ALLOWED_NETWORKS
+// (the guard in DeliverOptions) is permanent.
 import nodemailer from 'nodemailer';
 import type { Delivery, SmtpDelivery } from './driver.js';
+import { NotAllowedError, type NetworkGuard } from '../net/guard.js';
 import { request } from './http.js';
 
 export interface Outcome {
@@ -18,6 +20,8 @@ export interface Outcome {
 export interface DeliverOptions {
   /** Extra trusted CA for SMTP TLS (a private mail relay's own CA; tests). */
   smtpCa?: string;
+  /** Where HTTP requests may connect (NOTIFY_ALLOWED_NETWORKS); default anywhere. */
+  guard?: NetworkGuard;
 }
 
 async function sendMail(d: SmtpDelivery, timeoutMs: number, opts: DeliverOptions): Promise<Outcome> {
@@ -48,12 +52,13 @@ async function sendMail(d: SmtpDelivery, timeoutMs: number, opts: DeliverOptions
 export async function deliver(d: Delivery, timeoutMs: number, signal: AbortSignal, opts: DeliverOptions = {}): Promise<Outcome> {
   if (d.type === 'smtp') return sendMail(d, timeoutMs, opts);
   try {
-    const res = await request(d.method, d.url, d.headers, d.body, timeoutMs, signal);
+    const res = await request(d.method, d.url, d.headers, d.body, timeoutMs, signal, opts.guard);
     const ok = res.status >= 200 && res.status < 300;
     const retryable = !ok && (res.status >= 500 || res.status === 429 || res.status === 408);
     const error = ok ? undefined : `HTTP ${res.status}${res.body ? `: ${res.body.slice(0, 200)}` : ''}`;
     return { ok, status: res.status, ...(error ? { error } : {}), retryable, retryAfterMs: res.status === 429 ? res.retryAfterMs : 0 };
   } catch (err) {
-    return { ok: false, error: (err as Error).message, retryable: true, retryAfterMs: 0 };
+    // An address outside the allowed networks stays outside: a permanent failure, not retried.
+    return { ok: false, error: (err as Error).message, retryable: !(err instanceof NotAllowedError), retryAfterMs: 0 };
   }
 }

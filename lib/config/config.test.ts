@@ -60,6 +60,14 @@ describe('loadConfig', () => {
     expect(problems).toContain('LOGIN_FAILURES_PER_MIN="-1" is not valid');
   });
 
+  it('reads NOTIFY_ALLOWED_NETWORKS apart from CHECK_ALLOWED_NETWORKS (unset: anywhere), naming a bad value', () => {
+    expect(loadConfig({}).detector).toMatchObject({ checkAllowedNetworks: null, notifyAllowedNetworks: null });
+    const c = loadConfig({ NOTIFY_ALLOWED_NETWORKS: '10.0.0.0/8, fd00::/8', CHECK_ALLOWED_NETWORKS: '192.0.2.0/24' });
+    expect(c.detector.notifyAllowedNetworks?.cidrs).toEqual(['10.0.0.0/8', 'fd00::/8']);
+    expect(c.detector.checkAllowedNetworks?.cidrs).toEqual(['192.0.2.0/24']);
+    expect(() => loadConfig({ NOTIFY_ALLOWED_NETWORKS: '10.0.0.0/33' })).toThrow(/NOTIFY_ALLOWED_NETWORKS="10\.0\.0\.0\/33" is not valid/);
+  });
+
   it('reads PROMQL_WORKERS, PROMQL_INLINE_POINTS and PROMQL_QUEUE, naming a bad value', () => {
     expect(loadConfig({}).promql).toEqual({ workers: 2, inlinePoints: 200_000, queue: 8 });
     expect(loadConfig({ PROMQL_WORKERS: '0', PROMQL_INLINE_POINTS: '5000000', PROMQL_QUEUE: '0' }).promql).toEqual({ workers: 0, inlinePoints: 5_000_000, queue: 0 });

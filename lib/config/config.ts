@@ -80,6 +80,8 @@ export interface LightwatchConfig {
     telegramApiUrl: string;
     /** CHECK_ALLOWED_NETWORKS: when set, active checks connect only to addresses inside these networks (and the query service refuses a target or rule naming an IP address outside them). */
     checkAllowedNetworks: Networks | null;
+    /** NOTIFY_ALLOWED_NETWORKS: when set, notification channels' HTTP requests connect only to addresses inside these networks (and the query service refuses a channel URL at an IP address outside them). */
+    notifyAllowedNetworks: Networks | null;
     /** LOCATION: this replica also runs the checks naming this location (multi-location quorum). */
     location: string | undefined;
   };
@@ -173,6 +175,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       checkConcurrency: r.int('CHECK_CONCURRENCY', 64, 1, 10_000),
       telegramApiUrl: r.url('TELEGRAM_API_URL', ['http:', 'https:']) ?? 'https://api.telegram.org',
       checkAllowedNetworks: r.networks('CHECK_ALLOWED_NETWORKS') ?? null,
+      notifyAllowedNetworks: r.networks('NOTIFY_ALLOWED_NETWORKS') ?? null,
       location: location(r),
     },
     realtime: {

@@ -1,16 +1,21 @@
-// Where checks (and promql rules' external Prometheus) may connect. Without an allow-list
-// (CHECK_ALLOWED_NETWORKS unset) anywhere; with one, a name is resolved first and every address it resolves to
-// must lie inside the allowed networks, and the client then connects to that checked address (no second lookup
-// a rebinding DNS server could answer differently). Clients built on node:net/http/ws take `lookup`; the
+// Where checks (and promql rules' external Prometheus) may connect (CHECK_ALLOWED_NETWORKS), and, with a guard
+// of their own, notification channels (NOTIFY_ALLOWED_NETWORKS). Without an allow-list (the variable unset)
+// anywhere; with one, a name is resolved first and every address it resolves to must lie inside the allowed
+// networks, and the client then connects to that checked address (no second lookup a rebinding DNS server could
+// answer differently). Clients built on node:net/http/ws take `lookup`; the
 // others get the checked address to connect to. HTTP goes through lib/net/guarded-request.ts.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Networks } from './networks.js';
 
+/** The variable a guard's allow-list comes from, named in its refusals. */
+export const CHECK_NETWORKS = 'CHECK_ALLOWED_NETWORKS';
+export const NOTIFY_NETWORKS = 'NOTIFY_ALLOWED_NETWORKS';
+
 export class NotAllowedError extends Error {
   readonly code = 'ENOTALLOWED';
-  constructor(address: string, host: string) {
-    super(`address ${address}${address === host ? '' : ` of ${host}`} is outside CHECK_ALLOWED_NETWORKS`);
+  constructor(address: string, host: string, variable: string = CHECK_NETWORKS) {
+    super(`address ${address}${address === host ? '' : ` of ${host}`} is outside ${variable}`);
     this.name = 'NotAllowedError';
   }
 }
@@ -43,28 +48,29 @@ export function hostOf(url: string | URL): string {
  * Why `host` is refused when it is an IP literal outside `networks` (the NotAllowedError message), else null:
  * what can be told without resolving a name, e.g. when a URL is validated before it is used.
  */
-export function literalRefusal(networks: Networks | null, host: string): string | null {
+export function literalRefusal(networks: Networks | null, host: string, variable: string = CHECK_NETWORKS): string | null {
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   if (networks === null || isIP(bare) === 0 || networks.has(bare)) return null;
-  return new NotAllowedError(bare, bare).message;
+  return new NotAllowedError(bare, bare, variable).message;
 }
 
-async function checked(networks: Networks, host: string): Promise<LookupAddress[]> {
+async function checked(networks: Networks, host: string, variable: string): Promise<LookupAddress[]> {
   const bare = host.replace(/^\[(.*)\]$/, '$1');
   const family = isIP(bare);
   const addresses = family !== 0 ? [{ address: bare, family }] : await resolveAll(bare);
-  for (const a of addresses) if (!networks.has(a.address)) throw new NotAllowedError(a.address, bare);
+  for (const a of addresses) if (!networks.has(a.address)) throw new NotAllowedError(a.address, bare, variable);
   return addresses;
 }
 
-export function createGuard(networks: Networks | null): NetworkGuard {
+/** A guard over `networks` (null: anywhere); its refusals name `variable`. */
+export function createGuard(networks: Networks | null, variable: string = CHECK_NETWORKS): NetworkGuard {
   if (networks === null) {
     return { restricted: false, lookup: dnsLookup, address: (host) => Promise.resolve(host) };
   }
   return {
     restricted: true,
     lookup(hostname, options, callback) {
-      checked(networks, hostname).then(
+      checked(networks, hostname, variable).then(
         (all) => {
           const wanted = options.family === 4 || options.family === 6 ? all.filter((a) => a.family === options.family) : all;
           const list = wanted.length > 0 ? wanted : all;
@@ -75,7 +81,7 @@ export function createGuard(networks: Networks | null): NetworkGuard {
       );
     },
     async address(host) {
-      const all = await checked(networks, host);
+      const all = await checked(networks, host, variable);
       const first = all[0] as LookupAddress;
       return first.address;
     },

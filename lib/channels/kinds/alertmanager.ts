@@ -21,6 +21,7 @@ export const alertmanager: ChannelDriver<z.output<typeof config>> = {
   kind: 'alertmanager',
   config,
   secrets: ['password'],
+  endpoints: ['url'],
   defaults: { title: '{{ incident.title }}', body: DEFAULT_BODY },
   repeatIntervalSec: 60,
   perIncident: true,

@@ -17,6 +17,7 @@ export const discord: ChannelDriver<z.output<typeof config>> = {
   kind: 'discord',
   config,
   secrets: ['webhookUrl'],
+  endpoints: ['webhookUrl'],
   defaults: { title: DEFAULT_TITLE, body: DEFAULT_MARKDOWN_BODY },
   build(n, msg, cfg) {
     const colour = n.transition === 'acknowledged' ? COLOURS.acknowledged : COLOURS[statusOf(n)];

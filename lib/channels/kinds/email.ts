@@ -24,6 +24,7 @@ export const email: ChannelDriver<z.output<typeof config>> = {
   kind: 'email',
   config,
   secrets: ['password'],
+  endpoints: [],
   defaults: { title: DEFAULT_TITLE, body: DEFAULT_BODY, html: DEFAULT_HTML },
   build(n, msg, cfg) {
     return {

@@ -16,6 +16,7 @@ export const gotify: ChannelDriver<z.output<typeof config>> = {
   kind: 'gotify',
   config,
   secrets: ['token'],
+  endpoints: ['baseUrl'],
   defaults: { title: DEFAULT_TITLE, body: DEFAULT_MARKDOWN_BODY },
   build(n, msg, cfg) {
     const extras: Record<string, unknown> = { 'client::display': { contentType: 'text/markdown' } };

@@ -18,6 +18,7 @@ export const matrix: ChannelDriver<z.output<typeof config>> = {
   kind: 'matrix',
   config,
   secrets: ['accessToken'],
+  endpoints: ['homeserverUrl'],
   defaults: { title: DEFAULT_TITLE, body: DEFAULT_BODY },
   build(n, msg, cfg) {
     const body = {

@@ -16,6 +16,7 @@ export const mattermost: ChannelDriver<z.output<typeof config>> = {
   kind: 'mattermost',
   config,
   secrets: ['webhookUrl'],
+  endpoints: ['webhookUrl'],
   defaults: { title: DEFAULT_TITLE, body: DEFAULT_MARKDOWN_BODY },
   build(n, msg, cfg) {
     const body = {

@@ -14,6 +14,7 @@ export const msteams: ChannelDriver<z.output<typeof config>> = {
   kind: 'msteams',
   config,
   secrets: ['webhookUrl'],
+  endpoints: ['webhookUrl'],
   defaults: { title: DEFAULT_TITLE, body: DEFAULT_MARKDOWN_BODY },
   build(n, msg, cfg) {
     const card = {

@@ -22,6 +22,7 @@ export const ntfy: ChannelDriver<z.output<typeof config>> = {
   kind: 'ntfy',
   config,
   secrets: ['token', 'password'],
+  endpoints: ['baseUrl'],
   defaults: { title: DEFAULT_TITLE, body: DEFAULT_BODY },
   build(n, msg, cfg) {
     const resolved = n.transition === 'resolved';

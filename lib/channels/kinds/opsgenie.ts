@@ -17,6 +17,7 @@ export const opsgenie: ChannelDriver<z.output<typeof config>> = {
   kind: 'opsgenie',
   config,
   secrets: ['apiKey'],
+  endpoints: ['apiBaseUrl'],
   defaults: { title: '{{ incident.title }}', body: DEFAULT_BODY },
   perIncident: true,
   build(n, msg, cfg) {

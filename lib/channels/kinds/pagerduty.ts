@@ -16,6 +16,7 @@ export const pagerduty: ChannelDriver<z.output<typeof config>> = {
   kind: 'pagerduty',
   config,
   secrets: ['routingKey'],
+  endpoints: ['url'],
   defaults: { title: '{{ incident.title }}', body: DEFAULT_BODY },
   perIncident: true,
   build(n, msg, cfg) {

@@ -20,6 +20,7 @@ export const pushover: ChannelDriver<z.output<typeof config>> = {
   kind: 'pushover',
   config,
   secrets: ['token', 'user'],
+  endpoints: ['apiBaseUrl'],
   defaults: { title: DEFAULT_TITLE, body: DEFAULT_BODY },
   build(n, msg, cfg) {
     const form = new URLSearchParams({

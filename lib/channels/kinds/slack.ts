@@ -12,6 +12,7 @@ export const slack: ChannelDriver<z.output<typeof config>> = {
   kind: 'slack',
   config,
   secrets: ['webhookUrl'],
+  endpoints: ['webhookUrl'],
   defaults: { title: DEFAULT_TITLE, body: DEFAULT_BODY },
   build(n, msg, cfg) {
     return { type: 'http', method: 'POST', url: cfg.webhookUrl, headers: { ...JSON_HEADERS, 'x-lightwatch-idempotency-key': n.key }, body: JSON.stringify({ text: cap(`${msg.title}\n${msg.body}`, 40_000) }) };

@@ -15,6 +15,7 @@ export const telegram: ChannelDriver<z.output<typeof config>> = {
   kind: 'telegram',
   config,
   secrets: ['botToken'],
+  endpoints: ['apiBaseUrl'],
   defaults: { title: DEFAULT_TITLE, body: DEFAULT_BODY },
   build(n, msg, cfg, env) {
     const base = trimBase(cfg.apiBaseUrl ?? env.telegramApiBaseUrl);

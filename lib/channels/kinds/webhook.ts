@@ -20,6 +20,7 @@ export const webhook: ChannelDriver<z.output<typeof config>> = {
   kind: 'webhook',
   config,
   secrets: ['secret'],
+  endpoints: ['url'],
   defaults: { title: DEFAULT_TITLE, body: DEFAULT_BODY },
   build(n, msg, cfg) {
     const i = n.incident;
